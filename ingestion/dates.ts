@@ -1,0 +1,49 @@
+import { toHalfWidth } from './text.js';
+
+const DATE_FORMS: readonly RegExp[] = [
+  /^(\d{4})-(\d{1,2})-(\d{1,2})$/,
+  /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/,
+  /^(\d{4})\.(\d{1,2})\.(\d{1,2})$/,
+  /^(\d{4})年(\d{1,2})月(\d{1,2})日$/,
+  /^(\d{4})(\d{2})(\d{2})$/,
+];
+/** ISO 8601 timestamps: the calendar date is taken in the offset the agency wrote (China is UTC+8). */
+const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+export type DateVerdict = { readonly ok: true; readonly date: string } | { readonly ok: false; readonly message: string };
+
+/**
+ * Parses the date forms agencies send (2023-01-05, 2023/1/5, 2023.1.5, 2023年1月5日, 20230105,
+ * ISO timestamps) into an ISO calendar date `YYYY-MM-DD`. Impossible dates (2023-02-30) are errors,
+ * never rolled over.
+ */
+export function parseCalendarDate(raw: string): DateVerdict {
+  const text = toHalfWidth(raw);
+  for (const form of [...DATE_FORMS, ISO_TIMESTAMP]) {
+    const match = form.exec(text);
+    if (match) return toIsoDate(Number(match[1]), Number(match[2]), Number(match[3]));
+  }
+  return { ok: false, message: 'is not a date in a recognised form (YYYY-MM-DD, YYYY/M/D, YYYY年M月D日, YYYYMMDD, ISO timestamp)' };
+}
+
+function toIsoDate(year: number, month: number, day: number): DateVerdict {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (year < 1900 || year > 2999 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    return { ok: false, message: 'is not a real calendar date' };
+  }
+  return { ok: true, date: date.toISOString().slice(0, 10) };
+}
+
+/** Adds whole months to an ISO date, clamping to the month's last day (2023-08-31 + 6 months = 2024-02-29). */
+export function addMonths(isoDate: string, months: number): string {
+  const [year, month, day] = isoDate.split('-').map(Number) as [number, number, number];
+  const target = new Date(Date.UTC(year, month - 1 + months, 1));
+  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  target.setUTCDate(Math.min(day, lastDay));
+  return target.toISOString().slice(0, 10);
+}
+
+/** Today's calendar date in China Standard Time (UTC+8), the zone every agency works in. */
+export function chinaToday(now: Date): string {
+  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}

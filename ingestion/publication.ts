@@ -1,0 +1,43 @@
+import { compareAmounts } from './amounts.js';
+import { addMonths } from './dates.js';
+import { MINOR_PENALTY_TYPES } from './record-kinds.js';
+
+/** Regional choices for how long a penalty stays public when the source omits 公示截止期. */
+export interface PublicationRules {
+  /** A fine at or below this amount (万元), with no other penalty than a warning, is published 3 months. */
+  readonly smallFineMaxWan: string;
+  /** Sectors with a 1-year minimum (特种设备, 安全生产, 消防), matched in 违法行为类型 or 处罚依据. */
+  readonly oneYearMinimumPattern: RegExp;
+}
+
+export const DEFAULT_PUBLICATION_RULES: PublicationRules = {
+  smallFineMaxWan: '1',
+  oneYearMinimumPattern: /特种设备|安全生产|消防/,
+};
+
+export interface PenaltyFacts {
+  readonly decisionDate: string;
+  readonly penaltyTypes: readonly string[];
+  readonly fineWan: string | undefined;
+  readonly restrictionUntil: string | undefined;
+  readonly violationText: string;
+}
+
+const MINIMUM_MONTHS = 3;
+const STANDARD_MONTHS = 36;
+const SAFETY_MINIMUM_MONTHS = 12;
+
+/**
+ * 公示截止期 per 国家发展改革委令第58号 and market-regulation practice: warnings and small fines 3 months,
+ * everything else 3 years, at least 1 year in safety sectors, and a restriction lasting longer
+ * than that sets the end. Several penalty types in one decision: the longest period applies.
+ */
+export function penaltyPublicationEnd(facts: PenaltyFacts, rules: PublicationRules): string {
+  const isSmallFine = facts.fineWan !== undefined && compareAmounts(facts.fineWan, rules.smallFineMaxWan) <= 0;
+  const minor = facts.penaltyTypes.every((type) => MINOR_PENALTY_TYPES.has(type) || (type === '罚款' && isSmallFine));
+  let months = minor ? MINIMUM_MONTHS : STANDARD_MONTHS;
+  if (rules.oneYearMinimumPattern.test(facts.violationText)) months = Math.max(months, SAFETY_MINIMUM_MONTHS);
+  const end = addMonths(facts.decisionDate, months);
+  if (!minor && facts.restrictionUntil !== undefined && facts.restrictionUntil > end) return facts.restrictionUntil;
+  return end;
+}

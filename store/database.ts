@@ -1,0 +1,67 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import type { HubTables } from './tables.js';
+
+export type HubDb = Kysely<HubTables>;
+
+export interface Database {
+  readonly db: HubDb;
+  /** 'pglite' (embedded) or 'postgres' (server through DATABASE_URL). */
+  readonly engine: 'pglite' | 'postgres';
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type DatabaseTarget =
+  | { readonly engine: 'postgres'; readonly url: string; readonly poolSize?: number }
+  | { readonly engine: 'pglite'; /** Folder for the files; omit for an in-memory database. */ readonly dataDir?: string };
+
+const OID = { int8: 20, date: 1082, numeric: 1700 } as const;
+
+/**
+ * Both engines return the same JS types: bigint ids as numbers (safe below 2^53),
+ * dates as 'YYYY-MM-DD' strings (no time-zone shift), numeric as exact strings.
+ */
+const asNumber = (value: string): number => Number(value);
+const asString = (value: string): string => value;
+
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  return target.engine === 'postgres' ? openServer(target.url, target.poolSize ?? 10) : openEmbedded(target.dataDir);
+}
+
+async function openServer(url: string, poolSize: number): Promise<Database> {
+  const parsers: Record<number, (value: string) => unknown> = { [OID.int8]: asNumber, [OID.date]: asString, [OID.numeric]: asString };
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    types: { getTypeParser: ((oid: number, format?: string) => parsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser },
+  });
+  const db = new Kysely<HubTables>({ dialect: new PostgresDialect({ pool }) });
+  return wrap(db, 'postgres');
+}
+
+async function openEmbedded(dataDir: string | undefined): Promise<Database> {
+  if (dataDir) await mkdir(dataDir, { recursive: true });
+  const client = await PGlite.create({
+    ...(dataDir ? { dataDir } : {}),
+    extensions: { pg_trgm },
+    parsers: { [OID.int8]: asNumber, [OID.date]: asString, [OID.numeric]: asString },
+  });
+  const db = new Kysely<HubTables>({ dialect: new PGliteDialect(client) });
+  return wrap(db, 'pglite');
+}
+
+function wrap(db: HubDb, engine: Database['engine']): Database {
+  return {
+    db,
+    engine,
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,160 @@
+import { sql, type Kysely } from 'kysely';
+import type { HubTables } from './tables.js';
+
+type Executor = Kysely<HubTables>;
+
+/** A validated record in column form, ready for the set-based upsert. */
+export interface RecordRow {
+  readonly source_record_id: string;
+  readonly kind: string;
+  readonly subject_uscc: string | null;
+  readonly subject_name: string;
+  readonly subject_category: string;
+  readonly status: string;
+  readonly event_date: string;
+  readonly valid_from: string | null;
+  readonly valid_to: string | null;
+  readonly publication_end: string | null;
+  readonly document_no: string | null;
+  readonly fields: unknown;
+  readonly content_hash: string;
+}
+
+export interface SubjectRow {
+  readonly uscc: string;
+  readonly name: string;
+  readonly category: string;
+  readonly division_code: string;
+  readonly region: string;
+}
+
+export interface BatchOrigin {
+  readonly agencyCode: string;
+  readonly batchId: number;
+  readonly originRegion: string;
+  readonly originHub: string;
+  /** Who made the change, kept in history: 'batch:42', 'quarantine:7', … */
+  readonly changedBy: string;
+}
+
+export interface QuarantineRow {
+  readonly source_record_id: string | null;
+  readonly kind: string | null;
+  readonly payload: unknown;
+  readonly reasons: readonly unknown[];
+}
+
+/** Serialises ingestion per agency for the rest of the transaction, across hub processes. */
+export async function lockAgencyForIngest(trx: Executor, agencyCode: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`ingest:${agencyCode}`}, 0))`.execute(trx);
+}
+
+export async function openBatch(trx: Executor, agencyCode: string, source: string, startedAt: Date): Promise<number> {
+  const row = await trx
+    .insertInto('ingestion_batches')
+    .values({ agency_code: agencyCode, source, started_at: startedAt, finished_at: null, received: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0 })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function closeBatch(
+  trx: Executor,
+  batchId: number,
+  counts: { received: number; inserted: number; updated: number; unchanged: number; rejected: number },
+): Promise<void> {
+  await trx.updateTable('ingestion_batches').set({ ...counts, finished_at: new Date() }).where('id', '=', batchId).execute();
+}
+
+/** Creates new subjects and refreshes names that changed; one statement for the whole batch. */
+export async function upsertSubjects(trx: Executor, subjects: readonly SubjectRow[]): Promise<void> {
+  if (subjects.length === 0) return;
+  await sql`
+    insert into subjects (uscc, name, category, division_code, region)
+    select distinct on (uscc) uscc, name, category, division_code, region
+    from jsonb_to_recordset(${JSON.stringify(subjects)}::jsonb)
+      as t(uscc text, name text, category text, division_code text, region text)
+    order by uscc
+    on conflict (uscc) do update set name = excluded.name, category = excluded.category, updated_at = now()
+    where subjects.name is distinct from excluded.name or subjects.category is distinct from excluded.category
+  `.execute(trx);
+}
+
+/**
+ * Inserts new records and updates changed ones in one set-based statement. Rows whose content
+ * hash is unchanged are left alone. Every insert or update takes the next change sequence number
+ * as its version and appends a history row with old and new hash and a snapshot.
+ * Source record ids must be unique within `rows`.
+ */
+export async function upsertRecords(trx: Executor, origin: BatchOrigin, rows: readonly RecordRow[]): Promise<{ inserted: number; updated: number }> {
+  if (rows.length === 0) return { inserted: 0, updated: 0 };
+  const result = await sql<{ inserted: number; updated: number }>`
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(
+        source_record_id text, kind text, subject_uscc text, subject_name text, subject_category text,
+        status text, event_date date, valid_from date, valid_to date, publication_end date,
+        document_no text, fields jsonb, content_hash text)
+    ),
+    existing as (
+      select r.id, r.source_record_id, r.content_hash, r.status from records r
+      where r.agency_code = ${origin.agencyCode} and r.source_record_id in (select source_record_id from input)
+    ),
+    changed as materialized (
+      select i.*, e.content_hash as old_hash, e.status as old_status, (e.id is null) as is_new,
+             nextval('record_change_seq') as version
+      from input i left join existing e using (source_record_id)
+      where e.id is null or e.content_hash <> i.content_hash
+    ),
+    written as (
+      insert into records as r (agency_code, source_record_id, kind, subject_uscc, subject_name, subject_category,
+        status, event_date, valid_from, valid_to, publication_end, document_no, fields, content_hash,
+        origin_region, origin_hub, version, batch_id)
+      select ${origin.agencyCode}, source_record_id, kind, subject_uscc, subject_name, subject_category,
+        status, event_date, valid_from, valid_to, publication_end, document_no, fields, content_hash,
+        ${origin.originRegion}, ${origin.originHub}, version, ${origin.batchId}
+      from changed
+      on conflict (agency_code, source_record_id) do update set
+        kind = excluded.kind, subject_uscc = excluded.subject_uscc, subject_name = excluded.subject_name,
+        subject_category = excluded.subject_category, status = excluded.status, event_date = excluded.event_date,
+        valid_from = excluded.valid_from, valid_to = excluded.valid_to, publication_end = excluded.publication_end,
+        document_no = excluded.document_no, fields = excluded.fields, content_hash = excluded.content_hash,
+        version = excluded.version, batch_id = excluded.batch_id, updated_at = now()
+      returning r.*
+    ),
+    history as (
+      insert into record_history (seq, record_id, agency_code, source_record_id, change, old_hash, new_hash,
+        old_status, new_status, changed_by, batch_id, snapshot)
+      select w.version, w.id, w.agency_code, w.source_record_id,
+        case when c.is_new then 'CREATED' else 'UPDATED' end, c.old_hash, w.content_hash,
+        c.old_status, w.status, ${origin.changedBy}, w.batch_id, to_jsonb(w)
+      from written w join changed c using (source_record_id)
+    )
+    select (count(*) filter (where is_new))::int as inserted, (count(*) filter (where not is_new))::int as updated
+    from changed
+  `.execute(trx);
+  const counts = result.rows[0];
+  return { inserted: counts?.inserted ?? 0, updated: counts?.updated ?? 0 };
+}
+
+export async function insertQuarantine(trx: Executor, agencyCode: string, batchId: number, rows: readonly QuarantineRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await trx
+    .insertInto('quarantine')
+    .values(
+      rows.map((row) => ({
+        batch_id: batchId,
+        agency_code: agencyCode,
+        source_record_id: row.source_record_id,
+        kind: row.kind,
+        payload: JSON.stringify(row.payload),
+        reasons: JSON.stringify(row.reasons),
+        resolution: null,
+        resolved_at: null,
+      })),
+    )
+    .execute();
+}
+
+export async function resolveQuarantine(trx: Executor, id: number, status: 'RELEASED' | 'RESOLVED', resolution: string): Promise<void> {
+  await trx.updateTable('quarantine').set({ status, resolution, resolved_at: new Date() }).where('id', '=', id).execute();
+}

@@ -1,0 +1,35 @@
+import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import * as initial from './migrations/0001-initial.js';
+
+/** Versioned migrations in the order they apply. Append only; never edit one that has shipped. */
+const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-initial': initial,
+};
+
+function migrator(db: Kysely<unknown>): Migrator {
+  return new Migrator({ db, provider: { getMigrations: async () => ({ ...MIGRATIONS }) } });
+}
+
+/**
+ * Applies pending migrations. Kysely's migrator holds a PostgreSQL advisory lock while it runs,
+ * so two hub processes starting at once apply each migration exactly once.
+ * Throws with the failing migration's name when one fails; nothing of that migration remains.
+ */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+  const { error, results } = await migrator(db).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  return appliedNames(results);
+}
+
+/** True when every known migration has been applied (readiness check). */
+export async function isFullyMigrated(db: Kysely<unknown>): Promise<boolean> {
+  const migrations = await migrator(db).getMigrations();
+  return migrations.every((m) => m.executedAt !== undefined);
+}
+
+function appliedNames(results: MigrationResultSet['results']): string[] {
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,101 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Kysely's view of the hub's tables; the DDL lives in store/migrations/. */
+export interface HubTables {
+  agencies: AgencyTable;
+  subjects: SubjectTable;
+  records: RecordTable;
+  record_history: RecordHistoryTable;
+  ingestion_batches: IngestionBatchTable;
+  quarantine: QuarantineTable;
+}
+
+type CreatedAt = ColumnType<Date, Date | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | undefined, Date>;
+
+export interface AgencyTable {
+  code: string;
+  name: string;
+  region: string;
+  hub: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface SubjectTable {
+  uscc: string;
+  name: string;
+  category: string;
+  division_code: string;
+  region: string;
+  first_seen_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface RecordTable {
+  id: Generated<number>;
+  agency_code: string;
+  source_record_id: string;
+  kind: string;
+  subject_uscc: string | null;
+  subject_name: string;
+  subject_category: string;
+  status: string;
+  event_date: string;
+  valid_from: string | null;
+  valid_to: string | null;
+  publication_end: string | null;
+  document_no: string | null;
+  fields: ColumnType<Record<string, string | string[]>, string, string>;
+  content_hash: string;
+  origin_region: string;
+  origin_hub: string;
+  version: number;
+  batch_id: number | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface RecordHistoryTable {
+  seq: number;
+  record_id: number;
+  agency_code: string;
+  source_record_id: string;
+  change: string;
+  old_hash: string | null;
+  new_hash: string;
+  old_status: string | null;
+  new_status: string;
+  changed_by: string;
+  batch_id: number | null;
+  changed_at: CreatedAt;
+  tx_id: ColumnType<string, never, never>;
+  snapshot: ColumnType<Record<string, unknown>, string, never>;
+}
+
+export interface IngestionBatchTable {
+  id: Generated<number>;
+  agency_code: string;
+  source: string;
+  started_at: Date;
+  finished_at: Date | null;
+  received: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+}
+
+export interface QuarantineTable {
+  id: Generated<number>;
+  batch_id: number | null;
+  agency_code: string;
+  source_record_id: string | null;
+  kind: string | null;
+  payload: ColumnType<Record<string, unknown>, string, never>;
+  reasons: ColumnType<unknown[], string, never>;
+  status: ColumnType<string, string | undefined, string>;
+  resolution: string | null;
+  resolved_at: Date | null;
+  created_at: CreatedAt;
+}

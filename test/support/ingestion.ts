@@ -1,0 +1,32 @@
+import pino from 'pino';
+import { ingestBatch, type IngestCounts, type IngestionDeps } from '../../ingestion/ingest-batch.js';
+import { DEFAULT_PUBLICATION_RULES } from '../../ingestion/publication.js';
+import type { IncomingRecord } from '../../ingestion/validate-record.js';
+import type { HubDb } from '../../store/database.js';
+import { upsertAgencies } from '../../store/agency-queries.js';
+
+export const FIXED_NOW = new Date('2024-06-01T04:00:00Z');
+
+export function ingestionDeps(db: HubDb, overrides: Partial<IngestionDeps> = {}): IngestionDeps {
+  return {
+    db,
+    clock: () => FIXED_NOW,
+    logger: pino({ level: 'silent' }),
+    publication: DEFAULT_PUBLICATION_RULES,
+    usccAllowList: new Set(),
+    ...overrides,
+  };
+}
+
+export const TEST_AGENCIES = [
+  { code: 'SH-SAMR', name: '上海市市场监督管理局', region: '310000', hub: 'hub-sh' },
+  { code: 'ZJ-TAX', name: '国家税务总局浙江省税务局', region: '330000', hub: 'hub-sh' },
+];
+
+export async function registerTestAgencies(db: HubDb): Promise<void> {
+  await upsertAgencies(db, TEST_AGENCIES);
+}
+
+export function ingest(db: HubDb, records: readonly IncomingRecord[], agencyCode = 'SH-SAMR'): Promise<IngestCounts> {
+  return ingestBatch(ingestionDeps(db), { agencyCode, source: 'test', records });
+}
