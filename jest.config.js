@@ -17,6 +17,12 @@ export default {
   testTimeout: 60_000,
   projects: [
     { ...shared, displayName: 'pglite', setupFiles: ['<rootDir>/test/support/engine-pglite.cjs'] },
-    { ...shared, displayName: 'postgres', setupFiles: ['<rootDir>/test/support/engine-postgres.cjs'] },
+    // Pure unit tests touch no database: they run in the first project only.
+    {
+      ...shared,
+      displayName: 'postgres',
+      testMatch: ['<rootDir>/test/{integration,e2e}/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/engine-postgres.cjs'],
+    },
   ],
 };

@@ -1,6 +1,6 @@
 import { compareAmounts } from './amounts.js';
 import { addMonths } from './dates.js';
-import { MINOR_PENALTY_TYPES } from './record-kinds.js';
+import { MINOR_PENALTY_TYPES, RESTRICTION_PENALTY_TYPES } from './record-kinds.js';
 
 /** Regional choices for how long a penalty stays public when the source omits 公示截止期. */
 export interface PublicationRules {
@@ -38,6 +38,7 @@ export function penaltyPublicationEnd(facts: PenaltyFacts, rules: PublicationRul
   let months = minor ? MINIMUM_MONTHS : STANDARD_MONTHS;
   if (rules.oneYearMinimumPattern.test(facts.violationText)) months = Math.max(months, SAFETY_MINIMUM_MONTHS);
   const end = addMonths(facts.decisionDate, months);
-  if (!minor && facts.restrictionUntil !== undefined && facts.restrictionUntil > end) return facts.restrictionUntil;
+  const restricts = facts.penaltyTypes.some((type) => RESTRICTION_PENALTY_TYPES.has(type));
+  if (restricts && facts.restrictionUntil !== undefined && facts.restrictionUntil > end) return facts.restrictionUntil;
   return end;
 }

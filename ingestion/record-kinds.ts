@@ -35,6 +35,8 @@ const PENALTY_TYPES = [
   '限制开展生产经营活动', '责令停产停业', '责令关闭', '限制从业', '行政拘留', '其他',
 ] as const;
 export const MINOR_PENALTY_TYPES: ReadonlySet<string> = new Set(['警告', '通报批评']);
+/** Penalty types that last for a period; their end can extend publication beyond 3 years. */
+export const RESTRICTION_PENALTY_TYPES: ReadonlySet<string> = new Set(['暂扣许可证件', '降低资质等级', '限制开展生产经营活动', '责令停产停业', '限制从业']);
 
 const identity = (values: readonly string[]): Record<string, string> => Object.fromEntries(values.map((v) => [v, v]));
 

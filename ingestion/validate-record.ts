@@ -74,7 +74,7 @@ export function validateRecord(input: IncomingRecord, context: ValidationContext
   }
   for (const spec of layout.fields) {
     const raw = input.fields[spec.code];
-    const text = raw === undefined || raw === null ? '' : toHalfWidth(String(raw));
+    const text = isBlank(raw) ? '' : toHalfWidth(String(raw));
     if (text === '') {
       if (spec.required) rejections.push({ field: spec.code, rule: 'REQUIRED', value: null, message: `${spec.label} (${spec.code}) is required` });
       continue;
@@ -83,7 +83,8 @@ export function validateRecord(input: IncomingRecord, context: ValidationContext
     if ('rejection' in parsed) rejections.push(parsed.rejection);
     else fields[spec.code] = parsed.value;
   }
-  rejections.push(...checkSubjectRules(layout, fields));
+  const present = new Set(Object.keys(input.fields).filter((code) => !isBlank(input.fields[code])));
+  rejections.push(...checkSubjectRules(layout, fields, present));
   rejections.push(...checkDateOrder(layout, fields));
 
   const sourceRecordId = toHalfWidth(String(input.sourceRecordId ?? '')) || asText(fields[layout.documentNo]);
@@ -135,22 +136,22 @@ function parseField(spec: FieldSpec, text: string, context: ValidationContext): 
 }
 
 /** 法人及非法人组织 need a USCC and a legal representative; 自然人 need an identity document and no USCC. */
-function checkSubjectRules(layout: KindLayout, fields: Record<string, FieldValue>): Rejection[] {
+function checkSubjectRules(layout: KindLayout, fields: Record<string, FieldValue>, present: ReadonlySet<string>): Rejection[] {
   const p = layout.prefix;
   const category = fields[`${p}_XDR_LB`];
   if (category === undefined) return [];
   const missing = (code: string, why: string): Rejection => ({ field: code, rule: 'CONDITIONAL_REQUIRED', value: null, message: `${code} is required ${why}` });
   const out: Rejection[] = [];
   if (category === NATURAL_PERSON) {
-    if (!fields[`${p}_XDR_ZJLX`]) out.push(missing(`${p}_XDR_ZJLX`, 'for a natural person (自然人)'));
-    if (!fields[`${p}_XDR_ZJHM`]) out.push(missing(`${p}_XDR_ZJHM`, 'for a natural person (自然人)'));
+    if (!present.has(`${p}_XDR_ZJLX`)) out.push(missing(`${p}_XDR_ZJLX`, 'for a natural person (自然人)'));
+    if (!present.has(`${p}_XDR_ZJHM`)) out.push(missing(`${p}_XDR_ZJHM`, 'for a natural person (自然人)'));
     if (fields[`${p}_XDR_SHXYM`]) {
       out.push({ field: `${p}_XDR_SHXYM`, rule: 'MUST_BE_EMPTY', value: report(fields[`${p}_XDR_SHXYM`]), message: 'a natural person (自然人) has no USCC' });
     }
     out.push(...checkResidentIdNumber(`${p}_XDR_ZJLX`, `${p}_XDR_ZJHM`, fields));
   } else {
-    if (!fields[`${p}_XDR_SHXYM`]) out.push(missing(`${p}_XDR_SHXYM`, 'for an organisation or individual business'));
-    if (category !== '04' && !fields[`${p}_FRDB`]) out.push(missing(`${p}_FRDB`, 'for a legal person or unincorporated organisation'));
+    if (!present.has(`${p}_XDR_SHXYM`)) out.push(missing(`${p}_XDR_SHXYM`, 'for an organisation or individual business'));
+    if (category !== '04' && !present.has(`${p}_FRDB`)) out.push(missing(`${p}_FRDB`, 'for a legal person or unincorporated organisation'));
   }
   out.push(...checkResidentIdNumber(`${p}_FR_ZJLX`, `${p}_FR_ZJHM`, fields));
   return out;
@@ -216,6 +217,10 @@ function derivePenaltyPublicationEnd(fields: Record<string, FieldValue>, context
 function contentHash(kind: RecordKind, fields: Record<string, FieldValue>): string {
   const canonical = JSON.stringify([kind, Object.keys(fields).sort().map((code) => [code, fields[code]])]);
   return createHash('sha256').update(canonical).digest('hex');
+}
+
+function isBlank(value: unknown): boolean {
+  return value === undefined || value === null || toHalfWidth(String(value)) === '';
 }
 
 function asText(value: FieldValue | undefined): string {

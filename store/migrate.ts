@@ -1,4 +1,5 @@
-import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import { Migrator, type Migration, type MigrationResultSet } from 'kysely';
+import type { HubDb } from './database.js';
 import * as initial from './migrations/0001-initial.js';
 
 /** Versioned migrations in the order they apply. Append only; never edit one that has shipped. */
@@ -6,7 +7,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
 };
 
-function migrator(db: Kysely<unknown>): Migrator {
+function migrator(db: HubDb): Migrator {
   return new Migrator({ db, provider: { getMigrations: async () => ({ ...MIGRATIONS }) } });
 }
 
@@ -15,7 +16,7 @@ function migrator(db: Kysely<unknown>): Migrator {
  * so two hub processes starting at once apply each migration exactly once.
  * Throws with the failing migration's name when one fails; nothing of that migration remains.
  */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+export async function migrateToLatest(db: HubDb): Promise<string[]> {
   const { error, results } = await migrator(db).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
@@ -25,7 +26,7 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
 }
 
 /** True when every known migration has been applied (readiness check). */
-export async function isFullyMigrated(db: Kysely<unknown>): Promise<boolean> {
+export async function isFullyMigrated(db: HubDb): Promise<boolean> {
   const migrations = await migrator(db).getMigrations();
   return migrations.every((m) => m.executedAt !== undefined);
 }

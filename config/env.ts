@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError, describeIssues } from './hub-config.js';
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /** Loopback by default: nothing is exposed until an operator says so. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** postgres://… switches from the embedded database to a PostgreSQL server. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  HUB_DATA_DIR: z.string().min(1).default('./data'),
+  HUB_CONFIG: z.string().min(1).default('config/demo.config.json'),
+  /** Load the configured file-drop sources at start-up (the demo data). */
+  HUB_LOAD_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/**
+ * The only reader of process.env. Every variable X also accepts X_FILE naming a file that holds
+ * the value (for secrets mounted as files). Throws ConfigError naming each bad variable.
+ */
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const values: Record<string, string | undefined> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const file = source[`${key}_FILE`];
+    values[key] = file ? readFileSync(file, 'utf8').trim() : source[key];
+  }
+  const parsed = envSchema.safeParse(values);
+  if (!parsed.success) throw new ConfigError(`environment is invalid:\n${describeIssues(parsed.error)}`);
+  return parsed.data;
+}

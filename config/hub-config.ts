@@ -1,0 +1,105 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { isProvinceCode } from '../ingestion/regions.js';
+import { RECORD_KINDS } from '../ingestion/record-kinds.js';
+
+const provinceCode = z.string().refine(isProvinceCode, { message: 'must be a province-level GB/T 2260 code such as 310000' });
+const agencyCode = z.string().regex(/^[A-Z0-9][A-Z0-9_-]{1,39}$/, 'must be 2-40 characters of A-Z, 0-9, _ and -');
+
+/** How an agency's own columns and codes become standard fields. */
+export const mappingSchema = z
+  .object({
+    /** Fixed kind for every row of the source, or the agency column holding the kind. */
+    kind: z.enum(RECORD_KINDS).optional(),
+    kindColumn: z.string().optional(),
+    /** Agency column with the agency's own record id; defaults to the document number. */
+    sourceRecordIdColumn: z.string().optional(),
+    /** Agency column → standard column code. Columns already named by standard code need no entry. */
+    columns: z.record(z.string(), z.string()).default({}),
+    /** Standard column code → (agency value → standard value), e.g. penalty type codes. */
+    values: z.record(z.string(), z.record(z.string(), z.string())).default({}),
+    /** Standard column code → value used when the agency leaves it empty, e.g. its own name as 数据来源单位. */
+    defaults: z.record(z.string(), z.string()).default({}),
+    /** Agency columns the hub deliberately does not take. */
+    ignoreColumns: z.array(z.string()).default([]),
+  })
+  .strict()
+  .refine((m) => (m.kind === undefined) !== (m.kindColumn === undefined), { message: 'set exactly one of kind and kindColumn' });
+export type Mapping = z.infer<typeof mappingSchema>;
+
+const fileDropSource = z
+  .object({
+    type: z.literal('file-drop'),
+    /** Folder with the agency's .csv and .jsonl files, relative to the config file. */
+    folder: z.string(),
+    mapping: mappingSchema,
+  })
+  .strict();
+
+const agencySchema = z
+  .object({
+    code: agencyCode,
+    name: z.string().min(1).max(200),
+    region: provinceCode,
+    sources: z.array(fileDropSource).default([]),
+  })
+  .strict();
+
+export const hubConfigSchema = z
+  .object({
+    hub: z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/), region: provinceCode }).strict(),
+    publication: z
+      .object({ smallFineMaxWan: z.string().regex(/^\d{1,12}(\.\d{1,6})?$/).default('1') })
+      .strict()
+      .default({ smallFineMaxWan: '1' }),
+    /** Pilot-era USCCs whose check digit fails but which are real. */
+    usccAllowList: z.array(z.string().length(18)).default([]),
+    limits: z
+      .object({
+        maxQueryDepth: z.number().int().min(2).max(50).default(10),
+        maxQueryCost: z.number().int().min(100).default(5000),
+        maxBodyBytes: z.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+      })
+      .strict()
+      .default({ maxQueryDepth: 10, maxQueryCost: 5000, maxBodyBytes: 1024 * 1024 }),
+    agencies: z.array(agencySchema).min(1),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.agencies.forEach((agency, index) => {
+      if (seen.has(agency.code)) ctx.addIssue({ code: 'custom', path: ['agencies', index, 'code'], message: `duplicate agency code ${agency.code}` });
+      seen.add(agency.code);
+    });
+  });
+export type HubConfig = z.infer<typeof hubConfigSchema>;
+export type AgencyConfig = HubConfig['agencies'][number];
+export type FileDropSourceConfig = AgencyConfig['sources'][number];
+
+/** Thrown at start-up with every problem of the config file, each naming its key. */
+export class ConfigError extends Error {}
+
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `  - ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
+}
+
+/** Reads and validates the hub config file; source folders are resolved relative to it. */
+export async function loadHubConfig(path: string): Promise<HubConfig> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const parsed = hubConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`config file ${path} is invalid:\n${describeIssues(parsed.error)}`);
+  const base = dirname(resolve(path));
+  return {
+    ...parsed.data,
+    agencies: parsed.data.agencies.map((agency) => ({
+      ...agency,
+      sources: agency.sources.map((source) => ({ ...source, folder: resolve(base, source.folder) })),
+    })),
+  };
+}

@@ -1,0 +1,47 @@
+import type { Logger } from 'pino';
+import type { IngestCounts, IngestRequest } from '../ingestion/ingest-batch.js';
+
+/** What a connector needs from the hub; passed in, never imported. */
+export interface ConnectorDeps {
+  /** The ingestion core, bound to the hub's database and rules. */
+  readonly ingest: (request: IngestRequest) => Promise<IngestCounts>;
+  readonly logger: Logger;
+}
+
+/** Totals of one connector run over all the batches it ingested. */
+export interface RunTotals {
+  batches: number;
+  received: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+}
+
+/**
+ * A source of one agency's records. `run` reads what the source has now and hands it to the
+ * ingestion core in batches; it resolves with the totals. Throwing means the source could not be
+ * read (missing folder, unreadable file): batches already ingested stay, nothing is half-written.
+ */
+export interface Connector {
+  readonly type: string;
+  readonly agencyCode: string;
+  run(): Promise<RunTotals>;
+}
+
+export function emptyTotals(): RunTotals {
+  return { batches: 0, received: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0 };
+}
+
+export function addCounts(totals: RunTotals, counts: IngestCounts): void {
+  totals.batches += 1;
+  totals.received += counts.received;
+  totals.inserted += counts.inserted;
+  totals.updated += counts.updated;
+  totals.unchanged += counts.unchanged;
+  totals.rejected += counts.rejected;
+}
+
+export function mergeTotals(into: RunTotals, from: RunTotals): void {
+  for (const key of Object.keys(into) as (keyof RunTotals)[]) into[key] += from[key];
+}

@@ -1,0 +1,46 @@
+import { closeBatch, lockAgencyForIngest, openBatch, resolveQuarantine } from '../store/ingest-writes.js';
+import { findAgency } from '../store/agency-queries.js';
+import { findQuarantineEntry } from '../store/quarantine-queries.js';
+import { chinaToday } from './dates.js';
+import { ConflictError, InvalidInputError, NotFoundError } from './errors.js';
+import { writeValidRecords, type IngestionDeps } from './ingest-batch.js';
+import { validateRecord, type IncomingRecord, type Rejection } from './validate-record.js';
+
+const MAX_JUSTIFICATION_LENGTH = 500;
+
+/**
+ * An operator's override of a quarantined record whose only fault is a failing USCC check digit
+ * (real pilot-era codes fail it). Stores the record as sent and marks the entry RELEASED with the
+ * justification, in one transaction. Throws NotFoundError, ConflictError (already handled) or
+ * InvalidInputError (other faults, which only the agency can correct).
+ */
+export async function releaseQuarantinedRecord(deps: IngestionDeps, id: number, justification: string): Promise<void> {
+  const reason = justification.trim();
+  if (!reason || reason.length > MAX_JUSTIFICATION_LENGTH) {
+    throw new InvalidInputError(`justification must be 1 to ${MAX_JUSTIFICATION_LENGTH} characters`);
+  }
+  const entry = await findQuarantineEntry(deps.db, id);
+  if (!entry) throw new NotFoundError(`quarantine entry ${id} does not exist`);
+  if (entry.status !== 'OPEN') throw new ConflictError(`quarantine entry ${id} is already ${entry.status}`);
+  const reasons = entry.reasons as Rejection[];
+  const otherFaults = reasons.filter((r) => r.rule !== 'USCC_CHECKSUM');
+  if (otherFaults.length > 0) {
+    throw new InvalidInputError(`only a failing USCC check digit can be overridden; this record also breaks ${otherFaults.map((r) => `${r.field} ${r.rule}`).join(', ')}`);
+  }
+  const overridden = new Set([...deps.usccAllowList, ...reasons.map((r) => r.value ?? '')]);
+  const now = deps.clock();
+  const result = validateRecord(entry.payload as unknown as IncomingRecord, { today: chinaToday(now), publication: deps.publication, acceptedChecksumFailures: overridden });
+  if (!result.ok) throw new InvalidInputError(`the record still fails: ${result.rejections.map((r) => r.message).join('; ')}`);
+  const agency = await findAgency(deps.db, entry.agency_code);
+  if (!agency) throw new NotFoundError(`agency ${entry.agency_code} is not registered`);
+
+  await deps.db.transaction().execute(async (trx) => {
+    await lockAgencyForIngest(trx, agency.code);
+    const batchId = await openBatch(trx, agency.code, `quarantine:${id}`, now);
+    const origin = { agencyCode: agency.code, batchId, originRegion: agency.region, originHub: agency.hub, changedBy: `quarantine:${id}` };
+    const written = await writeValidRecords(trx, origin, [result.record]);
+    await closeBatch(trx, batchId, { received: 1, ...written, unchanged: 1 - written.inserted - written.updated, rejected: 0 });
+    await resolveQuarantine(trx, id, 'RELEASED', reason);
+  });
+  deps.logger.info({ quarantineId: id, agency: agency.code }, 'quarantined record released by operator override');
+}

@@ -1,0 +1,38 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { Logger } from 'pino';
+import { DomainError } from '../ingestion/errors.js';
+
+/** A client error with a stable `extensions.code`. */
+export class ClientError extends GraphQLError {
+  constructor(code: 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT', message: string, extra: Record<string, unknown> = {}) {
+    super(message, { extensions: { code, ...extra } });
+  }
+}
+
+export const badInput = (message: string, extra?: Record<string, unknown>) => new ClientError('BAD_USER_INPUT', message, extra);
+export const notFound = (message: string) => new ClientError('NOT_FOUND', message);
+
+/** Codes Apollo and graphql-js assign to request errors; these reach clients as they are. */
+const PASS_THROUGH = new Set(['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']);
+
+/**
+ * The one place errors are shaped for clients: domain errors keep their code and message,
+ * request errors pass, anything else is logged in full and masked as INTERNAL_SERVER_ERROR.
+ * Stack traces never leave the server.
+ */
+export function createErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof DomainError) {
+      return { message: original.message, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: original.code } };
+    }
+    const code = typeof formatted.extensions?.['code'] === 'string' ? formatted.extensions['code'] : undefined;
+    if (code && PASS_THROUGH.has(code)) {
+      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving a request');
+    return { message: 'Internal server error', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+}

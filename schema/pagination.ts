@@ -1,0 +1,53 @@
+import { badInput } from './errors.js';
+
+export const MAX_PAGE_SIZE = 100;
+
+/** Validates a Relay `first` argument: 1 to MAX_PAGE_SIZE. */
+export function pageSize(first: number | null | undefined, defaultSize = 20): number {
+  const size = first ?? defaultSize;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE} (got ${size})`, { field: 'first', rule: 'PAGE_SIZE' });
+  }
+  return size;
+}
+
+/** Opaque cursor: base64url of a JSON tuple holding the keyset position. */
+export function encodeCursor(position: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url');
+}
+
+/** Decodes a cursor of the expected shape, or throws BAD_USER_INPUT naming the argument. */
+export function decodeCursor<T extends readonly unknown[]>(cursor: string | null | undefined, isShape: (value: unknown) => value is T): T | undefined {
+  if (cursor === null || cursor === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (isShape(value)) return value;
+  } catch {
+    // fall through to the error below
+  }
+  throw badInput('after is not a cursor this list returned', { field: 'after', rule: 'CURSOR' });
+}
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: () => Promise<number>;
+}
+
+/** Builds a Relay connection from one page; `totalCount` runs its query only when a client asks. */
+export function toConnection<T>(rows: readonly T[], hasMore: boolean, cursorOf: (row: T) => string, count: () => Promise<number>): Connection<T> {
+  const edges = rows.map((node) => ({ cursor: cursorOf(node), node }));
+  return {
+    edges,
+    pageInfo: { hasNextPage: hasMore, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    totalCount: count,
+  };
+}
+
+export const isDateIdTuple = (value: unknown): value is [string, number] =>
+  Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value[0]) && Number.isSafeInteger(value[1]);
+
+export const isStringPair = (value: unknown): value is [string, string] =>
+  Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string';
+
+export const isNumberTuple = (value: unknown): value is [number] => Array.isArray(value) && value.length === 1 && Number.isSafeInteger(value[0]);

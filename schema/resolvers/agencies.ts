@@ -1,0 +1,55 @@
+import { releaseQuarantinedRecord } from '../../ingestion/release-quarantine.js';
+import { regionOf } from '../../ingestion/regions.js';
+import type { AgencyRow } from '../../store/agency-queries.js';
+import type { QuarantineListRow } from '../../store/quarantine-queries.js';
+import { findQuarantineEntry } from '../../store/quarantine-queries.js';
+import type { HubContext } from '../context.js';
+import { badInput, notFound } from '../errors.js';
+import { decodeCursor, encodeCursor, isNumberTuple, pageSize, toConnection } from '../pagination.js';
+import type { PageArgs } from './records.js';
+
+function quarantineView(row: QuarantineListRow) {
+  return {
+    id: String(row.id),
+    agencyCode: row.agency_code,
+    sourceRecordId: row.source_record_id,
+    kind: row.kind,
+    status: row.status,
+    reasons: row.reasons,
+    resolution: row.resolution,
+    receivedAt: row.created_at,
+  };
+}
+
+function parseId(id: string): number {
+  const value = Number(id);
+  if (!Number.isSafeInteger(value) || value < 1) throw badInput(`id "${id.slice(0, 40)}" is not a valid id`, { field: 'id', rule: 'ID' });
+  return value;
+}
+
+export const agencyResolvers = {
+  Query: {
+    agencies: (_: unknown, __: unknown, { readers }: HubContext) => readers.allAgencies(),
+    quarantine: async (_: unknown, args: PageArgs & { agencyCode: string; status: string }, { readers }: HubContext) => {
+      const agency = await readers.agency(args.agencyCode);
+      if (!agency) throw notFound(`agency ${args.agencyCode.slice(0, 40)} is not registered`);
+      const first = pageSize(args.first);
+      const after = decodeCursor(args.after, isNumberTuple);
+      const page = await readers.quarantine(agency.code, args.status, first, after?.[0]);
+      const connection = toConnection(page.rows, page.hasMore, (row) => encodeCursor([row.id]), () => readers.countQuarantine(agency.code, args.status));
+      return { ...connection, edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: quarantineView(edge.node) })) };
+    },
+  },
+  Mutation: {
+    releaseQuarantinedRecord: async (_: unknown, args: { id: string; justification: string }, { ingestion }: HubContext) => {
+      const id = parseId(args.id);
+      await releaseQuarantinedRecord(ingestion, id, args.justification);
+      const entry = await findQuarantineEntry(ingestion.db, id);
+      if (!entry) throw notFound(`quarantine entry ${id} does not exist`);
+      return quarantineView(entry);
+    },
+  },
+  Agency: {
+    region: (agency: AgencyRow) => regionOf(agency.region),
+  },
+};

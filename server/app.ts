@@ -1,0 +1,112 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import express, { type ErrorRequestHandler } from 'express';
+import type { Logger } from 'pino';
+import type { HubConfig } from '../config/hub-config.js';
+import { createConnectors } from '../connectors/index.js';
+import { emptyTotals, mergeTotals, type RunTotals } from '../connectors/types.js';
+import { ingestBatch, type IngestionDeps } from '../ingestion/ingest-batch.js';
+import { upsertAgencies } from '../store/agency-queries.js';
+import type { Database } from '../store/database.js';
+import type { HubContext } from '../schema/context.js';
+import { createErrorFormatter } from '../schema/errors.js';
+import { createSchema } from '../schema/index.js';
+import { createReaders } from '../schema/readers.js';
+import { graphiqlAssets, graphiqlPage } from './graphiql.js';
+import { healthRoutes } from './health.js';
+
+export interface HubDeps {
+  readonly config: HubConfig;
+  /** Open and migrated. The hub does not close it; its owner does. */
+  readonly database: Database;
+  readonly logger: Logger;
+  readonly clock: () => Date;
+}
+
+export interface Hub {
+  readonly httpServer: Server;
+  readonly ingestion: IngestionDeps;
+  /** Registers the configured agencies; call before serving or loading. */
+  registerAgencies(): Promise<void>;
+  /** Runs every configured file-drop source once, e.g. the bundled demo data. */
+  loadSources(): Promise<RunTotals>;
+  /** Listens on host:port and resolves with the bound port (port 0 picks a free one). */
+  listen(port: number, host: string): Promise<number>;
+  /** Stops accepting requests and drains those in flight. */
+  stop(): Promise<void>;
+}
+
+/** The composition root: wires store, domain, GraphQL and HTTP together. Nothing else does. */
+export async function createHub(deps: HubDeps): Promise<Hub> {
+  const { config, database, logger } = deps;
+  const ingestion: IngestionDeps = {
+    db: database.db,
+    clock: deps.clock,
+    logger: logger.child({ component: 'ingestion' }),
+    publication: { ...config.publication, oneYearMinimumPattern: /特种设备|安全生产|消防/ },
+    usccAllowList: new Set(config.usccAllowList),
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  const apollo = new ApolloServer<HubContext>({
+    schema: createSchema(),
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: createErrorFormatter(logger.child({ component: 'graphql' })),
+    validationRules: [
+      maxDepthRule({ n: config.limits.maxQueryDepth, exposeLimits: true }),
+      costLimitRule({ maxCost: config.limits.maxQueryCost, exposeLimits: true }),
+    ],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+  });
+  await apollo.start();
+
+  app.use(healthRoutes(database));
+  app.use(graphiqlAssets());
+  app.get('/graphql', graphiqlPage);
+  app.use(
+    '/graphql',
+    express.json({ limit: config.limits.maxBodyBytes }),
+    expressMiddleware(apollo, { context: async () => ({ readers: createReaders(database.db), ingestion }) }),
+  );
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found', hint: 'GraphQL is served at /graphql' });
+  });
+  const onError: ErrorRequestHandler = (error: { status?: number; type?: string }, _req, res, _next) => {
+    if (error.type === 'entity.too.large') return void res.status(413).json({ error: `request body exceeds ${config.limits.maxBodyBytes} bytes` });
+    if (error.status && error.status < 500) return void res.status(error.status).json({ error: 'malformed request body' });
+    logger.error({ err: error }, 'unhandled HTTP error');
+    res.status(500).json({ error: 'internal server error' });
+  };
+  app.use(onError);
+
+  return {
+    httpServer,
+    ingestion,
+    registerAgencies: () => upsertAgencies(database.db, config.agencies.map((a) => ({ code: a.code, name: a.name, region: a.region, hub: config.hub.id }))),
+    loadSources: async () => {
+      const connectors = createConnectors(config.agencies, { ingest: (request) => ingestBatch(ingestion, request), logger });
+      const totals = emptyTotals();
+      for (const connector of connectors) {
+        const result = await connector.run();
+        logger.info({ agency: connector.agencyCode, connector: connector.type, ...result }, 'source loaded');
+        mergeTotals(totals, result);
+      }
+      return totals;
+    },
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
+      }),
+    stop: () => apollo.stop(),
+  };
+}

@@ -1,0 +1,26 @@
+import type { HubDb } from './database.js';
+
+const COLUMNS = ['id', 'agency_code', 'source_record_id', 'kind', 'status', 'reasons', 'resolution', 'created_at'] as const;
+
+export async function listQuarantine(db: HubDb, agencyCode: string, status: string, first: number, afterId: number | undefined) {
+  let query = db.selectFrom('quarantine').select(COLUMNS).where('agency_code', '=', agencyCode).where('status', '=', status);
+  if (afterId !== undefined) query = query.where('id', '<', afterId);
+  const rows = await query.orderBy('id', 'desc').limit(first + 1).execute();
+  return { rows: rows.slice(0, first), hasMore: rows.length > first };
+}
+export type QuarantineListRow = Awaited<ReturnType<typeof listQuarantine>>['rows'][number];
+
+export async function countQuarantine(db: HubDb, agencyCode: string, status: string): Promise<number> {
+  const row = await db
+    .selectFrom('quarantine')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('agency_code', '=', agencyCode)
+    .where('status', '=', status)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The full entry including the payload as received, for replay. */
+export async function findQuarantineEntry(db: HubDb, id: number) {
+  return db.selectFrom('quarantine').select([...COLUMNS, 'payload']).where('id', '=', id).executeTakeFirst();
+}

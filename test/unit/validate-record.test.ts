@@ -1,0 +1,95 @@
+import { describe, expect, test } from '@jest/globals';
+import { DEFAULT_PUBLICATION_RULES } from '../../ingestion/publication.js';
+import { validateRecord, type ValidationContext } from '../../ingestion/validate-record.js';
+import { enterpriseUscc, penaltyRecord, permitRecord } from '../support/records.js';
+
+const toFullWidth = (text: string) => text.replace(/[0-9A-Z]/g, (c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0));
+
+const context: ValidationContext = { today: '2024-06-01', publication: DEFAULT_PUBLICATION_RULES, acceptedChecksumFailures: new Set() };
+
+function rejectionsOf(result: ReturnType<typeof validateRecord>) {
+  if (result.ok) throw new Error('expected a rejection');
+  return result.rejections;
+}
+function recordOf(result: ReturnType<typeof validateRecord>) {
+  if (!result.ok) throw new Error(`expected success: ${JSON.stringify(result.rejections)}`);
+  return result.record;
+}
+
+describe('validateRecord', () => {
+  test('a valid penalty is normalised: category code, USCC, amount, derived publication end', () => {
+    const record = recordOf(validateRecord(penaltyRecord({ CF_XDR_SHXYM: ` ${toFullWidth(enterpriseUscc('310115', 1)).toLowerCase()} ` }), context));
+    expect(record.subjectUscc).toBe(enterpriseUscc('310115', 1));
+    expect(record.subjectCategory).toBe('02');
+    expect(record.fields['CF_NR_FK']).toBe('5.000000');
+    expect(record.fields['CF_CFLB']).toEqual(['罚款']);
+    // A 5 万元 fine is above the small-fine threshold: 3 years from the decision.
+    expect(record.publicationEnd).toBe('2027-03-15');
+    expect(record.status).toBe('ACTIVE');
+  });
+
+  test('every problem of a record is reported with field, rule and value', () => {
+    const rejections = rejectionsOf(
+      validateRecord(penaltyRecord({ CF_JDRQ: '2024-02-30', CF_NR_FK: '1.2345678', CF_CFLB: '罚款;打板子', CF_WSH: '', CF_EXTRA: 'x' }), context),
+    );
+    expect(rejections).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'CF_JDRQ', rule: 'DATE', value: '2024-02-30' }),
+        expect.objectContaining({ field: 'CF_NR_FK', rule: 'AMOUNT', value: '1.2345678' }),
+        expect.objectContaining({ field: 'CF_CFLB', rule: 'ENUM', value: '罚款;打板子' }),
+        expect.objectContaining({ field: 'CF_WSH', rule: 'REQUIRED', value: null }),
+        expect.objectContaining({ field: 'CF_EXTRA', rule: 'UNKNOWN_FIELD' }),
+      ]),
+    );
+  });
+
+  test('a USCC failing only its check digit is USCC_CHECKSUM, accepted when allow-listed', () => {
+    const pilot = '91350100M000100Y44';
+    const rejections = rejectionsOf(validateRecord(penaltyRecord({ CF_XDR_SHXYM: pilot }), context));
+    expect(rejections).toEqual([expect.objectContaining({ field: 'CF_XDR_SHXYM', rule: 'USCC_CHECKSUM', value: pilot })]);
+    const allowed = recordOf(validateRecord(penaltyRecord({ CF_XDR_SHXYM: pilot }), { ...context, acceptedChecksumFailures: new Set([pilot]) }));
+    expect(allowed.subjectUscc).toBe(pilot);
+  });
+
+  test('a natural person needs an identity document, has no USCC, and an invalid ID is reported masked', () => {
+    const person = penaltyRecord({ CF_XDR_LB: '自然人', CF_XDR_SHXYM: '', CF_FRDB: '', CF_XDR_ZJLX: '身份证', CF_XDR_ZJHM: '110105194912310021' });
+    const rejections = rejectionsOf(validateRecord(person, context));
+    expect(rejections).toEqual([expect.objectContaining({ field: 'CF_XDR_ZJHM', rule: 'RESIDENT_ID_CHECKSUM', value: '1101**********0021' })]);
+    expect(JSON.stringify(rejections)).not.toContain('110105194912310021');
+    const valid = recordOf(validateRecord({ ...person, fields: { ...person.fields, CF_XDR_ZJHM: '11010519491231002x' } }, context));
+    expect(valid.subjectUscc).toBeNull();
+  });
+
+  test('an organisation needs its USCC and legal representative', () => {
+    const rejections = rejectionsOf(validateRecord(penaltyRecord({ CF_XDR_SHXYM: '', CF_FRDB: '' }), context));
+    expect(rejections.map((r) => [r.field, r.rule])).toEqual([
+      ['CF_XDR_SHXYM', 'CONDITIONAL_REQUIRED'],
+      ['CF_FRDB', 'CONDITIONAL_REQUIRED'],
+    ]);
+  });
+
+  test('publication periods: warnings 3 months, safety sectors 1 year, long restrictions set the end', () => {
+    const end = (fields: Record<string, unknown>) => recordOf(validateRecord(penaltyRecord(fields), context)).publicationEnd;
+    expect(end({ CF_CFLB: '警告', CF_NR_FK: '' })).toBe('2024-06-15');
+    expect(end({ CF_CFLB: '罚款', CF_NR_FK: '0.5' })).toBe('2024-06-15');
+    expect(end({ CF_CFLB: '警告', CF_NR_FK: '', CF_WFXW: '违反消防安全规定' })).toBe('2025-03-15');
+    expect(end({ CF_CFLB: '限制从业', CF_NR_FK: '', CF_YXQ: '2030-01-01' })).toBe('2030-01-01');
+    expect(end({ CF_GSJZQ: '2025/1/1' })).toBe('2025-01-01');
+  });
+
+  test('status: past publication end is EXPIRED, a revoked permit is REVOKED', () => {
+    expect(recordOf(validateRecord(penaltyRecord({ CF_JDRQ: '2020-01-01' }), context)).status).toBe('EXPIRED');
+    expect(recordOf(validateRecord(permitRecord({ XK_ZT: '无效' }), context)).status).toBe('REVOKED');
+    expect(recordOf(validateRecord(permitRecord({ XK_YXQZI: '2024-05-31' }), context)).status).toBe('EXPIRED');
+  });
+
+  test('a permit valid until before it starts is refused', () => {
+    expect(rejectionsOf(validateRecord(permitRecord({ XK_YXQZI: '2023-12-31' }), context))).toEqual([
+      expect.objectContaining({ field: 'XK_YXQZI', rule: 'DATE_ORDER' }),
+    ]);
+  });
+
+  test('an unknown kind is refused', () => {
+    expect(rejectionsOf(validateRecord({ kind: 'GOSSIP', fields: {} }, context))).toEqual([expect.objectContaining({ field: 'kind', rule: 'ENUM' })]);
+  });
+});
