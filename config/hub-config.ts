@@ -58,11 +58,11 @@ export const hubConfigSchema = z
     limits: z
       .object({
         maxQueryDepth: z.number().int().min(2).max(50).default(10),
-        maxQueryCost: z.number().int().min(100).default(5000),
+        maxQueryCost: z.number().int().min(100).default(20000),
         maxBodyBytes: z.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
       })
       .strict()
-      .default({ maxQueryDepth: 10, maxQueryCost: 5000, maxBodyBytes: 1024 * 1024 }),
+      .default({ maxQueryDepth: 10, maxQueryCost: 20000, maxBodyBytes: 1024 * 1024 }),
     agencies: z.array(agencySchema).min(1),
   })
   .strict()

@@ -7,6 +7,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import express, { type ErrorRequestHandler } from 'express';
+import { GraphQLError, type ValidationContext } from 'graphql';
 import type { Logger } from 'pino';
 import type { HubConfig } from '../config/hub-config.js';
 import { createConnectors } from '../connectors/index.js';
@@ -20,6 +21,12 @@ import { createSchema } from '../schema/index.js';
 import { createReaders } from '../schema/readers.js';
 import { graphiqlAssets, graphiqlPage } from './graphiql.js';
 import { healthRoutes } from './health.js';
+
+/** graphql-armor throws by default, which Apollo turns into a 500; report a 400 validation error instead. */
+const reportAsValidationError = {
+  propagateOnRejection: false,
+  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, '')))],
+};
 
 export interface HubDeps {
   readonly config: HubConfig;
@@ -62,8 +69,8 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(logger.child({ component: 'graphql' })),
     validationRules: [
-      maxDepthRule({ n: config.limits.maxQueryDepth, exposeLimits: true }),
-      costLimitRule({ maxCost: config.limits.maxQueryCost, exposeLimits: true }),
+      maxDepthRule({ n: config.limits.maxQueryDepth, exposeLimits: true, ...reportAsValidationError }),
+      costLimitRule({ maxCost: config.limits.maxQueryCost, exposeLimits: true, ...reportAsValidationError }),
     ],
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
   });

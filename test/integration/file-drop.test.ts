@@ -1,0 +1,104 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import pino from 'pino';
+import { mappingSchema } from '../../config/hub-config.js';
+import { createFileDropConnector } from '../../connectors/file-drop/index.js';
+import { ingestBatch } from '../../ingestion/ingest-batch.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { ingestionDeps, registerTestAgencies } from '../support/ingestion.js';
+import { AUTHORITY_USCC, enterpriseUscc, penaltyRecord } from '../support/records.js';
+
+let database: TestDatabase;
+let folder: string;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await registerTestAgencies(database.db);
+  folder = await mkdtemp(join(tmpdir(), 'hub-drop-'));
+});
+afterAll(async () => {
+  await database.dispose();
+  await rm(folder, { recursive: true, force: true });
+});
+
+function connectorFor(dir: string, mapping: unknown) {
+  const deps = ingestionDeps(database.db);
+  return createFileDropConnector('SH-SAMR', { type: 'file-drop', folder: dir, mapping: mappingSchema.parse(mapping) }, {
+    ingest: (request) => ingestBatch(deps, request),
+    logger: pino({ level: 'silent' }),
+  });
+}
+
+const LEGACY_HEADER = '编号,名称,类别,信用代码,法人,文号,违法类型,事由,依据,处罚类别1,处罚类别2,结果,罚款,日期,有效期,机关,机关代码,来源,来源代码';
+const LEGACY_MAPPING = {
+  kind: 'PENALTY',
+  sourceRecordIdColumn: '编号',
+  columns: {
+    名称: 'CF_XDR_MC', 类别: 'CF_XDR_LB', 信用代码: 'CF_XDR_SHXYM', 法人: 'CF_FRDB', 文号: 'CF_WSH', 违法类型: 'CF_WFXW', 事由: 'CF_SY',
+    依据: 'CF_YJ', 处罚类别1: 'CF_CFLB', 处罚类别2: 'CF_CFLB', 结果: 'CF_NR', 罚款: 'CF_NR_FK', 日期: 'CF_JDRQ', 有效期: 'CF_YXQ',
+    机关: 'CF_CFJG', 机关代码: 'CF_CFJGDM', 来源: 'CF_SJLY', 来源代码: 'CF_SJLYDM',
+  },
+  values: { CF_CFLB: { '01': '警告', '02': '罚款' } },
+};
+
+function legacyLine(id: string, uscc: string, date: string, extra = ''): string {
+  return `${id},"上海""引号""测试有限公司",法人,${uscc},王五,沪罚〔2024〕${id}号,虚假宣传,"事实,含逗号",依据,01,02,罚款,"1,234.5",${date},2099-12-31,市监局,${AUTHORITY_USCC},市监局,${AUTHORITY_USCC}${extra}`;
+}
+
+describe('file-drop connector', () => {
+  test('CSV with BOM and legacy columns: mapped, code tables applied, bad rows quarantined, good rows kept', async () => {
+    const dir = join(folder, 'csv');
+    await import('node:fs/promises').then((fs) => fs.mkdir(dir));
+    const csv = [
+      LEGACY_HEADER,
+      legacyLine('A1', enterpriseUscc('310115', 11), '2024/1/5'),
+      legacyLine('A2', enterpriseUscc('310115', 12), '2024年2月30日'),
+      legacyLine('A3', enterpriseUscc('310115', 13), '20240107'),
+    ].join('\r\n');
+    await writeFile(join(dir, 'a.csv'), `\uFEFF${csv}\r\n`);
+    const totals = await connectorFor(dir, LEGACY_MAPPING).run();
+    expect(totals).toMatchObject({ received: 3, inserted: 2, rejected: 1 });
+    const row = await database.db.selectFrom('records').selectAll().where('source_record_id', '=', 'A1').executeTakeFirstOrThrow();
+    expect(row.fields['CF_CFLB']).toEqual(['警告', '罚款']);
+    expect(row.fields['CF_NR_FK']).toBe('1234.500000');
+    expect(row.fields['CF_XDR_MC']).toBe('上海"引号"测试有限公司');
+    expect(row.event_date).toBe('2024-01-05');
+    const rejected = await database.db.selectFrom('quarantine').select(['reasons']).where('source_record_id', '=', 'A2').executeTakeFirstOrThrow();
+    expect(rejected.reasons).toEqual([expect.objectContaining({ field: 'CF_JDRQ', rule: 'DATE', value: '2024年2月30日' })]);
+  });
+
+  test('JSON Lines without BOM: malformed lines and unmapped columns are quarantined with their reason', async () => {
+    const dir = join(folder, 'jsonl');
+    await import('node:fs/promises').then((fs) => fs.mkdir(dir));
+    const good = penaltyRecord({ CF_XDR_SHXYM: enterpriseUscc('310115', 21) }, 'J1');
+    const drifted = { kind: 'PENALTY', sourceRecordId: 'J3', ...penaltyRecord({}, 'J3').fields, decision_date_v2: '2024-01-01' };
+    const lines = [JSON.stringify({ kind: good.kind, sourceRecordId: 'J1', ...good.fields }), '{"kind": "PENALTY", broken', '', JSON.stringify(drifted), '[1,2]'];
+    await writeFile(join(dir, 'b.jsonl'), `${lines.join('\n')}\n`);
+    const totals = await connectorFor(dir, { kindColumn: 'kind', sourceRecordIdColumn: 'sourceRecordId' }).run();
+    expect(totals).toMatchObject({ received: 4, inserted: 1, rejected: 3 });
+    const reasons = (await database.db.selectFrom('quarantine').select('reasons').orderBy('id', 'desc').limit(3).execute()).flatMap((r) => r.reasons);
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'line 2', rule: 'SYNTAX' }),
+        expect.objectContaining({ field: 'line 5', rule: 'SYNTAX', message: 'line is not a JSON object' }),
+        expect.objectContaining({ field: 'decision_date_v2', rule: 'UNMAPPED_COLUMN' }),
+      ]),
+    );
+  });
+
+  test('a large file is streamed in batches with flat memory', async () => {
+    const dir = join(folder, 'large');
+    await import('node:fs/promises').then((fs) => fs.mkdir(dir));
+    const rows = 12_000;
+    const lines: string[] = [];
+    for (let i = 0; i < rows; i++) {
+      const record = penaltyRecord({ CF_XDR_SHXYM: enterpriseUscc('310115', 1000 + (i % 500)), CF_WSH: `沪罚〔2024〕L${i}号` }, `L${i}`);
+      lines.push(JSON.stringify({ kind: 'PENALTY', sourceRecordId: `L${i}`, ...record.fields }));
+    }
+    await writeFile(join(dir, 'big.jsonl'), `${lines.join('\n')}\n`);
+    const totals = await connectorFor(dir, { kindColumn: 'kind', sourceRecordIdColumn: 'sourceRecordId' }).run();
+    expect(totals).toMatchObject({ received: rows, inserted: rows, rejected: 0, batches: 6 });
+  });
+});
