@@ -67,6 +67,8 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     schema: createSchema(),
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns shutdown: Apollo would otherwise re-raise SIGTERM before the database is closed.
+    stopOnTerminationSignals: false,
     formatError: createErrorFormatter(logger.child({ component: 'graphql' })),
     validationRules: [
       maxDepthRule({ n: config.limits.maxQueryDepth, exposeLimits: true, ...reportAsValidationError }),

@@ -22,21 +22,26 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await migrateToLatest(database.db);
     return { ...database, dispose: () => database.close() };
   }
+  const empty = await createEmptyServerDatabase();
+  const database = await openDatabase({ engine: 'postgres', url: empty.url, poolSize: 4 });
+  await migrateToLatest(database.db);
+  return {
+    ...database,
+    url: empty.url,
+    dispose: async () => {
+      await database.close();
+      await empty.drop();
+    },
+  };
+}
+
+/** A new, empty database on the test server (no migrations applied). */
+export async function createEmptyServerDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const serverUrl = process.env['TEST_DATABASE_URL'];
   if (!serverUrl) throw new Error('TEST_DATABASE_URL is not set: the postgres test project needs the server from global-setup');
   const name = `hub_test_${randomBytes(6).toString('hex')}`;
   await adminQuery(serverUrl, `create database ${name}`);
-  const url = withDatabase(serverUrl, name);
-  const database = await openDatabase({ engine: 'postgres', url, poolSize: 4 });
-  await migrateToLatest(database.db);
-  return {
-    ...database,
-    url,
-    dispose: async () => {
-      await database.close();
-      await adminQuery(serverUrl, `drop database if exists ${name} with (force)`);
-    },
-  };
+  return { url: withDatabase(serverUrl, name), drop: () => adminQuery(serverUrl, `drop database if exists ${name} with (force)`) };
 }
 
 export function withDatabase(url: string, name: string): string {

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import request from 'supertest';
+import { ingestBatch } from '../../ingestion/ingest-batch.js';
+import { openDatabase } from '../../store/database.js';
+import { isFullyMigrated, migrateToLatest } from '../../store/migrate.js';
+import { TEST_ENGINE, createEmptyServerDatabase } from '../support/database.js';
+import { startTestHub, type TestHub } from '../support/hub.js';
+import { penaltyRecord } from '../support/records.js';
+
+let testHub: TestHub;
+beforeAll(async () => {
+  testHub = await startTestHub();
+});
+afterAll(async () => testHub.close());
+
+describe('migrations', () => {
+  test('re-running is a no-op, and hub processes starting at once apply each migration exactly once', async () => {
+    expect(await migrateToLatest(testHub.database.db)).toEqual([]);
+    if (TEST_ENGINE !== 'postgres') return;
+    // A fresh database, migrated by three pools (as three hub processes would) racing each other.
+    const empty = await createEmptyServerDatabase();
+    const pools = await Promise.all([1, 2, 3].map(() => openDatabase({ engine: 'postgres', url: empty.url, poolSize: 2 })));
+    try {
+      expect(await isFullyMigrated(pools[0]!.db)).toBe(false);
+      const results = await Promise.all(pools.map((p) => migrateToLatest(p.db)));
+      expect(results.flat()).toEqual(['0001-initial']);
+      expect(await isFullyMigrated(pools[1]!.db)).toBe(true);
+    } finally {
+      await Promise.all(pools.map((p) => p.close()));
+      await empty.drop();
+    }
+  });
+});
+
+describe('operator override of a failing check digit', () => {
+  const PILOT = '91350100M000100Y44';
+
+  async function gql(query: string, variables: Record<string, unknown> = {}) {
+    return request(testHub.hub.httpServer).post('/graphql').set('content-type', 'application/json').send({ query, variables });
+  }
+
+  test('the agency sees the quarantined record with its reason; an operator releases it; it is then served', async () => {
+    await ingestBatch(testHub.hub.ingestion, {
+      agencyCode: 'SH-SAMR',
+      source: 'test',
+      records: [penaltyRecord({ CF_XDR_SHXYM: PILOT }, 'PILOT-1'), penaltyRecord({ CF_JDRQ: '2024-02-30' }, 'BAD-DATE')],
+    });
+    const listed = await gql('{ quarantine(agencyCode: "SH-SAMR") { totalCount edges { node { id sourceRecordId status reasons { field rule value } } } } }');
+    const entries = listed.body.data.quarantine.edges.map((e: { node: { sourceRecordId: string } }) => e.node);
+    expect(listed.body.data.quarantine.totalCount).toBe(2);
+    const pilot = entries.find((e: { sourceRecordId: string }) => e.sourceRecordId === 'PILOT-1');
+    const badDate = entries.find((e: { sourceRecordId: string }) => e.sourceRecordId === 'BAD-DATE');
+    expect(pilot.reasons).toEqual([{ field: 'CF_XDR_SHXYM', rule: 'USCC_CHECKSUM', value: PILOT }]);
+
+    const release = 'mutation($id: ID!, $why: String!) { releaseQuarantinedRecord(id: $id, justification: $why) { status resolution } }';
+    const refused = await gql(release, { id: badDate.id, why: 'looks fine' });
+    expect(refused.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(refused.body.errors[0].message).toMatch(/CF_JDRQ DATE/);
+
+    const released = await gql(release, { id: pilot.id, why: '闽试点期间核发代码，经登记机关核实' });
+    expect(released.body.data.releaseQuarantinedRecord).toEqual({ status: 'RELEASED', resolution: '闽试点期间核发代码，经登记机关核实' });
+    const again = await gql(release, { id: pilot.id, why: 'twice' });
+    expect(again.body.errors[0].extensions.code).toBe('CONFLICT');
+
+    const served = await gql(`{ subject(uscc: "${PILOT}") { records { edges { node { sourceRecordId history { changedBy } } } } } }`);
+    expect(served.body.data.subject.records.edges[0].node).toEqual({ sourceRecordId: 'PILOT-1', history: [{ changedBy: `quarantine:${pilot.id}` }] });
+  });
+
+  test('an unknown agency or entry is NOT_FOUND', async () => {
+    expect((await gql('{ quarantine(agencyCode: "NOPE") { totalCount } }')).body.errors[0].extensions.code).toBe('NOT_FOUND');
+    const missing = await gql('mutation { releaseQuarantinedRecord(id: "999999", justification: "x") { status } }');
+    expect(missing.body.errors[0].extensions.code).toBe('NOT_FOUND');
+  });
+});
