@@ -26,21 +26,27 @@ export function parseCalendarDate(raw: string): DateVerdict {
   return { ok: false, message: 'is not a date in a recognised form (YYYY-MM-DD, YYYY/M/D, YYYY年M月D日, YYYYMMDD, ISO timestamp)' };
 }
 
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
+
+export function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
 function toIsoDate(year: number, month: number, day: number): DateVerdict {
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (year < 1900 || year > 2999 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+  if (year < 1900 || year > 2999 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
     return { ok: false, message: 'is not a real calendar date' };
   }
-  return { ok: true, date: date.toISOString().slice(0, 10) };
+  return { ok: true, date: `${year}-${pad2(month)}-${pad2(day)}` };
 }
 
 /** Adds whole months to an ISO date, clamping to the month's last day (2023-08-31 + 6 months = 2024-02-29). */
 export function addMonths(isoDate: string, months: number): string {
   const [year, month, day] = isoDate.split('-').map(Number) as [number, number, number];
-  const target = new Date(Date.UTC(year, month - 1 + months, 1));
-  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
-  target.setUTCDate(Math.min(day, lastDay));
-  return target.toISOString().slice(0, 10);
+  const index = year * 12 + (month - 1) + months;
+  const targetYear = Math.floor(index / 12);
+  const targetMonth = (index % 12) + 1;
+  return `${targetYear}-${pad2(targetMonth)}-${pad2(Math.min(day, daysInMonth(targetYear, targetMonth)))}`;
 }
 
 /** Today's calendar date in China Standard Time (UTC+8), the zone every agency works in. */

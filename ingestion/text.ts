@@ -3,8 +3,11 @@ const FULL_WIDTH_START = 0xff01;
 const FULL_WIDTH_END = 0xff5e;
 const FULL_WIDTH_OFFSET = 0xfee0;
 
+const NEEDS_CONVERSION = /[\uFF01-\uFF5E\u3000]/;
+
 /** Converts full-width characters to their half-width forms and trims the result. */
 export function toHalfWidth(input: string): string {
+  if (!NEEDS_CONVERSION.test(input)) return input.trim();
   let out = '';
   for (const ch of input) {
     const code = ch.codePointAt(0) ?? 0;

@@ -52,6 +52,9 @@ export type ValidationResult =
   | { readonly ok: true; readonly record: ValidatedRecord }
   | { readonly ok: false; readonly rejections: readonly Rejection[] };
 
+const KNOWN_CODES = Object.fromEntries(
+  Object.entries(KIND_LAYOUTS).map(([kind, layout]) => [kind, new Set(layout.fields.map((spec) => spec.code))]),
+) as unknown as Record<RecordKind, ReadonlySet<string>>;
 const MAX_SOURCE_ID_LENGTH = 128;
 const MAX_REPORTED_VALUE_LENGTH = 120;
 const RESIDENT_ID_TYPES = new Set(['身份证', '居民身份证', '001', '111', 'SFZ']);
@@ -65,25 +68,26 @@ export function validateRecord(input: IncomingRecord, context: ValidationContext
   const layout = KIND_LAYOUTS[kind];
   const rejections: Rejection[] = [];
   const fields: Record<string, FieldValue> = {};
-  const known = new Set(layout.fields.map((spec) => spec.code));
+  const known = KNOWN_CODES[kind];
 
-  for (const code of Object.keys(input.fields)) {
+  for (const code in input.fields) {
     if (!known.has(code)) {
       rejections.push({ field: code, rule: 'UNKNOWN_FIELD', value: null, message: `${code} is not a ${kind} column of the standard` });
     }
   }
+  const present = new Set<string>();
   for (const spec of layout.fields) {
     const raw = input.fields[spec.code];
-    const text = isBlank(raw) ? '' : toHalfWidth(String(raw));
+    const text = raw === undefined || raw === null ? '' : toHalfWidth(typeof raw === 'string' ? raw : String(raw));
     if (text === '') {
       if (spec.required) rejections.push({ field: spec.code, rule: 'REQUIRED', value: null, message: `${spec.label} (${spec.code}) is required` });
       continue;
     }
+    present.add(spec.code);
     const parsed = parseField(spec, text, context);
     if ('rejection' in parsed) rejections.push(parsed.rejection);
     else fields[spec.code] = parsed.value;
   }
-  const present = new Set(Object.keys(input.fields).filter((code) => !isBlank(input.fields[code])));
   rejections.push(...checkSubjectRules(layout, fields, present));
   rejections.push(...checkDateOrder(layout, fields));
 
@@ -98,8 +102,7 @@ export function validateRecord(input: IncomingRecord, context: ValidationContext
 }
 
 function parseField(spec: FieldSpec, text: string, context: ValidationContext): { value: FieldValue } | { rejection: Rejection } {
-  const shown = spec.type === 'identityNumber' ? maskIdentityNumber(text) : report(text);
-  const fail = (rule: string, message: string, value: string | null = shown) => ({
+  const fail = (rule: string, message: string, value: string | null = spec.type === 'identityNumber' ? maskIdentityNumber(text) : report(text)) => ({
     rejection: { field: spec.code, rule, value, message: `${spec.label} (${spec.code}) ${message}` },
   });
   if (spec.maxLength !== undefined && text.length > spec.maxLength) return fail('MAX_LENGTH', `must be at most ${spec.maxLength} characters`);
@@ -213,14 +216,12 @@ function derivePenaltyPublicationEnd(fields: Record<string, FieldValue>, context
   );
 }
 
-/** Hash of the normalised content: cosmetic differences (date format, full-width digits) are not changes. */
+/**
+ * Hash of the normalised content: cosmetic differences (date format, full-width digits) are not
+ * changes. `fields` is filled in the layout's column order, so its JSON is canonical as it is.
+ */
 function contentHash(kind: RecordKind, fields: Record<string, FieldValue>): string {
-  const canonical = JSON.stringify([kind, Object.keys(fields).sort().map((code) => [code, fields[code]])]);
-  return createHash('sha256').update(canonical).digest('hex');
-}
-
-function isBlank(value: unknown): boolean {
-  return value === undefined || value === null || toHalfWidth(String(value)) === '';
+  return createHash('sha256').update(JSON.stringify([kind, fields])).digest('hex');
 }
 
 function asText(value: FieldValue | undefined): string {

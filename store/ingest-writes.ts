@@ -83,7 +83,8 @@ export async function upsertSubjects(trx: Executor, subjects: readonly SubjectRo
 /**
  * Inserts new records and updates changed ones in one set-based statement. Rows whose content
  * hash is unchanged are left alone. Every insert or update takes the next change sequence number
- * as its version and appends a history row with old and new hash and a snapshot.
+ * as its version and appends a history row with old and new hash and, for an update, the full
+ * previous state (the current state is the record itself, so no state is ever lost).
  * Source record ids must be unique within `rows`.
  */
 export async function upsertRecords(trx: Executor, origin: BatchOrigin, rows: readonly RecordRow[]): Promise<{ inserted: number; updated: number }> {
@@ -95,14 +96,12 @@ export async function upsertRecords(trx: Executor, origin: BatchOrigin, rows: re
         status text, event_date date, valid_from date, valid_to date, publication_end date,
         document_no text, fields jsonb, content_hash text)
     ),
-    existing as (
-      select r.id, r.source_record_id, r.content_hash, r.status from records r
-      where r.agency_code = ${origin.agencyCode} and r.source_record_id in (select source_record_id from input)
-    ),
     changed as materialized (
       select i.*, e.content_hash as old_hash, e.status as old_status, (e.id is null) as is_new,
+             case when e.id is null then null else to_jsonb(e) end as previous,
              nextval('record_change_seq') as version
-      from input i left join existing e using (source_record_id)
+      from input i
+      left join records e on e.agency_code = ${origin.agencyCode} and e.source_record_id = i.source_record_id
       where e.id is null or e.content_hash <> i.content_hash
     ),
     written as (
@@ -123,10 +122,10 @@ export async function upsertRecords(trx: Executor, origin: BatchOrigin, rows: re
     ),
     history as (
       insert into record_history (seq, record_id, agency_code, source_record_id, change, old_hash, new_hash,
-        old_status, new_status, changed_by, batch_id, snapshot)
+        old_status, new_status, changed_by, batch_id, previous)
       select w.version, w.id, w.agency_code, w.source_record_id,
         case when c.is_new then 'CREATED' else 'UPDATED' end, c.old_hash, w.content_hash,
-        c.old_status, w.status, ${origin.changedBy}, w.batch_id, to_jsonb(w)
+        c.old_status, w.status, ${origin.changedBy}, w.batch_id, c.previous
       from written w join changed c using (source_record_id)
     )
     select (count(*) filter (where is_new))::int as inserted, (count(*) filter (where not is_new))::int as updated

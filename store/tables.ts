@@ -70,7 +70,7 @@ export interface RecordHistoryTable {
   batch_id: number | null;
   changed_at: CreatedAt;
   tx_id: ColumnType<string, never, never>;
-  snapshot: ColumnType<Record<string, unknown>, string, never>;
+  previous: ColumnType<Record<string, unknown> | null, string | null, never>;
 }
 
 export interface IngestionBatchTable {

@@ -71,7 +71,9 @@ create table records (
   origin_region text not null,
   origin_hub text not null,
   version bigint not null,
-  batch_id bigint references ingestion_batches (id),
+  -- Provenance, not integrity: batch and history references carry no foreign keys, whose per-row
+  -- checks would cost a third of ingest time. Both are written in the same transaction.
+  batch_id bigint,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   unique (agency_code, source_record_id)
@@ -83,7 +85,7 @@ create index records_by_event on records (event_date desc, id desc);
 
 create table record_history (
   seq bigint primary key,
-  record_id bigint not null references records (id),
+  record_id bigint not null,
   agency_code text not null,
   source_record_id text not null,
   change text not null check (change in ('CREATED', 'UPDATED', 'STATUS_CHANGED')),
@@ -92,11 +94,13 @@ create table record_history (
   old_status text,
   new_status text not null,
   changed_by text not null,
-  batch_id bigint references ingestion_batches (id),
+  batch_id bigint,
   changed_at timestamptz not null default now(),
   -- The writing transaction, so a feed reader can wait for lower sequence numbers still in flight.
   tx_id xid8 not null default pg_current_xact_id(),
-  snapshot jsonb not null
+  -- The record as it was before this change (null when created). The state after a change is the
+  -- next change's previous state, or the record row itself: full history without copying every insert.
+  previous jsonb
 );
 create index record_history_by_record on record_history (record_id, seq);
 

@@ -44,7 +44,10 @@ describe('ingestBatch', () => {
     expect(history[1]?.old_hash).toBe(before.content_hash);
     expect(history[1]?.new_hash).toBe(rows[0]?.content_hash);
     expect(history[1]?.seq).toBe(rows[0]?.version);
-    expect((history[1]?.snapshot as { fields: Record<string, string> }).fields['CF_NR_FK']).toBe('6.000000');
+    // The update keeps the state it replaced: nothing of the record's past is lost.
+    expect(history[0]?.previous).toBeNull();
+    expect((history[1]?.previous as { fields: Record<string, string>; version: number }).fields['CF_NR_FK']).toBe('5.000000');
+    expect((history[1]?.previous as { version: number }).version).toBe(before.version);
   });
 
   test('the same source record twice in one batch is applied in order', async () => {

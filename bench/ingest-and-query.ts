@@ -1,0 +1,160 @@
+/**
+ * Benchmark (not a test): ingest N subjects × M records through the ingestion core, then measure
+ * the latency of a subject-profile GraphQL query over HTTP.
+ *
+ *   npm run bench -- --engine pglite   --subjects 100000 --records 10
+ *   npm run bench -- --engine postgres --subjects 100000 --records 10   # temporary local server, or BENCH_DATABASE_URL
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { hubConfigSchema } from '../config/hub-config.js';
+import { usccCheckCharacter } from '../ingestion/identifiers.js';
+import { ingestBatch } from '../ingestion/ingest-batch.js';
+import type { IncomingRecord } from '../ingestion/validate-record.js';
+import { createHub } from '../server/app.js';
+import { openDatabase, type Database } from '../store/database.js';
+import { migrateToLatest } from '../store/migrate.js';
+import { startTemporaryPostgres } from '../test/support/global-setup.js';
+
+const { values: args } = parseArgs({
+  options: {
+    engine: { type: 'string', default: 'pglite' },
+    subjects: { type: 'string', default: '100000' },
+    records: { type: 'string', default: '10' },
+    batch: { type: 'string', default: '5000' },
+    queries: { type: 'string', default: '2000' },
+  },
+});
+const SUBJECTS = Number(args.subjects);
+const PER_SUBJECT = Number(args.records);
+const BATCH = Number(args.batch);
+const QUERIES = Number(args.queries);
+const AUTHORITY = (() => {
+  const body = '11310000MB0000001';
+  return body + usccCheckCharacter(body);
+})();
+
+const say = (text: string) => process.stdout.write(`${text}\n`);
+
+function subjectUscc(n: number): string {
+  const body = `913101${String(10 + (n % 90))}${n.toString().padStart(9, '0')}`;
+  return body + usccCheckCharacter(body);
+}
+
+function record(subject: number, k: number): IncomingRecord {
+  const id = `${subject}-${k}`;
+  const base = { XDR_MC: `上海基准测试${subject}号科技有限公司`, XDR_LB: '02', XDR_SHXYM: subjectUscc(subject), FRDB: '张三' };
+  const day = `20${20 + (k % 6)}-0${1 + (k % 9)}-1${k % 10}`;
+  if (k % 3 === 0) {
+    return {
+      kind: 'PERMIT',
+      sourceRecordId: `XK-${id}`,
+      fields: {
+        ...Object.fromEntries(Object.entries(base).map(([key, v]) => [`XK_${key}`, v])),
+        XK_WSH: `沪许〔${id}〕号`, XK_XKLB: '普通', XK_NR: '预包装食品销售', XK_JDRQ: day, XK_YXQZ: day, XK_YXQZI: '2030-12-31',
+        XK_XKJG: '上海市市场监督管理局', XK_XKJGDM: AUTHORITY, XK_LYDW: '上海市市场监督管理局', XK_LYDWDM: AUTHORITY,
+      },
+    };
+  }
+  return {
+    kind: 'PENALTY',
+    sourceRecordId: `CF-${id}`,
+    fields: {
+      ...Object.fromEntries(Object.entries(base).map(([key, v]) => [`CF_${key}`, v])),
+      CF_WSH: `沪罚〔${id}〕号`, CF_WFXW: '虚假宣传', CF_SY: '发布虚假广告', CF_YJ: '《反不正当竞争法》第二十条', CF_CFLB: '罚款',
+      CF_NR: '罚款', CF_NR_FK: `${k}.5`, CF_JDRQ: day, CF_YXQ: '2099-12-31', CF_CFJG: '上海市市场监督管理局', CF_CFJGDM: AUTHORITY,
+      CF_SJLY: '上海市市场监督管理局', CF_SJLYDM: AUTHORITY,
+    },
+  };
+}
+
+function* batches(): Generator<IncomingRecord[]> {
+  let batch: IncomingRecord[] = [];
+  for (let s = 0; s < SUBJECTS; s++) {
+    for (let k = 0; k < PER_SUBJECT; k++) {
+      batch.push(record(s, k));
+      if (batch.length === BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+  }
+  if (batch.length) yield batch;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function openTarget(): Promise<{ database: Database; cleanup: () => Promise<void> }> {
+  if (args.engine === 'postgres') {
+    const external = process.env['BENCH_DATABASE_URL'];
+    const server = external ? undefined : await startTemporaryPostgres();
+    const database = await openDatabase({ engine: 'postgres', url: external ?? server!.url, poolSize: 4 });
+    return { database, cleanup: async () => { await database.close(); server?.stop(); } };
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'hub-bench-'));
+  const database = await openDatabase({ engine: 'pglite', dataDir: dir });
+  return { database, cleanup: async () => { await database.close(); await rm(dir, { recursive: true, force: true }); } };
+}
+
+async function main(): Promise<void> {
+  const total = SUBJECTS * PER_SUBJECT;
+  say(`bench: ${args.engine}, ${SUBJECTS} subjects × ${PER_SUBJECT} records = ${total} records, batches of ${BATCH}; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}`);
+  const { database, cleanup } = await openTarget();
+  try {
+    await migrateToLatest(database.db);
+    const config = hubConfigSchema.parse({
+      hub: { id: 'hub-bench', region: '310000' },
+      agencies: [{ code: 'BENCH', name: '基准测试机构', region: '310000' }],
+    });
+    const logger = pino({ level: 'warn' });
+    const hub = await createHub({ config, database, logger, clock: () => new Date() });
+    await hub.registerAgencies();
+
+    const started = performance.now();
+    let done = 0;
+    let nextReport = total / 10;
+    for (const batch of batches()) {
+      const counts = await ingestBatch(hub.ingestion, { agencyCode: 'BENCH', source: 'bench', records: batch });
+      if (counts.rejected) throw new Error(`bench data rejected: ${counts.rejected}`);
+      done += batch.length;
+      if (done >= nextReport) {
+        say(`  ingested ${done} records (${Math.round(done / ((performance.now() - started) / 1000))} records/s)`);
+        nextReport += total / 10;
+      }
+    }
+    const ingestSeconds = (performance.now() - started) / 1000;
+    say(`ingest: ${total} records in ${ingestSeconds.toFixed(1)} s = ${Math.round(total / ingestSeconds)} records/s`);
+
+    const port = await hub.listen(0, '127.0.0.1');
+    const query = `query($u: USCC!) { subject(uscc: $u) { uscc name region { name } records(first: 20) { totalCount edges { node {
+      id kind status eventDate publicationEnd agency { name } penalty { penaltyTypes fine { yuan } } permit { category content } } } } } }`;
+    const latencies: number[] = [];
+    for (let i = 0; i < QUERIES; i++) {
+      const uscc = subjectUscc(Math.floor(Math.random() * SUBJECTS));
+      const t0 = performance.now();
+      const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables: { u: uscc } }),
+      });
+      const body = (await response.json()) as { data?: { subject?: { records: { totalCount: number } } } };
+      latencies.push(performance.now() - t0);
+      if (body.data?.subject?.records.totalCount !== PER_SUBJECT) throw new Error(`unexpected answer for ${uscc}`);
+    }
+    latencies.sort((a, b) => a - b);
+    say(`subject profile query over HTTP (${QUERIES} queries): p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms`);
+    await hub.stop();
+  } finally {
+    await cleanup();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
