@@ -101,7 +101,10 @@ export async function upsertRecords(trx: Executor, origin: BatchOrigin, rows: re
              case when e.id is null then null else to_jsonb(e) end as previous,
              nextval('record_change_seq') as version
       from input i
-      left join records e on e.agency_code = ${origin.agencyCode} and e.source_record_id = i.source_record_id
+      -- offset 0 keeps this a per-row index lookup: its cost follows the batch, not the table.
+      left join lateral (
+        select * from records r where r.agency_code = ${origin.agencyCode} and r.source_record_id = i.source_record_id offset 0
+      ) e on true
       where e.id is null or e.content_hash <> i.content_hash
     ),
     written as (
