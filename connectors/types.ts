@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
-import type { IngestCounts, IngestRequest } from '../ingestion/ingest-batch.js';
+import type { IngestCounts, IngestRequest, PreparedBatch } from '../ingestion/ingest-batch.js';
 
 /** What a connector needs from the hub; passed in, never imported. */
 export interface ConnectorDeps {
-  /** The ingestion core, bound to the hub's database and rules. */
-  readonly ingest: (request: IngestRequest) => Promise<IngestCounts>;
+  /** The ingestion core's validation step, bound to the hub's rules. */
+  readonly prepare: (request: IngestRequest) => PreparedBatch;
+  /** The ingestion core's write step: one transaction per batch. */
+  readonly write: (batch: PreparedBatch) => Promise<IngestCounts>;
   readonly logger: Logger;
 }
 
@@ -44,4 +46,22 @@ export function addCounts(totals: RunTotals, counts: IngestCounts): void {
 
 export function mergeTotals(into: RunTotals, from: RunTotals): void {
   for (const key of Object.keys(into) as (keyof RunTotals)[]) into[key] += from[key];
+}
+
+/**
+ * Writes batches strictly in submission order with at most one write in flight, so the caller can
+ * read and validate the next batch while the database writes the current one. A failed write makes
+ * the next submit() or drain() throw.
+ */
+export function createOrderedWriter(write: ConnectorDeps['write'], totals: RunTotals) {
+  let inFlight: Promise<void> = Promise.resolve();
+  return {
+    async submit(batch: PreparedBatch): Promise<void> {
+      await inFlight;
+      const next = write(batch).then((counts) => addCounts(totals, counts));
+      next.catch(() => undefined); // observed by the next submit() or drain()
+      inFlight = next;
+    },
+    drain: (): Promise<void> => inFlight,
+  };
 }

@@ -9,8 +9,8 @@ import {
   upsertSubjects,
   type QuarantineRow,
   type RecordRow,
-  type SubjectRow,
 } from '../store/ingest-writes.js';
+import type { SubjectRow } from '../store/subject-queries.js';
 import { findAgency } from '../store/agency-queries.js';
 import { chinaToday } from './dates.js';
 import { InvalidInputError, NotFoundError } from './errors.js';
@@ -55,6 +55,16 @@ export interface IngestCounts {
 /** The largest batch one call takes; connectors stream larger sources in batches of this size or less. */
 export const MAX_BATCH_SIZE = 10_000;
 
+/** A validated batch, ready to be written: the CPU half of ingestion, done without I/O. */
+export interface PreparedBatch {
+  readonly agencyCode: string;
+  readonly source: string;
+  readonly startedAt: Date;
+  readonly received: number;
+  readonly valid: readonly ValidatedRecord[];
+  readonly quarantined: readonly QuarantineRow[];
+}
+
 /**
  * Ingests one batch from a registered agency: validates every record, upserts the valid ones and
  * quarantines the invalid ones with their reasons, all in one transaction. One bad record never
@@ -62,12 +72,17 @@ export const MAX_BATCH_SIZE = 10_000;
  * Throws NotFoundError for an unknown agency and InvalidInputError for an oversized batch.
  */
 export async function ingestBatch(deps: IngestionDeps, request: IngestRequest): Promise<IngestCounts> {
+  return writePreparedBatch(deps, prepareBatch(deps, request));
+}
+
+/**
+ * Validates a batch. Pure computation, so a connector can prepare its next batch while the database
+ * is still writing the previous one. Throws InvalidInputError for an oversized batch.
+ */
+export function prepareBatch(deps: IngestionDeps, request: IngestRequest): PreparedBatch {
   const preRejected = request.preRejected ?? [];
   const received = request.records.length + preRejected.length;
   if (received > MAX_BATCH_SIZE) throw new InvalidInputError(`a batch holds at most ${MAX_BATCH_SIZE} records (got ${received})`);
-  const agency = await findAgency(deps.db, request.agencyCode);
-  if (!agency) throw new NotFoundError(`agency ${request.agencyCode} is not registered`);
-
   const startedAt = deps.clock();
   const context = { today: chinaToday(startedAt), publication: deps.publication, acceptedChecksumFailures: deps.usccAllowList };
   const valid: ValidatedRecord[] = [];
@@ -82,17 +97,24 @@ export async function ingestBatch(deps: IngestionDeps, request: IngestRequest): 
     if (result.ok) valid.push(result.record);
     else quarantined.push({ payload: record, source_record_id: record.sourceRecordId ?? null, kind: record.kind ?? null, reasons: result.rejections });
   }
+  return { agencyCode: request.agencyCode, source: request.source, startedAt, received, valid, quarantined };
+}
 
+/** Writes a prepared batch in one transaction under the agency's ingest lock. Throws NotFoundError for an unknown agency. */
+export async function writePreparedBatch(deps: IngestionDeps, batch: PreparedBatch): Promise<IngestCounts> {
+  const agency = await findAgency(deps.db, batch.agencyCode);
+  if (!agency) throw new NotFoundError(`agency ${batch.agencyCode} is not registered`);
   const counts = await deps.db.transaction().execute(async (trx) => {
     await lockAgencyForIngest(trx, agency.code);
-    const batchId = await openBatch(trx, agency.code, request.source, startedAt);
-    const written = await writeValidRecords(trx, { agencyCode: agency.code, batchId, originRegion: agency.region, originHub: agency.hub, changedBy: `batch:${batchId}` }, valid);
-    await insertQuarantine(trx, agency.code, batchId, quarantined);
-    const totals = { received, ...written, unchanged: valid.length - written.inserted - written.updated, rejected: quarantined.length };
+    const batchId = await openBatch(trx, agency.code, batch.source, batch.startedAt);
+    const origin = { agencyCode: agency.code, batchId, originRegion: agency.region, originHub: agency.hub, changedBy: `batch:${batchId}` };
+    const written = await writeValidRecords(trx, origin, batch.valid);
+    await insertQuarantine(trx, agency.code, batchId, batch.quarantined);
+    const totals = { received: batch.received, ...written, unchanged: batch.valid.length - written.inserted - written.updated, rejected: batch.quarantined.length };
     await closeBatch(trx, batchId, totals);
     return { batchId, ...totals };
   });
-  deps.logger.info({ agency: agency.code, source: request.source, ...counts }, 'batch ingested');
+  deps.logger.info({ agency: agency.code, source: batch.source, ...counts }, 'batch ingested');
   return counts;
 }
 

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { HubConfig } from '../config/hub-config.js';
 import { createConnectors } from '../connectors/index.js';
 import { emptyTotals, mergeTotals, type RunTotals } from '../connectors/types.js';
-import { ingestBatch, type IngestionDeps } from '../ingestion/ingest-batch.js';
+import { prepareBatch, writePreparedBatch, type IngestionDeps } from '../ingestion/ingest-batch.js';
 import { upsertAgencies } from '../store/agency-queries.js';
 import type { Database } from '../store/database.js';
 import type { HubContext } from '../schema/context.js';
@@ -102,7 +102,11 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     ingestion,
     registerAgencies: () => upsertAgencies(database.db, config.agencies.map((a) => ({ code: a.code, name: a.name, region: a.region, hub: config.hub.id }))),
     loadSources: async () => {
-      const connectors = createConnectors(config.agencies, { ingest: (request) => ingestBatch(ingestion, request), logger });
+      const connectors = createConnectors(config.agencies, {
+        prepare: (request) => prepareBatch(ingestion, request),
+        write: (batch) => writePreparedBatch(ingestion, batch),
+        logger,
+      });
       const totals = emptyTotals();
       for (const connector of connectors) {
         const result = await connector.run();

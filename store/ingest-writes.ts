@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { SubjectRow } from './subject-queries.js';
 import type { HubTables } from './tables.js';
 
 type Executor = Kysely<HubTables>;
@@ -18,14 +19,6 @@ export interface RecordRow {
   readonly document_no: string | null;
   readonly fields: unknown;
   readonly content_hash: string;
-}
-
-export interface SubjectRow {
-  readonly uscc: string;
-  readonly name: string;
-  readonly category: string;
-  readonly division_code: string;
-  readonly region: string;
 }
 
 export interface BatchOrigin {

@@ -4,7 +4,7 @@ import type { FileDropSourceConfig } from '../../config/hub-config.js';
 import type { PreRejected } from '../../ingestion/ingest-batch.js';
 import type { IncomingRecord } from '../../ingestion/validate-record.js';
 import { applyMapping } from '../mapping.js';
-import { addCounts, emptyTotals, mergeTotals, type Connector, type ConnectorDeps, type RunTotals } from '../types.js';
+import { createOrderedWriter, emptyTotals, mergeTotals, type Connector, type ConnectorDeps, type RunTotals } from '../types.js';
 import { readCsvRows, readJsonLines, type FileRow } from './read-rows.js';
 
 const READERS: Readonly<Record<string, (path: string) => AsyncGenerator<FileRow>>> = {
@@ -40,13 +40,15 @@ async function ingestFile(agencyCode: string, path: string, source: FileDropSour
   const read = READERS[extname(path).toLowerCase()];
   const totals = emptyTotals();
   if (!read) return totals;
+  const writer = createOrderedWriter(deps.write, totals);
   let records: IncomingRecord[] = [];
   let rejected: PreRejected[] = [];
   const flush = async () => {
     if (records.length + rejected.length === 0) return;
-    addCounts(totals, await deps.ingest({ agencyCode, source: `file:${basename(path)}`, records, preRejected: rejected }));
+    const batch = deps.prepare({ agencyCode, source: `file:${basename(path)}`, records, preRejected: rejected });
     records = [];
     rejected = [];
+    await writer.submit(batch);
   };
   for await (const item of read(path)) {
     if ('error' in item) {
@@ -59,5 +61,6 @@ async function ingestFile(agencyCode: string, path: string, source: FileDropSour
     if (records.length + rejected.length >= FILE_DROP_BATCH_SIZE) await flush();
   }
   await flush();
+  await writer.drain();
   return totals;
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import pino from 'pino';
 import { mappingSchema } from '../../config/hub-config.js';
 import { createFileDropConnector } from '../../connectors/file-drop/index.js';
-import { ingestBatch } from '../../ingestion/ingest-batch.js';
+import { prepareBatch, writePreparedBatch } from '../../ingestion/ingest-batch.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { ingestionDeps, registerTestAgencies } from '../support/ingestion.js';
 import { AUTHORITY_USCC, enterpriseUscc, penaltyRecord } from '../support/records.js';
@@ -26,7 +26,8 @@ afterAll(async () => {
 function connectorFor(dir: string, mapping: unknown) {
   const deps = ingestionDeps(database.db);
   return createFileDropConnector('SH-SAMR', { type: 'file-drop', folder: dir, mapping: mappingSchema.parse(mapping) }, {
-    ingest: (request) => ingestBatch(deps, request),
+    prepare: (request) => prepareBatch(deps, request),
+    write: (batch) => writePreparedBatch(deps, batch),
     logger: pino({ level: 'silent' }),
   });
 }
