@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     let done = 0;
     let nextReport = total / 10;
     for (const batch of batches()) {
-      await writer.submit(prepareBatch(hub.ingestion, { agencyCode: 'BENCH', source: 'bench', records: batch }));
+      await writer.submit(await prepareBatch(hub.ingestion, { agencyCode: 'BENCH', source: 'bench', records: batch }));
       done += batch.length;
       if (done >= nextReport) {
         say(`  ingested ${done} records (${Math.round(done / ((performance.now() - started) / 1000))} records/s)`);

@@ -4,7 +4,7 @@ import type { IngestCounts, IngestRequest, PreparedBatch } from '../ingestion/in
 /** What a connector needs from the hub; passed in, never imported. */
 export interface ConnectorDeps {
   /** The ingestion core's validation step, bound to the hub's rules. */
-  readonly prepare: (request: IngestRequest) => PreparedBatch;
+  readonly prepare: (request: IngestRequest) => Promise<PreparedBatch>;
   /** The ingestion core's write step: one transaction per batch. */
   readonly write: (batch: PreparedBatch) => Promise<IngestCounts>;
   readonly logger: Logger;

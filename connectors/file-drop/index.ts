@@ -45,7 +45,7 @@ async function ingestFile(agencyCode: string, path: string, source: FileDropSour
   let rejected: PreRejected[] = [];
   const flush = async () => {
     if (records.length + rejected.length === 0) return;
-    const batch = deps.prepare({ agencyCode, source: `file:${basename(path)}`, records, preRejected: rejected });
+    const batch = await deps.prepare({ agencyCode, source: `file:${basename(path)}`, records, preRejected: rejected });
     records = [];
     rejected = [];
     await writer.submit(batch);
