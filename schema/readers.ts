@@ -4,6 +4,7 @@ import { findAgencies, listAgencies, type AgencyRow } from '../store/agency-quer
 import { countQuarantine, listQuarantine } from '../store/quarantine-queries.js';
 import {
   countRecords,
+  countRecordsForSubjects,
   findRecordsByIds,
   listHistoryForRecords,
   listRecords,
@@ -21,6 +22,17 @@ interface SubjectRecordsKey {
   readonly filter: RecordFilter;
   readonly first: number;
   readonly position: RecordPosition | undefined;
+}
+
+/** Groups DataLoader keys that share every argument but the subject, so each group is one query. */
+function groupBySubject<K extends { readonly uscc: string }>(keys: readonly K[]): Map<string, K[]> {
+  const groups = new Map<string, K[]>();
+  for (const key of keys) {
+    const { uscc: _uscc, ...shared } = key;
+    const group = JSON.stringify(shared);
+    groups.set(group, [...(groups.get(group) ?? []), key]);
+  }
+  return groups;
 }
 
 function byKey<K, V>(keys: readonly K[], rows: readonly V[], keyOf: (row: V) => K): (V | null)[] {
@@ -43,18 +55,24 @@ export function createReaders(db: HubDb) {
   const subjectRecords = new DataLoader<SubjectRecordsKey, RecordPage<StoredRecord>, string>(
     async (keys) => {
       // Keys asking for the same page of different subjects share one lateral query.
-      const groups = new Map<string, SubjectRecordsKey[]>();
-      for (const key of keys) {
-        const group = JSON.stringify([key.filter, key.first, key.position]);
-        groups.set(group, [...(groups.get(group) ?? []), key]);
-      }
       const pages = new Map<string, RecordPage<StoredRecord>>();
-      for (const group of groups.values()) {
+      for (const group of groupBySubject(keys).values()) {
         const sample = group[0]!;
         const result = await listRecordsForSubjects(db, group.map((k) => k.uscc), sample.filter, sample.first, sample.position);
         for (const key of group) pages.set(JSON.stringify(key), result.get(key.uscc) ?? { rows: [], hasMore: false });
       }
       return keys.map((key) => pages.get(JSON.stringify(key)) ?? { rows: [], hasMore: false });
+    },
+    { cacheKeyFn: (key) => JSON.stringify(key) },
+  );
+  const subjectRecordCounts = new DataLoader<{ uscc: string; filter: RecordFilter }, number, string>(
+    async (keys) => {
+      const counts = new Map<string, number>();
+      for (const group of groupBySubject(keys).values()) {
+        const result = await countRecordsForSubjects(db, group.map((k) => k.uscc), group[0]!.filter);
+        for (const key of group) counts.set(JSON.stringify(key), result.get(key.uscc) ?? 0);
+      }
+      return keys.map((key) => counts.get(JSON.stringify(key)) ?? 0);
     },
     { cacheKeyFn: (key) => JSON.stringify(key) },
   );
@@ -67,7 +85,7 @@ export function createReaders(db: HubDb) {
     recordHistory: (id: number) => history.load(id),
     recordsOfSubject: (uscc: string, filter: RecordFilter, first: number, position: RecordPosition | undefined) =>
       subjectRecords.load({ uscc, filter, first, position }),
-    countRecordsOfSubject: (uscc: string, filter: RecordFilter) => countRecords(db, filter, uscc),
+    countRecordsOfSubject: (uscc: string, filter: RecordFilter) => subjectRecordCounts.load({ uscc, filter }),
     records: (filter: RecordFilter, first: number, position: RecordPosition | undefined) => listRecords(db, filter, first, position),
     countRecords: (filter: RecordFilter) => countRecords(db, filter),
     searchSubjects: (fragment: string, first: number, position: SubjectPosition | undefined) => searchSubjectsByName(db, fragment, first, position),

@@ -60,11 +60,21 @@ export async function listRecords(db: HubDb, filter: RecordFilter, first: number
   return { rows: rows.slice(0, first), hasMore: rows.length > first };
 }
 
-export async function countRecords(db: HubDb, filter: RecordFilter, subjectUscc?: string): Promise<number> {
-  let query = applyFilter(db.selectFrom('records').select((eb) => eb.fn.countAll<string>().as('n')), filter);
-  if (subjectUscc !== undefined) query = query.where('records.subject_uscc', '=', subjectUscc);
-  const row = await query.executeTakeFirstOrThrow();
+export async function countRecords(db: HubDb, filter: RecordFilter): Promise<number> {
+  const row = await applyFilter(db.selectFrom('records').select((eb) => eb.fn.countAll<string>().as('n')), filter).executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** Record counts of many subjects under one filter, in one grouped query. */
+export async function countRecordsForSubjects(db: HubDb, usccs: readonly string[], filter: RecordFilter): Promise<Map<string, number>> {
+  const rows = await applyFilter(
+    db.selectFrom('records').select((eb) => ['records.subject_uscc', eb.fn.countAll<string>().as('n')]),
+    filter,
+  )
+    .where('records.subject_uscc', 'in', usccs)
+    .groupBy('records.subject_uscc')
+    .execute();
+  return new Map(rows.map((row) => [row.subject_uscc ?? '', Number(row.n)]));
 }
 
 /**

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { graphql } from 'graphql';
 import request from 'supertest';
+import { createSchema } from '../../schema/index.js';
+import { createReaders } from '../../schema/readers.js';
 import { ingestBatch } from '../../ingestion/ingest-batch.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { enterpriseUscc, penaltyRecord, permitRecord } from '../support/records.js';
@@ -199,5 +202,26 @@ describe('HTTP', () => {
       const response = await request(testHub.hub.httpServer).get(`/ide/${asset}`);
       expect(response.status).toBe(200);
     }
+  });
+});
+
+describe('GraphQL: batching', () => {
+  test('a list of subjects with their records, counts, agencies and histories costs a fixed number of queries', async () => {
+    let statements = 0;
+    const counting = testHub.database.db.withPlugin({
+      transformQuery: (args) => {
+        statements += 1;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+    const query = `{ subjects(nameContains: "示例", first: 10) { edges { node { name
+      records(first: 5) { totalCount edges { node { agency { name } subject { uscc } history { sequence } } } } } } } }`;
+    const result = await graphql({ schema: createSchema(), source: query, contextValue: { readers: createReaders(counting), ingestion: testHub.hub.ingestion } });
+    expect(result.errors).toBeUndefined();
+    const subjects = (result.data as { subjects: { edges: unknown[] } }).subjects.edges;
+    expect(subjects.length).toBe(3);
+    // subjects, records page, record counts, agencies, subjects of records, histories: one query each.
+    expect(statements).toBeLessThanOrEqual(6);
   });
 });
