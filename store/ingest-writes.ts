@@ -90,7 +90,7 @@ export async function upsertRecords(trx: Executor, origin: BatchOrigin, rows: re
         document_no text, fields jsonb, content_hash text)
     ),
     changed as materialized (
-      select i.*, e.content_hash as old_hash, e.status as old_status, (e.id is null) as is_new,
+      select i.*, e.id as existing_id, e.content_hash as old_hash, e.status as old_status,
              case when e.id is null then null else to_jsonb(e) end as previous,
              nextval('record_change_seq') as version
       from input i
@@ -100,31 +100,35 @@ export async function upsertRecords(trx: Executor, origin: BatchOrigin, rows: re
       ) e on true
       where e.id is null or e.content_hash <> i.content_hash
     ),
-    written as (
-      insert into records as r (agency_code, source_record_id, kind, subject_uscc, subject_name, subject_category,
+    -- A plain insert, not an upsert: the caller holds the agency's ingest lock, so no other
+    -- transaction can insert the same (agency, source record id) meanwhile.
+    inserted as (
+      insert into records (agency_code, source_record_id, kind, subject_uscc, subject_name, subject_category,
         status, event_date, valid_from, valid_to, publication_end, document_no, fields, content_hash,
         origin_region, origin_hub, version, batch_id)
       select ${origin.agencyCode}, source_record_id, kind, subject_uscc, subject_name, subject_category,
         status, event_date, valid_from, valid_to, publication_end, document_no, fields, content_hash,
         ${origin.originRegion}, ${origin.originHub}, version, ${origin.batchId}
-      from changed
-      on conflict (agency_code, source_record_id) do update set
-        kind = excluded.kind, subject_uscc = excluded.subject_uscc, subject_name = excluded.subject_name,
-        subject_category = excluded.subject_category, status = excluded.status, event_date = excluded.event_date,
-        valid_from = excluded.valid_from, valid_to = excluded.valid_to, publication_end = excluded.publication_end,
-        document_no = excluded.document_no, fields = excluded.fields, content_hash = excluded.content_hash,
-        version = excluded.version, batch_id = excluded.batch_id, updated_at = now()
-      returning r.*
+      from changed where existing_id is null
+      returning id, source_record_id
+    ),
+    updated as (
+      update records r set
+        kind = c.kind, subject_uscc = c.subject_uscc, subject_name = c.subject_name, subject_category = c.subject_category,
+        status = c.status, event_date = c.event_date, valid_from = c.valid_from, valid_to = c.valid_to,
+        publication_end = c.publication_end, document_no = c.document_no, fields = c.fields, content_hash = c.content_hash,
+        version = c.version, batch_id = ${origin.batchId}, updated_at = now()
+      from changed c where c.existing_id is not null and r.id = c.existing_id
     ),
     history as (
       insert into record_history (seq, record_id, agency_code, source_record_id, change, old_hash, new_hash,
         old_status, new_status, changed_by, batch_id, previous)
-      select w.version, w.id, w.agency_code, w.source_record_id,
-        case when c.is_new then 'CREATED' else 'UPDATED' end, c.old_hash, w.content_hash,
-        c.old_status, w.status, ${origin.changedBy}, w.batch_id, c.previous
-      from written w join changed c using (source_record_id)
+      select c.version, coalesce(c.existing_id, n.id), ${origin.agencyCode}, c.source_record_id,
+        case when c.existing_id is null then 'CREATED' else 'UPDATED' end, c.old_hash, c.content_hash,
+        c.old_status, c.status, ${origin.changedBy}, ${origin.batchId}, c.previous
+      from changed c left join inserted n using (source_record_id)
     )
-    select (count(*) filter (where is_new))::int as inserted, (count(*) filter (where not is_new))::int as updated
+    select (count(*) filter (where existing_id is null))::int as inserted, (count(*) filter (where existing_id is not null))::int as updated
     from changed
   `.execute(trx);
   const counts = result.rows[0];
