@@ -52,12 +52,15 @@ create index ingestion_batches_agency on ingestion_batches (agency_code, id desc
 -- of its latest change, and record_history read in seq order is the hub's change log.
 create sequence record_change_seq;
 
+-- records carries no foreign keys: their per-row checks (a locking lookup per row and key) cost a
+-- quarter of ingest time. The ingestion core writes a batch's subjects and checks its agency in
+-- the same transaction, under the agency's lock, and neither agencies nor subjects are ever deleted.
 create table records (
   id bigint generated always as identity primary key,
-  agency_code text not null references agencies (code),
+  agency_code text not null,
   source_record_id text not null,
   kind text not null check (kind in (${KINDS})),
-  subject_uscc text references subjects (uscc),
+  subject_uscc text,
   subject_name text not null,
   subject_category text not null,
   status text not null check (status in (${STATUSES})),
@@ -71,8 +74,6 @@ create table records (
   origin_region text not null,
   origin_hub text not null,
   version bigint not null,
-  -- Provenance, not integrity: batch and history references carry no foreign keys, whose per-row
-  -- checks would cost a third of ingest time. Both are written in the same transaction.
   batch_id bigint,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),

@@ -88,3 +88,15 @@ describe('ingestBatch', () => {
     await expect(ingest(database.db, [penaltyRecord()], 'NOPE')).rejects.toThrow('agency NOPE is not registered');
   });
 });
+
+describe('store integrity without foreign keys on records', () => {
+  test('every record points at a registered agency and, when it has a USCC, a stored subject', async () => {
+    const orphans = await sql<{ n: number }>`
+      select count(*)::int as n from records r
+      where not exists (select 1 from agencies a where a.code = r.agency_code)
+         or (r.subject_uscc is not null and not exists (select 1 from subjects s where s.uscc = r.subject_uscc))`.execute(database.db);
+    const records = await sql<{ n: number }>`select count(*)::int as n from records`.execute(database.db);
+    expect(records.rows[0]?.n).toBeGreaterThan(0);
+    expect(orphans.rows[0]?.n).toBe(0);
+  });
+});
