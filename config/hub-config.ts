@@ -63,6 +63,16 @@ export const hubConfigSchema = z
       })
       .strict()
       .default({ maxQueryDepth: 10, maxQueryCost: 20000, maxBodyBytes: 1024 * 1024 }),
+    jobs: z
+      .object({
+        /** Expires records whose period has ended; cron with seconds, read in China time. */
+        expireRecords: z
+          .object({ cron: z.string().default('0 5 0 * * *'), enabled: z.boolean().default(true) })
+          .strict()
+          .default({ cron: '0 5 0 * * *', enabled: true }),
+      })
+      .strict()
+      .default({ expireRecords: { cron: '0 5 0 * * *', enabled: true } }),
     agencies: z.array(agencySchema).min(1),
   })
   .strict()

@@ -7,18 +7,22 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import express, { type ErrorRequestHandler } from 'express';
+import type { ScheduledTask } from 'node-cron';
 import { GraphQLError, type ValidationContext } from 'graphql';
 import type { Logger } from 'pino';
 import type { HubConfig } from '../config/hub-config.js';
 import { createConnectors } from '../connectors/index.js';
 import { emptyTotals, mergeTotals, type RunTotals } from '../connectors/types.js';
 import { prepareBatch, writePreparedBatch, type IngestionDeps } from '../ingestion/ingest-batch.js';
+import { DEFAULT_PUBLICATION_RULES } from '../ingestion/publication.js';
 import { upsertAgencies } from '../store/agency-queries.js';
 import type { Database } from '../store/database.js';
 import type { HubContext } from '../schema/context.js';
 import { createErrorFormatter } from '../schema/errors.js';
 import { createSchema } from '../schema/index.js';
 import { createReaders } from '../schema/readers.js';
+import { EXPIRE_RECORDS_JOB, runExpireRecords } from '../jobs/expire-records.js';
+import { scheduleJob } from '../jobs/scheduler.js';
 import { graphiqlAssets, graphiqlPage } from './graphiql.js';
 import { healthRoutes } from './health.js';
 
@@ -43,9 +47,13 @@ export interface Hub {
   registerAgencies(): Promise<void>;
   /** Runs every configured file-drop source once, e.g. the bundled demo data. */
   loadSources(): Promise<RunTotals>;
+  /** Expires records whose period has ended (also the daily scheduled job); returns how many. */
+  expireRecords(): Promise<number>;
+  /** Starts the scheduled jobs; stop() stops them. Throws naming a job whose cron expression is invalid. */
+  startSchedules(): void;
   /** Listens on host:port and resolves with the bound port (port 0 picks a free one). */
   listen(port: number, host: string): Promise<number>;
-  /** Stops accepting requests and drains those in flight. */
+  /** Stops the schedules, stops accepting requests and drains those in flight. */
   stop(): Promise<void>;
 }
 
@@ -56,7 +64,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     db: database.db,
     clock: deps.clock,
     logger: logger.child({ component: 'ingestion' }),
-    publication: { ...config.publication, oneYearMinimumPattern: /特种设备|安全生产|消防/ },
+    publication: { ...DEFAULT_PUBLICATION_RULES, ...config.publication },
     usccAllowList: new Set(config.usccAllowList),
   };
 
@@ -97,9 +105,20 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   };
   app.use(onError);
 
+  const tasks: ScheduledTask[] = [];
+  const expireRecords = async () => {
+    const outcome = await runExpireRecords({ db: database.db, clock: deps.clock, logger });
+    return outcome.ran ? outcome.result.expired : 0;
+  };
+
   return {
     httpServer,
     ingestion,
+    expireRecords,
+    startSchedules: () => {
+      const task = scheduleJob({ name: EXPIRE_RECORDS_JOB, ...config.jobs.expireRecords, run: expireRecords }, logger);
+      if (task) tasks.push(task);
+    },
     registerAgencies: () => upsertAgencies(database.db, config.agencies.map((a) => ({ code: a.code, name: a.name, region: a.region, hub: config.hub.id }))),
     loadSources: async () => {
       const connectors = createConnectors(config.agencies, {
@@ -120,6 +139,9 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
       }),
-    stop: () => apollo.stop(),
+    stop: async () => {
+      await Promise.all(tasks.map((task) => task.destroy()));
+      await apollo.stop();
+    },
   };
 }

@@ -30,6 +30,8 @@ async function main(): Promise<void> {
     const totals = await hub.loadSources();
     logger.info(totals, 'sources loaded');
   }
+  await hub.expireRecords();
+  hub.startSchedules();
   const port = await hub.listen(env.PORT, env.HOST);
   const shownHost = env.HOST === '0.0.0.0' || env.HOST === '127.0.0.1' ? 'localhost' : env.HOST;
   logger.info(`credit hub ${config.hub.id} ready: GraphQL and IDE at http://${shownHost}:${port}/graphql`);

@@ -9,6 +9,7 @@ export const TEST_CONFIG: HubConfig = {
   publication: { smallFineMaxWan: '1' },
   usccAllowList: [],
   limits: { maxQueryDepth: 10, maxQueryCost: 20000, maxBodyBytes: 64 * 1024 },
+  jobs: { expireRecords: { cron: '0 5 0 * * *', enabled: false } },
   agencies: TEST_AGENCIES.map((a) => ({ code: a.code, name: a.name, region: a.region, sources: [] })),
 };
 

@@ -1,0 +1,45 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+
+export interface JobSchedule {
+  readonly name: string;
+  /** Cron expression with seconds, e.g. '0 5 0 * * *' (00:05:00 daily). */
+  readonly cron: string;
+  readonly enabled: boolean;
+  readonly run: () => Promise<unknown>;
+}
+
+/** Every schedule is read in China Standard Time, the time agencies and rules work in. */
+export const SCHEDULE_TIMEZONE = 'Asia/Shanghai';
+
+/**
+ * Schedules a job body. Returns null when the job is disabled; throws naming the job when its cron
+ * expression is invalid. In-process overlap is prevented here; across processes the job body
+ * guards itself (runExclusive). A failing run is logged and the schedule goes on.
+ */
+export function scheduleJob(job: JobSchedule, logger: Logger): ScheduledTask | null {
+  if (!job.enabled) return null;
+  if (!cron.validate(job.cron)) throw new Error(`job ${job.name}: cron expression "${job.cron}" is invalid`);
+  const log = logger.child({ job: job.name });
+  return cron.schedule(
+    job.cron,
+    async () => {
+      try {
+        await job.run();
+      } catch (error) {
+        log.error({ err: error }, 'scheduled run failed');
+      }
+    },
+    {
+      name: job.name,
+      timezone: SCHEDULE_TIMEZONE,
+      noOverlap: true,
+      logger: {
+        info: (message) => log.debug(message),
+        warn: (message) => log.warn(message),
+        error: (message, err) => log.error({ err }, String(message)),
+        debug: (message) => log.debug(String(message)),
+      },
+    },
+  );
+}

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { sql } from 'kysely';
+import pino from 'pino';
+import { runExpireRecords } from '../../jobs/expire-records.js';
+import { scheduleJob } from '../../jobs/scheduler.js';
+import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../support/database.js';
+import { ingest, registerTestAgencies } from '../support/ingestion.js';
+import { enterpriseUscc, penaltyRecord, permitRecord } from '../support/records.js';
+
+let database: TestDatabase;
+const silent = pino({ level: 'silent' });
+const at = (iso: string) => () => new Date(iso);
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await registerTestAgencies(database.db);
+  // Ingested on 2024-06-01 (the support clock): all four are ACTIVE or REVOKED then.
+  await ingest(database.db, [
+    penaltyRecord({ CF_GSJZQ: '2024-07-01' }, 'PEN-ENDS-JULY'),
+    permitRecord({ XK_YXQZI: '2024-06-30' }, 'PERMIT-ENDS-JUNE'),
+    permitRecord({ XK_ZT: '2', XK_YXQZI: '2024-06-30' }, 'PERMIT-REVOKED'),
+    permitRecord({ XK_YXQZI: '2030-01-01' }, 'PERMIT-LONG'),
+    {
+      kind: 'ABNORMAL_OPERATION',
+      sourceRecordId: 'LIST-REMOVED-JUNE',
+      fields: {
+        MD_XDR_MC: '上海异常示例有限公司', MD_XDR_LB: '02', MD_XDR_SHXYM: enterpriseUscc('310115', 55), MD_FRDB: '赵六',
+        MD_MDMC: '经营异常名录', MD_LRYY: '未按期公示年度报告', MD_LRRQ: '2024-01-02', MD_YCRQ: '2024-06-15',
+        MD_LRJG: '市监局', MD_LRJGDM: (penaltyRecord().fields['CF_CFJGDM'] as string), MD_LYDW: '市监局', MD_LYDWDM: (penaltyRecord().fields['CF_CFJGDM'] as string),
+      },
+    },
+  ]);
+});
+afterAll(async () => database.dispose());
+
+async function statuses() {
+  const rows = await database.db.selectFrom('records').select(['source_record_id', 'status', 'version']).orderBy('source_record_id').execute();
+  return Object.fromEntries(rows.map((r) => [r.source_record_id, r.status]));
+}
+
+describe('expire-records job', () => {
+  test('expires exactly the records whose period ended, with history, and is idempotent', async () => {
+    expect(await statuses()).toEqual({
+      'LIST-REMOVED-JUNE': 'ACTIVE', 'PEN-ENDS-JULY': 'ACTIVE', 'PERMIT-ENDS-JUNE': 'ACTIVE', 'PERMIT-LONG': 'ACTIVE', 'PERMIT-REVOKED': 'REVOKED',
+    });
+    const before = await database.db.selectFrom('records').select(['id', 'version', 'content_hash']).where('source_record_id', '=', 'PERMIT-ENDS-JUNE').executeTakeFirstOrThrow();
+
+    const first = await runExpireRecords({ db: database.db, clock: at('2024-07-01T16:30:00Z'), logger: silent }); // 2024-07-02 in China
+    expect(first).toEqual({ ran: true, result: { expired: 3 } });
+    expect(await statuses()).toEqual({
+      'LIST-REMOVED-JUNE': 'EXPIRED', 'PEN-ENDS-JULY': 'EXPIRED', 'PERMIT-ENDS-JUNE': 'EXPIRED', 'PERMIT-LONG': 'ACTIVE', 'PERMIT-REVOKED': 'REVOKED',
+    });
+    const history = await database.db.selectFrom('record_history').selectAll().where('record_id', '=', before.id).orderBy('seq').execute();
+    expect(history.map((h) => [h.change, h.old_status, h.new_status, h.changed_by])).toEqual([
+      ['CREATED', null, 'ACTIVE', expect.stringMatching(/^batch:/)],
+      ['STATUS_CHANGED', 'ACTIVE', 'EXPIRED', 'job:expire-records'],
+    ]);
+    expect(history[1]?.old_hash).toBe(before.content_hash);
+    expect((history[1]?.previous as { status: string }).status).toBe('ACTIVE');
+    const after = await database.db.selectFrom('records').select('version').where('id', '=', before.id).executeTakeFirstOrThrow();
+    expect(after.version).toBe(history[1]?.seq);
+    expect(after.version).toBeGreaterThan(before.version);
+
+    expect(await runExpireRecords({ db: database.db, clock: at('2024-07-02T00:00:00Z'), logger: silent })).toEqual({ ran: true, result: { expired: 0 } });
+  });
+
+  test('a run while another process holds the job is skipped, not doubled', async () => {
+    if (TEST_ENGINE !== 'postgres' || !database.url) return; // one embedded engine serves one process
+    const { openDatabase } = await import('../../store/database.js');
+    const other = await openDatabase({ engine: 'postgres', url: database.url, poolSize: 1 });
+    try {
+      let release!: () => void;
+      const holding = other.db.transaction().execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(hashtextextended('job:expire-records', 0))`.execute(trx);
+        await new Promise<void>((resolve) => (release = resolve));
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await runExpireRecords({ db: database.db, clock: at('2025-01-01T00:00:00Z'), logger: silent })).toEqual({ ran: false });
+      release();
+      await holding;
+      expect((await runExpireRecords({ db: database.db, clock: at('2025-01-01T00:00:00Z'), logger: silent })).ran).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('scheduleJob', () => {
+  test('an invalid cron expression is refused naming the job; a disabled job is not scheduled', () => {
+    expect(() => scheduleJob({ name: 'expire-records', cron: 'every day', enabled: true, run: async () => 0 }, silent)).toThrow(
+      'job expire-records: cron expression "every day" is invalid',
+    );
+    expect(scheduleJob({ name: 'off', cron: 'every day', enabled: false, run: async () => 0 }, silent)).toBeNull();
+  });
+
+  test('a scheduled job runs on its schedule, and a failing run does not stop the schedule', async () => {
+    let runs = 0;
+    const task = scheduleJob({ name: 'tick', cron: '* * * * * *', enabled: true, run: async () => { runs += 1; throw new Error('agency down'); } }, silent);
+    try {
+      const deadline = Date.now() + 5000;
+      while (runs < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(runs).toBeGreaterThanOrEqual(2);
+    } finally {
+      await task?.destroy();
+    }
+  });
+});
