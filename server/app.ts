@@ -7,6 +7,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import express, { type ErrorRequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import type { ScheduledTask } from 'node-cron';
 import { GraphQLError, type ValidationContext } from 'graphql';
 import type { Logger } from 'pino';
@@ -91,6 +92,14 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   app.get('/graphql', graphiqlPage);
   app.use(
     '/graphql',
+    // Per client address until signed tokens identify clients; /healthz, /readyz and the IDE's assets are not limited.
+    rateLimit({
+      windowMs: 60_000,
+      limit: config.limits.requestsPerMinute,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      message: { error: `more than ${config.limits.requestsPerMinute} requests per minute from this address; retry after the Retry-After header's seconds` },
+    }),
     express.json({ limit: config.limits.maxBodyBytes }),
     expressMiddleware(apollo, { context: async () => ({ readers: createReaders(database.db), ingestion }) }),
   );

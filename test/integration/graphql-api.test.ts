@@ -4,7 +4,7 @@ import request from 'supertest';
 import { createSchema } from '../../schema/index.js';
 import { createReaders } from '../../schema/readers.js';
 import { ingestBatch } from '../../ingestion/ingest-batch.js';
-import { startTestHub, type TestHub } from '../support/hub.js';
+import { TEST_CONFIG, startTestHub, type TestHub } from '../support/hub.js';
 import { enterpriseUscc, penaltyRecord, permitRecord } from '../support/records.js';
 
 let testHub: TestHub;
@@ -173,6 +173,24 @@ describe('GraphQL: limits', () => {
     const response = await gql(`{ ${Array.from({ length: 40 }, (_, i) => `a${i}: ${field}`).join(' ')} }`);
     expect(response.status).toBe(400);
     expect(response.body.errors[0].message).toMatch(/cost limit/i);
+  });
+
+  test('a client over its request rate gets 429 with Retry-After; health checks are not limited', async () => {
+    const limited = await startTestHub({ ...TEST_CONFIG, limits: { ...TEST_CONFIG.limits, requestsPerMinute: 3 } });
+    try {
+      const statuses: number[] = [];
+      let last: request.Response | undefined;
+      for (let i = 0; i < 4; i++) {
+        last = await request(limited.hub.httpServer).post('/graphql').set('content-type', 'application/json').send({ query: '{ agencies { code } }' });
+        statuses.push(last.status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      expect(Number(last?.headers['retry-after'])).toBeGreaterThan(0);
+      expect(last?.body.error).toMatch(/more than 3 requests per minute/);
+      expect((await request(limited.hub.httpServer).get('/readyz')).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
   });
 
   test('a body over the size limit is 413 with a clear message', async () => {

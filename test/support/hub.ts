@@ -8,7 +8,7 @@ export const TEST_CONFIG: HubConfig = {
   hub: { id: 'hub-test', region: '310000' },
   publication: { smallFineMaxWan: '1' },
   usccAllowList: [],
-  limits: { maxQueryDepth: 10, maxQueryCost: 20000, maxBodyBytes: 64 * 1024 },
+  limits: { maxQueryDepth: 10, maxQueryCost: 20000, maxBodyBytes: 64 * 1024, requestsPerMinute: 10_000 },
   jobs: { expireRecords: { cron: '0 5 0 * * *', enabled: false } },
   agencies: TEST_AGENCIES.map((a) => ({ code: a.code, name: a.name, region: a.region, sources: [] })),
 };
