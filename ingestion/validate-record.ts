@@ -183,8 +183,10 @@ function assemble(kind: RecordKind, layout: KindLayout, sourceRecordId: string, 
   const publicationEnd = kind === 'PENALTY' ? pick(layout.publicationEnd) ?? derivePenaltyPublicationEnd(fields, context) : pick(layout.publicationEnd);
   const removalDate = pick(layout.removalDate);
   const revoked = layout.status !== undefined && fields[layout.status] === 'REVOKED';
-  const endsOn = [kind === 'PENALTY' ? publicationEnd : validTo, removalDate].filter((d): d is string => d !== null);
-  const status: RecordStatus = revoked ? 'REVOKED' : endsOn.some((d) => d < context.today) ? 'EXPIRED' : 'ACTIVE';
+  // The last valid day is still valid; on its removal date an entry is already off the list.
+  const lastValidDay = kind === 'PENALTY' ? publicationEnd : validTo;
+  const ended = (lastValidDay !== null && lastValidDay < context.today) || (removalDate !== null && removalDate <= context.today);
+  const status: RecordStatus = revoked ? 'REVOKED' : ended ? 'EXPIRED' : 'ACTIVE';
   return {
     kind,
     sourceRecordId,

@@ -3,8 +3,8 @@ import type { HubDb } from './database.js';
 
 /**
  * Marks ACTIVE records whose period has ended as EXPIRED, in one set-based statement: penalties
- * past their publication end, other kinds past their validity or removal date (`today` is an ISO
- * date in China time). Each change takes the next change sequence number as the record's version
+ * past their publication end, other kinds past their last valid day, list entries on or after
+ * their removal date (`today` is an ISO date in China time), as validateRecord decides at ingestion. Each change takes the next change sequence number as the record's version
  * and is kept in history with the previous state. Returns how many records expired.
  */
 export async function expireDueRecords(trx: HubDb, today: string, changedBy: string): Promise<number> {

@@ -83,6 +83,21 @@ describe('validateRecord', () => {
     expect(recordOf(validateRecord(permitRecord({ XK_YXQZI: '2024-05-31' }), context)).status).toBe('EXPIRED');
   });
 
+  test('a list entry is EXPIRED from its removal date on; a permit is ACTIVE through its last valid day', () => {
+    const listEntry = (removed: string) => ({
+      kind: 'ABNORMAL_OPERATION',
+      sourceRecordId: 'L1',
+      fields: {
+        MD_XDR_MC: '示例有限公司', MD_XDR_LB: '02', MD_XDR_SHXYM: enterpriseUscc('310115', 9), MD_FRDB: '赵六', MD_MDMC: '经营异常名录',
+        MD_LRYY: '未按期公示年度报告', MD_LRRQ: '2024-01-02', MD_YCRQ: removed, MD_LRJG: '市监局',
+        MD_LRJGDM: penaltyRecord().fields['CF_CFJGDM'], MD_LYDW: '市监局', MD_LYDWDM: penaltyRecord().fields['CF_CFJGDM'],
+      },
+    });
+    expect(recordOf(validateRecord(listEntry('2024-06-01'), context)).status).toBe('EXPIRED');
+    expect(recordOf(validateRecord(listEntry('2024-06-02'), context)).status).toBe('ACTIVE');
+    expect(recordOf(validateRecord(permitRecord({ XK_YXQZI: '2024-06-01' }), context)).status).toBe('ACTIVE');
+  });
+
   test('a permit valid until before it starts is refused', () => {
     expect(rejectionsOf(validateRecord(permitRecord({ XK_YXQZI: '2023-12-31' }), context))).toEqual([
       expect.objectContaining({ field: 'XK_YXQZI', rule: 'DATE_ORDER' }),
