@@ -28,7 +28,7 @@ export function parseCalendarDate(raw: string): DateVerdict {
 
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
-export function daysInMonth(year: number, month: number): number {
+function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }

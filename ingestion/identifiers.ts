@@ -5,7 +5,6 @@ const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 const USCC_SHAPE = /^[0-9A-HJ-NPQRTUWXY]{18}$/;
 
-const ORG_CODE_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2];
 const RESIDENT_ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const RESIDENT_ID_CHECKS = '10X98765432';
 const RESIDENT_ID_SHAPE = /^\d{17}[\dX]$/;
@@ -24,17 +23,6 @@ export function usccCheckCharacter(first17: string): string {
     sum += value * (USCC_WEIGHTS[i] ?? 0);
   }
   return USCC_ALPHABET.charAt((31 - (sum % 31)) % 31);
-}
-
-/** GB 11714 organisation-code check character for the 8-character body. */
-export function orgCodeCheckCharacter(body8: string): string {
-  let sum = 0;
-  for (let i = 0; i < 8; i++) {
-    const value = USCC_ALPHABET.indexOf(body8.charAt(i));
-    sum += value * (ORG_CODE_WEIGHTS[i] ?? 0);
-  }
-  const check = 11 - (sum % 11);
-  return check === 10 ? 'X' : check === 11 ? '0' : String(check);
 }
 
 export type UsccVerdict =

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { checkResidentId, checkUscc, maskIdentityNumber, orgCodeCheckCharacter, usccCheckCharacter } from '../../ingestion/identifiers.js';
+import { checkResidentId, checkUscc, maskIdentityNumber, usccCheckCharacter } from '../../ingestion/identifiers.js';
 
 describe('USCC (GB 32100-2015)', () => {
   test("the standard's own example gives check character 3", () => {
@@ -36,14 +36,6 @@ describe('USCC (GB 32100-2015)', () => {
       if (usccCheckCharacter(candidate) === '0') body = candidate;
     }
     expect(checkUscc(`${body}0`)).toEqual({ ok: true, uscc: `${body}0` });
-  });
-
-  test('organisation code check (GB 11714): 10 → X, 11 → 0', () => {
-    // The standard's example USCC embeds organisation code M000100Y4: body M000100Y, check 4.
-    expect(orgCodeCheckCharacter('M000100Y')).toBe('4');
-    const bodies = Array.from({ length: 400 }, (_, n) => n.toString().padStart(8, '0'));
-    expect(bodies.some((b) => orgCodeCheckCharacter(b) === 'X')).toBe(true);
-    expect(bodies.some((b) => orgCodeCheckCharacter(b) === '0')).toBe(true);
   });
 });
 
