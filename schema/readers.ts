@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { HubDb } from '../store/database.js';
 import { findAgencies, listAgencies, type AgencyRow } from '../store/agency-queries.js';
+import { countBatches, listBatches } from '../store/batch-queries.js';
 import { countQuarantine, listQuarantine } from '../store/quarantine-queries.js';
 import {
   countRecords,
@@ -92,6 +93,8 @@ export function createReaders(db: HubDb) {
     countSubjects: (fragment: string) => countSubjectsByName(db, fragment),
     quarantine: (agencyCode: string, status: string, first: number, afterId: number | undefined) => listQuarantine(db, agencyCode, status, first, afterId),
     countQuarantine: (agencyCode: string, status: string) => countQuarantine(db, agencyCode, status),
+    batches: (agencyCode: string, first: number, afterId: number | undefined) => listBatches(db, agencyCode, first, afterId),
+    countBatches: (agencyCode: string) => countBatches(db, agencyCode),
   };
 }
 export type Readers = ReturnType<typeof createReaders>;

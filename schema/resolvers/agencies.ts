@@ -1,6 +1,7 @@
 import { releaseQuarantinedRecord } from '../../ingestion/release-quarantine.js';
 import { regionOf } from '../../ingestion/regions.js';
 import type { AgencyRow } from '../../store/agency-queries.js';
+import type { BatchRow } from '../../store/batch-queries.js';
 import type { QuarantineListRow } from '../../store/quarantine-queries.js';
 import { findQuarantineEntry } from '../../store/quarantine-queries.js';
 import type { HubContext } from '../context.js';
@@ -21,6 +22,21 @@ function quarantineView(row: QuarantineListRow) {
   };
 }
 
+function batchView(row: BatchRow) {
+  return {
+    id: String(row.id),
+    agencyCode: row.agency_code,
+    source: row.source,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    received: row.received,
+    inserted: row.inserted,
+    updated: row.updated,
+    unchanged: row.unchanged,
+    rejected: row.rejected,
+  };
+}
+
 function parseId(id: string): number {
   const value = Number(id);
   if (!Number.isSafeInteger(value) || value < 1) throw badInput(`id "${id.slice(0, 40)}" is not a valid id`, { field: 'id', rule: 'ID' });
@@ -30,6 +46,15 @@ function parseId(id: string): number {
 export const agencyResolvers = {
   Query: {
     agencies: (_: unknown, __: unknown, { readers }: HubContext) => readers.allAgencies(),
+    ingestionBatches: async (_: unknown, args: PageArgs & { agencyCode: string }, { readers }: HubContext) => {
+      const agency = await readers.agency(args.agencyCode);
+      if (!agency) throw notFound(`agency ${args.agencyCode.slice(0, 40)} is not registered`);
+      const first = pageSize(args.first);
+      const after = decodeCursor(args.after, isNumberTuple);
+      const page = await readers.batches(agency.code, first, after?.[0]);
+      const connection = toConnection(page.rows, page.hasMore, (row) => encodeCursor([row.id]), () => readers.countBatches(agency.code));
+      return { ...connection, edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: batchView(edge.node) })) };
+    },
     quarantine: async (_: unknown, args: PageArgs & { agencyCode: string; status: string }, { readers }: HubContext) => {
       const agency = await readers.agency(args.agencyCode);
       if (!agency) throw notFound(`agency ${args.agencyCode.slice(0, 40)} is not registered`);

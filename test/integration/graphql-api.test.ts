@@ -160,6 +160,18 @@ describe('GraphQL: records', () => {
   });
 });
 
+describe('GraphQL: ingestion batches', () => {
+  test("an agency's batches list what each brought, newest first", async () => {
+    const response = await gql('{ ingestionBatches(agencyCode: "ZJ-TAX") { totalCount edges { node { agencyCode source received inserted updated unchanged rejected finishedAt } } } }');
+    expect(response.body.data.ingestionBatches.totalCount).toBe(1);
+    expect(response.body.data.ingestionBatches.edges[0].node).toMatchObject({
+      agencyCode: 'ZJ-TAX', source: 'test', received: 1, inserted: 1, updated: 0, unchanged: 0, rejected: 0,
+    });
+    expect(response.body.data.ingestionBatches.edges[0].node.finishedAt).toEqual(expect.any(String));
+    expect((await gql('{ ingestionBatches(agencyCode: "NOPE") { totalCount } }')).body.errors[0].extensions.code).toBe('NOT_FOUND');
+  });
+});
+
 describe('GraphQL: limits', () => {
   test('a query deeper than the limit is refused', async () => {
     const deep = '{ records { edges { node { subject { records { edges { node { subject { records { edges { node { id } } } } } } } } } } } }';
