@@ -33,6 +33,8 @@ const fileDropSource = z
     type: z.literal('file-drop'),
     /** Folder with the agency's .csv and .jsonl files, relative to the config file. */
     folder: z.string(),
+    /** After a run, move each file to processed/ (or failed/ when it cannot be read), or keep it in place. */
+    afterRun: z.enum(['move', 'keep']).default('move'),
     mapping: mappingSchema,
   })
   .strict();

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, rename } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { FileDropSourceConfig } from '../../config/hub-config.js';
 import type { PreRejected } from '../../ingestion/ingest-batch.js';
@@ -15,21 +15,39 @@ const READERS: Readonly<Record<string, (path: string) => AsyncGenerator<FileRow>
 
 export const FILE_DROP_BATCH_SIZE = 2000;
 
+/** Errors that mean the file itself cannot be read: it goes to failed/ rather than being retried. */
+const UNREADABLE = new Set(['CSV_QUOTE_NOT_CLOSED', 'CSV_INVALID_CLOSING_QUOTE', 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH', 'EACCES', 'EISDIR']);
+
 /**
  * Reads an agency's CSV and JSON Lines files from a folder, in name order, streaming: memory stays
- * flat whatever the file size. Each file is ingested in batches; one transaction per batch.
+ * flat whatever the file size. Each file is ingested in batches; one transaction per batch. With
+ * afterRun 'move', a file fully read goes to processed/ and an unreadable one to failed/; any other
+ * failure (the database, say) leaves the file in place for the next run and ends the run.
  */
 export function createFileDropConnector(agencyCode: string, source: FileDropSourceConfig, deps: ConnectorDeps): Connector {
+  const moveTo = async (name: string, folder: 'processed' | 'failed') => {
+    await mkdir(join(source.folder, folder), { recursive: true });
+    await rename(join(source.folder, name), join(source.folder, folder, `${new Date().toISOString().replace(/[:.]/g, '-')}-${name}`));
+  };
   return {
     type: 'file-drop',
     agencyCode,
     run: async () => {
-      const files = (await readdir(source.folder)).filter((name) => READERS[extname(name).toLowerCase()]).sort();
+      const entries = await readdir(source.folder, { withFileTypes: true });
+      const files = entries.filter((e) => e.isFile() && READERS[extname(e.name).toLowerCase()]).map((e) => e.name).sort();
       const totals = emptyTotals();
       for (const name of files) {
-        const fileTotals = await ingestFile(agencyCode, join(source.folder, name), source, deps);
-        deps.logger.info({ file: name, ...fileTotals }, 'file ingested');
-        mergeTotals(totals, fileTotals);
+        try {
+          const fileTotals = await ingestFile(agencyCode, join(source.folder, name), source, deps);
+          deps.logger.info({ file: name, ...fileTotals }, 'file ingested');
+          mergeTotals(totals, fileTotals);
+          if (source.afterRun === 'move') await moveTo(name, 'processed');
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          if (typeof code !== 'string' || !UNREADABLE.has(code)) throw error;
+          deps.logger.warn({ file: name, code, reason: (error as Error).message }, 'file cannot be read');
+          if (source.afterRun === 'move') await moveTo(name, 'failed');
+        }
       }
       return totals;
     },
@@ -50,17 +68,23 @@ async function ingestFile(agencyCode: string, path: string, source: FileDropSour
     rejected = [];
     await writer.submit(batch);
   };
-  for await (const item of read(path)) {
-    if ('error' in item) {
-      rejected.push({ payload: { file: basename(path), line: item.line }, sourceRecordId: null, kind: null, rejections: [{ field: `line ${item.line}`, rule: 'SYNTAX', value: null, message: item.error }] });
-    } else {
-      const mapped = applyMapping(item.row, source.mapping);
-      if (mapped.ok) records.push(mapped.record);
-      else rejected.push(mapped.rejected);
+  try {
+    for await (const item of read(path)) {
+      if ('error' in item) {
+        rejected.push({ payload: { file: basename(path), line: item.line }, sourceRecordId: null, kind: null, rejections: [{ field: `line ${item.line}`, rule: 'SYNTAX', value: null, message: item.error }] });
+      } else {
+        const mapped = applyMapping(item.row, source.mapping);
+        if (mapped.ok) records.push(mapped.record);
+        else rejected.push(mapped.rejected);
+      }
+      if (records.length + rejected.length >= FILE_DROP_BATCH_SIZE) await flush();
     }
-    if (records.length + rejected.length >= FILE_DROP_BATCH_SIZE) await flush();
+    await flush();
+  } catch (error) {
+    // Let the batch in flight finish before the caller moves on, so batches stay in order across files.
+    await writer.drain().catch(() => undefined);
+    throw error;
   }
-  await flush();
   await writer.drain();
   return totals;
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -23,9 +23,9 @@ afterAll(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
-function connectorFor(dir: string, mapping: unknown) {
+function connectorFor(dir: string, mapping: unknown, afterRun: 'keep' | 'move' = 'keep') {
   const deps = ingestionDeps(database.db);
-  return createFileDropConnector('SH-SAMR', { type: 'file-drop', folder: dir, mapping: mappingSchema.parse(mapping) }, {
+  return createFileDropConnector('SH-SAMR', { type: 'file-drop', folder: dir, afterRun, mapping: mappingSchema.parse(mapping) }, {
     prepare: (request) => prepareBatch(deps, request),
     write: (batch) => writePreparedBatch(deps, batch),
     logger: pino({ level: 'silent' }),
@@ -101,5 +101,19 @@ describe('file-drop connector', () => {
     await writeFile(join(dir, 'big.jsonl'), `${lines.join('\n')}\n`);
     const totals = await connectorFor(dir, { kindColumn: 'kind', sourceRecordIdColumn: 'sourceRecordId' }).run();
     expect(totals).toMatchObject({ received: rows, inserted: rows, rejected: 0, batches: 6 });
+  });
+
+  test('with afterRun move, read files go to processed/, unreadable ones to failed/, and the next run finds nothing new', async () => {
+    const dir = join(folder, 'move');
+    await mkdir(dir);
+    await writeFile(join(dir, '1-good.csv'), `${LEGACY_HEADER}\n${legacyLine('M1', enterpriseUscc('310115', 31), '2024-03-01')}\n`);
+    await writeFile(join(dir, '2-broken.csv'), `${LEGACY_HEADER}\n${legacyLine('M2', enterpriseUscc('310115', 32), '2024-03-01')}\nM3,"unclosed quote\n`);
+    await mkdir(join(dir, 'notes.csv')); // a folder that looks like a file is not read
+    const first = await connectorFor(dir, LEGACY_MAPPING, 'move').run();
+    expect(first).toMatchObject({ inserted: 1 });
+    expect((await readdir(join(dir, 'processed'))).map((n) => n.replace(/^.*Z-/, ''))).toEqual(['1-good.csv']);
+    expect((await readdir(join(dir, 'failed'))).map((n) => n.replace(/^.*Z-/, ''))).toEqual(['2-broken.csv']);
+    expect(await readdir(dir)).toEqual(expect.not.arrayContaining(['1-good.csv', '2-broken.csv']));
+    expect(await connectorFor(dir, LEGACY_MAPPING, 'move').run()).toMatchObject({ received: 0 });
   });
 });
