@@ -31,6 +31,10 @@ export type Mapping = z.infer<typeof mappingSchema>;
 const fileDropSource = z
   .object({
     type: z.literal('file-drop'),
+    /** Unique among the agency's sources; default: type and position, e.g. file-drop-1. */
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/).optional(),
+    /** Cron expression with seconds (China time) for regular pickup; none: only at start-up. */
+    schedule: z.string().optional(),
     /** Folder with the agency's .csv and .jsonl files, relative to the config file. */
     folder: z.string(),
     /** After a run, move each file to processed/ (or failed/ when it cannot be read), or keep it in place. */

@@ -27,6 +27,8 @@ export interface RunTotals {
  */
 export interface Connector {
   readonly type: string;
+  /** Unique among the agency's connectors, e.g. 'file-drop-1'; names its lease and its runs. */
+  readonly name: string;
   readonly agencyCode: string;
   run(): Promise<RunTotals>;
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { chinaToday } from '../ingestion/dates.js';
 import type { HubDb } from '../store/database.js';
 import { expireDueRecords } from '../store/expiry-writes.js';
-import { runExclusive, type ExclusiveResult } from './run-exclusive.js';
+import { withLease, type LeasedResult } from './with-lease.js';
 
 export interface ExpireRecordsDeps {
   readonly db: HubDb;
@@ -17,9 +17,9 @@ export const EXPIRE_RECORDS_JOB = 'expire-records';
  * (China time). History keeps every status change; nothing is pruned. Skipped (ran: false) when
  * another process is running it.
  */
-export async function runExpireRecords(deps: ExpireRecordsDeps): Promise<ExclusiveResult<{ expired: number }>> {
+export async function runExpireRecords(deps: ExpireRecordsDeps): Promise<LeasedResult<{ expired: number }>> {
   const today = chinaToday(deps.clock());
-  const outcome = await runExclusive(deps.db, EXPIRE_RECORDS_JOB, async (trx) => ({ expired: await expireDueRecords(trx, today, `job:${EXPIRE_RECORDS_JOB}`) }));
+  const outcome = await withLease(deps.db, `job:${EXPIRE_RECORDS_JOB}`, async () => ({ expired: await expireDueRecords(deps.db, today, `job:${EXPIRE_RECORDS_JOB}`) }));
   if (outcome.ran) deps.logger.info({ job: EXPIRE_RECORDS_JOB, today, ...outcome.result }, 'records expired');
   else deps.logger.info({ job: EXPIRE_RECORDS_JOB }, 'skipped: running in another hub process');
   return outcome;

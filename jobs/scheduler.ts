@@ -15,7 +15,7 @@ export const SCHEDULE_TIMEZONE = 'Asia/Shanghai';
 /**
  * Schedules a job body. Returns null when the job is disabled; throws naming the job when its cron
  * expression is invalid. In-process overlap is prevented here; across processes the job body
- * guards itself (runExclusive). A failing run is logged and the schedule goes on.
+ * guards itself with a lease (withLease). A failing run is logged and the schedule goes on.
  */
 export function scheduleJob(job: JobSchedule, logger: Logger): ScheduledTask | null {
   if (!job.enabled) return null;

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { HubDb } from '../store/database.js';
 import { findAgencies, listAgencies, type AgencyRow } from '../store/agency-queries.js';
 import { countBatches, listBatches } from '../store/batch-queries.js';
+import { countConnectorRuns, listConnectorRuns } from '../store/connector-run-queries.js';
 import { countQuarantine, listQuarantine } from '../store/quarantine-queries.js';
 import {
   countRecords,
@@ -95,6 +96,8 @@ export function createReaders(db: HubDb) {
     countQuarantine: (agencyCode: string, status: string) => countQuarantine(db, agencyCode, status),
     batches: (agencyCode: string, first: number, afterId: number | undefined) => listBatches(db, agencyCode, first, afterId),
     countBatches: (agencyCode: string) => countBatches(db, agencyCode),
+    connectorRuns: (agencyCode: string, first: number, afterId: number | undefined) => listConnectorRuns(db, agencyCode, first, afterId),
+    countConnectorRuns: (agencyCode: string) => countConnectorRuns(db, agencyCode),
   };
 }
 export type Readers = ReturnType<typeof createReaders>;

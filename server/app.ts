@@ -12,7 +12,7 @@ import type { ScheduledTask } from 'node-cron';
 import { GraphQLError, type ValidationContext } from 'graphql';
 import type { Logger } from 'pino';
 import type { HubConfig } from '../config/hub-config.js';
-import { createConnectors } from '../connectors/index.js';
+import { connectorName, createConnectors } from '../connectors/index.js';
 import { emptyTotals, mergeTotals, type RunTotals } from '../connectors/types.js';
 import { prepareBatch, writePreparedBatch, type IngestionDeps } from '../ingestion/ingest-batch.js';
 import { DEFAULT_PUBLICATION_RULES } from '../ingestion/publication.js';
@@ -23,6 +23,7 @@ import { createErrorFormatter } from '../schema/errors.js';
 import { createSchema } from '../schema/index.js';
 import { createReaders } from '../schema/readers.js';
 import { EXPIRE_RECORDS_JOB, runExpireRecords } from '../jobs/expire-records.js';
+import { runConnector } from '../jobs/run-connector.js';
 import { scheduleJob } from '../jobs/scheduler.js';
 import { graphiqlAssets, graphiqlPage } from './graphiql.js';
 import { healthRoutes } from './health.js';
@@ -46,7 +47,7 @@ export interface Hub {
   readonly ingestion: IngestionDeps;
   /** Registers the configured agencies; call before serving or loading. */
   registerAgencies(): Promise<void>;
-  /** Runs every configured file-drop source once, e.g. the bundled demo data. */
+  /** Runs every configured source once (e.g. the bundled demo data), each run recorded; skips those running elsewhere. */
   loadSources(): Promise<RunTotals>;
   /** Expires records whose period has ended (also the daily scheduled job); returns how many. */
   expireRecords(): Promise<number>;
@@ -114,6 +115,12 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   };
   app.use(onError);
 
+  const connectors = createConnectors(config.agencies, {
+    prepare: (request) => prepareBatch(ingestion, request),
+    write: (batch) => writePreparedBatch(ingestion, batch),
+    logger,
+  });
+  const schedules = new Map(config.agencies.flatMap((agency) => agency.sources.map((source, index) => [`${agency.code}/${connectorName(source, index)}`, source.schedule] as const)));
   const tasks: ScheduledTask[] = [];
   const expireRecords = async () => {
     const outcome = await runExpireRecords({ db: database.db, clock: deps.clock, logger });
@@ -125,21 +132,24 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     ingestion,
     expireRecords,
     startSchedules: () => {
-      const task = scheduleJob({ name: EXPIRE_RECORDS_JOB, ...config.jobs.expireRecords, run: expireRecords }, logger);
-      if (task) tasks.push(task);
+      const jobs = [
+        { name: EXPIRE_RECORDS_JOB, ...config.jobs.expireRecords, run: expireRecords },
+        ...connectors.flatMap((connector) => {
+          const cron = schedules.get(`${connector.agencyCode}/${connector.name}`);
+          return cron ? [{ name: `connector:${connector.agencyCode}/${connector.name}`, cron, enabled: true, run: () => runConnector({ db: database.db, logger }, connector) }] : [];
+        }),
+      ];
+      for (const job of jobs) {
+        const task = scheduleJob(job, logger);
+        if (task) tasks.push(task);
+      }
     },
     registerAgencies: () => upsertAgencies(database.db, config.agencies.map((a) => ({ code: a.code, name: a.name, region: a.region, hub: config.hub.id }))),
     loadSources: async () => {
-      const connectors = createConnectors(config.agencies, {
-        prepare: (request) => prepareBatch(ingestion, request),
-        write: (batch) => writePreparedBatch(ingestion, batch),
-        logger,
-      });
       const totals = emptyTotals();
       for (const connector of connectors) {
-        const result = await connector.run();
-        logger.info({ agency: connector.agencyCode, connector: connector.type, ...result }, 'source loaded');
-        mergeTotals(totals, result);
+        const outcome = await runConnector({ db: database.db, logger }, connector);
+        if (outcome.ran) mergeTotals(totals, outcome.result);
       }
       return totals;
     },

@@ -7,7 +7,7 @@ import type { HubDb } from './database.js';
  * their removal date (`today` is an ISO date in China time), as validateRecord decides at ingestion. Each change takes the next change sequence number as the record's version
  * and is kept in history with the previous state. Returns how many records expired.
  */
-export async function expireDueRecords(trx: HubDb, today: string, changedBy: string): Promise<number> {
+export async function expireDueRecords(db: HubDb, today: string, changedBy: string): Promise<number> {
   const result = await sql<{ expired: number }>`
     with due as materialized (
       select r.id, r.status, r.content_hash, to_jsonb(r) as previous, nextval('record_change_seq') as version
@@ -31,6 +31,6 @@ export async function expireDueRecords(trx: HubDb, today: string, changedBy: str
       from expired e join due d using (id)
     )
     select count(*)::int as expired from due
-  `.execute(trx);
+  `.execute(db);
   return result.rows[0]?.expired ?? 0;
 }

@@ -8,6 +8,30 @@ export interface HubTables {
   record_history: RecordHistoryTable;
   ingestion_batches: IngestionBatchTable;
   quarantine: QuarantineTable;
+  job_leases: JobLeaseTable;
+  connector_runs: ConnectorRunTable;
+}
+
+export interface JobLeaseTable {
+  name: string;
+  holder: string;
+  expires_at: Date;
+}
+
+export interface ConnectorRunTable {
+  id: Generated<number>;
+  agency_code: string;
+  connector: string;
+  started_at: ColumnType<Date, Date | undefined, never>;
+  finished_at: Date | null;
+  status: string;
+  batches: ColumnType<number, number | undefined, number>;
+  received: ColumnType<number, number | undefined, number>;
+  inserted: ColumnType<number, number | undefined, number>;
+  updated: ColumnType<number, number | undefined, number>;
+  unchanged: ColumnType<number, number | undefined, number>;
+  rejected: ColumnType<number, number | undefined, number>;
+  error: string | null;
 }
 
 type CreatedAt = ColumnType<Date, Date | undefined, never>;

@@ -24,13 +24,14 @@ const UNREADABLE = new Set(['CSV_QUOTE_NOT_CLOSED', 'CSV_INVALID_CLOSING_QUOTE',
  * afterRun 'move', a file fully read goes to processed/ and an unreadable one to failed/; any other
  * failure (the database, say) leaves the file in place for the next run and ends the run.
  */
-export function createFileDropConnector(agencyCode: string, source: FileDropSourceConfig, deps: ConnectorDeps): Connector {
+export function createFileDropConnector(agencyCode: string, name: string, source: FileDropSourceConfig, deps: ConnectorDeps): Connector {
   const moveTo = async (name: string, folder: 'processed' | 'failed') => {
     await mkdir(join(source.folder, folder), { recursive: true });
     await rename(join(source.folder, name), join(source.folder, folder, `${new Date().toISOString().replace(/[:.]/g, '-')}-${name}`));
   };
   return {
     type: 'file-drop',
+    name,
     agencyCode,
     run: async () => {
       const entries = await readdir(source.folder, { withFileTypes: true });

@@ -2,6 +2,8 @@ import { releaseQuarantinedRecord } from '../../ingestion/release-quarantine.js'
 import { regionOf } from '../../ingestion/regions.js';
 import type { AgencyRow } from '../../store/agency-queries.js';
 import type { BatchRow } from '../../store/batch-queries.js';
+import type { ConnectorRunRow } from '../../store/connector-run-queries.js';
+import type { Readers } from '../readers.js';
 import type { QuarantineListRow } from '../../store/quarantine-queries.js';
 import { findQuarantineEntry } from '../../store/quarantine-queries.js';
 import type { HubContext } from '../context.js';
@@ -37,6 +39,28 @@ function batchView(row: BatchRow) {
   };
 }
 
+function connectorRunView(row: ConnectorRunRow) {
+  const { id, agency_code, started_at, finished_at, ...rest } = row;
+  return { ...rest, id: String(id), agencyCode: agency_code, startedAt: started_at, finishedAt: finished_at };
+}
+
+/** A page of one of an agency's logs (batches, connector runs), newest first by id. */
+async function agencyLog<Row extends { id: number }, View>(
+  readers: Readers,
+  args: PageArgs & { agencyCode: string },
+  list: (agencyCode: string, first: number, afterId: number | undefined) => Promise<{ rows: Row[]; hasMore: boolean }>,
+  count: (agencyCode: string) => Promise<number>,
+  view: (row: Row) => View,
+) {
+  const agency = await readers.agency(args.agencyCode);
+  if (!agency) throw notFound(`agency ${args.agencyCode.slice(0, 40)} is not registered`);
+  const first = pageSize(args.first);
+  const after = decodeCursor(args.after, isNumberTuple);
+  const page = await list(agency.code, first, after?.[0]);
+  const connection = toConnection(page.rows, page.hasMore, (row) => encodeCursor([row.id]), () => count(agency.code));
+  return { ...connection, edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: view(edge.node) })) };
+}
+
 function parseId(id: string): number {
   const value = Number(id);
   if (!Number.isSafeInteger(value) || value < 1) throw badInput(`id "${id.slice(0, 40)}" is not a valid id`, { field: 'id', rule: 'ID' });
@@ -46,15 +70,10 @@ function parseId(id: string): number {
 export const agencyResolvers = {
   Query: {
     agencies: (_: unknown, __: unknown, { readers }: HubContext) => readers.allAgencies(),
-    ingestionBatches: async (_: unknown, args: PageArgs & { agencyCode: string }, { readers }: HubContext) => {
-      const agency = await readers.agency(args.agencyCode);
-      if (!agency) throw notFound(`agency ${args.agencyCode.slice(0, 40)} is not registered`);
-      const first = pageSize(args.first);
-      const after = decodeCursor(args.after, isNumberTuple);
-      const page = await readers.batches(agency.code, first, after?.[0]);
-      const connection = toConnection(page.rows, page.hasMore, (row) => encodeCursor([row.id]), () => readers.countBatches(agency.code));
-      return { ...connection, edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: batchView(edge.node) })) };
-    },
+    ingestionBatches: (_: unknown, args: PageArgs & { agencyCode: string }, { readers }: HubContext) =>
+      agencyLog(readers, args, readers.batches, readers.countBatches, batchView),
+    connectorRuns: (_: unknown, args: PageArgs & { agencyCode: string }, { readers }: HubContext) =>
+      agencyLog(readers, args, readers.connectorRuns, readers.countConnectorRuns, connectorRunView),
     quarantine: async (_: unknown, args: PageArgs & { agencyCode: string; status: string }, { readers }: HubContext) => {
       const agency = await readers.agency(args.agencyCode);
       if (!agency) throw notFound(`agency ${args.agencyCode.slice(0, 40)} is not registered`);

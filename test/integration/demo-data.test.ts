@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
+import request from 'supertest';
 import { loadHubConfig } from '../../config/hub-config.js';
 import { generateDemoData } from '../../scripts/generate-demo-data.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
@@ -36,5 +37,58 @@ describe('bundled demo data', () => {
     expect(totals).toMatchObject({ received: 4000, inserted: 3985, rejected: 15 });
     const again = await testHub.hub.loadSources();
     expect(again).toMatchObject({ received: 4000, inserted: 0, updated: 0, unchanged: 3985, rejected: 15 });
+
+    const runs = await request(testHub.hub.httpServer)
+      .post('/graphql')
+      .set('content-type', 'application/json')
+      .send({ query: '{ connectorRuns(agencyCode: "SH-QP-SAMR") { totalCount edges { node { connector status received inserted unchanged finishedAt error } } } }' });
+    expect(runs.body.data.connectorRuns.totalCount).toBe(4);
+    expect(runs.body.data.connectorRuns.edges.map((e: { node: { connector: string; status: string } }) => [e.node.connector, e.node.status])).toEqual([
+      ['file-drop-2', 'SUCCEEDED'], ['file-drop-1', 'SUCCEEDED'], ['file-drop-2', 'SUCCEEDED'], ['file-drop-1', 'SUCCEEDED'],
+    ]);
+    expect(runs.body.data.connectorRuns.edges[0].node).toMatchObject({ received: 800, inserted: 0, unchanged: 797, error: null });
+  });
+
+  test('a source that cannot be read is a FAILED run with its reason, and the run is over', async () => {
+    const config = await loadHubConfig('config/demo.config.json');
+    const broken = { ...config, agencies: [{ ...config.agencies[1]!, sources: config.agencies[1]!.sources.map((s) => ({ ...s, folder: '/nonexistent/drop' })) }] };
+    const hub = await startTestHub(broken);
+    try {
+      await expect(hub.hub.loadSources()).rejects.toThrow(/ENOENT/);
+      const run = await hub.database.db.selectFrom('connector_runs').selectAll().executeTakeFirstOrThrow();
+      expect(run).toMatchObject({ agency_code: 'JS-WJ-SAMR', connector: 'file-drop-1', status: 'FAILED', error: expect.stringContaining('ENOENT') });
+      expect(run.finished_at).toBeInstanceOf(Date);
+      expect(await hub.database.db.selectFrom('job_leases').selectAll().execute()).toEqual([]);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  test('a source with a schedule picks up files dropped while the hub runs, and moves them to processed/', async () => {
+    const drop = await mkdtemp(join(tmpdir(), 'drop-'));
+    scratch.push(drop);
+    const config = await loadHubConfig('config/demo.config.json');
+    const agency = config.agencies[1]!;
+    const scheduled = { ...config, agencies: [{ ...agency, sources: [{ ...agency.sources[0]!, folder: drop, afterRun: 'move' as const, schedule: '* * * * * *' }] }] };
+    const hub = await startTestHub(scheduled);
+    try {
+      hub.hub.startSchedules();
+      const lines = (await readFile('demo/drop/JS-WJ-SAMR/records.jsonl', 'utf8')).split('\n').slice(0, 50).join('\n');
+      // As agencies must: write under another name, then rename into place, so no half-written file is read.
+      await writeFile(join(drop, 'late.part'), `${lines}\n`);
+      await rename(join(drop, 'late.part'), join(drop, 'late.jsonl'));
+      const deadline = Date.now() + 10_000;
+      let stored = 0;
+      // The first 50 lines of that file hold 3 of the demo's deliberate faults: 47 records are valid.
+      while (Date.now() < deadline && (stored < 47 || (await readdir(drop)).includes('late.jsonl'))) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        stored = (await hub.database.db.selectFrom('records').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n as unknown as number;
+        stored = Number(stored);
+      }
+      expect(stored).toBe(47);
+      expect(await readdir(join(drop, 'processed'))).toHaveLength(1);
+    } finally {
+      await hub.close();
+    }
   });
 });

@@ -25,7 +25,7 @@ afterAll(async () => {
 
 function connectorFor(dir: string, mapping: unknown, afterRun: 'keep' | 'move' = 'keep') {
   const deps = ingestionDeps(database.db);
-  return createFileDropConnector('SH-SAMR', { type: 'file-drop', folder: dir, afterRun, mapping: mappingSchema.parse(mapping) }, {
+  return createFileDropConnector('SH-SAMR', 'file-drop-1', { type: 'file-drop', folder: dir, afterRun, mapping: mappingSchema.parse(mapping) }, {
     prepare: (request) => prepareBatch(deps, request),
     write: (batch) => writePreparedBatch(deps, batch),
     logger: pino({ level: 'silent' }),

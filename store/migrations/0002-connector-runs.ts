@@ -1,0 +1,35 @@
+import { sql } from 'kysely';
+import type { HubDb } from '../database.js';
+
+/** Leases that keep a job or connector from running twice at once, and the record of every connector run. */
+export async function up(db: HubDb): Promise<void> {
+  for (const statement of DDL.split(/;\s*\n/).filter((s) => s.trim())) {
+    await sql.raw(statement).execute(db);
+  }
+}
+
+const DDL = `
+-- A lease is held by one process until it expires; a holder that dies simply stops renewing it.
+create table job_leases (
+  name text primary key,
+  holder text not null,
+  expires_at timestamptz not null
+);
+
+create table connector_runs (
+  id bigint generated always as identity primary key,
+  agency_code text not null references agencies (code),
+  connector text not null,
+  started_at timestamptz not null default now(),
+  finished_at timestamptz,
+  status text not null check (status in ('RUNNING', 'SUCCEEDED', 'FAILED')),
+  batches integer not null default 0,
+  received integer not null default 0,
+  inserted integer not null default 0,
+  updated integer not null default 0,
+  unchanged integer not null default 0,
+  rejected integer not null default 0,
+  error text
+);
+create index connector_runs_by_agency on connector_runs (agency_code, id desc);
+`;
