@@ -43,12 +43,37 @@ const fileDropSource = z
   })
   .strict();
 
+const httpJsonSource = z
+  .object({
+    type: z.literal('http-json'),
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/).optional(),
+    schedule: z.string().optional(),
+    /** The agency API's list endpoint; see README for the paging contract. */
+    url: z.url({ protocol: /^https?$/ }),
+    pageSize: z.number().int().min(1).max(10_000).default(1000),
+    /** Query parameter names the agency API uses. */
+    params: z
+      .object({ updatedSince: z.string().default('updated_since'), pageSize: z.string().default('page_size'), cursor: z.string().default('cursor') })
+      .strict()
+      .default({ updatedSince: 'updated_since', pageSize: 'page_size', cursor: 'cursor' }),
+    /** Fields of the response body: the records array and the next page's cursor. */
+    response: z.object({ records: z.string().default('records'), nextCursor: z.string().default('next_cursor') }).strict().default({ records: 'records', nextCursor: 'next_cursor' }),
+    /** Record field with its last-change time (ISO 8601); it becomes the watermark. */
+    updatedAtField: z.string().default('updated_at'),
+    timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+    retries: z.number().int().min(0).max(10).default(5),
+    /** File holding a bearer token for the agency API (a secret: kept out of the config file). */
+    bearerTokenFile: z.string().optional(),
+    mapping: mappingSchema,
+  })
+  .strict();
+
 const agencySchema = z
   .object({
     code: agencyCode,
     name: z.string().min(1).max(200),
     region: provinceCode,
-    sources: z.array(fileDropSource).default([]),
+    sources: z.array(z.discriminatedUnion('type', [fileDropSource, httpJsonSource])).default([]),
   })
   .strict();
 
@@ -93,7 +118,9 @@ export const hubConfigSchema = z
   });
 export type HubConfig = z.infer<typeof hubConfigSchema>;
 export type AgencyConfig = HubConfig['agencies'][number];
-export type FileDropSourceConfig = AgencyConfig['sources'][number];
+export type SourceConfig = AgencyConfig['sources'][number];
+export type FileDropSourceConfig = Extract<SourceConfig, { type: 'file-drop' }>;
+export type HttpJsonSourceConfig = Extract<SourceConfig, { type: 'http-json' }>;
 
 /** Thrown at start-up with every problem of the config file, each naming its key. */
 export class ConfigError extends Error {}
@@ -117,7 +144,10 @@ export async function loadHubConfig(path: string): Promise<HubConfig> {
     ...parsed.data,
     agencies: parsed.data.agencies.map((agency) => ({
       ...agency,
-      sources: agency.sources.map((source) => ({ ...source, folder: resolve(base, source.folder) })),
+      sources: agency.sources.map((source) => {
+        if (source.type === 'file-drop') return { ...source, folder: resolve(base, source.folder) };
+        return source.bearerTokenFile ? { ...source, bearerTokenFile: resolve(base, source.bearerTokenFile) } : source;
+      }),
     })),
   };
 }

@@ -1,5 +1,6 @@
 import type { AgencyConfig } from '../config/hub-config.js';
 import { createFileDropConnector } from './file-drop/index.js';
+import { createHttpJsonConnector } from './http-json/index.js';
 import type { Connector, ConnectorDeps } from './types.js';
 
 /** A source's configured name, or its type and position: 'file-drop-1'. */
@@ -16,6 +17,8 @@ export function createConnectors(agencies: readonly AgencyConfig[], deps: Connec
       switch (source.type) {
         case 'file-drop':
           return createFileDropConnector(agency.code, name, source, { ...deps, logger });
+        case 'http-json':
+          return createHttpJsonConnector(agency.code, name, source, { ...deps, logger });
       }
     }),
   );

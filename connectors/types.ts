@@ -1,13 +1,16 @@
 import type { Logger } from 'pino';
 import type { IngestCounts, IngestRequest, PreparedBatch } from '../ingestion/ingest-batch.js';
+import type { HubDb } from '../store/database.js';
 
 /** What a connector needs from the hub; passed in, never imported. */
 export interface ConnectorDeps {
   /** The ingestion core's validation step, bound to the hub's rules. */
   readonly prepare: (request: IngestRequest) => Promise<PreparedBatch>;
-  /** The ingestion core's write step: one transaction per batch. */
-  readonly write: (batch: PreparedBatch) => Promise<IngestCounts>;
+  /** The ingestion core's write step: one transaction per batch, `alsoInTransaction` last in it. */
+  readonly write: (batch: PreparedBatch, alsoInTransaction?: (trx: HubDb) => Promise<void>) => Promise<IngestCounts>;
   readonly logger: Logger;
+  /** The hub's database, for a connector's own state (watermarks). */
+  readonly db: HubDb;
 }
 
 /** Totals of one connector run over all the batches it ingested. */
@@ -55,7 +58,7 @@ export function mergeTotals(into: RunTotals, from: RunTotals): void {
  * read and validate the next batch while the database writes the current one. A failed write makes
  * the next submit() or drain() throw.
  */
-export function createOrderedWriter(write: ConnectorDeps['write'], totals: RunTotals) {
+export function createOrderedWriter(write: (batch: PreparedBatch) => Promise<IngestCounts>, totals: RunTotals) {
   let inFlight: Promise<void> = Promise.resolve();
   return {
     async submit(batch: PreparedBatch): Promise<void> {

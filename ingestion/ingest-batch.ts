@@ -106,8 +106,12 @@ export async function prepareBatch(deps: IngestionDeps, request: IngestRequest):
   return { agencyCode: request.agencyCode, source: request.source, startedAt, received, valid, quarantined };
 }
 
-/** Writes a prepared batch in one transaction under the agency's ingest lock. Throws NotFoundError for an unknown agency. */
-export async function writePreparedBatch(deps: IngestionDeps, batch: PreparedBatch): Promise<IngestCounts> {
+/**
+ * Writes a prepared batch in one transaction under the agency's ingest lock. `alsoInTransaction`
+ * runs last in the same transaction: a pulling connector saves its watermark there, so the
+ * watermark never moves without the data it covers. Throws NotFoundError for an unknown agency.
+ */
+export async function writePreparedBatch(deps: IngestionDeps, batch: PreparedBatch, alsoInTransaction?: (trx: HubDb) => Promise<void>): Promise<IngestCounts> {
   const agency = await findAgency(deps.db, batch.agencyCode);
   if (!agency) throw new NotFoundError(`agency ${batch.agencyCode} is not registered`);
   const counts = await deps.db.transaction().execute(async (trx) => {
@@ -118,6 +122,7 @@ export async function writePreparedBatch(deps: IngestionDeps, batch: PreparedBat
     await insertQuarantine(trx, agency.code, batchId, batch.quarantined);
     const totals = { received: batch.received, ...written, unchanged: batch.valid.length - written.inserted - written.updated, rejected: batch.quarantined.length };
     await closeBatch(trx, batchId, totals);
+    await alsoInTransaction?.(trx);
     return { batchId, ...totals };
   });
   deps.logger.info({ agency: agency.code, source: batch.source, ...counts }, 'batch ingested');

@@ -117,8 +117,9 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
 
   const connectors = createConnectors(config.agencies, {
     prepare: (request) => prepareBatch(ingestion, request),
-    write: (batch) => writePreparedBatch(ingestion, batch),
+    write: (batch, alsoInTransaction) => writePreparedBatch(ingestion, batch, alsoInTransaction),
     logger,
+    db: database.db,
   });
   const schedules = new Map(config.agencies.flatMap((agency) => agency.sources.map((source, index) => [`${agency.code}/${connectorName(source, index)}`, source.schedule] as const)));
   const tasks: ScheduledTask[] = [];

@@ -10,6 +10,14 @@ export interface HubTables {
   quarantine: QuarantineTable;
   job_leases: JobLeaseTable;
   connector_runs: ConnectorRunTable;
+  connector_state: ConnectorStateTable;
+}
+
+export interface ConnectorStateTable {
+  agency_code: string;
+  connector: string;
+  watermark: string;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 
 export interface JobLeaseTable {

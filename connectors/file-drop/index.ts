@@ -59,7 +59,7 @@ async function ingestFile(agencyCode: string, path: string, source: FileDropSour
   const read = READERS[extname(path).toLowerCase()];
   const totals = emptyTotals();
   if (!read) return totals;
-  const writer = createOrderedWriter(deps.write, totals);
+  const writer = createOrderedWriter((batch) => deps.write(batch), totals);
   let records: IncomingRecord[] = [];
   let rejected: PreRejected[] = [];
   const flush = async () => {

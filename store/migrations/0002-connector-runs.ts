@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { HubDb } from '../database.js';
 
-/** Leases that keep a job or connector from running twice at once, and the record of every connector run. */
+/** Leases that keep a job or connector from running twice at once, connector runs, and pull watermarks. */
 export async function up(db: HubDb): Promise<void> {
   for (const statement of DDL.split(/;\s*\n/).filter((s) => s.trim())) {
     await sql.raw(statement).execute(db);
@@ -32,4 +32,13 @@ create table connector_runs (
   error text
 );
 create index connector_runs_by_agency on connector_runs (agency_code, id desc);
+
+-- How far a pulling connector has read its source; written in the transaction of the data it covers.
+create table connector_state (
+  agency_code text not null references agencies (code),
+  connector text not null,
+  watermark text not null,
+  updated_at timestamptz not null default now(),
+  primary key (agency_code, connector)
+);
 `;

@@ -28,6 +28,7 @@ function connectorFor(dir: string, mapping: unknown, afterRun: 'keep' | 'move' =
   return createFileDropConnector('SH-SAMR', 'file-drop-1', { type: 'file-drop', folder: dir, afterRun, mapping: mappingSchema.parse(mapping) }, {
     prepare: (request) => prepareBatch(deps, request),
     write: (batch) => writePreparedBatch(deps, batch),
+    db: database.db,
     logger: pino({ level: 'silent' }),
   });
 }

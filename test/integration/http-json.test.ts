@@ -1,0 +1,101 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import pino from 'pino';
+import { hubConfigSchema } from '../../config/hub-config.js';
+import { createHttpJsonConnector } from '../../connectors/http-json/index.js';
+import { prepareBatch, writePreparedBatch } from '../../ingestion/ingest-batch.js';
+import { runConnector } from '../../jobs/run-connector.js';
+import { readWatermark } from '../../store/connector-state.js';
+import { startAgencyApi, type AgencyApi } from '../support/agency-api.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { ingestionDeps, registerTestAgencies } from '../support/ingestion.js';
+import { enterpriseUscc, penaltyRecord } from '../support/records.js';
+
+let database: TestDatabase;
+let api: AgencyApi;
+const silent = pino({ level: 'silent' });
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await registerTestAgencies(database.db);
+});
+afterAll(async () => database.dispose());
+beforeEach(async () => {
+  api = await startAgencyApi();
+  await database.db.deleteFrom('connector_state').execute();
+});
+afterEach(async () => api.close());
+
+function apiRecord(n: number, updatedAt: string, fine = '1') {
+  const { fields } = penaltyRecord({ CF_XDR_SHXYM: enterpriseUscc('310115', 5000 + n), CF_WSH: `沪罚〔2024〕H${n}号`, CF_NR_FK: fine }, `H${n}`);
+  return { kind: 'PENALTY', id: `H${n}`, updated_at: updatedAt, ...fields };
+}
+
+function connector(name: string, retries = 3) {
+  const source = hubConfigSchema.parse({
+    hub: { id: 'hub-test', region: '310000' },
+    agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', sources: [{ type: 'http-json', url: api.url, pageSize: 10, retries, timeoutMs: 2000, mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' } }] }],
+  }).agencies[0]!.sources[0]!;
+  if (source.type !== 'http-json') throw new Error('unreachable');
+  const deps = ingestionDeps(database.db);
+  return createHttpJsonConnector('SH-SAMR', name, source, {
+    prepare: (request) => prepareBatch(deps, request),
+    write: (batch, also) => writePreparedBatch(deps, batch, also),
+    logger: silent,
+    db: database.db,
+  });
+}
+
+const stamp = (minute: number) => `2024-05-01T08:${String(minute).padStart(2, '0')}:00.000Z`;
+
+describe('http-json connector', () => {
+  test('a full sync reads every page; the next run asks only for changes since the watermark', async () => {
+    for (let n = 0; n < 25; n++) api.records.set(`H${n}`, apiRecord(n, stamp(n)));
+    const first = await connector('full').run();
+    expect(first).toMatchObject({ batches: 3, received: 25, inserted: 25, rejected: 0 });
+    expect(await readWatermark(database.db, 'SH-SAMR', 'full')).toBe(stamp(24));
+
+    api.records.set('H3', apiRecord(3, stamp(30), '9'));
+    api.records.set('H7', apiRecord(7, stamp(31), '9'));
+    api.requests.length = 0;
+    const second = await connector('full').run();
+    expect(api.requests[0]?.get('updated_since')).toBe(stamp(24));
+    // H24 again (the watermark is inclusive, so equal timestamps are never missed), H3 and H7 changed.
+    expect(second).toMatchObject({ received: 3, updated: 2, unchanged: 1, inserted: 0 });
+    expect(await readWatermark(database.db, 'SH-SAMR', 'full')).toBe(stamp(31));
+  });
+
+  test('a 500 and a 429 with Retry-After are retried; the run succeeds', async () => {
+    for (let n = 30; n < 35; n++) api.records.set(`H${n}`, apiRecord(n, stamp(n)));
+    api.faults.push({ status: 500 }, { status: 429, retryAfter: '1' });
+    const started = Date.now();
+    const totals = await connector('flaky').run();
+    expect(totals).toMatchObject({ received: 5, rejected: 0 });
+    expect(api.requests).toHaveLength(3);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+  });
+
+  test.each([
+    ['a 401', { status: 401 } as const, /HTTP 401/],
+    ['malformed JSON', { malformed: true } as const, /not valid JSON/],
+  ])('%s fails the run at once, recorded with its reason', async (_label, fault, reason) => {
+    api.records.set('H40', apiRecord(40, stamp(40)));
+    api.faults.push(fault);
+    await expect(runConnector({ db: database.db, logger: silent }, connector('broken'))).rejects.toThrow(reason);
+    expect(api.requests).toHaveLength(1);
+    const run = await database.db.selectFrom('connector_runs').selectAll().where('connector', '=', 'broken').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toMatch(reason);
+  });
+
+  test('a run that fails on page 2 keeps page 1 and its watermark; the next run resumes there', async () => {
+    for (let n = 50; n < 65; n++) api.records.set(`H${n}`, apiRecord(n, stamp(n - 10)));
+    api.faults.push({ pass: true }, { status: 401 });
+    await expect(connector('resume', 0).run()).rejects.toThrow(/HTTP 401/);
+    // Page 1 (H50..H59) is stored, and the watermark moved with it and no further.
+    expect(await readWatermark(database.db, 'SH-SAMR', 'resume')).toBe(stamp(49));
+    api.requests.length = 0;
+    const resumed = await connector('resume').run();
+    expect(api.requests[0]?.get('updated_since')).toBe(stamp(49));
+    expect(resumed).toMatchObject({ received: 6, inserted: 5, unchanged: 1 });
+  });
+});
