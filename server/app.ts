@@ -47,7 +47,10 @@ export interface Hub {
   readonly ingestion: IngestionDeps;
   /** Registers the configured agencies; call before serving or loading. */
   registerAgencies(): Promise<void>;
-  /** Runs every configured source once (e.g. the bundled demo data), each run recorded; skips those running elsewhere. */
+  /**
+   * Runs every configured source once (e.g. the bundled demo data), each run recorded; skips those
+   * running elsewhere. A failing source does not stop the others: see its FAILED run.
+   */
   loadSources(): Promise<RunTotals>;
   /** Expires records whose period has ended (also the daily scheduled job); returns how many. */
   expireRecords(): Promise<number>;
@@ -149,7 +152,8 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     loadSources: async () => {
       const totals = emptyTotals();
       for (const connector of connectors) {
-        const outcome = await runConnector({ db: database.db, logger }, connector);
+        // One unreachable agency must not keep the hub from starting: the failure is logged and recorded as a FAILED run.
+        const outcome = await runConnector({ db: database.db, logger }, connector).catch(() => ({ ran: false }) as const);
         if (outcome.ran) mergeTotals(totals, outcome.result);
       }
       return totals;

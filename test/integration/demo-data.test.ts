@@ -49,13 +49,14 @@ describe('bundled demo data', () => {
     expect(runs.body.data.connectorRuns.edges[0].node).toMatchObject({ received: 800, inserted: 0, unchanged: 797, error: null });
   });
 
-  test('a source that cannot be read is a FAILED run with its reason, and the run is over', async () => {
+  test('a source that cannot be read is a FAILED run with its reason, and the other sources still load', async () => {
     const config = await loadHubConfig('config/demo.config.json');
-    const broken = { ...config, agencies: [{ ...config.agencies[1]!, sources: config.agencies[1]!.sources.map((s) => ({ ...s, folder: '/nonexistent/drop' })) }] };
+    const wujiang = config.agencies[1]!;
+    const broken = { ...config, agencies: [{ ...wujiang, sources: wujiang.sources.map((s) => ({ ...s, folder: '/nonexistent/drop' })) }, config.agencies[2]!] };
     const hub = await startTestHub(broken);
     try {
-      await expect(hub.hub.loadSources()).rejects.toThrow(/ENOENT/);
-      const run = await hub.database.db.selectFrom('connector_runs').selectAll().executeTakeFirstOrThrow();
+      expect(await hub.hub.loadSources()).toMatchObject({ received: 600, inserted: 597 });
+      const run = await hub.database.db.selectFrom('connector_runs').selectAll().where('agency_code', '=', 'JS-WJ-SAMR').executeTakeFirstOrThrow();
       expect(run).toMatchObject({ agency_code: 'JS-WJ-SAMR', connector: 'file-drop-1', status: 'FAILED', error: expect.stringContaining('ENOENT') });
       expect(run.finished_at).toBeInstanceOf(Date);
       expect(await hub.database.db.selectFrom('job_leases').selectAll().execute()).toEqual([]);
