@@ -135,23 +135,14 @@ export async function upsertRecords(trx: Executor, origin: BatchOrigin, rows: re
   return { inserted: counts?.inserted ?? 0, updated: counts?.updated ?? 0 };
 }
 
+/** Quarantines refused records; one JSON parameter for the whole batch, like the other batch writes. */
 export async function insertQuarantine(trx: Executor, agencyCode: string, batchId: number, rows: readonly QuarantineRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await trx
-    .insertInto('quarantine')
-    .values(
-      rows.map((row) => ({
-        batch_id: batchId,
-        agency_code: agencyCode,
-        source_record_id: row.source_record_id,
-        kind: row.kind,
-        payload: JSON.stringify(row.payload),
-        reasons: JSON.stringify(row.reasons),
-        resolution: null,
-        resolved_at: null,
-      })),
-    )
-    .execute();
+  await sql`
+    insert into quarantine (batch_id, agency_code, source_record_id, kind, payload, reasons)
+    select ${batchId}, ${agencyCode}, source_record_id, kind, payload, reasons
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(source_record_id text, kind text, payload jsonb, reasons jsonb)
+  `.execute(trx);
 }
 
 export async function resolveQuarantine(trx: Executor, id: number, status: 'RELEASED' | 'RESOLVED', resolution: string): Promise<void> {

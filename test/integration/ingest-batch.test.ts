@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { sql } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { MAX_BATCH_SIZE } from '../../ingestion/ingest-batch.js';
 import { ingest, registerTestAgencies } from '../support/ingestion.js';
 import { enterpriseUscc, penaltyRecord, permitRecord } from '../support/records.js';
 
@@ -82,6 +83,14 @@ describe('ingestBatch', () => {
       await sql`drop trigger poison on record_history`.execute(database.db);
     }
     expect(await countRows()).toEqual(before);
+  });
+
+  test('a batch of the largest size in which every record is refused is quarantined whole', async () => {
+    const records = Array.from({ length: MAX_BATCH_SIZE }, (_, i) => penaltyRecord({ CF_JDRQ: '2024-02-30' }, `ALL-BAD-${i}`));
+    const counts = await ingest(database.db, records);
+    expect(counts).toMatchObject({ received: MAX_BATCH_SIZE, inserted: 0, rejected: MAX_BATCH_SIZE });
+    const stored = await sql<{ n: number }>`select count(*)::int as n from quarantine where batch_id = ${counts.batchId}`.execute(database.db);
+    expect(stored.rows[0]?.n).toBe(MAX_BATCH_SIZE);
   });
 
   test('an unknown agency is refused before anything is written', async () => {
