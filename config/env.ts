@@ -11,7 +11,7 @@ const envSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   HUB_DATA_DIR: z.string().min(1).default('./data'),
   HUB_CONFIG: z.string().min(1).default('config/demo.config.json'),
-  /** Load the configured file-drop sources at start-up (the demo data). */
+  /** Run every configured source once at start-up (the demo data, agency pulls). */
   HUB_LOAD_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

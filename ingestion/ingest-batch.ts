@@ -63,6 +63,8 @@ export interface PreparedBatch {
   readonly received: number;
   readonly valid: readonly ValidatedRecord[];
   readonly quarantined: readonly QuarantineRow[];
+  /** Who makes the change, kept in history; default `batch:<id>`. */
+  readonly changedBy?: string;
 }
 
 /**
@@ -117,7 +119,7 @@ export async function writePreparedBatch(deps: IngestionDeps, batch: PreparedBat
   const counts = await deps.db.transaction().execute(async (trx) => {
     await lockAgencyForIngest(trx, agency.code);
     const batchId = await openBatch(trx, agency.code, batch.source, batch.startedAt);
-    const origin = { agencyCode: agency.code, batchId, originRegion: agency.region, originHub: agency.hub, changedBy: `batch:${batchId}` };
+    const origin = { agencyCode: agency.code, batchId, originRegion: agency.region, originHub: agency.hub, changedBy: batch.changedBy ?? `batch:${batchId}` };
     const written = await writeValidRecords(trx, origin, batch.valid);
     await insertQuarantine(trx, agency.code, batchId, batch.quarantined);
     const totals = { received: batch.received, ...written, unchanged: batch.valid.length - written.inserted - written.updated, rejected: batch.quarantined.length };
@@ -133,7 +135,7 @@ export async function writePreparedBatch(deps: IngestionDeps, batch: PreparedBat
  * Writes validated records of one agency inside the caller's transaction. A source record id that
  * occurs several times in a batch is applied in order of occurrence, so history shows each version.
  */
-export async function writeValidRecords(
+async function writeValidRecords(
   trx: HubDb,
   origin: Parameters<typeof upsertRecords>[1],
   records: readonly ValidatedRecord[],

@@ -1,9 +1,8 @@
-import { closeBatch, lockAgencyForIngest, openBatch, resolveQuarantine } from '../store/ingest-writes.js';
-import { findAgency } from '../store/agency-queries.js';
+import { resolveQuarantine } from '../store/ingest-writes.js';
 import { findQuarantineEntry } from '../store/quarantine-queries.js';
 import { chinaToday } from './dates.js';
 import { ConflictError, InvalidInputError, NotFoundError } from './errors.js';
-import { writeValidRecords, type IngestionDeps } from './ingest-batch.js';
+import { writePreparedBatch, type IngestionDeps } from './ingest-batch.js';
 import { validateRecord, type IncomingRecord, type Rejection } from './validate-record.js';
 
 const MAX_JUSTIFICATION_LENGTH = 500;
@@ -31,16 +30,7 @@ export async function releaseQuarantinedRecord(deps: IngestionDeps, id: number, 
   const now = deps.clock();
   const result = validateRecord(entry.payload as unknown as IncomingRecord, { today: chinaToday(now), publication: deps.publication, acceptedChecksumFailures: overridden });
   if (!result.ok) throw new InvalidInputError(`the record still fails: ${result.rejections.map((r) => r.message).join('; ')}`);
-  const agency = await findAgency(deps.db, entry.agency_code);
-  if (!agency) throw new NotFoundError(`agency ${entry.agency_code} is not registered`);
-
-  await deps.db.transaction().execute(async (trx) => {
-    await lockAgencyForIngest(trx, agency.code);
-    const batchId = await openBatch(trx, agency.code, `quarantine:${id}`, now);
-    const origin = { agencyCode: agency.code, batchId, originRegion: agency.region, originHub: agency.hub, changedBy: `quarantine:${id}` };
-    const written = await writeValidRecords(trx, origin, [result.record]);
-    await closeBatch(trx, batchId, { received: 1, ...written, unchanged: 1 - written.inserted - written.updated, rejected: 0 });
-    await resolveQuarantine(trx, id, 'RELEASED', reason);
-  });
-  deps.logger.info({ quarantineId: id, agency: agency.code }, 'quarantined record released by operator override');
+  const batch = { agencyCode: entry.agency_code, source: `quarantine:${id}`, startedAt: now, received: 1, valid: [result.record], quarantined: [], changedBy: `quarantine:${id}` };
+  await writePreparedBatch(deps, batch, (trx) => resolveQuarantine(trx, id, 'RELEASED', reason));
+  deps.logger.info({ quarantineId: id, agency: entry.agency_code }, 'quarantined record released by operator override');
 }

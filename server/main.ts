@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const hub = await createHub({ config, database, logger, clock: () => new Date() });
   await hub.registerAgencies();
   if (env.HUB_LOAD_ON_START) {
-    logger.info({ agencies: config.agencies.length }, 'loading configured file-drop sources');
+    logger.info({ agencies: config.agencies.length }, 'running configured sources once');
     const totals = await hub.loadSources();
     logger.info(totals, 'sources loaded');
   }

@@ -44,7 +44,7 @@ function connectorRunView(row: ConnectorRunRow) {
   return { ...rest, id: String(id), agencyCode: agency_code, startedAt: started_at, finishedAt: finished_at };
 }
 
-/** A page of one of an agency's logs (batches, connector runs), newest first by id. */
+/** A page of one of an agency's logs (quarantine, batches, connector runs), newest first by id. */
 async function agencyLog<Row extends { id: number }, View>(
   readers: Readers,
   args: PageArgs & { agencyCode: string },
@@ -74,15 +74,14 @@ export const agencyResolvers = {
       agencyLog(readers, args, readers.batches, readers.countBatches, batchView),
     connectorRuns: (_: unknown, args: PageArgs & { agencyCode: string }, { readers }: HubContext) =>
       agencyLog(readers, args, readers.connectorRuns, readers.countConnectorRuns, connectorRunView),
-    quarantine: async (_: unknown, args: PageArgs & { agencyCode: string; status: string }, { readers }: HubContext) => {
-      const agency = await readers.agency(args.agencyCode);
-      if (!agency) throw notFound(`agency ${args.agencyCode.slice(0, 40)} is not registered`);
-      const first = pageSize(args.first);
-      const after = decodeCursor(args.after, isNumberTuple);
-      const page = await readers.quarantine(agency.code, args.status, first, after?.[0]);
-      const connection = toConnection(page.rows, page.hasMore, (row) => encodeCursor([row.id]), () => readers.countQuarantine(agency.code, args.status));
-      return { ...connection, edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: quarantineView(edge.node) })) };
-    },
+    quarantine: (_: unknown, args: PageArgs & { agencyCode: string; status: string }, { readers }: HubContext) =>
+      agencyLog(
+        readers,
+        args,
+        (code, first, afterId) => readers.quarantine(code, args.status, first, afterId),
+        (code) => readers.countQuarantine(code, args.status),
+        quarantineView,
+      ),
   },
   Mutation: {
     releaseQuarantinedRecord: async (_: unknown, args: { id: string; justification: string }, { ingestion }: HubContext) => {
