@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     });
     const logger = pino({ level: 'warn' });
     const hub = await createHub({ config, database, logger, clock: () => new Date() });
-    await hub.registerAgencies();
+    await hub.registerFromConfig();
 
     // As connectors do: validate the next batch while the database writes the current one.
     const started = performance.now();

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { isProvinceCode } from '../ingestion/regions.js';
 import { RECORD_KINDS } from '../ingestion/record-kinds.js';
+import { CLIENT_TYPES, SCOPES, SCOPES_BY_CLIENT_TYPE, type Scope } from '../access/clients.js';
 
 const provinceCode = z.string().refine(isProvinceCode, { message: 'must be a province-level GB/T 2260 code such as 310000' });
 const agencyCode = z.string().regex(/^[A-Z0-9][A-Z0-9_-]{1,39}$/, 'must be 2-40 characters of A-Z, 0-9, _ and -');
@@ -77,6 +78,78 @@ const agencySchema = z
   })
   .strict();
 
+const purposeSchema = z
+  .object({
+    code: z.string().regex(/^[A-Z][A-Z0-9_]{1,39}$/, 'must be 2-40 characters of A-Z, 0-9 and _'),
+    description: z.string().min(1).max(200),
+    /** Client types that may state this purpose. */
+    clientTypes: z.array(z.enum(CLIENT_TYPES)).min(1),
+  })
+  .strict();
+
+export const DEFAULT_PURPOSES: z.input<typeof purposeSchema>[] = [
+  { code: 'SUPERVISION', description: '监管执法: supervision and inspection', clientTypes: ['AGENCY', 'ADMIN'] },
+  { code: 'ADMINISTRATIVE_APPROVAL', description: '行政审批: permits, 告知承诺 and 容缺受理 decisions', clientTypes: ['AGENCY'] },
+  { code: 'DATA_SUBMISSION', description: '数据报送: an agency sending or checking its own records', clientTypes: ['AGENCY'] },
+  { code: 'CREDIT_REPAIR', description: '信用修复: handling a repair or objection', clientTypes: ['AGENCY', 'ADMIN'] },
+  { code: 'LOAN_REVIEW', description: '信易贷: a bank reviewing an enterprise that applied for credit', clientTypes: ['BANK'] },
+  { code: 'MUTUAL_RECOGNITION', description: '长三角互认: a partner hub syncing records', clientTypes: ['PARTNER_HUB'] },
+  { code: 'OPERATIONS', description: '运维: operating the hub', clientTypes: ['ADMIN'] },
+];
+
+const authSchema = z
+  .object({
+    /** `iss` of the hub's tokens and the `aud` client assertions must name. Default: urn:yrd-credit-hub:<hub id>. */
+    issuer: z.string().min(3).max(200).optional(),
+    /** `aud` of access tokens. Default: the issuer followed by #api. */
+    audience: z.string().min(3).max(200).optional(),
+    signingAlgorithm: z.enum(['EdDSA', 'ES256']).default('EdDSA'),
+    accessTokenTtlSeconds: z.number().int().min(30).max(3600).default(300),
+    clockSkewSeconds: z.number().int().min(0).max(300).default(30),
+    /** client_secret_basic at /oauth/token; for development only, off by default. */
+    allowClientSecret: z.boolean().default(false),
+    /** Requests per minute a client may make unless its registration says otherwise (token bucket). */
+    defaultClientRequestsPerMinute: z.number().int().min(1).default(600),
+    /** How often the hub signs an audit-log checkpoint (cron with seconds). */
+    checkpointCron: z.string().default('0 */5 * * * *'),
+    /** Purposes a request may state in its X-Purpose header. */
+    purposes: z.array(purposeSchema).min(1).default(DEFAULT_PURPOSES),
+  })
+  .strict();
+
+const clientSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, 'must be 2-64 characters of a-z, 0-9, ., _ and -'),
+    name: z.string().min(1).max(200),
+    type: z.enum(CLIENT_TYPES),
+    /** The agency an AGENCY client speaks for. */
+    agency: agencyCode.optional(),
+    /** Provinces whose data the client may read (partner hubs: the regions it syncs); empty: all. */
+    regions: z.array(provinceCode).default([]),
+    /** Narrower scopes than its type allows; default: all its type allows. */
+    scopes: z.array(z.enum(Object.keys(SCOPES) as [Scope, ...Scope[]])).optional(),
+    /** File with the client's public key: a JWK or a JWKS ({"keys": [...]}). */
+    publicKeyFile: z.string().optional(),
+    /** URL of the client's JWKS (fetched over HTTP, cached). */
+    jwksUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** File with a shared secret for client_secret_basic (development only). */
+    secretFile: z.string().optional(),
+    requestsPerMinute: z.number().int().min(1).optional(),
+  })
+  .strict()
+  .superRefine((client, ctx) => {
+    if (!client.publicKeyFile && !client.jwksUrl && !client.secretFile) {
+      ctx.addIssue({ code: 'custom', path: ['publicKeyFile'], message: 'set publicKeyFile, jwksUrl or secretFile: how the client authenticates' });
+    }
+    if ((client.type === 'AGENCY') !== (client.agency !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['agency'], message: 'an AGENCY client names its agency; other types do not' });
+    }
+    const allowed: readonly Scope[] = SCOPES_BY_CLIENT_TYPE[client.type];
+    (client.scopes ?? []).forEach((scope, index) => {
+      if (!allowed.includes(scope)) ctx.addIssue({ code: 'custom', path: ['scopes', index], message: `scope ${scope} is not allowed for a ${client.type} client (allowed: ${allowed.join(', ')})` });
+    });
+  });
+
 export const hubConfigSchema = z
   .object({
     hub: z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/), region: provinceCode }).strict(),
@@ -106,7 +179,10 @@ export const hubConfigSchema = z
       })
       .strict()
       .default({ expireRecords: { cron: '0 5 0 * * *', enabled: true } }),
+    auth: authSchema.default(authSchema.parse({})),
     agencies: z.array(agencySchema).min(1),
+    /** API clients registered from configuration; more can be added with `npm run hub -- client add`. */
+    clients: z.array(clientSchema).default([]),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -115,12 +191,27 @@ export const hubConfigSchema = z
       if (seen.has(agency.code)) ctx.addIssue({ code: 'custom', path: ['agencies', index, 'code'], message: `duplicate agency code ${agency.code}` });
       seen.add(agency.code);
     });
+    const clientIds = new Set<string>();
+    config.clients.forEach((client, index) => {
+      if (clientIds.has(client.id)) ctx.addIssue({ code: 'custom', path: ['clients', index, 'id'], message: `duplicate client id ${client.id}` });
+      clientIds.add(client.id);
+      if (client.agency && !seen.has(client.agency)) ctx.addIssue({ code: 'custom', path: ['clients', index, 'agency'], message: `agency ${client.agency} is not configured` });
+    });
   });
 export type HubConfig = z.infer<typeof hubConfigSchema>;
 export type AgencyConfig = HubConfig['agencies'][number];
 export type SourceConfig = AgencyConfig['sources'][number];
 export type FileDropSourceConfig = Extract<SourceConfig, { type: 'file-drop' }>;
 export type HttpJsonSourceConfig = Extract<SourceConfig, { type: 'http-json' }>;
+export type ClientConfig = HubConfig['clients'][number];
+export type AuthConfig = HubConfig['auth'];
+export type PurposeConfig = AuthConfig['purposes'][number];
+
+/** The issuer and audience the hub uses, with their defaults filled in. */
+export function tokenIdentity(config: HubConfig): { issuer: string; audience: string } {
+  const issuer = config.auth.issuer ?? `urn:yrd-credit-hub:${config.hub.id}`;
+  return { issuer, audience: config.auth.audience ?? `${issuer}#api` };
+}
 
 /** Thrown at start-up with every problem of the config file, each naming its key. */
 export class ConfigError extends Error {}
@@ -148,6 +239,11 @@ export async function loadHubConfig(path: string): Promise<HubConfig> {
         if (source.type === 'file-drop') return { ...source, folder: resolve(base, source.folder) };
         return source.bearerTokenFile ? { ...source, bearerTokenFile: resolve(base, source.bearerTokenFile) } : source;
       }),
+    })),
+    clients: parsed.data.clients.map((client) => ({
+      ...client,
+      ...(client.publicKeyFile ? { publicKeyFile: resolve(base, client.publicKeyFile) } : {}),
+      ...(client.secretFile ? { secretFile: resolve(base, client.secretFile) } : {}),
     })),
   };
 }

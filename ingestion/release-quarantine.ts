@@ -1,3 +1,4 @@
+import type { HubDb } from '../store/database.js';
 import { resolveQuarantine } from '../store/ingest-writes.js';
 import { findQuarantineEntry } from '../store/quarantine-queries.js';
 import { chinaToday } from './dates.js';
@@ -10,10 +11,15 @@ const MAX_JUSTIFICATION_LENGTH = 500;
 /**
  * An operator's override of a quarantined record whose only fault is a failing USCC check digit
  * (real pilot-era codes fail it). Stores the record as sent and marks the entry RELEASED with the
- * justification, in one transaction. Throws NotFoundError, ConflictError (already handled) or
+ * justification, in one transaction (with `alsoInTransaction`, e.g. its audit entry). Throws NotFoundError, ConflictError (already handled) or
  * InvalidInputError (other faults, which only the agency can correct).
  */
-export async function releaseQuarantinedRecord(deps: IngestionDeps, id: number, justification: string): Promise<void> {
+export async function releaseQuarantinedRecord(
+  deps: IngestionDeps,
+  id: number,
+  justification: string,
+  alsoInTransaction?: (trx: HubDb) => Promise<void>,
+): Promise<void> {
   const reason = justification.trim();
   if (!reason || reason.length > MAX_JUSTIFICATION_LENGTH) {
     throw new InvalidInputError(`justification must be 1 to ${MAX_JUSTIFICATION_LENGTH} characters`);
@@ -31,6 +37,9 @@ export async function releaseQuarantinedRecord(deps: IngestionDeps, id: number, 
   const result = validateRecord(entry.payload as unknown as IncomingRecord, { today: chinaToday(now), publication: deps.publication, acceptedChecksumFailures: overridden });
   if (!result.ok) throw new InvalidInputError(`the record still fails: ${result.rejections.map((r) => r.message).join('; ')}`);
   const batch = { agencyCode: entry.agency_code, source: `quarantine:${id}`, startedAt: now, received: 1, valid: [result.record], quarantined: [], changedBy: `quarantine:${id}` };
-  await writePreparedBatch(deps, batch, (trx) => resolveQuarantine(trx, id, 'RELEASED', reason));
+  await writePreparedBatch(deps, batch, async (trx) => {
+    await resolveQuarantine(trx, id, 'RELEASED', reason);
+    await alsoInTransaction?.(trx);
+  });
   deps.logger.info({ quarantineId: id, agency: entry.agency_code }, 'quarantined record released by operator override');
 }

@@ -5,16 +5,18 @@ import { DomainError } from '../ingestion/errors.js';
 
 /** A client error with a stable `extensions.code`. */
 export class ClientError extends GraphQLError {
-  constructor(code: 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT', message: string, extra: Record<string, unknown> = {}) {
+  constructor(code: 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN', message: string, extra: Record<string, unknown> = {}) {
     super(message, { extensions: { code, ...extra } });
   }
 }
 
 export const badInput = (message: string, extra?: Record<string, unknown>) => new ClientError('BAD_USER_INPUT', message, extra);
 export const notFound = (message: string) => new ClientError('NOT_FOUND', message);
+/** Refused by access rules; `reason` is stable (MISSING_SCOPE, NOT_OWN_AGENCY, NO_AUTHORIZATION, …). */
+export const forbidden = (reason: string, message: string) => new ClientError('FORBIDDEN', message, { reason });
 
 /** Codes Apollo and graphql-js assign to request errors; these reach clients as they are. */
-const PASS_THROUGH = new Set(['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']);
+const PASS_THROUGH = new Set(['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'FORBIDDEN', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']);
 
 /**
  * The one place errors are shaped for clients: domain errors keep their code and message,

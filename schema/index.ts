@@ -2,6 +2,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
+import { guardRootFields, rootFieldsOf } from './policy.js';
+import { accessResolvers } from './resolvers/access.js';
 import { agencyResolvers } from './resolvers/agencies.js';
 import { recordResolvers } from './resolvers/records.js';
 import { subjectResolvers } from './resolvers/subjects.js';
@@ -16,14 +18,15 @@ function loadTypeDefs(): string[] {
     .map((name) => readFileSync(`${dir}/${name}`, 'utf8'));
 }
 
+/** The API schema; every root field is guarded by its rule in policy.ts (creation fails for one without). */
 export function createSchema(): GraphQLSchema {
+  const typeDefs = loadTypeDefs();
+  const rootFields = rootFieldsOf(makeExecutableSchema({ typeDefs }));
   return makeExecutableSchema({
-    typeDefs: loadTypeDefs(),
+    typeDefs,
     resolvers: [
       { USCC: UsccScalar, Date: DateScalar, DateTime: DateTimeScalar, Decimal: DecimalScalar },
-      subjectResolvers,
-      recordResolvers,
-      agencyResolvers,
+      ...[subjectResolvers, recordResolvers, agencyResolvers, accessResolvers].map((resolvers) => guardRootFields(rootFields, resolvers)),
     ],
   });
 }

@@ -2,11 +2,11 @@ import { badInput } from './errors.js';
 
 export const MAX_PAGE_SIZE = 100;
 
-/** Validates a Relay `first` argument: 1 to MAX_PAGE_SIZE. */
-export function pageSize(first: number | null | undefined, defaultSize = 20): number {
+/** Validates a Relay `first` argument: 1 to `max` (MAX_PAGE_SIZE unless a list allows more). */
+export function pageSize(first: number | null | undefined, defaultSize = 20, max = MAX_PAGE_SIZE): number {
   const size = first ?? defaultSize;
-  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-    throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE} (got ${size})`, { field: 'first', rule: 'PAGE_SIZE' });
+  if (!Number.isInteger(size) || size < 1 || size > max) {
+    throw badInput(`first must be between 1 and ${max} (got ${size})`, { field: 'first', rule: 'PAGE_SIZE' });
   }
   return size;
 }

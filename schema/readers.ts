@@ -1,4 +1,12 @@
 import DataLoader from 'dataloader';
+import { isAdmin, type Principal } from '../access/clients.js';
+import { proveInclusion, signCheckpoint, type CheckpointDeps } from '../audit/checkpoints.js';
+import { buildCreditReport } from '../credit/credit-report.js';
+import { chinaToday } from '../ingestion/dates.js';
+import { findAuditEntry, listAuditEntries, type AuditFilter } from '../store/audit-queries.js';
+import { findValidAuthorization, listAuthorizations } from '../store/authorization-queries.js';
+import { listChanges, type FeedPosition } from '../store/change-feed-queries.js';
+import { listClients } from '../store/client-queries.js';
 import type { HubDb } from '../store/database.js';
 import { findAgencies, listAgencies, type AgencyRow } from '../store/agency-queries.js';
 import { countBatches, listBatches } from '../store/batch-queries.js';
@@ -18,6 +26,17 @@ import {
   type StoredRecord,
 } from '../store/record-queries.js';
 import { countSubjectsByName, findSubjects, searchSubjectsByName, type SubjectPosition, type SubjectRow } from '../store/subject-queries.js';
+import type { AuditTrail } from './audit-trail.js';
+import { forbidden, notFound } from './errors.js';
+
+/** Who is reading, why, and where their reads are noted for the audit log. */
+export interface ReadAccess {
+  readonly principal: Principal;
+  readonly purpose: string;
+  readonly trail: AuditTrail;
+  readonly clock: () => Date;
+  readonly checkpoints: CheckpointDeps;
+}
 
 interface SubjectRecordsKey {
   readonly uscc: string;
@@ -44,12 +63,26 @@ function byKey<K, V>(keys: readonly K[], rows: readonly V[], keyOf: (row: V) => 
 
 /**
  * Every read the GraphQL layer makes goes through here, one instance per request: DataLoaders
- * batch lookups (no N+1), and this is the single place to authorise and audit data access.
+ * batch lookups (no N+1), and this is the single place that checks subject-level access (a bank's
+ * authorisation, a client's own audit entries) and notes what was read for the audit log.
+ * Root-field access (scopes, own agency) is decided before, in policy.ts.
  */
-export function createReaders(db: HubDb) {
-  const subjects = new DataLoader<string, SubjectRow | null>(async (usccs) => byKey(usccs, await findSubjects(db, usccs), (s) => s.uscc));
+export function createReaders(db: HubDb, access: ReadAccess) {
+  const { trail } = access;
+  const noteRecords = <R extends { subject_uscc: string | null; kind: string }>(rows: readonly R[]): R[] => {
+    for (const row of rows) {
+      trail.noteSubject(row.subject_uscc);
+      trail.noteReturned(`kind:${row.kind}`);
+    }
+    return rows as R[];
+  };
+  const noteSubjects = (rows: readonly SubjectRow[]) => {
+    for (const row of rows) trail.noteSubject(row.uscc);
+    return rows as SubjectRow[];
+  };
+  const subjects = new DataLoader<string, SubjectRow | null>(async (usccs) => byKey(usccs, noteSubjects(await findSubjects(db, usccs)), (s) => s.uscc));
   const agencies = new DataLoader<string, AgencyRow | null>(async (codes) => byKey(codes, await findAgencies(db, codes), (a) => a.code));
-  const records = new DataLoader<number, StoredRecord | null>(async (ids) => byKey(ids, await findRecordsByIds(db, ids), (r) => r.id));
+  const records = new DataLoader<number, StoredRecord | null>(async (ids) => byKey(ids, noteRecords(await findRecordsByIds(db, ids)), (r) => r.id));
   const history = new DataLoader<number, StoredHistoryEntry[]>(async (ids) => {
     const rows = await listHistoryForRecords(db, ids);
     return ids.map((id) => rows.filter((row) => row.record_id === id));
@@ -61,6 +94,7 @@ export function createReaders(db: HubDb) {
       for (const group of groupBySubject(keys).values()) {
         const sample = group[0]!;
         const result = await listRecordsForSubjects(db, group.map((k) => k.uscc), sample.filter, sample.first, sample.position);
+        for (const page of result.values()) noteRecords(page.rows);
         for (const key of group) pages.set(JSON.stringify(key), result.get(key.uscc) ?? { rows: [], hasMore: false });
       }
       return keys.map((key) => pages.get(JSON.stringify(key)) ?? { rows: [], hasMore: false });
@@ -88,9 +122,17 @@ export function createReaders(db: HubDb) {
     recordsOfSubject: (uscc: string, filter: RecordFilter, first: number, position: RecordPosition | undefined) =>
       subjectRecords.load({ uscc, filter, first, position }),
     countRecordsOfSubject: (uscc: string, filter: RecordFilter) => subjectRecordCounts.load({ uscc, filter }),
-    records: (filter: RecordFilter, first: number, position: RecordPosition | undefined) => listRecords(db, filter, first, position),
+    records: async (filter: RecordFilter, first: number, position: RecordPosition | undefined) => {
+      const page = await listRecords(db, filter, first, position);
+      noteRecords(page.rows);
+      return page;
+    },
     countRecords: (filter: RecordFilter) => countRecords(db, filter),
-    searchSubjects: (fragment: string, first: number, position: SubjectPosition | undefined) => searchSubjectsByName(db, fragment, first, position),
+    searchSubjects: async (fragment: string, first: number, position: SubjectPosition | undefined) => {
+      const page = await searchSubjectsByName(db, fragment, first, position);
+      noteSubjects(page.rows);
+      return page;
+    },
     countSubjects: (fragment: string) => countSubjectsByName(db, fragment),
     quarantine: (agencyCode: string, status: string, first: number, afterId: number | undefined) => listQuarantine(db, agencyCode, status, first, afterId),
     countQuarantine: (agencyCode: string, status: string) => countQuarantine(db, agencyCode, status),
@@ -98,6 +140,53 @@ export function createReaders(db: HubDb) {
     countBatches: (agencyCode: string) => countBatches(db, agencyCode),
     connectorRuns: (agencyCode: string, first: number, afterId: number | undefined) => listConnectorRuns(db, agencyCode, first, afterId),
     countConnectorRuns: (agencyCode: string) => countConnectorRuns(db, agencyCode),
+
+    /** A bank's report on a subject, refused (FORBIDDEN, NO_AUTHORIZATION) without an authorisation in force for this purpose. */
+    creditReport: async (uscc: string) => {
+      trail.noteSubject(uscc);
+      const authorization = isAdmin(access.principal)
+        ? undefined
+        : await findValidAuthorization(db, uscc, access.principal.clientId, access.purpose, chinaToday(access.clock()));
+      if (!authorization && !isAdmin(access.principal)) {
+        trail.noteDenial('NO_AUTHORIZATION');
+        throw forbidden('NO_AUTHORIZATION', `enterprise ${uscc} has not authorised client ${access.principal.clientId} for purpose ${access.purpose}, or the authorisation has expired or been revoked`);
+      }
+      if (authorization) trail.noteAuthorization(authorization.id);
+      const report = await buildCreditReport(db, uscc);
+      if (!report) throw notFound(`no records of subject ${uscc} are held by this hub`);
+      for (const entry of report.entries) trail.noteReturned(`kind:${entry.kind}`);
+      return { ...report, authorization };
+    },
+    authorizations: async (uscc: string) => {
+      trail.noteSubject(uscc);
+      return listAuthorizations(db, uscc);
+    },
+    /** The change feed, limited to the client's regions (all regions for a client registered without any). */
+    changes: async (position: FeedPosition | undefined, first: number) => {
+      const page = await listChanges(db, access.principal.regions, position, first);
+      const rows = await findRecordsByIds(db, [...new Set(page.rows.map((row) => row.record_id))]);
+      noteRecords(rows);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return { ...page, rows: page.rows.map((change) => ({ change, record: byId.get(change.record_id)! })) };
+    },
+    clients: () => listClients(db),
+    auditLog: (filter: AuditFilter, first: number, beforeSeq: number | undefined) => {
+      if (filter.subject) trail.noteSubject(filter.subject);
+      return listAuditEntries(db, filter, first, beforeSeq);
+    },
+    auditCheckpoint: () => signCheckpoint(access.checkpoints),
+    /** An inclusion proof of one of the client's own entries (admins: any entry). */
+    auditProof: async (seq: number) => {
+      const entry = await findAuditEntry(db, seq);
+      if (!entry) throw notFound(`audit entry ${seq} does not exist`);
+      if (entry.client_id !== access.principal.clientId && !isAdmin(access.principal)) {
+        trail.noteDenial('NOT_OWN_ENTRY');
+        throw forbidden('NOT_OWN_ENTRY', `audit entry ${seq} records another client's request; a client may prove only its own entries`);
+      }
+      const proof = await proveInclusion(access.checkpoints, seq);
+      if (!proof) throw notFound(`audit entry ${seq} is not covered by a checkpoint yet`);
+      return { ...proof, entry };
+    },
   };
 }
 export type Readers = ReturnType<typeof createReaders>;

@@ -11,7 +11,20 @@ import { rateLimit } from 'express-rate-limit';
 import type { ScheduledTask } from 'node-cron';
 import { GraphQLError, type ValidationContext } from 'graphql';
 import type { Logger } from 'pino';
-import type { HubConfig } from '../config/hub-config.js';
+import { randomUUID } from 'node:crypto';
+import { toRegistration } from '../access/client-registration.js';
+import { SigningKeys } from '../access/signing-keys.js';
+import type { CheckpointDeps } from '../audit/checkpoints.js';
+import { tokenIdentity, type HubConfig } from '../config/hub-config.js';
+import { upsertClients } from '../store/client-queries.js';
+import { AuditTrail } from '../schema/audit-trail.js';
+import { runSignCheckpoint, SIGN_CHECKPOINT_JOB } from '../jobs/sign-checkpoint.js';
+import type { TokenDeps } from './auth/access-tokens.js';
+import type { ClientAuthDeps } from './auth/client-authentication.js';
+import { limitPerClient, requirePurpose, requireToken, type AccessLocals } from './auth/require-access.js';
+import { tokenEndpoint } from './auth/token-endpoint.js';
+import { auditPlugin } from './audit-plugin.js';
+import { discoveryRoutes } from './auth/discovery.js';
 import { connectorName, createConnectors } from '../connectors/index.js';
 import { emptyTotals, mergeTotals, type RunTotals } from '../connectors/types.js';
 import { prepareBatch, writePreparedBatch, type IngestionDeps } from '../ingestion/ingest-batch.js';
@@ -45,8 +58,12 @@ export interface HubDeps {
 export interface Hub {
   readonly httpServer: Server;
   readonly ingestion: IngestionDeps;
-  /** Registers the configured agencies; call before serving or loading. */
-  registerAgencies(): Promise<void>;
+  /** The hub's signing keys (tokens, audit checkpoints). */
+  readonly keys: SigningKeys;
+  readonly tokens: TokenDeps;
+  readonly checkpoints: CheckpointDeps;
+  /** Registers the configured agencies and API clients, and makes the first signing key; call before serving or loading. */
+  registerFromConfig(): Promise<void>;
   /**
    * Runs every configured source once (e.g. the bundled demo data), each run recorded; skips those
    * running elsewhere. A failing source does not stop the others: see its FAILED run.
@@ -73,8 +90,29 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     usccAllowList: new Set(config.usccAllowList),
   };
 
+  const { issuer, audience } = tokenIdentity(config);
+  const keys = new SigningKeys({ db: database.db, algorithm: config.auth.signingAlgorithm, clock: deps.clock });
+  const tokens: TokenDeps = {
+    db: database.db,
+    keys,
+    issuer,
+    audience,
+    ttlSeconds: config.auth.accessTokenTtlSeconds,
+    clockSkewSeconds: config.auth.clockSkewSeconds,
+    clock: deps.clock,
+  };
+  const clientAuth: ClientAuthDeps = {
+    db: database.db,
+    audiences: [issuer],
+    allowClientSecret: config.auth.allowClientSecret,
+    clockSkewSeconds: config.auth.clockSkewSeconds,
+    clock: deps.clock,
+  };
+  const checkpoints: CheckpointDeps = { db: database.db, keys, issuer, clock: deps.clock };
+
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', false);
   const httpServer = createServer(app);
   const apollo = new ApolloServer<HubContext>({
     schema: createSchema(),
@@ -87,25 +125,41 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       maxDepthRule({ n: config.limits.maxQueryDepth, exposeLimits: true, ...reportAsValidationError }),
       costLimitRule({ maxCost: config.limits.maxQueryCost, exposeLimits: true, ...reportAsValidationError }),
     ],
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), auditPlugin(database.db, logger.child({ component: 'audit' }))],
   });
   await apollo.start();
 
+  // Before any token work: one address cannot make the hub verify signatures without bound.
+  const perAddress = rateLimit({
+    windowMs: 60_000,
+    limit: config.limits.requestsPerMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    message: { error: 'rate_limited', error_description: `more than ${config.limits.requestsPerMinute} requests per minute from this address; retry after the Retry-After header's seconds` },
+  });
+  const purposes = config.auth.purposes;
+  // Public: health, the hub's public keys, the token endpoint and the IDE page. Everything that returns data needs a token.
   app.use(healthRoutes(database));
+  app.use(discoveryRoutes(keys, issuer));
+  app.use('/oauth/token', perAddress);
+  app.use(tokenEndpoint({ tokens, clientAuth, logger: logger.child({ component: 'oauth' }) }));
   app.use(graphiqlAssets());
   app.get('/graphql', graphiqlPage);
   app.use(
     '/graphql',
-    // Per client address until signed tokens identify clients; /healthz, /readyz and the IDE's assets are not limited.
-    rateLimit({
-      windowMs: 60_000,
-      limit: config.limits.requestsPerMinute,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      message: { error: `more than ${config.limits.requestsPerMinute} requests per minute from this address; retry after the Retry-After header's seconds` },
-    }),
+    perAddress,
+    requireToken(tokens, logger.child({ component: 'auth' })),
+    requirePurpose(purposes),
+    limitPerClient(tokens, config.auth.defaultClientRequestsPerMinute),
     express.json({ limit: config.limits.maxBodyBytes }),
-    expressMiddleware(apollo, { context: async () => ({ readers: createReaders(database.db), ingestion }) }),
+    expressMiddleware(apollo, {
+      context: async ({ res }) => {
+        const { principal, purpose } = res.locals as AccessLocals;
+        const trail = new AuditTrail({ principal, purpose, requestId: randomUUID(), clock: deps.clock });
+        const access = { principal, purpose, trail, clock: deps.clock, checkpoints };
+        return { access, readers: createReaders(database.db, access), ingestion, purposes };
+      },
+    }),
   );
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found', hint: 'GraphQL is served at /graphql' });
@@ -134,10 +188,14 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   return {
     httpServer,
     ingestion,
+    keys,
+    tokens,
+    checkpoints,
     expireRecords,
     startSchedules: () => {
       const jobs = [
         { name: EXPIRE_RECORDS_JOB, ...config.jobs.expireRecords, run: expireRecords },
+        { name: SIGN_CHECKPOINT_JOB, cron: config.auth.checkpointCron, enabled: true, run: () => runSignCheckpoint({ ...checkpoints, logger }) },
         ...connectors.flatMap((connector) => {
           const cron = schedules.get(`${connector.agencyCode}/${connector.name}`);
           return cron ? [{ name: `connector:${connector.agencyCode}/${connector.name}`, cron, enabled: true, run: () => runConnector({ db: database.db, logger }, connector) }] : [];
@@ -148,7 +206,11 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
         if (task) tasks.push(task);
       }
     },
-    registerAgencies: () => upsertAgencies(database.db, config.agencies.map((a) => ({ code: a.code, name: a.name, region: a.region, hub: config.hub.id }))),
+    registerFromConfig: async () => {
+      await upsertAgencies(database.db, config.agencies.map((a) => ({ code: a.code, name: a.name, region: a.region, hub: config.hub.id })));
+      await upsertClients(database.db, await Promise.all(config.clients.map(toRegistration)));
+      if (await keys.ensureKey()) logger.info('first signing key created');
+    },
     loadSources: async () => {
       const totals = emptyTotals();
       for (const connector of connectors) {

@@ -1,30 +1,22 @@
 import { resolve } from 'node:path';
-import { readEnv, type Env } from '../config/env.js';
+import { readEnv } from '../config/env.js';
 import { ConfigError, loadHubConfig } from '../config/hub-config.js';
-import { openDatabase, type DatabaseTarget } from '../store/database.js';
-import { migrateToLatest } from '../store/migrate.js';
 import { createHub } from './app.js';
 import { createLogger } from './logger.js';
-
-function databaseTarget(env: Env): DatabaseTarget {
-  return env.DATABASE_URL
-    ? { engine: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
-    : { engine: 'pglite', dataDir: resolve(env.HUB_DATA_DIR, 'pglite') };
-}
+import { openHubDatabase } from './open-database.js';
 
 /** Start-up in order: config, database and migrations, agencies, sources, HTTP; SIGTERM drains. */
 async function main(): Promise<void> {
   const env = readEnv();
   const logger = createLogger(env.LOG_LEVEL);
   const config = await loadHubConfig(env.HUB_CONFIG);
-  const target = databaseTarget(env);
-  logger.info({ engine: target.engine, ...(target.engine === 'pglite' ? { dataDir: target.dataDir } : {}) }, 'opening database');
-  const database = await openDatabase(target);
-  const applied = await migrateToLatest(database.db);
+  logger.info(env.DATABASE_URL ? { engine: 'postgres' } : { engine: 'pglite', dataDir: resolve(env.HUB_DATA_DIR, 'pglite') }, 'opening database');
+  const opened = await openHubDatabase(env, 'the hub');
+  const { database, applied } = opened;
   logger.info({ applied }, applied.length ? 'migrations applied' : 'database schema is up to date');
 
   const hub = await createHub({ config, database, logger, clock: () => new Date() });
-  await hub.registerAgencies();
+  await hub.registerFromConfig();
   if (env.HUB_LOAD_ON_START) {
     logger.info({ agencies: config.agencies.length }, 'running configured sources once');
     const totals = await hub.loadSources();
@@ -42,7 +34,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: draining requests');
     await hub.stop();
-    await database.close();
+    await opened.close();
     logger.info('stopped');
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

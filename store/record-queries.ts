@@ -128,3 +128,16 @@ export async function listHistoryForRecords(db: HubDb, recordIds: readonly numbe
     .execute();
 }
 export type StoredHistoryEntry = Awaited<ReturnType<typeof listHistoryForRecords>>[number];
+
+/** How many records of each kind and status a subject has. */
+export async function countRecordsByKindAndStatus(db: HubDb, uscc: string): Promise<{ kind: string; status: string; n: number }[]> {
+  const rows = await db
+    .selectFrom('records')
+    .select((eb) => ['kind', 'status', eb.fn.countAll<string>().as('n')])
+    .where('subject_uscc', '=', uscc)
+    .groupBy(['kind', 'status'])
+    .orderBy('kind')
+    .orderBy('status')
+    .execute();
+  return rows.map((row) => ({ kind: row.kind, status: row.status, n: Number(row.n) }));
+}

@@ -11,6 +11,84 @@ export interface HubTables {
   job_leases: JobLeaseTable;
   connector_runs: ConnectorRunTable;
   connector_state: ConnectorStateTable;
+  api_clients: ApiClientTable;
+  hub_signing_keys: HubSigningKeyTable;
+  client_assertion_ids: ClientAssertionIdTable;
+  authorizations: AuthorizationTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+  audit_checkpoints: AuditCheckpointTable;
+}
+
+export interface ApiClientTable {
+  id: string;
+  name: string;
+  type: string;
+  agency_code: string | null;
+  regions: string[];
+  scopes: string[];
+  public_jwks: ColumnType<unknown, string | null, string | null> | null;
+  jwks_url: string | null;
+  secret_hash: string | null;
+  requests_per_minute: number | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+  revoked_at: Date | null;
+}
+
+export interface HubSigningKeyTable {
+  kid: string;
+  alg: string;
+  public_jwk: ColumnType<unknown, string, never>;
+  private_jwk: ColumnType<unknown, string, never>;
+  activated_at: ColumnType<Date, Date | undefined, never>;
+  retired_at: Date | null;
+}
+
+export interface ClientAssertionIdTable {
+  client_id: string;
+  jti: string;
+  expires_at: Date;
+}
+
+export interface AuthorizationTable {
+  id: Generated<number>;
+  subject_uscc: string;
+  client_id: string;
+  purpose: string;
+  valid_until: string;
+  granted_by: string;
+  evidence: string | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  at: Date;
+  client_id: string;
+  operation: string;
+  subjects: string[];
+  purpose: string | null;
+  outcome: string;
+  entry: string;
+  leaf_hash: Uint8Array;
+  chain_hash: Uint8Array;
+}
+
+export interface AuditHeadTable {
+  id: boolean;
+  size: number;
+  chain_hash: Uint8Array;
+}
+
+export interface AuditCheckpointTable {
+  tree_size: number;
+  root_hash: Uint8Array;
+  signed: string;
+  frontier: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
 }
 
 export interface ConnectorStateTable {

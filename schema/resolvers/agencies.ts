@@ -84,9 +84,11 @@ export const agencyResolvers = {
       ),
   },
   Mutation: {
-    releaseQuarantinedRecord: async (_: unknown, args: { id: string; justification: string }, { ingestion }: HubContext) => {
+    releaseQuarantinedRecord: async (_: unknown, args: { id: string; justification: string }, { ingestion, access }: HubContext) => {
       const id = parseId(args.id);
-      await releaseQuarantinedRecord(ingestion, id, args.justification);
+      const audit = access.trail.inTransaction('mutation releaseQuarantinedRecord');
+      await releaseQuarantinedRecord(ingestion, id, args.justification, audit.hook);
+      audit.confirm();
       const entry = await findQuarantineEntry(ingestion.db, id);
       if (!entry) throw notFound(`quarantine entry ${id} does not exist`);
       return quarantineView(entry);

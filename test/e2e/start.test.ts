@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { requestToken } from '../../server/auth/request-token.js';
 import { TEST_ENGINE, createEmptyServerDatabase } from '../support/database.js';
 
 interface RunningHub {
@@ -23,11 +24,15 @@ afterAll(async () => {
   await serverDb?.drop();
 });
 
-/** Starts the hub as `npm start` would (from source), on a free port, and waits for its ready line. */
-function startHub(): Promise<RunningHub> {
+function hubEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], PORT: '0', HUB_DATA_DIR: dataDir, HUB_CONFIG: 'config/demo.config.json', LOG_LEVEL: 'info' };
   if (serverDb) env['DATABASE_URL'] = serverDb.url;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env, cwd: process.cwd() });
+  return env;
+}
+
+/** Starts the hub as `npm start` would (from source), on a free port, and waits for its ready line. */
+function startHub(): Promise<RunningHub> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env: hubEnv(), cwd: process.cwd() });
   const lines: string[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`hub did not become ready:\n${lines.join('\n')}`)), 60_000);
@@ -56,6 +61,16 @@ function stopHub(hub: RunningHub): Promise<number | null> {
   });
 }
 
+/** Runs an operator command (`npm run hub -- …`) from source; resolves with its exit code and output. */
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], { env: hubEnv(), cwd: process.cwd() });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
 function loadedTotals(lines: string[]): Record<string, number> {
   const line = lines.find((l) => l.includes('"msg":"sources loaded"'));
   return line ? (JSON.parse(line) as Record<string, number>) : {};
@@ -70,18 +85,37 @@ describe('npm start', () => {
       expect(await ready.json()).toEqual({ status: 'ready', database: TEST_ENGINE });
       const ide = await fetch(first.url, { headers: { accept: 'text/html' } });
       expect(await ide.text()).toContain('GraphiQL');
+      const query = JSON.stringify({ query: '{ agencies { code region { name } } records(filter: { kinds: [BLACK_LIST] }) { totalCount } }' });
+      const anonymous = await fetch(first.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: query });
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      // The README's flow: a demo client gets a token with its private key, then queries.
+      const hubUrl = first.url.replace('/graphql', '');
+      const token = await requestToken({ hubUrl, clientId: 'demo-agency', privateKeyFile: 'config/demo-clients/demo-agency.private.jwk.json' });
       const response = await fetch(first.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: '{ agencies { code region { name } } records(filter: { kinds: [BLACK_LIST] }) { totalCount } }' }),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token.access_token}`, 'x-purpose': 'SUPERVISION' },
+        body: query,
       });
-      const body = (await response.json()) as { data: { agencies: { code: string }[]; records: { totalCount: number } } };
+      const body = (await response.json()) as { data: { agencies: { code: string }[]; records: { totalCount: number } }; extensions: { auditEntries: number[] } };
       expect(body.data.agencies.map((a) => a.code).sort()).toEqual(['AH-HF-EEB', 'JS-WJ-SAMR', 'SH-QP-SAMR', 'ZJ-JS-TAX']);
       expect(body.data.records.totalCount).toBe(99);
+      expect(body.extensions.auditEntries).toHaveLength(1);
+      if (TEST_ENGINE === 'pglite') {
+        const refused = await runCli(['client', 'list']);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toMatch(/in use by the hub/);
+      }
     } finally {
       expect(await stopHub(first)).toBe(0);
     }
     expect(first.lines.join('\n')).toContain('"msg":"stopped"');
+
+    const verified = await runCli(['audit', 'verify']);
+    expect(verified.stdout).toMatch(/audit log intact: 1 entries/);
+    expect(verified.code).toBe(0);
+    const listed = await runCli(['client', 'list']);
+    expect(listed.stdout).toMatch(/^demo-agency\tAGENCY\tSH-QP-SAMR\tactive\tprivate_key_jwt/m);
 
     const second = await startHub();
     try {

@@ -38,10 +38,11 @@ describe('bundled demo data', () => {
     const again = await testHub.hub.loadSources();
     expect(again).toMatchObject({ received: 4000, inserted: 0, updated: 0, unchanged: 3985, rejected: 15 });
 
-    const runs = await request(testHub.hub.httpServer)
-      .post('/graphql')
-      .set('content-type', 'application/json')
-      .send({ query: '{ connectorRuns(agencyCode: "SH-QP-SAMR") { totalCount edges { node { connector status received inserted unchanged finishedAt error } } } }' });
+    const runs = await testHub.gql(
+      '{ connectorRuns(agencyCode: "SH-QP-SAMR") { totalCount edges { node { connector status received inserted unchanged finishedAt error } } } }',
+      {},
+      { client: 'demo-agency', purpose: 'DATA_SUBMISSION' },
+    );
     expect(runs.body.data.connectorRuns.totalCount).toBe(4);
     expect(runs.body.data.connectorRuns.edges.map((e: { node: { connector: string; status: string } }) => [e.node.connector, e.node.status])).toEqual([
       ['file-drop-2', 'SUCCEEDED'], ['file-drop-1', 'SUCCEEDED'], ['file-drop-2', 'SUCCEEDED'], ['file-drop-1', 'SUCCEEDED'],
@@ -52,7 +53,7 @@ describe('bundled demo data', () => {
   test('a source that cannot be read is a FAILED run with its reason, and the other sources still load', async () => {
     const config = await loadHubConfig('config/demo.config.json');
     const wujiang = config.agencies[1]!;
-    const broken = { ...config, agencies: [{ ...wujiang, sources: wujiang.sources.map((s) => ({ ...s, folder: '/nonexistent/drop' })) }, config.agencies[2]!] };
+    const broken = { ...config, clients: [], agencies: [{ ...wujiang, sources: wujiang.sources.map((s) => ({ ...s, folder: '/nonexistent/drop' })) }, config.agencies[2]!] };
     const hub = await startTestHub(broken);
     try {
       expect(await hub.hub.loadSources()).toMatchObject({ received: 600, inserted: 597 });
@@ -70,7 +71,7 @@ describe('bundled demo data', () => {
     scratch.push(drop);
     const config = await loadHubConfig('config/demo.config.json');
     const agency = config.agencies[1]!;
-    const scheduled = { ...config, agencies: [{ ...agency, sources: [{ ...agency.sources[0]!, folder: drop, afterRun: 'move' as const, schedule: '* * * * * *' }] }] };
+    const scheduled = { ...config, clients: [], agencies: [{ ...agency, sources: [{ ...agency.sources[0]!, folder: drop, afterRun: 'move' as const, schedule: '* * * * * *' }] }] };
     const hub = await startTestHub(scheduled);
     try {
       hub.hub.startSchedules();

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { createSchema } from '../../schema/index.js';
 import { createReaders } from '../../schema/readers.js';
 import { ingestBatch } from '../../ingestion/ingest-batch.js';
-import { TEST_CONFIG, startTestHub, type TestHub } from '../support/hub.js';
+import { TEST_CONFIG, adminAccess, startTestHub, type TestHub } from '../support/hub.js';
 import { enterpriseUscc, penaltyRecord, permitRecord } from '../support/records.js';
 
 let testHub: TestHub;
@@ -14,8 +14,7 @@ const PUDONG_B = enterpriseUscc('310115', 2);
 const HANGZHOU = enterpriseUscc('330106', 3);
 
 async function gql(query: string, variables: Record<string, unknown> = {}) {
-  const response = await request(testHub.hub.httpServer).post('/graphql').set('content-type', 'application/json').send({ query, variables });
-  return response;
+  return testHub.gql(query, variables);
 }
 
 beforeAll(async () => {
@@ -193,12 +192,12 @@ describe('GraphQL: limits', () => {
       const statuses: number[] = [];
       let last: request.Response | undefined;
       for (let i = 0; i < 4; i++) {
-        last = await request(limited.hub.httpServer).post('/graphql').set('content-type', 'application/json').send({ query: '{ agencies { code } }' });
+        last = await limited.gql('{ agencies { code } }');
         statuses.push(last.status);
       }
       expect(statuses).toEqual([200, 200, 200, 429]);
       expect(Number(last?.headers['retry-after'])).toBeGreaterThan(0);
-      expect(last?.body.error).toMatch(/more than 3 requests per minute/);
+      expect(last?.body.error_description).toMatch(/more than 3 requests per minute/);
       expect((await request(limited.hub.httpServer).get('/readyz')).status).toBe(200);
     } finally {
       await limited.close();
@@ -206,10 +205,7 @@ describe('GraphQL: limits', () => {
   });
 
   test('a body over the size limit is 413 with a clear message', async () => {
-    const response = await request(testHub.hub.httpServer)
-      .post('/graphql')
-      .set('content-type', 'application/json')
-      .send({ query: `{ records { totalCount } } # ${'x'.repeat(70 * 1024)}` });
+    const response = await testHub.gql(`{ records { totalCount } } # ${'x'.repeat(70 * 1024)}`);
     expect(response.status).toBe(413);
     expect(response.body.error).toMatch(/exceeds/);
   });
@@ -247,7 +243,9 @@ describe('GraphQL: batching', () => {
     });
     const query = `{ subjects(nameContains: "示例", first: 10) { edges { node { name
       records(first: 5) { totalCount edges { node { agency { name } subject { uscc } history { sequence } } } } } } } }`;
-    const result = await graphql({ schema: createSchema(), source: query, contextValue: { readers: createReaders(counting), ingestion: testHub.hub.ingestion } });
+    const access = adminAccess(testHub);
+    const contextValue = { access, readers: createReaders(counting, access), ingestion: testHub.hub.ingestion, purposes: TEST_CONFIG.auth.purposes };
+    const result = await graphql({ schema: createSchema(), source: query, contextValue });
     expect(result.errors).toBeUndefined();
     const subjects = (result.data as { subjects: { edges: unknown[] } }).subjects.edges;
     expect(subjects.length).toBe(3);

@@ -36,7 +36,7 @@ describe('operator override of a failing check digit', () => {
   const PILOT = '91350100M000100Y44';
 
   async function gql(query: string, variables: Record<string, unknown> = {}) {
-    return request(testHub.hub.httpServer).post('/graphql').set('content-type', 'application/json').send({ query, variables });
+    return testHub.gql(query, variables);
   }
 
   test('the agency sees the quarantined record with its reason; an operator releases it; it is then served', async () => {

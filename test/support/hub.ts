@@ -1,6 +1,14 @@
 import pino from 'pino';
-import type { HubConfig } from '../../config/hub-config.js';
+import request from 'supertest';
+import { DEFAULT_PURPOSES, type HubConfig } from '../../config/hub-config.js';
+import { issueAccessToken } from '../../server/auth/access-tokens.js';
+import { PURPOSE_HEADER } from '../../server/auth/require-access.js';
 import { createHub, type Hub } from '../../server/app.js';
+import type { Principal } from '../../access/clients.js';
+import { AuditTrail } from '../../schema/audit-trail.js';
+import type { ReadAccess } from '../../schema/readers.js';
+import { findClient } from '../../store/client-queries.js';
+import { TEST_CLIENTS } from './clients.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { FIXED_NOW, TEST_AGENCIES } from './ingestion.js';
 
@@ -10,23 +18,62 @@ export const TEST_CONFIG: HubConfig = {
   usccAllowList: [],
   limits: { maxQueryDepth: 10, maxQueryCost: 20000, maxBodyBytes: 64 * 1024, requestsPerMinute: 10_000 },
   jobs: { expireRecords: { cron: '0 5 0 * * *', enabled: false } },
+  auth: {
+    signingAlgorithm: 'EdDSA',
+    accessTokenTtlSeconds: 300,
+    clockSkewSeconds: 30,
+    allowClientSecret: true,
+    defaultClientRequestsPerMinute: 10_000,
+    checkpointCron: '0 */5 * * * *',
+    purposes: DEFAULT_PURPOSES,
+  },
   agencies: TEST_AGENCIES.map((a) => ({ code: a.code, name: a.name, region: a.region, sources: [] })),
+  clients: Object.values(TEST_CLIENTS).map((client) => client.config),
 };
+
+/** The default caller of `gql`: an operator, who may use every field. */
+const DEFAULT_CALLER = { client: 'test-admin', purpose: 'OPERATIONS' };
 
 export interface TestHub {
   readonly hub: Hub;
   readonly database: TestDatabase;
+  /** An access token for a registered client, minted as the token endpoint would. */
+  tokenFor(clientId: string, scopes?: readonly string[]): Promise<string>;
+  /** POST /graphql as a client (default: the admin client, purpose OPERATIONS). */
+  gql(query: string, variables?: Record<string, unknown>, caller?: { client?: string; purpose?: string }): Promise<request.Response>;
   close(): Promise<void>;
 }
 
-/** The real app (HTTP + Apollo) on a fresh test database; requests go through supertest. */
+/** Read access as the admin client, for calling the schema directly (without HTTP). */
+export function adminAccess(testHub: TestHub): ReadAccess {
+  const principal: Principal = { clientId: 'test-admin', clientType: 'ADMIN', scopes: new Set(['admin']), regions: [], agencyCode: null, tokenId: 'direct' };
+  const clock = () => FIXED_NOW;
+  return { principal, purpose: 'OPERATIONS', trail: new AuditTrail({ principal, purpose: 'OPERATIONS', requestId: 'direct', clock }), clock, checkpoints: testHub.hub.checkpoints };
+}
+
+/** The real app (HTTP + Apollo + auth) on a fresh test database; requests go through supertest. */
 export async function startTestHub(config: HubConfig = TEST_CONFIG): Promise<TestHub> {
   const database = await createTestDatabase();
   const hub = await createHub({ config, database, logger: pino({ level: 'silent' }), clock: () => FIXED_NOW });
-  await hub.registerAgencies();
+  await hub.registerFromConfig();
+  const tokenFor = async (clientId: string, scopes?: readonly string[]) => {
+    const client = await findClient(database.db, clientId);
+    if (!client) throw new Error(`test client ${clientId} is not registered`);
+    return (await issueAccessToken(hub.tokens, client, scopes ?? client.scopes)).accessToken;
+  };
   return {
     hub,
     database,
+    tokenFor,
+    gql: async (query, variables = {}, caller = {}) => {
+      const { client, purpose } = { ...DEFAULT_CALLER, ...caller };
+      return request(hub.httpServer)
+        .post('/graphql')
+        .set('content-type', 'application/json')
+        .set('authorization', `Bearer ${await tokenFor(client)}`)
+        .set(PURPOSE_HEADER, purpose)
+        .send({ query, variables });
+    },
     close: async () => {
       await hub.stop();
       await database.dispose();

@@ -1,0 +1,81 @@
+import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import type { ClientRegistration } from '../store/client-queries.js';
+import { SCOPES_BY_CLIENT_TYPE, grantedScopeString, type ClientType, type Scope } from './clients.js';
+
+const scrypt = promisify(scryptCallback) as (secret: string, salt: Buffer, length: number) => Promise<Buffer>;
+
+/** Thrown when a client cannot be registered as described; the message names the problem. */
+export class RegistrationError extends Error {}
+
+/** What an operator or the config file says about a client. */
+export interface ClientDescription {
+  readonly id: string;
+  readonly name: string;
+  readonly type: ClientType;
+  readonly agency?: string | undefined;
+  readonly regions?: readonly string[] | undefined;
+  readonly scopes?: readonly Scope[] | undefined;
+  readonly publicKeyFile?: string | undefined;
+  readonly jwksUrl?: string | undefined;
+  readonly secretFile?: string | undefined;
+  readonly requestsPerMinute?: number | undefined;
+}
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
+
+/** Reads a JWK or JWKS file and returns it as a JWKS of public keys; refuses private or symmetric keys. */
+export async function readPublicJwks(path: string): Promise<{ keys: object[] }> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new RegistrationError(`cannot read public key file ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const keys = Array.isArray((parsed as { keys?: unknown }).keys) ? (parsed as { keys: unknown[] }).keys : [parsed];
+  if (keys.length === 0) throw new RegistrationError(`public key file ${path} holds no keys`);
+  for (const key of keys) {
+    if (typeof key !== 'object' || key === null || typeof (key as { kty?: unknown }).kty !== 'string') throw new RegistrationError(`public key file ${path}: every key needs a kty`);
+    if (PRIVATE_MEMBERS.some((member) => member in key)) throw new RegistrationError(`public key file ${path} holds a private or symmetric key: register only the public half`);
+  }
+  return { keys: keys as object[] };
+}
+
+export async function hashSecret(secret: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scrypt(secret, salt, 32);
+  return `scrypt$${salt.toString('base64url')}$${hash.toString('base64url')}`;
+}
+
+export async function secretMatches(secret: string, stored: string): Promise<boolean> {
+  const [scheme, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64url');
+  const actual = await scrypt(secret, Buffer.from(salt, 'base64url'), expected.length);
+  return timingSafeEqual(actual, expected);
+}
+
+/** Turns a description into the stored registration: keys read, secret hashed, scopes checked and expanded. */
+export async function toRegistration(client: ClientDescription): Promise<ClientRegistration> {
+  const allowed = SCOPES_BY_CLIENT_TYPE[client.type];
+  const scopes = client.scopes ?? allowed;
+  const refused = scopes.filter((scope) => !allowed.includes(scope));
+  if (refused.length > 0) throw new RegistrationError(`client ${client.id}: scopes ${refused.join(', ')} are not allowed for a ${client.type} client`);
+  if ((client.type === 'AGENCY') !== Boolean(client.agency)) throw new RegistrationError(`client ${client.id}: an AGENCY client names its agency; other types do not`);
+  if (!client.publicKeyFile && !client.jwksUrl && !client.secretFile) throw new RegistrationError(`client ${client.id}: give a public key file, a JWKS URL or a secret file`);
+  const secret = client.secretFile ? (await readFile(client.secretFile, 'utf8')).trim() : undefined;
+  if (secret !== undefined && secret.length < 16) throw new RegistrationError(`client ${client.id}: the secret must be at least 16 characters`);
+  return {
+    id: client.id,
+    name: client.name,
+    type: client.type,
+    agencyCode: client.agency ?? null,
+    regions: client.regions ?? [],
+    scopes: scopes.map((scope) => grantedScopeString(scope, client.agency ?? null)),
+    publicJwks: client.publicKeyFile ? await readPublicJwks(client.publicKeyFile) : null,
+    jwksUrl: client.jwksUrl ?? null,
+    secretHash: secret ? await hashSecret(secret) : null,
+    requestsPerMinute: client.requestsPerMinute ?? null,
+  };
+}

@@ -1,0 +1,56 @@
+import type { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
+import type { Logger } from 'pino';
+import type { HubContext } from '../schema/context.js';
+import type { HubDb } from '../store/database.js';
+
+/** `query subject,records`: the operation type and its root fields, never argument values. */
+function describeOperation(context: GraphQLRequestContextWillSendResponse<HubContext>): string {
+  const operation = context.operation;
+  if (!operation) return 'invalid request';
+  const fields = operation.selectionSet.selections.flatMap((selection) => (selection.kind === 'Field' ? [selection.name.value] : []));
+  return `${operation.operation} ${fields.join(',')}`.slice(0, 300);
+}
+
+function outcomeOf(context: GraphQLRequestContextWillSendResponse<HubContext>): string {
+  const denied = context.contextValue.access.trail.denied;
+  if (denied) return `DENIED:${denied}`;
+  const body = context.response.body;
+  const errors = body.kind === 'single' ? body.singleResult.errors : undefined;
+  if (!errors?.length) return 'OK';
+  return `ERROR:${String(errors[0]?.extensions?.['code'] ?? 'UNKNOWN')}`;
+}
+
+/**
+ * Audits every GraphQL request: notes each field resolved, and at the end appends the request's
+ * entry (unless a write already appended it in its own transaction). The entries' seqs are returned in
+ * `extensions.auditEntries`, for inclusion proofs. When the log cannot be written the response is
+ * withheld: no unaudited data leaves the hub.
+ */
+export function auditPlugin(db: HubDb, logger: Logger): ApolloServerPlugin<HubContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async executionDidStart() {
+          return {
+            willResolveField({ info, contextValue }) {
+              if (!info.fieldName.startsWith('__')) contextValue.access.trail.noteReturned(`${info.parentType.name}.${info.fieldName}`);
+            },
+          };
+        },
+        async willSendResponse(context) {
+          const { trail } = context.contextValue.access;
+          const body = context.response.body;
+          if (body.kind !== 'single') return;
+          try {
+            await trail.finish(db, describeOperation(context), outcomeOf(context));
+            body.singleResult.extensions = { ...body.singleResult.extensions, auditEntries: trail.appended };
+          } catch (error) {
+            logger.error({ err: error }, 'audit log append failed: response withheld');
+            context.response.http.status = 503;
+            body.singleResult = { errors: [{ message: 'the audit log is unavailable, so the response is withheld; retry later', extensions: { code: 'SERVICE_UNAVAILABLE' } }] };
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { TokenBucket } from 'limiter';
+import type { Logger } from 'pino';
+import type { Principal } from '../../access/clients.js';
+import type { PurposeConfig } from '../../config/hub-config.js';
+import { findClient } from '../../store/client-queries.js';
+import { AuthError } from './auth-error.js';
+import { verifyAccessToken, type TokenDeps } from './access-tokens.js';
+
+/** What the access checks leave for the GraphQL layer on res.locals. */
+export interface AccessLocals {
+  principal: Principal;
+  purpose: string;
+}
+
+export const PURPOSE_HEADER = 'X-Purpose';
+
+function unauthorized(res: Response, error?: AuthError): void {
+  const challenge = error
+    ? `Bearer realm="credit-hub", error="${error.code}", error_description="${error.message.replace(/["\\]/g, '')}"`
+    : 'Bearer realm="credit-hub"';
+  res
+    .status(401)
+    .set('WWW-Authenticate', challenge)
+    .json({ error: error?.code ?? 'unauthorized', error_description: error?.message ?? 'a bearer access token is required: get one from POST /oauth/token' });
+}
+
+/** RFC 6750: a valid bearer token, or 401 with WWW-Authenticate. */
+export function requireToken(deps: TokenDeps, logger: Logger): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const header = req.get('authorization');
+    if (!header) return unauthorized(res);
+    const [scheme, token, ...rest] = header.split(' ');
+    if (scheme?.toLowerCase() !== 'bearer' || !token || rest.length > 0) return unauthorized(res, new AuthError('invalid_request', 'the Authorization header must be "Bearer <token>"'));
+    try {
+      (res.locals as Partial<AccessLocals>).principal = await verifyAccessToken(deps, token);
+      next();
+    } catch (error) {
+      if (!(error instanceof AuthError)) return next(error);
+      logger.info({ reason: error.message, ip: req.ip }, 'request with an invalid access token refused');
+      unauthorized(res, error);
+    }
+  };
+}
+
+/** Every request states why it asks, from the configured purposes its client type may use. */
+export function requirePurpose(purposes: readonly PurposeConfig[]): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const principal = (res.locals as AccessLocals).principal;
+    const allowed = purposes.filter((p) => p.clientTypes.includes(principal.clientType)).map((p) => p.code);
+    const stated = req.get(PURPOSE_HEADER);
+    if (!stated || !allowed.includes(stated)) {
+      const problem = stated ? `purpose "${stated.slice(0, 40)}" is not one a ${principal.clientType} client may state` : `the ${PURPOSE_HEADER} header is required`;
+      return void res.status(400).json({ error: 'invalid_purpose', error_description: `${problem}; state one of: ${allowed.join(', ')}` });
+    }
+    (res.locals as AccessLocals).purpose = stated;
+    next();
+  };
+}
+
+/**
+ * A token bucket per client: `requestsPerMinute` (the client's own, or the default) refills over a
+ * minute and bounds bursts. Over it: 429 with Retry-After. Per process; buckets exist only for
+ * registered clients, so memory is bounded.
+ */
+export function limitPerClient(deps: Pick<TokenDeps, 'db'>, defaultPerMinute: number): RequestHandler {
+  const buckets = new Map<string, { bucket: TokenBucket; perMinute: number }>();
+  return async (_req: Request, res: Response, next: NextFunction) => {
+    const { clientId } = (res.locals as AccessLocals).principal;
+    let entry = buckets.get(clientId);
+    if (!entry) {
+      const perMinute = (await findClient(deps.db, clientId))?.requests_per_minute ?? defaultPerMinute;
+      const bucket = new TokenBucket({ bucketSize: perMinute, tokensPerInterval: perMinute, interval: 'minute' });
+      bucket.content = perMinute;
+      entry = { bucket, perMinute };
+      buckets.set(clientId, entry);
+    }
+    if (entry.bucket.tryRemoveTokens(1)) return next();
+    const retryAfter = Math.max(1, Math.ceil(((1 - entry.bucket.content) * 60) / entry.perMinute));
+    res.status(429).set('Retry-After', String(retryAfter)).json({ error: 'rate_limited', error_description: `more than ${entry.perMinute} requests per minute from client ${clientId}; retry after ${retryAfter} s` });
+  };
+}

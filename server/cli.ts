@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { CLIENT_TYPES, SCOPES, type ClientType, type Scope } from '../access/clients.js';
+import { RegistrationError, toRegistration } from '../access/client-registration.js';
+import { SigningKeys } from '../access/signing-keys.js';
+import { verifyAuditLog } from '../audit/verify-log.js';
+import { readEnv } from '../config/env.js';
+import { ConfigError, loadHubConfig, tokenIdentity, type HubConfig } from '../config/hub-config.js';
+import { findAgency } from '../store/agency-queries.js';
+import { findClient, listClients, revokeClient, upsertClients } from '../store/client-queries.js';
+import type { Database } from '../store/database.js';
+import { issueAccessToken } from './auth/access-tokens.js';
+import { requestToken } from './auth/request-token.js';
+import { openHubDatabase } from './open-database.js';
+
+const USAGE = `Operator commands of the credit hub (database from DATABASE_URL or HUB_DATA_DIR, config from HUB_CONFIG):
+
+  client add --id ID --name NAME --type ${CLIENT_TYPES.join('|')} [--agency CODE] [--regions 310000,320000]
+             [--scopes ${Object.keys(SCOPES).join(',')}] (--public-key FILE | --jwks-url URL | --secret-file FILE)
+             [--requests-per-minute N]          register a client, or update its registration
+  client list                                   list registered clients
+  client revoke ID                              revoke a client: its tokens stop working at once
+  key rotate                                    activate a new signing key (the old one keeps verifying)
+  token mint ID [--scope "a b"]                 print a short-lived access token for a client (local testing)
+  token request --client ID --key FILE [--hub URL] [--scope "a b"]
+                                                get a token from a running hub as a client does (private_key_jwt)
+  audit verify                                  verify the whole audit log; exit code 2 names the first altered entry
+
+With the embedded database, stop the hub first (it holds the database); with DATABASE_URL, no need.`;
+
+class UsageError extends Error {}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+const list = (value: unknown): string[] | undefined => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+
+async function withDatabase<T>(run: (database: Database, config: HubConfig) => Promise<T>): Promise<T> {
+  const env = readEnv();
+  const config = await loadHubConfig(env.HUB_CONFIG);
+  const opened = await openHubDatabase(env, 'the hub CLI');
+  try {
+    return await run(opened.database, config);
+  } finally {
+    await opened.close();
+  }
+}
+
+const signingKeys = (database: Database, config: HubConfig) => new SigningKeys({ db: database.db, algorithm: config.auth.signingAlgorithm, clock: () => new Date() });
+
+async function addClient(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      id: { type: 'string' }, name: { type: 'string' }, type: { type: 'string' }, agency: { type: 'string' }, regions: { type: 'string' },
+      scopes: { type: 'string' }, 'public-key': { type: 'string' }, 'jwks-url': { type: 'string' }, 'secret-file': { type: 'string' }, 'requests-per-minute': { type: 'string' },
+    },
+  });
+  const type = required(values, 'type');
+  if (!(CLIENT_TYPES as readonly string[]).includes(type)) throw new UsageError(`--type must be one of ${CLIENT_TYPES.join(', ')}`);
+  const scopes = list(values.scopes);
+  const unknown = scopes?.filter((s) => !(s in SCOPES));
+  if (unknown?.length) throw new UsageError(`unknown scopes: ${unknown.join(', ')}`);
+  const rpm = values['requests-per-minute'] ? Number(values['requests-per-minute']) : undefined;
+  if (rpm !== undefined && (!Number.isInteger(rpm) || rpm < 1)) throw new UsageError('--requests-per-minute must be a positive whole number');
+  const registration = await toRegistration({
+    id: required(values, 'id'),
+    name: required(values, 'name'),
+    type: type as ClientType,
+    agency: values.agency,
+    regions: list(values.regions),
+    scopes: scopes as Scope[] | undefined,
+    publicKeyFile: values['public-key'],
+    jwksUrl: values['jwks-url'],
+    secretFile: values['secret-file'],
+    requestsPerMinute: rpm,
+  });
+  await withDatabase(async ({ db }) => {
+    if (registration.agencyCode && !(await findAgency(db, registration.agencyCode))) {
+      throw new UsageError(`agency ${registration.agencyCode} is not registered: add it to the config file and start the hub once`);
+    }
+    await upsertClients(db, [registration]);
+  });
+  process.stdout.write(`client ${registration.id} registered (${registration.type}; scopes ${registration.scopes.join(' ')})\n`);
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [group, command, ...rest] = argv;
+  switch (`${group ?? ''} ${command ?? ''}`) {
+    case 'client add':
+      await addClient(rest);
+      return 0;
+    case 'client list':
+      return withDatabase(async ({ db }) => {
+        for (const c of await listClients(db)) {
+          const auth = [c.public_jwks || c.jwks_url ? 'private_key_jwt' : '', c.secret_hash ? 'client_secret_basic' : ''].filter(Boolean).join('+');
+          process.stdout.write(`${c.id}\t${c.type}\t${c.agency_code ?? '-'}\t${c.revoked_at ? `REVOKED ${c.revoked_at.toISOString()}` : 'active'}\t${auth}\t${c.scopes.join(' ')}\t${c.name}\n`);
+        }
+        return 0;
+      });
+    case 'client revoke': {
+      const id = rest[0];
+      if (!id) throw new UsageError('client revoke needs the client id');
+      const revoked = await withDatabase(({ db }) => revokeClient(db, id));
+      process.stdout.write(revoked ? `client ${id} revoked: its tokens are refused from now on\n` : `no active client ${id}\n`);
+      return revoked ? 0 : 1;
+    }
+    case 'key rotate': {
+      const kid = await withDatabase((database, config) => signingKeys(database, config).rotate());
+      process.stdout.write(`new signing key ${kid} is active; the previous key verifies until its tokens expire\n`);
+      return 0;
+    }
+    case 'token mint': {
+      const { values, positionals } = parseArgs({ args: rest, options: { scope: { type: 'string' } }, allowPositionals: true });
+      const id = positionals[0];
+      if (!id) throw new UsageError('token mint needs the client id');
+      const token = await withDatabase(async (database, config) => {
+        const client = await findClient(database.db, id);
+        if (!client || client.revoked_at) throw new UsageError(`no active client ${id}`);
+        const requested = values.scope?.split(' ').filter(Boolean) ?? client.scopes;
+        const refused = requested.filter((s) => !client.scopes.includes(s));
+        if (refused.length) throw new UsageError(`scopes not granted to ${id}: ${refused.join(' ')}`);
+        const keys = signingKeys(database, config);
+        await keys.ensureKey();
+        const deps = { db: database.db, keys, ...tokenIdentity(config), ttlSeconds: config.auth.accessTokenTtlSeconds, clockSkewSeconds: config.auth.clockSkewSeconds, clock: () => new Date() };
+        return issueAccessToken(deps, client, requested);
+      });
+      process.stdout.write(`${token.accessToken}\n`);
+      return 0;
+    }
+    case 'token request': {
+      const { values } = parseArgs({ args: rest, options: { client: { type: 'string' }, key: { type: 'string' }, hub: { type: 'string' }, scope: { type: 'string' } } });
+      const token = await requestToken({
+        hubUrl: values.hub ?? 'http://localhost:4000',
+        clientId: required(values, 'client'),
+        privateKeyFile: required(values, 'key'),
+        ...(values.scope ? { scope: values.scope } : {}),
+      });
+      process.stdout.write(`${token.access_token}\n`);
+      return 0;
+    }
+    case 'audit verify': {
+      const result = await withDatabase((database, config) =>
+        verifyAuditLog(database.db, signingKeys(database, config), tokenIdentity(config).issuer, (checked) => process.stderr.write(`checked ${checked} entries\r`)),
+      );
+      process.stderr.write('\n');
+      if (result.firstProblem) {
+        process.stdout.write(`AUDIT LOG ALTERED: ${result.firstProblem.problem}\n(first problem at seq ${result.firstProblem.seq}; ${result.entries} entries, ${result.checkpoints} checkpoints examined)\n`);
+        return 2;
+      }
+      process.stdout.write(`audit log intact: ${result.entries} entries, ${result.checkpoints} signed checkpoints verified\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(argv.length ? `unknown command: ${argv.slice(0, 2).join(' ')}` : 'no command given');
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const known = error instanceof UsageError || error instanceof RegistrationError || error instanceof ConfigError;
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${error instanceof UsageError ? `\n${USAGE}\n` : ''}`);
+    if (!known && error instanceof Error && process.env['HUB_CLI_DEBUG']) process.stderr.write(`${error.stack ?? ''}\n`);
+    process.exit(1);
+  },
+);

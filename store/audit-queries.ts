@@ -1,0 +1,118 @@
+import { sql } from 'kysely';
+import type { HubDb } from './database.js';
+
+export interface AuditAppend {
+  readonly at: Date;
+  readonly clientId: string;
+  readonly operation: string;
+  readonly subjects: readonly string[];
+  readonly purpose: string | null;
+  readonly outcome: string;
+  /** The entry as hashed: the log's leaf. */
+  readonly entry: string;
+  readonly leafHashHex: string;
+}
+
+/**
+ * Appends one entry as the log's next leaf and chain link, in one statement: the update of the
+ * single audit_head row serialises appends (and holds until the surrounding transaction ends, so an
+ * entry written with a change commits or rolls back with it). Returns the entry's seq.
+ */
+export async function appendAuditEntry(db: HubDb, entry: AuditAppend): Promise<number> {
+  const result = await sql<{ seq: number }>`
+    with head as (
+      update audit_head set size = size + 1, chain_hash = sha256(chain_hash || decode(${entry.leafHashHex}, 'hex'))
+      returning size - 1 as seq, chain_hash
+    )
+    insert into audit_log (seq, at, client_id, operation, subjects, purpose, outcome, entry, leaf_hash, chain_hash)
+    select seq, ${entry.at}, ${entry.clientId}, ${entry.operation}, ${[...entry.subjects]}::text[], ${entry.purpose}, ${entry.outcome}, ${entry.entry},
+      decode(${entry.leafHashHex}, 'hex'), chain_hash
+    from head
+    returning seq`.execute(db);
+  return result.rows[0]!.seq;
+}
+
+export interface AuditRow {
+  readonly seq: number;
+  readonly at: Date;
+  readonly client_id: string;
+  readonly operation: string;
+  readonly subjects: string[];
+  readonly purpose: string | null;
+  readonly outcome: string;
+  readonly entry: string;
+  readonly leaf_hash: string;
+  readonly chain_hash: string;
+}
+
+export interface AuditFilter {
+  readonly clientId?: string;
+  readonly subject?: string;
+  readonly from?: Date;
+  readonly to?: Date;
+}
+
+const hex = (column: 'leaf_hash' | 'chain_hash') => sql<string>`encode(${sql.ref(column)}, 'hex')`.as(column);
+const ROW = ['seq', 'at', 'client_id', 'operation', 'subjects', 'purpose', 'outcome', 'entry', hex('leaf_hash'), hex('chain_hash')] as const;
+
+/** Entries matching the filter, newest first, after the given seq (keyset). */
+export async function listAuditEntries(db: HubDb, filter: AuditFilter, first: number, beforeSeq: number | undefined): Promise<{ rows: AuditRow[]; hasMore: boolean }> {
+  let query = db.selectFrom('audit_log').select(ROW);
+  if (filter.clientId) query = query.where('client_id', '=', filter.clientId);
+  if (filter.subject) query = query.where(sql<boolean>`subjects @> ${[filter.subject]}::text[]`);
+  if (filter.from) query = query.where('at', '>=', filter.from);
+  if (filter.to) query = query.where('at', '<', filter.to);
+  if (beforeSeq !== undefined) query = query.where('seq', '<', beforeSeq);
+  const rows = await query.orderBy('seq', 'desc').limit(first + 1).execute();
+  return { rows: rows.slice(0, first), hasMore: rows.length > first };
+}
+
+export async function findAuditEntry(db: HubDb, seq: number): Promise<AuditRow | undefined> {
+  return db.selectFrom('audit_log').select(ROW).where('seq', '=', seq).executeTakeFirst();
+}
+
+/** Entries with seq ≥ fromSeq in seq order, `limit` at a time (for the verifier). */
+export async function readAuditEntries(db: HubDb, fromSeq: number, limit: number): Promise<AuditRow[]> {
+  return db.selectFrom('audit_log').select(ROW).where('seq', '>=', fromSeq).orderBy('seq').limit(limit).execute();
+}
+
+/** Leaf hashes of entries [fromSeq, toSeq), in order. */
+export async function readLeafHashes(db: HubDb, fromSeq: number, toSeq: number): Promise<Buffer[]> {
+  const rows = await db.selectFrom('audit_log').select(hex('leaf_hash')).where('seq', '>=', fromSeq).where('seq', '<', toSeq).orderBy('seq').execute();
+  return rows.map((row) => Buffer.from(row.leaf_hash, 'hex'));
+}
+
+export async function readAuditHead(db: HubDb): Promise<{ size: number; chainHash: string }> {
+  const row = await db.selectFrom('audit_head').select(['size', sql<string>`encode(chain_hash, 'hex')`.as('chain_hash')]).executeTakeFirstOrThrow();
+  return { size: row.size, chainHash: row.chain_hash };
+}
+
+export interface CheckpointRow {
+  readonly tree_size: number;
+  readonly root_hash: string;
+  readonly signed: string;
+  readonly frontier: string;
+  readonly created_at: Date;
+}
+
+const CHECKPOINT = ['tree_size', sql<string>`encode(root_hash, 'hex')`.as('root_hash'), 'signed', 'frontier', 'created_at'] as const;
+
+export async function latestCheckpoint(db: HubDb): Promise<CheckpointRow | undefined> {
+  return db.selectFrom('audit_checkpoints').select(CHECKPOINT).orderBy('tree_size', 'desc').limit(1).executeTakeFirst();
+}
+
+/** The smallest checkpoint covering the entry `seq`, if one exists. */
+export async function checkpointCovering(db: HubDb, seq: number): Promise<CheckpointRow | undefined> {
+  return db.selectFrom('audit_checkpoints').select(CHECKPOINT).where('tree_size', '>', seq).orderBy('tree_size').limit(1).executeTakeFirst();
+}
+
+export async function listCheckpoints(db: HubDb): Promise<CheckpointRow[]> {
+  return db.selectFrom('audit_checkpoints').select(CHECKPOINT).orderBy('tree_size').execute();
+}
+
+/** Stores a checkpoint; another process may have stored the same size first, which is as good. */
+export async function insertCheckpoint(db: HubDb, checkpoint: { treeSize: number; rootHex: string; signed: string; frontier: string }): Promise<void> {
+  await sql`insert into audit_checkpoints (tree_size, root_hash, signed, frontier)
+    values (${checkpoint.treeSize}, decode(${checkpoint.rootHex}, 'hex'), ${checkpoint.signed}, ${checkpoint.frontier})
+    on conflict (tree_size) do nothing`.execute(db);
+}
