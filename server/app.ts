@@ -4,15 +4,13 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
-import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import express, { type ErrorRequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { ScheduledTask } from 'node-cron';
-import { GraphQLError, type ValidationContext } from 'graphql';
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { toRegistration } from '../access/client-registration.js';
+import { ClientDirectory } from '../access/client-directory.js';
 import { SigningKeys } from '../access/signing-keys.js';
 import type { CheckpointDeps } from '../audit/checkpoints.js';
 import { tokenIdentity, type HubConfig } from '../config/hub-config.js';
@@ -40,12 +38,8 @@ import { runConnector } from '../jobs/run-connector.js';
 import { scheduleJob } from '../jobs/scheduler.js';
 import { graphiqlAssets, graphiqlPage } from './graphiql.js';
 import { healthRoutes } from './health.js';
+import { queryLimitRules } from './query-limits.js';
 
-/** graphql-armor throws by default, which Apollo turns into a 500; report a 400 validation error instead. */
-const reportAsValidationError = {
-  propagateOnRejection: false,
-  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, '')))],
-};
 
 export interface HubDeps {
   readonly config: HubConfig;
@@ -92,9 +86,12 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
 
   const { issuer, audience } = tokenIdentity(config);
   const keys = new SigningKeys({ db: database.db, algorithm: config.auth.signingAlgorithm, clock: deps.clock });
+  const clients = new ClientDirectory(database, logger.child({ component: 'auth' }));
+  await clients.start();
   const tokens: TokenDeps = {
     db: database.db,
     keys,
+    clients,
     issuer,
     audience,
     ttlSeconds: config.auth.accessTokenTtlSeconds,
@@ -121,10 +118,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     // main.ts owns shutdown: Apollo would otherwise re-raise SIGTERM before the database is closed.
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter(logger.child({ component: 'graphql' })),
-    validationRules: [
-      maxDepthRule({ n: config.limits.maxQueryDepth, exposeLimits: true, ...reportAsValidationError }),
-      costLimitRule({ maxCost: config.limits.maxQueryCost, exposeLimits: true, ...reportAsValidationError }),
-    ],
+    validationRules: queryLimitRules(config.limits),
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), auditPlugin(database.db, logger.child({ component: 'audit' }))],
   });
   await apollo.start();
@@ -226,8 +220,12 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
         httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
       }),
     stop: async () => {
-      await Promise.all(tasks.map((task) => task.destroy()));
-      await apollo.stop();
+      try {
+        await Promise.all(tasks.map((task) => task.destroy()));
+        await apollo.stop();
+      } finally {
+        await clients.stop();
+      }
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
+import { TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { HubContext } from '../schema/context.js';
 import type { HubDb } from '../store/database.js';
@@ -11,6 +12,25 @@ function describeOperation(context: GraphQLRequestContextWillSendResponse<HubCon
   return `${operation.operation} ${fields.join(',')}`.slice(0, 300);
 }
 
+/**
+ * The fields a request selected (`Type.field`), read from its document once rather than noted at
+ * every resolved value: the cost follows the query's size, not the result's.
+ */
+function selectedFields(schema: GraphQLSchema, document: DocumentNode): string[] {
+  const fields = new Set<string>();
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const parent = typeInfo.getParentType();
+        if (parent && !node.name.value.startsWith('__')) fields.add(`${parent.name}.${node.name.value}`);
+      },
+    }),
+  );
+  return [...fields];
+}
+
 function outcomeOf(context: GraphQLRequestContextWillSendResponse<HubContext>): string {
   const denied = context.contextValue.access.trail.denied;
   if (denied) return `DENIED:${denied}`;
@@ -21,8 +41,7 @@ function outcomeOf(context: GraphQLRequestContextWillSendResponse<HubContext>): 
 }
 
 /**
- * Audits every GraphQL request: notes each field resolved, and at the end appends the request's
- * entry (unless a write already appended it in its own transaction). The entries' seqs are returned in
+ * Audits every GraphQL request: at its end, appends the request's entry with the fields it selected (unless a write already appended it in its own transaction). The entries' seqs are returned in
  * `extensions.auditEntries`, for inclusion proofs. When the log cannot be written the response is
  * withheld: no unaudited data leaves the hub.
  */
@@ -30,18 +49,12 @@ export function auditPlugin(db: HubDb, logger: Logger): ApolloServerPlugin<HubCo
   return {
     async requestDidStart() {
       return {
-        async executionDidStart() {
-          return {
-            willResolveField({ info, contextValue }) {
-              if (!info.fieldName.startsWith('__')) contextValue.access.trail.noteReturned(`${info.parentType.name}.${info.fieldName}`);
-            },
-          };
-        },
         async willSendResponse(context) {
           const { trail } = context.contextValue.access;
           const body = context.response.body;
           if (body.kind !== 'single') return;
           try {
+            if (context.document && context.operation) for (const field of selectedFields(context.schema, context.document)) trail.noteReturned(field);
             await trail.finish(db, describeOperation(context), outcomeOf(context));
             body.singleResult.extensions = { ...body.singleResult.extensions, auditEntries: trail.appended };
           } catch (error) {

@@ -125,7 +125,7 @@ async function run(argv: string[]): Promise<number> {
         if (refused.length) throw new UsageError(`scopes not granted to ${id}: ${refused.join(' ')}`);
         const keys = signingKeys(database, config);
         await keys.ensureKey();
-        const deps = { db: database.db, keys, ...tokenIdentity(config), ttlSeconds: config.auth.accessTokenTtlSeconds, clockSkewSeconds: config.auth.clockSkewSeconds, clock: () => new Date() };
+        const deps = { keys, ...tokenIdentity(config), ttlSeconds: config.auth.accessTokenTtlSeconds, clock: () => new Date() };
         return issueAccessToken(deps, client, requested);
       });
       process.stdout.write(`${token.accessToken}\n`);

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { HubDb } from './database.js';
 
 export interface ClientRow {
@@ -88,8 +87,8 @@ export async function revokeClient(db: HubDb, id: string): Promise<boolean> {
  * Remembers a client assertion's jti until it expires. Returns false when it was seen before: a
  * replayed assertion. Expired ids are pruned on the way.
  */
-export async function rememberAssertionId(db: HubDb, clientId: string, jti: string, expiresAt: Date): Promise<boolean> {
-  await db.deleteFrom('client_assertion_ids').where('expires_at', '<', sql<Date>`now()`).execute();
+export async function rememberAssertionId(db: HubDb, clientId: string, jti: string, expiresAt: Date, now: Date): Promise<boolean> {
+  await db.deleteFrom('client_assertion_ids').where('expires_at', '<', now).execute();
   const inserted = await db
     .insertInto('client_assertion_ids')
     .values({ client_id: clientId, jti, expires_at: expiresAt })

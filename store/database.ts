@@ -13,6 +13,12 @@ export interface Database {
   /** 'pglite' (embedded) or 'postgres' (server through DATABASE_URL). */
   readonly engine: 'pglite' | 'postgres';
   ping(): Promise<void>;
+  /**
+   * Calls `onMessage` with the payload of every NOTIFY on `channel` (from any process on a server).
+   * `onLost` is called if the subscription breaks (server connection lost): no more messages will come.
+   * Resolves with an unsubscribe function.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onLost: (error: Error) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -40,8 +46,27 @@ async function openServer(url: string, poolSize: number): Promise<Database> {
     max: poolSize,
     types: { getTypeParser: ((oid: number, format?: string) => parsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser },
   });
+  // An idle connection the server closes (restart, failover, a dropped database) is reported here; the
+  // pool discards it and the next query opens a new one. Unhandled, the event would end the process.
+  pool.on('error', () => undefined);
   const db = new Kysely<HubTables>({ dialect: new PostgresDialect({ pool }) });
-  return wrap(db, 'postgres');
+  const listen = async (channel: string, onMessage: (payload: string) => void, onLost: (error: Error) => void) => {
+    // A dedicated connection: pooled ones are shared and do not keep a LISTEN.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    client.on('notification', (message) => {
+      if (message.channel === channel) onMessage(message.payload ?? '');
+    });
+    let open = true;
+    client.on('error', (error) => open && onLost(error));
+    client.on('end', () => open && onLost(new Error('notification connection ended')));
+    await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+    return async () => {
+      open = false;
+      await client.end();
+    };
+  };
+  return wrap(db, 'postgres', listen);
 }
 
 async function openEmbedded(dataDir: string | undefined): Promise<Database> {
@@ -52,13 +77,18 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
     parsers: { [OID.int8]: asNumber, [OID.date]: asString, [OID.numeric]: asString },
   });
   const db = new Kysely<HubTables>({ dialect: new PGliteDialect(client) });
-  return wrap(db, 'pglite');
+  const listen = async (channel: string, onMessage: (payload: string) => void) => {
+    const unlisten = await client.listen(channel, onMessage);
+    return () => unlisten();
+  };
+  return wrap(db, 'pglite', listen);
 }
 
-function wrap(db: HubDb, engine: Database['engine']): Database {
+function wrap(db: HubDb, engine: Database['engine'], listen: Database['listen']): Database {
   return {
     db,
     engine,
+    listen,
     ping: async () => {
       await sql`select 1`.execute(db);
     },

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { jwtVerify } from 'jose';
+import { jwtVerify, type JWTPayload } from 'jose';
+import { LRUCache } from 'lru-cache';
+import type { ClientDirectory } from '../../access/client-directory.js';
 import { CLIENT_TYPES, type ClientType, type Principal } from '../../access/clients.js';
 import type { SigningKeys } from '../../access/signing-keys.js';
 import type { HubDb } from '../../store/database.js';
-import { findClient, type ClientRow } from '../../store/client-queries.js';
+import type { ClientRow } from '../../store/client-queries.js';
 import { AuthError } from './auth-error.js';
 import { describeJoseError, precheckJwt } from './jwt-checks.js';
 
@@ -14,6 +16,7 @@ const HUB_ALGORITHMS = ['EdDSA', 'ES256'];
 export interface TokenDeps {
   readonly db: HubDb;
   readonly keys: SigningKeys;
+  readonly clients: ClientDirectory;
   readonly issuer: string;
   readonly audience: string;
   readonly ttlSeconds: number;
@@ -29,7 +32,11 @@ export interface IssuedToken {
 }
 
 /** Signs an access token for a client, with the scopes granted (already checked against its registration). */
-export async function issueAccessToken(deps: TokenDeps, client: ClientRow, scopes: readonly string[]): Promise<IssuedToken> {
+export async function issueAccessToken(
+  deps: Pick<TokenDeps, 'keys' | 'issuer' | 'audience' | 'ttlSeconds' | 'clock'>,
+  client: ClientRow,
+  scopes: readonly string[],
+): Promise<IssuedToken> {
   const now = Math.floor(deps.clock().getTime() / 1000);
   const jti = randomUUID();
   const scope = scopes.join(' ');
@@ -54,18 +61,26 @@ export async function issueAccessToken(deps: TokenDeps, client: ClientRow, scope
 }
 
 /**
- * Verifies a bearer token (RFC 8725): size, no key-locating headers, a kid among the hub's keys still
- * in their verification window, an allowed algorithm, typ at+jwt, iss, aud, exp and nbf with a small
- * skew, and a client that is still registered and not revoked. Throws AuthError('invalid_token').
+ * Tokens whose signature and claims were verified, by their exact text, until they expire: clients
+ * reuse a token for its lifetime, and the signature of the same bytes need not be checked again.
+ * Time claims are still checked on every use.
  */
-export async function verifyAccessToken(deps: TokenDeps, token: string): Promise<Principal> {
+const verified = new LRUCache<string, JWTPayload>({ max: 10_000, ttl: 3_600_000 });
+
+function stillValid(payload: JWTPayload, deps: TokenDeps): boolean {
+  const now = deps.clock().getTime() / 1000;
+  return (payload.exp ?? 0) + deps.clockSkewSeconds > now && (payload.nbf ?? 0) - deps.clockSkewSeconds <= now;
+}
+
+async function verifiedPayload(deps: TokenDeps, token: string): Promise<JWTPayload> {
+  const cached = verified.get(token);
+  if (cached && cached['iss'] === deps.issuer && stillValid(cached, deps)) return cached;
   const header = precheckJwt(token, 'invalid_token', 'the access token');
   if (typeof header.kid !== 'string') throw new AuthError('invalid_token', 'the access token has no key id (kid)');
   const key = await deps.keys.verificationKey(header.kid, deps.ttlSeconds + deps.clockSkewSeconds);
   if (!key) throw new AuthError('invalid_token', 'the access token is signed with a key this hub does not know');
-  let payload;
   try {
-    ({ payload } = await jwtVerify(token, key.key, {
+    const { payload } = await jwtVerify(token, key.key, {
       algorithms: HUB_ALGORITHMS.filter((alg) => alg === key.alg),
       typ: ACCESS_TOKEN_TYP,
       issuer: deps.issuer,
@@ -73,11 +88,22 @@ export async function verifyAccessToken(deps: TokenDeps, token: string): Promise
       clockTolerance: deps.clockSkewSeconds,
       currentDate: deps.clock(),
       requiredClaims: ['sub', 'exp', 'iat', 'jti', 'scope'],
-    }));
+    });
+    verified.set(token, payload);
+    return payload;
   } catch (error) {
     throw describeJoseError(error, 'the access token', 'invalid_token');
   }
-  const client = await findClient(deps.db, String(payload.sub));
+}
+
+/**
+ * Verifies a bearer token (RFC 8725): size, no key-locating headers, a kid among the hub's keys still
+ * in their verification window, an allowed algorithm, typ at+jwt, iss, aud, exp and nbf with a small
+ * skew, and a client that is still registered and not revoked. Throws AuthError('invalid_token').
+ */
+export async function verifyAccessToken(deps: TokenDeps, token: string): Promise<Principal> {
+  const payload = await verifiedPayload(deps, token);
+  const client = await deps.clients.get(String(payload.sub));
   if (!client || client.revoked_at) throw new AuthError('invalid_token', 'the client of this access token is revoked or no longer registered');
   // A registration narrowed since the token was issued takes effect at once.
   const current = new Set(client.scopes);

@@ -76,7 +76,7 @@ async function authenticateByAssertion(deps: ClientAuthDeps, request: TokenReque
   }
   const now = deps.clock().getTime() / 1000;
   if (payload.exp! - now > MAX_ASSERTION_LIFETIME_SECONDS + deps.clockSkewSeconds) throw new AuthError('invalid_client', `the client assertion lives longer than ${MAX_ASSERTION_LIFETIME_SECONDS} seconds`);
-  const fresh = await rememberAssertionId(deps.db, client.id, String(payload.jti).slice(0, 200), new Date((payload.exp! + deps.clockSkewSeconds) * 1000));
+  const fresh = await rememberAssertionId(deps.db, client.id, String(payload.jti).slice(0, 200), new Date((payload.exp! + deps.clockSkewSeconds) * 1000), deps.clock());
   if (!fresh) throw new AuthError('invalid_client', 'the client assertion was already used (jti replay)');
   return client;
 }

@@ -30,6 +30,10 @@ create table api_clients (
   revoked_at timestamptz
 );
 
+-- Every change of a client is announced, so hub processes drop their cached copy at once (revocation).
+create function announce_client_change() returns trigger language plpgsql as $$ begin perform pg_notify('api_clients_changed', old.id); return null; end $$;
+create trigger api_clients_announce after update or delete on api_clients for each row execute function announce_client_change();
+
 -- The hub's own token-signing keys. The private half never leaves this table.
 create table hub_signing_keys (
   kid text primary key,

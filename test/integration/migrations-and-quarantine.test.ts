@@ -23,7 +23,7 @@ describe('migrations', () => {
     try {
       expect(await isFullyMigrated(pools[0]!.db)).toBe(false);
       const results = await Promise.all(pools.map((p) => migrateToLatest(p.db)));
-      expect(results.flat().sort()).toEqual(['0001-initial', '0002-connector-runs']);
+      expect(results.flat().sort()).toEqual(['0001-initial', '0002-connector-runs', '0003-access-and-audit']);
       expect(await isFullyMigrated(pools[1]!.db)).toBe(true);
     } finally {
       await Promise.all(pools.map((p) => p.close()));

@@ -32,7 +32,8 @@ export const TEST_CLIENTS = {
   admin: await testClient({ id: 'test-admin', name: '枢纽运维', type: 'ADMIN' }),
   agency: await testClient({ id: 'test-agency', name: '上海市市场监督管理局', type: 'AGENCY', agency: 'SH-SAMR', secretFile }),
   otherAgency: await testClient({ id: 'test-agency-zj', name: '浙江省税务局', type: 'AGENCY', agency: 'ZJ-TAX' }),
-  bank: await testClient({ id: 'test-bank', name: '示例银行上海分行', type: 'BANK', requestsPerMinute: 5 }),
+  bank: await testClient({ id: 'test-bank', name: '示例银行上海分行', type: 'BANK' }),
+  slowBank: await testClient({ id: 'test-bank-slow', name: '示例农村商业银行', type: 'BANK', requestsPerMinute: 5 }),
   partner: await testClient({ id: 'test-partner', name: '浙江省公共信用信息平台', type: 'PARTNER_HUB', regions: ['330000'] }),
 } as const;
 

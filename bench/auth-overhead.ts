@@ -1,0 +1,106 @@
+/**
+ * Benchmark (not a test): what signed-token access costs a request. The same subject query is sent
+ * to the hub as it runs (token verified, purpose and rate checked, audit entry appended) and to the
+ * same schema and database served without those steps, alternating, and the p50/p99 of each and the
+ * difference are reported.
+ *
+ *   npm run bench:auth -- --engine pglite
+ *   npm run bench:auth -- --engine postgres
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { rm } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import type { Principal } from '../access/clients.js';
+import { AuditTrail } from '../schema/audit-trail.js';
+import type { HubContext } from '../schema/context.js';
+import { createSchema } from '../schema/index.js';
+import { createReaders } from '../schema/readers.js';
+import { PURPOSE_HEADER } from '../server/auth/require-access.js';
+import type { Hub } from '../server/app.js';
+import type { HubConfig } from '../config/hub-config.js';
+import { queryLimitRules } from '../server/query-limits.js';
+import { ingestGenerated, openBenchDatabase, percentile, say, startBenchHub, subjectUscc, SUBJECT_PROFILE_QUERY } from './support.js';
+
+const { values: args } = parseArgs({
+  options: { engine: { type: 'string', default: 'pglite' }, subjects: { type: 'string', default: '10000' }, queries: { type: 'string', default: '3000' } },
+});
+const SUBJECTS = Number(args.subjects);
+const QUERIES = Number(args.queries);
+const PER_SUBJECT = 5;
+
+/** The same schema, query limits and readers over HTTP with a fixed operator identity: no token, no purpose, no rate check, no audit entry. */
+async function serveWithoutAccessControl(hub: Hub, config: HubConfig): Promise<{ port: number; close: () => Promise<void> }> {
+  const principal: Principal = { clientId: 'bench', clientType: 'ADMIN', scopes: new Set(['admin']), regions: [], agencyCode: null, tokenId: 'none' };
+  const clock = () => new Date();
+  const apollo = new ApolloServer<HubContext>({ schema: createSchema(), validationRules: queryLimitRules(config.limits) });
+  await apollo.start();
+  const app = express();
+  app.use(
+    '/graphql',
+    express.json(),
+    expressMiddleware(apollo, {
+      context: async () => {
+        const access = { principal, purpose: 'OPERATIONS', trail: new AuditTrail({ principal, purpose: 'OPERATIONS', requestId: randomUUID(), clock }), clock, checkpoints: hub.checkpoints };
+        return { access, readers: createReaders(hub.ingestion.db, access), ingestion: hub.ingestion, purposes: [] };
+      },
+    }),
+  );
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, close: async () => { await apollo.stop(); server.close(); } };
+}
+
+async function timedQuery(port: number, headers: Record<string, string>): Promise<number> {
+  const uscc = subjectUscc(Math.floor(Math.random() * SUBJECTS));
+  const t0 = performance.now();
+  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query: SUBJECT_PROFILE_QUERY, variables: { u: uscc } }),
+  });
+  const body = (await response.json()) as { data?: { subject?: { records: { totalCount: number } } } };
+  const elapsed = performance.now() - t0;
+  if (body.data?.subject?.records.totalCount !== PER_SUBJECT) throw new Error(`unexpected answer for ${uscc}: HTTP ${response.status}`);
+  return elapsed;
+}
+
+async function main(): Promise<void> {
+  say(`auth overhead: ${args.engine}, ${SUBJECTS} subjects × ${PER_SUBJECT} records, ${QUERIES} queries each way; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}`);
+  const { database, cleanup } = await openBenchDatabase(args.engine);
+  const { hub, config, token, folder } = await startBenchHub(database);
+  try {
+    await ingestGenerated(hub, SUBJECTS, PER_SUBJECT, 5000, () => undefined);
+    const withAccess = await hub.listen(0, '127.0.0.1');
+    const without = await serveWithoutAccessControl(hub, config);
+    const on: number[] = [];
+    const off: number[] = [];
+    const headers = { authorization: `Bearer ${token}`, [PURPOSE_HEADER]: 'OPERATIONS' };
+    for (let i = 0; i < 200; i++) await Promise.all([timedQuery(withAccess, headers), timedQuery(without.port, {})]); // warm-up
+    for (let i = 0; i < QUERIES; i++) {
+      on.push(await timedQuery(withAccess, headers));
+      off.push(await timedQuery(without.port, {}));
+    }
+    on.sort((a, b) => a - b);
+    off.sort((a, b) => a - b);
+    const [onP50, offP50] = [percentile(on, 50), percentile(off, 50)];
+    say(`without access control: p50 ${offP50.toFixed(3)} ms, p99 ${percentile(off, 99).toFixed(3)} ms`);
+    say(`with token + purpose + rate check + audit entry: p50 ${onP50.toFixed(3)} ms, p99 ${percentile(on, 99).toFixed(3)} ms`);
+    say(`added p50: ${(onP50 - offP50).toFixed(3)} ms (ratio ${(onP50 / offP50).toFixed(2)})`);
+    await without.close();
+  } finally {
+    await hub.stop();
+    await cleanup();
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

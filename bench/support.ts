@@ -1,0 +1,134 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { hubConfigSchema, type HubConfig } from '../config/hub-config.js';
+import { createOrderedWriter, emptyTotals } from '../connectors/types.js';
+import { usccCheckCharacter } from '../ingestion/identifiers.js';
+import { prepareBatch, writePreparedBatch } from '../ingestion/ingest-batch.js';
+import type { IncomingRecord } from '../ingestion/validate-record.js';
+import { issueAccessToken } from '../server/auth/access-tokens.js';
+import { createHub, type Hub } from '../server/app.js';
+import { findClient } from '../store/client-queries.js';
+import { openDatabase, type Database } from '../store/database.js';
+import { migrateToLatest } from '../store/migrate.js';
+import { startTemporaryPostgres } from '../test/support/global-setup.js';
+
+/** Shared by the benchmarks: generated data, the database under test, a hub with one operator client. */
+
+export const say = (text: string) => process.stdout.write(`${text}\n`);
+
+const AUTHORITY = (() => {
+  const body = '11310000MB0000001';
+  return body + usccCheckCharacter(body);
+})();
+
+export function subjectUscc(n: number): string {
+  const body = `913101${String(10 + (n % 90))}${n.toString().padStart(9, '0')}`;
+  return body + usccCheckCharacter(body);
+}
+
+/** One subject's k-th record; the generator's own cost is kept small so the figure is the hub's. */
+function record(subject: number, k: number, name: string, uscc: string): IncomingRecord {
+  const id = `${subject}-${k}`;
+  const day = `20${20 + (k % 6)}-0${1 + (k % 9)}-1${k % 10}`;
+  if (k % 3 === 0) {
+    return {
+      kind: 'PERMIT',
+      sourceRecordId: `XK-${id}`,
+      fields: {
+        XK_XDR_MC: name, XK_XDR_LB: '02', XK_XDR_SHXYM: uscc, XK_FRDB: '张三',
+        XK_WSH: `沪许〔${id}〕号`, XK_XKLB: '普通', XK_NR: '预包装食品销售', XK_JDRQ: day, XK_YXQZ: day, XK_YXQZI: '2030-12-31',
+        XK_XKJG: '上海市市场监督管理局', XK_XKJGDM: AUTHORITY, XK_LYDW: '上海市市场监督管理局', XK_LYDWDM: AUTHORITY,
+      },
+    };
+  }
+  return {
+    kind: 'PENALTY',
+    sourceRecordId: `CF-${id}`,
+    fields: {
+      CF_XDR_MC: name, CF_XDR_LB: '02', CF_XDR_SHXYM: uscc, CF_FRDB: '张三',
+      CF_WSH: `沪罚〔${id}〕号`, CF_WFXW: '虚假宣传', CF_SY: '发布虚假广告', CF_YJ: '《反不正当竞争法》第二十条', CF_CFLB: '罚款',
+      CF_NR: '罚款', CF_NR_FK: `${k}.5`, CF_JDRQ: day, CF_YXQ: '2099-12-31', CF_CFJG: '上海市市场监督管理局', CF_CFJGDM: AUTHORITY,
+      CF_SJLY: '上海市市场监督管理局', CF_SJLYDM: AUTHORITY,
+    },
+  };
+}
+
+export function* recordBatches(subjects: number, perSubject: number, batchSize: number): Generator<IncomingRecord[]> {
+  let batch: IncomingRecord[] = [];
+  for (let s = 0; s < subjects; s++) {
+    const name = `上海基准测试${s}号科技有限公司`;
+    const uscc = subjectUscc(s);
+    for (let k = 0; k < perSubject; k++) {
+      batch.push(record(s, k, name, uscc));
+      if (batch.length === batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+  }
+  if (batch.length) yield batch;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** The database under test: a temporary local PostgreSQL server (or BENCH_DATABASE_URL), or PGlite in a temp folder. */
+export async function openBenchDatabase(engine: string): Promise<{ database: Database; cleanup: () => Promise<void> }> {
+  if (engine === 'postgres') {
+    const external = process.env['BENCH_DATABASE_URL'];
+    const server = external ? undefined : await startTemporaryPostgres();
+    const database = await openDatabase({ engine: 'postgres', url: external ?? server!.url, poolSize: 4 });
+    await migrateToLatest(database.db);
+    return { database, cleanup: async () => { await database.close(); server?.stop(); } };
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'hub-bench-'));
+  const database = await openDatabase({ engine: 'pglite', dataDir: dir });
+  await migrateToLatest(database.db);
+  return { database, cleanup: async () => { await database.close(); await rm(dir, { recursive: true, force: true }); } };
+}
+
+/** A hub with one agency (BENCH) and one operator client, and a token for that client. */
+export async function startBenchHub(database: Database): Promise<{ hub: Hub; config: HubConfig; token: string; folder: string }> {
+  const folder = await mkdtemp(join(tmpdir(), 'hub-bench-client-'));
+  await writeFile(join(folder, 'secret'), 'bench-secret-0123456789abcdef');
+  const config = hubConfigSchema.parse({
+    hub: { id: 'hub-bench', region: '310000' },
+    // One client sends every query: the rate limits would otherwise answer 429.
+    limits: { requestsPerMinute: 10_000_000 },
+    auth: { defaultClientRequestsPerMinute: 10_000_000 },
+    agencies: [{ code: 'BENCH', name: '基准测试机构', region: '310000' }],
+    clients: [{ id: 'bench-operator', name: '基准测试', type: 'ADMIN', secretFile: join(folder, 'secret') }],
+  });
+  const hub = await createHub({ config, database, logger: pino({ level: 'warn' }), clock: () => new Date() });
+  await hub.registerFromConfig();
+  const client = await findClient(database.db, 'bench-operator');
+  const token = await issueAccessToken({ ...hub.tokens, ttlSeconds: 3600 }, client!, client!.scopes);
+  return { hub, config, token: token.accessToken, folder };
+}
+
+/** Ingests generated records as connectors do (validating the next batch while the current one is written); returns records/s. */
+export async function ingestGenerated(hub: Hub, subjects: number, perSubject: number, batchSize: number, progress: (done: number, perSecond: number) => void): Promise<number> {
+  const total = subjects * perSubject;
+  const started = performance.now();
+  const totals = emptyTotals();
+  const writer = createOrderedWriter((batch) => writePreparedBatch(hub.ingestion, batch), totals);
+  let done = 0;
+  let nextReport = total / 10;
+  for (const batch of recordBatches(subjects, perSubject, batchSize)) {
+    await writer.submit(await prepareBatch(hub.ingestion, { agencyCode: 'BENCH', source: 'bench', records: batch }));
+    done += batch.length;
+    if (done >= nextReport) {
+      progress(done, Math.round(done / ((performance.now() - started) / 1000)));
+      nextReport += total / 10;
+    }
+  }
+  await writer.drain();
+  if (totals.rejected || totals.inserted !== total) throw new Error(`bench data not fully ingested: ${JSON.stringify(totals)}`);
+  return total / ((performance.now() - started) / 1000);
+}
+
+export const SUBJECT_PROFILE_QUERY = `query($u: USCC!) { subject(uscc: $u) { uscc name region { name } records(first: 20) { totalCount edges { node {
+  id kind status eventDate publicationEnd agency { name } penalty { penaltyTypes fine { yuan } } permit { category content } } } } } }`;

@@ -1,0 +1,18 @@
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
+import type { HubConfig } from '../config/hub-config.js';
+
+/** graphql-armor throws by default, which Apollo turns into a 500; report a 400 validation error instead. */
+const reportAsValidationError = {
+  propagateOnRejection: false,
+  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, '')))],
+};
+
+/** Depth and cost limits every query is validated against before it runs. */
+export function queryLimitRules(limits: HubConfig['limits']): ValidationRule[] {
+  return [
+    maxDepthRule({ n: limits.maxQueryDepth, exposeLimits: true, ...reportAsValidationError }),
+    costLimitRule({ maxCost: limits.maxQueryCost, exposeLimits: true, ...reportAsValidationError }),
+  ];
+}

@@ -1,0 +1,267 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { base64url, generateKeyPair, SignJWT } from 'jose';
+import request from 'supertest';
+import { tokenIdentity } from '../../config/hub-config.js';
+import { CLIENT_ASSERTION_TYPE } from '../../server/auth/client-authentication.js';
+import { revokeClient } from '../../store/client-queries.js';
+import { clientAssertion, DEV_SECRET, TEST_CLIENTS } from '../support/clients.js';
+import { TEST_CONFIG, startTestHub, type TestHub } from '../support/hub.js';
+import { FIXED_NOW } from '../support/ingestion.js';
+
+let testHub: TestHub;
+const { issuer, audience } = tokenIdentity(TEST_CONFIG);
+const NOW = Math.floor(FIXED_NOW.getTime() / 1000);
+
+beforeAll(async () => {
+  testHub = await startTestHub();
+});
+afterAll(async () => testHub.close());
+
+const tokenRequest = (form: Record<string, string>) => request(testHub.hub.httpServer).post('/oauth/token').type('form').send(form);
+const withAssertion = (assertion: string, extra: Record<string, string> = {}) =>
+  tokenRequest({ grant_type: 'client_credentials', client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion, ...extra });
+const query = (token: string, purpose = 'OPERATIONS') =>
+  request(testHub.hub.httpServer).post('/graphql').set('authorization', `Bearer ${token}`).set('x-purpose', purpose).send({ query: '{ me { id } }' });
+
+/** Claims of a valid access token of the admin client, to spoil one at a time. */
+const adminClaims = (extra: Record<string, unknown> = {}) => ({
+  iss: issuer, sub: 'test-admin', aud: audience, iat: NOW, nbf: NOW, exp: NOW + 300, jti: `t-${Math.random()}`, scope: 'admin', client_type: 'ADMIN', ...extra,
+});
+
+async function expectRefused(token: string, reason: RegExp) {
+  const response = await query(token);
+  expect(response.status).toBe(401);
+  expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="credit-hub", error="invalid_token"/);
+  expect(response.body.error).toBe('invalid_token');
+  expect(response.body.error_description).toMatch(reason);
+  // Nothing of the token, the keys or a stack trace is echoed back.
+  expect(JSON.stringify(response.body)).not.toContain(token.slice(0, 20));
+  expect(JSON.stringify(response.body)).not.toMatch(/at .*\.ts|stack/);
+}
+
+describe('token endpoint', () => {
+  test('private_key_jwt: a client signs an assertion and gets a short-lived, typed access token that opens the API', async () => {
+    const response = await withAssertion(await clientAssertion(TEST_CLIENTS.agency, issuer));
+    expect(response.status).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.body).toMatchObject({ token_type: 'Bearer', expires_in: 300, scope: 'records:read records:write:SH-SAMR authorizations:write audit:subject' });
+    const [header, payload] = response.body.access_token.split('.').slice(0, 2).map((part: string) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+    expect(header).toMatchObject({ alg: 'EdDSA', typ: 'at+jwt' });
+    expect(payload).toMatchObject({ iss: issuer, sub: 'test-agency', aud: audience, client_type: 'AGENCY', agency: 'SH-SAMR', regions: [], exp: NOW + 300 });
+    expect(typeof payload.jti).toBe('string');
+    const me = await query(response.body.access_token, 'SUPERVISION');
+    expect(me.body.data.me.id).toBe('test-agency');
+  });
+
+  test('a narrower scope can be asked for; a scope not granted is invalid_scope', async () => {
+    const narrow = await withAssertion(await clientAssertion(TEST_CLIENTS.agency, issuer), { scope: 'records:read' });
+    expect(narrow.body.scope).toBe('records:read');
+    const wider = await withAssertion(await clientAssertion(TEST_CLIENTS.agency, issuer), { scope: 'records:read admin' });
+    expect(wider.status).toBe(400);
+    expect(wider.body).toMatchObject({ error: 'invalid_scope', error_description: expect.stringContaining('admin') });
+  });
+
+  test('client_secret_basic works where enabled, and only with the right secret', async () => {
+    const basic = (secret: string) => tokenRequest({ grant_type: 'client_credentials' }).auth('test-agency', secret);
+    expect((await basic(DEV_SECRET)).status).toBe(200);
+    const wrong = await basic('not-the-secret-at-all');
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error).toBe('invalid_client');
+    const disabled = await startTestHub({ ...TEST_CONFIG, auth: { ...TEST_CONFIG.auth, allowClientSecret: false } });
+    try {
+      const refused = await request(disabled.hub.httpServer).post('/oauth/token').type('form').send({ grant_type: 'client_credentials' }).auth('test-agency', DEV_SECRET);
+      expect(refused.status).toBe(401);
+      expect(refused.body.error_description).toMatch(/client_secret_basic is disabled/);
+    } finally {
+      await disabled.close();
+    }
+  });
+
+  test('malformed requests get RFC 6749 errors', async () => {
+    expect((await tokenRequest({ grant_type: 'password' })).body.error).toBe('unsupported_grant_type');
+    expect((await tokenRequest({ grant_type: 'client_credentials' })).body).toMatchObject({ error: 'invalid_client', error_description: expect.stringContaining('required') });
+    const json = await request(testHub.hub.httpServer).post('/oauth/token').send({ grant_type: 'client_credentials' });
+    expect(json.body.error).toBe('invalid_request');
+  });
+});
+
+describe('client assertion attacks are refused with 401 invalid_client', () => {
+  const refusedAssertion = async (assertion: string, reason: RegExp, extra: Record<string, string> = {}) => {
+    const response = await withAssertion(assertion, extra);
+    expect(response.status).toBe(401);
+    expect(response.body.error).toBe('invalid_client');
+    expect(response.body.error_description).toMatch(reason);
+  };
+
+  test('a replayed assertion (same jti)', async () => {
+    const assertion = await clientAssertion(TEST_CLIENTS.bank, issuer);
+    expect((await withAssertion(assertion)).status).toBe(200);
+    await refusedAssertion(assertion, /already used/);
+  });
+
+  test('signed with another key than the client registered', async () => {
+    await refusedAssertion(await clientAssertion(TEST_CLIENTS.bank, issuer, { key: TEST_CLIENTS.agency.privateKey }), /invalid signature|not registered/);
+  });
+
+  test('expired, for another audience, too long-lived, or naming another client', async () => {
+    await refusedAssertion(await clientAssertion(TEST_CLIENTS.bank, issuer, { claims: { exp: NOW - 120 } }), /expired/);
+    await refusedAssertion(await clientAssertion(TEST_CLIENTS.bank, 'https://another-hub.example'), /audience/);
+    await refusedAssertion(await clientAssertion(TEST_CLIENTS.bank, issuer, { claims: { exp: NOW + 3600 } }), /longer than 300 seconds/);
+    await refusedAssertion(await clientAssertion(TEST_CLIENTS.bank, issuer), /differ/, { client_id: 'test-agency' });
+  });
+
+  test('an access token presented as a client assertion (wrong typ)', async () => {
+    await refusedAssertion(await testHub.tokenFor('test-bank'), /wrong kind of token|not registered|invalid/);
+    await refusedAssertion(await clientAssertion(TEST_CLIENTS.bank, issuer, { header: { typ: 'at+jwt' } }), /wrong kind of token/);
+  });
+
+  test('a revoked client', async () => {
+    const gone = await startTestHub();
+    try {
+      await revokeClient(gone.database.db, 'test-partner');
+      const response = await request(gone.hub.httpServer)
+        .post('/oauth/token')
+        .type('form')
+        .send({ grant_type: 'client_credentials', client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: await clientAssertion(TEST_CLIENTS.partner, issuer) });
+      expect(response.status).toBe(401);
+      expect(response.body.error_description).toMatch(/revoked/);
+    } finally {
+      await gone.close();
+    }
+  });
+});
+
+describe('access token attacks are refused with 401 and WWW-Authenticate: Bearer', () => {
+  test('no token at all: 401 with a challenge and no error code (RFC 6750 §3.1)', async () => {
+    const response = await request(testHub.hub.httpServer).post('/graphql').send({ query: '{ me { id } }' });
+    expect(response.status).toBe(401);
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="credit-hub"');
+    expect(response.body.error_description).toMatch(/oauth\/token/);
+  });
+
+  test('alg none', async () => {
+    const { kid } = (await testHub.hub.keys.allPublicKeys())[0]!;
+    const unsigned = `${base64url.encode(JSON.stringify({ alg: 'none', typ: 'at+jwt', kid }))}.${base64url.encode(JSON.stringify(adminClaims()))}.`;
+    await expectRefused(unsigned, /unsigned|alg/);
+  });
+
+  test('HS256 "signed" with the hub’s public key', async () => {
+    const { kid, jwk } = (await testHub.hub.keys.allPublicKeys())[0]!;
+    for (const secret of [JSON.stringify(jwk), String(jwk.x)]) {
+      const forged = await new SignJWT(adminClaims()).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid }).sign(new TextEncoder().encode(secret));
+      await expectRefused(forged, /algorithm that is not allowed/);
+    }
+  });
+
+  test('expired, not yet valid, wrong audience, wrong issuer (all signed with the hub’s real key)', async () => {
+    const sign = (claims: Record<string, unknown>) => testHub.hub.keys.sign(adminClaims(claims), 'at+jwt');
+    await expectRefused(await sign({ exp: NOW - 60 }), /expired/);
+    await expectRefused(await sign({ nbf: NOW + 600, iat: NOW + 600, exp: NOW + 900 }), /not valid yet|future/);
+    await expectRefused(await sign({ aud: 'https://some-other-api.example' }), /audience/);
+    await expectRefused(await sign({ iss: 'https://evil.example' }), /issuer/);
+  });
+
+  test('a token within the clock skew is still accepted', async () => {
+    expect((await query(await testHub.hub.keys.sign(adminClaims({ exp: NOW - 10 }), 'at+jwt'))).status).toBe(200);
+  });
+
+  test('unknown kid, and a key-locating header', async () => {
+    const { privateKey } = await generateKeyPair('Ed25519');
+    await expectRefused(await new SignJWT(adminClaims()).setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'attacker-key' }).sign(privateKey), /does not know/);
+    const { kid } = (await testHub.hub.keys.allPublicKeys())[0]!;
+    const withJku = await new SignJWT(adminClaims()).setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid, jku: 'https://evil.example/jwks.json' }).sign(privateKey);
+    await expectRefused(withJku, /"jku" header/);
+  });
+
+  test('a tampered payload', async () => {
+    const token = await testHub.tokenFor('test-bank');
+    const [header, , signature] = token.split('.');
+    const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+    const tampered = `${header}.${base64url.encode(JSON.stringify({ ...payload, scope: 'admin', sub: 'test-admin' }))}.${signature}`;
+    await expectRefused(tampered, /invalid signature/);
+  });
+
+  test('a client assertion presented as an access token (wrong typ)', async () => {
+    await expectRefused(await clientAssertion(TEST_CLIENTS.agency, issuer), /does not know|wrong kind/);
+    const { kid } = (await testHub.hub.keys.allPublicKeys())[0]!;
+    const mistyped = await testHub.hub.keys.sign(adminClaims(), 'JWT');
+    expect(kid).toBeDefined();
+    await expectRefused(mistyped, /wrong kind of token/);
+  });
+
+  test('an oversized token is refused before any verification', async () => {
+    await expectRefused(await testHub.hub.keys.sign(adminClaims({ padding: 'x'.repeat(9000) }), 'at+jwt'), /larger than 8192 bytes/);
+  });
+
+  test('the token of a revoked or deleted client stops working at once', async () => {
+    const hub = await startTestHub();
+    try {
+      const bankToken = await hub.tokenFor('test-bank');
+      const partnerToken = await hub.tokenFor('test-partner');
+      const me = (token: string, purpose: string) => request(hub.hub.httpServer).post('/graphql').set('authorization', `Bearer ${token}`).set('x-purpose', purpose).send({ query: '{ me { id } }' });
+      expect((await me(bankToken, 'LOAN_REVIEW')).status).toBe(200);
+      await revokeClient(hub.database.db, 'test-bank');
+      expect((await me(bankToken, 'LOAN_REVIEW')).body.error_description).toMatch(/revoked or no longer registered/);
+      await hub.database.db.deleteFrom('api_clients').where('id', '=', 'test-partner').execute();
+      expect((await me(partnerToken, 'MUTUAL_RECOGNITION')).status).toBe(401);
+    } finally {
+      await hub.close();
+    }
+  });
+});
+
+describe('keys, purpose and rate', () => {
+  test('public without a token: health, JWKS, metadata and the IDE page', async () => {
+    const server = request(testHub.hub.httpServer);
+    expect((await server.get('/healthz')).status).toBe(200);
+    expect((await server.get('/readyz')).status).toBe(200);
+    expect((await server.get('/graphql').set('accept', 'text/html')).status).toBe(200);
+    const jwks = await server.get('/.well-known/jwks.json');
+    expect(jwks.body.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
+    expect(JSON.stringify(jwks.body)).not.toMatch(/"d":/);
+    expect((await server.get('/.well-known/oauth-authorization-server')).body).toMatchObject({ issuer, grant_types_supported: ['client_credentials'] });
+  });
+
+  test('key rotation: the new key signs, the old one still verifies its tokens, JWKS lists both', async () => {
+    const hub = await startTestHub();
+    try {
+      const before = await hub.tokenFor('test-admin');
+      const oldKid = (await hub.hub.keys.allPublicKeys())[0]!.kid;
+      const newKid = await hub.hub.keys.rotate();
+      const after = await hub.tokenFor('test-admin');
+      expect(JSON.parse(Buffer.from(after.split('.')[0]!, 'base64url').toString()).kid).toBe(newKid);
+      for (const token of [before, after]) {
+        expect((await request(hub.hub.httpServer).post('/graphql').set('authorization', `Bearer ${token}`).set('x-purpose', 'OPERATIONS').send({ query: '{ me { id } }' })).status).toBe(200);
+      }
+      const kids = (await request(hub.hub.httpServer).get('/.well-known/jwks.json')).body.keys.map((k: { kid: string }) => k.kid);
+      expect(kids).toEqual([newKid, oldKid]);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  test('a request without a purpose, or with one its client type may not state, is refused naming the allowed ones', async () => {
+    const token = await testHub.tokenFor('test-bank');
+    const none = await request(testHub.hub.httpServer).post('/graphql').set('authorization', `Bearer ${token}`).send({ query: '{ me { id } }' });
+    expect(none.status).toBe(400);
+    expect(none.body).toMatchObject({ error: 'invalid_purpose', error_description: expect.stringContaining('LOAN_REVIEW') });
+    const wrong = await query(token, 'SUPERVISION');
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error_description).toMatch(/"SUPERVISION" is not one a BANK client may state/);
+  });
+
+  test('each client has its own token bucket: over it, 429 with Retry-After; other clients go on', async () => {
+    const bank = await testHub.tokenFor('test-bank-slow');
+    const statuses: number[] = [];
+    let last: request.Response | undefined;
+    for (let i = 0; i < 6; i++) {
+      last = await query(bank, 'LOAN_REVIEW');
+      statuses.push(last.status);
+    }
+    expect(statuses.slice(0, 5).every((s) => s === 200)).toBe(true);
+    expect(statuses[5]).toBe(429);
+    expect(Number(last?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(last?.body.error_description).toMatch(/more than 5 requests per minute from client test-bank-slow/);
+    expect((await query(await testHub.tokenFor('test-admin'))).status).toBe(200);
+  });
+});
