@@ -52,6 +52,13 @@ export interface IngestCounts {
   readonly rejected: number;
 }
 
+export type RecordOutcome = 'INSERTED' | 'UPDATED' | 'UNCHANGED';
+
+/** Counts, and what happened to each valid record, in the order of `PreparedBatch.valid`. */
+export interface IngestResult extends IngestCounts {
+  readonly outcomes: readonly RecordOutcome[];
+}
+
 /** The largest batch one call takes; connectors stream larger sources in batches of this size or less. */
 export const MAX_BATCH_SIZE = 10_000;
 
@@ -63,6 +70,8 @@ export interface PreparedBatch {
   readonly received: number;
   readonly valid: readonly ValidatedRecord[];
   readonly quarantined: readonly QuarantineRow[];
+  /** Indexes in `records` of the ones refused by validation (after any pre-rejected in `quarantined`). */
+  readonly rejectedIndexes: readonly number[];
   /** Who makes the change, kept in history; default `batch:<id>`. */
   readonly changedBy?: string;
 }
@@ -73,7 +82,7 @@ export interface PreparedBatch {
  * blocks the rest; if anything fails mid-way the transaction rolls back and the store is as before.
  * Throws NotFoundError for an unknown agency and InvalidInputError for an oversized batch.
  */
-export async function ingestBatch(deps: IngestionDeps, request: IngestRequest): Promise<IngestCounts> {
+export async function ingestBatch(deps: IngestionDeps, request: IngestRequest): Promise<IngestResult> {
   return writePreparedBatch(deps, await prepareBatch(deps, request));
 }
 
@@ -93,6 +102,7 @@ export async function prepareBatch(deps: IngestionDeps, request: IngestRequest):
   const startedAt = deps.clock();
   const context = { today: chinaToday(startedAt), publication: deps.publication, acceptedChecksumFailures: deps.usccAllowList };
   const valid: ValidatedRecord[] = [];
+  const rejectedIndexes: number[] = [];
   const quarantined: QuarantineRow[] = preRejected.map((item) => ({
     payload: item.payload,
     source_record_id: item.sourceRecordId,
@@ -102,10 +112,14 @@ export async function prepareBatch(deps: IngestionDeps, request: IngestRequest):
   for (const [index, record] of request.records.entries()) {
     if (index > 0 && index % RECORDS_PER_YIELD === 0) await yieldToEventLoop();
     const result = validateRecord(record, context);
-    if (result.ok) valid.push(result.record);
-    else quarantined.push({ payload: record, source_record_id: record.sourceRecordId ?? null, kind: record.kind ?? null, reasons: result.rejections });
+    if (result.ok) {
+      valid.push(result.record);
+    } else {
+      rejectedIndexes.push(index);
+      quarantined.push({ payload: record, source_record_id: record.sourceRecordId ?? null, kind: record.kind ?? null, reasons: result.rejections });
+    }
   }
-  return { agencyCode: request.agencyCode, source: request.source, startedAt, received, valid, quarantined };
+  return { agencyCode: request.agencyCode, source: request.source, startedAt, received, valid, quarantined, rejectedIndexes };
 }
 
 /**
@@ -113,52 +127,55 @@ export async function prepareBatch(deps: IngestionDeps, request: IngestRequest):
  * runs last in the same transaction: a pulling connector saves its watermark there, so the
  * watermark never moves without the data it covers. Throws NotFoundError for an unknown agency.
  */
-export async function writePreparedBatch(deps: IngestionDeps, batch: PreparedBatch, alsoInTransaction?: (trx: HubDb) => Promise<void>): Promise<IngestCounts> {
+export async function writePreparedBatch(deps: IngestionDeps, batch: PreparedBatch, alsoInTransaction?: (trx: HubDb) => Promise<void>): Promise<IngestResult> {
   const agency = await findAgency(deps.db, batch.agencyCode);
   if (!agency) throw new NotFoundError(`agency ${batch.agencyCode} is not registered`);
-  const counts = await deps.db.transaction().execute(async (trx) => {
+  const result = await deps.db.transaction().execute(async (trx) => {
     await lockAgencyForIngest(trx, agency.code);
     const batchId = await openBatch(trx, agency.code, batch.source, batch.startedAt);
     const origin = { agencyCode: agency.code, batchId, originRegion: agency.region, originHub: agency.hub, changedBy: batch.changedBy ?? `batch:${batchId}` };
-    const written = await writeValidRecords(trx, origin, batch.valid);
+    const outcomes = await writeValidRecords(trx, origin, batch.valid);
     await insertQuarantine(trx, agency.code, batchId, batch.quarantined);
-    const totals = { received: batch.received, ...written, unchanged: batch.valid.length - written.inserted - written.updated, rejected: batch.quarantined.length };
+    const count = (outcome: RecordOutcome) => outcomes.filter((o) => o === outcome).length;
+    const totals = { received: batch.received, inserted: count('INSERTED'), updated: count('UPDATED'), unchanged: count('UNCHANGED'), rejected: batch.quarantined.length };
     await closeBatch(trx, batchId, totals);
     await alsoInTransaction?.(trx);
-    return { batchId, ...totals };
+    return { batchId, ...totals, outcomes };
   });
+  const { outcomes: _outcomes, ...counts } = result;
   deps.logger.info({ agency: agency.code, source: batch.source, ...counts }, 'batch ingested');
-  return counts;
+  return result;
 }
 
 /**
  * Writes validated records of one agency inside the caller's transaction. A source record id that
  * occurs several times in a batch is applied in order of occurrence, so history shows each version.
  */
-async function writeValidRecords(
-  trx: HubDb,
-  origin: Parameters<typeof upsertRecords>[1],
-  records: readonly ValidatedRecord[],
-): Promise<{ inserted: number; updated: number }> {
+async function writeValidRecords(trx: HubDb, origin: Parameters<typeof upsertRecords>[1], records: readonly ValidatedRecord[]): Promise<RecordOutcome[]> {
   await upsertSubjects(trx, subjectRows(records));
-  let inserted = 0;
-  let updated = 0;
+  const outcomes = new Array<RecordOutcome>(records.length).fill('UNCHANGED');
   for (const round of splitIntoRounds(records)) {
-    const counts = await upsertRecords(trx, origin, round.map(toRecordRow));
-    inserted += counts.inserted;
-    updated += counts.updated;
+    const changed = await upsertRecords(trx, origin, round.map((index) => toRecordRow(records[index]!)));
+    const inserted = new Set(changed.inserted);
+    const updated = new Set(changed.updated);
+    for (const index of round) {
+      const id = records[index]!.sourceRecordId;
+      if (inserted.has(id)) outcomes[index] = 'INSERTED';
+      else if (updated.has(id)) outcomes[index] = 'UPDATED';
+    }
   }
-  return { inserted, updated };
+  return outcomes;
 }
 
-function splitIntoRounds(records: readonly ValidatedRecord[]): ValidatedRecord[][] {
-  const rounds: ValidatedRecord[][] = [];
+/** Indexes of the records, in rounds within which every source record id occurs once. */
+function splitIntoRounds(records: readonly ValidatedRecord[]): number[][] {
+  const rounds: number[][] = [];
   const seen = new Map<string, number>();
-  for (const record of records) {
+  records.forEach((record, index) => {
     const round = seen.get(record.sourceRecordId) ?? 0;
     seen.set(record.sourceRecordId, round + 1);
-    (rounds[round] ??= []).push(record);
-  }
+    (rounds[round] ??= []).push(index);
+  });
   return rounds;
 }
 

@@ -36,7 +36,7 @@ export async function releaseQuarantinedRecord(
   const now = deps.clock();
   const result = validateRecord(entry.payload as unknown as IncomingRecord, { today: chinaToday(now), publication: deps.publication, acceptedChecksumFailures: overridden });
   if (!result.ok) throw new InvalidInputError(`the record still fails: ${result.rejections.map((r) => r.message).join('; ')}`);
-  const batch = { agencyCode: entry.agency_code, source: `quarantine:${id}`, startedAt: now, received: 1, valid: [result.record], quarantined: [], changedBy: `quarantine:${id}` };
+  const batch = { agencyCode: entry.agency_code, source: `quarantine:${id}`, startedAt: now, received: 1, valid: [result.record], quarantined: [], rejectedIndexes: [], changedBy: `quarantine:${id}` };
   await writePreparedBatch(deps, batch, async (trx) => {
     await resolveQuarantine(trx, id, 'RELEASED', reason);
     await alsoInTransaction?.(trx);

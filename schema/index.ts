@@ -2,11 +2,13 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
 import { guardRootFields, rootFieldsOf } from './policy.js';
 import { accessResolvers } from './resolvers/access.js';
 import { agencyResolvers } from './resolvers/agencies.js';
 import { recordResolvers } from './resolvers/records.js';
 import { subjectResolvers } from './resolvers/subjects.js';
+import { submissionResolvers } from './resolvers/submissions.js';
 import { DateScalar, DateTimeScalar, DecimalScalar, UsccScalar } from './scalars.js';
 
 /** The SDL files beside this module, in name order. */
@@ -25,8 +27,8 @@ export function createSchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs,
     resolvers: [
-      { USCC: UsccScalar, Date: DateScalar, DateTime: DateTimeScalar, Decimal: DecimalScalar },
-      ...[subjectResolvers, recordResolvers, agencyResolvers, accessResolvers].map((resolvers) => guardRootFields(rootFields, resolvers)),
+      { USCC: UsccScalar, Date: DateScalar, DateTime: DateTimeScalar, Decimal: DecimalScalar, JSONObject: GraphQLJSONObject },
+      ...[subjectResolvers, recordResolvers, agencyResolvers, accessResolvers, submissionResolvers].map((resolvers) => guardRootFields(rootFields, resolvers)),
     ],
   });
 }

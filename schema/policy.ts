@@ -38,6 +38,7 @@ export const ROOT_FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   'Query.auditCheckpoint': authenticated,
   'Query.auditProof': authenticated,
   'Mutation.releaseQuarantinedRecord': scope('admin'),
+  'Mutation.submitRecords': ownAgency('records:write', 'agencyCode'),
   'Mutation.grantAuthorization': scope('authorizations:write'),
   'Mutation.revokeAuthorization': scope('authorizations:write'),
 };

@@ -78,11 +78,11 @@ export async function upsertSubjects(trx: Executor, subjects: readonly SubjectRo
  * hash is unchanged are left alone. Every insert or update takes the next change sequence number
  * as its version and appends a history row with old and new hash and, for an update, the full
  * previous state (the current state is the record itself, so no state is ever lost).
- * Source record ids must be unique within `rows`.
+ * Source record ids must be unique within `rows`. Returns the source record ids inserted and updated.
  */
-export async function upsertRecords(trx: Executor, origin: BatchOrigin, rows: readonly RecordRow[]): Promise<{ inserted: number; updated: number }> {
-  if (rows.length === 0) return { inserted: 0, updated: 0 };
-  const result = await sql<{ inserted: number; updated: number }>`
+export async function upsertRecords(trx: Executor, origin: BatchOrigin, rows: readonly RecordRow[]): Promise<{ inserted: string[]; updated: string[] }> {
+  if (rows.length === 0) return { inserted: [], updated: [] };
+  const result = await sql<{ inserted: string[] | null; updated: string[] | null }>`
     with input as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(
         source_record_id text, kind text, subject_uscc text, subject_name text, subject_category text,
@@ -128,11 +128,12 @@ export async function upsertRecords(trx: Executor, origin: BatchOrigin, rows: re
         c.old_status, c.status, ${origin.changedBy}, ${origin.batchId}, c.previous
       from changed c left join inserted n using (source_record_id)
     )
-    select (count(*) filter (where existing_id is null))::int as inserted, (count(*) filter (where existing_id is not null))::int as updated
+    select array_agg(source_record_id) filter (where existing_id is null) as inserted,
+           array_agg(source_record_id) filter (where existing_id is not null) as updated
     from changed
   `.execute(trx);
-  const counts = result.rows[0];
-  return { inserted: counts?.inserted ?? 0, updated: counts?.updated ?? 0 };
+  const changed = result.rows[0];
+  return { inserted: changed?.inserted ?? [], updated: changed?.updated ?? [] };
 }
 
 /** Quarantines refused records; one JSON parameter for the whole batch, like the other batch writes. */
