@@ -7,7 +7,6 @@
  *   npm run bench:auth -- --engine pglite
  *   npm run bench:auth -- --engine postgres
  */
-import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rm } from 'node:fs/promises';
@@ -17,10 +16,8 @@ import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { Principal } from '../access/clients.js';
-import { AuditTrail } from '../schema/audit-trail.js';
 import type { HubContext } from '../schema/context.js';
 import { createSchema } from '../schema/index.js';
-import { createReaders } from '../schema/readers.js';
 import { PURPOSE_HEADER } from '../server/auth/require-access.js';
 import type { Hub } from '../server/app.js';
 import type { HubConfig } from '../config/hub-config.js';
@@ -37,7 +34,6 @@ const PER_SUBJECT = 5;
 /** The same schema, query limits and readers over HTTP with a fixed operator identity: no token, no purpose, no rate check, no audit entry. */
 async function serveWithoutAccessControl(hub: Hub, config: HubConfig): Promise<{ port: number; close: () => Promise<void> }> {
   const principal: Principal = { clientId: 'bench', clientType: 'ADMIN', scopes: new Set(['admin']), regions: [], agencyCode: null, tokenId: 'none' };
-  const clock = () => new Date();
   const apollo = new ApolloServer<HubContext>({ schema: createSchema(), validationRules: queryLimitRules(config.limits) });
   await apollo.start();
   const app = express();
@@ -45,10 +41,7 @@ async function serveWithoutAccessControl(hub: Hub, config: HubConfig): Promise<{
     '/graphql',
     express.json(),
     expressMiddleware(apollo, {
-      context: async () => {
-        const access = { principal, purpose: 'OPERATIONS', trail: new AuditTrail({ principal, purpose: 'OPERATIONS', requestId: randomUUID(), clock }), clock, checkpoints: hub.checkpoints };
-        return { access, readers: createReaders(hub.ingestion.db, access), ingestion: hub.ingestion, purposes: [] };
-      },
+      context: async () => hub.createContext(principal, 'OPERATIONS'),
     }),
   );
   const server = createServer(app);

@@ -176,9 +176,11 @@ export const hubConfigSchema = z
           .object({ cron: z.string().default('0 5 0 * * *'), enabled: z.boolean().default(true) })
           .strict()
           .default({ cron: '0 5 0 * * *', enabled: true }),
+        /** Failed runs in a row after which a connector is shown unhealthy (and a warning logged). */
+        unhealthyAfterFailures: z.number().int().min(1).max(100).default(3),
       })
       .strict()
-      .default({ expireRecords: { cron: '0 5 0 * * *', enabled: true } }),
+      .default({ expireRecords: { cron: '0 5 0 * * *', enabled: true }, unhealthyAfterFailures: 3 }),
     auth: authSchema.default(authSchema.parse({})),
     agencies: z.array(agencySchema).min(1),
     /** API clients registered from configuration; more can be added with `npm run hub -- client add`. */

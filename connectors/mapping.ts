@@ -11,8 +11,10 @@ export type MappedRow = { readonly ok: true; readonly record: IncomingRecord } |
  * Turns one row in an agency's own columns into a record in standard columns. Several agency
  * columns mapped to one standard column (legacy 处罚类别1/2) are joined with ';'. A column that is
  * neither mapped, standard, nor ignored is a quarantine reason: schema drift must be seen, not dropped.
+ * The row and the connector's name travel with the record (`origin`), so a quarantined record can be
+ * mapped again once the mapping is fixed.
  */
-export function applyMapping(row: Readonly<Record<string, unknown>>, mapping: Mapping): MappedRow {
+export function applyMapping(row: Readonly<Record<string, unknown>>, mapping: Mapping, connector: string): MappedRow {
   const fields: Record<string, string> = {};
   const unmapped: string[] = [];
   const reserved = new Set([mapping.kindColumn, mapping.sourceRecordIdColumn, ...mapping.ignoreColumns]);
@@ -31,16 +33,17 @@ export function applyMapping(row: Readonly<Record<string, unknown>>, mapping: Ma
   for (const [code, value] of Object.entries(mapping.defaults)) fields[code] ??= value;
   const kind = mapping.kind ?? String(row[mapping.kindColumn ?? ''] ?? '');
   const sourceRecordId = mapping.sourceRecordIdColumn ? String(row[mapping.sourceRecordIdColumn] ?? '') || undefined : undefined;
+  const origin = { connector, row };
   if (unmapped.length > 0) {
     return {
       ok: false,
       rejected: {
-        payload: row,
+        payload: { kind, sourceRecordId, fields, origin } satisfies IncomingRecord,
         sourceRecordId: sourceRecordId ?? null,
         kind,
         rejections: unmapped.map((column) => ({ field: column, rule: 'UNMAPPED_COLUMN', value: null, message: `column ${column} has no mapping to a standard field` })),
       },
     };
   }
-  return { ok: true, record: { kind, sourceRecordId, fields } };
+  return { ok: true, record: { kind, sourceRecordId, fields, origin } };
 }

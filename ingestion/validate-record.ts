@@ -12,6 +12,11 @@ export interface IncomingRecord {
   /** The agency's own id; defaults to the record's document number. */
   readonly sourceRecordId?: string | undefined;
   readonly fields: Readonly<Record<string, unknown>>;
+  /**
+   * The agency's row this record was mapped from, and by which connector: kept with a quarantined
+   * record so it can be mapped again after a mapping fix.
+   */
+  readonly origin?: { readonly connector: string; readonly row: Readonly<Record<string, unknown>> } | undefined;
 }
 
 /** Why a record was refused: which field, which rule, what value (masked if personal). */

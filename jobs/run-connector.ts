@@ -1,12 +1,14 @@
 import type { Logger } from 'pino';
 import type { Connector, RunTotals } from '../connectors/types.js';
 import type { HubDb } from '../store/database.js';
-import { finishConnectorRun, startConnectorRun } from '../store/connector-run-queries.js';
+import { connectorHealth, finishConnectorRun, startConnectorRun } from '../store/connector-run-queries.js';
 import { withLease, type LeasedResult } from './with-lease.js';
 
 export interface RunConnectorDeps {
   readonly db: HubDb;
   readonly logger: Logger;
+  /** Failed runs in a row after which the connector is reported unhealthy. */
+  readonly unhealthyAfterFailures: number;
 }
 
 /**
@@ -26,6 +28,10 @@ export async function runConnector(deps: RunConnectorDeps, connector: Connector)
       const message = error instanceof Error ? error.message : String(error);
       await finishConnectorRun(deps.db, runId, 'FAILED', null, message);
       deps.logger.error({ agency: connector.agencyCode, connector: connector.name, err: error }, 'connector run failed');
+      const failures = (await connectorHealth(deps.db, connector.agencyCode)).get(connector.name)?.consecutiveFailures ?? 0;
+      if (failures >= deps.unhealthyAfterFailures) {
+        deps.logger.warn({ agency: connector.agencyCode, connector: connector.name, consecutiveFailures: failures }, 'connector unhealthy: its last runs all failed');
+      }
       throw error;
     }
   });

@@ -29,6 +29,7 @@ export const ROOT_FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   'Query.quarantine': ownAgency('records:write', 'agencyCode'),
   'Query.ingestionBatches': ownAgency('records:write', 'agencyCode'),
   'Query.connectorRuns': ownAgency('records:write', 'agencyCode'),
+  'Query.connectors': ownAgency('records:write', 'agencyCode'),
   'Query.creditReport': scope('credit:report'),
   'Query.authorizations': scope('authorizations:write'),
   'Query.changeFeed': scope('sync:feed'),
@@ -39,6 +40,8 @@ export const ROOT_FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   'Query.auditProof': authenticated,
   'Mutation.releaseQuarantinedRecord': scope('admin'),
   'Mutation.submitRecords': ownAgency('records:write', 'agencyCode'),
+  'Mutation.runConnectorNow': scope('admin'),
+  'Mutation.replayQuarantine': scope('admin'),
   'Mutation.grantAuthorization': scope('authorizations:write'),
   'Mutation.revokeAuthorization': scope('authorizations:write'),
 };

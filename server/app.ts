@@ -10,6 +10,7 @@ import type { ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { toRegistration } from '../access/client-registration.js';
+import type { Principal } from '../access/clients.js';
 import { ClientDirectory } from '../access/client-directory.js';
 import { SigningKeys } from '../access/signing-keys.js';
 import type { CheckpointDeps } from '../audit/checkpoints.js';
@@ -25,11 +26,13 @@ import { auditPlugin } from './audit-plugin.js';
 import { discoveryRoutes } from './auth/discovery.js';
 import { connectorName, createConnectors } from '../connectors/index.js';
 import { emptyTotals, mergeTotals, type RunTotals } from '../connectors/types.js';
-import { prepareBatch, writePreparedBatch, type IngestionDeps } from '../ingestion/ingest-batch.js';
+import { prepareBatch, writePreparedBatch, type IngestionDeps, type IngestRequest, type PreparedBatch } from '../ingestion/ingest-batch.js';
+import { ConflictError, NotFoundError } from '../ingestion/errors.js';
+import { replayQuarantine } from '../connectors/replay-quarantine.js';
 import { DEFAULT_PUBLICATION_RULES } from '../ingestion/publication.js';
 import { upsertAgencies } from '../store/agency-queries.js';
-import type { Database } from '../store/database.js';
-import type { HubContext } from '../schema/context.js';
+import type { Database, HubDb } from '../store/database.js';
+import type { ConnectorOperations, HubContext } from '../schema/context.js';
 import { createErrorFormatter } from '../schema/errors.js';
 import { createSchema } from '../schema/index.js';
 import { createReaders } from '../schema/readers.js';
@@ -56,6 +59,8 @@ export interface Hub {
   readonly keys: SigningKeys;
   readonly tokens: TokenDeps;
   readonly checkpoints: CheckpointDeps;
+  /** The GraphQL context of one request by `principal` for `purpose` (what the HTTP layer builds after its checks). */
+  createContext(principal: Principal, purpose: string): HubContext;
   /** Registers the configured agencies and API clients, and makes the first signing key; call before serving or loading. */
   registerFromConfig(): Promise<void>;
   /**
@@ -107,6 +112,38 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   };
   const checkpoints: CheckpointDeps = { db: database.db, keys, issuer, clock: deps.clock };
 
+  const connectorDeps = {
+    prepare: (request: IngestRequest) => prepareBatch(ingestion, request),
+    write: (batch: PreparedBatch, alsoInTransaction?: (trx: HubDb) => Promise<void>) => writePreparedBatch(ingestion, batch, alsoInTransaction),
+    logger,
+    db: database.db,
+  };
+  const connectors = createConnectors(config.agencies, connectorDeps);
+  const sourceOf = new Map(config.agencies.flatMap((agency) => agency.sources.map((source, index) => [`${agency.code}/${connectorName(source, index)}`, source] as const)));
+  const runDeps = { db: database.db, logger, unhealthyAfterFailures: config.jobs.unhealthyAfterFailures };
+  const connectorOperations: ConnectorOperations = {
+    unhealthyAfterFailures: config.jobs.unhealthyAfterFailures,
+    list: (agencyCode) =>
+      connectors.filter((c) => c.agencyCode === agencyCode).map((c) => ({ name: c.name, type: c.type, schedule: sourceOf.get(`${agencyCode}/${c.name}`)?.schedule ?? null })),
+    runNow: async (agencyCode, name) => {
+      const connector = connectors.find((c) => c.agencyCode === agencyCode && c.name === name);
+      if (!connector) throw new NotFoundError(`agency ${agencyCode.slice(0, 40)} has no connector ${name.slice(0, 40)}`);
+      // A failed run is recorded with its error; the caller reads it from the run.
+      const outcome = await runConnector(runDeps, connector).catch(() => ({ ran: true }) as const);
+      if (!outcome.ran) throw new ConflictError(`connector ${agencyCode}/${name} is running in another hub process`);
+    },
+    replayQuarantine: (agencyCode) => {
+      const mappings = new Map(connectors.filter((c) => c.agencyCode === agencyCode).map((c) => [c.name, sourceOf.get(`${agencyCode}/${c.name}`)!.mapping] as const));
+      return replayQuarantine(connectorDeps, agencyCode, mappings);
+    },
+  };
+
+  const createContext = (principal: Principal, purpose: string): HubContext => {
+    const trail = new AuditTrail({ principal, purpose, requestId: randomUUID(), clock: deps.clock });
+    const access = { principal, purpose, trail, clock: deps.clock, checkpoints };
+    return { access, readers: createReaders(database.db, access), ingestion, purposes: config.auth.purposes, connectors: connectorOperations };
+  };
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -131,7 +168,6 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     legacyHeaders: false,
     message: { error: 'rate_limited', error_description: `more than ${config.limits.requestsPerMinute} requests per minute from this address; retry after the Retry-After header's seconds` },
   });
-  const purposes = config.auth.purposes;
   // Public: health, the hub's public keys, the token endpoint and the IDE page. Everything that returns data needs a token.
   app.use(healthRoutes(database));
   app.use(discoveryRoutes(keys, issuer));
@@ -143,15 +179,13 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     '/graphql',
     perAddress,
     requireToken(tokens, logger.child({ component: 'auth' })),
-    requirePurpose(purposes),
+    requirePurpose(config.auth.purposes),
     limitPerClient(tokens, config.auth.defaultClientRequestsPerMinute),
     express.json({ limit: config.limits.maxBodyBytes }),
     expressMiddleware(apollo, {
       context: async ({ res }) => {
         const { principal, purpose } = res.locals as AccessLocals;
-        const trail = new AuditTrail({ principal, purpose, requestId: randomUUID(), clock: deps.clock });
-        const access = { principal, purpose, trail, clock: deps.clock, checkpoints };
-        return { access, readers: createReaders(database.db, access), ingestion, purposes };
+        return createContext(principal, purpose);
       },
     }),
   );
@@ -166,13 +200,6 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   };
   app.use(onError);
 
-  const connectors = createConnectors(config.agencies, {
-    prepare: (request) => prepareBatch(ingestion, request),
-    write: (batch, alsoInTransaction) => writePreparedBatch(ingestion, batch, alsoInTransaction),
-    logger,
-    db: database.db,
-  });
-  const schedules = new Map(config.agencies.flatMap((agency) => agency.sources.map((source, index) => [`${agency.code}/${connectorName(source, index)}`, source.schedule] as const)));
   const tasks: ScheduledTask[] = [];
   const expireRecords = async () => {
     const outcome = await runExpireRecords({ db: database.db, clock: deps.clock, logger });
@@ -182,6 +209,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   return {
     httpServer,
     ingestion,
+    createContext,
     keys,
     tokens,
     checkpoints,
@@ -191,8 +219,8 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
         { name: EXPIRE_RECORDS_JOB, ...config.jobs.expireRecords, run: expireRecords },
         { name: SIGN_CHECKPOINT_JOB, cron: config.auth.checkpointCron, enabled: true, run: () => runSignCheckpoint({ ...checkpoints, logger }) },
         ...connectors.flatMap((connector) => {
-          const cron = schedules.get(`${connector.agencyCode}/${connector.name}`);
-          return cron ? [{ name: `connector:${connector.agencyCode}/${connector.name}`, cron, enabled: true, run: () => runConnector({ db: database.db, logger }, connector) }] : [];
+          const cron = sourceOf.get(`${connector.agencyCode}/${connector.name}`)?.schedule;
+          return cron ? [{ name: `connector:${connector.agencyCode}/${connector.name}`, cron, enabled: true, run: () => runConnector(runDeps, connector) }] : [];
         }),
       ];
       for (const job of jobs) {
@@ -209,7 +237,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       const totals = emptyTotals();
       for (const connector of connectors) {
         // One unreachable agency must not keep the hub from starting: the failure is logged and recorded as a FAILED run.
-        const outcome = await runConnector({ db: database.db, logger }, connector).catch(() => ({ ran: false }) as const);
+        const outcome = await runConnector(runDeps, connector).catch(() => ({ ran: false }) as const);
         if (outcome.ran) mergeTotals(totals, outcome.result);
       }
       return totals;

@@ -37,3 +37,38 @@ export async function countConnectorRuns(db: HubDb, agencyCode: string): Promise
   const row = await db.selectFrom('connector_runs').select((eb) => eb.fn.countAll<string>().as('n')).where('agency_code', '=', agencyCode).executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** Per connector of an agency: failed runs since its last successful one, and its latest run. */
+export async function connectorHealth(db: HubDb, agencyCode: string): Promise<Map<string, { consecutiveFailures: number; lastRun: ConnectorRunRow }>> {
+  const rows = await db
+    .selectFrom('connector_runs as r')
+    .selectAll('r')
+    .select((eb) =>
+      eb
+        .selectFrom('connector_runs as f')
+        .select(eb.fn.countAll<string>().as('n'))
+        .whereRef('f.agency_code', '=', 'r.agency_code')
+        .whereRef('f.connector', '=', 'r.connector')
+        .where('f.status', '=', 'FAILED')
+        .where((inner) =>
+          inner(
+            'f.id',
+            '>',
+            inner.fn.coalesce(
+              inner.selectFrom('connector_runs as s').select((s) => s.fn.max('s.id').as('id')).whereRef('s.agency_code', '=', 'r.agency_code').whereRef('s.connector', '=', 'r.connector').where('s.status', '=', 'SUCCEEDED'),
+              inner.lit(0),
+            ),
+          ),
+        )
+        .as('failures'),
+    )
+    .where('r.agency_code', '=', agencyCode)
+    .where((eb) => eb('r.id', '=', eb.selectFrom('connector_runs as l').select((l) => l.fn.max('l.id').as('id')).whereRef('l.agency_code', '=', 'r.agency_code').whereRef('l.connector', '=', 'r.connector')))
+    .execute();
+  return new Map(rows.map(({ failures, ...run }) => [run.connector, { consecutiveFailures: Number(failures ?? 0), lastRun: run }]));
+}
+
+/** The latest run of one connector. */
+export async function latestConnectorRun(db: HubDb, agencyCode: string, connector: string): Promise<ConnectorRunRow | undefined> {
+  return db.selectFrom('connector_runs').selectAll().where('agency_code', '=', agencyCode).where('connector', '=', connector).orderBy('id', 'desc').limit(1).executeTakeFirst();
+}

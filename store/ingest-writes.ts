@@ -146,6 +146,8 @@ export async function insertQuarantine(trx: Executor, agencyCode: string, batchI
   `.execute(trx);
 }
 
-export async function resolveQuarantine(trx: Executor, id: number, status: 'RELEASED' | 'RESOLVED', resolution: string): Promise<void> {
-  await trx.updateTable('quarantine').set({ status, resolution, resolved_at: new Date() }).where('id', '=', id).execute();
+export async function resolveQuarantine(trx: Executor, id: number | readonly number[], status: 'RELEASED' | 'RESOLVED', resolution: string): Promise<void> {
+  const ids = typeof id === 'number' ? [id] : id;
+  if (ids.length === 0) return;
+  await trx.updateTable('quarantine').set({ status, resolution, resolved_at: new Date() }).where('id', 'in', ids).execute();
 }

@@ -24,3 +24,16 @@ export async function countQuarantine(db: HubDb, agencyCode: string, status: str
 export async function findQuarantineEntry(db: HubDb, id: number) {
   return db.selectFrom('quarantine').select([...COLUMNS, 'payload']).where('id', '=', id).executeTakeFirst();
 }
+
+/** Open entries of an agency with their payloads, oldest first, after `afterId` (for replay). */
+export async function listOpenQuarantinePayloads(db: HubDb, agencyCode: string, afterId: number, limit: number): Promise<{ id: number; payload: unknown }[]> {
+  return db
+    .selectFrom('quarantine')
+    .select(['id', 'payload'])
+    .where('agency_code', '=', agencyCode)
+    .where('status', '=', 'OPEN')
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}

@@ -25,9 +25,9 @@ const UNREADABLE = new Set(['CSV_QUOTE_NOT_CLOSED', 'CSV_INVALID_CLOSING_QUOTE',
  * failure (the database, say) leaves the file in place for the next run and ends the run.
  */
 export function createFileDropConnector(agencyCode: string, name: string, source: FileDropSourceConfig, deps: ConnectorDeps): Connector {
-  const moveTo = async (name: string, folder: 'processed' | 'failed') => {
+  const moveTo = async (file: string, folder: 'processed' | 'failed') => {
     await mkdir(join(source.folder, folder), { recursive: true });
-    await rename(join(source.folder, name), join(source.folder, folder, `${new Date().toISOString().replace(/[:.]/g, '-')}-${name}`));
+    await rename(join(source.folder, file), join(source.folder, folder, `${new Date().toISOString().replace(/[:.]/g, '-')}-${file}`));
   };
   return {
     type: 'file-drop',
@@ -37,17 +37,17 @@ export function createFileDropConnector(agencyCode: string, name: string, source
       const entries = await readdir(source.folder, { withFileTypes: true });
       const files = entries.filter((e) => e.isFile() && READERS[extname(e.name).toLowerCase()]).map((e) => e.name).sort();
       const totals = emptyTotals();
-      for (const name of files) {
+      for (const file of files) {
         try {
-          const fileTotals = await ingestFile(agencyCode, join(source.folder, name), source, deps);
-          deps.logger.info({ file: name, ...fileTotals }, 'file ingested');
+          const fileTotals = await ingestFile({ agencyCode, connector: name, path: join(source.folder, file) }, source, deps);
+          deps.logger.info({ file, ...fileTotals }, 'file ingested');
           mergeTotals(totals, fileTotals);
-          if (source.afterRun === 'move') await moveTo(name, 'processed');
+          if (source.afterRun === 'move') await moveTo(file, 'processed');
         } catch (error) {
           const code = (error as { code?: unknown }).code;
           if (typeof code !== 'string' || !UNREADABLE.has(code)) throw error;
-          deps.logger.warn({ file: name, code, reason: (error as Error).message }, 'file cannot be read');
-          if (source.afterRun === 'move') await moveTo(name, 'failed');
+          deps.logger.warn({ file, code, reason: (error as Error).message }, 'file cannot be read');
+          if (source.afterRun === 'move') await moveTo(file, 'failed');
         }
       }
       return totals;
@@ -55,7 +55,11 @@ export function createFileDropConnector(agencyCode: string, name: string, source
   };
 }
 
-async function ingestFile(agencyCode: string, path: string, source: FileDropSourceConfig, deps: ConnectorDeps): Promise<RunTotals> {
+async function ingestFile(
+  { agencyCode, connector, path }: { agencyCode: string; connector: string; path: string },
+  source: FileDropSourceConfig,
+  deps: ConnectorDeps,
+): Promise<RunTotals> {
   const read = READERS[extname(path).toLowerCase()];
   const totals = emptyTotals();
   if (!read) return totals;
@@ -74,7 +78,7 @@ async function ingestFile(agencyCode: string, path: string, source: FileDropSour
       if ('error' in item) {
         rejected.push({ payload: { file: basename(path), line: item.line }, sourceRecordId: null, kind: null, rejections: [{ field: `line ${item.line}`, rule: 'SYNTAX', value: null, message: item.error }] });
       } else {
-        const mapped = applyMapping(item.row, source.mapping);
+        const mapped = applyMapping(item.row, source.mapping, connector);
         if (mapped.ok) records.push(mapped.record);
         else rejected.push(mapped.rejected);
       }

@@ -31,7 +31,7 @@ export function createHttpJsonConnector(agencyCode: string, name: string, source
         if (since) query[source.params.updatedSince] = since;
         if (cursor) query[source.params.cursor] = cursor;
         const page = await fetchPage(source, query, token, deps.logger);
-        const { records, rejected, latest } = mapPage(page.records, source, watermark);
+        const { records, rejected, latest } = mapPage(page.records, source, name, watermark);
         if (records.length + rejected.length > 0) {
           const batch = await deps.prepare({ agencyCode, source: `http:${name}`, records, preRejected: rejected });
           const moved = latest !== watermark && latest !== undefined ? latest : undefined;
@@ -45,7 +45,7 @@ export function createHttpJsonConnector(agencyCode: string, name: string, source
   };
 }
 
-function mapPage(rows: readonly Record<string, unknown>[], source: HttpJsonSourceConfig, watermark: string | undefined) {
+function mapPage(rows: readonly Record<string, unknown>[], source: HttpJsonSourceConfig, connector: string, watermark: string | undefined) {
   const records: IncomingRecord[] = [];
   const rejected: PreRejected[] = [];
   let latest = watermark === undefined ? Number.NEGATIVE_INFINITY : Date.parse(watermark);
@@ -57,7 +57,7 @@ function mapPage(rows: readonly Record<string, unknown>[], source: HttpJsonSourc
       continue;
     }
     latest = Math.max(latest, changedAt);
-    const mapped = applyMapping(fields, source.mapping);
+    const mapped = applyMapping(fields, source.mapping, connector);
     if (mapped.ok) records.push(mapped.record);
     else rejected.push(mapped.rejected);
   }

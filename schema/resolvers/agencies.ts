@@ -69,6 +69,14 @@ function parseId(id: string): number {
 
 export const agencyResolvers = {
   Query: {
+    connectors: async (_: unknown, args: { agencyCode: string }, { connectors, readers }: HubContext) => {
+      const health = await readers.connectorHealth(args.agencyCode);
+      return connectors.list(args.agencyCode).map((connector) => {
+        const status = health.get(connector.name);
+        const consecutiveFailures = status?.consecutiveFailures ?? 0;
+        return { ...connector, consecutiveFailures, healthy: consecutiveFailures < connectors.unhealthyAfterFailures, lastRun: status ? connectorRunView(status.lastRun) : null };
+      });
+    },
     agencies: (_: unknown, __: unknown, { readers }: HubContext) => readers.allAgencies(),
     ingestionBatches: (_: unknown, args: PageArgs & { agencyCode: string }, { readers }: HubContext) =>
       agencyLog(readers, args, readers.batches, readers.countBatches, batchView),
@@ -84,6 +92,18 @@ export const agencyResolvers = {
       ),
   },
   Mutation: {
+    runConnectorNow: async (_: unknown, args: { agencyCode: string; connector: string }, { connectors, readers, access }: HubContext) => {
+      const audit = `${args.agencyCode}/${args.connector}`;
+      access.trail.noteReturned(`connector:${audit}`);
+      await connectors.runNow(args.agencyCode, args.connector);
+      const run = await readers.latestConnectorRun(args.agencyCode, args.connector);
+      if (!run) throw notFound(`connector ${audit} has no run`);
+      return connectorRunView(run);
+    },
+    replayQuarantine: async (_: unknown, args: { agencyCode: string }, { connectors, readers }: HubContext) => {
+      if (!(await readers.agency(args.agencyCode))) throw notFound(`agency ${args.agencyCode.slice(0, 40)} is not registered`);
+      return connectors.replayQuarantine(args.agencyCode);
+    },
     releaseQuarantinedRecord: async (_: unknown, args: { id: string; justification: string }, { ingestion, access }: HubContext) => {
       const id = parseId(args.id);
       const audit = access.trail.inTransaction('mutation releaseQuarantinedRecord');

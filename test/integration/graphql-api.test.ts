@@ -4,7 +4,7 @@ import request from 'supertest';
 import { createSchema } from '../../schema/index.js';
 import { createReaders } from '../../schema/readers.js';
 import { ingestBatch } from '../../ingestion/ingest-batch.js';
-import { TEST_CONFIG, adminAccess, startTestHub, type TestHub } from '../support/hub.js';
+import { TEST_CONFIG, adminContext, startTestHub, type TestHub } from '../support/hub.js';
 import { enterpriseUscc, penaltyRecord, permitRecord } from '../support/records.js';
 
 let testHub: TestHub;
@@ -243,8 +243,8 @@ describe('GraphQL: batching', () => {
     });
     const query = `{ subjects(nameContains: "示例", first: 10) { edges { node { name
       records(first: 5) { totalCount edges { node { agency { name } subject { uscc } history { sequence } } } } } } } }`;
-    const access = adminAccess(testHub);
-    const contextValue = { access, readers: createReaders(counting, access), ingestion: testHub.hub.ingestion, purposes: TEST_CONFIG.auth.purposes };
+    const admin = adminContext(testHub);
+    const contextValue = { ...admin, readers: createReaders(counting, admin.access) };
     const result = await graphql({ schema: createSchema(), source: query, contextValue });
     expect(result.errors).toBeUndefined();
     const subjects = (result.data as { subjects: { edges: unknown[] } }).subjects.edges;

@@ -80,7 +80,7 @@ describe('http-json connector', () => {
   ])('%s fails the run at once, recorded with its reason', async (_label, fault, reason) => {
     api.records.set('H40', apiRecord(40, stamp(40)));
     api.faults.push(fault);
-    await expect(runConnector({ db: database.db, logger: silent }, connector('broken'))).rejects.toThrow(reason);
+    await expect(runConnector({ db: database.db, logger: silent, unhealthyAfterFailures: 3 }, connector('broken'))).rejects.toThrow(reason);
     expect(api.requests).toHaveLength(1);
     const run = await database.db.selectFrom('connector_runs').selectAll().where('connector', '=', 'broken').orderBy('id', 'desc').executeTakeFirstOrThrow();
     expect(run.status).toBe('FAILED');

@@ -5,8 +5,7 @@ import { issueAccessToken } from '../../server/auth/access-tokens.js';
 import { PURPOSE_HEADER } from '../../server/auth/require-access.js';
 import { createHub, type Hub } from '../../server/app.js';
 import type { Principal } from '../../access/clients.js';
-import { AuditTrail } from '../../schema/audit-trail.js';
-import type { ReadAccess } from '../../schema/readers.js';
+import type { HubContext } from '../../schema/context.js';
 import { findClient } from '../../store/client-queries.js';
 import { TEST_CLIENTS } from './clients.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -17,7 +16,7 @@ export const TEST_CONFIG: HubConfig = {
   publication: { smallFineMaxWan: '1' },
   usccAllowList: [],
   limits: { maxQueryDepth: 10, maxQueryCost: 20000, maxBodyBytes: 64 * 1024, requestsPerMinute: 10_000 },
-  jobs: { expireRecords: { cron: '0 5 0 * * *', enabled: false } },
+  jobs: { expireRecords: { cron: '0 5 0 * * *', enabled: false }, unhealthyAfterFailures: 3 },
   auth: {
     signingAlgorithm: 'EdDSA',
     accessTokenTtlSeconds: 300,
@@ -44,11 +43,10 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-/** Read access as the admin client, for calling the schema directly (without HTTP). */
-export function adminAccess(testHub: TestHub): ReadAccess {
+/** The GraphQL context of the admin client, for calling the schema directly (without HTTP). */
+export function adminContext(testHub: TestHub): HubContext {
   const principal: Principal = { clientId: 'test-admin', clientType: 'ADMIN', scopes: new Set(['admin']), regions: [], agencyCode: null, tokenId: 'direct' };
-  const clock = () => FIXED_NOW;
-  return { principal, purpose: 'OPERATIONS', trail: new AuditTrail({ principal, purpose: 'OPERATIONS', requestId: 'direct', clock }), clock, checkpoints: testHub.hub.checkpoints };
+  return testHub.hub.createContext(principal, 'OPERATIONS');
 }
 
 /** The real app (HTTP + Apollo + auth) on a fresh test database; requests go through supertest. */

@@ -1,0 +1,85 @@
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import pino from 'pino';
+import type { HubConfig } from '../../config/hub-config.js';
+import { createHub } from '../../server/app.js';
+import { startAgencyApi, type AgencyApi } from '../support/agency-api.js';
+import { TEST_CONFIG, startTestHub, type TestHub } from '../support/hub.js';
+import { FIXED_NOW } from '../support/ingestion.js';
+import { enterpriseUscc, penaltyRecord } from '../support/records.js';
+
+let api: AgencyApi;
+let testHub: TestHub;
+
+/** The agency's API names the decision number 决定书文号 instead of CF_WSH: a mapping must say so. */
+function agencyRow(n: number) {
+  const { fields } = penaltyRecord({ CF_XDR_SHXYM: enterpriseUscc('310115', 7000 + n) }, `R${n}`);
+  const { CF_WSH: _standard, ...rest } = fields;
+  return { kind: 'PENALTY', id: `R${n}`, updated_at: `2024-05-01T08:0${n}:00.000Z`, 决定书文号: `沪罚〔2024〕R${n}号`, ...rest };
+}
+
+function configWith(columns: Record<string, string>): HubConfig {
+  const mapping = { kindColumn: 'kind', sourceRecordIdColumn: 'id', columns, values: {}, defaults: {}, ignoreColumns: [] };
+  const source = { type: 'http-json' as const, name: 'penalties', url: api.url, pageSize: 10, retries: 0, timeoutMs: 2000, mapping,
+    params: { updatedSince: 'updated_since', pageSize: 'page_size', cursor: 'cursor' }, response: { records: 'records', nextCursor: 'next_cursor' }, updatedAtField: 'updated_at' };
+  return { ...TEST_CONFIG, agencies: TEST_CONFIG.agencies.map((a) => (a.code === 'SH-SAMR' ? { ...a, sources: [source] } : a)) };
+}
+
+const RUN = 'mutation { runConnectorNow(agencyCode: "SH-SAMR", connector: "penalties") { status received inserted rejected error } }';
+const CONNECTORS = '{ connectors(agencyCode: "SH-SAMR") { name type healthy consecutiveFailures lastRun { status error } } }';
+
+beforeEach(async () => {
+  api = await startAgencyApi();
+  for (const n of [1, 2, 3]) api.records.set(`R${n}`, agencyRow(n));
+  testHub = await startTestHub(configWith({}));
+});
+afterEach(async () => {
+  await testHub.close();
+  await api.close();
+});
+
+describe('connector operations', () => {
+  test('an admin runs a connector now; after three failures in a row it shows unhealthy, and healthy again after a success', async () => {
+    api.faults.push({ status: 401 }, { status: 401 }, { status: 401 });
+    for (let i = 0; i < 3; i++) {
+      const run = await testHub.gql(RUN);
+      expect(run.body.data.runConnectorNow).toMatchObject({ status: 'FAILED', error: expect.stringContaining('401') });
+    }
+    const sick = await testHub.gql(CONNECTORS, {}, { client: 'test-agency', purpose: 'DATA_SUBMISSION' });
+    expect(sick.body.data.connectors).toEqual([{ name: 'penalties', type: 'http-json', healthy: false, consecutiveFailures: 3, lastRun: { status: 'FAILED', error: expect.stringContaining('401') } }]);
+    expect((await testHub.gql(RUN)).body.data.runConnectorNow.status).toBe('SUCCEEDED');
+    const well = await testHub.gql(CONNECTORS);
+    expect(well.body.data.connectors[0]).toMatchObject({ healthy: true, consecutiveFailures: 0, lastRun: { status: 'SUCCEEDED' } });
+  });
+
+  test('only an admin may run a connector or replay quarantine; an agency sees only its own connectors', async () => {
+    const asAgency = (query: string) => testHub.gql(query, {}, { client: 'test-agency', purpose: 'DATA_SUBMISSION' });
+    expect((await asAgency(RUN)).body.errors[0].extensions.reason).toBe('MISSING_SCOPE');
+    expect((await asAgency('mutation { replayQuarantine(agencyCode: "SH-SAMR") { replayed } }')).body.errors[0].extensions.reason).toBe('MISSING_SCOPE');
+    expect((await asAgency('{ connectors(agencyCode: "ZJ-TAX") { name } }')).body.errors[0].extensions.reason).toBe('NOT_OWN_AGENCY');
+    expect((await testHub.gql('mutation { runConnectorNow(agencyCode: "SH-SAMR", connector: "nope") { status } }')).body.errors[0].extensions.code).toBe('NOT_FOUND');
+  });
+
+  test('rows refused for an unmapped column are stored by a replay once the mapping is fixed', async () => {
+    const first = await testHub.gql(RUN);
+    expect(first.body.data.runConnectorNow).toMatchObject({ status: 'SUCCEEDED', received: 3, inserted: 0, rejected: 3 });
+    const reasons = await testHub.gql('{ quarantine(agencyCode: "SH-SAMR") { edges { node { reasons { field rule } } } } }');
+    expect(reasons.body.data.quarantine.edges[0].node.reasons).toEqual([{ field: '决定书文号', rule: 'UNMAPPED_COLUMN' }]);
+
+    // The operator fixes the mapping and restarts the hub on the same database.
+    await testHub.hub.stop();
+    const fixed = await createHub({ config: configWith({ 决定书文号: 'CF_WSH' }), database: testHub.database, logger: pino({ level: 'silent' }), clock: () => FIXED_NOW });
+    const token = await testHub.tokenFor('test-admin');
+    const supertest = (await import('supertest')).default;
+    const replay = await supertest(fixed.httpServer)
+      .post('/graphql')
+      .set('authorization', `Bearer ${token}`)
+      .set('x-purpose', 'OPERATIONS')
+      .send({ query: 'mutation { replayQuarantine(agencyCode: "SH-SAMR") { examined replayed stillRejected inserted updated unchanged } }' });
+    expect(replay.body.data.replayQuarantine).toEqual({ examined: 3, replayed: 3, stillRejected: 0, inserted: 3, updated: 0, unchanged: 0 });
+    const open = await testHub.database.db.selectFrom('quarantine').select(['status', 'resolution']).execute();
+    expect(open).toEqual(Array(3).fill({ status: 'RESOLVED', resolution: 'replayed after a correction' }));
+    const stored = await testHub.database.db.selectFrom('records').select('document_no').orderBy('document_no').execute();
+    expect(stored.map((r) => r.document_no)).toEqual(['沪罚〔2024〕R1号', '沪罚〔2024〕R2号', '沪罚〔2024〕R3号']);
+    await fixed.stop();
+  });
+});
