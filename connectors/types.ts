@@ -58,12 +58,13 @@ export function mergeTotals(into: RunTotals, from: RunTotals): void {
  * read and validate the next batch while the database writes the current one. A failed write makes
  * the next submit() or drain() throw.
  */
-export function createOrderedWriter(write: (batch: PreparedBatch) => Promise<IngestCounts>, totals: RunTotals) {
+export function createOrderedWriter(write: (batch: PreparedBatch, alsoInTransaction?: (trx: HubDb) => Promise<void>) => Promise<IngestCounts>, totals: RunTotals) {
   let inFlight: Promise<void> = Promise.resolve();
   return {
-    async submit(batch: PreparedBatch): Promise<void> {
+    /** Queues a batch (with work for its transaction, e.g. a watermark) once the previous write is done. */
+    async submit(batch: PreparedBatch, alsoInTransaction?: (trx: HubDb) => Promise<void>): Promise<void> {
       await inFlight;
-      const next = write(batch).then((counts) => addCounts(totals, counts));
+      const next = write(batch, alsoInTransaction).then((counts) => addCounts(totals, counts));
       next.catch(() => undefined); // observed by the next submit() or drain()
       inFlight = next;
     },

@@ -1,20 +1,40 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { HubDb } from '../store/database.js';
-import { acquireLease, releaseLease } from '../store/lease-queries.js';
+import { acquireLease, findLeaseHolder, releaseLease } from '../store/lease-queries.js';
 
 export type LeasedResult<T> = { readonly ran: true; readonly result: T } | { readonly ran: false };
 
-/** One id per hub process, so leases say which process holds them. */
-const PROCESS_ID = `${process.pid}-${randomUUID().slice(0, 8)}`;
+/** One id per hub process, so leases say which process, on which host, holds them. */
+const HOST = hostname();
+const PROCESS_ID = `${HOST}/${process.pid}/${randomUUID().slice(0, 8)}`;
+
+/** A holder on this host whose process no longer runs (killed, crashed): its lease need not be waited out. */
+function isDeadLocalHolder(holder: string | undefined): holder is string {
+  const [host, pid] = holder?.split('/') ?? [];
+  if (host !== HOST || !pid || Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
 export const DEFAULT_LEASE_MS = 60_000;
 
 /**
  * Runs `work` while holding the named lease, renewing it every third of its time to live. If
  * another process holds a live lease, nothing runs and `{ ran: false }` is returned. A holder
- * that dies stops renewing: its lease expires and the next run elsewhere takes it over.
+ * that dies stops renewing: its lease expires and the next run elsewhere takes it over — at once
+ * when the dead holder ran on this host (a hub restarted after a crash resumes its work right away).
  */
 export async function withLease<T>(db: HubDb, name: string, work: () => Promise<T>, ttlMs = DEFAULT_LEASE_MS): Promise<LeasedResult<T>> {
-  if (!(await acquireLease(db, name, PROCESS_ID, ttlMs))) return { ran: false };
+  let acquired = await acquireLease(db, name, PROCESS_ID, ttlMs);
+  if (!acquired) {
+    const holder = await findLeaseHolder(db, name);
+    if (isDeadLocalHolder(holder)) acquired = await acquireLease(db, name, PROCESS_ID, ttlMs, holder);
+  }
+  if (!acquired) return { ran: false };
   const renewal = setInterval(() => void acquireLease(db, name, PROCESS_ID, ttlMs).catch(() => undefined), ttlMs / 3);
   try {
     return { ran: true, result: await work() };

@@ -4,14 +4,18 @@ import type { PreRejected } from '../../ingestion/ingest-batch.js';
 import type { IncomingRecord } from '../../ingestion/validate-record.js';
 import { readWatermark, saveWatermark } from '../../store/connector-state.js';
 import { applyMapping } from '../mapping.js';
-import { addCounts, emptyTotals, type Connector, type ConnectorDeps } from '../types.js';
-import { fetchPage } from './fetch-page.js';
+import { createOrderedWriter, emptyTotals, type Connector, type ConnectorDeps } from '../types.js';
+import { openPage, type Row } from './fetch-page.js';
+
+/** A page is ingested in batches of at most this many records as it streams in. */
+const STREAM_BATCH_SIZE = 2000;
 
 /**
  * Pulls an agency's changes page by page from an HTTP JSON API, from its watermark (the latest
- * `updatedAtField` stored so far, sent as `updated_since`, inclusive). Each page is one batch, and
- * the watermark is saved in that batch's transaction: a run that stops anywhere resumes without
- * skipping a record, and records read twice are unchanged no-ops.
+ * `updatedAtField` stored so far, sent as `updated_since`, inclusive). A page is parsed as it
+ * streams in and written in batches; the watermark is saved in the transaction of the page's last
+ * batch: a run that stops anywhere resumes without skipping a record, and records read twice are
+ * unchanged no-ops. Validation of the next batch overlaps the write of the current one.
  */
 export function createHttpJsonConnector(agencyCode: string, name: string, source: HttpJsonSourceConfig, deps: ConnectorDeps): Connector {
   return {
@@ -25,27 +29,50 @@ export function createHttpJsonConnector(agencyCode: string, name: string, source
       const since = await readWatermark(deps.db, agencyCode, name);
       let watermark = since;
       const totals = emptyTotals();
+      const writer = createOrderedWriter(deps.write, totals);
       let cursor: string | null = null;
-      do {
-        const query: Record<string, string> = { [source.params.pageSize]: String(source.pageSize) };
-        if (since) query[source.params.updatedSince] = since;
-        if (cursor) query[source.params.cursor] = cursor;
-        const page = await fetchPage(source, query, token, deps.logger);
-        const { records, rejected, latest } = mapPage(page.records, source, name, watermark);
-        if (records.length + rejected.length > 0) {
-          const batch = await deps.prepare({ agencyCode, source: `http:${name}`, records, preRejected: rejected });
-          const moved = latest !== watermark && latest !== undefined ? latest : undefined;
-          addCounts(totals, await deps.write(batch, moved ? (trx) => saveWatermark(trx, agencyCode, name, moved) : undefined));
-          watermark = latest;
-        }
-        cursor = page.nextCursor;
-      } while (cursor);
+      try {
+        do {
+          const query: Record<string, string> = { [source.params.pageSize]: String(source.pageSize) };
+          if (since) query[source.params.updatedSince] = since;
+          if (cursor) query[source.params.cursor] = cursor;
+          const page = await openPage(source, query, token, deps.logger);
+          let rows: Row[] = [];
+          let latest = watermark;
+          for await (const row of page.records) {
+            rows.push(row);
+            if (rows.length === STREAM_BATCH_SIZE) {
+              latest = await submit(rows, latest, false);
+              rows = [];
+            }
+          }
+          // The page's last batch carries the watermark: only a page stored whole moves it.
+          const pageEnd = await submit(rows, latest, true);
+          watermark = pageEnd;
+          cursor = page.nextCursor();
+        } while (cursor);
+        await writer.drain();
+      } catch (error) {
+        await writer.drain().catch(() => undefined);
+        throw error;
+      }
       return totals;
+
+      /** Prepares rows as a batch and queues its write, with the watermark when it ends a page. Returns the latest change time seen. */
+      async function submit(rows: Row[], latestSoFar: string | undefined, endOfPage: boolean): Promise<string | undefined> {
+        const { records, rejected, latest } = mapPage(rows, source, name, latestSoFar);
+        const watermarkToSave = endOfPage ? latest : undefined;
+        const moves = watermarkToSave !== undefined && watermarkToSave !== watermark;
+        if (records.length + rejected.length === 0 && !moves) return latest;
+        const batch = await deps.prepare({ agencyCode, source: `http:${name}`, records, preRejected: rejected });
+        await writer.submit(batch, moves ? (trx) => saveWatermark(trx, agencyCode, name, watermarkToSave) : undefined);
+        return latest;
+      }
     },
   };
 }
 
-function mapPage(rows: readonly Record<string, unknown>[], source: HttpJsonSourceConfig, connector: string, watermark: string | undefined) {
+function mapPage(rows: readonly Row[], source: HttpJsonSourceConfig, connector: string, watermark: string | undefined) {
   const records: IncomingRecord[] = [];
   const rejected: PreRejected[] = [];
   let latest = watermark === undefined ? Number.NEGATIVE_INFINITY : Date.parse(watermark);

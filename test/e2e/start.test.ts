@@ -1,16 +1,10 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { requestToken } from '../../server/auth/request-token.js';
 import { TEST_ENGINE, createEmptyServerDatabase } from '../support/database.js';
-
-interface RunningHub {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly url: string;
-  readonly lines: string[];
-}
+import { hubEnv, runCli, startHubProcess, stopHubProcess } from '../support/hub-process.js';
 
 let dataDir: string;
 let serverDb: { url: string; drop(): Promise<void> } | undefined;
@@ -24,52 +18,10 @@ afterAll(async () => {
   await serverDb?.drop();
 });
 
-function hubEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], PORT: '0', HUB_DATA_DIR: dataDir, HUB_CONFIG: 'config/demo.config.json', LOG_LEVEL: 'info' };
-  if (serverDb) env['DATABASE_URL'] = serverDb.url;
-  return env;
-}
-
-/** Starts the hub as `npm start` would (from source), on a free port, and waits for its ready line. */
-function startHub(): Promise<RunningHub> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env: hubEnv(), cwd: process.cwd() });
-  const lines: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub did not become ready:\n${lines.join('\n')}`)), 60_000);
-    child.stderr.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
-    child.stdout.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) {
-        lines.push(line);
-        const ready = /ready: GraphQL and IDE at (http:\/\/[^\s"]+)/.exec(line);
-        if (ready?.[1]) {
-          clearTimeout(timer);
-          resolve({ child, url: ready[1], lines });
-        }
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`hub exited with ${code}:\n${lines.join('\n')}`));
-    });
-  });
-}
-
-function stopHub(hub: RunningHub): Promise<number | null> {
-  return new Promise((resolve) => {
-    hub.child.once('exit', (code) => resolve(code));
-    hub.child.kill('SIGTERM');
-  });
-}
-
-/** Runs an operator command (`npm run hub -- …`) from source; resolves with its exit code and output. */
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], { env: hubEnv(), cwd: process.cwd() });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
-}
+const env = () => hubEnv({ dataDir, config: 'config/demo.config.json', databaseUrl: serverDb?.url });
+const startHub = () => startHubProcess(env());
+const stopHub = stopHubProcess;
+const cli = (args: string[]) => runCli(env(), args);
 
 function loadedTotals(lines: string[]): Record<string, number> {
   const line = lines.find((l) => l.includes('"msg":"sources loaded"'));
@@ -102,7 +54,7 @@ describe('npm start', () => {
       expect(body.data.records.totalCount).toBe(99);
       expect(body.extensions.auditEntries).toHaveLength(1);
       if (TEST_ENGINE === 'pglite') {
-        const refused = await runCli(['client', 'list']);
+        const refused = await cli(['client', 'list']);
         expect(refused.code).toBe(1);
         expect(refused.stderr).toMatch(/in use by the hub/);
       }
@@ -111,10 +63,10 @@ describe('npm start', () => {
     }
     expect(first.lines.join('\n')).toContain('"msg":"stopped"');
 
-    const verified = await runCli(['audit', 'verify']);
+    const verified = await cli(['audit', 'verify']);
     expect(verified.stdout).toMatch(/audit log intact: 1 entries/);
     expect(verified.code).toBe(0);
-    const listed = await runCli(['client', 'list']);
+    const listed = await cli(['client', 'list']);
     expect(listed.stdout).toMatch(/^demo-agency\tAGENCY\tSH-QP-SAMR\tactive\tprivate_key_jwt/m);
 
     const second = await startHub();

@@ -30,10 +30,10 @@ function apiRecord(n: number, updatedAt: string, fine = '1') {
   return { kind: 'PENALTY', id: `H${n}`, updated_at: updatedAt, ...fields };
 }
 
-function connector(name: string, retries = 3) {
+function connector(name: string, retries = 3, options: { timeoutMs?: number; pageSize?: number } = {}) {
   const source = hubConfigSchema.parse({
     hub: { id: 'hub-test', region: '310000' },
-    agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', sources: [{ type: 'http-json', url: api.url, pageSize: 10, retries, timeoutMs: 2000, mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' } }] }],
+    agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', sources: [{ type: 'http-json', url: api.url, pageSize: options.pageSize ?? 10, retries, timeoutMs: options.timeoutMs ?? 2000, mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' } }] }],
   }).agencies[0]!.sources[0]!;
   if (source.type !== 'http-json') throw new Error('unreachable');
   const deps = ingestionDeps(database.db);
@@ -97,5 +97,53 @@ describe('http-json connector', () => {
     const resumed = await connector('resume').run();
     expect(api.requests[0]?.get('updated_since')).toBe(stamp(49));
     expect(resumed).toMatchObject({ received: 6, inserted: 5, unchanged: 1 });
+  });
+
+  test('an answer that hangs past the timeout is retried', async () => {
+    for (let n = 0; n < 5; n++) api.records.set(`T${n}`, apiRecord(100 + n, stamp(n)));
+    api.faults.push({ hang: true });
+    const started = Date.now();
+    expect(await connector('hang', 2, { timeoutMs: 300 }).run()).toMatchObject({ received: 5, inserted: 5 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(api.requests).toHaveLength(2);
+  });
+
+  test('an empty page in the middle does not end the run', async () => {
+    for (let n = 0; n < 25; n++) api.records.set(`E${n}`, apiRecord(200 + n, stamp(n)));
+    api.faults.push({ pass: true }, { emptyPage: true });
+    expect(await connector('empty').run()).toMatchObject({ received: 25, inserted: 25 });
+    expect(api.requests).toHaveLength(4);
+  });
+
+  test('a record that changes between pages comes again on a later page; nothing is skipped, the store ends equal to the source', async () => {
+    for (let n = 0; n < 25; n++) api.records.set(`C${n}`, apiRecord(300 + n, stamp(n)));
+    api.beforePage = (request) => {
+      if (request === 1) api.records.set('C3', apiRecord(303, stamp(40), '8'));
+    };
+    expect(await connector('moving').run()).toMatchObject({ received: 26, inserted: 25, updated: 1 });
+    const fine = await database.db.selectFrom('records').select((eb) => eb.ref('fields', '->>').key('CF_NR_FK').as('fine')).where('document_no', '=', '沪罚〔2024〕H303号').executeTakeFirstOrThrow();
+    expect(fine.fine).toBe('8.000000');
+    expect(await readWatermark(database.db, 'SH-SAMR', 'moving')).toBe(stamp(40));
+  });
+
+  test('a page whose records renamed a field is quarantined as schema drift; the other pages are stored', async () => {
+    for (let n = 0; n < 25; n++) api.records.set(`D${n}`, apiRecord(400 + n, stamp(n)));
+    api.faults.push({ pass: true }, { rename: { from: 'CF_WSH', to: '文书号' } });
+    expect(await connector('drift').run()).toMatchObject({ received: 25, inserted: 15, rejected: 10 });
+    const reasons = await database.db.selectFrom('quarantine').select('reasons').where('source_record_id', '=', 'H410').executeTakeFirstOrThrow();
+    expect(reasons.reasons).toEqual([expect.objectContaining({ field: '文书号', rule: 'UNMAPPED_COLUMN' })]);
+  });
+
+  test('a huge page is parsed as it streams and written in several batches', async () => {
+    for (let n = 0; n < 9000; n++) api.records.set(`B${n}`, apiRecord(10_000 + n, `2024-05-02T00:00:00.000Z`));
+    expect(await connector('huge', 0, { pageSize: 10_000 }).run()).toMatchObject({ batches: 5, received: 9000, inserted: 9000 });
+    expect(api.requests).toHaveLength(1);
+  });
+
+  test('a body that breaks off mid-page fails the page; nothing of it moves the watermark', async () => {
+    for (let n = 0; n < 5; n++) api.records.set(`M${n}`, apiRecord(500 + n, stamp(n)));
+    api.faults.push({ malformed: true });
+    await expect(connector('broken-body', 0).run()).rejects.toThrow(/not valid JSON/);
+    expect(await readWatermark(database.db, 'SH-SAMR', 'broken-body')).toBeUndefined();
   });
 });

@@ -1,52 +1,86 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** What the next requests get, in order: an error status, a broken body, or (pass) the data as usual. */
-export type Fault = { status: number; retryAfter?: string } | { malformed: true } | { pass: true };
+/**
+ * What the next requests get, in order: an error status, a broken body, an answer that never comes,
+ * an empty page that still points to the next one, a page where a field has another name (schema
+ * drift), or (pass) the data as usual.
+ */
+export type Fault =
+  | { status: number; retryAfter?: string }
+  | { malformed: true }
+  | { hang: true }
+  | { emptyPage: true }
+  | { rename: { from: string; to: string } }
+  | { pass: true };
 
 export interface AgencyApi {
   readonly url: string;
-  /** Records by id; each has `updated_at`. Change them between runs to simulate agency updates. */
+  /** Records by id; each has `updated_at`. Change them between runs, or between pages with `beforePage`. */
   readonly records: Map<string, Record<string, unknown>>;
   readonly faults: Fault[];
   /** Query strings of every request, in order. */
   readonly requests: URLSearchParams[];
+  /** Called before each page is answered, with the request's number (from 0): to change data mid-run. */
+  beforePage: ((request: number) => void) | undefined;
+  /** Milliseconds to wait before answering each request (a slow agency). */
+  delayMs: number;
   close(): Promise<void>;
 }
 
+const position = (r: Record<string, unknown>) => `${String(r['updated_at'])}|${String(r['id'])}`;
+
 /**
  * A real HTTP server on 127.0.0.1 speaking the hub's pull contract: `updated_since` (inclusive),
- * `page_size`, `cursor`; answers `{ records, next_cursor }` ordered by (updated_at, id).
+ * `page_size`, and an opaque `cursor` (here the (updated_at, id) of the last record sent, so a record
+ * that changes mid-run moves behind the cursor and is sent again, never skipping another). Answers
+ * `{ records, next_cursor }` ordered by (updated_at, id), streamed record by record.
  */
 export async function startAgencyApi(): Promise<AgencyApi> {
-  const records = new Map<string, Record<string, unknown>>();
-  const faults: Fault[] = [];
-  const requests: URLSearchParams[] = [];
-  const server: Server = createServer((req, res) => {
+  const hanging: ServerResponse[] = [];
+  const api: AgencyApi = {
+    url: '',
+    records: new Map(),
+    faults: [],
+    requests: [],
+    beforePage: undefined,
+    delayMs: 0,
+    close: async () => {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  const server: Server = createServer(async (req, res) => {
     const query = new URL(req.url ?? '/', 'http://agency').searchParams;
-    requests.push(query);
-    const scripted = faults.shift();
+    const number = api.requests.length;
+    api.requests.push(query);
+    if (api.delayMs) await new Promise((resolve) => setTimeout(resolve, api.delayMs));
+    const scripted = api.faults.shift();
     const fault = scripted && 'pass' in scripted ? undefined : scripted;
+    if (fault && 'hang' in fault) return void hanging.push(res);
     if (fault && 'malformed' in fault) return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"records": [ {"oops"');
-    if (fault) return void res.writeHead(fault.status, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}).end('{}');
+    if (fault && 'status' in fault) return void res.writeHead(fault.status, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}).end('{}');
+    api.beforePage?.(number);
     const since = query.get('updated_since');
     const size = Number(query.get('page_size') ?? 100);
-    const offset = Number(query.get('cursor') ?? 0);
-    const ordered = [...records.entries()]
-      .filter(([, r]) => !since || String(r['updated_at']) >= since)
-      .sort(([a, x], [b, y]) => String(x['updated_at']).localeCompare(String(y['updated_at'])) || a.localeCompare(b))
-      .map(([, r]) => r);
-    const page = ordered.slice(offset, offset + size);
-    const next = offset + size < ordered.length ? String(offset + size) : null;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ records: page, next_cursor: next }));
+    const after = query.get('cursor');
+    const ordered = [...api.records.values()]
+      .filter((r) => !since || String(r['updated_at']) >= since)
+      .filter((r) => !after || position(r) > after)
+      .sort((x, y) => position(x).localeCompare(position(y)));
+    let page = ordered.slice(0, size);
+    const next = ordered.length > size ? position(page.at(-1)!) : null;
+    if (fault && 'emptyPage' in fault) page = [];
+    if (fault && 'rename' in fault) page = page.map(({ [fault.rename.from]: value, ...rest }) => ({ ...rest, [fault.rename.to]: value }));
+    // '0' sorts before every position: an empty first page points back to the start.
+    const cursor = fault && 'emptyPage' in fault ? (after ?? '0') : next;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"records": [');
+    page.forEach((record, i) => res.write(`${i ? ',' : ''}${JSON.stringify(record)}`));
+    res.end(`], "next_cursor": ${JSON.stringify(cursor)}}`);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/api/penalties`,
-    records,
-    faults,
-    requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  return Object.assign(api, { url: `http://127.0.0.1:${port}/api/penalties` });
 }
