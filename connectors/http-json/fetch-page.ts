@@ -14,8 +14,11 @@ export interface PageStream {
 }
 
 const MAX_RETRY_AFTER_MS = 60_000;
-/** A page with no records is kept whole up to this size, to tell an empty array from a missing one. */
-const SMALL_BODY_BYTES = 64 * 1024;
+/**
+ * A page up to this size is read whole and parsed natively (several times faster); a larger one is
+ * parsed as it streams in, so its size never shows in memory.
+ */
+const WHOLE_PAGE_BYTES = 8 * 1024 * 1024;
 
 /** Milliseconds a Retry-After header asks for (seconds or an HTTP date); 1 s when absent or unreadable. */
 export function retryAfterMs(header: string | null, now = Date.now()): number {
@@ -85,14 +88,56 @@ async function* parseRecords(
   setCursor: (cursor: string | null) => void,
   done: () => void,
 ): AsyncGenerator<Row> {
+  const reader = body[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let bytes = 0;
+  try {
+    for (;;) {
+      const next = await reader.next();
+      if (next.done) {
+        yield* parseWhole(Buffer.concat(head), source, setCursor);
+        return;
+      }
+      onChunk();
+      head.push(Buffer.from(next.value));
+      bytes += next.value.byteLength;
+      if (bytes > WHOLE_PAGE_BYTES) break;
+    }
+    yield* parseStreaming(head, reader, source, onChunk, setCursor);
+  } finally {
+    done();
+  }
+}
+
+function parseWhole(text: Buffer, source: HttpJsonSourceConfig, setCursor: (cursor: string | null) => void): Row[] {
+  const { records: recordsKey, nextCursor: cursorKey } = source.response;
+  let body: unknown;
+  try {
+    body = JSON.parse(text.toString('utf8'));
+  } catch (error) {
+    throw new AbortError(`agency API sent a body that is not valid JSON (${error instanceof Error ? error.message.slice(0, 120) : ''})`);
+  }
+  const records = (body as Record<string, unknown> | null)?.[recordsKey];
+  if (!Array.isArray(records)) throw new AbortError(`agency API response has no "${recordsKey}" array`);
+  if (records.some((item) => item === null || typeof item !== 'object' || Array.isArray(item))) throw new AbortError(`agency API sent a "${recordsKey}" item that is not an object`);
+  const next = (body as Record<string, unknown>)[cursorKey];
+  setCursor(typeof next === 'string' && next !== '' ? next : null);
+  return records as Row[];
+}
+
+async function* parseStreaming(
+  head: readonly Buffer[],
+  rest: AsyncIterator<Uint8Array>,
+  source: HttpJsonSourceConfig,
+  onChunk: () => void,
+  setCursor: (cursor: string | null) => void,
+): AsyncGenerator<Row> {
   const { records: recordsKey, nextCursor: cursorKey } = source.response;
   const parser = new JSONParser({ paths: [`$.${recordsKey}.*`, `$.${cursorKey}`], keepStack: false });
   const ready: Row[] = [];
   let emitted = 0;
   let ended = false;
   let failure: Error | undefined;
-  let small: Buffer[] | undefined = [];
-  let bytes = 0;
   parser.onValue = ({ value, key, stack }) => {
     if (stack.length === 1 && key === cursorKey) setCursor(typeof value === 'string' && value !== '' ? value : null);
     else if (value !== null && typeof value === 'object' && !Array.isArray(value)) ready.push(value as Row);
@@ -100,32 +145,21 @@ async function* parseRecords(
   };
   parser.onError = (error) => (failure ??= new AbortError(`agency API sent a body that is not valid JSON (${error.message.slice(0, 120)})`));
   parser.onEnd = () => (ended = true);
-  try {
-    for await (const chunk of body) {
-      onChunk();
-      bytes += chunk.byteLength;
-      if (small && bytes <= SMALL_BODY_BYTES) small.push(Buffer.from(chunk));
-      else small = undefined;
-      if (!ended) parser.write(chunk);
-      if (failure) throw failure;
-      emitted += ready.length;
-      yield* ready.splice(0);
-    }
-    if (!ended) parser.end();
+  const feed = function* (chunk: Uint8Array) {
+    if (!ended) parser.write(chunk);
     if (failure) throw failure;
-  } finally {
-    done();
+    emitted += ready.length;
+    yield* ready.splice(0);
+  };
+  for (const chunk of head) yield* feed(chunk);
+  for (;;) {
+    const next = await rest.next();
+    if (next.done) break;
+    onChunk();
+    yield* feed(next.value);
   }
-  if (emitted === 0 && !hasRecordsArray(small, recordsKey)) throw new AbortError(`agency API response has no "${recordsKey}" array`);
-}
-
-/** For a page without records: was there an empty array, or no array at all (the agency changed its format)? */
-function hasRecordsArray(small: Buffer[] | undefined, recordsKey: string): boolean {
-  if (!small) return false;
-  try {
-    const body = JSON.parse(Buffer.concat(small).toString('utf8')) as Record<string, unknown> | null;
-    return Array.isArray(body?.[recordsKey]);
-  } catch {
-    return false;
-  }
+  if (!ended) parser.end();
+  if (failure) throw failure;
+  // A body over the whole-page size with no record at all has no records array worth the name.
+  if (emitted === 0) throw new AbortError(`agency API response has no "${recordsKey}" array`);
 }

@@ -134,8 +134,9 @@ describe('http-json connector', () => {
     expect(reasons.reasons).toEqual([expect.objectContaining({ field: '文书号', rule: 'UNMAPPED_COLUMN' })]);
   });
 
-  test('a huge page is parsed as it streams and written in several batches', async () => {
-    for (let n = 0; n < 9000; n++) api.records.set(`B${n}`, apiRecord(10_000 + n, `2024-05-02T00:00:00.000Z`));
+  test('a huge page (over 8 MB) is parsed as it streams and written in several batches', async () => {
+    const facts = '当事人在网站发布虚假广告，'.repeat(60);
+    for (let n = 0; n < 9000; n++) api.records.set(`B${n}`, { ...apiRecord(10_000 + n, `2024-05-02T00:00:00.000Z`), CF_SY: facts });
     expect(await connector('huge', 0, { pageSize: 10_000 }).run()).toMatchObject({ batches: 5, received: 9000, inserted: 9000 });
     expect(api.requests).toHaveLength(1);
   });

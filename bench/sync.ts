@@ -1,0 +1,69 @@
+/**
+ * Benchmark (not a test): a full sync of N records from a loopback agency API (its own process) in
+ * pages of 1,000, through the http-json connector and the ingestion core, then an incremental sync
+ * after 1% of the records changed; reports records/s, the ratio of the two, and the hub's peak RSS.
+ *
+ *   npm run bench:sync -- --engine postgres --records 1000000
+ */
+import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { hubConfigSchema } from '../config/hub-config.js';
+import { createHub } from '../server/app.js';
+import { openBenchDatabase, say } from './support.js';
+
+const { values: args } = parseArgs({ options: { engine: { type: 'string', default: 'postgres' }, records: { type: 'string', default: '1000000' } } });
+const TOTAL = Number(args.records);
+
+async function startAgencyApi(): Promise<{ url: string; change: () => Promise<void>; stop: () => void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/agency-api-server.ts', String(TOTAL)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve) => child.stdout.on('data', (chunk: Buffer) => resolve(Number(/listening (\d+)/.exec(chunk.toString())?.[1]))));
+  const base = `http://127.0.0.1:${port}`;
+  return { url: `${base}/penalties`, change: async () => void (await fetch(`${base}/change`, { method: 'POST' })), stop: () => child.kill() };
+}
+
+async function main(): Promise<void> {
+  say(`sync bench: ${args.engine}, ${TOTAL} records in pages of 1000; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}`);
+  const api = await startAgencyApi();
+  const { database, cleanup } = await openBenchDatabase(args.engine);
+  let peakRss = 0;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  try {
+    const config = hubConfigSchema.parse({
+      hub: { id: 'hub-bench', region: '310000' },
+      agencies: [{ code: 'BENCH', name: '基准测试机构', region: '310000', sources: [{ type: 'http-json', url: api.url, pageSize: 1000, mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' } }] }],
+    });
+    const hub = await createHub({ config, database, logger: pino({ level: 'warn' }), clock: () => new Date() });
+    await hub.registerFromConfig();
+    const progress = setInterval(async () => {
+      const row = await database.db.selectFrom('records').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst().catch(() => undefined);
+      say(`  ${row?.n ?? '?'} records stored, RSS ${Math.round(process.memoryUsage().rss / 1e6)} MB`);
+    }, 10_000);
+
+    let started = performance.now();
+    const full = await hub.loadSources();
+    const fullSeconds = (performance.now() - started) / 1000;
+    if (full.inserted !== TOTAL) throw new Error(`full sync stored ${full.inserted} of ${TOTAL}`);
+    say(`full sync: ${TOTAL} records in ${fullSeconds.toFixed(1)} s = ${Math.round(TOTAL / fullSeconds)} records/s`);
+
+    await api.change();
+    started = performance.now();
+    const incremental = await hub.loadSources();
+    const incrementalSeconds = (performance.now() - started) / 1000;
+    clearInterval(progress);
+    say(`incremental sync (1% changed): received ${incremental.received}, updated ${incremental.updated} in ${incrementalSeconds.toFixed(2)} s; ${(fullSeconds / incrementalSeconds).toFixed(1)}× faster than the full sync`);
+    say(`hub peak RSS: ${Math.round(peakRss / 1e6)} MB`);
+    await hub.stop();
+  } finally {
+    clearInterval(sampler);
+    api.stop();
+    await cleanup();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
