@@ -65,7 +65,7 @@ const server = createServer((req, res) => {
     page.push(record(n));
     last = n;
   }
-  const cursor = more && last !== undefined ? JSON.stringify(`${updatedAt(last)}|${last}`) : 'null';
-  res.writeHead(200, { 'content-type': 'application/json' }).end(`{"records":[${page.join(',')}],"next_cursor":${cursor}}`);
+  const nextCursor = more && last !== undefined ? JSON.stringify(`${updatedAt(last)}|${last}`) : 'null';
+  res.writeHead(200, { 'content-type': 'application/json' }).end(`{"records":[${page.join(',')}],"next_cursor":${nextCursor}}`);
 });
 server.listen(0, '127.0.0.1', () => process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`));

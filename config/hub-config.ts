@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { isProvinceCode } from '../ingestion/regions.js';
 import { RECORD_KINDS } from '../ingestion/record-kinds.js';
+import { compileDateFormat } from '../ingestion/date-format.js';
 import { CLIENT_TYPES, SCOPES, SCOPES_BY_CLIENT_TYPE, type Scope } from '../access/clients.js';
 
 const provinceCode = z.string().refine(isProvinceCode, { message: 'must be a province-level GB/T 2260 code such as 310000' });
@@ -24,6 +25,21 @@ export const mappingSchema = z
     defaults: z.record(z.string(), z.string()).default({}),
     /** Agency columns the hub deliberately does not take. */
     ignoreColumns: z.array(z.string()).default([]),
+    /**
+     * The agency's own date format for date columns, e.g. DD/MM/YYYY (tokens YYYY, YY, MM, M, DD, D).
+     * Values in it are rewritten to YYYY-MM-DD; the forms every agency may send are still accepted.
+     */
+    dateFormat: z
+      .string()
+      .max(40)
+      .superRefine((format, ctx) => {
+        try {
+          compileDateFormat(format);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        }
+      })
+      .optional(),
   })
   .strict()
   .refine((m) => (m.kind === undefined) !== (m.kindColumn === undefined), { message: 'set exactly one of kind and kindColumn' });

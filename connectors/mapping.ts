@@ -2,8 +2,22 @@ import type { Mapping } from '../config/hub-config.js';
 import type { PreRejected } from '../ingestion/ingest-batch.js';
 import { toHalfWidth } from '../ingestion/text.js';
 import type { IncomingRecord } from '../ingestion/validate-record.js';
+import { compileDateFormat, DATE_COLUMNS } from '../ingestion/date-format.js';
 
 const STANDARD_CODE = /^(XK|CF|MD)_[A-Z_]+$|^BZ$/;
+
+const dateRewriters = new WeakMap<Mapping, (value: string) => string>();
+
+/** The mapping's date rewriter, compiled once per mapping. */
+function dateRewriter(mapping: Mapping): ((value: string) => string) | undefined {
+  if (!mapping.dateFormat) return undefined;
+  let rewrite = dateRewriters.get(mapping);
+  if (!rewrite) {
+    rewrite = compileDateFormat(mapping.dateFormat);
+    dateRewriters.set(mapping, rewrite);
+  }
+  return rewrite;
+}
 
 export type MappedRow = { readonly ok: true; readonly record: IncomingRecord } | { readonly ok: false; readonly rejected: PreRejected };
 
@@ -18,6 +32,7 @@ export function applyMapping(row: Readonly<Record<string, unknown>>, mapping: Ma
   const fields: Record<string, string> = {};
   const unmapped: string[] = [];
   const reserved = new Set([mapping.kindColumn, mapping.sourceRecordIdColumn, ...mapping.ignoreColumns]);
+  const rewriteDate = dateRewriter(mapping);
   for (const [column, raw] of Object.entries(row)) {
     if (reserved.has(column)) continue;
     const code = mapping.columns[column] ?? (STANDARD_CODE.test(column) ? column : undefined);
@@ -27,7 +42,7 @@ export function applyMapping(row: Readonly<Record<string, unknown>>, mapping: Ma
     }
     const value = raw === null || raw === undefined ? '' : toHalfWidth(String(raw));
     if (value === '') continue;
-    const translated = mapping.values[code]?.[value] ?? value;
+    const translated = mapping.values[code]?.[value] ?? (rewriteDate && DATE_COLUMNS.has(code) ? rewriteDate(value) : value);
     fields[code] = fields[code] ? `${fields[code]};${translated}` : translated;
   }
   for (const [code, value] of Object.entries(mapping.defaults)) fields[code] ??= value;

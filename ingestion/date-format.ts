@@ -1,0 +1,48 @@
+import { KIND_LAYOUTS } from './record-kinds.js';
+
+/** Standard column codes that hold dates, across every kind. */
+export const DATE_COLUMNS: ReadonlySet<string> = new Set(
+  Object.values(KIND_LAYOUTS).flatMap((layout) => layout.fields.filter((field) => field.type === 'date').map((field) => field.code)),
+);
+
+const TOKENS: Readonly<Record<string, { pattern: string; part: 'year' | 'month' | 'day' }>> = {
+  YYYY: { pattern: '(\\d{4})', part: 'year' },
+  YY: { pattern: '(\\d{2})', part: 'year' },
+  MM: { pattern: '(\\d{2})', part: 'month' },
+  M: { pattern: '(\\d{1,2})', part: 'month' },
+  DD: { pattern: '(\\d{2})', part: 'day' },
+  D: { pattern: '(\\d{1,2})', part: 'day' },
+};
+
+/**
+ * An agency's own date format (e.g. `DD/MM/YYYY`, `MM-DD-YY`, `YYYY年M月D日`): tokens YYYY, YY, MM, M,
+ * DD and D, anything else literal. Returns a function rewriting a value in that format to
+ * `YYYY-MM-DD`, and leaving any other value as it is (for validation to judge). Two-digit years are
+ * 20YY. Throws naming the format when it lacks a year, a month or a day.
+ */
+export function compileDateFormat(format: string): (value: string) => string {
+  const parts: ('year' | 'month' | 'day')[] = [];
+  let pattern = '';
+  let rest = format;
+  while (rest) {
+    const token = ['YYYY', 'YY', 'MM', 'M', 'DD', 'D'].find((t) => rest.startsWith(t));
+    if (token) {
+      pattern += TOKENS[token]!.pattern;
+      parts.push(TOKENS[token]!.part);
+      rest = rest.slice(token.length);
+    } else {
+      pattern += rest[0]!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+      rest = rest.slice(1);
+    }
+  }
+  if (new Set(parts).size !== 3 || parts.length !== 3) throw new Error(`date format "${format}" needs exactly one year, one month and one day (YYYY or YY, MM or M, DD or D)`);
+  const regex = new RegExp(`^${pattern}$`);
+  const twoDigitYear = format.includes('YY') && !format.includes('YYYY');
+  return (value) => {
+    const match = regex.exec(value.trim());
+    if (!match) return value;
+    const at = (part: 'year' | 'month' | 'day') => match[parts.indexOf(part) + 1]!;
+    const year = twoDigitYear ? `20${at('year')}` : at('year');
+    return `${year}-${at('month').padStart(2, '0')}-${at('day').padStart(2, '0')}`;
+  };
+}
