@@ -81,9 +81,15 @@ const httpJsonSource = z
     retries: z.number().int().min(0).max(10).default(5),
     /** File holding a bearer token for the agency API (a secret: kept out of the config file). */
     bearerTokenFile: z.string().optional(),
+    /**
+     * Instead of a stored token: every request carries a JWT the hub signs (typ hub-request+jwt, iss =
+     * the hub's issuer, aud = this value, 60 s), which the agency checks against the hub's JWKS.
+     */
+    signedJwtAudience: z.string().min(3).max(200).optional(),
     mapping: mappingSchema,
   })
-  .strict();
+  .strict()
+  .refine((s) => !(s.bearerTokenFile && s.signedJwtAudience), { message: 'set bearerTokenFile or signedJwtAudience, not both', path: ['signedJwtAudience'] });
 
 const agencySchema = z
   .object({

@@ -11,6 +11,8 @@ export interface ConnectorDeps {
   readonly logger: Logger;
   /** The hub's database, for a connector's own state (watermarks). */
   readonly db: HubDb;
+  /** A short-lived JWT signed by the hub for an agency API with this audience (signed-JWT auth to the agency). */
+  readonly signRequestToken: (audience: string) => Promise<string>;
 }
 
 /** Totals of one connector run over all the batches it ingested. */

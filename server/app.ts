@@ -44,6 +44,9 @@ import { healthRoutes } from './health.js';
 import { queryLimitRules } from './query-limits.js';
 
 
+/** typ of the JWTs the hub signs for agency APIs it pulls from (none of its own token kinds). */
+export const AGENCY_REQUEST_TYP = 'hub-request+jwt';
+
 export interface HubDeps {
   readonly config: HubConfig;
   /** Open and migrated. The hub does not close it; its owner does. */
@@ -117,6 +120,10 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     write: (batch: PreparedBatch, alsoInTransaction?: (trx: HubDb) => Promise<void>) => writePreparedBatch(ingestion, batch, alsoInTransaction),
     logger,
     db: database.db,
+    signRequestToken: (audience: string) => {
+      const now = Math.floor(deps.clock().getTime() / 1000);
+      return keys.sign({ iss: issuer, sub: config.hub.id, aud: audience, iat: now, exp: now + 60, jti: randomUUID() }, AGENCY_REQUEST_TYP);
+    },
   };
   const connectors = createConnectors(config.agencies, connectorDeps);
   const sourceOf = new Map(config.agencies.flatMap((agency) => agency.sources.map((source, index) => [`${agency.code}/${connectorName(source, index)}`, source] as const)));

@@ -23,7 +23,10 @@ export function createHttpJsonConnector(agencyCode: string, name: string, source
     name,
     agencyCode,
     run: async () => {
-      const token = source.bearerTokenFile ? (await readFile(source.bearerTokenFile, 'utf8')).trim() : undefined;
+      const storedToken = source.bearerTokenFile ? (await readFile(source.bearerTokenFile, 'utf8')).trim() : undefined;
+      const audience = source.signedJwtAudience;
+      // A signed token is made per page: it lives 60 s, a run may take longer.
+      const tokenForPage = async () => (audience ? deps.signRequestToken(audience) : storedToken);
       // The run pages through one query, from the watermark it started with; the stored watermark
       // moves page by page, so a run that stops resumes after the last page it stored.
       const since = await readWatermark(deps.db, agencyCode, name);
@@ -36,7 +39,7 @@ export function createHttpJsonConnector(agencyCode: string, name: string, source
           const query: Record<string, string> = { [source.params.pageSize]: String(source.pageSize) };
           if (since) query[source.params.updatedSince] = since;
           if (cursor) query[source.params.cursor] = cursor;
-          const page = await openPage(source, query, token, deps.logger);
+          const page = await openPage(source, query, await tokenForPage(), deps.logger);
           let rows: Row[] = [];
           let latest = watermark;
           for await (const row of page.records) {

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { createLocalJWKSet, jwtVerify } from 'jose';
 import pino from 'pino';
+import { tokenIdentity } from '../../config/hub-config.js';
 import type { HubConfig } from '../../config/hub-config.js';
 import { createHub } from '../../server/app.js';
 import { startAgencyApi, type AgencyApi } from '../support/agency-api.js';
@@ -17,9 +19,9 @@ function agencyRow(n: number) {
   return { kind: 'PENALTY', id: `R${n}`, updated_at: `2024-05-01T08:0${n}:00.000Z`, 决定书文号: `沪罚〔2024〕R${n}号`, ...rest };
 }
 
-function configWith(columns: Record<string, string>): HubConfig {
+function configWith(columns: Record<string, string>, extra: { signedJwtAudience?: string } = {}): HubConfig {
   const mapping = { kindColumn: 'kind', sourceRecordIdColumn: 'id', columns, values: {}, defaults: {}, ignoreColumns: [] };
-  const source = { type: 'http-json' as const, name: 'penalties', url: api.url, pageSize: 10, retries: 0, timeoutMs: 2000, mapping,
+  const source = { type: 'http-json' as const, name: 'penalties', url: api.url, pageSize: 10, retries: 0, timeoutMs: 2000, mapping, ...extra,
     params: { updatedSince: 'updated_since', pageSize: 'page_size', cursor: 'cursor' }, response: { records: 'records', nextCursor: 'next_cursor' }, updatedAtField: 'updated_at' };
   return { ...TEST_CONFIG, agencies: TEST_CONFIG.agencies.map((a) => (a.code === 'SH-SAMR' ? { ...a, sources: [source] } : a)) };
 }
@@ -81,5 +83,27 @@ describe('connector operations', () => {
     const stored = await testHub.database.db.selectFrom('records').select('document_no').orderBy('document_no').execute();
     expect(stored.map((r) => r.document_no)).toEqual(['沪罚〔2024〕R1号', '沪罚〔2024〕R2号', '沪罚〔2024〕R3号']);
     await fixed.stop();
+  });
+
+  test('an agency API that wants the hub to sign its requests gets a JWT it can check against the hub’s JWKS', async () => {
+    const signing = await startTestHub(configWith({ 决定书文号: 'CF_WSH' }, { signedJwtAudience: 'https://samr.example/api' }));
+    try {
+      const jwks = createLocalJWKSet({ keys: (await signing.hub.keys.allPublicKeys()).map((k) => k.jwk) });
+      const seen: unknown[] = [];
+      api.authorize = async (authorization) => {
+        const token = authorization?.replace(/^Bearer /, '') ?? '';
+        const verified = await jwtVerify(token, jwks, { issuer: tokenIdentity(TEST_CONFIG).issuer, audience: 'https://samr.example/api', typ: 'hub-request+jwt', currentDate: FIXED_NOW }).catch(() => undefined);
+        seen.push(verified?.payload.sub);
+        return verified !== undefined;
+      };
+      const run = await signing.gql(RUN);
+      expect(run.body.data.runConnectorNow).toMatchObject({ status: 'SUCCEEDED', inserted: 3 });
+      expect(seen).toEqual(['hub-test']);
+      // The same API refuses the hub configured without signing: a clear 401 in the run.
+      const unsigned = await testHub.gql(RUN);
+      expect(unsigned.body.data.runConnectorNow).toMatchObject({ status: 'FAILED', error: expect.stringContaining('HTTP 401') });
+    } finally {
+      await signing.close();
+    }
   });
 });

@@ -2,12 +2,10 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import pino from 'pino';
 import { mappingSchema } from '../../config/hub-config.js';
 import { createFileDropConnector } from '../../connectors/file-drop/index.js';
-import { prepareBatch, writePreparedBatch } from '../../ingestion/ingest-batch.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { ingestionDeps, registerTestAgencies } from '../support/ingestion.js';
+import { registerTestAgencies, testConnectorDeps } from '../support/ingestion.js';
 import { AUTHORITY_USCC, enterpriseUscc, penaltyRecord } from '../support/records.js';
 
 let database: TestDatabase;
@@ -24,13 +22,7 @@ afterAll(async () => {
 });
 
 function connectorFor(dir: string, mapping: unknown, afterRun: 'keep' | 'move' = 'keep') {
-  const deps = ingestionDeps(database.db);
-  return createFileDropConnector('SH-SAMR', 'file-drop-1', { type: 'file-drop', folder: dir, afterRun, mapping: mappingSchema.parse(mapping) }, {
-    prepare: (request) => prepareBatch(deps, request),
-    write: (batch) => writePreparedBatch(deps, batch),
-    db: database.db,
-    logger: pino({ level: 'silent' }),
-  });
+  return createFileDropConnector('SH-SAMR', 'file-drop-1', { type: 'file-drop', folder: dir, afterRun, mapping: mappingSchema.parse(mapping) }, testConnectorDeps(database.db));
 }
 
 const LEGACY_HEADER = '编号,名称,类别,信用代码,法人,文号,违法类型,事由,依据,处罚类别1,处罚类别2,结果,罚款,日期,有效期,机关,机关代码,来源,来源代码';

@@ -2,12 +2,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import pino from 'pino';
 import { hubConfigSchema } from '../../config/hub-config.js';
 import { createHttpJsonConnector } from '../../connectors/http-json/index.js';
-import { prepareBatch, writePreparedBatch } from '../../ingestion/ingest-batch.js';
 import { runConnector } from '../../jobs/run-connector.js';
 import { readWatermark } from '../../store/connector-state.js';
 import { startAgencyApi, type AgencyApi } from '../support/agency-api.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { ingestionDeps, registerTestAgencies } from '../support/ingestion.js';
+import { registerTestAgencies, testConnectorDeps } from '../support/ingestion.js';
 import { enterpriseUscc, penaltyRecord } from '../support/records.js';
 
 let database: TestDatabase;
@@ -36,13 +35,7 @@ function connector(name: string, retries = 3, options: { timeoutMs?: number; pag
     agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', sources: [{ type: 'http-json', url: api.url, pageSize: options.pageSize ?? 10, retries, timeoutMs: options.timeoutMs ?? 2000, mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' } }] }],
   }).agencies[0]!.sources[0]!;
   if (source.type !== 'http-json') throw new Error('unreachable');
-  const deps = ingestionDeps(database.db);
-  return createHttpJsonConnector('SH-SAMR', name, source, {
-    prepare: (request) => prepareBatch(deps, request),
-    write: (batch, also) => writePreparedBatch(deps, batch, also),
-    logger: silent,
-    db: database.db,
-  });
+  return createHttpJsonConnector('SH-SAMR', name, source, testConnectorDeps(database.db));
 }
 
 const stamp = (minute: number) => `2024-05-01T08:${String(minute).padStart(2, '0')}:00.000Z`;

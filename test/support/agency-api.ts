@@ -25,6 +25,8 @@ export interface AgencyApi {
   beforePage: ((request: number) => void) | undefined;
   /** Milliseconds to wait before answering each request (a slow agency). */
   delayMs: number;
+  /** Checks each request's Authorization header; false answers 401. */
+  authorize: ((authorization: string | undefined) => Promise<boolean>) | undefined;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function startAgencyApi(): Promise<AgencyApi> {
     requests: [],
     beforePage: undefined,
     delayMs: 0,
+    authorize: undefined,
     close: async () => {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
@@ -56,6 +59,7 @@ export async function startAgencyApi(): Promise<AgencyApi> {
     const number = api.requests.length;
     api.requests.push(query);
     if (api.delayMs) await new Promise((resolve) => setTimeout(resolve, api.delayMs));
+    if (api.authorize && !(await api.authorize(req.headers.authorization))) return void res.writeHead(401).end('{}');
     const scripted = api.faults.shift();
     const fault = scripted && 'pass' in scripted ? undefined : scripted;
     if (fault && 'hang' in fault) return void hanging.push(res);

@@ -1,5 +1,6 @@
 import pino from 'pino';
-import { ingestBatch, type IngestCounts, type IngestionDeps } from '../../ingestion/ingest-batch.js';
+import type { ConnectorDeps } from '../../connectors/types.js';
+import { ingestBatch, prepareBatch, writePreparedBatch, type IngestCounts, type IngestionDeps } from '../../ingestion/ingest-batch.js';
 import { DEFAULT_PUBLICATION_RULES } from '../../ingestion/publication.js';
 import type { IncomingRecord } from '../../ingestion/validate-record.js';
 import type { HubDb } from '../../store/database.js';
@@ -29,4 +30,18 @@ export async function registerTestAgencies(db: HubDb): Promise<void> {
 
 export function ingest(db: HubDb, records: readonly IncomingRecord[], agencyCode = 'SH-SAMR'): Promise<IngestCounts> {
   return ingestBatch(ingestionDeps(db), { agencyCode, source: 'test', records });
+}
+
+/** What a connector gets from the hub, bound to a test database; these connectors sign no tokens. */
+export function testConnectorDeps(db: HubDb): ConnectorDeps {
+  const deps = ingestionDeps(db);
+  return {
+    prepare: (request) => prepareBatch(deps, request),
+    write: (batch, alsoInTransaction) => writePreparedBatch(deps, batch, alsoInTransaction),
+    db,
+    logger: pino({ level: 'silent' }),
+    signRequestToken: async () => {
+      throw new Error('this test connector signs no tokens');
+    },
+  };
 }
