@@ -28,20 +28,24 @@ export function decodeCursor<T extends readonly unknown[]>(cursor: string | null
   throw badInput('after is not a cursor this list returned', { field: 'after', rule: 'CURSOR' });
 }
 
-export interface Connection<T> {
+export interface Page<T> {
   edges: { cursor: string; node: T }[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+export interface Connection<T> extends Page<T> {
   totalCount: () => Promise<number>;
+}
+
+/** One page of a Relay connection, for lists that have no total (the audit log, the change feed). */
+export function toPage<T>(rows: readonly T[], hasMore: boolean, cursorOf: (row: T) => string): Page<T> {
+  const edges = rows.map((node) => ({ cursor: cursorOf(node), node }));
+  return { edges, pageInfo: { hasNextPage: hasMore, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null } };
 }
 
 /** Builds a Relay connection from one page; `totalCount` runs its query only when a client asks. */
 export function toConnection<T>(rows: readonly T[], hasMore: boolean, cursorOf: (row: T) => string, count: () => Promise<number>): Connection<T> {
-  const edges = rows.map((node) => ({ cursor: cursorOf(node), node }));
-  return {
-    edges,
-    pageInfo: { hasNextPage: hasMore, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
-    totalCount: count,
-  };
+  return { ...toPage(rows, hasMore, cursorOf), totalCount: count };
 }
 
 export const isDateIdTuple = (value: unknown): value is [string, number] =>

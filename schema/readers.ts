@@ -6,7 +6,7 @@ import { chinaToday } from '../ingestion/dates.js';
 import { findAuditEntry, listAuditEntries, type AuditFilter } from '../store/audit-queries.js';
 import { findValidAuthorization, listAuthorizations } from '../store/authorization-queries.js';
 import { listChanges, type FeedPosition } from '../store/change-feed-queries.js';
-import { listClients } from '../store/client-queries.js';
+import { findClient, listClients } from '../store/client-queries.js';
 import type { HubDb } from '../store/database.js';
 import { findAgencies, listAgencies, type AgencyRow } from '../store/agency-queries.js';
 import { countBatches, listBatches } from '../store/batch-queries.js';
@@ -172,6 +172,7 @@ export function createReaders(db: HubDb, access: ReadAccess) {
       return { ...page, rows: page.rows.map((change) => ({ change, record: byId.get(change.record_id)! })) };
     },
     clients: () => listClients(db),
+    client: (id: string) => findClient(db, id),
     auditLog: (filter: AuditFilter, first: number, beforeSeq: number | undefined) => {
       if (filter.subject) trail.noteSubject(filter.subject);
       return listAuditEntries(db, filter, first, beforeSeq);

@@ -4,8 +4,8 @@ import type { AuditRow } from '../../store/audit-queries.js';
 import type { AuthorizationRow } from '../../store/authorization-queries.js';
 import type { ClientRow } from '../../store/client-queries.js';
 import type { HubContext } from '../context.js';
-import { badInput } from '../errors.js';
-import { decodeCursor, encodeCursor, isNumberTuple, pageSize, toConnection } from '../pagination.js';
+import { badInput, notFound } from '../errors.js';
+import { decodeCursor, encodeCursor, isNumberTuple, pageSize, toPage } from '../pagination.js';
 import { recordView } from '../record-view.js';
 import type { CreditReport } from '../../credit/credit-report.js';
 import { regionOf } from '../../ingestion/regions.js';
@@ -67,7 +67,7 @@ async function auditConnection(context: HubContext, filter: AuditFilter, args: P
   const first = pageSize(args.first);
   const after = decodeCursor(args.after, isNumberTuple);
   const page = await context.readers.auditLog(filter, first, after?.[0]);
-  const connection = toConnection(page.rows, page.hasMore, (row) => encodeCursor([row.seq]), async () => 0);
+  const connection = toPage(page.rows, page.hasMore, (row) => encodeCursor([row.seq]));
   return { edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: auditEntryView(edge.node) })), pageInfo: connection.pageInfo };
 }
 
@@ -80,8 +80,9 @@ function parseId(id: string): number {
 export const accessResolvers = {
   Query: {
     me: async (_: unknown, __: unknown, { access, readers }: HubContext) => {
-      const row = (await readers.clients()).find((client) => client.id === access.principal.clientId);
-      return clientView(row!);
+      const row = await readers.client(access.principal.clientId);
+      if (!row) throw notFound(`client ${access.principal.clientId} is no longer registered`);
+      return clientView(row);
     },
     clients: async (_: unknown, __: unknown, { readers }: HubContext) => (await readers.clients()).map(clientView),
     creditReport: async (_: unknown, args: { uscc: string }, { readers }: HubContext) => {
@@ -93,7 +94,7 @@ export const accessResolvers = {
       const first = pageSize(args.first, 100, MAX_FEED_PAGE);
       const after = decodeCursor(args.after, isFeedCursor);
       const page = await readers.changes(after ? { txId: after[0], seq: after[1] } : undefined, first);
-      const connection = toConnection(page.rows, page.hasMore, (row) => encodeCursor([row.change.tx_id, row.change.seq]), async () => 0);
+      const connection = toPage(page.rows, page.hasMore, (row) => encodeCursor([row.change.tx_id, row.change.seq]));
       return {
         edges: connection.edges.map((edge) => ({
           cursor: edge.cursor,
