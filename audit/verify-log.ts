@@ -1,6 +1,6 @@
 import type { SigningKeys } from '../access/signing-keys.js';
 import type { HubDb } from '../store/database.js';
-import { listCheckpoints, readAuditEntries, readAuditHead, type AuditRow } from '../store/audit-queries.js';
+import { listCheckpoints, readAuditEntries, readAuditHead, readSubjectIndex, type AuditRow } from '../store/audit-queries.js';
 import { indexedColumnsOf } from './audit-log.js';
 import { verifyCheckpointSignature } from './checkpoints.js';
 import { chainLink, EMPTY_TREE_ROOT, leafHash, MerkleFrontier } from './merkle.js';
@@ -68,6 +68,7 @@ export async function verifyAuditLog(db: HubDb, keys: SigningKeys, issuer: strin
   await checkCheckpointsUpTo(0);
   for (;;) {
     const rows = await readAuditEntries(db, expected, PAGE);
+    const subjectIndex = rows.length ? await readSubjectIndex(db, rows[0]!.seq, rows.at(-1)!.seq + 1) : new Map<number, string[]>();
     for (const row of rows) {
       if (row.seq !== expected) {
         fail(expected, `entry ${expected} is missing (deleted)`);
@@ -77,6 +78,9 @@ export async function verifyAuditLog(db: HubDb, keys: SigningKeys, issuer: strin
       if (leaf.toString('hex') !== row.leaf_hash) fail(row.seq, `entry ${row.seq} was altered: its content does not match its leaf hash`);
       const mismatch = columnMismatch(row);
       if (mismatch) fail(row.seq, `entry ${row.seq} was altered: ${mismatch}`);
+      if (JSON.stringify(subjectIndex.get(row.seq) ?? []) !== JSON.stringify([...new Set(row.subjects)].sort())) {
+        fail(row.seq, `the subject index disagrees with entry ${row.seq} (who looked at a subject would be answered wrongly)`);
+      }
       chain = chainLink(chain, Buffer.from(row.leaf_hash, 'hex'));
       if (chain.toString('hex') !== row.chain_hash) {
         fail(row.seq, `entry ${row.seq} breaks the hash chain (an entry was removed, inserted or reordered before it, or it was rewritten)`);

@@ -21,7 +21,7 @@ import { createSchema } from '../schema/index.js';
 import { PURPOSE_HEADER } from '../server/auth/require-access.js';
 import type { Hub } from '../server/app.js';
 import type { HubConfig } from '../config/hub-config.js';
-import { queryLimitRules } from '../server/query-limits.js';
+import { addressRateLimit, queryLimitRules } from '../server/query-limits.js';
 import { ingestGenerated, openBenchDatabase, percentile, say, startBenchHub, subjectUscc, SUBJECT_PROFILE_QUERY } from './support.js';
 
 const { values: args } = parseArgs({
@@ -31,7 +31,11 @@ const SUBJECTS = Number(args.subjects);
 const QUERIES = Number(args.queries);
 const PER_SUBJECT = 5;
 
-/** The same schema, query limits and readers over HTTP with a fixed operator identity: no token, no purpose, no rate check, no audit entry. */
+/**
+ * The hub as it was before signed-token access: the same schema, query limits (depth, cost, requests
+ * per address) and readers over HTTP, with a fixed operator identity — no token, no purpose, no
+ * per-client rate, no audit entry.
+ */
 async function serveWithoutAccessControl(hub: Hub, config: HubConfig): Promise<{ port: number; close: () => Promise<void> }> {
   const principal: Principal = { clientId: 'bench', clientType: 'ADMIN', scopes: new Set(['admin']), regions: [], agencyCode: null, tokenId: 'none' };
   const apollo = new ApolloServer<HubContext>({ schema: createSchema(), validationRules: queryLimitRules(config.limits) });
@@ -39,6 +43,7 @@ async function serveWithoutAccessControl(hub: Hub, config: HubConfig): Promise<{
   const app = express();
   app.use(
     '/graphql',
+    addressRateLimit(config.limits),
     express.json(),
     expressMiddleware(apollo, {
       context: async () => hub.createContext(principal, 'OPERATIONS'),

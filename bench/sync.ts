@@ -6,6 +6,7 @@
  *   npm run bench:sync -- --engine postgres --records 1000000
  */
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { rm } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -18,7 +19,9 @@ const { values: args } = parseArgs({ options: { engine: { type: 'string', defaul
 const TOTAL = Number(args.records);
 
 async function startAgencyApi(): Promise<{ url: string; change: () => Promise<void>; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/agency-api-server.ts', String(TOTAL)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The compiled sibling (npm run bench:sync), or the source under the same loader (tsx bench/sync.ts).
+  const server = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './agency-api-server.ts' : './agency-api-server.js', import.meta.url));
+  const child = spawn(process.execPath, [...process.execArgv, server, String(TOTAL)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve) => child.stdout.on('data', (chunk: Buffer) => resolve(Number(/listening (\d+)/.exec(chunk.toString())?.[1]))));
   const base = `http://127.0.0.1:${port}`;
   return { url: `${base}/penalties`, change: async () => void (await fetch(`${base}/change`, { method: 'POST' })), stop: () => child.kill() };

@@ -5,7 +5,6 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import type { ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
@@ -41,7 +40,7 @@ import { runConnector } from '../jobs/run-connector.js';
 import { scheduleJob } from '../jobs/scheduler.js';
 import { graphiqlAssets, graphiqlPage } from './graphiql.js';
 import { healthRoutes } from './health.js';
-import { queryLimitRules } from './query-limits.js';
+import { addressRateLimit, queryLimitRules } from './query-limits.js';
 
 
 /** typ of the JWTs the hub signs for agency APIs it pulls from (none of its own token kinds). */
@@ -168,13 +167,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   await apollo.start();
 
   // Before any token work: one address cannot make the hub verify signatures without bound.
-  const perAddress = rateLimit({
-    windowMs: 60_000,
-    limit: config.limits.requestsPerMinute,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    message: { error: 'rate_limited', error_description: `more than ${config.limits.requestsPerMinute} requests per minute from this address; retry after the Retry-After header's seconds` },
-  });
+  const perAddress = addressRateLimit(config.limits);
   // Public: health, the hub's public keys, the token endpoint and the IDE page. Everything that returns data needs a token.
   app.use(healthRoutes(database));
   app.use(discoveryRoutes(keys, issuer));

@@ -1,5 +1,7 @@
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import type { RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
 import type { HubConfig } from '../config/hub-config.js';
 
@@ -15,4 +17,15 @@ export function queryLimitRules(limits: HubConfig['limits']): ValidationRule[] {
     maxDepthRule({ n: limits.maxQueryDepth, exposeLimits: true, ...reportAsValidationError }),
     costLimitRule({ maxCost: limits.maxQueryCost, exposeLimits: true, ...reportAsValidationError }),
   ];
+}
+
+/** Requests one client address may make per minute, before any token is looked at; over it: 429 with Retry-After. */
+export function addressRateLimit(limits: HubConfig['limits']): RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: limits.requestsPerMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    message: { error: 'rate_limited', error_description: `more than ${limits.requestsPerMinute} requests per minute from this address; retry after the Retry-After header's seconds` },
+  });
 }

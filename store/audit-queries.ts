@@ -23,12 +23,18 @@ export async function appendAuditEntry(db: HubDb, entry: AuditAppend): Promise<n
     with head as (
       update audit_head set size = size + 1, chain_hash = sha256(chain_hash || decode(${entry.leafHashHex}, 'hex'))
       returning size - 1 as seq, chain_hash
+    ),
+    appended as (
+      insert into audit_log (seq, at, client_id, operation, subjects, purpose, outcome, entry, leaf_hash, chain_hash)
+      select seq, ${entry.at}, ${entry.clientId}, ${entry.operation}, ${[...entry.subjects]}::text[], ${entry.purpose}, ${entry.outcome}, ${entry.entry},
+        decode(${entry.leafHashHex}, 'hex'), chain_hash
+      from head
+      returning seq
+    ),
+    indexed as (
+      insert into audit_subjects (subject, seq) select distinct unnest(${[...entry.subjects]}::text[]), seq from appended
     )
-    insert into audit_log (seq, at, client_id, operation, subjects, purpose, outcome, entry, leaf_hash, chain_hash)
-    select seq, ${entry.at}, ${entry.clientId}, ${entry.operation}, ${[...entry.subjects]}::text[], ${entry.purpose}, ${entry.outcome}, ${entry.entry},
-      decode(${entry.leafHashHex}, 'hex'), chain_hash
-    from head
-    returning seq`.execute(db);
+    select seq from appended`.execute(db);
   return result.rows[0]!.seq;
 }
 
@@ -59,7 +65,16 @@ const ROW = ['seq', 'at', 'client_id', 'operation', 'subjects', 'purpose', 'outc
 export async function listAuditEntries(db: HubDb, filter: AuditFilter, first: number, beforeSeq: number | undefined): Promise<{ rows: AuditRow[]; hasMore: boolean }> {
   let query = db.selectFrom('audit_log').select(ROW);
   if (filter.clientId) query = query.where('client_id', '=', filter.clientId);
-  if (filter.subject) query = query.where(sql<boolean>`subjects @> ${[filter.subject]}::text[]`);
+  if (filter.subject) {
+    const { subject } = filter;
+    query = query.where('seq', 'in', (eb) => {
+      let touched = eb.selectFrom('audit_subjects').select('audit_subjects.seq').where('subject', '=', subject);
+      if (beforeSeq !== undefined) touched = touched.where('audit_subjects.seq', '<', beforeSeq);
+      // With no other filter the page is the subject's newest entries: read no more of its index than that.
+      const alone = !filter.clientId && !filter.from && !filter.to;
+      return alone ? touched.orderBy('audit_subjects.seq', 'desc').limit(first + 1) : touched;
+    });
+  }
   if (filter.from) query = query.where('at', '>=', filter.from);
   if (filter.to) query = query.where('at', '<', filter.to);
   if (beforeSeq !== undefined) query = query.where('seq', '<', beforeSeq);
@@ -115,4 +130,12 @@ export async function insertCheckpoint(db: HubDb, checkpoint: { treeSize: number
   await sql`insert into audit_checkpoints (tree_size, root_hash, signed, frontier)
     values (${checkpoint.treeSize}, decode(${checkpoint.rootHex}, 'hex'), ${checkpoint.signed}, ${checkpoint.frontier})
     on conflict (tree_size) do nothing`.execute(db);
+}
+
+/** The subject index for entries [fromSeq, toSeq): seq → its subjects, sorted (for the verifier). */
+export async function readSubjectIndex(db: HubDb, fromSeq: number, toSeq: number): Promise<Map<number, string[]>> {
+  const rows = await db.selectFrom('audit_subjects').select(['seq', 'subject']).where('seq', '>=', fromSeq).where('seq', '<', toSeq).orderBy('seq').orderBy('subject').execute();
+  const index = new Map<number, string[]>();
+  for (const row of rows) index.set(row.seq, [...(index.get(row.seq) ?? []), row.subject]);
+  return index;
 }

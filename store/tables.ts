@@ -17,6 +17,7 @@ export interface HubTables {
   authorizations: AuthorizationTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
+  audit_subjects: AuditSubjectTable;
   audit_checkpoints: AuditCheckpointTable;
 }
 
@@ -75,6 +76,11 @@ export interface AuditLogTable {
   entry: string;
   leaf_hash: Uint8Array;
   chain_hash: Uint8Array;
+}
+
+export interface AuditSubjectTable {
+  subject: string;
+  seq: number;
 }
 
 export interface AuditHeadTable {

@@ -87,6 +87,7 @@ describe('what is audited', () => {
     const db = testHub.database.db;
     await expect(db.updateTable('audit_log').set({ outcome: 'OK' }).execute()).rejects.toThrow(/append-only: UPDATE refused/);
     await expect(db.deleteFrom('audit_log').execute()).rejects.toThrow(/append-only: DELETE refused/);
+    await expect(db.deleteFrom('audit_subjects').execute()).rejects.toThrow(/append-only: DELETE refused/);
     await expect(sql`truncate audit_log`.execute(db)).rejects.toThrow(/append-only: TRUNCATE refused/);
     await expect(db.deleteFrom('audit_checkpoints').execute()).resolves.toBeDefined(); // none yet: the trigger fires per row
   });
@@ -150,6 +151,13 @@ describe('the verifier catches every alteration', () => {
     });
     expect((await verify()).firstProblem?.seq).toBe(6);
     expect((await verify()).firstProblem?.problem).toMatch(/entry 6 breaks the hash chain/);
+  });
+
+  test('an entry removed from the subject index (hiding who looked at a subject)', async () => {
+    await sql`alter table audit_subjects disable trigger audit_subjects_append_only`.execute(db);
+    await db.deleteFrom('audit_subjects').where('seq', '=', 3).execute();
+    await sql`alter table audit_subjects enable trigger audit_subjects_append_only`.execute(db);
+    expect((await verify()).firstProblem).toEqual({ seq: 3, problem: 'the subject index disagrees with entry 3 (who looked at a subject would be answered wrongly)' });
   });
 
   test('a deleted entry', async () => {
