@@ -9,7 +9,6 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { rm } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ApolloServer } from '@apollo/server';
@@ -18,11 +17,10 @@ import express from 'express';
 import type { Principal } from '../access/clients.js';
 import type { HubContext } from '../schema/context.js';
 import { createSchema } from '../schema/index.js';
-import { PURPOSE_HEADER } from '../server/auth/require-access.js';
 import type { Hub } from '../server/app.js';
 import type { HubConfig } from '../config/hub-config.js';
 import { addressRateLimit, queryLimitRules } from '../server/query-limits.js';
-import { ingestGenerated, openBenchDatabase, percentile, say, startBenchHub, subjectUscc, SUBJECT_PROFILE_QUERY } from './support.js';
+import { ingestGenerated, openBenchDatabase, percentile, runBenchmark, say, startBenchHub, timeSubjectQuery } from './support.js';
 
 const { values: args } = parseArgs({
   options: { engine: { type: 'string', default: 'pglite' }, subjects: { type: 'string', default: '10000' }, queries: { type: 'string', default: '3000' } },
@@ -54,35 +52,20 @@ async function serveWithoutAccessControl(hub: Hub, config: HubConfig): Promise<{
   return { port: (server.address() as AddressInfo).port, close: async () => { await apollo.stop(); server.close(); } };
 }
 
-async function timedQuery(port: number, headers: Record<string, string>): Promise<number> {
-  const uscc = subjectUscc(Math.floor(Math.random() * SUBJECTS));
-  const t0 = performance.now();
-  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ query: SUBJECT_PROFILE_QUERY, variables: { u: uscc } }),
-  });
-  const body = (await response.json()) as { data?: { subject?: { records: { totalCount: number } } } };
-  const elapsed = performance.now() - t0;
-  if (body.data?.subject?.records.totalCount !== PER_SUBJECT) throw new Error(`unexpected answer for ${uscc}: HTTP ${response.status}`);
-  return elapsed;
-}
-
 async function main(): Promise<void> {
   say(`auth overhead: ${args.engine}, ${SUBJECTS} subjects × ${PER_SUBJECT} records, ${QUERIES} queries each way; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}`);
   const { database, cleanup } = await openBenchDatabase(args.engine);
-  const { hub, config, token, folder } = await startBenchHub(database);
+  const { hub, config, headers, stop } = await startBenchHub(database);
   try {
     await ingestGenerated(hub, SUBJECTS, PER_SUBJECT, 5000, () => undefined);
     const withAccess = await hub.listen(0, '127.0.0.1');
     const without = await serveWithoutAccessControl(hub, config);
     const on: number[] = [];
     const off: number[] = [];
-    const headers = { authorization: `Bearer ${token}`, [PURPOSE_HEADER]: 'OPERATIONS' };
-    for (let i = 0; i < 200; i++) await Promise.all([timedQuery(withAccess, headers), timedQuery(without.port, {})]); // warm-up
+    for (let i = 0; i < 200; i++) await Promise.all([timeSubjectQuery(withAccess, headers, SUBJECTS, PER_SUBJECT), timeSubjectQuery(without.port, {}, SUBJECTS, PER_SUBJECT)]); // warm-up
     for (let i = 0; i < QUERIES; i++) {
-      on.push(await timedQuery(withAccess, headers));
-      off.push(await timedQuery(without.port, {}));
+      on.push(await timeSubjectQuery(withAccess, headers, SUBJECTS, PER_SUBJECT));
+      off.push(await timeSubjectQuery(without.port, {}, SUBJECTS, PER_SUBJECT));
     }
     on.sort((a, b) => a - b);
     off.sort((a, b) => a - b);
@@ -92,13 +75,9 @@ async function main(): Promise<void> {
     say(`added p50: ${(onP50 - offP50).toFixed(3)} ms (ratio ${(onP50 / offP50).toFixed(2)})`);
     await without.close();
   } finally {
-    await hub.stop();
+    await stop();
     await cleanup();
-    await rm(folder, { recursive: true, force: true });
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

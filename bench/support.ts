@@ -8,6 +8,7 @@ import { usccCheckCharacter } from '../ingestion/identifiers.js';
 import { prepareBatch, writePreparedBatch } from '../ingestion/ingest-batch.js';
 import type { IncomingRecord } from '../ingestion/validate-record.js';
 import { issueAccessToken } from '../server/auth/access-tokens.js';
+import { PURPOSE_HEADER } from '../server/auth/require-access.js';
 import { createHub, type Hub } from '../server/app.js';
 import { findClient } from '../store/client-queries.js';
 import { openDatabase, type Database } from '../store/database.js';
@@ -91,7 +92,8 @@ export async function openBenchDatabase(engine: string): Promise<{ database: Dat
 }
 
 /** A hub with one agency (BENCH) and one operator client, and a token for that client. */
-export async function startBenchHub(database: Database): Promise<{ hub: Hub; config: HubConfig; token: string; folder: string }> {
+/** …and the headers its requests carry: the operator's bearer token and purpose. */
+export async function startBenchHub(database: Database): Promise<{ hub: Hub; config: HubConfig; headers: Record<string, string>; stop: () => Promise<void> }> {
   const folder = await mkdtemp(join(tmpdir(), 'hub-bench-client-'));
   await writeFile(join(folder, 'secret'), 'bench-secret-0123456789abcdef');
   const config = hubConfigSchema.parse({
@@ -106,7 +108,11 @@ export async function startBenchHub(database: Database): Promise<{ hub: Hub; con
   await hub.registerFromConfig();
   const client = await findClient(database.db, 'bench-operator');
   const token = await issueAccessToken({ ...hub.tokens, ttlSeconds: 3600 }, client!, client!.scopes);
-  return { hub, config, token: token.accessToken, folder };
+  const stop = async () => {
+    await hub.stop();
+    await rm(folder, { recursive: true, force: true });
+  };
+  return { hub, config, headers: { authorization: `Bearer ${token.accessToken}`, [PURPOSE_HEADER]: 'OPERATIONS' }, stop };
 }
 
 /** Ingests generated records as connectors do (validating the next batch while the current one is written); returns records/s. */
@@ -132,3 +138,26 @@ export async function ingestGenerated(hub: Hub, subjects: number, perSubject: nu
 
 export const SUBJECT_PROFILE_QUERY = `query($u: USCC!) { subject(uscc: $u) { uscc name region { name } records(first: 20) { totalCount edges { node {
   id kind status eventDate publicationEnd agency { name } penalty { penaltyTypes fine { yuan } } permit { category content } } } } } }`;
+
+/** Times one subject-profile query over HTTP for a random subject; throws if the answer is not the expected profile. */
+export async function timeSubjectQuery(port: number, headers: Record<string, string>, subjects: number, perSubject: number): Promise<number> {
+  const uscc = subjectUscc(Math.floor(Math.random() * subjects));
+  const t0 = performance.now();
+  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query: SUBJECT_PROFILE_QUERY, variables: { u: uscc } }),
+  });
+  const body = (await response.json()) as { data?: { subject?: { records: { totalCount: number } } } };
+  const elapsed = performance.now() - t0;
+  if (body.data?.subject?.records.totalCount !== perSubject) throw new Error(`unexpected answer for ${uscc}: HTTP ${response.status}`);
+  return elapsed;
+}
+
+/** Runs a benchmark's main function; a failure prints its stack and exits 1. */
+export function runBenchmark(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  });
+}

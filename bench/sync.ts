@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { hubConfigSchema } from '../config/hub-config.js';
 import { createHub } from '../server/app.js';
-import { openBenchDatabase, say } from './support.js';
+import { openBenchDatabase, runBenchmark, say } from './support.js';
 
 const { values: args } = parseArgs({ options: { engine: { type: 'string', default: 'postgres' }, records: { type: 'string', default: '1000000' } } });
 const TOTAL = Number(args.records);
@@ -66,7 +66,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);
