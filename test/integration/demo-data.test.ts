@@ -3,7 +3,6 @@ import { mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
-import request from 'supertest';
 import { loadHubConfig } from '../../config/hub-config.js';
 import { generateDemoData } from '../../scripts/generate-demo-data.js';
 import { startTestHub, type TestHub } from '../support/hub.js';

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import request from 'supertest';
 import { ingestBatch } from '../../ingestion/ingest-batch.js';
 import { openDatabase } from '../../store/database.js';
 import { isFullyMigrated, migrateToLatest } from '../../store/migrate.js';
