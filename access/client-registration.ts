@@ -56,14 +56,28 @@ export async function secretMatches(secret: string, stored: string): Promise<boo
   return timingSafeEqual(actual, expected);
 }
 
+/**
+ * What is wrong with a client description, each problem with the field it concerns: the one set of
+ * rules behind both the config file's validation and `npm run hub -- client add`.
+ */
+export function registrationProblems(client: Pick<ClientDescription, 'type' | 'agency' | 'scopes' | 'publicKeyFile' | 'jwksUrl' | 'secretFile'>): { field: string; message: string }[] {
+  const problems: { field: string; message: string }[] = [];
+  if (!client.publicKeyFile && !client.jwksUrl && !client.secretFile) {
+    problems.push({ field: 'publicKeyFile', message: 'set publicKeyFile, jwksUrl or secretFile: how the client authenticates' });
+  }
+  if ((client.type === 'AGENCY') !== Boolean(client.agency)) problems.push({ field: 'agency', message: 'an AGENCY client names its agency; other types do not' });
+  const allowed = SCOPES_BY_CLIENT_TYPE[client.type];
+  (client.scopes ?? []).forEach((scope, index) => {
+    if (!allowed.includes(scope)) problems.push({ field: `scopes.${index}`, message: `scope ${scope} is not allowed for a ${client.type} client (allowed: ${allowed.join(', ')})` });
+  });
+  return problems;
+}
+
 /** Turns a description into the stored registration: keys read, secret hashed, scopes checked and expanded. */
 export async function toRegistration(client: ClientDescription): Promise<ClientRegistration> {
-  const allowed = SCOPES_BY_CLIENT_TYPE[client.type];
-  const scopes = client.scopes ?? allowed;
-  const refused = scopes.filter((scope) => !allowed.includes(scope));
-  if (refused.length > 0) throw new RegistrationError(`client ${client.id}: scopes ${refused.join(', ')} are not allowed for a ${client.type} client`);
-  if ((client.type === 'AGENCY') !== Boolean(client.agency)) throw new RegistrationError(`client ${client.id}: an AGENCY client names its agency; other types do not`);
-  if (!client.publicKeyFile && !client.jwksUrl && !client.secretFile) throw new RegistrationError(`client ${client.id}: give a public key file, a JWKS URL or a secret file`);
+  const problems = registrationProblems(client);
+  if (problems.length > 0) throw new RegistrationError(`client ${client.id}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+  const scopes = client.scopes ?? SCOPES_BY_CLIENT_TYPE[client.type];
   const secret = client.secretFile ? (await readFile(client.secretFile, 'utf8')).trim() : undefined;
   if (secret !== undefined && secret.length < 16) throw new RegistrationError(`client ${client.id}: the secret must be at least 16 characters`);
   return {

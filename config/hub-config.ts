@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { isProvinceCode } from '../ingestion/regions.js';
 import { RECORD_KINDS } from '../ingestion/record-kinds.js';
 import { compileDateFormat } from '../ingestion/date-format.js';
-import { CLIENT_TYPES, SCOPES, SCOPES_BY_CLIENT_TYPE, type Scope } from '../access/clients.js';
+import { CLIENT_TYPES, SCOPES, type Scope } from '../access/clients.js';
+import { registrationProblems } from '../access/client-registration.js';
 
 const provinceCode = z.string().refine(isProvinceCode, { message: 'must be a province-level GB/T 2260 code such as 310000' });
 const agencyCode = z.string().regex(/^[A-Z0-9][A-Z0-9_-]{1,39}$/, 'must be 2-40 characters of A-Z, 0-9, _ and -');
@@ -160,16 +161,7 @@ const clientSchema = z
   })
   .strict()
   .superRefine((client, ctx) => {
-    if (!client.publicKeyFile && !client.jwksUrl && !client.secretFile) {
-      ctx.addIssue({ code: 'custom', path: ['publicKeyFile'], message: 'set publicKeyFile, jwksUrl or secretFile: how the client authenticates' });
-    }
-    if ((client.type === 'AGENCY') !== (client.agency !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['agency'], message: 'an AGENCY client names its agency; other types do not' });
-    }
-    const allowed: readonly Scope[] = SCOPES_BY_CLIENT_TYPE[client.type];
-    (client.scopes ?? []).forEach((scope, index) => {
-      if (!allowed.includes(scope)) ctx.addIssue({ code: 'custom', path: ['scopes', index], message: `scope ${scope} is not allowed for a ${client.type} client (allowed: ${allowed.join(', ')})` });
-    });
+    for (const problem of registrationProblems(client)) ctx.addIssue({ code: 'custom', path: problem.field.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)), message: problem.message });
   });
 
 export const hubConfigSchema = z

@@ -55,3 +55,10 @@ export const isStringPair = (value: unknown): value is [string, string] =>
   Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string';
 
 export const isNumberTuple = (value: unknown): value is [number] => Array.isArray(value) && value.length === 1 && Number.isSafeInteger(value[0]);
+
+/** A numeric ID argument (records, quarantine entries, authorisations), or BAD_USER_INPUT naming it. */
+export function parseId(id: string): number {
+  const value = Number(id);
+  if (!Number.isSafeInteger(value) || value < 1) throw badInput(`id "${id.slice(0, 40)}" is not a valid id`, { field: 'id', rule: 'ID' });
+  return value;
+}

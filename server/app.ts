@@ -180,7 +180,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     perAddress,
     requireToken(tokens, logger.child({ component: 'auth' })),
     requirePurpose(config.auth.purposes),
-    limitPerClient(tokens, config.auth.defaultClientRequestsPerMinute),
+    limitPerClient(clients, config.auth.defaultClientRequestsPerMinute),
     express.json({ limit: config.limits.maxBodyBytes }),
     expressMiddleware(apollo, {
       context: async ({ res }) => {

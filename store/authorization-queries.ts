@@ -31,10 +31,6 @@ export async function revokeAuthorization(db: HubDb, id: number, revokedBy: stri
   return db.updateTable('authorizations').set({ revoked_at: new Date(), revoked_by: revokedBy }).where('id', '=', id).where('revoked_at', 'is', null).returning(COLUMNS).executeTakeFirst();
 }
 
-export async function findAuthorization(db: HubDb, id: number): Promise<AuthorizationRow | undefined> {
-  return db.selectFrom('authorizations').select(COLUMNS).where('id', '=', id).executeTakeFirst();
-}
-
 /** The authorisation in force on `today` letting the client see the subject for the purpose, longest-lasting first. */
 export async function findValidAuthorization(db: HubDb, subjectUscc: string, clientId: string, purpose: string, today: string): Promise<AuthorizationRow | undefined> {
   return db

@@ -4,8 +4,8 @@ import type { AuditRow } from '../../store/audit-queries.js';
 import type { AuthorizationRow } from '../../store/authorization-queries.js';
 import type { ClientRow } from '../../store/client-queries.js';
 import type { HubContext } from '../context.js';
-import { badInput, notFound } from '../errors.js';
-import { decodeCursor, encodeCursor, isNumberTuple, pageSize, toPage } from '../pagination.js';
+import { notFound } from '../errors.js';
+import { decodeCursor, encodeCursor, isNumberTuple, pageSize, parseId, toPage } from '../pagination.js';
 import { recordView } from '../record-view.js';
 import type { CreditReport } from '../../credit/credit-report.js';
 import { regionOf } from '../../ingestion/regions.js';
@@ -69,12 +69,6 @@ async function auditConnection(context: HubContext, filter: AuditFilter, args: P
   const page = await context.readers.auditLog(filter, first, after?.[0]);
   const connection = toPage(page.rows, page.hasMore, (row) => encodeCursor([row.seq]));
   return { edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: auditEntryView(edge.node) })), pageInfo: connection.pageInfo };
-}
-
-function parseId(id: string): number {
-  const value = Number(id);
-  if (!Number.isSafeInteger(value) || value < 1) throw badInput(`id "${id.slice(0, 40)}" is not a valid id`, { field: 'id', rule: 'ID' });
-  return value;
 }
 
 export const accessResolvers = {

@@ -7,8 +7,8 @@ import type { Readers } from '../readers.js';
 import type { QuarantineListRow } from '../../store/quarantine-queries.js';
 import { findQuarantineEntry } from '../../store/quarantine-queries.js';
 import type { HubContext } from '../context.js';
-import { badInput, notFound } from '../errors.js';
-import { decodeCursor, encodeCursor, isNumberTuple, pageSize, toConnection } from '../pagination.js';
+import { notFound } from '../errors.js';
+import { decodeCursor, encodeCursor, isNumberTuple, pageSize, parseId, toConnection } from '../pagination.js';
 import type { PageArgs } from './records.js';
 
 function quarantineView(row: QuarantineListRow) {
@@ -59,12 +59,6 @@ async function agencyLog<Row extends { id: number }, View>(
   const page = await list(agency.code, first, after?.[0]);
   const connection = toConnection(page.rows, page.hasMore, (row) => encodeCursor([row.id]), () => count(agency.code));
   return { ...connection, edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: view(edge.node) })) };
-}
-
-function parseId(id: string): number {
-  const value = Number(id);
-  if (!Number.isSafeInteger(value) || value < 1) throw badInput(`id "${id.slice(0, 40)}" is not a valid id`, { field: 'id', rule: 'ID' });
-  return value;
 }
 
 export const agencyResolvers = {

@@ -3,7 +3,7 @@ import { TokenBucket } from 'limiter';
 import type { Logger } from 'pino';
 import type { Principal } from '../../access/clients.js';
 import type { PurposeConfig } from '../../config/hub-config.js';
-import { findClient } from '../../store/client-queries.js';
+import type { ClientDirectory } from '../../access/client-directory.js';
 import { AuthError } from './auth-error.js';
 import { verifyAccessToken, type TokenDeps } from './access-tokens.js';
 
@@ -60,23 +60,24 @@ export function requirePurpose(purposes: readonly PurposeConfig[]): RequestHandl
 
 /**
  * A token bucket per client: `requestsPerMinute` (the client's own, or the default) refills over a
- * minute and bounds bursts. Over it: 429 with Retry-After. Per process; buckets exist only for
- * registered clients, so memory is bounded.
+ * minute and bounds bursts. Over it: 429 with Retry-After. The client's rate comes from the cached
+ * client directory, so a changed registration takes effect on its next request. Per process;
+ * buckets exist only for registered clients, so memory is bounded.
  */
-export function limitPerClient(deps: Pick<TokenDeps, 'db'>, defaultPerMinute: number): RequestHandler {
+export function limitPerClient(clients: ClientDirectory, defaultPerMinute: number): RequestHandler {
   const buckets = new Map<string, { bucket: TokenBucket; perMinute: number }>();
   return async (_req: Request, res: Response, next: NextFunction) => {
     const { clientId } = (res.locals as AccessLocals).principal;
+    const perMinute = (await clients.get(clientId))?.requests_per_minute ?? defaultPerMinute;
     let entry = buckets.get(clientId);
-    if (!entry) {
-      const perMinute = (await findClient(deps.db, clientId))?.requests_per_minute ?? defaultPerMinute;
+    if (entry?.perMinute !== perMinute) {
       const bucket = new TokenBucket({ bucketSize: perMinute, tokensPerInterval: perMinute, interval: 'minute' });
       bucket.content = perMinute;
       entry = { bucket, perMinute };
       buckets.set(clientId, entry);
     }
     if (entry.bucket.tryRemoveTokens(1)) return next();
-    const retryAfter = Math.max(1, Math.ceil(((1 - entry.bucket.content) * 60) / entry.perMinute));
-    res.status(429).set('Retry-After', String(retryAfter)).json({ error: 'rate_limited', error_description: `more than ${entry.perMinute} requests per minute from client ${clientId}; retry after ${retryAfter} s` });
+    const retryAfter = Math.max(1, Math.ceil(((1 - entry.bucket.content) * 60) / perMinute));
+    res.status(429).set('Retry-After', String(retryAfter)).json({ error: 'rate_limited', error_description: `more than ${perMinute} requests per minute from client ${clientId}; retry after ${retryAfter} s` });
   };
 }

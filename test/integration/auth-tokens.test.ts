@@ -263,5 +263,8 @@ describe('keys, purpose and rate', () => {
     expect(Number(last?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(last?.body.error_description).toMatch(/more than 5 requests per minute from client test-bank-slow/);
     expect((await query(await testHub.tokenFor('test-admin'))).status).toBe(200);
+    // A raised rate in the registration applies on the client's next request.
+    await testHub.database.db.updateTable('api_clients').set({ requests_per_minute: 100 }).where('id', '=', 'test-bank-slow').execute();
+    expect((await query(bank, 'LOAN_REVIEW')).status).toBe(200);
   });
 });
