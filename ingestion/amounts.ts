@@ -30,12 +30,17 @@ export function wanToYuan(wan: string): string {
   return `${yuanInteger}.${cents}`;
 }
 
-/** Compares two canonical decimal strings; negative, zero or positive like a comparator. */
+/** Compares two non-negative decimal strings exactly; negative, zero or positive like a comparator. */
 export function compareAmounts(a: string, b: string): number {
-  const scaled = (v: string): bigint => {
-    const [i = '0', f = ''] = v.split('.');
-    return BigInt(i) * 1_000_000n + BigInt(f.padEnd(6, '0').slice(0, 6));
-  };
-  const diff = scaled(a) - scaled(b);
-  return diff < 0n ? -1 : diff > 0n ? 1 : 0;
+  const [aInteger, aFraction] = decimalParts(a);
+  const [bInteger, bFraction] = decimalParts(b);
+  if (aInteger.length !== bInteger.length) return aInteger.length < bInteger.length ? -1 : 1;
+  if (aInteger !== bInteger) return aInteger < bInteger ? -1 : 1;
+  return aFraction < bFraction ? -1 : aFraction > bFraction ? 1 : 0;
+}
+
+/** Integer digits without leading zeros and 6 fractional digits, so equal-length parts compare as text. */
+function decimalParts(value: string): [string, string] {
+  const [integer = '', fraction = ''] = value.split('.');
+  return [integer.replace(/^0+/, ''), fraction.padEnd(6, '0').slice(0, 6)];
 }

@@ -9,6 +9,7 @@ const DATE_FORMS: readonly RegExp[] = [
 ];
 /** ISO 8601 timestamps: the calendar date is taken in the offset the agency wrote (China is UTC+8). */
 const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+const ALL_FORMS: readonly RegExp[] = [...DATE_FORMS, ISO_TIMESTAMP];
 
 export type DateVerdict = { readonly ok: true; readonly date: string } | { readonly ok: false; readonly message: string };
 
@@ -19,7 +20,7 @@ export type DateVerdict = { readonly ok: true; readonly date: string } | { reado
  */
 export function parseCalendarDate(raw: string): DateVerdict {
   const text = toHalfWidth(raw);
-  for (const form of [...DATE_FORMS, ISO_TIMESTAMP]) {
+  for (const form of ALL_FORMS) {
     const match = form.exec(text);
     if (match) return toIsoDate(Number(match[1]), Number(match[2]), Number(match[3]));
   }

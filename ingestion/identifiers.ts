@@ -2,6 +2,12 @@ import { toHalfWidth } from './text.js';
 
 /** GB 32100-2015 alphabet: values 0–30, without I, O, S, V, Z. */
 const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+/** Each character's value by char code (-1: not in the alphabet). */
+const USCC_VALUES = (() => {
+  const values = new Int8Array(128).fill(-1);
+  for (let i = 0; i < USCC_ALPHABET.length; i++) values[USCC_ALPHABET.charCodeAt(i)] = i;
+  return values;
+})();
 const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 const USCC_SHAPE = /^[0-9A-HJ-NPQRTUWXY]{18}$/;
 
@@ -18,7 +24,7 @@ export function normalizeIdentifier(raw: string): string {
 export function usccCheckCharacter(first17: string): string {
   let sum = 0;
   for (let i = 0; i < 17; i++) {
-    const value = USCC_ALPHABET.indexOf(first17.charAt(i));
+    const value = USCC_VALUES[first17.charCodeAt(i)] ?? -1;
     if (value < 0) throw new RangeError(`character ${first17.charAt(i)} is not in the USCC alphabet`);
     sum += value * (USCC_WEIGHTS[i] ?? 0);
   }

@@ -87,7 +87,7 @@ export async function ingestBatch(deps: IngestionDeps, request: IngestRequest): 
 }
 
 /** How many records are validated between two yields to the event loop. */
-const RECORDS_PER_YIELD = 250;
+const RECORDS_PER_YIELD = 64;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -207,7 +207,7 @@ function toRecordRow(record: ValidatedRecord): RecordRow {
     valid_to: record.validTo,
     publication_end: record.publicationEnd,
     document_no: record.documentNo,
-    fields: record.fields,
+    fields_json: record.fieldsJson,
     content_hash: record.contentHash,
   };
 }

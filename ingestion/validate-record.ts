@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { parseAmountWan } from './amounts.js';
 import { parseCalendarDate } from './dates.js';
 import { checkResidentId, checkUscc, maskIdentityNumber, normalizeIdentifier } from './identifiers.js';
@@ -42,6 +42,8 @@ export interface ValidatedRecord {
   readonly documentNo: string | null;
   readonly status: RecordStatus;
   readonly fields: Readonly<Record<string, FieldValue>>;
+  /** `fields` as JSON text, made once for the content hash and reused by the write. */
+  readonly fieldsJson: string;
   readonly contentHash: string;
 }
 
@@ -192,6 +194,7 @@ function assemble(kind: RecordKind, layout: KindLayout, sourceRecordId: string, 
   const lastValidDay = kind === 'PENALTY' ? publicationEnd : validTo;
   const ended = (lastValidDay !== null && lastValidDay < context.today) || (removalDate !== null && removalDate <= context.today);
   const status: RecordStatus = revoked ? 'REVOKED' : ended ? 'EXPIRED' : 'ACTIVE';
+  const fieldsJson = JSON.stringify(fields);
   return {
     kind,
     sourceRecordId,
@@ -205,7 +208,8 @@ function assemble(kind: RecordKind, layout: KindLayout, sourceRecordId: string, 
     documentNo: pick(layout.documentNo),
     status,
     fields,
-    contentHash: contentHash(kind, fields),
+    fieldsJson,
+    contentHash: contentHash(kind, fieldsJson),
   };
 }
 
@@ -226,9 +230,10 @@ function derivePenaltyPublicationEnd(fields: Record<string, FieldValue>, context
 /**
  * Hash of the normalised content: cosmetic differences (date format, full-width digits) are not
  * changes. `fields` is filled in the layout's column order, so its JSON is canonical as it is.
+ * The hashed text is `JSON.stringify([kind, fields])`, built from the JSON already made.
  */
-function contentHash(kind: RecordKind, fields: Record<string, FieldValue>): string {
-  return createHash('sha256').update(JSON.stringify([kind, fields])).digest('hex');
+function contentHash(kind: RecordKind, fieldsJson: string): string {
+  return hash('sha256', `["${kind}",${fieldsJson}]`, 'hex');
 }
 
 function asText(value: FieldValue | undefined): string {

@@ -17,7 +17,8 @@ export interface RecordRow {
   readonly valid_to: string | null;
   readonly publication_end: string | null;
   readonly document_no: string | null;
-  readonly fields: unknown;
+  /** The kind's fields as JSON text (already made for the content hash). */
+  readonly fields_json: string;
   readonly content_hash: string;
 }
 
@@ -84,7 +85,7 @@ export async function upsertRecords(trx: Executor, origin: BatchOrigin, rows: re
   if (rows.length === 0) return { inserted: [], updated: [] };
   const result = await sql<{ inserted: string[] | null; updated: string[] | null }>`
     with input as (
-      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(
+      select * from jsonb_to_recordset(${recordRowsJson(rows)}::jsonb) as t(
         source_record_id text, kind text, subject_uscc text, subject_name text, subject_category text,
         status text, event_date date, valid_from date, valid_to date, publication_end date,
         document_no text, fields jsonb, content_hash text)
@@ -134,6 +135,11 @@ export async function upsertRecords(trx: Executor, origin: BatchOrigin, rows: re
   `.execute(trx);
   const changed = result.rows[0];
   return { inserted: changed?.inserted ?? [], updated: changed?.updated ?? [] };
+}
+
+/** The rows as one JSON array; each row's fields JSON is spliced in as it is, not serialised again. */
+function recordRowsJson(rows: readonly RecordRow[]): string {
+  return `[${rows.map(({ fields_json, ...columns }) => `${JSON.stringify(columns).slice(0, -1)},"fields":${fields_json}}`).join(',')}]`;
 }
 
 /** Quarantines refused records; one JSON parameter for the whole batch, like the other batch writes. */

@@ -40,14 +40,15 @@ function run(command: string, args: readonly string[]): void {
   if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr || result.stdout || result.error?.message}`);
 }
 
-export async function startTemporaryPostgres(): Promise<TemporaryPostgres> {
+/** `settings` are extra server parameters (name → value), e.g. a benchmark's memory sizes. */
+export async function startTemporaryPostgres(settings: Readonly<Record<string, string>> = {}): Promise<TemporaryPostgres> {
   const bin = findPostgresBin();
   const dir = mkdtempSync(join(tmpdir(), 'hub-pg-'));
   chmodSync(dir, 0o777);
   const dataDir = join(dir, 'data');
   const port = await freePort();
   run(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
-  const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200${Object.entries(settings).map(([name, value]) => ` -c ${name}=${value}`).join('')}`;
   run(join(bin, 'pg_ctl'), ['-D', dataDir, '-o', options, '-l', join(dir, 'server.log'), '-w', 'start']);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,

@@ -55,5 +55,9 @@ describe('amounts in 万元', () => {
     expect(wanToYuan('999999999999.999999')).toBe('9999999999999999.99');
     expect(compareAmounts('0.1', '0.100000')).toBe(0);
     expect(compareAmounts('1', '0.999999')).toBe(1);
+    expect(compareAmounts('9.5', '10')).toBe(-1);
+    expect(compareAmounts('007.5', '7.500000')).toBe(0);
+    expect(compareAmounts('0', '0.000001')).toBe(-1);
+    expect(compareAmounts('123456789012.000001', '123456789012')).toBe(1);
   });
 });

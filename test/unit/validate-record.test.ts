@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, test } from '@jest/globals';
 import { DEFAULT_PUBLICATION_RULES } from '../../ingestion/publication.js';
 import { validateRecord, type ValidationContext } from '../../ingestion/validate-record.js';
@@ -26,6 +27,12 @@ describe('validateRecord', () => {
     // A 5 万元 fine is above the small-fine threshold: 3 years from the decision.
     expect(record.publicationEnd).toBe('2027-03-15');
     expect(record.status).toBe('ACTIVE');
+  });
+
+  test('the content hash stays sha256 of the JSON of [kind, fields], so stored hashes remain comparable', () => {
+    const record = recordOf(validateRecord(penaltyRecord(), context));
+    expect(JSON.parse(record.fieldsJson)).toEqual(record.fields);
+    expect(record.contentHash).toBe(createHash('sha256').update(JSON.stringify([record.kind, record.fields])).digest('hex'));
   });
 
   test('every problem of a record is reported with field, rule and value', () => {
