@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const { database, cleanup } = await openBenchDatabase(args.engine);
   const { hub, config, headers, stop } = await startBenchHub(database);
   try {
-    await ingestGenerated(hub, SUBJECTS, PER_SUBJECT, 5000, () => undefined);
+    await ingestGenerated(hub, SUBJECTS, PER_SUBJECT, { batchSize: 5000, agencies: 1 });
     const withAccess = await hub.listen(0, '127.0.0.1');
     const without = await serveWithoutAccessControl(hub, config);
     const on: number[] = [];

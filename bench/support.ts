@@ -56,9 +56,10 @@ function record(subject: number, k: number, name: string, uscc: string): Incomin
   };
 }
 
-export function* recordBatches(subjects: number, perSubject: number, batchSize: number): Generator<IncomingRecord[]> {
+/** Batches of the records of subjects `part`, `part + parts`, `part + 2·parts`, … (all subjects by default). */
+export function* recordBatches(subjects: number, perSubject: number, batchSize: number, part = 0, parts = 1): Generator<IncomingRecord[]> {
   let batch: IncomingRecord[] = [];
-  for (let s = 0; s < subjects; s++) {
+  for (let s = part; s < subjects; s += parts) {
     const name = `上海基准测试${s}号科技有限公司`;
     const uscc = subjectUscc(s);
     for (let k = 0; k < perSubject; k++) {
@@ -98,9 +99,14 @@ export async function openBenchDatabase(engine: string): Promise<{ database: Dat
   return { database, cleanup: async () => { await database.close(); await rm(dir, { recursive: true, force: true }); } };
 }
 
-/** A hub with one agency (BENCH) and one operator client, and a token for that client. */
-/** …and the headers its requests carry: the operator's bearer token and purpose. */
-export async function startBenchHub(database: Database): Promise<{ hub: Hub; config: HubConfig; headers: Record<string, string>; stop: () => Promise<void> }> {
+/** Code of the n-th benchmark agency (from 0); the first is BENCH. */
+export const benchAgency = (n: number): string => (n === 0 ? 'BENCH' : `BENCH-${n + 1}`);
+
+/**
+ * A hub with `agencies` agencies (BENCH, BENCH-2, …) and one operator client, and the headers its
+ * requests carry: the operator's bearer token and purpose.
+ */
+export async function startBenchHub(database: Database, agencies = 1): Promise<{ hub: Hub; config: HubConfig; headers: Record<string, string>; stop: () => Promise<void> }> {
   const folder = await mkdtemp(join(tmpdir(), 'hub-bench-client-'));
   await writeFile(join(folder, 'secret'), 'bench-secret-0123456789abcdef');
   const config = hubConfigSchema.parse({
@@ -108,7 +114,7 @@ export async function startBenchHub(database: Database): Promise<{ hub: Hub; con
     // One client sends every query: the rate limits would otherwise answer 429.
     limits: { requestsPerMinute: 10_000_000 },
     auth: { defaultClientRequestsPerMinute: 10_000_000 },
-    agencies: [{ code: 'BENCH', name: '基准测试机构', region: '310000' }],
+    agencies: Array.from({ length: agencies }, (_, n) => ({ code: benchAgency(n), name: `基准测试机构${n + 1}`, region: '310000' })),
     clients: [{ id: 'bench-operator', name: '基准测试', type: 'ADMIN', secretFile: join(folder, 'secret') }],
   });
   const hub = await createHub({ config, database, logger: pino({ level: 'warn' }), clock: () => new Date() });
@@ -122,23 +128,35 @@ export async function startBenchHub(database: Database): Promise<{ hub: Hub; con
   return { hub, config, headers: { authorization: `Bearer ${token.accessToken}`, [PURPOSE_HEADER]: 'OPERATIONS' }, stop };
 }
 
-/** Ingests generated records as connectors do (validating the next batch while the current one is written); returns records/s. */
-export async function ingestGenerated(hub: Hub, subjects: number, perSubject: number, batchSize: number, progress: (done: number, perSecond: number) => void): Promise<number> {
+/**
+ * Ingests generated records as connectors do (validating the next batch while the current one is
+ * written), subject by subject spread over `agencies` agencies that ingest at the same time, as
+ * several connectors do; returns records/s.
+ */
+export async function ingestGenerated(
+  hub: Hub,
+  subjects: number,
+  perSubject: number,
+  options: { batchSize: number; agencies: number; progress?: (done: number, perSecond: number) => void },
+): Promise<number> {
   const total = subjects * perSubject;
   const started = performance.now();
   const totals = emptyTotals();
-  const writer = createOrderedWriter((batch) => writePreparedBatch(hub.ingestion, batch), totals);
   let done = 0;
   let nextReport = total / 10;
-  for (const batch of recordBatches(subjects, perSubject, batchSize)) {
-    await writer.submit(await prepareBatch(hub.ingestion, { agencyCode: 'BENCH', source: 'bench', records: batch }));
-    done += batch.length;
-    if (done >= nextReport) {
-      progress(done, Math.round(done / ((performance.now() - started) / 1000)));
-      nextReport += total / 10;
+  const ingestAgency = async (part: number) => {
+    const writer = createOrderedWriter((batch) => writePreparedBatch(hub.ingestion, batch), totals);
+    for (const batch of recordBatches(subjects, perSubject, options.batchSize, part, options.agencies)) {
+      await writer.submit(await prepareBatch(hub.ingestion, { agencyCode: benchAgency(part), source: 'bench', records: batch }));
+      done += batch.length;
+      if (done >= nextReport) {
+        options.progress?.(done, Math.round(done / ((performance.now() - started) / 1000)));
+        nextReport += total / 10;
+      }
     }
-  }
-  await writer.drain();
+    await writer.drain();
+  };
+  await Promise.all(Array.from({ length: options.agencies }, (_, part) => ingestAgency(part)));
   if (totals.rejected || totals.inserted !== total) throw new Error(`bench data not fully ingested: ${JSON.stringify(totals)}`);
   return total / ((performance.now() - started) / 1000);
 }
