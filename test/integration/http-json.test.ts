@@ -134,6 +134,16 @@ describe('http-json connector', () => {
     expect(api.requests).toHaveLength(1);
   });
 
+  test('gzip-compressed answers are read, a small page whole and a huge one as it streams', async () => {
+    api.gzip = true;
+    const facts = '当事人在网站发布虚假广告，'.repeat(60);
+    for (let n = 0; n < 9000; n++) api.records.set(`Z${n}`, { ...apiRecord(20_000 + n, stamp(n % 60)), CF_SY: facts });
+    expect(await connector('gzip-small', 0, { pageSize: 100 }).run()).toMatchObject({ received: 9000, inserted: 9000, rejected: 0 });
+    expect(await connector('gzip-huge', 0, { pageSize: 10_000 }).run()).toMatchObject({ received: 9000, unchanged: 9000 });
+    expect(api.encodings.length).toBeGreaterThan(90);
+    expect(new Set(api.encodings)).toEqual(new Set(['gzip']));
+  });
+
   test('a body that breaks off mid-page fails the page; nothing of it moves the watermark', async () => {
     for (let n = 0; n < 5; n++) api.records.set(`M${n}`, apiRecord(500 + n, stamp(n)));
     api.faults.push({ malformed: true });

@@ -1,5 +1,6 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createGzip } from 'node:zlib';
 
 /**
  * What the next requests get, in order: an error status, a broken body, an answer that never comes,
@@ -27,6 +28,10 @@ export interface AgencyApi {
   delayMs: number;
   /** Checks each request's Authorization header; false answers 401. */
   authorize: ((authorization: string | undefined) => Promise<boolean>) | undefined;
+  /** Compress answers with gzip when the request accepts it. */
+  gzip: boolean;
+  /** Content-Encoding of every answer sent, in order ('identity' when not compressed). */
+  readonly encodings: string[];
   close(): Promise<void>;
 }
 
@@ -48,6 +53,8 @@ export async function startAgencyApi(): Promise<AgencyApi> {
     beforePage: undefined,
     delayMs: 0,
     authorize: undefined,
+    gzip: false,
+    encodings: [],
     close: async () => {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
@@ -79,10 +86,14 @@ export async function startAgencyApi(): Promise<AgencyApi> {
     if (fault && 'rename' in fault) page = page.map(({ [fault.rename.from]: value, ...rest }) => ({ ...rest, [fault.rename.to]: value }));
     // '0' sorts before every position: an empty first page points back to the start.
     const cursor = fault && 'emptyPage' in fault ? (after ?? '0') : next;
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.write('{"records": [');
-    page.forEach((record, i) => res.write(`${i ? ',' : ''}${JSON.stringify(record)}`));
-    res.end(`], "next_cursor": ${JSON.stringify(cursor)}}`);
+    const gzip = api.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding']));
+    api.encodings.push(gzip ? 'gzip' : 'identity');
+    res.writeHead(200, { 'content-type': 'application/json', ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
+    const out = gzip ? createGzip() : res;
+    if (gzip) out.pipe(res);
+    out.write('{"records": [');
+    page.forEach((record, i) => out.write(`${i ? ',' : ''}${JSON.stringify(record)}`));
+    out.end(`], "next_cursor": ${JSON.stringify(cursor)}}`);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
