@@ -23,28 +23,22 @@ import { limitPerClient, requirePurpose, requireToken, type AccessLocals } from 
 import { tokenEndpoint } from './auth/token-endpoint.js';
 import { auditPlugin } from './audit-plugin.js';
 import { discoveryRoutes } from './auth/discovery.js';
-import { connectorName, createConnectors } from '../connectors/index.js';
-import { emptyTotals, mergeTotals, type RunTotals } from '../connectors/types.js';
-import { prepareBatch, writePreparedBatch, type IngestionDeps, type IngestRequest, type PreparedBatch } from '../ingestion/ingest-batch.js';
-import { ConflictError, NotFoundError } from '../ingestion/errors.js';
-import { replayQuarantine } from '../connectors/replay-quarantine.js';
+import type { IngestionDeps } from '../ingestion/ingest-batch.js';
+import type { RunTotals } from '../connectors/types.js';
 import { DEFAULT_PUBLICATION_RULES } from '../ingestion/publication.js';
 import { upsertAgencies } from '../store/agency-queries.js';
-import type { Database, HubDb } from '../store/database.js';
-import type { ConnectorOperations, HubContext } from '../schema/context.js';
+import type { Database } from '../store/database.js';
+import type { HubContext } from '../schema/context.js';
 import { createErrorFormatter } from '../schema/errors.js';
 import { createSchema } from '../schema/index.js';
 import { createReaders } from '../schema/readers.js';
 import { EXPIRE_RECORDS_JOB, runExpireRecords } from '../jobs/expire-records.js';
-import { runConnector } from '../jobs/run-connector.js';
 import { scheduleJob } from '../jobs/scheduler.js';
 import { graphiqlAssets, graphiqlPage } from './graphiql.js';
 import { healthRoutes } from './health.js';
 import { addressRateLimit, queryLimitRules } from './query-limits.js';
+import { wireConnectors } from './connector-wiring.js';
 
-
-/** typ of the JWTs the hub signs for agency APIs it pulls from (none of its own token kinds). */
-export const AGENCY_REQUEST_TYP = 'hub-request+jwt';
 
 export interface HubDeps {
   readonly config: HubConfig;
@@ -66,8 +60,8 @@ export interface Hub {
   /** Registers the configured agencies and API clients, and makes the first signing key; call before serving or loading. */
   registerFromConfig(): Promise<void>;
   /**
-   * Runs every configured source once (e.g. the bundled demo data), each run recorded; skips those
-   * running elsewhere. A failing source does not stop the others: see its FAILED run.
+   * Runs every configured source once (e.g. the bundled demo data), several agencies at a time, each
+   * run recorded; skips those running elsewhere. A failing source does not stop the others: see its FAILED run.
    */
   loadSources(): Promise<RunTotals>;
   /** Expires records whose period has ended (also the daily scheduled job); returns how many. */
@@ -114,40 +108,12 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   };
   const checkpoints: CheckpointDeps = { db: database.db, keys, issuer, clock: deps.clock };
 
-  const connectorDeps = {
-    prepare: (request: IngestRequest) => prepareBatch(ingestion, request),
-    write: (batch: PreparedBatch, alsoInTransaction?: (trx: HubDb) => Promise<void>) => writePreparedBatch(ingestion, batch, alsoInTransaction),
-    logger,
-    db: database.db,
-    signRequestToken: (audience: string) => {
-      const now = Math.floor(deps.clock().getTime() / 1000);
-      return keys.sign({ iss: issuer, sub: config.hub.id, aud: audience, iat: now, exp: now + 60, jti: randomUUID() }, AGENCY_REQUEST_TYP);
-    },
-  };
-  const connectors = createConnectors(config.agencies, connectorDeps);
-  const sourceOf = new Map(config.agencies.flatMap((agency) => agency.sources.map((source, index) => [`${agency.code}/${connectorName(source, index)}`, source] as const)));
-  const runDeps = { db: database.db, logger, unhealthyAfterFailures: config.jobs.unhealthyAfterFailures };
-  const connectorOperations: ConnectorOperations = {
-    unhealthyAfterFailures: config.jobs.unhealthyAfterFailures,
-    list: (agencyCode) =>
-      connectors.filter((c) => c.agencyCode === agencyCode).map((c) => ({ name: c.name, type: c.type, schedule: sourceOf.get(`${agencyCode}/${c.name}`)?.schedule ?? null })),
-    runNow: async (agencyCode, name) => {
-      const connector = connectors.find((c) => c.agencyCode === agencyCode && c.name === name);
-      if (!connector) throw new NotFoundError(`agency ${agencyCode.slice(0, 40)} has no connector ${name.slice(0, 40)}`);
-      // A failed run is recorded with its error; the caller reads it from the run.
-      const outcome = await runConnector(runDeps, connector).catch(() => ({ ran: true }) as const);
-      if (!outcome.ran) throw new ConflictError(`connector ${agencyCode}/${name} is running in another hub process`);
-    },
-    replayQuarantine: (agencyCode) => {
-      const mappings = new Map(connectors.filter((c) => c.agencyCode === agencyCode).map((c) => [c.name, sourceOf.get(`${agencyCode}/${c.name}`)!.mapping] as const));
-      return replayQuarantine(connectorDeps, agencyCode, mappings);
-    },
-  };
+  const connectors = wireConnectors({ config, database, ingestion, logger, keys, issuer, clock: deps.clock });
 
   const createContext = (principal: Principal, purpose: string): HubContext => {
     const trail = new AuditTrail({ principal, purpose, requestId: randomUUID(), clock: deps.clock });
     const access = { principal, purpose, trail, clock: deps.clock, checkpoints };
-    return { access, readers: createReaders(database.db, access), ingestion, purposes: config.auth.purposes, connectors: connectorOperations };
+    return { access, readers: createReaders(database.db, access), ingestion, purposes: config.auth.purposes, connectors: connectors.operations };
   };
 
   const app = express();
@@ -218,10 +184,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       const jobs = [
         { name: EXPIRE_RECORDS_JOB, ...config.jobs.expireRecords, run: expireRecords },
         { name: SIGN_CHECKPOINT_JOB, cron: config.auth.checkpointCron, enabled: true, run: () => runSignCheckpoint({ ...checkpoints, logger }) },
-        ...connectors.flatMap((connector) => {
-          const cron = sourceOf.get(`${connector.agencyCode}/${connector.name}`)?.schedule;
-          return cron ? [{ name: `connector:${connector.agencyCode}/${connector.name}`, cron, enabled: true, run: () => runConnector(runDeps, connector) }] : [];
-        }),
+        ...connectors.scheduledJobs(),
       ];
       for (const job of jobs) {
         const task = scheduleJob(job, logger);
@@ -233,15 +196,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       await upsertClients(database.db, await Promise.all(config.clients.map(toRegistration)));
       if (await keys.ensureKey()) logger.info('first signing key created');
     },
-    loadSources: async () => {
-      const totals = emptyTotals();
-      for (const connector of connectors) {
-        // One unreachable agency must not keep the hub from starting: the failure is logged and recorded as a FAILED run.
-        const outcome = await runConnector(runDeps, connector).catch(() => ({ ran: false }) as const);
-        if (outcome.ran) mergeTotals(totals, outcome.result);
-      }
-      return totals;
-    },
+    loadSources: () => connectors.runAll(),
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);

@@ -106,4 +106,29 @@ describe('connector operations', () => {
       await signing.close();
     }
   });
+
+  test('start-up loading runs different agencies’ sources at the same time', async () => {
+    const taxApi = await startAgencyApi();
+    try {
+      for (const n of [4, 5]) taxApi.records.set(`R${n}`, agencyRow(n));
+      const samr = configWith({ 决定书文号: 'CF_WSH' });
+      const samrSource = samr.agencies.find((a) => a.code === 'SH-SAMR')!.sources[0]!;
+      const config = { ...samr, agencies: samr.agencies.map((a) => (a.code === 'ZJ-TAX' ? { ...a, sources: [{ ...samrSource, url: taxApi.url }] } : a)) };
+      const both = await startTestHub(config);
+      try {
+        api.delayMs = 300;
+        taxApi.delayMs = 300;
+        const otherAlreadyAsked: boolean[] = [];
+        api.beforePage = () => otherAlreadyAsked.push(taxApi.requests.length > 0);
+        taxApi.beforePage = () => otherAlreadyAsked.push(api.requests.length > 0);
+        expect(await both.hub.loadSources()).toMatchObject({ received: 5, inserted: 5, rejected: 0 });
+        // Each agency API was asked while the other was still answering: sequential runs would give [false, true].
+        expect(otherAlreadyAsked).toEqual([true, true]);
+      } finally {
+        await both.close();
+      }
+    } finally {
+      await taxApi.close();
+    }
+  });
 });

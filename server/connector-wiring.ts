@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import pLimit from 'p-limit';
+import type { Logger } from 'pino';
+import type { SigningKeys } from '../access/signing-keys.js';
+import type { HubConfig } from '../config/hub-config.js';
+import { connectorName, createConnectors } from '../connectors/index.js';
+import { replayQuarantine } from '../connectors/replay-quarantine.js';
+import { emptyTotals, mergeTotals, type ConnectorDeps, type RunTotals } from '../connectors/types.js';
+import { ConflictError, NotFoundError } from '../ingestion/errors.js';
+import { prepareBatch, writePreparedBatch, type IngestionDeps } from '../ingestion/ingest-batch.js';
+import { runConnector } from '../jobs/run-connector.js';
+import type { JobSchedule } from '../jobs/scheduler.js';
+import type { ConnectorOperations } from '../schema/context.js';
+import type { Database } from '../store/database.js';
+
+/** typ of the JWTs the hub signs for agency APIs it pulls from (none of its own token kinds). */
+export const AGENCY_REQUEST_TYP = 'hub-request+jwt';
+
+export interface ConnectorWiringDeps {
+  readonly config: HubConfig;
+  readonly database: Database;
+  readonly ingestion: IngestionDeps;
+  readonly logger: Logger;
+  readonly keys: SigningKeys;
+  /** The hub's token issuer, `iss` of the requests it signs for agency APIs. */
+  readonly issuer: string;
+  readonly clock: () => Date;
+}
+
+export interface WiredConnectors {
+  /** What GraphQL offers about connectors: list, run now, replay quarantine. */
+  readonly operations: ConnectorOperations;
+  /** A scheduled job for each connector that has a `schedule`. */
+  scheduledJobs(): JobSchedule[];
+  /**
+   * Runs every connector once, as many at a time as the machine has cores and at least two (different
+   * agencies write in parallel; one agency's batches are serialised by its lock). Each run is recorded and
+   * skipped if it runs elsewhere; a failing one does not stop the others: see its FAILED run.
+   */
+  runAll(): Promise<RunTotals>;
+}
+
+/** The configured agencies' connectors, wired to the ingestion core and the run log. */
+export function wireConnectors(deps: ConnectorWiringDeps): WiredConnectors {
+  const { config, database, ingestion, logger, keys, issuer, clock } = deps;
+  const connectorDeps: ConnectorDeps = {
+    prepare: (request) => prepareBatch(ingestion, request),
+    write: (batch, alsoInTransaction) => writePreparedBatch(ingestion, batch, alsoInTransaction),
+    logger,
+    db: database.db,
+    signRequestToken: (audience) => {
+      const now = Math.floor(clock().getTime() / 1000);
+      return keys.sign({ iss: issuer, sub: config.hub.id, aud: audience, iat: now, exp: now + 60, jti: randomUUID() }, AGENCY_REQUEST_TYP);
+    },
+  };
+  const connectors = createConnectors(config.agencies, connectorDeps);
+  const sourceOf = new Map(config.agencies.flatMap((agency) => agency.sources.map((source, index) => [`${agency.code}/${connectorName(source, index)}`, source] as const)));
+  const runDeps = { db: database.db, logger, unhealthyAfterFailures: config.jobs.unhealthyAfterFailures };
+
+  const operations: ConnectorOperations = {
+    unhealthyAfterFailures: config.jobs.unhealthyAfterFailures,
+    list: (agencyCode) =>
+      connectors.filter((c) => c.agencyCode === agencyCode).map((c) => ({ name: c.name, type: c.type, schedule: sourceOf.get(`${agencyCode}/${c.name}`)?.schedule ?? null })),
+    runNow: async (agencyCode, name) => {
+      const connector = connectors.find((c) => c.agencyCode === agencyCode && c.name === name);
+      if (!connector) throw new NotFoundError(`agency ${agencyCode.slice(0, 40)} has no connector ${name.slice(0, 40)}`);
+      // A failed run is recorded with its error; the caller reads it from the run.
+      const outcome = await runConnector(runDeps, connector).catch(() => ({ ran: true }) as const);
+      if (!outcome.ran) throw new ConflictError(`connector ${agencyCode}/${name} is running in another hub process`);
+    },
+    replayQuarantine: (agencyCode) => {
+      const mappings = new Map(connectors.filter((c) => c.agencyCode === agencyCode).map((c) => [c.name, sourceOf.get(`${agencyCode}/${c.name}`)!.mapping] as const));
+      return replayQuarantine(connectorDeps, agencyCode, mappings);
+    },
+  };
+
+  return {
+    operations,
+    scheduledJobs: () =>
+      connectors.flatMap((connector) => {
+        const cron = sourceOf.get(`${connector.agencyCode}/${connector.name}`)?.schedule;
+        return cron ? [{ name: `connector:${connector.agencyCode}/${connector.name}`, cron, enabled: true, run: () => runConnector(runDeps, connector) }] : [];
+      }),
+    runAll: async () => {
+      const totals = emptyTotals();
+      const limit = pLimit(Math.max(2, availableParallelism()));
+      await Promise.all(
+        connectors.map((connector) =>
+          limit(async () => {
+            // One unreachable agency must not keep the hub from starting: the failure is logged and recorded as a FAILED run.
+            const outcome = await runConnector(runDeps, connector).catch(() => ({ ran: false }) as const);
+            if (outcome.ran) mergeTotals(totals, outcome.result);
+          }),
+        ),
+      );
+      return totals;
+    },
+  };
+}
