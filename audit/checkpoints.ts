@@ -1,11 +1,24 @@
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import type { SigningKeys } from '../access/signing-keys.js';
 import type { HubDb } from '../store/database.js';
-import { checkpointCovering, insertCheckpoint, latestCheckpoint, readAuditHead, readLeafHashes, type CheckpointRow } from '../store/audit-queries.js';
-import { inclusionProof, MerkleFrontier } from './merkle.js';
+import {
+  checkpointCovering,
+  insertCheckpoint,
+  insertSubtreeRoots,
+  latestCheckpoint,
+  readAuditHead,
+  readLeafHashes,
+  readSubtreeRoots,
+  type CheckpointRow,
+  type SubtreeRoot,
+} from '../store/audit-queries.js';
+import { EMPTY_TREE_ROOT, inclusionPath, merkleRoot, MerkleFrontier } from './merkle.js';
 
 export const CHECKPOINT_TYP = 'audit-checkpoint+jwt';
 const LEAF_PAGE = 10_000;
+/** Perfect subtrees of this many leaves (2^8) and more are stored; smaller ones are computed from their leaves. */
+const STORED_SUBTREE_LEVEL = 8;
+export const STORED_SUBTREE_LEAVES = 2 ** STORED_SUBTREE_LEVEL;
 
 export interface CheckpointDeps {
   readonly db: HubDb;
@@ -25,15 +38,20 @@ const view = (row: CheckpointRow): SignedCheckpoint => ({ treeSize: row.tree_siz
 
 /**
  * Signs a checkpoint of the log as it is now, unless the newest one already covers every entry.
- * Reads only the entries after the previous checkpoint.
+ * Reads only the entries after the previous checkpoint, and stores the roots of the large perfect
+ * subtrees those entries complete (before the checkpoint, so a checkpoint never lacks them).
  */
 export async function signCheckpoint(deps: CheckpointDeps): Promise<SignedCheckpoint> {
   const previous = await latestCheckpoint(deps.db);
   const head = await readAuditHead(deps.db);
   if (previous && previous.tree_size >= head.size) return view(previous);
-  const frontier = new MerkleFrontier(previous ? JSON.parse(previous.frontier) : undefined);
+  const completed: SubtreeRoot[] = [];
+  const frontier = new MerkleFrontier(previous ? JSON.parse(previous.frontier) : undefined, (start, size, hash) => {
+    if (size >= STORED_SUBTREE_LEAVES) completed.push({ level: Math.log2(size), position: start / size, hash });
+  });
   for (let from = frontier.size; from < head.size; from += LEAF_PAGE) {
     for (const leaf of await readLeafHashes(deps.db, from, Math.min(from + LEAF_PAGE, head.size))) frontier.append(leaf);
+    await insertSubtreeRoots(deps.db, completed.splice(0));
   }
   const rootHash = frontier.root().toString('hex');
   const signed = await deps.keys.sign(
@@ -59,12 +77,41 @@ export interface InclusionProof {
   readonly checkpoint: SignedCheckpoint;
 }
 
-/** An RFC 6962 inclusion proof of entry `seq` in a signed checkpoint; undefined when no such entry exists. */
+/**
+ * An RFC 6962 inclusion proof of entry `seq` in a signed checkpoint; undefined when no such entry
+ * exists. Reads O(log n) stored subtree roots and at most two blocks of 256 leaf hashes (the
+ * entry's own and the tree's last), whatever the size of the log.
+ */
 export async function proveInclusion(deps: CheckpointDeps, seq: number): Promise<InclusionProof | undefined> {
   const checkpoint = await checkpointFor(deps, seq);
   if (!checkpoint) return undefined;
-  const leaves = await readLeafHashes(deps.db, 0, checkpoint.treeSize);
-  return { seq, leafHash: leaves[seq]!.toString('hex'), auditPath: inclusionProof(leaves, seq).map((h) => h.toString('hex')), checkpoint };
+  const lookup = await subtreeRootsFor(deps.db, seq, checkpoint.treeSize);
+  const auditPath = inclusionPath(seq, checkpoint.treeSize, lookup).map((h) => h.toString('hex'));
+  return { seq, leafHash: lookup(seq, 1).toString('hex'), auditPath, checkpoint };
+}
+
+/** Loads every subtree root the proof of `seq` in a tree of `treeSize` needs, and answers from them. */
+async function subtreeRootsFor(db: HubDb, seq: number, treeSize: number) {
+  // A first pass over the proof's recursion lists the perfect subtrees it needs.
+  const needed: { start: number; size: number }[] = [{ start: seq, size: 1 }];
+  inclusionPath(seq, treeSize, (start, size) => (needed.push({ start, size }), EMPTY_TREE_ROOT));
+  const key = (start: number, size: number) => `${Math.log2(size)}:${start / size}`;
+  const large = needed.filter((s) => s.size >= STORED_SUBTREE_LEAVES);
+  const stored = await readSubtreeRoots(db, large.map((s) => ({ level: Math.log2(s.size), position: s.start / s.size })));
+  // Small subtrees, and large ones not stored (checkpoints signed before subtrees were kept), come from leaves.
+  const leaves = new Map<number, Buffer>();
+  for (const { start, size } of needed) {
+    if (stored.has(key(start, size))) continue;
+    const from = size < STORED_SUBTREE_LEAVES ? start - (start % STORED_SUBTREE_LEAVES) : start;
+    const to = Math.min(treeSize, size < STORED_SUBTREE_LEAVES ? from + STORED_SUBTREE_LEAVES : start + size);
+    if (leaves.has(from) && leaves.has(to - 1)) continue;
+    (await readLeafHashes(db, from, to)).forEach((leaf, i) => leaves.set(from + i, leaf));
+  }
+  return (start: number, size: number): Buffer => {
+    const hash = stored.get(key(start, size));
+    if (hash) return hash;
+    return merkleRoot(Array.from({ length: size }, (_, i) => leaves.get(start + i)!));
+  };
 }
 
 /** Checks a checkpoint's signature against the hub's keys; returns its claims, or why it fails. */

@@ -31,14 +31,38 @@ export function merkleRoot(leaves: readonly Uint8Array[]): Buffer {
   return nodeHash(merkleRoot(leaves.slice(0, k)), merkleRoot(leaves.slice(k)));
 }
 
-/** PATH(m, D[n]): the audit path proving leaf `index` is in the tree of the given leaf hashes. */
+/**
+ * The root of the perfect subtree of `size` leaves (a power of two) starting at leaf `start` (a
+ * multiple of `size`): every piece RFC 6962's recursion needs can be assembled from these.
+ */
+export type SubtreeRootLookup = (start: number, size: number) => Buffer;
+
+/** MTH(D[start:end]), from the roots of its perfect subtrees. */
+function rangeRoot(start: number, end: number, lookup: SubtreeRootLookup): Buffer {
+  const n = end - start;
+  // In the RFC's recursion from [0, n), a range whose size is a power of two is aligned to it.
+  if ((n & (n - 1)) === 0) return lookup(start, n);
+  const k = splitPoint(n);
+  return nodeHash(rangeRoot(start, start + k, lookup), rangeRoot(start + k, end, lookup));
+}
+
+/**
+ * PATH(m, D[n]): the audit path proving leaf `index` is in the tree of `treeSize` leaves, from the
+ * roots of perfect subtrees: O(log n) of them, so a stored large subtree saves reading its leaves.
+ */
+export function inclusionPath(index: number, treeSize: number, lookup: SubtreeRootLookup): Buffer[] {
+  if (index < 0 || index >= treeSize) throw new RangeError(`leaf ${index} is outside a tree of ${treeSize}`);
+  const path = (start: number, end: number): Buffer[] => {
+    if (end - start === 1) return [];
+    const k = splitPoint(end - start);
+    return index < start + k ? [...path(start, start + k), rangeRoot(start + k, end, lookup)] : [...path(start + k, end), rangeRoot(start, start + k, lookup)];
+  };
+  return path(0, treeSize);
+}
+
+/** PATH(m, D[n]) over leaf hashes held in memory. */
 export function inclusionProof(leaves: readonly Uint8Array[], index: number): Buffer[] {
-  if (index < 0 || index >= leaves.length) throw new RangeError(`leaf ${index} is outside a tree of ${leaves.length}`);
-  if (leaves.length === 1) return [];
-  const k = splitPoint(leaves.length);
-  return index < k
-    ? [...inclusionProof(leaves.slice(0, k), index), merkleRoot(leaves.slice(k))]
-    : [...inclusionProof(leaves.slice(k), index - k), merkleRoot(leaves.slice(0, k))];
+  return inclusionPath(index, leaves.length, (start, size) => merkleRoot(leaves.slice(start, start + size)));
 }
 
 /** The root an inclusion proof leads to (RFC 9162 §2.1.3.2), or undefined when the proof cannot be right. */
@@ -66,13 +90,17 @@ export function rootFromInclusionProof(leaf: Uint8Array, index: number, treeSize
 
 /**
  * A tree built one leaf at a time, keeping only the roots of its perfect subtrees (at most log2 n
- * hashes): the root of any prefix of a log without holding the log in memory.
+ * hashes): the root of any prefix of a log without holding the log in memory. `onSubtreeCompleted`
+ * hears of every perfect subtree of two leaves or more as it completes.
  */
 export class MerkleFrontier {
   private readonly subtrees: { size: number; hash: Buffer }[] = [];
   private count = 0;
 
-  constructor(state?: { size: number; subtrees: readonly { size: number; hash: string }[] }) {
+  constructor(
+    state?: { size: number; subtrees: readonly { size: number; hash: string }[] },
+    private readonly onSubtreeCompleted?: (start: number, size: number, hash: Buffer) => void,
+  ) {
     if (state) {
       this.count = state.size;
       for (const s of state.subtrees) this.subtrees.push({ size: s.size, hash: Buffer.from(s.hash, 'hex') });
@@ -88,6 +116,7 @@ export class MerkleFrontier {
     while (this.subtrees.length > 0 && this.subtrees[this.subtrees.length - 1]!.size === node.size) {
       const left = this.subtrees.pop()!;
       node = { size: left.size * 2, hash: nodeHash(left.hash, node.hash) };
+      this.onSubtreeCompleted?.(this.count + 1 - node.size, node.size, node.hash);
     }
     this.subtrees.push(node);
     this.count += 1;

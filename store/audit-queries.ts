@@ -125,6 +125,32 @@ export async function listCheckpoints(db: HubDb): Promise<CheckpointRow[]> {
   return db.selectFrom('audit_checkpoints').select(CHECKPOINT).orderBy('tree_size').execute();
 }
 
+/** A perfect subtree of the audit tree: 2^level leaves from leaf position·2^level. */
+export interface SubtreeRoot {
+  readonly level: number;
+  readonly position: number;
+  readonly hash: Uint8Array;
+}
+
+/** Stores subtree roots; another process may have stored some first (the same ones), which is as good. */
+export async function insertSubtreeRoots(db: HubDb, roots: readonly SubtreeRoot[]): Promise<void> {
+  if (roots.length === 0) return;
+  const rows = roots.map((root) => ({ level: root.level, position: root.position, hash: Buffer.from(root.hash).toString('hex') }));
+  await sql`insert into audit_subtrees (level, position, hash)
+    select level, position, decode(hash, 'hex') from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(level smallint, position bigint, hash text)
+    on conflict (level, position) do nothing`.execute(db);
+}
+
+/** The stored roots among the wanted (level, position) pairs, keyed `level:position`. */
+export async function readSubtreeRoots(db: HubDb, wanted: readonly { level: number; position: number }[]): Promise<Map<string, Buffer>> {
+  if (wanted.length === 0) return new Map();
+  const rows = await sql<{ level: number; position: number; hash: string }>`
+    select s.level, s.position, encode(s.hash, 'hex') as hash
+    from audit_subtrees s join jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) as w(level smallint, position bigint)
+      on s.level = w.level and s.position = w.position`.execute(db);
+  return new Map(rows.rows.map((row) => [`${row.level}:${row.position}`, Buffer.from(row.hash, 'hex')]));
+}
+
 /** Stores a checkpoint; another process may have stored the same size first, which is as good. */
 export async function insertCheckpoint(db: HubDb, checkpoint: { treeSize: number; rootHex: string; signed: string; frontier: string }): Promise<void> {
   await sql`insert into audit_checkpoints (tree_size, root_hash, signed, frontier)

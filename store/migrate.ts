@@ -3,12 +3,14 @@ import type { HubDb } from './database.js';
 import * as initial from './migrations/0001-initial.js';
 import * as connectorRuns from './migrations/0002-connector-runs.js';
 import * as accessAndAudit from './migrations/0003-access-and-audit.js';
+import * as auditSubtrees from './migrations/0004-audit-subtrees.js';
 
 /** Versioned migrations in the order they apply. Append only; never edit one that has shipped. */
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-connector-runs': connectorRuns,
   '0003-access-and-audit': accessAndAudit,
+  '0004-audit-subtrees': auditSubtrees,
 };
 
 function migrator(db: HubDb): Migrator {

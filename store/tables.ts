@@ -19,6 +19,7 @@ export interface HubTables {
   audit_head: AuditHeadTable;
   audit_subjects: AuditSubjectTable;
   audit_checkpoints: AuditCheckpointTable;
+  audit_subtrees: AuditSubtreeTable;
 }
 
 export interface ApiClientTable {
@@ -95,6 +96,12 @@ export interface AuditCheckpointTable {
   signed: string;
   frontier: string;
   created_at: ColumnType<Date, Date | undefined, never>;
+}
+
+export interface AuditSubtreeTable {
+  level: number;
+  position: number;
+  hash: Uint8Array;
 }
 
 export interface ConnectorStateTable {

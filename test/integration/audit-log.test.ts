@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { sql } from 'kysely';
 import request from 'supertest';
-import { CHECKPOINT_TYP } from '../../audit/checkpoints.js';
+import { appendAuditEvent } from '../../audit/audit-log.js';
+import { CHECKPOINT_TYP, proveInclusion, signCheckpoint } from '../../audit/checkpoints.js';
 import { chainLink, leafHash, rootFromInclusionProof } from '../../audit/merkle.js';
 import { verifyAuditLog } from '../../audit/verify-log.js';
 import { tokenIdentity } from '../../config/hub-config.js';
@@ -89,11 +90,38 @@ describe('what is audited', () => {
     await expect(db.deleteFrom('audit_log').execute()).rejects.toThrow(/append-only: DELETE refused/);
     await expect(db.deleteFrom('audit_subjects').execute()).rejects.toThrow(/append-only: DELETE refused/);
     await expect(sql`truncate audit_log`.execute(db)).rejects.toThrow(/append-only: TRUNCATE refused/);
+    await expect(sql`truncate audit_subtrees`.execute(db)).rejects.toThrow(/append-only: TRUNCATE refused/);
     await expect(db.deleteFrom('audit_checkpoints').execute()).resolves.toBeDefined(); // none yet: the trigger fires per row
   });
 });
 
 describe('proofs anyone can check', () => {
+  test('a proof in a large log reads stored subtree roots, not the whole log; each proof checks out against the signed root', async () => {
+    const event = { clientId: 'test-admin', clientType: 'ADMIN', operation: 'query subject', subjects: [PUDONG], returned: [], purpose: 'OPERATIONS', authorizations: [], outcome: 'OK' };
+    for (let i = 0; i < 600; i++) await appendAuditEvent(testHub.database.db, { ...event, at: new Date(Date.UTC(2024, 0, 1, 0, 0, i)), requestId: `r${i}` });
+    const checkpoint = await signCheckpoint(testHub.hub.checkpoints);
+    const stored = await testHub.database.db.selectFrom('audit_subtrees').select(['level', 'position']).orderBy('level').orderBy('position').execute();
+    expect(stored).toEqual([{ level: 8, position: 0 }, { level: 8, position: 1 }, { level: 9, position: 0 }]);
+    const proofs = [];
+    for (const seq of [0, 5, 300, 511, 512, checkpoint.treeSize - 1]) {
+      const proof = (await proveInclusion(testHub.hub.checkpoints, seq))!;
+      const root = rootFromInclusionProof(Buffer.from(proof.leafHash, 'hex'), seq, proof.checkpoint.treeSize, proof.auditPath.map((h) => Buffer.from(h, 'hex')));
+      expect(root?.toString('hex')).toBe(proof.checkpoint.rootHash);
+      proofs.push(proof);
+    }
+    // The stored roots are what proofs are made of: a forged one yields a proof that no longer checks out.
+    await sql`alter table audit_subtrees disable trigger audit_subtrees_append_only`.execute(testHub.database.db);
+    await sql`update audit_subtrees set hash = sha256(hash) where level = 8 and position = 1`.execute(testHub.database.db);
+    const forged = (await proveInclusion(testHub.hub.checkpoints, 5))!;
+    const root = rootFromInclusionProof(Buffer.from(forged.leafHash, 'hex'), 5, forged.checkpoint.treeSize, forged.auditPath.map((h) => Buffer.from(h, 'hex')));
+    expect(root?.toString('hex')).not.toBe(forged.checkpoint.rootHash);
+    expect((await verify()).firstProblem).toEqual({ seq: 256, problem: expect.stringContaining('stored root of entries 256 to 511') });
+    // Without stored roots (checkpoints signed before they were kept) the proof is computed from the leaves.
+    await sql`delete from audit_subtrees`.execute(testHub.database.db);
+    await sql`alter table audit_subtrees enable trigger audit_subtrees_append_only`.execute(testHub.database.db);
+    expect((await proveInclusion(testHub.hub.checkpoints, 5))!.auditPath).toEqual(proofs[1]!.auditPath);
+  });
+
   test('a client proves its own entry against a checkpoint signed with a key of the public JWKS; another client’s entry is refused', async () => {
     const seqs = await fillLog(5);
     const mine = seqs[1]!; // test-agency's

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { inclusionProof, leafHash, merkleRoot, MerkleFrontier, rootFromInclusionProof } from '../../audit/merkle.js';
+import { inclusionPath, inclusionProof, leafHash, merkleRoot, MerkleFrontier, rootFromInclusionProof } from '../../audit/merkle.js';
 
 // The Certificate Transparency reference vectors for RFC 6962 (leaves, roots of every prefix, proofs).
 const LEAVES = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map((h) => leafHash(Buffer.from(h, 'hex')));
@@ -56,6 +56,36 @@ describe('Merkle tree (RFC 6962)', () => {
           expect(hex(rootFromInclusionProof(tree[index]!, index, size, bent) ?? Buffer.alloc(0))).not.toBe(root);
         }
       }
+    }
+  });
+
+  test('the frontier reports every perfect subtree as it completes, with its start, size and root', () => {
+    const leaves = Array.from({ length: 40 }, (_, i) => leafHash(Buffer.from([i])));
+    const reported: string[] = [];
+    const frontier = new MerkleFrontier(undefined, (start, size, hash) => {
+      expect(hex(hash)).toBe(hex(merkleRoot(leaves.slice(start, start + size))));
+      reported.push(`${start}+${size}`);
+    });
+    for (const leaf of leaves) frontier.append(leaf);
+    const expected: string[] = [];
+    for (let size = 2; size <= 32; size *= 2) for (let start = 0; start + size <= 40; start += size) expected.push(`${start}+${size}`);
+    expect(reported.sort()).toEqual(expected.sort());
+  });
+
+  test('an audit path built from subtree roots equals the one built from leaves, and asks only for aligned perfect subtrees', () => {
+    const leaves = Array.from({ length: 1000 }, (_, i) => leafHash(Buffer.from([i % 256, i >> 8])));
+    for (const [index, size] of [[0, 1000], [517, 1000], [999, 1000], [255, 256], [300, 513]] as const) {
+      const asked: [number, number][] = [];
+      const path = inclusionPath(index, size, (start, n) => {
+        asked.push([start, n]);
+        return merkleRoot(leaves.slice(start, start + n));
+      });
+      expect(path.map(hex)).toEqual(inclusionProof(leaves.slice(0, size), index).map(hex));
+      for (const [start, n] of asked) {
+        expect(n & (n - 1)).toBe(0);
+        expect(start % n).toBe(0);
+      }
+      expect(asked.length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(size)));
     }
   });
 });
