@@ -9,6 +9,7 @@ import {
   readAuditHead,
   readLeafHashes,
   readSubtreeRoots,
+  subtreeKey,
   type CheckpointRow,
   type SubtreeRoot,
 } from '../store/audit-queries.js';
@@ -18,7 +19,14 @@ export const CHECKPOINT_TYP = 'audit-checkpoint+jwt';
 const LEAF_PAGE = 10_000;
 /** Perfect subtrees of this many leaves (2^8) and more are stored; smaller ones are computed from their leaves. */
 const STORED_SUBTREE_LEVEL = 8;
-export const STORED_SUBTREE_LEAVES = 2 ** STORED_SUBTREE_LEVEL;
+const STORED_SUBTREE_LEAVES = 2 ** STORED_SUBTREE_LEVEL;
+
+/** A MerkleFrontier listener that keeps, in `into`, the completed subtrees large enough to be stored. */
+export function keepStoredSubtrees(into: SubtreeRoot[]): (start: number, size: number, hash: Buffer) => void {
+  return (start, size, hash) => {
+    if (size >= STORED_SUBTREE_LEAVES) into.push({ level: Math.log2(size), position: start / size, hash });
+  };
+}
 
 export interface CheckpointDeps {
   readonly db: HubDb;
@@ -46,9 +54,7 @@ export async function signCheckpoint(deps: CheckpointDeps): Promise<SignedCheckp
   const head = await readAuditHead(deps.db);
   if (previous && previous.tree_size >= head.size) return view(previous);
   const completed: SubtreeRoot[] = [];
-  const frontier = new MerkleFrontier(previous ? JSON.parse(previous.frontier) : undefined, (start, size, hash) => {
-    if (size >= STORED_SUBTREE_LEAVES) completed.push({ level: Math.log2(size), position: start / size, hash });
-  });
+  const frontier = new MerkleFrontier(previous ? JSON.parse(previous.frontier) : undefined, keepStoredSubtrees(completed));
   for (let from = frontier.size; from < head.size; from += LEAF_PAGE) {
     for (const leaf of await readLeafHashes(deps.db, from, Math.min(from + LEAF_PAGE, head.size))) frontier.append(leaf);
     await insertSubtreeRoots(deps.db, completed.splice(0));
@@ -95,7 +101,7 @@ async function subtreeRootsFor(db: HubDb, seq: number, treeSize: number) {
   // A first pass over the proof's recursion lists the perfect subtrees it needs.
   const needed: { start: number; size: number }[] = [{ start: seq, size: 1 }];
   inclusionPath(seq, treeSize, (start, size) => (needed.push({ start, size }), EMPTY_TREE_ROOT));
-  const key = (start: number, size: number) => `${Math.log2(size)}:${start / size}`;
+  const key = (start: number, size: number) => subtreeKey(Math.log2(size), start / size);
   const large = needed.filter((s) => s.size >= STORED_SUBTREE_LEAVES);
   const stored = await readSubtreeRoots(db, large.map((s) => ({ level: Math.log2(s.size), position: s.start / s.size })));
   // Small subtrees, and large ones not stored (checkpoints signed before subtrees were kept), come from leaves.

@@ -1,8 +1,8 @@
 import type { SigningKeys } from '../access/signing-keys.js';
 import type { HubDb } from '../store/database.js';
-import { listCheckpoints, readAuditEntries, readAuditHead, readSubjectIndex, readSubtreeRoots, type AuditRow, type SubtreeRoot } from '../store/audit-queries.js';
+import { listCheckpoints, readAuditEntries, readAuditHead, readSubjectIndex, readSubtreeRoots, subtreeKey, type AuditRow, type SubtreeRoot } from '../store/audit-queries.js';
 import { indexedColumnsOf } from './audit-log.js';
-import { STORED_SUBTREE_LEAVES, verifyCheckpointSignature } from './checkpoints.js';
+import { keepStoredSubtrees, verifyCheckpointSignature } from './checkpoints.js';
 import { chainLink, EMPTY_TREE_ROOT, leafHash, MerkleFrontier } from './merkle.js';
 
 export interface LogProblem {
@@ -39,16 +39,15 @@ function columnMismatch(row: AuditRow): string | undefined {
 
 /**
  * Verifies the whole audit log: every entry's hash, the hash chain, the dense sequence, the head,
- * every signed checkpoint's signature and Merkle root, and the stored subtree roots proofs are made of. Streams the log; memory stays flat.
- * `onProgress` is called after each page with the entries checked so far.
+ * every signed checkpoint's signature and Merkle root, and the stored subtree roots proofs are made
+ * of. Streams the log; memory stays flat. `onProgress` is called after each page with the entries
+ * checked so far.
  */
 export async function verifyAuditLog(db: HubDb, keys: SigningKeys, issuer: string, onProgress?: (checked: number) => void): Promise<LogVerification> {
   const checkpoints = await listCheckpoints(db);
   const head = await readAuditHead(db);
   const completed: SubtreeRoot[] = [];
-  const frontier = new MerkleFrontier(undefined, (start, size, hash) => {
-    if (size >= STORED_SUBTREE_LEAVES) completed.push({ level: Math.log2(size), position: start / size, hash });
-  });
+  const frontier = new MerkleFrontier(undefined, keepStoredSubtrees(completed));
   // Link -1 is SHA-256 of the empty string, as the head starts.
   let chain: Buffer = Buffer.from(EMPTY_TREE_ROOT);
   let expected = 0;
@@ -108,7 +107,7 @@ export async function verifyAuditLog(db: HubDb, keys: SigningKeys, issuer: strin
 async function checkSubtreeRoots(db: HubDb, recomputed: readonly SubtreeRoot[], fail: (seq: number, problem: string) => void): Promise<void> {
   const stored = await readSubtreeRoots(db, recomputed.map(({ level, position }) => ({ level, position })));
   for (const { level, position, hash } of recomputed) {
-    const kept = stored.get(`${level}:${position}`);
+    const kept = stored.get(subtreeKey(level, position));
     if (kept && !kept.equals(hash)) {
       const first = position * 2 ** level;
       fail(first, `the stored root of entries ${first} to ${first + 2 ** level - 1} differs from those entries: inclusion proofs using it would not check out`);

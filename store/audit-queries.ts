@@ -132,6 +132,9 @@ export interface SubtreeRoot {
   readonly hash: Uint8Array;
 }
 
+/** How readSubtreeRoots keys its answer. */
+export const subtreeKey = (level: number, position: number): string => `${level}:${position}`;
+
 /** Stores subtree roots; another process may have stored some first (the same ones), which is as good. */
 export async function insertSubtreeRoots(db: HubDb, roots: readonly SubtreeRoot[]): Promise<void> {
   if (roots.length === 0) return;
@@ -141,14 +144,14 @@ export async function insertSubtreeRoots(db: HubDb, roots: readonly SubtreeRoot[
     on conflict (level, position) do nothing`.execute(db);
 }
 
-/** The stored roots among the wanted (level, position) pairs, keyed `level:position`. */
+/** The stored roots among the wanted (level, position) pairs, keyed by subtreeKey. */
 export async function readSubtreeRoots(db: HubDb, wanted: readonly { level: number; position: number }[]): Promise<Map<string, Buffer>> {
   if (wanted.length === 0) return new Map();
   const rows = await sql<{ level: number; position: number; hash: string }>`
     select s.level, s.position, encode(s.hash, 'hex') as hash
     from audit_subtrees s join jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) as w(level smallint, position bigint)
       on s.level = w.level and s.position = w.position`.execute(db);
-  return new Map(rows.rows.map((row) => [`${row.level}:${row.position}`, Buffer.from(row.hash, 'hex')]));
+  return new Map(rows.rows.map((row) => [subtreeKey(row.level, row.position), Buffer.from(row.hash, 'hex')]));
 }
 
 /** Stores a checkpoint; another process may have stored the same size first, which is as good. */
