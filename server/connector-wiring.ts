@@ -15,7 +15,7 @@ import type { ConnectorOperations } from '../schema/context.js';
 import type { Database } from '../store/database.js';
 
 /** typ of the JWTs the hub signs for agency APIs it pulls from (none of its own token kinds). */
-export const AGENCY_REQUEST_TYP = 'hub-request+jwt';
+const AGENCY_REQUEST_TYP = 'hub-request+jwt';
 
 export interface ConnectorWiringDeps {
   readonly config: HubConfig;

@@ -7,7 +7,7 @@ export type Row = Record<string, unknown>;
 
 /** A page being read: its records as they arrive, then its next cursor. */
 export interface PageStream {
-  /** The page's records, parsed one by one from the body as it streams in: memory stays flat. */
+  /** The page's records: parsed whole up to 8 MB, one by one as the body streams in beyond, so memory stays bounded. */
   readonly records: AsyncGenerator<Row>;
   /** The next page's cursor, known once `records` is exhausted; null on the last page. */
   nextCursor(): string | null;
