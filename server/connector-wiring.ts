@@ -6,7 +6,7 @@ import type { SigningKeys } from '../access/signing-keys.js';
 import type { HubConfig } from '../config/hub-config.js';
 import { connectorName, createConnectors } from '../connectors/index.js';
 import { replayQuarantine } from '../connectors/replay-quarantine.js';
-import { emptyTotals, mergeTotals, type ConnectorDeps, type RunTotals } from '../connectors/types.js';
+import { emptyTotals, mergeTotals, type Connector, type ConnectorDeps, type RunTotals } from '../connectors/types.js';
 import { ConflictError, NotFoundError } from '../ingestion/errors.js';
 import { prepareBatch, writePreparedBatch, type IngestionDeps } from '../ingestion/ingest-batch.js';
 import { runConnector } from '../jobs/run-connector.js';
@@ -84,13 +84,22 @@ export function wireConnectors(deps: ConnectorWiringDeps): WiredConnectors {
       }),
     runAll: async () => {
       const totals = emptyTotals();
+      // Agencies load side by side; one agency's sources load in their configured order, since its batches take one lock anyway.
+      const byAgency = new Map<string, Connector[]>();
+      for (const connector of connectors) {
+        const queue = byAgency.get(connector.agencyCode) ?? [];
+        queue.push(connector);
+        byAgency.set(connector.agencyCode, queue);
+      }
       const limit = pLimit(Math.max(2, availableParallelism()));
       await Promise.all(
-        connectors.map((connector) =>
+        [...byAgency.values()].map((agencyConnectors) =>
           limit(async () => {
-            // One unreachable agency must not keep the hub from starting: the failure is logged and recorded as a FAILED run.
-            const outcome = await runConnector(runDeps, connector).catch(() => ({ ran: false }) as const);
-            if (outcome.ran) mergeTotals(totals, outcome.result);
+            for (const connector of agencyConnectors) {
+              // One unreachable agency must not keep the hub from starting: the failure is logged and recorded as a FAILED run.
+              const outcome = await runConnector(runDeps, connector).catch(() => ({ ran: false }) as const);
+              if (outcome.ran) mergeTotals(totals, outcome.result);
+            }
           }),
         ),
       );
