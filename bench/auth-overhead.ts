@@ -20,13 +20,13 @@ import { createSchema } from '../schema/index.js';
 import type { Hub } from '../server/app.js';
 import type { HubConfig } from '../config/hub-config.js';
 import { addressRateLimit, queryLimitRules } from '../server/query-limits.js';
-import { ingestGenerated, openBenchDatabase, percentile, runBenchmark, say, startBenchHub, timeSubjectQuery } from './support.js';
+import { countArg, ingestGenerated, openBenchDatabase, percentile, runBenchmark, say, startBenchHub, timeSubjectQuery } from './support.js';
 
 const { values: args } = parseArgs({
   options: { engine: { type: 'string', default: 'pglite' }, subjects: { type: 'string', default: '10000' }, queries: { type: 'string', default: '3000' } },
 });
-const SUBJECTS = Number(args.subjects);
-const QUERIES = Number(args.queries);
+const SUBJECTS = countArg('subjects', args.subjects);
+const QUERIES = countArg('queries', args.queries);
 const PER_SUBJECT = 5;
 
 /**

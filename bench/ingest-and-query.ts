@@ -9,7 +9,7 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import { ingestGenerated, openBenchDatabase, percentile, runBenchmark, say, startBenchHub, timeSubjectQuery } from './support.js';
+import { countArg, ingestGenerated, openBenchDatabase, percentile, runBenchmark, say, startBenchHub, timeSubjectQuery } from './support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -21,19 +21,20 @@ const { values: args } = parseArgs({
     queries: { type: 'string', default: '2000' },
   },
 });
-const SUBJECTS = Number(args.subjects);
-const PER_SUBJECT = Number(args.records);
-const QUERIES = Number(args.queries);
-const AGENCIES = Number(args.agencies);
+const SUBJECTS = countArg('subjects', args.subjects);
+const PER_SUBJECT = countArg('records', args.records);
+const QUERIES = countArg('queries', args.queries);
+const AGENCIES = countArg('agencies', args.agencies);
+const BATCH = countArg('batch', args.batch);
 
 async function main(): Promise<void> {
   const total = SUBJECTS * PER_SUBJECT;
-  say(`bench: ${args.engine}, ${SUBJECTS} subjects × ${PER_SUBJECT} records = ${total} records, batches of ${args.batch}, ${AGENCIES} agencies ingesting at once; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}`);
+  say(`bench: ${args.engine}, ${SUBJECTS} subjects × ${PER_SUBJECT} records = ${total} records, batches of ${BATCH}, ${AGENCIES} agencies ingesting at once; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}`);
   const { database, cleanup } = await openBenchDatabase(args.engine);
   const { hub, headers, stop } = await startBenchHub(database, AGENCIES);
   try {
     const perSecond = await ingestGenerated(hub, SUBJECTS, PER_SUBJECT, {
-      batchSize: Number(args.batch),
+      batchSize: BATCH,
       agencies: AGENCIES,
       progress: (done, rate) => say(`  ingested ${done} records (${rate} records/s)`),
     });

@@ -86,6 +86,7 @@ const BENCH_SERVER_SETTINGS = { shared_buffers: '2GB', max_wal_size: '8GB' };
 
 /** The database under test: a temporary local PostgreSQL server (or BENCH_DATABASE_URL), or PGlite in a temp folder. */
 export async function openBenchDatabase(engine: string): Promise<{ database: Database; cleanup: () => Promise<void> }> {
+  if (engine !== 'postgres' && engine !== 'pglite') throw new Error(`--engine must be postgres or pglite, not ${JSON.stringify(engine)}`);
   if (engine === 'postgres') {
     const external = process.env['BENCH_DATABASE_URL'];
     const server = external ? undefined : await startTemporaryPostgres(BENCH_SERVER_SETTINGS);
@@ -180,6 +181,14 @@ export async function timeSubjectQuery(port: number, headers: Record<string, str
 }
 
 /** Runs a benchmark's main function; a failure prints its stack and exits 1. */
+/** A command-line count: a whole number of at least 1; anything else ends the run with a message that names the option. */
+export function countArg(name: string, text: string | undefined): number {
+  const value = Number(text);
+  if (Number.isSafeInteger(value) && value >= 1) return value;
+  process.stderr.write(`bench: --${name} must be a whole number of at least 1, not ${JSON.stringify(text)}\n`);
+  process.exit(2);
+}
+
 export function runBenchmark(main: () => Promise<void>): void {
   main().catch((error: unknown) => {
     process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);

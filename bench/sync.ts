@@ -12,10 +12,10 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { hubConfigSchema } from '../config/hub-config.js';
 import { createHub } from '../server/app.js';
-import { openBenchDatabase, runBenchmark, say } from './support.js';
+import { countArg, openBenchDatabase, runBenchmark, say } from './support.js';
 
 const { values: args } = parseArgs({ options: { engine: { type: 'string', default: 'postgres' }, records: { type: 'string', default: '1000000' } } });
-const TOTAL = Number(args.records);
+const TOTAL = countArg('records', args.records);
 
 async function startAgencyApi(): Promise<{ url: string; change: () => Promise<void>; stop: () => void }> {
   // The compiled sibling (npm run bench:sync), or the source under the same loader (tsx bench/sync.ts).
