@@ -116,8 +116,8 @@ describe('connector operations', () => {
       const config = { ...samr, agencies: samr.agencies.map((a) => (a.code === 'ZJ-TAX' ? { ...a, sources: [{ ...samrSource, url: taxApi.url }] } : a)) };
       const both = await startTestHub(config);
       try {
-        api.delayMs = 300;
-        taxApi.delayMs = 300;
+        api.delayMs = 800;
+        taxApi.delayMs = 800;
         const otherAlreadyAsked: boolean[] = [];
         api.beforePage = () => otherAlreadyAsked.push(taxApi.requests.length > 0);
         taxApi.beforePage = () => otherAlreadyAsked.push(api.requests.length > 0);
