@@ -69,11 +69,23 @@ const httpJsonSource = z
     /** The agency API's list endpoint; see README for the paging contract. */
     url: z.url({ protocol: /^https?$/ }),
     pageSize: z.number().int().min(1).max(10_000).default(1000),
+    /**
+     * How the agency API pages: by the opaque cursor it returns (`cursor`), by a record offset
+     * (`offset`), or by a page number (`page`, counted from `firstPage`). See README.
+     */
+    paging: z.enum(['cursor', 'offset', 'page']).default('cursor'),
+    firstPage: z.number().int().min(0).max(1).default(1),
     /** Query parameter names the agency API uses. */
     params: z
-      .object({ updatedSince: z.string().default('updated_since'), pageSize: z.string().default('page_size'), cursor: z.string().default('cursor') })
+      .object({
+        updatedSince: z.string().default('updated_since'),
+        pageSize: z.string().default('page_size'),
+        cursor: z.string().default('cursor'),
+        offset: z.string().default('offset'),
+        page: z.string().default('page'),
+      })
       .strict()
-      .default({ updatedSince: 'updated_since', pageSize: 'page_size', cursor: 'cursor' }),
+      .default({ updatedSince: 'updated_since', pageSize: 'page_size', cursor: 'cursor', offset: 'offset', page: 'page' }),
     /** Fields of the response body: the records array and the next page's cursor. */
     response: z.object({ records: z.string().default('records'), nextCursor: z.string().default('next_cursor') }).strict().default({ records: 'records', nextCursor: 'next_cursor' }),
     /** Record field with its last-change time (ISO 8601); it becomes the watermark. */

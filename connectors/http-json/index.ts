@@ -6,14 +6,15 @@ import { readWatermark, saveWatermark } from '../../store/connector-state.js';
 import { applyMapping } from '../mapping.js';
 import { createOrderedWriter, emptyTotals, type Connector, type ConnectorDeps } from '../types.js';
 import { openPage, type Row } from './fetch-page.js';
+import { changeOrderCheck, firstPosition, nextPosition, pageQuery, type PagePosition } from './paging.js';
 
 /** A page is ingested in batches of at most this many records as it streams in. */
 const STREAM_BATCH_SIZE = 2000;
 
 /**
  * Pulls an agency's changes page by page from an HTTP JSON API, from its watermark (the latest
- * `updatedAtField` stored so far, sent as `updated_since`, inclusive). A page is parsed as it
- * streams in and written in batches; the watermark is saved in the transaction of the page's last
+ * `updatedAtField` stored so far, sent as `updated_since`, inclusive), by cursor, offset or page
+ * number (see paging.ts). A page is parsed as it streams in and written in batches; the watermark is saved in the transaction of the page's last
  * batch: a run that stops anywhere resumes without skipping a record, and records read twice are
  * unchanged no-ops. Validation of the next batch overlaps the write of the current one.
  */
@@ -27,33 +28,30 @@ export function createHttpJsonConnector(agencyCode: string, name: string, source
       const audience = source.signedJwtAudience;
       // A signed token is made per page: it lives 60 s, a run may take longer.
       const tokenForPage = async () => (audience ? deps.signRequestToken(audience) : storedToken);
-      // The run pages through one query, from the watermark it started with; the stored watermark
-      // moves page by page, so a run that stops resumes after the last page it stored.
-      const since = await readWatermark(deps.db, agencyCode, name);
-      let watermark = since;
+      // The stored watermark moves page by page, so a run that stops resumes after the last page it stored.
+      let watermark = await readWatermark(deps.db, agencyCode, name);
       const totals = emptyTotals();
       const writer = createOrderedWriter(deps.write, totals);
-      let cursor: string | null = null;
+      let position: PagePosition | null = firstPosition(watermark);
       try {
-        do {
-          const query: Record<string, string> = { [source.params.pageSize]: String(source.pageSize) };
-          if (since) query[source.params.updatedSince] = since;
-          if (cursor) query[source.params.cursor] = cursor;
-          const page = await openPage(source, query, await tokenForPage(), deps.logger);
+        while (position) {
+          const page = await openPage(source, pageQuery(source, position), await tokenForPage(), deps.logger);
+          const checkOrder = changeOrderCheck(source, position.since);
           let rows: Row[] = [];
+          let received = 0;
           let latest = watermark;
           for await (const row of page.records) {
             rows.push(row);
+            received++;
             if (rows.length === STREAM_BATCH_SIZE) {
-              latest = await submit(rows, latest, false);
+              latest = await submit(rows, latest, checkOrder, false);
               rows = [];
             }
           }
           // The page's last batch carries the watermark: only a page stored whole moves it.
-          const pageEnd = await submit(rows, latest, true);
-          watermark = pageEnd;
-          cursor = page.nextCursor();
-        } while (cursor);
+          watermark = await submit(rows, latest, checkOrder, true);
+          position = nextPosition(source, position, { rows: received, latest: watermark, nextCursor: page.nextCursor() });
+        }
         await writer.drain();
       } catch (error) {
         await writer.drain().catch(() => undefined);
@@ -62,8 +60,8 @@ export function createHttpJsonConnector(agencyCode: string, name: string, source
       return totals;
 
       /** Prepares rows as a batch and queues its write, with the watermark when it ends a page. Returns the latest change time seen. */
-      async function submit(rows: Row[], latestSoFar: string | undefined, endOfPage: boolean): Promise<string | undefined> {
-        const { records, rejected, latest } = mapPage(rows, source, name, latestSoFar);
+      async function submit(rows: Row[], latestSoFar: string | undefined, checkOrder: (changedAt: number) => void, endOfPage: boolean): Promise<string | undefined> {
+        const { records, rejected, latest } = mapPage(rows, source, name, latestSoFar, checkOrder);
         const watermarkToSave = endOfPage ? latest : undefined;
         const moves = watermarkToSave !== undefined && watermarkToSave !== watermark;
         if (records.length + rejected.length === 0 && !moves) return latest;
@@ -75,7 +73,7 @@ export function createHttpJsonConnector(agencyCode: string, name: string, source
   };
 }
 
-function mapPage(rows: readonly Row[], source: HttpJsonSourceConfig, connector: string, watermark: string | undefined) {
+function mapPage(rows: readonly Row[], source: HttpJsonSourceConfig, connector: string, watermark: string | undefined, checkOrder: (changedAt: number) => void) {
   const records: IncomingRecord[] = [];
   const rejected: PreRejected[] = [];
   let latest = watermark === undefined ? Number.NEGATIVE_INFINITY : Date.parse(watermark);
@@ -86,6 +84,7 @@ function mapPage(rows: readonly Row[], source: HttpJsonSourceConfig, connector: 
       rejected.push({ payload: row, sourceRecordId: null, kind: null, rejections: [{ field: source.updatedAtField, rule: 'DATETIME', value: String(updatedAt ?? '') || null, message: `${source.updatedAtField} must be an ISO 8601 time` }] });
       continue;
     }
+    checkOrder(changedAt);
     latest = Math.max(latest, changedAt);
     const mapped = applyMapping(fields, source.mapping, connector);
     if (mapped.ok) records.push(mapped.record);

@@ -22,7 +22,8 @@ function agencyRow(n: number) {
 function configWith(columns: Record<string, string>, extra: { signedJwtAudience?: string } = {}): HubConfig {
   const mapping = { kindColumn: 'kind', sourceRecordIdColumn: 'id', columns, values: {}, defaults: {}, ignoreColumns: [] };
   const source = { type: 'http-json' as const, name: 'penalties', url: api.url, pageSize: 10, retries: 0, timeoutMs: 2000, mapping, ...extra,
-    params: { updatedSince: 'updated_since', pageSize: 'page_size', cursor: 'cursor' }, response: { records: 'records', nextCursor: 'next_cursor' }, updatedAtField: 'updated_at' };
+    paging: 'cursor' as const, firstPage: 1,
+    params: { updatedSince: 'updated_since', pageSize: 'page_size', cursor: 'cursor', offset: 'offset', page: 'page' }, response: { records: 'records', nextCursor: 'next_cursor' }, updatedAtField: 'updated_at' };
   return { ...TEST_CONFIG, agencies: TEST_CONFIG.agencies.map((a) => (a.code === 'SH-SAMR' ? { ...a, sources: [source] } : a)) };
 }
 

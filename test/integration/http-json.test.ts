@@ -29,10 +29,10 @@ function apiRecord(n: number, updatedAt: string, fine = '1') {
   return { kind: 'PENALTY', id: `H${n}`, updated_at: updatedAt, ...fields };
 }
 
-function connector(name: string, retries = 3, options: { timeoutMs?: number; pageSize?: number } = {}) {
+function connector(name: string, retries = 3, options: { timeoutMs?: number; pageSize?: number; paging?: 'cursor' | 'offset' | 'page' } = {}) {
   const source = hubConfigSchema.parse({
     hub: { id: 'hub-test', region: '310000' },
-    agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', sources: [{ type: 'http-json', url: api.url, pageSize: options.pageSize ?? 10, retries, timeoutMs: options.timeoutMs ?? 2000, mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' } }] }],
+    agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', sources: [{ type: 'http-json', url: api.url, pageSize: options.pageSize ?? 10, paging: options.paging ?? 'cursor', retries, timeoutMs: options.timeoutMs ?? 2000, mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' } }] }],
   }).agencies[0]!.sources[0]!;
   if (source.type !== 'http-json') throw new Error('unreachable');
   return createHttpJsonConnector('SH-SAMR', name, source, testConnectorDeps(database.db));
@@ -149,5 +149,60 @@ describe('http-json connector', () => {
     api.faults.push({ malformed: true });
     await expect(connector('broken-body', 0).run()).rejects.toThrow(/not valid JSON/);
     expect(await readWatermark(database.db, 'SH-SAMR', 'broken-body')).toBeUndefined();
+  });
+
+  describe.each(['offset', 'page'] as const)('%s paging', (paging) => {
+    const base = paging === 'offset' ? 600 : 1100;
+    const pageParams = () => api.requests.map((q) => [q.get('updated_since'), q.get(paging)]);
+
+    beforeEach(() => {
+      api.paging = paging;
+    });
+
+    test('each page after the first asks again from the watermark the last page stored, not from a deeper offset', async () => {
+      for (let n = 0; n < 25; n++) api.records.set(`P${n}`, apiRecord(base + n, stamp(n)));
+      // Pages end at minutes 9 and 18; the record at a page's watermark is read again (an unchanged no-op).
+      expect(await connector(`${paging}-full`, 0, { paging }).run()).toMatchObject({ received: 27, inserted: 25, unchanged: 2, rejected: 0 });
+      const first = paging === 'offset' ? '0' : '1';
+      expect(pageParams()).toEqual([[null, first], [stamp(9), first], [stamp(18), first]]);
+      expect(await readWatermark(database.db, 'SH-SAMR', `${paging}-full`)).toBe(stamp(24));
+    });
+
+    test('records sharing one change time are read by growing the offset', async () => {
+      for (let n = 0; n < 25; n++) api.records.set(`S${n}`, apiRecord(base + 50 + n, stamp(5)));
+      expect(await connector(`${paging}-same-time`, 0, { paging }).run()).toMatchObject({ received: 35, inserted: 25, unchanged: 10 });
+      const expected = paging === 'offset' ? ['0', '0', '10', '20'] : ['1', '1', '2', '3'];
+      expect(pageParams()).toEqual([[null, expected[0]], [stamp(5), expected[1]], [stamp(5), expected[2]], [stamp(5), expected[3]]]);
+    });
+
+    test('a record that changes mid-run skips no other record (a deeper offset would skip the one that moves up)', async () => {
+      for (let n = 0; n < 25; n++) api.records.set(`C${n}`, apiRecord(base + 100 + n, stamp(n)));
+      api.beforePage = (request) => {
+        if (request === 1) api.records.set('C3', apiRecord(base + 103, stamp(40), '8'));
+      };
+      await connector(`${paging}-moving`, 0, { paging }).run();
+      const stored = await database.db
+        .selectFrom('records')
+        .select(['source_record_id', (eb) => eb.ref('fields', '->>').key('CF_NR_FK').as('fine')])
+        .where('source_record_id', 'in', Array.from({ length: 25 }, (_, n) => `H${base + 100 + n}`))
+        .execute();
+      expect(stored).toHaveLength(25);
+      expect(stored.find((r) => r.source_record_id === `H${base + 103}`)?.fine).toBe('8.000000');
+      expect(await readWatermark(database.db, 'SH-SAMR', `${paging}-moving`)).toBe(stamp(40));
+    });
+
+    test('an API that does not filter by updated_since stops the run with the reason; the pages before are kept', async () => {
+      for (let n = 0; n < 25; n++) api.records.set(`F${n}`, apiRecord(base + 200 + n, stamp(n)));
+      api.ignoreSince = true;
+      await expect(connector(`${paging}-unfiltered`, 0, { paging }).run()).rejects.toThrow(`before updated_since=${stamp(9)}: ${paging} paging needs the API to filter by it`);
+      expect(await readWatermark(database.db, 'SH-SAMR', `${paging}-unfiltered`)).toBe(stamp(9));
+    });
+
+    test('an API that sends the newest records first stops the run with the reason', async () => {
+      for (let n = 0; n < 25; n++) api.records.set(`N${n}`, apiRecord(base + 300 + n, stamp(n)));
+      api.newestFirst = true;
+      await expect(connector(`${paging}-newest-first`, 0, { paging }).run()).rejects.toThrow(`out of updated_at order (${stamp(23)} after ${stamp(24)}): ${paging} paging needs them in ascending order`);
+      expect(await readWatermark(database.db, 'SH-SAMR', `${paging}-newest-first`)).toBeUndefined();
+    });
   });
 });

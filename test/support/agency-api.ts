@@ -32,6 +32,11 @@ export interface AgencyApi {
   gzip: boolean;
   /** Content-Encoding of every answer sent, in order ('identity' when not compressed). */
   readonly encodings: string[];
+  /** How pages are addressed: the opaque cursor (default), `offset`, or `page` (from 1). */
+  paging: 'cursor' | 'offset' | 'page';
+  /** A faulty API: answers without filtering by `updated_since`, or newest first. */
+  ignoreSince: boolean;
+  newestFirst: boolean;
   close(): Promise<void>;
 }
 
@@ -40,8 +45,9 @@ const position = (r: Record<string, unknown>) => `${String(r['updated_at'])}|${S
 /**
  * A real HTTP server on 127.0.0.1 speaking the hub's pull contract: `updated_since` (inclusive),
  * `page_size`, and an opaque `cursor` (here the (updated_at, id) of the last record sent, so a record
- * that changes mid-run moves behind the cursor and is sent again, never skipping another). Answers
- * `{ records, next_cursor }` ordered by (updated_at, id), streamed record by record.
+ * that changes mid-run moves behind the cursor and is sent again, never skipping another), or an
+ * `offset` or `page` number instead. Answers `{ records, next_cursor }` ordered by (updated_at, id),
+ * streamed record by record.
  */
 export async function startAgencyApi(): Promise<AgencyApi> {
   const hanging: ServerResponse[] = [];
@@ -55,6 +61,9 @@ export async function startAgencyApi(): Promise<AgencyApi> {
     authorize: undefined,
     gzip: false,
     encodings: [],
+    paging: 'cursor',
+    ignoreSince: false,
+    newestFirst: false,
     close: async () => {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
@@ -77,11 +86,12 @@ export async function startAgencyApi(): Promise<AgencyApi> {
     const size = Number(query.get('page_size') ?? 100);
     const after = query.get('cursor');
     const ordered = [...api.records.values()]
-      .filter((r) => !since || String(r['updated_at']) >= since)
-      .filter((r) => !after || position(r) > after)
-      .sort((x, y) => position(x).localeCompare(position(y)));
-    let page = ordered.slice(0, size);
-    const next = ordered.length > size ? position(page.at(-1)!) : null;
+      .filter((r) => api.ignoreSince || !since || String(r['updated_at']) >= since)
+      .filter((r) => api.paging !== 'cursor' || !after || position(r) > after)
+      .sort((x, y) => position(x).localeCompare(position(y)) * (api.newestFirst ? -1 : 1));
+    const start = api.paging === 'offset' ? Number(query.get('offset') ?? 0) : api.paging === 'page' ? (Number(query.get('page') ?? 1) - 1) * size : 0;
+    let page = ordered.slice(start, start + size);
+    const next = api.paging === 'cursor' && ordered.length > size ? position(page.at(-1)!) : null;
     if (fault && 'emptyPage' in fault) page = [];
     if (fault && 'rename' in fault) page = page.map(({ [fault.rename.from]: value, ...rest }) => ({ ...rest, [fault.rename.to]: value }));
     // '0' sorts before every position: an empty first page points back to the start.
