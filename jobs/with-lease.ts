@@ -7,10 +7,10 @@ export type LeasedResult<T> = { readonly ran: true; readonly result: T } | { rea
 
 /** One id per hub process, so leases say which process, on which host, holds them. */
 const HOST = hostname();
-const PROCESS_ID = `${HOST}/${process.pid}/${randomUUID().slice(0, 8)}`;
+export const PROCESS_ID = `${HOST}/${process.pid}/${randomUUID().slice(0, 8)}`;
 
 /** A holder on this host whose process no longer runs (killed, crashed): its lease need not be waited out. */
-function isDeadLocalHolder(holder: string | undefined): holder is string {
+export function isDeadLocalHolder(holder: string | undefined): holder is string {
   const [host, pid] = holder?.split('/') ?? [];
   if (host !== HOST || !pid || Number(pid) === process.pid) return false;
   try {

@@ -38,6 +38,7 @@ import { graphiqlAssets, graphiqlPage } from './graphiql.js';
 import { healthRoutes } from './health.js';
 import { addressRateLimit, queryLimitRules } from './query-limits.js';
 import { wireConnectors } from './connector-wiring.js';
+import { ProcessPresence } from './process-presence.js';
 
 
 export interface HubDeps {
@@ -89,6 +90,9 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   const keys = new SigningKeys({ db: database.db, algorithm: config.auth.signingAlgorithm, clock: deps.clock });
   const clients = new ClientDirectory(database, logger.child({ component: 'auth' }));
   await clients.start();
+  const presence = new ProcessPresence(database.db, logger.child({ component: 'presence' }));
+  await presence.start();
+  const rateShare = (perMinute: number) => presence.share(perMinute);
   const tokens: TokenDeps = {
     db: database.db,
     keys,
@@ -133,7 +137,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   await apollo.start();
 
   // Before any token work: one address cannot make the hub verify signatures without bound.
-  const perAddress = addressRateLimit(config.limits);
+  const perAddress = addressRateLimit(config.limits, rateShare);
   // Public: health, the hub's public keys, the token endpoint and the IDE page. Everything that returns data needs a token.
   app.use(healthRoutes(database));
   app.use(discoveryRoutes(keys, issuer));
@@ -146,7 +150,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     perAddress,
     requireToken(tokens, logger.child({ component: 'auth' })),
     requirePurpose(config.auth.purposes),
-    limitPerClient(clients, config.auth.defaultClientRequestsPerMinute),
+    limitPerClient(clients, config.auth.defaultClientRequestsPerMinute, rateShare),
     express.json({ limit: config.limits.maxBodyBytes }),
     expressMiddleware(apollo, {
       context: async ({ res }) => {
@@ -207,7 +211,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
         await Promise.all(tasks.map((task) => task.destroy()));
         await apollo.stop();
       } finally {
-        await clients.stop();
+        await Promise.all([clients.stop(), presence.stop()]);
       }
     },
   };

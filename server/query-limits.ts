@@ -19,11 +19,17 @@ export function queryLimitRules(limits: HubConfig['limits']): ValidationRule[] {
   ];
 }
 
-/** Requests one client address may make per minute, before any token is looked at; over it: 429 with Retry-After. */
-export function addressRateLimit(limits: HubConfig['limits']): RequestHandler {
+/** This process's part of a rate configured for the whole hub (see ProcessPresence). */
+export type RateShare = (perMinute: number) => number;
+
+/**
+ * Requests one client address may make per minute, before any token is looked at; over it: 429 with
+ * Retry-After. The limit is for the whole hub: this process enforces its `share` of it.
+ */
+export function addressRateLimit(limits: HubConfig['limits'], share: RateShare = (perMinute) => perMinute): RequestHandler {
   return rateLimit({
     windowMs: 60_000,
-    limit: limits.requestsPerMinute,
+    limit: () => share(limits.requestsPerMinute),
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     message: { error: 'rate_limited', error_description: `more than ${limits.requestsPerMinute} requests per minute from this address; retry after the Retry-After header's seconds` },

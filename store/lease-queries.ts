@@ -23,3 +23,14 @@ export async function findLeaseHolder(db: HubDb, name: string): Promise<string |
 export async function releaseLease(db: HubDb, name: string, holder: string): Promise<void> {
   await db.deleteFrom('job_leases').where('name', '=', name).where('holder', '=', holder).execute();
 }
+
+/** Holders of the unexpired leases whose names start with `prefix`. */
+export async function findLiveLeaseHolders(db: HubDb, prefix: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('job_leases')
+    .select('holder')
+    .where('name', 'like', `${prefix.replace(/[\\%_]/g, '\\$&')}%`)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .execute();
+  return rows.map((row) => row.holder);
+}

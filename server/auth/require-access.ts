@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { TokenBucket } from 'limiter';
+import type { RateShare } from '../query-limits.js';
 import type { Logger } from 'pino';
 import type { Principal } from '../../access/clients.js';
 import type { PurposeConfig } from '../../config/hub-config.js';
@@ -61,23 +62,26 @@ export function requirePurpose(purposes: readonly PurposeConfig[]): RequestHandl
 /**
  * A token bucket per client: `requestsPerMinute` (the client's own, or the default) refills over a
  * minute and bounds bursts. Over it: 429 with Retry-After. The client's rate comes from the cached
- * client directory, so a changed registration takes effect on its next request. Per process;
- * buckets exist only for registered clients, so memory is bounded.
+ * client directory, so a changed registration takes effect on its next request. The rate is for the
+ * whole hub: this process enforces its `share` of it (see ProcessPresence). Buckets exist only for
+ * registered clients, so memory is bounded.
  */
-export function limitPerClient(clients: ClientDirectory, defaultPerMinute: number): RequestHandler {
-  const buckets = new Map<string, { bucket: TokenBucket; perMinute: number }>();
+export function limitPerClient(clients: ClientDirectory, defaultPerMinute: number, share: RateShare): RequestHandler {
+  const buckets = new Map<string, { bucket: TokenBucket; size: number }>();
   return async (_req: Request, res: Response, next: NextFunction) => {
     const { clientId } = (res.locals as AccessLocals).principal;
     const perMinute = (await clients.get(clientId))?.requests_per_minute ?? defaultPerMinute;
+    const size = share(perMinute);
     let entry = buckets.get(clientId);
-    if (entry?.perMinute !== perMinute) {
-      const bucket = new TokenBucket({ bucketSize: perMinute, tokensPerInterval: perMinute, interval: 'minute' });
-      bucket.content = perMinute;
-      entry = { bucket, perMinute };
+    if (entry?.size !== size) {
+      const bucket = new TokenBucket({ bucketSize: size, tokensPerInterval: size, interval: 'minute' });
+      // A resized bucket keeps what was spent from it: a raised rate adds its difference, a lowered one caps.
+      bucket.content = entry ? Math.min(size, Math.max(0, entry.bucket.content + size - entry.size)) : size;
+      entry = { bucket, size };
       buckets.set(clientId, entry);
     }
     if (entry.bucket.tryRemoveTokens(1)) return next();
-    const retryAfter = Math.max(1, Math.ceil(((1 - entry.bucket.content) * 60) / perMinute));
+    const retryAfter = Math.max(1, Math.ceil(((1 - entry.bucket.content) * 60) / size));
     res.status(429).set('Retry-After', String(retryAfter)).json({ error: 'rate_limited', error_description: `more than ${perMinute} requests per minute from client ${clientId}; retry after ${retryAfter} s` });
   };
 }
