@@ -14,9 +14,10 @@ const STREAM_BATCH_SIZE = 2000;
 /**
  * Pulls an agency's changes page by page from an HTTP JSON API, from its watermark (the latest
  * `updatedAtField` stored so far, sent as `updated_since`, inclusive), by cursor, offset or page
- * number (see paging.ts). A page is parsed as it streams in and written in batches; the watermark is saved in the transaction of the page's last
- * batch: a run that stops anywhere resumes without skipping a record, and records read twice are
- * unchanged no-ops. Validation of the next batch overlaps the write of the current one.
+ * number (see paging.ts). A page is parsed as it streams in and written in batches; the watermark
+ * is saved in the transaction of the page's last batch: a run that stops anywhere resumes without
+ * skipping a record, and records read twice are unchanged no-ops. Validation of the next batch
+ * overlaps the write of the current one.
  */
 export function createHttpJsonConnector(agencyCode: string, name: string, source: HttpJsonSourceConfig, deps: ConnectorDeps): Connector {
   return {

@@ -1,10 +1,10 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { TokenBucket } from 'limiter';
-import type { RateShare } from '../query-limits.js';
 import type { Logger } from 'pino';
 import type { Principal } from '../../access/clients.js';
 import type { PurposeConfig } from '../../config/hub-config.js';
 import type { ClientDirectory } from '../../access/client-directory.js';
+import type { RateShare } from '../query-limits.js';
 import { AuthError } from './auth-error.js';
 import { verifyAccessToken, type TokenDeps } from './access-tokens.js';
 
