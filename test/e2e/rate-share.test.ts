@@ -1,27 +1,16 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { requestToken } from '../../server/auth/request-token.js';
-import { TEST_ENGINE, createEmptyServerDatabase } from '../support/database.js';
-import { hubEnv, startHubProcess, stopHubProcess, type HubProcess } from '../support/hub-process.js';
+import { TEST_ENGINE } from '../support/database.js';
+import { hubEnv, hubWorkspace, startHubProcess, stopHubProcess, type HubProcess } from '../support/hub-process.js';
 
 // Low, so that the buckets' refill (RATE per minute) stays far below one request while the test waits.
 const RATE = 2;
-let folder: string;
-let serverDb: { url: string; drop(): Promise<void> } | undefined;
-
-beforeAll(async () => {
-  folder = await mkdtemp(join(tmpdir(), 'hub-rate-'));
-  if (TEST_ENGINE === 'postgres') serverDb = await createEmptyServerDatabase();
-});
-afterAll(async () => {
-  await rm(folder, { recursive: true, force: true });
-  await serverDb?.drop();
-});
+const workspace = hubWorkspace('hub-rate-');
 
 async function writeConfig(): Promise<string> {
-  const path = join(folder, 'hub.config.json');
+  const path = join(workspace.folder, 'hub.config.json');
   const client = {
     id: 'demo-agency',
     name: '上海市市场监督管理局 (test)',
@@ -59,7 +48,7 @@ async function statuses(hub: HubProcess, token: string, count: number): Promise<
 
 (TEST_ENGINE === 'postgres' ? describe : describe.skip)('two hub processes on one database', () => {
   test('split a client’s request rate between them, and the one left takes the whole rate back', async () => {
-    const env = hubEnv({ dataDir: join(folder, 'data'), config: await writeConfig(), databaseUrl: serverDb?.url, extra: { HUB_LOAD_ON_START: 'false' } });
+    const env = hubEnv({ dataDir: join(workspace.folder, 'data'), config: await writeConfig(), databaseUrl: workspace.databaseUrl, extra: { HUB_LOAD_ON_START: 'false' } });
     const first = await startHubProcess(env);
     const second = await startHubProcess(env);
     try {

@@ -1,24 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { requestToken } from '../../server/auth/request-token.js';
-import { TEST_ENGINE, createEmptyServerDatabase } from '../support/database.js';
-import { hubEnv, runCli, startHubProcess, stopHubProcess } from '../support/hub-process.js';
+import { TEST_ENGINE } from '../support/database.js';
+import { hubEnv, hubWorkspace, runCli, startHubProcess, stopHubProcess } from '../support/hub-process.js';
 
-let dataDir: string;
-let serverDb: { url: string; drop(): Promise<void> } | undefined;
+const workspace = hubWorkspace('hub-e2e-');
 
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'hub-e2e-'));
-  if (TEST_ENGINE === 'postgres') serverDb = await createEmptyServerDatabase();
-});
-afterAll(async () => {
-  await rm(dataDir, { recursive: true, force: true });
-  await serverDb?.drop();
-});
-
-const env = () => hubEnv({ dataDir, config: 'config/demo.config.json', databaseUrl: serverDb?.url });
+const env = () => hubEnv({ dataDir: workspace.folder, config: 'config/demo.config.json', databaseUrl: workspace.databaseUrl });
 const startHub = () => startHubProcess(env());
 const stopHub = stopHubProcess;
 const cli = (args: string[]) => runCli(env(), args);

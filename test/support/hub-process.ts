@@ -1,4 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from '@jest/globals';
+import { TEST_ENGINE, createEmptyServerDatabase } from './database.js';
 
 /** The hub as a real process (from source, as `npm start` runs it), for end-to-end tests. */
 export interface HubProcess {
@@ -71,4 +76,29 @@ export function runCli(env: NodeJS.ProcessEnv, args: string[]): Promise<{ code: 
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+/**
+ * Where a file's hub processes keep their data: a temp folder and, on the postgres project, an empty
+ * server database; made before the file's tests, removed after them.
+ */
+export function hubWorkspace(prefix: string): { readonly folder: string; readonly databaseUrl: string | undefined } {
+  let folder = '';
+  let serverDb: { url: string; drop(): Promise<void> } | undefined;
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), prefix));
+    if (TEST_ENGINE === 'postgres') serverDb = await createEmptyServerDatabase();
+  });
+  afterAll(async () => {
+    await rm(folder, { recursive: true, force: true });
+    await serverDb?.drop();
+  });
+  return {
+    get folder() {
+      return folder;
+    },
+    get databaseUrl() {
+      return serverDb?.url;
+    },
+  };
 }
