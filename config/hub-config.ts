@@ -61,6 +61,9 @@ const fileDropSource = z
   })
   .strict();
 
+/** Dotted field names in a response body; empty for the body itself. */
+const JSON_PATH = /^(?:[^.\s]+(?:\.[^.\s]+)*)?$/;
+
 const httpJsonSource = z
   .object({
     type: z.literal('http-json'),
@@ -86,8 +89,14 @@ const httpJsonSource = z
       })
       .strict()
       .default({ updatedSince: 'updated_since', pageSize: 'page_size', cursor: 'cursor', offset: 'offset', page: 'page' }),
-    /** Fields of the response body: the records array and the next page's cursor. */
-    response: z.object({ records: z.string().default('records'), nextCursor: z.string().default('next_cursor') }).strict().default({ records: 'records', nextCursor: 'next_cursor' }),
+    /**
+     * Where the response body keeps the records array and the next page's cursor: a field name, or a
+     * dotted path such as `data.list`; `""` for records means the body is the array itself.
+     */
+    response: z
+      .object({ records: z.string().regex(JSON_PATH, 'must be a field name or a dotted path such as data.list').default('records'), nextCursor: z.string().regex(JSON_PATH, 'must be a field name or a dotted path such as data.next').min(1).default('next_cursor') })
+      .strict()
+      .default({ records: 'records', nextCursor: 'next_cursor' }),
     /** Record field with its last-change time (ISO 8601); it becomes the watermark. */
     updatedAtField: z.string().default('updated_at'),
     timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
@@ -102,7 +111,8 @@ const httpJsonSource = z
     mapping: mappingSchema,
   })
   .strict()
-  .refine((s) => !(s.bearerTokenFile && s.signedJwtAudience), { message: 'set bearerTokenFile or signedJwtAudience, not both', path: ['signedJwtAudience'] });
+  .refine((s) => !(s.bearerTokenFile && s.signedJwtAudience), { message: 'set bearerTokenFile or signedJwtAudience, not both', path: ['signedJwtAudience'] })
+  .refine((s) => s.response.records !== '' || s.paging !== 'cursor', { message: 'a body that is a bare array has no cursor: set paging to offset or page', path: ['response', 'records'] });
 
 const agencySchema = z
   .object({

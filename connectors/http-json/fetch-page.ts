@@ -109,18 +109,27 @@ async function* parseRecords(
   }
 }
 
+/** The value at a dotted path of the response body ('' is the body itself). */
+function valueAt(body: unknown, path: string): unknown {
+  if (path === '') return body;
+  return path.split('.').reduce<unknown>((value, key) => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined), body);
+}
+
+/** How errors name the records array. */
+const recordsName = (path: string) => (path === '' ? 'top-level' : `"${path}"`);
+
 function parseWhole(text: Buffer, source: HttpJsonSourceConfig, setCursor: (cursor: string | null) => void): Row[] {
-  const { records: recordsKey, nextCursor: cursorKey } = source.response;
+  const { records: recordsPath, nextCursor: cursorPath } = source.response;
   let body: unknown;
   try {
     body = JSON.parse(text.toString('utf8'));
   } catch (error) {
     throw new AbortError(`agency API sent a body that is not valid JSON (${error instanceof Error ? error.message.slice(0, 120) : ''})`);
   }
-  const records = (body as Record<string, unknown> | null)?.[recordsKey];
-  if (!Array.isArray(records)) throw new AbortError(`agency API response has no "${recordsKey}" array`);
-  if (records.some((item) => item === null || typeof item !== 'object' || Array.isArray(item))) throw new AbortError(`agency API sent a "${recordsKey}" item that is not an object`);
-  const next = (body as Record<string, unknown>)[cursorKey];
+  const records = valueAt(body, recordsPath);
+  if (!Array.isArray(records)) throw new AbortError(`agency API response has no ${recordsName(recordsPath)} array`);
+  if (records.some((item) => item === null || typeof item !== 'object' || Array.isArray(item))) throw new AbortError(`agency API sent a ${recordsName(recordsPath)} item that is not an object`);
+  const next = valueAt(body, cursorPath);
   setCursor(typeof next === 'string' && next !== '' ? next : null);
   return records as Row[];
 }
@@ -132,16 +141,17 @@ async function* parseStreaming(
   onChunk: () => void,
   setCursor: (cursor: string | null) => void,
 ): AsyncGenerator<Row> {
-  const { records: recordsKey, nextCursor: cursorKey } = source.response;
-  const parser = new JSONParser({ paths: [`$.${recordsKey}.*`, `$.${cursorKey}`], keepStack: false });
+  const { records: recordsPath, nextCursor: cursorPath } = source.response;
+  const parser = new JSONParser({ paths: [recordsPath === '' ? '$.*' : `$.${recordsPath}.*`, `$.${cursorPath}`], keepStack: false });
   const ready: Row[] = [];
   let emitted = 0;
   let ended = false;
   let failure: Error | undefined;
-  parser.onValue = ({ value, key, stack }) => {
-    if (stack.length === 1 && key === cursorKey) setCursor(typeof value === 'string' && value !== '' ? value : null);
+  parser.onValue = ({ value, key }) => {
+    // Items of the records array have an index for key; the cursor has its field name.
+    if (typeof key !== 'number') setCursor(typeof value === 'string' && value !== '' ? value : null);
     else if (value !== null && typeof value === 'object' && !Array.isArray(value)) ready.push(value as Row);
-    else failure ??= new AbortError(`agency API sent a "${recordsKey}" item that is not an object`);
+    else failure ??= new AbortError(`agency API sent a ${recordsName(recordsPath)} item that is not an object`);
   };
   parser.onError = (error) => (failure ??= new AbortError(`agency API sent a body that is not valid JSON (${error.message.slice(0, 120)})`));
   parser.onEnd = () => (ended = true);
@@ -161,5 +171,5 @@ async function* parseStreaming(
   if (!ended) parser.end();
   if (failure) throw failure;
   // A body over the whole-page size with no record at all has no records array worth the name.
-  if (emitted === 0) throw new AbortError(`agency API response has no "${recordsKey}" array`);
+  if (emitted === 0) throw new AbortError(`agency API response has no ${recordsName(recordsPath)} array`);
 }

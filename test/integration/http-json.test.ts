@@ -29,10 +29,18 @@ function apiRecord(n: number, updatedAt: string, fine = '1') {
   return { kind: 'PENALTY', id: `H${n}`, updated_at: updatedAt, ...fields };
 }
 
-function connector(name: string, retries = 3, options: { timeoutMs?: number; pageSize?: number; paging?: 'cursor' | 'offset' | 'page' } = {}) {
+interface SourceOptions {
+  timeoutMs?: number;
+  pageSize?: number;
+  paging?: 'cursor' | 'offset' | 'page';
+  response?: { records: string; nextCursor?: string };
+}
+
+function connector(name: string, retries = 3, options: SourceOptions = {}) {
+  const { timeoutMs = 2000, pageSize = 10, ...rest } = options;
   const source = hubConfigSchema.parse({
     hub: { id: 'hub-test', region: '310000' },
-    agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', sources: [{ type: 'http-json', url: api.url, pageSize: options.pageSize ?? 10, paging: options.paging ?? 'cursor', retries, timeoutMs: options.timeoutMs ?? 2000, mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' } }] }],
+    agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', sources: [{ type: 'http-json', url: api.url, pageSize, retries, timeoutMs, ...rest, mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' } }] }],
   }).agencies[0]!.sources[0]!;
   if (source.type !== 'http-json') throw new Error('unreachable');
   return createHttpJsonConnector('SH-SAMR', name, source, testConnectorDeps(database.db));
@@ -142,6 +150,26 @@ describe('http-json connector', () => {
     expect(await connector('gzip-huge', 0, { pageSize: 10_000 }).run()).toMatchObject({ received: 9000, unchanged: 9000 });
     expect(api.encodings.length).toBeGreaterThan(90);
     expect(new Set(api.encodings)).toEqual(new Set(['gzip']));
+  });
+
+  test('records and cursor under a dotted path (data.list, data.next) are read, from a page read whole and from one streamed', async () => {
+    api.envelope = 'nested';
+    const response = { records: 'data.list', nextCursor: 'data.next' };
+    for (let n = 0; n < 25; n++) api.records.set(`L${n}`, apiRecord(1500 + n, stamp(n)));
+    expect(await connector('nested', 0, { response }).run()).toMatchObject({ received: 25, inserted: 25, rejected: 0 });
+    expect(api.requests).toHaveLength(3);
+
+    api.records.clear();
+    const facts = '当事人在网站发布虚假广告，'.repeat(340);
+    for (let n = 0; n < 700; n++) api.records.set(`L${n}`, { ...apiRecord(1600 + n, stamp(30)), CF_SY: facts });
+    expect(await connector('nested-huge', 0, { response, pageSize: 1000 }).run()).toMatchObject({ received: 700, inserted: 700, rejected: 0 });
+  });
+
+  test('a body that is a bare array, paged by page number, is read', async () => {
+    api.envelope = 'bare';
+    api.paging = 'page';
+    for (let n = 0; n < 25; n++) api.records.set(`A${n}`, apiRecord(2400 + n, stamp(n)));
+    expect(await connector('bare', 0, { paging: 'page', response: { records: '' } }).run()).toMatchObject({ received: 27, inserted: 25, rejected: 0 });
   });
 
   test('a body that breaks off mid-page fails the page; nothing of it moves the watermark', async () => {

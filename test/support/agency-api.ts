@@ -34,6 +34,8 @@ export interface AgencyApi {
   readonly encodings: string[];
   /** How pages are addressed: the opaque cursor (default), `offset`, or `page` (from 1). */
   paging: 'cursor' | 'offset' | 'page';
+  /** The body's shape: `{ records, next_cursor }` (default), `{ code, data: { list, next } }`, or a bare array. */
+  envelope: 'records' | 'nested' | 'bare';
   /** A faulty API: answers without filtering by `updated_since`, or newest first. */
   ignoreSince: boolean;
   newestFirst: boolean;
@@ -62,6 +64,7 @@ export async function startAgencyApi(): Promise<AgencyApi> {
     gzip: false,
     encodings: [],
     paging: 'cursor',
+    envelope: 'records',
     ignoreSince: false,
     newestFirst: false,
     close: async () => {
@@ -101,9 +104,14 @@ export async function startAgencyApi(): Promise<AgencyApi> {
     res.writeHead(200, { 'content-type': 'application/json', ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
     const out = gzip ? createGzip() : res;
     if (gzip) out.pipe(res);
-    out.write('{"records": [');
+    const [open, close] = {
+      records: ['{"records": [', `], "next_cursor": ${JSON.stringify(cursor)}}`],
+      nested: ['{"code": 0, "data": {"list": [', `], "next": ${JSON.stringify(cursor)}, "total": ${ordered.length}}}`],
+      bare: ['[', ']'],
+    }[api.envelope];
+    out.write(open);
     page.forEach((record, i) => out.write(`${i ? ',' : ''}${JSON.stringify(record)}`));
-    out.end(`], "next_cursor": ${JSON.stringify(cursor)}}`);
+    out.end(close);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

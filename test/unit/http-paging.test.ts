@@ -27,4 +27,10 @@ describe('http-json paging', () => {
     expect(nextPosition(cursor, firstPosition(undefined), { rows: 3, latest: undefined, nextCursor: 'x' })).toEqual({ since: undefined, cursor: 'x', offset: 0 });
     expect(nextPosition(cursor, firstPosition(undefined), { rows: 100, latest: undefined, nextCursor: null })).toBeNull();
   });
+
+  test('a bare-array body needs offset or page paging: it has nowhere to keep a cursor', () => {
+    expect(() => source({ response: { records: '' } })).toThrow('a body that is a bare array has no cursor: set paging to offset or page');
+    expect(() => source({ response: { records: 'data..list' } })).toThrow('must be a field name or a dotted path such as data.list');
+    expect(source({ paging: 'offset', response: { records: '' } }).response).toEqual({ records: '', nextCursor: 'next_cursor' });
+  });
 });
