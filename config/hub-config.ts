@@ -97,8 +97,13 @@ const httpJsonSource = z
       .object({ records: z.string().regex(JSON_PATH, 'must be a field name or a dotted path such as data.list').default('records'), nextCursor: z.string().regex(JSON_PATH, 'must be a field name or a dotted path such as data.next').min(1).default('next_cursor') })
       .strict()
       .default({ records: 'records', nextCursor: 'next_cursor' }),
-    /** Record field with its last-change time (ISO 8601); it becomes the watermark. */
+    /**
+     * Record field with its last-change time (ISO 8601 with its zone, China-time "YYYY-MM-DD HH:mm:ss",
+     * or epoch seconds or milliseconds); it becomes the watermark.
+     */
     updatedAtField: z.string().default('updated_at'),
+    /** How `updated_since` is sent: ISO 8601 in UTC, China-time "YYYY-MM-DD HH:mm:ss", or epoch milliseconds. */
+    sinceFormat: z.enum(['iso', 'china-local', 'epoch-ms']).default('iso'),
     timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
     retries: z.number().int().min(0).max(10).default(5),
     /** File holding a bearer token for the agency API (a secret: kept out of the config file). */

@@ -5,6 +5,7 @@ import type { IncomingRecord } from '../../ingestion/validate-record.js';
 import { readWatermark, saveWatermark } from '../../store/connector-state.js';
 import { applyMapping } from '../mapping.js';
 import { createOrderedWriter, emptyTotals, type Connector, type ConnectorDeps } from '../types.js';
+import { CHANGE_TIME_FORMS, parseChangeTime } from './change-time.js';
 import { openPage, type Row } from './fetch-page.js';
 import { changeOrderCheck, firstPosition, nextPosition, pageQuery, type PagePosition } from './paging.js';
 
@@ -80,9 +81,9 @@ function mapPage(rows: readonly Row[], source: HttpJsonSourceConfig, connector: 
   let latest = watermark === undefined ? Number.NEGATIVE_INFINITY : Date.parse(watermark);
   for (const row of rows) {
     const { [source.updatedAtField]: updatedAt, ...fields } = row;
-    const changedAt = typeof updatedAt === 'string' ? Date.parse(updatedAt) : Number.NaN;
+    const changedAt = parseChangeTime(updatedAt);
     if (Number.isNaN(changedAt)) {
-      rejected.push({ payload: row, sourceRecordId: null, kind: null, rejections: [{ field: source.updatedAtField, rule: 'DATETIME', value: String(updatedAt ?? '') || null, message: `${source.updatedAtField} must be an ISO 8601 time` }] });
+      rejected.push({ payload: row, sourceRecordId: null, kind: null, rejections: [{ field: source.updatedAtField, rule: 'DATETIME', value: String(updatedAt ?? '') || null, message: `${source.updatedAtField} must be ${CHANGE_TIME_FORMS}` }] });
       continue;
     }
     checkOrder(changedAt);

@@ -1,4 +1,5 @@
 import type { HttpJsonSourceConfig } from '../../config/hub-config.js';
+import { formatSince } from './change-time.js';
 
 /** Where the next page of a run starts. */
 export interface PagePosition {
@@ -25,7 +26,7 @@ export const firstPosition = (since: string | undefined): PagePosition => ({ sin
 export function pageQuery(source: HttpJsonSourceConfig, position: PagePosition): Record<string, string> {
   const { params } = source;
   const query: Record<string, string> = { [params.pageSize]: String(source.pageSize) };
-  if (position.since) query[params.updatedSince] = position.since;
+  if (position.since) query[params.updatedSince] = formatSince(position.since, source.sinceFormat);
   if (source.paging === 'cursor' && position.cursor) query[params.cursor] = position.cursor;
   if (source.paging === 'offset') query[params.offset] = String(position.offset);
   // The offset is always a whole number of pages: a run goes on from a full page only.

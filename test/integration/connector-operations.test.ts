@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import pino from 'pino';
-import { tokenIdentity } from '../../config/hub-config.js';
+import { hubConfigSchema, tokenIdentity } from '../../config/hub-config.js';
 import type { HubConfig } from '../../config/hub-config.js';
 import { createHub } from '../../server/app.js';
 import { startAgencyApi, type AgencyApi } from '../support/agency-api.js';
@@ -20,11 +20,10 @@ function agencyRow(n: number) {
 }
 
 function configWith(columns: Record<string, string>, extra: { signedJwtAudience?: string } = {}): HubConfig {
-  const mapping = { kindColumn: 'kind', sourceRecordIdColumn: 'id', columns, values: {}, defaults: {}, ignoreColumns: [] };
-  const source = { type: 'http-json' as const, name: 'penalties', url: api.url, pageSize: 10, retries: 0, timeoutMs: 2000, mapping, ...extra,
-    paging: 'cursor' as const, firstPage: 1,
-    params: { updatedSince: 'updated_since', pageSize: 'page_size', cursor: 'cursor', offset: 'offset', page: 'page' }, response: { records: 'records', nextCursor: 'next_cursor' }, updatedAtField: 'updated_at' };
-  return { ...TEST_CONFIG, agencies: TEST_CONFIG.agencies.map((a) => (a.code === 'SH-SAMR' ? { ...a, sources: [source] } : a)) };
+  const mapping = { kindColumn: 'kind', sourceRecordIdColumn: 'id', columns };
+  const source = { type: 'http-json', name: 'penalties', url: api.url, pageSize: 10, retries: 0, timeoutMs: 2000, mapping, ...extra };
+  const [parsed] = hubConfigSchema.parse({ hub: { id: 'hub-test', region: '310000' }, agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', sources: [source] }] }).agencies[0]!.sources;
+  return { ...TEST_CONFIG, agencies: TEST_CONFIG.agencies.map((a) => (a.code === 'SH-SAMR' ? { ...a, sources: [parsed!] } : a)) };
 }
 
 const RUN = 'mutation { runConnectorNow(agencyCode: "SH-SAMR", connector: "penalties") { status received inserted rejected error } }';

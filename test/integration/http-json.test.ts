@@ -33,6 +33,7 @@ interface SourceOptions {
   timeoutMs?: number;
   pageSize?: number;
   paging?: 'cursor' | 'offset' | 'page';
+  sinceFormat?: 'iso' | 'china-local' | 'epoch-ms';
   response?: { records: string; nextCursor?: string };
 }
 
@@ -170,6 +171,17 @@ describe('http-json connector', () => {
     api.paging = 'page';
     for (let n = 0; n < 25; n++) api.records.set(`A${n}`, apiRecord(2400 + n, stamp(n)));
     expect(await connector('bare', 0, { paging: 'page', response: { records: '' } }).run()).toMatchObject({ received: 27, inserted: 25, rejected: 0 });
+  });
+
+  test('change times in China time without a zone make a UTC watermark, sent back in China time', async () => {
+    const chinaTime = (minute: number) => `2024-05-01 16:${String(minute).padStart(2, '0')}:00`;
+    for (let n = 0; n < 15; n++) api.records.set(`T${n}`, apiRecord(2500 + n, chinaTime(n)));
+    expect(await connector('china-time', 0, { sinceFormat: 'china-local' }).run()).toMatchObject({ received: 15, inserted: 15, rejected: 0 });
+    expect(await readWatermark(database.db, 'SH-SAMR', 'china-time')).toBe(stamp(14));
+    api.records.set('T3', apiRecord(2503, chinaTime(20), '9'));
+    api.requests.length = 0;
+    expect(await connector('china-time', 0, { sinceFormat: 'china-local' }).run()).toMatchObject({ received: 2, updated: 1, unchanged: 1 });
+    expect(api.requests[0]?.get('updated_since')).toBe(chinaTime(14));
   });
 
   test('a body that breaks off mid-page fails the page; nothing of it moves the watermark', async () => {
