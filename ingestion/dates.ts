@@ -7,9 +7,12 @@ const DATE_FORMS: readonly RegExp[] = [
   /^(\d{4})年(\d{1,2})月(\d{1,2})日$/,
   /^(\d{4})(\d{2})(\d{2})$/,
 ];
-/** ISO 8601 timestamps: the calendar date is taken in the offset the agency wrote (China is UTC+8). */
-const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
-const ALL_FORMS: readonly RegExp[] = [...DATE_FORMS, ISO_TIMESTAMP];
+/**
+ * ISO 8601 timestamps. With a zone, the calendar date is the instant's date in China (UTC+8):
+ * a serialiser that writes midnight China time in UTC (2023-01-04T16:00:00Z) means 2023-01-05.
+ * Without a zone, the date as written.
+ */
+const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 export type DateVerdict = { readonly ok: true; readonly date: string } | { readonly ok: false; readonly message: string };
 
@@ -20,9 +23,15 @@ export type DateVerdict = { readonly ok: true; readonly date: string } | { reado
  */
 export function parseCalendarDate(raw: string): DateVerdict {
   const text = toHalfWidth(raw);
-  for (const form of ALL_FORMS) {
+  for (const form of DATE_FORMS) {
     const match = form.exec(text);
     if (match) return toIsoDate(Number(match[1]), Number(match[2]), Number(match[3]));
+  }
+  const timestamp = ISO_TIMESTAMP.exec(text);
+  if (timestamp) {
+    const written = toIsoDate(Number(timestamp[1]), Number(timestamp[2]), Number(timestamp[3]));
+    const instant = timestamp[4] ? Date.parse(text.replace(' ', 'T')) : Number.NaN;
+    return written.ok && !Number.isNaN(instant) ? { ok: true, date: chinaToday(new Date(instant)) } : written;
   }
   return { ok: false, message: 'is not a date in a recognised form (YYYY-MM-DD, YYYY/M/D, YYYY年M月D日, YYYYMMDD, ISO timestamp)' };
 }
