@@ -55,6 +55,8 @@ const fileDropSource = z
     schedule: z.string().optional(),
     /** Folder with the agency's .csv and .jsonl files, relative to the config file. */
     folder: z.string(),
+    /** The files' text encoding: UTF-8, or GB18030 (GBK and GB2312 exports are subsets of it). */
+    encoding: z.enum(['utf-8', 'gb18030']).default('utf-8'),
     /** After a run, move each file to processed/ (or failed/ when it cannot be read), or keep it in place. */
     afterRun: z.enum(['move', 'keep']).default('move'),
     mapping: mappingSchema,

@@ -4,10 +4,10 @@ import type { FileDropSourceConfig } from '../../config/hub-config.js';
 import type { PreRejected } from '../../ingestion/ingest-batch.js';
 import type { IncomingRecord } from '../../ingestion/validate-record.js';
 import { applyMapping } from '../mapping.js';
-import { createOrderedWriter, emptyTotals, mergeTotals, type Connector, type ConnectorDeps, type RunTotals } from '../types.js';
+import { addCounts, createOrderedWriter, emptyTotals, mergeTotals, type Connector, type ConnectorDeps, type RunTotals } from '../types.js';
 import { readCsvRows, readJsonLines, type FileRow } from './read-rows.js';
 
-const READERS: Readonly<Record<string, (path: string) => AsyncGenerator<FileRow>>> = {
+const READERS: Readonly<Record<string, (path: string, encoding: FileDropSourceConfig['encoding']) => AsyncGenerator<FileRow>>> = {
   '.csv': readCsvRows,
   '.jsonl': readJsonLines,
   '.ndjson': readJsonLines,
@@ -16,7 +16,7 @@ const READERS: Readonly<Record<string, (path: string) => AsyncGenerator<FileRow>
 export const FILE_DROP_BATCH_SIZE = 2000;
 
 /** Errors that mean the file itself cannot be read: it goes to failed/ rather than being retried. */
-const UNREADABLE = new Set(['CSV_QUOTE_NOT_CLOSED', 'CSV_INVALID_CLOSING_QUOTE', 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH', 'EACCES', 'EISDIR']);
+const UNREADABLE = new Set(['ENCODING', 'CSV_QUOTE_NOT_CLOSED', 'CSV_INVALID_CLOSING_QUOTE', 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH', 'EACCES', 'EISDIR']);
 
 /**
  * Reads an agency's CSV and JSON Lines files from a folder, in name order, streaming: memory stays
@@ -38,16 +38,23 @@ export function createFileDropConnector(agencyCode: string, name: string, source
       const files = entries.filter((e) => e.isFile() && READERS[extname(e.name).toLowerCase()]).map((e) => e.name).sort();
       const totals = emptyTotals();
       for (const file of files) {
+        // Batches written before a file turns out unreadable stay, and count.
+        const fileTotals = emptyTotals();
         try {
-          const fileTotals = await ingestFile({ agencyCode, connector: name, path: join(source.folder, file) }, source, deps);
+          await ingestFile({ agencyCode, connector: name, path: join(source.folder, file) }, source, deps, fileTotals);
           deps.logger.info({ file, ...fileTotals }, 'file ingested');
-          mergeTotals(totals, fileTotals);
           if (source.afterRun === 'move') await moveTo(file, 'processed');
         } catch (error) {
           const code = (error as { code?: unknown }).code;
           if (typeof code !== 'string' || !UNREADABLE.has(code)) throw error;
-          deps.logger.warn({ file, code, reason: (error as Error).message }, 'file cannot be read');
+          const reason = (error as Error).message;
+          deps.logger.warn({ file, code, reason }, 'file cannot be read');
+          // The agency sees it with its rejected records: the file, the rule it broke and why.
+          const rejection = { field: 'file', rule: code, value: file, message: `${file} cannot be read: ${reason}` };
+          addCounts(fileTotals, await deps.write(await deps.prepare({ agencyCode, source: `file:${file}`, records: [], preRejected: [{ payload: { file }, sourceRecordId: null, kind: null, rejections: [rejection] }] })));
           if (source.afterRun === 'move') await moveTo(file, 'failed');
+        } finally {
+          mergeTotals(totals, fileTotals);
         }
       }
       return totals;
@@ -55,14 +62,15 @@ export function createFileDropConnector(agencyCode: string, name: string, source
   };
 }
 
+/** Reads one file into batches, adding what each batch did to `totals`. */
 async function ingestFile(
   { agencyCode, connector, path }: { agencyCode: string; connector: string; path: string },
   source: FileDropSourceConfig,
   deps: ConnectorDeps,
-): Promise<RunTotals> {
+  totals: RunTotals,
+): Promise<void> {
   const read = READERS[extname(path).toLowerCase()];
-  const totals = emptyTotals();
-  if (!read) return totals;
+  if (!read) return;
   const writer = createOrderedWriter((batch) => deps.write(batch), totals);
   let records: IncomingRecord[] = [];
   let rejected: PreRejected[] = [];
@@ -74,7 +82,7 @@ async function ingestFile(
     await writer.submit(batch);
   };
   try {
-    for await (const item of read(path)) {
+    for await (const item of read(path, source.encoding)) {
       if ('error' in item) {
         rejected.push({ payload: { file: basename(path), line: item.line }, sourceRecordId: null, kind: null, rejections: [{ field: `line ${item.line}`, rule: 'SYNTAX', value: null, message: item.error }] });
       } else {
@@ -91,5 +99,4 @@ async function ingestFile(
     throw error;
   }
   await writer.drain();
-  return totals;
 }

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import iconv from 'iconv-lite';
 import { mappingSchema } from '../../config/hub-config.js';
 import { createFileDropConnector } from '../../connectors/file-drop/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -21,8 +22,8 @@ afterAll(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
-function connectorFor(dir: string, mapping: unknown, afterRun: 'keep' | 'move' = 'keep') {
-  return createFileDropConnector('SH-SAMR', 'file-drop-1', { type: 'file-drop', folder: dir, afterRun, mapping: mappingSchema.parse(mapping) }, testConnectorDeps(database.db));
+function connectorFor(dir: string, mapping: unknown, afterRun: 'keep' | 'move' = 'keep', encoding: 'utf-8' | 'gb18030' = 'utf-8') {
+  return createFileDropConnector('SH-SAMR', 'file-drop-1', { type: 'file-drop', folder: dir, afterRun, encoding, mapping: mappingSchema.parse(mapping) }, testConnectorDeps(database.db));
 }
 
 const LEGACY_HEADER = '编号,名称,类别,信用代码,法人,文号,违法类型,事由,依据,处罚类别1,处罚类别2,结果,罚款,日期,有效期,机关,机关代码,来源,来源代码';
@@ -108,5 +109,36 @@ describe('file-drop connector', () => {
     expect((await readdir(join(dir, 'failed'))).map((n) => n.replace(/^.*Z-/, ''))).toEqual(['2-broken.csv']);
     expect(await readdir(dir)).toEqual(expect.not.arrayContaining(['1-good.csv', '2-broken.csv']));
     expect(await connectorFor(dir, LEGACY_MAPPING, 'move').run()).toMatchObject({ received: 0 });
+  });
+
+  test('a GBK / GB18030 export is read with "encoding": "gb18030", CSV and JSON Lines', async () => {
+    const csvDir = join(folder, 'gbk-csv');
+    const jsonDir = join(folder, 'gbk-jsonl');
+    await Promise.all([mkdir(csvDir), mkdir(jsonDir)]);
+    await writeFile(join(csvDir, 'a.csv'), iconv.encode(`${LEGACY_HEADER}\r\n${legacyLine('G1', enterpriseUscc('310115', 41), '2024年3月1日')}\r\n`, 'gb18030'));
+    const { fields } = penaltyRecord({ CF_XDR_SHXYM: enterpriseUscc('310115', 42), CF_XDR_MC: '上海𠮷祥餐饮有限公司' }, 'G2');
+    await writeFile(join(jsonDir, 'b.jsonl'), iconv.encode(`${JSON.stringify({ id: 'G2', ...fields })}\n`, 'gb18030'));
+    expect(await connectorFor(csvDir, LEGACY_MAPPING, 'keep', 'gb18030').run()).toMatchObject({ inserted: 1, rejected: 0 });
+    expect(await connectorFor(jsonDir, { kind: 'PENALTY', sourceRecordIdColumn: 'id' }, 'keep', 'gb18030').run()).toMatchObject({ inserted: 1, rejected: 0 });
+    const names = await database.db.selectFrom('records').select(['source_record_id', 'subject_name']).where('source_record_id', 'in', ['G1', 'G2']).orderBy('source_record_id').execute();
+    expect(names).toEqual([
+      { source_record_id: 'G1', subject_name: '上海"引号"测试有限公司' },
+      // A character outside GBK, which GB18030 still encodes.
+      { source_record_id: 'G2', subject_name: '上海𠮷祥餐饮有限公司' },
+    ]);
+  });
+
+  test('a GBK file read as UTF-8 is refused whole: nothing garbled is stored, the reason is in the quarantine, the file in failed/', async () => {
+    const dir = join(folder, 'wrong-encoding');
+    await mkdir(dir);
+    await writeFile(join(dir, 'export.csv'), iconv.encode(`${LEGACY_HEADER}\r\n${legacyLine('W1', enterpriseUscc('310115', 51), '2024-03-01')}\r\n`, 'gbk'));
+    expect(await connectorFor(dir, LEGACY_MAPPING, 'move').run()).toMatchObject({ received: 1, inserted: 0, rejected: 1 });
+    expect(await database.db.selectFrom('records').select('id').where('source_record_id', '=', 'W1').execute()).toEqual([]);
+    const entry = await database.db.selectFrom('quarantine').select(['payload', 'reasons']).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+    expect(entry.payload).toEqual({ file: 'export.csv' });
+    expect(entry.reasons).toEqual([
+      expect.objectContaining({ field: 'file', rule: 'ENCODING', value: 'export.csv', message: expect.stringContaining('not valid UTF-8 near byte 0: an export in GBK or GB18030 needs "encoding": "gb18030"') }),
+    ]);
+    expect((await readdir(join(dir, 'failed'))).map((n) => n.replace(/^.*Z-/, ''))).toEqual(['export.csv']);
   });
 });
