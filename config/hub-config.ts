@@ -27,6 +27,11 @@ export const mappingSchema = z
     /** Agency columns the hub deliberately does not take. */
     ignoreColumns: z.array(z.string()).default([]),
     /**
+     * Province (GB/T 2260) for subjects whose USCC names none: registered at national level (100000)
+     * or a pilot-era code. Default: the agency's region.
+     */
+    defaultRegion: provinceCode.optional(),
+    /**
      * The agency's own date format for date columns, e.g. DD/MM/YYYY (tokens YYYY, YY, MM, M, DD, D).
      * Values in it are rewritten to YYYY-MM-DD; the forms every agency may send are still accepted.
      */

@@ -15,6 +15,7 @@ import { findAgency } from '../store/agency-queries.js';
 import { chinaToday } from './dates.js';
 import { InvalidInputError, NotFoundError } from './errors.js';
 import { usccDivisionCode, usccProvinceCode } from './identifiers.js';
+import { isProvinceCode } from './regions.js';
 import type { PublicationRules } from './publication.js';
 import { validateRecord, type IncomingRecord, type Rejection, type ValidatedRecord } from './validate-record.js';
 
@@ -41,6 +42,11 @@ export interface IngestRequest {
   readonly source: string;
   readonly records: readonly IncomingRecord[];
   readonly preRejected?: readonly PreRejected[];
+  /**
+   * Province given to a new subject whose USCC names none (registered at national level, 100000, or a
+   * pilot-era code); default: the agency's own region.
+   */
+  readonly defaultRegion?: string | undefined;
 }
 
 export interface IngestCounts {
@@ -74,6 +80,7 @@ export interface PreparedBatch {
   readonly rejectedIndexes: readonly number[];
   /** Who makes the change, kept in history; default `batch:<id>`. */
   readonly changedBy?: string;
+  readonly defaultRegion?: string | undefined;
 }
 
 /**
@@ -119,7 +126,7 @@ export async function prepareBatch(deps: IngestionDeps, request: IngestRequest):
       quarantined.push({ payload: record, source_record_id: record.sourceRecordId ?? null, kind: record.kind ?? null, reasons: result.rejections });
     }
   }
-  return { agencyCode: request.agencyCode, source: request.source, startedAt, received, valid, quarantined, rejectedIndexes };
+  return { agencyCode: request.agencyCode, source: request.source, startedAt, received, valid, quarantined, rejectedIndexes, defaultRegion: request.defaultRegion };
 }
 
 /**
@@ -134,6 +141,7 @@ export async function writePreparedBatch(deps: IngestionDeps, batch: PreparedBat
     await lockAgencyForIngest(trx, agency.code);
     const batchId = await openBatch(trx, agency.code, batch.source, batch.startedAt);
     const origin = { agencyCode: agency.code, batchId, originRegion: agency.region, originHub: agency.hub, changedBy: batch.changedBy ?? `batch:${batchId}` };
+    await upsertSubjects(trx, subjectRows(batch.valid, batch.defaultRegion ?? agency.region));
     const outcomes = await writeValidRecords(trx, origin, batch.valid);
     await insertQuarantine(trx, agency.code, batchId, batch.quarantined);
     const count = (outcome: RecordOutcome) => outcomes.filter((o) => o === outcome).length;
@@ -152,7 +160,6 @@ export async function writePreparedBatch(deps: IngestionDeps, batch: PreparedBat
  * occurs several times in a batch is applied in order of occurrence, so history shows each version.
  */
 async function writeValidRecords(trx: HubDb, origin: Parameters<typeof upsertRecords>[1], records: readonly ValidatedRecord[]): Promise<RecordOutcome[]> {
-  await upsertSubjects(trx, subjectRows(records));
   const outcomes = new Array<RecordOutcome>(records.length).fill('UNCHANGED');
   for (const round of splitIntoRounds(records)) {
     const changed = await upsertRecords(trx, origin, round.map((index) => toRecordRow(records[index]!)));
@@ -179,16 +186,18 @@ function splitIntoRounds(records: readonly ValidatedRecord[]): number[][] {
   return rounds;
 }
 
-function subjectRows(records: readonly ValidatedRecord[]): SubjectRow[] {
+/** The batch's subjects, each once with its latest name; `fallbackRegion` where the USCC names no province. */
+function subjectRows(records: readonly ValidatedRecord[], fallbackRegion: string): SubjectRow[] {
   const latest = new Map<string, SubjectRow>();
   for (const record of records) {
     if (record.subjectUscc === null) continue;
+    const province = usccProvinceCode(record.subjectUscc);
     latest.set(record.subjectUscc, {
       uscc: record.subjectUscc,
       name: record.subjectName,
       category: record.subjectCategory,
       division_code: usccDivisionCode(record.subjectUscc),
-      region: usccProvinceCode(record.subjectUscc),
+      region: isProvinceCode(province) ? province : fallbackRegion,
     });
   }
   return [...latest.values()];

@@ -76,7 +76,7 @@ async function ingestFile(
   let rejected: PreRejected[] = [];
   const flush = async () => {
     if (records.length + rejected.length === 0) return;
-    const batch = await deps.prepare({ agencyCode, source: `file:${basename(path)}`, records, preRejected: rejected });
+    const batch = await deps.prepare({ agencyCode, source: `file:${basename(path)}`, records, preRejected: rejected, defaultRegion: source.mapping.defaultRegion });
     records = [];
     rejected = [];
     await writer.submit(batch);

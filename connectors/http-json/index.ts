@@ -67,7 +67,7 @@ export function createHttpJsonConnector(agencyCode: string, name: string, source
         const watermarkToSave = endOfPage ? latest : undefined;
         const moves = watermarkToSave !== undefined && watermarkToSave !== watermark;
         if (records.length + rejected.length === 0 && !moves) return latest;
-        const batch = await deps.prepare({ agencyCode, source: `http:${name}`, records, preRejected: rejected });
+        const batch = await deps.prepare({ agencyCode, source: `http:${name}`, records, preRejected: rejected, defaultRegion: source.mapping.defaultRegion });
         await writer.submit(batch, moves ? (trx) => saveWatermark(trx, agencyCode, name, watermarkToSave) : undefined);
         return latest;
       }

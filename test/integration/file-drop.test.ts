@@ -141,4 +141,13 @@ describe('file-drop connector', () => {
     ]);
     expect((await readdir(join(dir, 'failed'))).map((n) => n.replace(/^.*Z-/, ''))).toEqual(['export.csv']);
   });
+
+  test('the mapping’s defaultRegion is the region of subjects whose USCC names no province', async () => {
+    const dir = join(folder, 'default-region');
+    await mkdir(dir);
+    const national = enterpriseUscc('100000', 61);
+    await writeFile(join(dir, 'a.csv'), `${LEGACY_HEADER}\n${legacyLine('R1', national, '2024-03-01')}\n`);
+    expect(await connectorFor(dir, { ...LEGACY_MAPPING, defaultRegion: '320000' }).run()).toMatchObject({ inserted: 1 });
+    expect(await database.db.selectFrom('subjects').select('region').where('uscc', '=', national).executeTakeFirstOrThrow()).toEqual({ region: '320000' });
+  });
 });

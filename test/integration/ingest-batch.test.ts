@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { sql } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { MAX_BATCH_SIZE } from '../../ingestion/ingest-batch.js';
-import { ingest, registerTestAgencies } from '../support/ingestion.js';
+import { MAX_BATCH_SIZE, ingestBatch } from '../../ingestion/ingest-batch.js';
+import { ingest, ingestionDeps, registerTestAgencies } from '../support/ingestion.js';
 import { enterpriseUscc, penaltyRecord, permitRecord } from '../support/records.js';
 
 let database: TestDatabase;
@@ -91,6 +91,21 @@ describe('ingestBatch', () => {
     expect(counts).toMatchObject({ received: MAX_BATCH_SIZE, inserted: 0, rejected: MAX_BATCH_SIZE });
     const stored = await sql<{ n: number }>`select count(*)::int as n from quarantine where batch_id = ${counts.batchId}`.execute(database.db);
     expect(stored.rows[0]?.n).toBe(MAX_BATCH_SIZE);
+  });
+
+  test('a subject whose USCC names no province (a national registration, 100000) gets the batch’s default region, else the agency’s', async () => {
+    const national = enterpriseUscc('100000', 881);
+    const other = enterpriseUscc('100000', 882);
+    const local = enterpriseUscc('320583', 883);
+    await ingest(database.db, [penaltyRecord({ CF_XDR_SHXYM: national }, 'NAT-1')], 'ZJ-TAX');
+    await ingestBatch(ingestionDeps(database.db), { agencyCode: 'SH-SAMR', source: 'test', defaultRegion: '340000', records: [penaltyRecord({ CF_XDR_SHXYM: other }, 'NAT-2'), penaltyRecord({ CF_XDR_SHXYM: local }, 'NAT-3')] });
+    const regions = await database.db.selectFrom('subjects').select(['uscc', 'region', 'division_code']).where('uscc', 'in', [national, other, local]).orderBy('uscc').execute();
+    expect(regions).toEqual([
+      { uscc: national, region: '330000', division_code: '100000' },
+      { uscc: other, region: '340000', division_code: '100000' },
+      // A USCC that names its province keeps it, whatever the default.
+      { uscc: local, region: '320000', division_code: '320583' },
+    ]);
   });
 
   test('an unknown agency is refused before anything is written', async () => {
