@@ -101,7 +101,10 @@ const httpJsonSource = z
      * dotted path such as `data.list`; `""` for records means the body is the array itself.
      */
     response: z
-      .object({ records: z.string().regex(JSON_PATH, 'must be a field name or a dotted path such as data.list').default('records'), nextCursor: z.string().regex(JSON_PATH, 'must be a field name or a dotted path such as data.next').min(1).default('next_cursor') })
+      .object({
+        records: z.string().regex(JSON_PATH, 'must be a field name or a dotted path such as data.list').default('records'),
+        nextCursor: z.string().min(1).regex(JSON_PATH, 'must be a field name or a dotted path such as data.next').default('next_cursor'),
+      })
       .strict()
       .default({ records: 'records', nextCursor: 'next_cursor' }),
     /**

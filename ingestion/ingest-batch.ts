@@ -80,6 +80,7 @@ export interface PreparedBatch {
   readonly rejectedIndexes: readonly number[];
   /** Who makes the change, kept in history; default `batch:<id>`. */
   readonly changedBy?: string;
+  /** As in the request it was prepared from. */
   readonly defaultRegion?: string | undefined;
 }
 
