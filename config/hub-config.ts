@@ -104,6 +104,18 @@ const httpJsonSource = z
       .object({
         records: z.string().regex(JSON_PATH, 'must be a field name or a dotted path such as data.list').default('records'),
         nextCursor: z.string().min(1).regex(JSON_PATH, 'must be a field name or a dotted path such as data.next').default('next_cursor'),
+        /**
+         * For an API that answers HTTP 200 with an error code in the body: the field holding the code,
+         * the values that mean success, and the field with the error's text. Any other code fails the page.
+         */
+        status: z
+          .object({
+            field: z.string().min(1).regex(JSON_PATH, 'must be a field name or a dotted path such as code'),
+            ok: z.array(z.string()).min(1),
+            message: z.string().min(1).regex(JSON_PATH, 'must be a field name or a dotted path such as msg').optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({ records: 'records', nextCursor: 'next_cursor' }),

@@ -118,6 +118,18 @@ function valueAt(body: unknown, path: string): unknown {
 /** How errors name the records array. */
 const recordsName = (path: string) => (path === '' ? 'top-level' : `"${path}"`);
 
+/**
+ * The failure an error code in the body stands for (APIs that answer HTTP 200 with `{"code": 500,
+ * "msg": "系统繁忙"}`), or undefined when the code means success or no status field is configured.
+ * The run stops with it; the next run resumes from the last stored page.
+ */
+function statusFailure(source: HttpJsonSourceConfig, code: unknown, message: unknown): Error | undefined {
+  const status = source.response.status;
+  if (!status || (code !== undefined && code !== null && status.ok.includes(String(code)))) return undefined;
+  const text = typeof message === 'string' && message !== '' ? `: ${message.slice(0, 200)}` : '';
+  return new AbortError(`agency API answered ${status.field}=${code === undefined ? '(missing)' : JSON.stringify(code)}${text}`);
+}
+
 function parseWhole(text: Buffer, source: HttpJsonSourceConfig, setCursor: (cursor: string | null) => void): Row[] {
   const { records: recordsPath, nextCursor: cursorPath } = source.response;
   let body: unknown;
@@ -126,6 +138,8 @@ function parseWhole(text: Buffer, source: HttpJsonSourceConfig, setCursor: (curs
   } catch (error) {
     throw new AbortError(`agency API sent a body that is not valid JSON (${error instanceof Error ? error.message.slice(0, 120) : ''})`);
   }
+  const refused = source.response.status && statusFailure(source, valueAt(body, source.response.status.field), valueAt(body, source.response.status.message ?? ''));
+  if (refused) throw refused;
   const records = valueAt(body, recordsPath);
   if (!Array.isArray(records)) throw new AbortError(`agency API response has no ${recordsName(recordsPath)} array`);
   if (records.some((item) => item === null || typeof item !== 'object' || Array.isArray(item))) throw new AbortError(`agency API sent a ${recordsName(recordsPath)} item that is not an object`);
@@ -141,17 +155,24 @@ async function* parseStreaming(
   onChunk: () => void,
   setCursor: (cursor: string | null) => void,
 ): AsyncGenerator<Row> {
-  const { records: recordsPath, nextCursor: cursorPath } = source.response;
-  const parser = new JSONParser({ paths: [recordsPath === '' ? '$.*' : `$.${recordsPath}.*`, `$.${cursorPath}`], keepStack: false });
+  const { records: recordsPath, nextCursor: cursorPath, status } = source.response;
+  const fields = [cursorPath, ...(status ? [status.field, status.message ?? status.field] : [])];
+  const parser = new JSONParser({ paths: [recordsPath === '' ? '$.*' : `$.${recordsPath}.*`, ...fields.map((path) => `$.${path}`)], keepStack: false });
   const ready: Row[] = [];
+  const seen = new Map<string, unknown>();
   let emitted = 0;
   let ended = false;
   let failure: Error | undefined;
-  parser.onValue = ({ value, key }) => {
-    // Items of the records array have an index for key; the cursor has its field name.
-    if (typeof key !== 'number') setCursor(typeof value === 'string' && value !== '' ? value : null);
-    else if (value !== null && typeof value === 'object' && !Array.isArray(value)) ready.push(value as Row);
-    else failure ??= new AbortError(`agency API sent a ${recordsName(recordsPath)} item that is not an object`);
+  parser.onValue = ({ value, key, stack }) => {
+    // Items of the records array have an index for key; the other values are the fields asked for.
+    if (typeof key === 'number') {
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) ready.push(value as Row);
+      else failure ??= new AbortError(`agency API sent a ${recordsName(recordsPath)} item that is not an object`);
+      return;
+    }
+    const path = [...stack.slice(1).map((parent) => String(parent.key)), String(key)].join('.');
+    seen.set(path, value);
+    if (path === cursorPath) setCursor(typeof value === 'string' && value !== '' ? value : null);
   };
   parser.onError = (error) => (failure ??= new AbortError(`agency API sent a body that is not valid JSON (${error.message.slice(0, 120)})`));
   parser.onEnd = () => (ended = true);
@@ -170,6 +191,8 @@ async function* parseStreaming(
   }
   if (!ended) parser.end();
   if (failure) throw failure;
+  const refused = status && statusFailure(source, seen.get(status.field), seen.get(status.message ?? ''));
+  if (refused) throw refused;
   // A body over the whole-page size with no record at all has no records array worth the name.
   if (emitted === 0) throw new AbortError(`agency API response has no ${recordsName(recordsPath)} array`);
 }

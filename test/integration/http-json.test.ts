@@ -34,7 +34,7 @@ interface SourceOptions {
   pageSize?: number;
   paging?: 'cursor' | 'offset' | 'page';
   sinceFormat?: 'iso' | 'china-local' | 'epoch-ms';
-  response?: { records: string; nextCursor?: string };
+  response?: { records: string; nextCursor?: string; status?: { field: string; ok: string[]; message?: string } };
 }
 
 function connector(name: string, retries = 3, options: SourceOptions = {}) {
@@ -155,7 +155,7 @@ describe('http-json connector', () => {
 
   test('records and cursor under a dotted path (data.list, data.next) are read, from a page read whole and from one streamed', async () => {
     api.envelope = 'nested';
-    const response = { records: 'data.list', nextCursor: 'data.next' };
+    const response = { records: 'data.list', nextCursor: 'data.next', status: { field: 'code', ok: ['0'], message: 'msg' } };
     for (let n = 0; n < 25; n++) api.records.set(`L${n}`, apiRecord(1500 + n, stamp(n)));
     expect(await connector('nested', 0, { response }).run()).toMatchObject({ received: 25, inserted: 25, rejected: 0 });
     expect(api.requests).toHaveLength(3);
@@ -164,6 +164,18 @@ describe('http-json connector', () => {
     const facts = '当事人在网站发布虚假广告，'.repeat(340);
     for (let n = 0; n < 700; n++) api.records.set(`L${n}`, { ...apiRecord(1600 + n, stamp(30)), CF_SY: facts });
     expect(await connector('nested-huge', 0, { response, pageSize: 1000 }).run()).toMatchObject({ received: 700, inserted: 700, rejected: 0 });
+  });
+
+  test('HTTP 200 with an error code in the body stops the run with the agency’s message; the pages before are kept', async () => {
+    api.envelope = 'nested';
+    const response = { records: 'data.list', nextCursor: 'data.next', status: { field: 'code', ok: ['0', '200'], message: 'msg' } };
+    for (let n = 0; n < 15; n++) api.records.set(`K${n}`, apiRecord(2600 + n, stamp(n)));
+    api.faults.push({ pass: true }, { businessError: { code: 500, msg: '系统繁忙，请稍后再试' } });
+    await expect(connector('business-error', 0, { response }).run()).rejects.toThrow('agency API answered code=500: 系统繁忙，请稍后再试');
+    expect(await readWatermark(database.db, 'SH-SAMR', 'business-error')).toBe(stamp(9));
+    // Without the status field configured, the same answer is still refused, less precisely.
+    api.faults.push({ businessError: { code: 500, msg: '系统繁忙' } });
+    await expect(connector('business-error', 0, { response: { records: 'data.list', nextCursor: 'data.next' } }).run()).rejects.toThrow('agency API response has no "data.list" array');
   });
 
   test('a body that is a bare array, paged by page number, is read', async () => {

@@ -5,7 +5,7 @@ import { createGzip } from 'node:zlib';
 /**
  * What the next requests get, in order: an error status, a broken body, an answer that never comes,
  * an empty page that still points to the next one, a page where a field has another name (schema
- * drift), or (pass) the data as usual.
+ * drift), HTTP 200 with an error code in the body, or (pass) the data as usual.
  */
 export type Fault =
   | { status: number; retryAfter?: string }
@@ -13,6 +13,7 @@ export type Fault =
   | { hang: true }
   | { emptyPage: true }
   | { rename: { from: string; to: string } }
+  | { businessError: { code: number; msg: string } }
   | { pass: true };
 
 export interface AgencyApi {
@@ -84,6 +85,7 @@ export async function startAgencyApi(): Promise<AgencyApi> {
     if (fault && 'hang' in fault) return void hanging.push(res);
     if (fault && 'malformed' in fault) return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"records": [ {"oops"');
     if (fault && 'status' in fault) return void res.writeHead(fault.status, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}).end('{}');
+    if (fault && 'businessError' in fault) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...fault.businessError, data: null }));
     api.beforePage?.(number);
     const since = query.get('updated_since');
     const size = Number(query.get('page_size') ?? 100);
@@ -106,7 +108,7 @@ export async function startAgencyApi(): Promise<AgencyApi> {
     if (gzip) out.pipe(res);
     const [open, close] = {
       records: ['{"records": [', `], "next_cursor": ${JSON.stringify(cursor)}}`],
-      nested: ['{"code": 0, "data": {"list": [', `], "next": ${JSON.stringify(cursor)}, "total": ${ordered.length}}}`],
+      nested: ['{"code": 0, "msg": "成功", "data": {"list": [', `], "next": ${JSON.stringify(cursor)}, "total": ${ordered.length}}}`],
       bare: ['[', ']'],
     }[api.envelope];
     out.write(open);
