@@ -121,11 +121,13 @@ const recordsName = (path: string) => (path === '' ? 'top-level' : `"${path}"`);
 /**
  * The failure an error code in the body stands for (APIs that answer HTTP 200 with `{"code": 500,
  * "msg": "系统繁忙"}`), or undefined when the code means success or no status field is configured.
- * The run stops with it; the next run resumes from the last stored page.
+ * `read` gives the body's value at a path. The run stops with it; the next run resumes from the last stored page.
  */
-function statusFailure(source: HttpJsonSourceConfig, code: unknown, message: unknown): Error | undefined {
-  const status = source.response.status;
-  if (!status || (code !== undefined && code !== null && status.ok.includes(String(code)))) return undefined;
+function statusFailure(status: HttpJsonSourceConfig['response']['status'], read: (path: string) => unknown): Error | undefined {
+  if (!status) return undefined;
+  const code = read(status.field);
+  if (code !== undefined && code !== null && status.ok.includes(String(code))) return undefined;
+  const message = status.message === undefined ? undefined : read(status.message);
   const text = typeof message === 'string' && message !== '' ? `: ${message.slice(0, 200)}` : '';
   return new AbortError(`agency API answered ${status.field}=${code === undefined ? '(missing)' : JSON.stringify(code)}${text}`);
 }
@@ -138,7 +140,7 @@ function parseWhole(text: Buffer, source: HttpJsonSourceConfig, setCursor: (curs
   } catch (error) {
     throw new AbortError(`agency API sent a body that is not valid JSON (${error instanceof Error ? error.message.slice(0, 120) : ''})`);
   }
-  const refused = source.response.status && statusFailure(source, valueAt(body, source.response.status.field), valueAt(body, source.response.status.message ?? ''));
+  const refused = statusFailure(source.response.status, (path) => valueAt(body, path));
   if (refused) throw refused;
   const records = valueAt(body, recordsPath);
   if (!Array.isArray(records)) throw new AbortError(`agency API response has no ${recordsName(recordsPath)} array`);
@@ -156,7 +158,7 @@ async function* parseStreaming(
   setCursor: (cursor: string | null) => void,
 ): AsyncGenerator<Row> {
   const { records: recordsPath, nextCursor: cursorPath, status } = source.response;
-  const fields = [cursorPath, ...(status ? [status.field, status.message ?? status.field] : [])];
+  const fields = [cursorPath, status?.field, status?.message].filter((path) => path !== undefined);
   const parser = new JSONParser({ paths: [recordsPath === '' ? '$.*' : `$.${recordsPath}.*`, ...fields.map((path) => `$.${path}`)], keepStack: false });
   const ready: Row[] = [];
   const seen = new Map<string, unknown>();
@@ -191,7 +193,7 @@ async function* parseStreaming(
   }
   if (!ended) parser.end();
   if (failure) throw failure;
-  const refused = status && statusFailure(source, seen.get(status.field), seen.get(status.message ?? ''));
+  const refused = statusFailure(status, (path) => seen.get(path));
   if (refused) throw refused;
   // A body over the whole-page size with no record at all has no records array worth the name.
   if (emitted === 0) throw new AbortError(`agency API response has no ${recordsName(recordsPath)} array`);

@@ -173,6 +173,9 @@ describe('http-json connector', () => {
     api.faults.push({ pass: true }, { businessError: { code: 500, msg: '系统繁忙，请稍后再试' } });
     await expect(connector('business-error', 0, { response }).run()).rejects.toThrow('agency API answered code=500: 系统繁忙，请稍后再试');
     expect(await readWatermark(database.db, 'SH-SAMR', 'business-error')).toBe(stamp(9));
+    // Without a message field, the code alone.
+    api.faults.push({ businessError: { code: 500, msg: '系统繁忙' } });
+    await expect(connector('business-error', 0, { response: { ...response, status: { field: 'code', ok: ['0'] } } }).run()).rejects.toThrow(/^agency API answered code=500$/);
     // Without the status field configured, the same answer is still refused, less precisely.
     api.faults.push({ businessError: { code: 500, msg: '系统繁忙' } });
     await expect(connector('business-error', 0, { response: { records: 'data.list', nextCursor: 'data.next' } }).run()).rejects.toThrow('agency API response has no "data.list" array');
