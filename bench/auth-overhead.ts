@@ -20,11 +20,12 @@ import { createSchema } from '../schema/index.js';
 import type { Hub } from '../server/app.js';
 import type { HubConfig } from '../config/hub-config.js';
 import { addressRateLimit, queryLimitRules } from '../server/query-limits.js';
-import { countArg, ingestGenerated, openBenchDatabase, percentile, runBenchmark, say, startBenchHub, timeSubjectQuery } from './support.js';
+import { countArg, engineArg, ingestGenerated, openBenchDatabase, percentile, runBenchmark, say, startBenchHub, timeSubjectQuery } from './support.js';
 
 const { values: args } = parseArgs({
   options: { engine: { type: 'string', default: 'pglite' }, subjects: { type: 'string', default: '10000' }, queries: { type: 'string', default: '3000' } },
 });
+const ENGINE = engineArg(args.engine);
 const SUBJECTS = countArg('subjects', args.subjects);
 const QUERIES = countArg('queries', args.queries);
 const PER_SUBJECT = 5;
@@ -53,8 +54,8 @@ async function serveWithoutAccessControl(hub: Hub, config: HubConfig): Promise<{
 }
 
 async function main(): Promise<void> {
-  say(`auth overhead: ${args.engine}, ${SUBJECTS} subjects × ${PER_SUBJECT} records, ${QUERIES} queries each way; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}`);
-  const { database, cleanup } = await openBenchDatabase(args.engine);
+  say(`auth overhead: ${ENGINE}, ${SUBJECTS} subjects × ${PER_SUBJECT} records, ${QUERIES} queries each way; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}`);
+  const { database, cleanup } = await openBenchDatabase(ENGINE);
   const { hub, config, headers, stop } = await startBenchHub(database);
   try {
     await ingestGenerated(hub, SUBJECTS, PER_SUBJECT, { batchSize: 5000, agencies: 1 });

@@ -9,7 +9,7 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import { countArg, ingestGenerated, openBenchDatabase, percentile, runBenchmark, say, startBenchHub, timeSubjectQuery } from './support.js';
+import { countArg, engineArg, ingestGenerated, openBenchDatabase, percentile, runBenchmark, say, startBenchHub, timeSubjectQuery } from './support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -21,6 +21,7 @@ const { values: args } = parseArgs({
     queries: { type: 'string', default: '2000' },
   },
 });
+const ENGINE = engineArg(args.engine);
 const SUBJECTS = countArg('subjects', args.subjects);
 const PER_SUBJECT = countArg('records', args.records);
 const QUERIES = countArg('queries', args.queries);
@@ -29,8 +30,8 @@ const BATCH = countArg('batch', args.batch);
 
 async function main(): Promise<void> {
   const total = SUBJECTS * PER_SUBJECT;
-  say(`bench: ${args.engine}, ${SUBJECTS} subjects × ${PER_SUBJECT} records = ${total} records, batches of ${BATCH}, ${AGENCIES} agencies ingesting at once; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}`);
-  const { database, cleanup } = await openBenchDatabase(args.engine);
+  say(`bench: ${ENGINE}, ${SUBJECTS} subjects × ${PER_SUBJECT} records = ${total} records, batches of ${BATCH}, ${AGENCIES} agencies ingesting at once; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}`);
+  const { database, cleanup } = await openBenchDatabase(ENGINE);
   const { hub, headers, stop } = await startBenchHub(database, AGENCIES);
   try {
     const perSecond = await ingestGenerated(hub, SUBJECTS, PER_SUBJECT, {

@@ -85,8 +85,7 @@ export function percentile(sorted: number[], p: number): number {
 const BENCH_SERVER_SETTINGS = { shared_buffers: '2GB', max_wal_size: '8GB' };
 
 /** The database under test: a temporary local PostgreSQL server (or BENCH_DATABASE_URL), or PGlite in a temp folder. */
-export async function openBenchDatabase(engine: string): Promise<{ database: Database; cleanup: () => Promise<void> }> {
-  if (engine !== 'postgres' && engine !== 'pglite') throw new Error(`--engine must be postgres or pglite, not ${JSON.stringify(engine)}`);
+export async function openBenchDatabase(engine: BenchEngine): Promise<{ database: Database; cleanup: () => Promise<void> }> {
   if (engine === 'postgres') {
     const external = process.env['BENCH_DATABASE_URL'];
     const server = external ? undefined : await startTemporaryPostgres(BENCH_SERVER_SETTINGS);
@@ -180,15 +179,26 @@ export async function timeSubjectQuery(port: number, headers: Record<string, str
   return elapsed;
 }
 
-/** Runs a benchmark's main function; a failure prints its stack and exits 1. */
-/** A command-line count: a whole number of at least 1; anything else ends the run with a message that names the option. */
-export function countArg(name: string, text: string | undefined): number {
-  const value = Number(text);
-  if (Number.isSafeInteger(value) && value >= 1) return value;
-  process.stderr.write(`bench: --${name} must be a whole number of at least 1, not ${JSON.stringify(text)}\n`);
+/** Ends the run over a bad command-line option, naming it: a usage error, not a failure worth a stack. */
+function refuseArg(name: string, rule: string, text: string | undefined): never {
+  process.stderr.write(`bench: --${name} must be ${rule}, not ${JSON.stringify(text)}\n`);
   process.exit(2);
 }
 
+/** A command-line count: a whole number of at least 1. */
+export function countArg(name: string, text: string | undefined): number {
+  const value = Number(text);
+  return Number.isSafeInteger(value) && value >= 1 ? value : refuseArg(name, 'a whole number of at least 1', text);
+}
+
+export type BenchEngine = 'postgres' | 'pglite';
+
+/** The --engine option: postgres or pglite. */
+export function engineArg(text: string | undefined): BenchEngine {
+  return text === 'postgres' || text === 'pglite' ? text : refuseArg('engine', 'postgres or pglite', text);
+}
+
+/** Runs a benchmark's main function; a failure prints its stack and exits 1. */
 export function runBenchmark(main: () => Promise<void>): void {
   main().catch((error: unknown) => {
     process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);

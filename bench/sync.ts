@@ -12,9 +12,10 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { hubConfigSchema } from '../config/hub-config.js';
 import { createHub } from '../server/app.js';
-import { countArg, openBenchDatabase, runBenchmark, say } from './support.js';
+import { countArg, engineArg, openBenchDatabase, runBenchmark, say } from './support.js';
 
 const { values: args } = parseArgs({ options: { engine: { type: 'string', default: 'postgres' }, records: { type: 'string', default: '1000000' } } });
+const ENGINE = engineArg(args.engine);
 const TOTAL = countArg('records', args.records);
 
 async function startAgencyApi(): Promise<{ url: string; change: () => Promise<void>; stop: () => void }> {
@@ -27,9 +28,9 @@ async function startAgencyApi(): Promise<{ url: string; change: () => Promise<vo
 }
 
 async function main(): Promise<void> {
-  say(`sync bench: ${args.engine}, ${TOTAL} records in pages of 1000; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}`);
+  say(`sync bench: ${ENGINE}, ${TOTAL} records in pages of 1000; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}`);
   const api = await startAgencyApi();
-  const { database, cleanup } = await openBenchDatabase(args.engine);
+  const { database, cleanup } = await openBenchDatabase(ENGINE);
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   try {

@@ -61,8 +61,9 @@ export interface Hub {
   /** Registers the configured agencies and API clients, and makes the first signing key; call before serving or loading. */
   registerFromConfig(): Promise<void>;
   /**
-   * Runs every configured source once (e.g. the bundled demo data), several agencies at a time, each
-   * run recorded; skips those running elsewhere. A failing source does not stop the others: see its FAILED run.
+   * Runs every configured source once (e.g. the bundled demo data): several agencies at a time, one
+   * agency's sources in their configured order, each run recorded; skips those running elsewhere. A
+   * failing source does not stop the others: see its FAILED run.
    */
   loadSources(): Promise<RunTotals>;
   /** Expires records whose period has ended (also the daily scheduled job); returns how many. */
