@@ -3,6 +3,7 @@ import type { HubDb } from '../store/database.js';
 import {
   closeBatch,
   insertQuarantine,
+  resolveSupersededQuarantine,
   lockAgencyForIngest,
   openBatch,
   upsertRecords,
@@ -12,9 +13,11 @@ import {
 } from '../store/ingest-writes.js';
 import type { SubjectRow } from '../store/subject-queries.js';
 import { findAgency } from '../store/agency-queries.js';
+import { acceptedChecksumFailures } from './checksum-overrides.js';
 import { chinaToday } from './dates.js';
 import { InvalidInputError, NotFoundError } from './errors.js';
 import { usccDivisionCode, usccProvinceCode } from './identifiers.js';
+import { quarantineSourceRecordId, settleQuarantine } from './quarantine-identity.js';
 import { isProvinceCode } from './regions.js';
 import type { PublicationRules } from './publication.js';
 import { validateRecord, type IncomingRecord, type Rejection, type ValidatedRecord } from './validate-record.js';
@@ -99,7 +102,7 @@ const RECORDS_PER_YIELD = 64;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Validates a batch without touching the database. It yields to the event loop every few hundred
+ * Validates a batch, writing nothing (it reads the operators' check-digit overrides). It yields to the event loop every few hundred
  * records, so the write of the previous batch (a series of round trips) proceeds meanwhile: a
  * connector overlaps validation with the database's work. Throws InvalidInputError for an oversized batch.
  */
@@ -108,7 +111,7 @@ export async function prepareBatch(deps: IngestionDeps, request: IngestRequest):
   const received = request.records.length + preRejected.length;
   if (received > MAX_BATCH_SIZE) throw new InvalidInputError(`a batch holds at most ${MAX_BATCH_SIZE} records (got ${received})`);
   const startedAt = deps.clock();
-  const context = { today: chinaToday(startedAt), publication: deps.publication, acceptedChecksumFailures: deps.usccAllowList };
+  const context = { today: chinaToday(startedAt), publication: deps.publication, acceptedChecksumFailures: await acceptedChecksumFailures(deps.db, deps.usccAllowList) };
   const valid: ValidatedRecord[] = [];
   const rejectedIndexes: number[] = [];
   const quarantined: QuarantineRow[] = preRejected.map((item) => ({
@@ -124,7 +127,7 @@ export async function prepareBatch(deps: IngestionDeps, request: IngestRequest):
       valid.push(result.record);
     } else {
       rejectedIndexes.push(index);
-      quarantined.push({ payload: record, source_record_id: record.sourceRecordId ?? null, kind: record.kind ?? null, reasons: result.rejections });
+      quarantined.push({ payload: record, source_record_id: quarantineSourceRecordId(record), kind: record.kind ?? null, reasons: result.rejections });
     }
   }
   return { agencyCode: request.agencyCode, source: request.source, startedAt, received, valid, quarantined, rejectedIndexes, defaultRegion: request.defaultRegion };
@@ -144,7 +147,10 @@ export async function writePreparedBatch(deps: IngestionDeps, batch: PreparedBat
     const origin = { agencyCode: agency.code, batchId, originRegion: agency.region, originHub: agency.hub, changedBy: batch.changedBy ?? `batch:${batchId}` };
     await upsertSubjects(trx, subjectRows(batch.valid, batch.defaultRegion ?? agency.region));
     const outcomes = await writeValidRecords(trx, origin, batch.valid);
-    await insertQuarantine(trx, agency.code, batchId, batch.quarantined);
+    // A valid version resolves its record's open entries; a bad row already open is not added again.
+    const settled = settleQuarantine(batch.valid, batch.quarantined, batch.rejectedIndexes);
+    await resolveSupersededQuarantine(trx, agency.code, settled.supersededIds, `superseded by ${origin.changedBy}`);
+    await insertQuarantine(trx, agency.code, batchId, settled.toQuarantine);
     const count = (outcome: RecordOutcome) => outcomes.filter((o) => o === outcome).length;
     const totals = { received: batch.received, inserted: count('INSERTED'), updated: count('UPDATED'), unchanged: count('UNCHANGED'), rejected: batch.quarantined.length };
     await closeBatch(trx, batchId, totals);

@@ -1,6 +1,7 @@
 import type { HubDb } from '../store/database.js';
 import { resolveQuarantine } from '../store/ingest-writes.js';
-import { findQuarantineEntry } from '../store/quarantine-queries.js';
+import { findQuarantineEntry, recordUsccOverrides } from '../store/quarantine-queries.js';
+import { acceptedChecksumFailures } from './checksum-overrides.js';
 import { chinaToday } from './dates.js';
 import { ConflictError, InvalidInputError, NotFoundError } from './errors.js';
 import { writePreparedBatch, type IngestionDeps } from './ingest-batch.js';
@@ -10,9 +11,11 @@ const MAX_JUSTIFICATION_LENGTH = 500;
 
 /**
  * An operator's override of a quarantined record whose only fault is a failing USCC check digit
- * (real pilot-era codes fail it). Stores the record as sent and marks the entry RELEASED with the
- * justification, in one transaction (with `alsoInTransaction`, e.g. its audit entry). Throws NotFoundError, ConflictError (already handled) or
- * InvalidInputError (other faults, which only the agency can correct).
+ * (real pilot-era codes fail it). Stores the record as sent, marks the entry RELEASED with the
+ * justification and stores the override, so the USCC's check digit is accepted from then on (the
+ * same row read again is stored, not quarantined again); all in one transaction (with
+ * `alsoInTransaction`, e.g. its audit entry). Throws NotFoundError, ConflictError (already handled)
+ * or InvalidInputError (other faults, which only the agency can correct).
  */
 export async function releaseQuarantinedRecord(
   deps: IngestionDeps,
@@ -32,12 +35,14 @@ export async function releaseQuarantinedRecord(
   if (otherFaults.length > 0) {
     throw new InvalidInputError(`only a failing USCC check digit can be overridden; this record also breaks ${otherFaults.map((r) => `${r.field} ${r.rule}`).join(', ')}`);
   }
-  const overridden = new Set([...deps.usccAllowList, ...reasons.map((r) => r.value ?? '')]);
+  const usccs = reasons.flatMap((r) => (r.value ? [r.value] : []));
+  const overridden = new Set([...(await acceptedChecksumFailures(deps.db, deps.usccAllowList)), ...usccs]);
   const now = deps.clock();
   const result = validateRecord(entry.payload as unknown as IncomingRecord, { today: chinaToday(now), publication: deps.publication, acceptedChecksumFailures: overridden });
   if (!result.ok) throw new InvalidInputError(`the record still fails: ${result.rejections.map((r) => r.message).join('; ')}`);
   const batch = { agencyCode: entry.agency_code, source: `quarantine:${id}`, startedAt: now, received: 1, valid: [result.record], quarantined: [], rejectedIndexes: [], changedBy: `quarantine:${id}` };
   await writePreparedBatch(deps, batch, async (trx) => {
+    await recordUsccOverrides(trx, usccs, id, reason);
     await resolveQuarantine(trx, id, 'RELEASED', reason);
     await alsoInTransaction?.(trx);
   });

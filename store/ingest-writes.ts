@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { SubjectRow } from './subject-queries.js';
+import { storableJsonText } from './storable-json.js';
 import type { HubTables } from './tables.js';
 
 type Executor = Kysely<HubTables>;
@@ -142,13 +143,32 @@ function recordRowsJson(rows: readonly RecordRow[]): string {
   return `[${rows.map(({ fields_json, ...columns }) => `${JSON.stringify(columns).slice(0, -1)},"fields":${fields_json}}`).join(',')}]`;
 }
 
-/** Quarantines refused records; one JSON parameter for the whole batch, like the other batch writes. */
+/**
+ * Quarantines refused records; one JSON parameter for the whole batch, like the other batch writes.
+ * A row that already has an OPEN entry (same agency, source record id and content: the unique index
+ * of migration 0005) is not added again. Text PostgreSQL cannot store (NUL, lone surrogates) is
+ * replaced, so a row holding it is quarantined instead of failing the batch.
+ */
 export async function insertQuarantine(trx: Executor, agencyCode: string, batchId: number, rows: readonly QuarantineRow[]): Promise<void> {
   if (rows.length === 0) return;
   await sql`
     insert into quarantine (batch_id, agency_code, source_record_id, kind, payload, reasons)
     select ${batchId}, ${agencyCode}, source_record_id, kind, payload, reasons
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(source_record_id text, kind text, payload jsonb, reasons jsonb)
+    from jsonb_to_recordset(${storableJsonText(rows)}::jsonb) as t(source_record_id text, kind text, payload jsonb, reasons jsonb)
+    on conflict (agency_code, coalesce(source_record_id, ''), payload_hash) where status = 'OPEN' do nothing
+  `.execute(trx);
+}
+
+/**
+ * Marks RESOLVED the OPEN entries of these records of the agency (a valid version of each has just
+ * been written), with `resolution` saying by what. One statement, using the open-identity index.
+ */
+export async function resolveSupersededQuarantine(trx: Executor, agencyCode: string, sourceRecordIds: readonly string[], resolution: string): Promise<void> {
+  if (sourceRecordIds.length === 0) return;
+  await sql`
+    update quarantine set status = 'RESOLVED', resolution = ${resolution}, resolved_at = now()
+    where agency_code = ${agencyCode} and status = 'OPEN'
+      and coalesce(source_record_id, '') in (select jsonb_array_elements_text(${JSON.stringify(sourceRecordIds)}::jsonb))
   `.execute(trx);
 }
 

@@ -4,6 +4,7 @@ import * as initial from './migrations/0001-initial.js';
 import * as connectorRuns from './migrations/0002-connector-runs.js';
 import * as accessAndAudit from './migrations/0003-access-and-audit.js';
 import * as auditSubtrees from './migrations/0004-audit-subtrees.js';
+import * as quarantineIdentity from './migrations/0005-quarantine-identity.js';
 
 /** Versioned migrations in the order they apply. Append only; never edit one that has shipped. */
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -11,6 +12,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0002-connector-runs': connectorRuns,
   '0003-access-and-audit': accessAndAudit,
   '0004-audit-subtrees': auditSubtrees,
+  '0005-quarantine-identity': quarantineIdentity,
 };
 
 function migrator(db: HubDb): Migrator {

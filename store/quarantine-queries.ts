@@ -37,3 +37,19 @@ export async function listOpenQuarantinePayloads(db: HubDb, agencyCode: string, 
     .limit(limit)
     .execute();
 }
+
+/** Every USCC whose failing check digit an operator has accepted. */
+export async function listUsccOverrides(db: HubDb): Promise<string[]> {
+  const rows = await db.selectFrom('uscc_overrides').select('uscc').execute();
+  return rows.map((row) => row.uscc);
+}
+
+/** Stores an operator's acceptance of these USCCs' failing check digits; one already accepted keeps its first justification. */
+export async function recordUsccOverrides(db: HubDb, usccs: readonly string[], quarantineId: number, justification: string): Promise<void> {
+  if (usccs.length === 0) return;
+  await db
+    .insertInto('uscc_overrides')
+    .values(usccs.map((uscc) => ({ uscc, quarantine_id: quarantineId, justification })))
+    .onConflict((oc) => oc.column('uscc').doNothing())
+    .execute();
+}

@@ -35,8 +35,13 @@ describe('bundled demo data', () => {
     testHub = await startTestHub(config);
     const totals = await testHub.hub.loadSources();
     expect(totals).toMatchObject({ received: 4000, inserted: 3985, rejected: 15 });
+    const { db } = testHub.database;
+    const quarantined = () => db.selectFrom('quarantine').select('status').execute();
+    expect(await quarantined()).toHaveLength(15);
     const again = await testHub.hub.loadSources();
     expect(again).toMatchObject({ received: 4000, inserted: 0, updated: 0, unchanged: 3985, rejected: 15 });
+    // Read again (as at every restart), the faulty rows are refused again but not quarantined twice.
+    expect((await quarantined()).map((entry) => entry.status)).toEqual(Array(15).fill('OPEN'));
 
     const runs = await testHub.gql(
       '{ connectorRuns(agencyCode: "SH-QP-SAMR") { totalCount edges { node { connector status received inserted unchanged finishedAt error } } } }',

@@ -22,7 +22,10 @@ describe('migrations', () => {
     try {
       expect(await isFullyMigrated(pools[0]!.db)).toBe(false);
       const results = await Promise.all(pools.map((p) => migrateToLatest(p.db)));
-      expect(results.flat().sort()).toEqual(['0001-initial', '0002-connector-runs', '0003-access-and-audit', '0004-audit-subtrees']);
+      // All applied (isFullyMigrated below) on an empty database, and none by two processes: each exactly once.
+      const applied = results.flat().sort();
+      expect(applied).toEqual([...new Set(applied)]);
+      expect(applied).toContain('0001-initial');
       expect(await isFullyMigrated(pools[1]!.db)).toBe(true);
     } finally {
       await Promise.all(pools.map((p) => p.close()));
