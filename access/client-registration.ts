@@ -1,6 +1,7 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { importJWK, type JWK } from 'jose';
 import type { ClientRegistration } from '../store/client-queries.js';
 import { SCOPES_BY_CLIENT_TYPE, grantedScopeString, type ClientType, type Scope } from './clients.js';
 
@@ -25,21 +26,89 @@ export interface ClientDescription {
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 
-/** Reads a JWK or JWKS file and returns it as a JWKS of public keys; refuses private or symmetric keys. */
+/** How reading a file failed, as its system error code (ENOENT, EACCES, EISDIR): the path is named beside it. */
+const fileErrorCode = (error: unknown): string => String((error as { code?: unknown } | null)?.code ?? error);
+
+/** The algorithm a key without `alg` is checked for, by its type and curve: what a client would sign with. */
+function signingAlgorithmOf(key: JWK): string {
+  if (key.alg) return key.alg;
+  if (key.kty === 'OKP') return 'EdDSA';
+  if (key.kty === 'EC') return key.crv === 'P-384' ? 'ES384' : key.crv === 'P-521' ? 'ES512' : 'ES256';
+  return 'RS256';
+}
+
+/** Imports every key, so that key material that cannot verify a signature is refused at registration, not at the first token request. */
+async function checkKeyMaterial(path: string, keys: readonly JWK[]): Promise<void> {
+  for (const [index, key] of keys.entries()) {
+    const which = keys.length > 1 ? `key ${index + 1} of ${path}` : `the key in ${path}`;
+    try {
+      await importJWK(key, signingAlgorithmOf(key));
+    } catch (error) {
+      throw new RegistrationError(`${which} is not a usable ${key.kty} signing key: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    // jose refuses shorter RSA keys only when verifying (RFC 7518 §3.3).
+    const modulusBits = key.kty === 'RSA' ? Buffer.from(key.n ?? '', 'base64url').length * 8 : Infinity;
+    if (modulusBits < 2048) throw new RegistrationError(`${which} is an RSA key of ${modulusBits} bits; at least 2048 are required`);
+  }
+}
+
+/**
+ * Reads a JWK or JWKS file and returns it as a JWKS of public keys; refuses private or symmetric keys
+ * and key material jose cannot import. Throws RegistrationError naming the file and the problem.
+ */
 export async function readPublicJwks(path: string): Promise<{ keys: object[] }> {
+  const text = await readFile(path, 'utf8').catch((error: unknown) => {
+    throw new RegistrationError(`cannot read public key file ${path} (${fileErrorCode(error)})`);
+  });
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(path, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
-    throw new RegistrationError(`cannot read public key file ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new RegistrationError(`public key file ${path} is not JSON: ${(error as Error).message}`);
   }
-  const keys = Array.isArray((parsed as { keys?: unknown }).keys) ? (parsed as { keys: unknown[] }).keys : [parsed];
+  const keys = Array.isArray((parsed as { keys?: unknown } | null)?.keys) ? (parsed as { keys: unknown[] }).keys : [parsed];
   if (keys.length === 0) throw new RegistrationError(`public key file ${path} holds no keys`);
   for (const key of keys) {
     if (typeof key !== 'object' || key === null || typeof (key as { kty?: unknown }).kty !== 'string') throw new RegistrationError(`public key file ${path}: every key needs a kty`);
     if (PRIVATE_MEMBERS.some((member) => member in key)) throw new RegistrationError(`public key file ${path} holds a private or symmetric key: register only the public half`);
   }
+  await checkKeyMaterial(path, keys as JWK[]);
   return { keys: keys as object[] };
+}
+
+/** Reads a client_secret_basic secret file; throws RegistrationError when it is unreadable or too short. */
+export async function readClientSecret(path: string): Promise<string> {
+  const secret = await readFile(path, 'utf8').then(
+    (text) => text.trim(),
+    (error: unknown) => {
+      throw new RegistrationError(`cannot read secret file ${path} (${fileErrorCode(error)})`);
+    },
+  );
+  if (secret.length < 16) throw new RegistrationError(`the secret in ${path} must be at least 16 characters`);
+  return secret;
+}
+
+/**
+ * What is wrong with the files a client description names (its public key file, its secret file),
+ * each problem with the field it concerns: checked when the config file is loaded, so a bad file
+ * stops the start naming its key.
+ */
+export async function clientFileProblems(client: Pick<ClientDescription, 'publicKeyFile' | 'secretFile'>): Promise<{ field: string; message: string }[]> {
+  const checks = [
+    { field: 'publicKeyFile', path: client.publicKeyFile, read: readPublicJwks },
+    { field: 'secretFile', path: client.secretFile, read: readClientSecret },
+  ];
+  const problems: { field: string; message: string }[] = [];
+  for (const { field, path, read } of checks) {
+    if (path === undefined) continue;
+    try {
+      await read(path);
+    } catch (error) {
+      if (!(error instanceof RegistrationError)) throw error;
+      problems.push({ field, message: error.message });
+    }
+  }
+  return problems;
 }
 
 export async function hashSecret(secret: string): Promise<string> {
@@ -78,8 +147,7 @@ export async function toRegistration(client: ClientDescription): Promise<ClientR
   const problems = registrationProblems(client);
   if (problems.length > 0) throw new RegistrationError(`client ${client.id}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
   const scopes = client.scopes ?? SCOPES_BY_CLIENT_TYPE[client.type];
-  const secret = client.secretFile ? (await readFile(client.secretFile, 'utf8')).trim() : undefined;
-  if (secret !== undefined && secret.length < 16) throw new RegistrationError(`client ${client.id}: the secret must be at least 16 characters`);
+  const secret = client.secretFile ? await readClientSecret(client.secretFile) : undefined;
   return {
     id: client.id,
     name: client.name,

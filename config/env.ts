@@ -20,14 +20,25 @@ export type Env = z.infer<typeof envSchema>;
 
 /**
  * The only reader of process.env. Every variable X also accepts X_FILE naming a file that holds
- * the value (for secrets mounted as files). Throws ConfigError naming each bad variable.
+ * the value (for secrets mounted as files). Throws ConfigError naming each bad variable, and each
+ * X_FILE that cannot be read.
  */
 export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const values: Record<string, string | undefined> = {};
+  const unreadable: string[] = [];
   for (const key of Object.keys(envSchema.shape)) {
     const file = source[`${key}_FILE`];
-    values[key] = file ? readFileSync(file, 'utf8').trim() : source[key];
+    if (!file) {
+      values[key] = source[key];
+      continue;
+    }
+    try {
+      values[key] = readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      unreadable.push(`  - ${key}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    }
   }
+  if (unreadable.length > 0) throw new ConfigError(`environment is invalid:\n${unreadable.join('\n')}`);
   const parsed = envSchema.safeParse(values);
   if (!parsed.success) throw new ConfigError(`environment is invalid:\n${describeIssues(parsed.error)}`);
   return parsed.data;

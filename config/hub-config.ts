@@ -5,10 +5,15 @@ import { isProvinceCode } from '../ingestion/regions.js';
 import { RECORD_KINDS } from '../ingestion/record-kinds.js';
 import { compileDateFormat } from '../ingestion/date-format.js';
 import { CLIENT_TYPES, SCOPES, type Scope } from '../access/clients.js';
-import { registrationProblems } from '../access/client-registration.js';
+import { clientFileProblems, registrationProblems } from '../access/client-registration.js';
+import cron from 'node-cron';
 
 const provinceCode = z.string().refine(isProvinceCode, { message: 'must be a province-level GB/T 2260 code such as 310000' });
 const agencyCode = z.string().regex(/^[A-Z0-9][A-Z0-9_-]{1,39}$/, 'must be 2-40 characters of A-Z, 0-9, _ and -');
+/** Checked here, so that a bad schedule stops the start naming its key instead of failing when jobs start. */
+const cronExpression = z.string().superRefine((expression, ctx) => {
+  if (!cron.validate(expression)) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(expression.slice(0, 60))} is not a cron expression (six fields, seconds first, e.g. "0 5 0 * * *")` });
+});
 
 /** How an agency's own columns and codes become standard fields. */
 export const mappingSchema = z
@@ -57,7 +62,7 @@ const fileDropSource = z
     /** Unique among the agency's sources; default: type and position, e.g. file-drop-1. */
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/).optional(),
     /** Cron expression with seconds (China time) for regular pickup; none: only at start-up. */
-    schedule: z.string().optional(),
+    schedule: cronExpression.optional(),
     /** Folder with the agency's .csv and .jsonl files, relative to the config file. */
     folder: z.string(),
     /** The files' text encoding: UTF-8, or GB18030 (GBK and GB2312 exports are subsets of it). */
@@ -75,7 +80,7 @@ const httpJsonSource = z
   .object({
     type: z.literal('http-json'),
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/).optional(),
-    schedule: z.string().optional(),
+    schedule: cronExpression.optional(),
     /** The agency API's list endpoint; see README for the paging contract. */
     url: z.url({ protocol: /^https?$/ }),
     pageSize: z.number().int().min(1).max(10_000).default(1000),
@@ -183,7 +188,7 @@ const authSchema = z
     /** Requests per minute a client may make unless its registration says otherwise (token bucket). */
     defaultClientRequestsPerMinute: z.number().int().min(1).default(600),
     /** How often the hub signs an audit-log checkpoint (cron with seconds). */
-    checkpointCron: z.string().default('0 */5 * * * *'),
+    checkpointCron: cronExpression.default('0 */5 * * * *'),
     /** Purposes a request may state in its X-Purpose header. */
     purposes: z.array(purposeSchema).min(1).default(DEFAULT_PURPOSES),
   })
@@ -236,7 +241,7 @@ export const hubConfigSchema = z
       .object({
         /** Expires records whose period has ended; cron with seconds, read in China time. */
         expireRecords: z
-          .object({ cron: z.string().default('0 5 0 * * *'), enabled: z.boolean().default(true) })
+          .object({ cron: cronExpression.default('0 5 0 * * *'), enabled: z.boolean().default(true) })
           .strict()
           .default({ cron: '0 5 0 * * *', enabled: true }),
         /** Failed runs in a row after which a connector is shown unhealthy (and a warning logged). */
@@ -296,7 +301,7 @@ export async function loadHubConfig(path: string): Promise<HubConfig> {
   const parsed = hubConfigSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`config file ${path} is invalid:\n${describeIssues(parsed.error)}`);
   const base = dirname(resolve(path));
-  return {
+  const config = {
     ...parsed.data,
     agencies: parsed.data.agencies.map((agency) => ({
       ...agency,
@@ -311,4 +316,8 @@ export async function loadHubConfig(path: string): Promise<HubConfig> {
       ...(client.secretFile ? { secretFile: resolve(base, client.secretFile) } : {}),
     })),
   };
+  // Key and secret files are read now, so a missing file or unusable key stops the start naming its key.
+  const fileProblems = (await Promise.all(config.clients.map(async (client, index) => (await clientFileProblems(client)).map((p) => `  - clients.${index}.${p.field}: ${p.message}`)))).flat();
+  if (fileProblems.length > 0) throw new ConfigError(`config file ${path} is invalid:\n${fileProblems.join('\n')}`);
+  return config;
 }

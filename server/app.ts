@@ -37,6 +37,7 @@ import { scheduleJob } from '../jobs/scheduler.js';
 import { graphiqlAssets, graphiqlPage } from './graphiql.js';
 import { healthRoutes } from './health.js';
 import { addressRateLimit, queryLimitRules } from './query-limits.js';
+import { logRefusal } from './refusal-log.js';
 import { wireConnectors } from './connector-wiring.js';
 import { ProcessPresence } from './process-presence.js';
 
@@ -138,20 +139,20 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   await apollo.start();
 
   // Before any token work: one address cannot make the hub verify signatures without bound.
-  const perAddress = addressRateLimit(config.limits, rateShare);
+  const perAddress = addressRateLimit(config.limits, rateShare, logger.child({ component: 'http' }));
   // Public: health, the hub's public keys, the token endpoint and the IDE page. Everything that returns data needs a token.
-  app.use(healthRoutes(database));
+  app.use(healthRoutes(database, perAddress));
   app.use(discoveryRoutes(keys, issuer));
   app.use('/oauth/token', perAddress);
   app.use(tokenEndpoint({ tokens, clientAuth, logger: logger.child({ component: 'oauth' }) }));
-  app.use(graphiqlAssets());
-  app.get('/graphql', graphiqlPage);
+  app.use(graphiqlAssets(perAddress));
+  app.get('/graphql', graphiqlPage(perAddress));
   app.use(
     '/graphql',
     perAddress,
     requireToken(tokens, logger.child({ component: 'auth' })),
-    requirePurpose(config.auth.purposes),
-    limitPerClient(clients, config.auth.defaultClientRequestsPerMinute, rateShare),
+    requirePurpose(config.auth.purposes, logger.child({ component: 'auth' })),
+    limitPerClient(clients, config.auth.defaultClientRequestsPerMinute, rateShare, logger.child({ component: 'auth' })),
     express.json({ limit: config.limits.maxBodyBytes }),
     expressMiddleware(apollo, {
       context: async ({ res }) => {
@@ -163,9 +164,15 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found', hint: 'GraphQL is served at /graphql' });
   });
-  const onError: ErrorRequestHandler = (error: { status?: number; type?: string }, _req, res, _next) => {
-    if (error.type === 'entity.too.large') return void res.status(413).json({ error: `request body exceeds ${config.limits.maxBodyBytes} bytes` });
-    if (error.status && error.status < 500) return void res.status(error.status).json({ error: 'malformed request body' });
+  const onError: ErrorRequestHandler = (error: { status?: number; type?: string; limit?: number }, req, res, _next) => {
+    if (error.type === 'entity.too.large') {
+      logRefusal(logger, req, res, { status: 413, reason: 'request body too large' });
+      return void res.status(413).json({ error: `request body exceeds ${error.limit ?? config.limits.maxBodyBytes} bytes` });
+    }
+    if (error.status && error.status < 500) {
+      logRefusal(logger, req, res, { status: error.status, reason: `malformed request body (${error.type ?? 'unreadable'})` });
+      return void res.status(error.status).json({ error: 'malformed request body' });
+    }
     logger.error({ err: error }, 'unhandled HTTP error');
     res.status(500).json({ error: 'internal server error' });
   };

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import express, { type Request, type Response, type NextFunction, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type NextFunction, type Router } from 'express';
 
 const require = createRequire(import.meta.url);
 const packageDir = (name: string): string => dirname(require.resolve(`${name}/package.json`));
@@ -42,8 +42,10 @@ const PAGE = `<!doctype html>
 /** Same-origin scripts only; GraphiQL sets inline styles, hence 'unsafe-inline' for styles. */
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'";
 
-export function graphiqlAssets(): Router {
+/** The IDE's scripts and styles under /ide/, behind `rateLimit` (the per-address limit). */
+export function graphiqlAssets(rateLimit: RequestHandler): Router {
   const router = express.Router();
+  router.use('/ide', rateLimit);
   router.get('/ide/start.js', (_req, res) => {
     res.type('application/javascript').set('Cache-Control', 'no-cache').send(START_SCRIPT);
   });
@@ -55,8 +57,16 @@ export function graphiqlAssets(): Router {
   return router;
 }
 
-/** Serves the IDE page to a browser's GET of the GraphQL URL; API clients fall through to Apollo. */
-export function graphiqlPage(req: Request, res: Response, next: NextFunction): void {
-  if (req.method !== 'GET' || req.query['query'] !== undefined || req.accepts(['application/json', 'text/html']) !== 'text/html') return next();
-  res.set('Content-Security-Policy', CSP).type('html').send(PAGE);
+/**
+ * Serves the IDE page to a browser's GET of the GraphQL URL, behind `rateLimit` (the per-address
+ * limit); API clients fall through to Apollo, and are counted by the limit there, not twice.
+ */
+export function graphiqlPage(rateLimit: RequestHandler): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' || req.query['query'] !== undefined || req.accepts(['application/json', 'text/html']) !== 'text/html') return next();
+    void rateLimit(req, res, (error?: unknown) => {
+      if (error) return next(error);
+      res.set('Content-Security-Policy', CSP).type('html').send(PAGE);
+    });
+  };
 }

@@ -1,14 +1,19 @@
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import type { Database } from '../store/database.js';
 import { isFullyMigrated } from '../store/migrate.js';
 
-/** /healthz: the process answers. /readyz: the database answers and every migration is applied. */
-export function healthRoutes(database: Database): Router {
+/**
+ * /healthz: the process answers. /readyz: the database answers and every migration is applied.
+ * /readyz touches the database, so it sits behind `rateLimit` (the per-address limit). /healthz does
+ * no I/O and costs less than the limiter itself; a liveness probe throttled during a flood from one
+ * address would get a healthy hub restarted, so it stays unlimited.
+ */
+export function healthRoutes(database: Database, rateLimit: RequestHandler): Router {
   const router = express.Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/readyz', async (_req, res) => {
+  router.get('/readyz', rateLimit, async (_req, res) => {
     try {
       await database.ping();
       const migrated = await isFullyMigrated(database.db);

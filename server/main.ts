@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { readEnv } from '../config/env.js';
-import { ConfigError, loadHubConfig } from '../config/hub-config.js';
+import { loadHubConfig } from '../config/hub-config.js';
 import { createHub } from './app.js';
 import { createLogger } from './logger.js';
 import { openHubDatabase } from './open-database.js';
+import { startFailureMessage } from './start-failure.js';
 
 /** Start-up in order: config, database and migrations, agencies, sources, HTTP; SIGTERM drains. */
 async function main(): Promise<void> {
@@ -42,7 +43,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`credit hub failed to start: ${message}\n`);
+  process.stderr.write(`credit hub failed to start: ${startFailureMessage(error)}\n`);
   process.exit(1);
 });

@@ -3,20 +3,23 @@ import type { Logger } from 'pino';
 import { AuthError } from './auth-error.js';
 import { issueAccessToken, type TokenDeps } from './access-tokens.js';
 import { authenticateClient, type ClientAuthDeps } from './client-authentication.js';
+import { logRefusal } from '../refusal-log.js';
+import { checkedForm, TOKEN_REQUEST_RULES } from './request-values.js';
 
-const field = (body: Record<string, unknown>, name: string): string | undefined => (typeof body[name] === 'string' ? body[name] : undefined);
-
-/** RFC 6749 error response: 401 for a failed client authentication, 400 for the rest; never cached. */
-function sendError(res: Response, error: AuthError): void {
+/** RFC 6749 §5.2 error response: 401 for a failed client authentication, 400 for the rest; never cached. */
+function sendError(res: Response, error: AuthError): number {
+  const status = error.code === 'invalid_client' ? 401 : 400;
   res.set('Cache-Control', 'no-store');
   if (error.code === 'invalid_client') res.set('WWW-Authenticate', 'Basic realm="credit-hub", charset="UTF-8"');
-  res.status(error.code === 'invalid_client' ? 401 : 400).json({ error: error.code, error_description: error.message });
+  res.status(status).json({ error: error.code, error_description: error.message });
+  return status;
 }
 
 /**
  * POST /oauth/token: the client_credentials grant. The client proves who it is (private_key_jwt,
  * or client_secret_basic where enabled) and gets a short-lived access token for the scopes it asks,
- * all of its registered scopes by default.
+ * all of its registered scopes by default. Every parameter is checked (length, characters) before
+ * anything is looked up; a refusal is logged with its reason and the caller's address.
  */
 export function tokenEndpoint(deps: { tokens: TokenDeps; clientAuth: ClientAuthDeps; logger: Logger }): Router {
   const router = express.Router();
@@ -24,15 +27,15 @@ export function tokenEndpoint(deps: { tokens: TokenDeps; clientAuth: ClientAuthD
     const body = (req.body ?? {}) as Record<string, unknown>;
     try {
       if (!req.is('application/x-www-form-urlencoded')) throw new AuthError('invalid_request', 'send the token request as application/x-www-form-urlencoded');
-      const grantType = field(body, 'grant_type');
-      if (grantType !== 'client_credentials') throw new AuthError('unsupported_grant_type', `grant_type must be client_credentials${grantType ? '' : ' (it is missing)'}`);
+      const form = checkedForm(body, TOKEN_REQUEST_RULES);
+      if (form.grant_type !== 'client_credentials') throw new AuthError('unsupported_grant_type', `grant_type must be client_credentials${form.grant_type ? '' : ' (it is missing)'}`);
       const client = await authenticateClient(deps.clientAuth, {
-        clientId: field(body, 'client_id'),
-        clientAssertionType: field(body, 'client_assertion_type'),
-        clientAssertion: field(body, 'client_assertion'),
+        clientId: form.client_id,
+        clientAssertionType: form.client_assertion_type,
+        clientAssertion: form.client_assertion,
         authorization: req.get('authorization'),
       });
-      const requested = field(body, 'scope')?.split(' ').filter(Boolean);
+      const requested = form.scope?.split(' ');
       const refused = (requested ?? []).filter((scope) => !client.scopes.includes(scope));
       if (refused.length > 0) throw new AuthError('invalid_scope', `scope ${refused.map((s) => s.slice(0, 60)).join(', ')} is not granted to this client (granted: ${client.scopes.join(' ')})`);
       const token = await issueAccessToken(deps.tokens, client, requested?.length ? requested : client.scopes);
@@ -40,8 +43,8 @@ export function tokenEndpoint(deps: { tokens: TokenDeps; clientAuth: ClientAuthD
       res.set('Cache-Control', 'no-store').json({ access_token: token.accessToken, token_type: 'Bearer', expires_in: token.expiresIn, scope: token.scope });
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
-      deps.logger.info({ reason: error.message }, 'token request refused');
-      sendError(res, error);
+      const status = sendError(res, error);
+      logRefusal(deps.logger, req, res, { status, reason: error.logReason ?? error.message, message: 'token request refused' });
     }
   });
   return router;

@@ -125,6 +125,23 @@ describe('client assertion attacks are refused with 401 invalid_client', () => {
     await refusedAssertion(await clientAssertion(TEST_CLIENTS.bank, issuer), /differ/, { client_id: 'test-agency' });
   });
 
+  test('an unknown client and a wrong signature or secret get one answer, so client ids cannot be enumerated', async () => {
+    const { privateKey: strangersKey } = await generateKeyPair('Ed25519');
+    const unknown = { ...TEST_CLIENTS.bank, config: { ...TEST_CLIENTS.bank.config, id: 'no-such-client' } };
+    const answer = (response: request.Response) => ({ status: response.status, body: response.body, challenge: response.headers['www-authenticate'] });
+    const byAssertion = [
+      await withAssertion(await clientAssertion(unknown, issuer, { key: strangersKey })),
+      await withAssertion(await clientAssertion(TEST_CLIENTS.bank, issuer, { key: strangersKey })),
+      await withAssertion(await clientAssertion(TEST_CLIENTS.bank, issuer, { key: strangersKey, header: { kid: 'a-kid-nobody-registered' } })),
+      await withAssertion(await clientAssertion(TEST_CLIENTS.bank, issuer, { key: strangersKey, header: { kid: 'a-kid-nobody-registered' } }), { client_id: 'test-bank' }),
+    ];
+    const basic = (id: string, secret: string) => tokenRequest({ grant_type: 'client_credentials' }).auth(id, secret);
+    const bySecret = [await basic('no-such-client', DEV_SECRET), await basic('test-agency', 'not-the-secret-at-all'), await basic('test-bank', DEV_SECRET)];
+    for (const response of [...byAssertion, ...bySecret]) expect(answer(response)).toEqual(answer(byAssertion[0]!));
+    expect(byAssertion[0]!.status).toBe(401);
+    expect(byAssertion[0]!.body).toEqual({ error: 'invalid_client', error_description: expect.stringMatching(/^client authentication failed/) });
+  });
+
   test('an access token presented as a client assertion (wrong typ)', async () => {
     await refusedAssertion(await testHub.tokenFor('test-bank'), /wrong kind of token|not registered|invalid/);
     await refusedAssertion(await clientAssertion(TEST_CLIENTS.bank, issuer, { header: { typ: 'at+jwt' } }), /wrong kind of token/);

@@ -1,4 +1,4 @@
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import request from 'supertest';
 import { DEFAULT_PURPOSES, type HubConfig } from '../../config/hub-config.js';
 import { issueAccessToken } from '../../server/auth/access-tokens.js';
@@ -49,10 +49,13 @@ export function adminContext(testHub: TestHub): HubContext {
   return testHub.hub.createContext(principal, 'OPERATIONS');
 }
 
-/** The real app (HTTP + Apollo + auth) on a fresh test database; requests go through supertest. */
-export async function startTestHub(config: HubConfig = TEST_CONFIG): Promise<TestHub> {
+/**
+ * The real app (HTTP + Apollo + auth) on a fresh test database; requests go through supertest.
+ * `logger` replaces the silent default, e.g. to read what the hub logged (see capturedLog).
+ */
+export async function startTestHub(config: HubConfig = TEST_CONFIG, logger: Logger = pino({ level: 'silent' })): Promise<TestHub> {
   const database = await createTestDatabase();
-  const hub = await createHub({ config, database, logger: pino({ level: 'silent' }), clock: () => FIXED_NOW });
+  const hub = await createHub({ config, database, logger, clock: () => FIXED_NOW });
   await hub.registerFromConfig();
   const tokenFor = async (clientId: string, scopes?: readonly string[]) => {
     const client = await findClient(database.db, clientId);
