@@ -9,7 +9,7 @@ export interface AuditEvent {
   readonly clientType: string;
   /** e.g. `query subject,records` or `mutation grantAuthorization`. */
   readonly operation: string;
-  /** USCCs (or other subject ids) the request touched, sorted. */
+  /** USCCs, and `person:<keyed hash>` of natural persons (see person-subjects.ts), the request touched, sorted. */
   readonly subjects: readonly string[];
   /** Fields returned (`Type.field`) and record kinds (`kind:PENALTY`), sorted. */
   readonly returned: readonly string[];
@@ -44,13 +44,20 @@ export function indexedColumnsOf(entry: string): { at: string; client: string; o
   return { at: parsed.at, client: parsed.client, operation: parsed.operation, subjects: parsed.subjects, purpose: parsed.purpose, outcome: parsed.outcome };
 }
 
+/** Where an appended entry sits in the log: its seq (leaf index) and its leaf hash, hex. */
+export interface AppendedEntry {
+  readonly seq: number;
+  readonly leafHash: string;
+}
+
 /**
  * Appends an event to the tamper-evident log through `db` (pass a transaction to commit the entry
- * with the change it records). Returns the entry's seq, its index in the Merkle tree.
+ * with the change it records). Returns the entry's seq, its index in the Merkle tree, and its leaf hash.
  */
-export async function appendAuditEvent(db: HubDb, event: AuditEvent): Promise<number> {
+export async function appendAuditEvent(db: HubDb, event: AuditEvent): Promise<AppendedEntry> {
   const entry = serialiseAuditEvent(event);
-  return appendAuditEntry(db, {
+  const leafHashHex = leafHash(Buffer.from(entry, 'utf8')).toString('hex');
+  const seq = await appendAuditEntry(db, {
     at: event.at,
     clientId: event.clientId,
     operation: event.operation,
@@ -58,6 +65,7 @@ export async function appendAuditEvent(db: HubDb, event: AuditEvent): Promise<nu
     purpose: event.purpose,
     outcome: event.outcome,
     entry,
-    leafHashHex: leafHash(Buffer.from(entry, 'utf8')).toString('hex'),
+    leafHashHex,
   });
+  return { seq, leafHash: leafHashHex };
 }

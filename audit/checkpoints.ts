@@ -91,9 +91,18 @@ export interface InclusionProof {
 export async function proveInclusion(deps: CheckpointDeps, seq: number): Promise<InclusionProof | undefined> {
   const checkpoint = await checkpointFor(deps, seq);
   if (!checkpoint) return undefined;
-  const lookup = await subtreeRootsFor(deps.db, seq, checkpoint.treeSize);
-  const auditPath = inclusionPath(seq, checkpoint.treeSize, lookup).map((h) => h.toString('hex'));
-  return { seq, leafHash: lookup(seq, 1).toString('hex'), auditPath, checkpoint };
+  return { seq, ...(await inclusionProofAt(deps.db, seq, checkpoint.treeSize)), checkpoint };
+}
+
+/**
+ * The stored leaf hash of entry `seq` and its audit path in the tree of the log's first `treeSize`
+ * entries (seq < treeSize), as the log holds them now; signs nothing. Throws when the log lacks an
+ * entry the path needs (deleted).
+ */
+export async function inclusionProofAt(db: HubDb, seq: number, treeSize: number): Promise<{ leafHash: string; auditPath: string[] }> {
+  const lookup = await subtreeRootsFor(db, seq, treeSize);
+  const auditPath = inclusionPath(seq, treeSize, lookup).map((h) => h.toString('hex'));
+  return { leafHash: lookup(seq, 1).toString('hex'), auditPath };
 }
 
 /** Loads every subtree root the proof of `seq` in a tree of `treeSize` needs, and answers from them. */

@@ -232,11 +232,13 @@ export const hubConfigSchema = z
         maxQueryDepth: z.number().int().min(2).max(50).default(10),
         maxQueryCost: z.number().int().min(100).default(20000),
         maxBodyBytes: z.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+        /** Distinct subjects (enterprises, persons) one request may touch; a request that would touch more is refused and audited as such. */
+        maxSubjectsPerRequest: z.number().int().min(1).max(100_000).default(2000),
         /** GraphQL requests one client address may make per minute; over it: 429 with Retry-After. */
         requestsPerMinute: z.number().int().min(1).default(600),
       })
       .strict()
-      .default({ maxQueryDepth: 10, maxQueryCost: 20000, maxBodyBytes: 1024 * 1024, requestsPerMinute: 600 }),
+      .default({ maxQueryDepth: 10, maxQueryCost: 20000, maxBodyBytes: 1024 * 1024, maxSubjectsPerRequest: 2000, requestsPerMinute: 600 }),
     jobs: z
       .object({
         /** Expires records whose period has ended; cron with seconds, read in China time. */

@@ -1,31 +1,84 @@
+import { GraphQLError } from 'graphql';
 import type { Principal } from '../access/clients.js';
-import { appendAuditEvent } from '../audit/audit-log.js';
+import { appendAuditEvent, type AppendedEntry } from '../audit/audit-log.js';
+import type { PersonSubjects } from '../audit/person-subjects.js';
+import { KIND_LAYOUTS, isRecordKind } from '../ingestion/record-kinds.js';
 import type { HubDb } from '../store/database.js';
 
-const MAX_NOTED = 500;
+/** `returned` holds field names and record kinds, a finite set: the bound only guards against the unforeseen. */
+const MAX_RETURNED = 500;
+
+/** The denial reason of a request that would touch more subjects than one request may. */
+export const TOO_MANY_SUBJECTS = 'TOO_MANY_SUBJECTS';
+
+/** The refusal of a request that would touch more than `limit` subjects: its data is withheld. */
+export function tooManySubjects(limit: number): GraphQLError {
+  return new GraphQLError(
+    `this request would touch more than ${limit} subjects (enterprises and persons), the most one request may (limits.maxSubjectsPerRequest): it is refused and its data withheld; ask for fewer at a time`,
+    { extensions: { code: 'BAD_REQUEST', reason: TOO_MANY_SUBJECTS, limit } },
+  );
+}
+
+export interface TrailRules {
+  /** Distinct subjects one request may touch; noting one more refuses the request. */
+  readonly maxSubjects: number;
+  /** How natural persons are named in the log. */
+  readonly persons: PersonSubjects;
+}
+
+/** A record as far as its audit entry needs it: whose it is and what kind. */
+export interface NotedRecord {
+  readonly subject_uscc: string | null;
+  readonly kind: string;
+  readonly fields: Readonly<Record<string, string | string[]>>;
+}
 
 /**
  * What one request touched, collected while it runs (subjects, fields and record kinds returned,
  * authorisations relied on, denials) and appended to the audit log: by a write inside its own
- * transaction, or at the end of the request for reads.
+ * transaction, or at the end of the request for reads. Every subject is noted: a request that
+ * would touch more than `maxSubjects` is refused (the noting throws) instead of partly noted.
  */
 export class AuditTrail {
   private readonly subjects = new Set<string>();
   private readonly returned = new Set<string>();
   private readonly authorizations = new Set<string>();
   private denial: string | undefined;
-  private readonly seqs: number[] = [];
+  private overflowed = false;
+  private readonly entries: AppendedEntry[] = [];
 
   constructor(
     private readonly who: { principal: Principal; purpose: string; requestId: string; clock: () => Date },
+    private readonly rules: TrailRules,
   ) {}
 
+  /** Notes an enterprise (or other subject with a USCC). Throws tooManySubjects past the limit. */
   noteSubject(uscc: string | null | undefined): void {
-    if (uscc && this.subjects.size < MAX_NOTED) this.subjects.add(uscc);
+    if (uscc) this.noteSubjectId(uscc);
+  }
+
+  /** Notes a natural person by the keyed hash of their identity number. Throws tooManySubjects past the limit. */
+  notePerson(idNumber: string): void {
+    this.noteSubjectId(this.personSubject(idNumber));
+  }
+
+  /** Notes a record read: its subject (the enterprise, or the natural person it names) and its kind. */
+  noteRecord(record: NotedRecord): void {
+    if (record.subject_uscc) this.noteSubjectId(record.subject_uscc);
+    else {
+      const idNumber = isRecordKind(record.kind) ? record.fields[`${KIND_LAYOUTS[record.kind].prefix}_XDR_ZJHM`] : undefined;
+      if (typeof idNumber === 'string' && idNumber) this.notePerson(idNumber);
+    }
+    this.noteReturned(`kind:${record.kind}`);
+  }
+
+  /** How the person with this identity number appears among the log's subjects (`person:<keyed hash>`). */
+  personSubject(idNumber: string): string {
+    return this.rules.persons.subjectOf(idNumber);
   }
 
   noteReturned(item: string): void {
-    if (this.returned.size < MAX_NOTED) this.returned.add(item);
+    if (this.returned.size < MAX_RETURNED) this.returned.add(item);
   }
 
   noteAuthorization(id: number): void {
@@ -36,18 +89,29 @@ export class AuditTrail {
     this.denial ??= reason;
   }
 
+  /** Why the request was refused, if it was; TOO_MANY_SUBJECTS before any other reason. */
   get denied(): string | undefined {
-    return this.denial;
+    return this.overflowed ? TOO_MANY_SUBJECTS : this.denial;
+  }
+
+  /** The refusal to send instead of the response's data, when the request touched too many subjects. */
+  get refusal(): GraphQLError | undefined {
+    return this.overflowed ? tooManySubjects(this.rules.maxSubjects) : undefined;
   }
 
   /** Seqs of the entries this request appended, in order. */
   get appended(): readonly number[] {
-    return this.seqs;
+    return this.entries.map((entry) => entry.seq);
+  }
+
+  /** The entries this request appended (seq and leaf hash), in order. */
+  get appendedEntries(): readonly AppendedEntry[] {
+    return this.entries;
   }
 
   /** Appends an entry of what was collected so far. */
-  async append(db: HubDb, operation: string, outcome: string): Promise<number> {
-    const seq = await appendAuditEvent(db, {
+  async append(db: HubDb, operation: string, outcome: string): Promise<AppendedEntry> {
+    return appendAuditEvent(db, {
       at: this.who.clock(),
       clientId: this.who.principal.clientId,
       clientType: this.who.principal.clientType,
@@ -59,7 +123,6 @@ export class AuditTrail {
       outcome,
       requestId: this.who.requestId,
     });
-    return seq;
   }
 
   /**
@@ -67,34 +130,52 @@ export class AuditTrail {
    * receives the transaction; the entry's outcome is OK.
    */
   async recordWrite<T>(db: HubDb, operation: string, write: (trx: HubDb) => Promise<T>): Promise<T> {
-    let seq = -1;
+    let appended: AppendedEntry | undefined;
     const result = await db.transaction().execute(async (trx) => {
       const value = await write(trx);
-      seq = await this.append(trx, operation, 'OK');
+      appended = await this.appendWrite(trx, operation);
       return value;
     });
-    this.seqs.push(seq);
+    if (appended) this.entries.push(appended);
     return result;
   }
 
   /** For writes whose transaction another module runs: call in it, then `confirm` after it commits. */
   inTransaction(operation: string): { hook: (trx: HubDb) => Promise<void>; confirm: () => void } {
-    let seq = -1;
+    let appended: AppendedEntry | undefined;
     return {
       hook: async (trx) => {
-        seq = await this.append(trx, operation, 'OK');
+        appended = await this.appendWrite(trx, operation);
       },
       confirm: () => {
-        if (seq >= 0) this.seqs.push(seq);
+        if (appended) this.entries.push(appended);
       },
     };
   }
 
-  /** Appends the request's entry at its end, unless a write already recorded it. */
-  async finish(db: HubDb, operation: string, outcome: string): Promise<number | undefined> {
-    if (this.seqs.length > 0) return undefined;
-    const seq = await this.append(db, operation, outcome);
-    this.seqs.push(seq);
-    return seq;
+  /**
+   * Appends the request's entry at its end, unless a write already recorded it (a request refused
+   * for too many subjects after a write still gets its DENIED entry).
+   */
+  async finish(db: HubDb, operation: string, outcome: string): Promise<AppendedEntry | undefined> {
+    if (this.entries.length > 0 && !this.overflowed) return undefined;
+    const appended = await this.append(db, operation, outcome);
+    this.entries.push(appended);
+    return appended;
+  }
+
+  private noteSubjectId(id: string): void {
+    if (this.subjects.has(id)) return;
+    if (this.subjects.size >= this.rules.maxSubjects) {
+      this.overflowed = true;
+      throw tooManySubjects(this.rules.maxSubjects);
+    }
+    this.subjects.add(id);
+  }
+
+  /** A write of a refused request does not commit: its transaction rolls back. */
+  private async appendWrite(trx: HubDb, operation: string): Promise<AppendedEntry> {
+    if (this.overflowed) throw tooManySubjects(this.rules.maxSubjects);
+    return this.append(trx, operation, 'OK');
   }
 }

@@ -36,6 +36,7 @@ export const ROOT_FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   'Query.clients': scope('admin'),
   'Query.auditLog': scope('admin'),
   'Query.subjectAccessLog': scope('audit:subject'),
+  'Query.personAccessLog': scope('audit:subject'),
   'Query.auditCheckpoint': authenticated,
   'Query.auditProof': authenticated,
   'Mutation.releaseQuarantinedRecord': scope('admin'),

@@ -26,7 +26,7 @@ import {
   type StoredRecord,
 } from '../store/record-queries.js';
 import { countSubjectsByName, findSubjects, searchSubjectsByName, type SubjectPosition, type SubjectRow } from '../store/subject-queries.js';
-import type { AuditTrail } from './audit-trail.js';
+import type { AuditTrail, NotedRecord } from './audit-trail.js';
 import { forbidden, notFound } from './errors.js';
 
 /** Who is reading, why, and where their reads are noted for the audit log. */
@@ -69,11 +69,8 @@ function byKey<K, V>(keys: readonly K[], rows: readonly V[], keyOf: (row: V) => 
  */
 export function createReaders(db: HubDb, access: ReadAccess) {
   const { trail } = access;
-  const noteRecords = <R extends { subject_uscc: string | null; kind: string }>(rows: readonly R[]): R[] => {
-    for (const row of rows) {
-      trail.noteSubject(row.subject_uscc);
-      trail.noteReturned(`kind:${row.kind}`);
-    }
+  const noteRecords = <R extends NotedRecord>(rows: readonly R[]): R[] => {
+    for (const row of rows) trail.noteRecord(row);
     return rows as R[];
   };
   const noteSubjects = (rows: readonly SubjectRow[]) => {

@@ -13,6 +13,7 @@ import type { Principal } from '../access/clients.js';
 import { ClientDirectory } from '../access/client-directory.js';
 import { SigningKeys } from '../access/signing-keys.js';
 import type { CheckpointDeps } from '../audit/checkpoints.js';
+import { PersonSubjects } from '../audit/person-subjects.js';
 import { tokenIdentity, type HubConfig } from '../config/hub-config.js';
 import { upsertClients } from '../store/client-queries.js';
 import { AuditTrail } from '../schema/audit-trail.js';
@@ -113,11 +114,12 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     clock: deps.clock,
   };
   const checkpoints: CheckpointDeps = { db: database.db, keys, issuer, clock: deps.clock };
+  const trailRules = { maxSubjects: config.limits.maxSubjectsPerRequest, persons: await PersonSubjects.load(database.db) };
 
   const connectors = wireConnectors({ config, database, ingestion, logger, keys, issuer, clock: deps.clock });
 
   const createContext = (principal: Principal, purpose: string): HubContext => {
-    const trail = new AuditTrail({ principal, purpose, requestId: randomUUID(), clock: deps.clock });
+    const trail = new AuditTrail({ principal, purpose, requestId: randomUUID(), clock: deps.clock }, trailRules);
     const access = { principal, purpose, trail, clock: deps.clock, checkpoints };
     return { access, readers: createReaders(database.db, access), ingestion, purposes: config.auth.purposes, connectors: connectors.operations };
   };
@@ -134,7 +136,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter(logger.child({ component: 'graphql' })),
     validationRules: queryLimitRules(config.limits),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), auditPlugin(database.db, logger.child({ component: 'audit' }))],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), auditPlugin(database.db, logger.child({ component: 'audit' }), checkpoints)],
   });
   await apollo.start();
 

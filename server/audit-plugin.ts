@@ -2,6 +2,7 @@ import type { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '
 import { TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
+import { signAuditReceipt, type ReceiptSigningDeps } from '../audit/receipts.js';
 import type { HubContext } from '../schema/context.js';
 import type { HubDb } from '../store/database.js';
 
@@ -44,12 +45,17 @@ function outcomeOf(context: GraphQLRequestContextWillSendResponse<HubContext>): 
 /** Selected fields by query hash: clients repeat the same queries, and reading a document costs ~80 µs. */
 const fieldsByQuery = new LRUCache<string, readonly string[]>({ max: 2000 });
 
+/** Request header asking for signed receipts of the request's audit entries (value `1`). */
+export const AUDIT_RECEIPT_HEADER = 'x-audit-receipt';
+
 /**
  * Audits every GraphQL request: at its end, appends the request's entry with the fields it selected (unless a write already appended it in its own transaction). The entries' seqs are returned in
- * `extensions.auditEntries`, for inclusion proofs. When the log cannot be written the response is
- * withheld: no unaudited data leaves the hub.
+ * `extensions.auditEntries`, for inclusion proofs, and with `X-Audit-Receipt: 1` a signed receipt
+ * of each in `extensions.auditReceipts`. A request that touched too many subjects gets its refusal
+ * instead of its data. When the log cannot be written the response is withheld: no unaudited data
+ * leaves the hub.
  */
-export function auditPlugin(db: HubDb, logger: Logger): ApolloServerPlugin<HubContext> {
+export function auditPlugin(db: HubDb, logger: Logger, receipts: ReceiptSigningDeps): ApolloServerPlugin<HubContext> {
   return {
     async requestDidStart() {
       return {
@@ -65,7 +71,13 @@ export function auditPlugin(db: HubDb, logger: Logger): ApolloServerPlugin<HubCo
               for (const field of fields) trail.noteReturned(field);
             }
             await trail.finish(db, describeOperation(context), outcomeOf(context));
-            body.singleResult.extensions = { ...body.singleResult.extensions, auditEntries: trail.appended };
+            const { refusal } = trail;
+            if (refusal) body.singleResult = { errors: [{ message: refusal.message, extensions: refusal.extensions }] };
+            const extensions: Record<string, unknown> = { ...body.singleResult.extensions, auditEntries: trail.appended };
+            if (context.request.http?.headers.get(AUDIT_RECEIPT_HEADER) === '1') {
+              extensions['auditReceipts'] = await Promise.all(trail.appendedEntries.map((entry) => signAuditReceipt(receipts, entry)));
+            }
+            body.singleResult.extensions = extensions;
           } catch (error) {
             logger.error({ err: error }, 'audit log append failed: response withheld');
             context.response.http.status = 503;

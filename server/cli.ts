@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { createLocalJWKSet } from 'jose';
 import { CLIENT_TYPES, SCOPES, type ClientType, type Scope } from '../access/clients.js';
 import { RegistrationError, toRegistration } from '../access/client-registration.js';
 import { SigningKeys } from '../access/signing-keys.js';
+import { checkAuditReceipt } from '../audit/receipts.js';
 import { verifyAuditLog } from '../audit/verify-log.js';
 import { readEnv } from '../config/env.js';
 import { ConfigError, loadHubConfig, tokenIdentity, type HubConfig } from '../config/hub-config.js';
@@ -25,6 +27,8 @@ const USAGE = `Operator commands of the credit hub (database from DATABASE_URL o
   token request --client ID --key FILE [--hub URL] [--scope "a b"]
                                                 get a token from a running hub as a client does (private_key_jwt)
   audit verify                                  verify the whole audit log; exit code 2 names the first altered entry
+  audit check-receipt JWT                       check a receipt (X-Audit-Receipt) against the log: exit code 0 held,
+                                                2 altered or dropped, 1 not a receipt of this hub
 
 With the embedded database, stop the hub first (it holds the database); with DATABASE_URL, no need.`;
 
@@ -153,6 +157,16 @@ async function run(argv: string[]): Promise<number> {
       }
       process.stdout.write(`audit log intact: ${result.entries} entries, ${result.checkpoints} signed checkpoints verified\n`);
       return 0;
+    }
+    case 'audit check-receipt': {
+      const receipt = rest[0];
+      if (!receipt) throw new UsageError('audit check-receipt needs the receipt (the JWT from extensions.auditReceipts)');
+      const check = await withDatabase(async (database, config) => {
+        const jwks = createLocalJWKSet({ keys: (await signingKeys(database, config).allPublicKeys()).map((key) => key.jwk) });
+        return checkAuditReceipt({ db: database.db, jwks, issuer: tokenIdentity(config).issuer }, receipt);
+      });
+      process.stdout.write(`${check.verdict}: ${check.message}\n`);
+      return check.verdict === 'HELD' ? 0 : check.verdict === 'INVALID' ? 1 : 2;
     }
     default:
       throw new UsageError(argv.length ? `unknown command: ${argv.slice(0, 2).join(' ')}` : 'no command given');

@@ -21,6 +21,7 @@ export interface HubTables {
   audit_subjects: AuditSubjectTable;
   audit_checkpoints: AuditCheckpointTable;
   audit_subtrees: AuditSubtreeTable;
+  audit_person_key: AuditPersonKeyTable;
 }
 
 export interface ApiClientTable {
@@ -103,6 +104,13 @@ export interface AuditSubtreeTable {
   level: number;
   position: number;
   hash: Uint8Array;
+}
+
+/** The one row holding the key of persons' keyed hashes in the audit log (never read into a log line). */
+export interface AuditPersonKeyTable {
+  id: ColumnType<boolean, boolean | undefined, never>;
+  key: ColumnType<Uint8Array, Uint8Array, never>;
+  created_at: ColumnType<Date, Date | undefined, never>;
 }
 
 export interface ConnectorStateTable {

@@ -1,10 +1,11 @@
 import { grantAuthorization, withdrawAuthorization, type GrantInput } from '../../access/authorizations.js';
 import { chinaToday } from '../../ingestion/dates.js';
+import { checkResidentId, maskIdentityNumber, normalizeIdentifier } from '../../ingestion/identifiers.js';
 import type { AuditRow } from '../../store/audit-queries.js';
 import type { AuthorizationRow } from '../../store/authorization-queries.js';
 import type { ClientRow } from '../../store/client-queries.js';
 import type { HubContext } from '../context.js';
-import { notFound } from '../errors.js';
+import { badInput, notFound } from '../errors.js';
 import { decodeCursor, encodeCursor, isNumberTuple, pageSize, parseId, toPage } from '../pagination.js';
 import { recordView } from '../record-view.js';
 import type { CreditReport } from '../../credit/credit-report.js';
@@ -63,6 +64,14 @@ function auditEntryView(row: AuditRow) {
   };
 }
 
+/** The normalised 居民身份证号 an argument holds, or BAD_USER_INPUT naming the rule and the masked value. */
+function residentIdArgument(raw: string): string {
+  const verdict = checkResidentId(raw);
+  if (verdict.ok) return verdict.id;
+  const shown = maskIdentityNumber(normalizeIdentifier(raw).slice(0, 64));
+  throw badInput(`idNumber ${shown} is not a 居民身份证号: ${verdict.message}`, { field: 'idNumber', rule: verdict.rule, value: shown });
+}
+
 async function auditConnection(context: HubContext, filter: AuditFilter, args: PageArgs) {
   const first = pageSize(args.first);
   const after = decodeCursor(args.after, isNumberTuple);
@@ -103,6 +112,8 @@ export const accessResolvers = {
       return auditConnection(context, filter, args);
     },
     subjectAccessLog: (_: unknown, args: PageArgs & { uscc: string }, context: HubContext) => auditConnection(context, { subject: args.uscc }, args),
+    personAccessLog: (_: unknown, args: PageArgs & { idNumber: string }, context: HubContext) =>
+      auditConnection(context, { subject: context.access.trail.personSubject(residentIdArgument(args.idNumber)) }, args),
     auditCheckpoint: (_: unknown, __: unknown, { readers }: HubContext) => readers.auditCheckpoint(),
     auditProof: async (_: unknown, args: { seq: number }, { readers }: HubContext) => {
       const proof = await readers.auditProof(args.seq);

@@ -15,7 +15,7 @@ export const TEST_CONFIG: HubConfig = {
   hub: { id: 'hub-test', region: '310000' },
   publication: { smallFineMaxWan: '1' },
   usccAllowList: [],
-  limits: { maxQueryDepth: 10, maxQueryCost: 20000, maxBodyBytes: 64 * 1024, requestsPerMinute: 10_000 },
+  limits: { maxQueryDepth: 10, maxQueryCost: 20000, maxBodyBytes: 64 * 1024, maxSubjectsPerRequest: 2000, requestsPerMinute: 10_000 },
   jobs: { expireRecords: { cron: '0 5 0 * * *', enabled: false }, unhealthyAfterFailures: 3 },
   auth: {
     signingAlgorithm: 'EdDSA',
