@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { isAdmin, type Principal } from '../access/clients.js';
+import { grantCovers, grantedRegions, recordGrantOf } from '../access/record-grant.js';
 import { proveInclusion, signCheckpoint, type CheckpointDeps } from '../audit/checkpoints.js';
 import { buildCreditReport } from '../credit/credit-report.js';
 import { chinaToday } from '../ingestion/dates.js';
@@ -63,12 +64,21 @@ function byKey<K, V>(keys: readonly K[], rows: readonly V[], keyOf: (row: V) => 
 
 /**
  * Every read the GraphQL layer makes goes through here, one instance per request: DataLoaders
- * batch lookups (no N+1), and this is the single place that checks subject-level access (a bank's
- * authorisation, a client's own audit entries) and notes what was read for the audit log.
+ * batch lookups (no N+1), and this is the single place that checks data-level access (the client's
+ * record grant on every path that reaches a record, a bank's authorisation, a client's own audit
+ * entries) and notes what was read for the audit log.
  * Root-field access (scopes, own agency) is decided before, in policy.ts.
  */
 export function createReaders(db: HubDb, access: ReadAccess) {
   const { trail } = access;
+  const grant = recordGrantOf(access.principal);
+  /** The filter narrowed to the records the client may read; undefined when it may read none of them. */
+  const withinGrant = (filter: RecordFilter): RecordFilter | undefined => {
+    const originRegions = grantedRegions(grant, filter.originRegions);
+    return originRegions?.length === 0 ? undefined : { ...filter, originRegions };
+  };
+  const visible = <R extends { origin_region: string }>(row: R | null): R | null => (row && grantCovers(grant, row.origin_region) ? row : null);
+  const noPage: RecordPage<StoredRecord> = { rows: [], hasMore: false };
   const noteRecords = <R extends NotedRecord>(rows: readonly R[]): R[] => {
     for (const row of rows) trail.noteRecord(row);
     return rows as R[];
@@ -79,7 +89,10 @@ export function createReaders(db: HubDb, access: ReadAccess) {
   };
   const subjects = new DataLoader<string, SubjectRow | null>(async (usccs) => byKey(usccs, noteSubjects(await findSubjects(db, usccs)), (s) => s.uscc));
   const agencies = new DataLoader<string, AgencyRow | null>(async (codes) => byKey(codes, await findAgencies(db, codes), (a) => a.code));
-  const records = new DataLoader<number, StoredRecord | null>(async (ids) => byKey(ids, noteRecords(await findRecordsByIds(db, ids)), (r) => r.id));
+  const records = new DataLoader<number, StoredRecord | null>(async (ids) => {
+    const rows = (await findRecordsByIds(db, ids)).filter((row) => visible(row));
+    return byKey(ids, noteRecords(rows), (r) => r.id);
+  });
   const history = new DataLoader<number, StoredHistoryEntry[]>(async (ids) => {
     const rows = await listHistoryForRecords(db, ids);
     return ids.map((id) => rows.filter((row) => row.record_id === id));
@@ -116,15 +129,25 @@ export function createReaders(db: HubDb, access: ReadAccess) {
     allAgencies: () => listAgencies(db),
     record: (id: number) => records.load(id),
     recordHistory: (id: number) => history.load(id),
-    recordsOfSubject: (uscc: string, filter: RecordFilter, first: number, position: RecordPosition | undefined) =>
-      subjectRecords.load({ uscc, filter, first, position }),
-    countRecordsOfSubject: (uscc: string, filter: RecordFilter) => subjectRecordCounts.load({ uscc, filter }),
+    recordsOfSubject: async (uscc: string, filter: RecordFilter, first: number, position: RecordPosition | undefined) => {
+      const granted = withinGrant(filter);
+      return granted ? subjectRecords.load({ uscc, filter: granted, first, position }) : noPage;
+    },
+    countRecordsOfSubject: async (uscc: string, filter: RecordFilter) => {
+      const granted = withinGrant(filter);
+      return granted ? subjectRecordCounts.load({ uscc, filter: granted }) : 0;
+    },
     records: async (filter: RecordFilter, first: number, position: RecordPosition | undefined) => {
-      const page = await listRecords(db, filter, first, position);
+      const granted = withinGrant(filter);
+      if (!granted) return noPage;
+      const page = await listRecords(db, granted, first, position);
       noteRecords(page.rows);
       return page;
     },
-    countRecords: (filter: RecordFilter) => countRecords(db, filter),
+    countRecords: async (filter: RecordFilter) => {
+      const granted = withinGrant(filter);
+      return granted ? countRecords(db, granted) : 0;
+    },
     searchSubjects: async (fragment: string, first: number, position: SubjectPosition | undefined) => {
       const page = await searchSubjectsByName(db, fragment, first, position);
       noteSubjects(page.rows);
@@ -160,13 +183,18 @@ export function createReaders(db: HubDb, access: ReadAccess) {
       trail.noteSubject(uscc);
       return listAuthorizations(db, uscc);
     },
-    /** The change feed, limited to the client's regions (all regions for a client registered without any). */
+    /** The change feed, limited to the records the client may read (its regions). */
     changes: async (position: FeedPosition | undefined, first: number) => {
-      const page = await listChanges(db, access.principal.regions, position, first);
-      const rows = await findRecordsByIds(db, [...new Set(page.rows.map((row) => row.record_id))]);
+      const regions = grantedRegions(grant, undefined);
+      if (regions?.length === 0) return { rows: [], hasMore: false };
+      const page = await listChanges(db, regions ?? [], position, first);
+      const rows = (await findRecordsByIds(db, [...new Set(page.rows.map((row) => row.record_id))])).filter((row) => visible(row));
       noteRecords(rows);
       const byId = new Map(rows.map((row) => [row.id, row]));
-      return { ...page, rows: page.rows.map((change) => ({ change, record: byId.get(change.record_id)! })) };
+      return { ...page, rows: page.rows.flatMap((change) => {
+        const record = byId.get(change.record_id);
+        return record ? [{ change, record }] : [];
+      }) };
     },
     clients: () => listClients(db),
     client: (id: string) => findClient(db, id),
