@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { isProvinceCode } from '../ingestion/regions.js';
+import { checkUscc } from '../ingestion/identifiers.js';
 import { RECORD_KINDS } from '../ingestion/record-kinds.js';
 import { compileDateFormat } from '../ingestion/date-format.js';
 import { CLIENT_TYPES, SCOPES, type Scope } from '../access/clients.js';
@@ -13,6 +14,13 @@ const agencyCode = z.string().regex(/^[A-Z0-9][A-Z0-9_-]{1,39}$/, 'must be 2-40 
 /** Checked here, so that a bad schedule stops the start naming its key instead of failing when jobs start. */
 const cronExpression = z.string().superRefine((expression, ctx) => {
   if (!cron.validate(expression)) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(expression.slice(0, 60))} is not a cron expression (six fields, seconds first, e.g. "0 5 0 * * *")` });
+});
+/** A 统一社会信用代码 with a valid check digit, normalised (half-width, upper case). */
+const usccCode = z.string().transform((raw, ctx) => {
+  const verdict = checkUscc(raw);
+  if (verdict.ok) return verdict.uscc;
+  ctx.addIssue({ code: 'custom', message: `must be a 统一社会信用代码 (${verdict.rule}: ${verdict.message})` });
+  return z.NEVER;
 });
 
 /** How an agency's own columns and codes become standard fields. */
@@ -151,6 +159,15 @@ const agencySchema = z
     code: agencyCode,
     name: z.string().min(1).max(200),
     region: provinceCode,
+    /** The agency's own 统一社会信用代码: the deciding authority (许可机关, 处罚机关, 作出决定机关) its records name. */
+    uscc: usccCode,
+    /** Authorities whose decisions it may publish besides its own, e.g. a provincial platform for its district bureaus. */
+    publishesFor: z.array(usccCode).default([]),
+    /**
+     * A registration authority (登记机关, e.g. market regulation): the names and categories it publishes
+     * for subjects registered in its own province are the subjects' registered ones.
+     */
+    registersSubjects: z.boolean().default(false),
     sources: z.array(z.discriminatedUnion('type', [fileDropSource, httpJsonSource])).default([]),
   })
   .strict();
@@ -230,15 +247,30 @@ export const hubConfigSchema = z
     limits: z
       .object({
         maxQueryDepth: z.number().int().min(2).max(50).default(10),
+        /** The highest price a request may have (see README, GraphQL: what a request costs). */
         maxQueryCost: z.number().int().min(100).default(20000),
+        /** Root fields (aliases included) one operation may select; bounds the audit entries and writes of a request. */
+        maxRootFields: z.number().int().min(1).max(100).default(10),
+        /** Aliases one document may use. */
+        maxAliases: z.number().int().min(0).max(1000).default(30),
+        /** Lexical tokens one document may have: a long document is refused before it is parsed. */
+        maxTokens: z.number().int().min(100).max(100_000).default(3000),
         maxBodyBytes: z.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+        /** The largest response the hub sends; a larger one is withheld with an error naming the limit. */
+        maxResponseBytes: z.number().int().min(64 * 1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
         /** Distinct subjects (enterprises, persons) one request may touch; a request that would touch more is refused and audited as such. */
         maxSubjectsPerRequest: z.number().int().min(1).max(100_000).default(2000),
+        /** Each database statement a GraphQL read makes is cancelled after this long (on a PostgreSQL server). */
+        statementTimeoutMs: z.number().int().min(1).max(600_000).default(5000),
+        /** A request costs the client one unit of its rate per this much price (or part of it). */
+        pricePerRequest: z.number().int().min(1).default(2000),
+        /** Client types that may query the schema (introspection); the others use the documented schema. */
+        introspectionClientTypes: z.array(z.enum(CLIENT_TYPES)).default(['AGENCY', 'ADMIN']),
         /** GraphQL requests one client address may make per minute; over it: 429 with Retry-After. */
         requestsPerMinute: z.number().int().min(1).default(600),
       })
       .strict()
-      .default({ maxQueryDepth: 10, maxQueryCost: 20000, maxBodyBytes: 1024 * 1024, maxSubjectsPerRequest: 2000, requestsPerMinute: 600 }),
+      .prefault({}),
     jobs: z
       .object({
         /** Expires records whose period has ended; cron with seconds, read in China time. */

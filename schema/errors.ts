@@ -15,8 +15,15 @@ export const notFound = (message: string) => new ClientError('NOT_FOUND', messag
 /** Refused by access rules; `reason` is stable (MISSING_SCOPE, NOT_OWN_AGENCY, NO_AUTHORIZATION, …). */
 export const forbidden = (reason: string, message: string) => new ClientError('FORBIDDEN', message, { reason });
 
-/** Codes Apollo and graphql-js assign to request errors; these reach clients as they are. */
-const PASS_THROUGH = new Set(['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'FORBIDDEN', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']);
+/** Codes Apollo, graphql-js and the hub's request limits assign to request errors; these reach clients as they are. */
+const PASS_THROUGH = new Set([
+  'BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'FORBIDDEN', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE', 'REQUEST_TOO_EXPENSIVE', 'RATE_LIMITED', 'RESPONSE_TOO_LARGE',
+]);
+
+/** PostgreSQL's query_canceled: a statement ran past the API's statement timeout. */
+const STATEMENT_TIMEOUT = '57014';
+const isStatementTimeout = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === STATEMENT_TIMEOUT;
 
 /**
  * The one place errors are shaped for clients: domain errors keep their code and message,
@@ -28,6 +35,10 @@ export function createErrorFormatter(logger: Logger) {
     const original = unwrapResolverError(error);
     if (original instanceof DomainError) {
       return { message: original.message, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: original.code } };
+    }
+    if (isStatementTimeout(original)) {
+      const message = 'a database statement of this request ran past the time the hub allows (limits.statementTimeoutMs): ask for smaller pages or fewer totalCounts';
+      return { message, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'QUERY_TIMEOUT' } };
     }
     const code = typeof formatted.extensions?.['code'] === 'string' ? formatted.extensions['code'] : undefined;
     if (code && PASS_THROUGH.has(code)) {

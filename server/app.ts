@@ -21,12 +21,16 @@ import { runSignCheckpoint, SIGN_CHECKPOINT_JOB } from '../jobs/sign-checkpoint.
 import type { TokenDeps } from './auth/access-tokens.js';
 import type { ClientAuthDeps } from './auth/client-authentication.js';
 import { limitPerClient, requirePurpose, requireToken, type AccessLocals } from './auth/require-access.js';
+import { ClientRates } from './auth/client-rates.js';
+import { requestPricePlugin } from './request-price.js';
 import { tokenEndpoint } from './auth/token-endpoint.js';
 import { auditPlugin } from './audit-plugin.js';
+import { inputGuardPlugin } from './input-guard.js';
 import { discoveryRoutes } from './auth/discovery.js';
 import type { IngestionDeps } from '../ingestion/ingest-batch.js';
 import type { RunTotals } from '../connectors/types.js';
 import { DEFAULT_PUBLICATION_RULES } from '../ingestion/publication.js';
+import { agencyAuthorities } from '../ingestion/fact-authority.js';
 import { upsertAgencies } from '../store/agency-queries.js';
 import type { Database } from '../store/database.js';
 import type { HubContext } from '../schema/context.js';
@@ -87,6 +91,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     logger: logger.child({ component: 'ingestion' }),
     publication: { ...DEFAULT_PUBLICATION_RULES, ...config.publication },
     usccAllowList: new Set(config.usccAllowList),
+    agencies: agencyAuthorities(config.agencies),
   };
 
   const { issuer, audience } = tokenIdentity(config);
@@ -96,6 +101,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   const presence = new ProcessPresence(database.db, logger.child({ component: 'presence' }));
   await presence.start();
   const rateShare = (perMinute: number) => presence.share(perMinute);
+  const clientRates = new ClientRates(clients, config.auth.defaultClientRequestsPerMinute, rateShare);
   const tokens: TokenDeps = {
     db: database.db,
     keys,
@@ -121,7 +127,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   const createContext = (principal: Principal, purpose: string): HubContext => {
     const trail = new AuditTrail({ principal, purpose, requestId: randomUUID(), clock: deps.clock }, trailRules);
     const access = { principal, purpose, trail, clock: deps.clock, checkpoints };
-    return { access, readers: createReaders(database.db, access), ingestion, purposes: config.auth.purposes, connectors: connectors.operations };
+    return { access, readers: createReaders(database.readDb, access), ingestion, purposes: config.auth.purposes, connectors: connectors.operations };
   };
 
   const app = express();
@@ -136,7 +142,8 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter(logger.child({ component: 'graphql' })),
     validationRules: queryLimitRules(config.limits),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), auditPlugin(database.db, logger.child({ component: 'audit' }), checkpoints)],
+    parseOptions: { maxTokens: config.limits.maxTokens },
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), inputGuardPlugin(), requestPricePlugin({ limits: config.limits, chargeClient: (clientId, units) => clientRates.take(clientId, units) }), auditPlugin(database.db, logger.child({ component: 'audit' }), checkpoints, config.limits.maxResponseBytes)],
   });
   await apollo.start();
 
@@ -154,7 +161,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     perAddress,
     requireToken(tokens, logger.child({ component: 'auth' })),
     requirePurpose(config.auth.purposes, logger.child({ component: 'auth' })),
-    limitPerClient(clients, config.auth.defaultClientRequestsPerMinute, rateShare, logger.child({ component: 'auth' })),
+    limitPerClient(clientRates, logger.child({ component: 'auth' })),
     express.json({ limit: config.limits.maxBodyBytes }),
     expressMiddleware(apollo, {
       context: async ({ res }) => {

@@ -4,6 +4,7 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { signAuditReceipt, type ReceiptSigningDeps } from '../audit/receipts.js';
 import type { HubContext } from '../schema/context.js';
+import { responseOverLimit } from './response-limit.js';
 import type { HubDb } from '../store/database.js';
 
 /** `query subject,records`: the operation type and its root fields, never argument values. */
@@ -51,11 +52,11 @@ export const AUDIT_RECEIPT_HEADER = 'x-audit-receipt';
 /**
  * Audits every GraphQL request: at its end, appends the request's entry with the fields it selected (unless a write already appended it in its own transaction). The entries' seqs are returned in
  * `extensions.auditEntries`, for inclusion proofs, and with `X-Audit-Receipt: 1` a signed receipt
- * of each in `extensions.auditReceipts`. A request that touched too many subjects gets its refusal
- * instead of its data. When the log cannot be written the response is withheld: no unaudited data
+ * of each in `extensions.auditReceipts`. A request that touched too many subjects, or whose response
+ * is over `maxResponseBytes`, gets its refusal instead of its data. When the log cannot be written the response is withheld: no unaudited data
  * leaves the hub.
  */
-export function auditPlugin(db: HubDb, logger: Logger, receipts: ReceiptSigningDeps): ApolloServerPlugin<HubContext> {
+export function auditPlugin(db: HubDb, logger: Logger, receipts: ReceiptSigningDeps, maxResponseBytes: number): ApolloServerPlugin<HubContext> {
   return {
     async requestDidStart() {
       return {
@@ -70,6 +71,8 @@ export function auditPlugin(db: HubDb, logger: Logger, receipts: ReceiptSigningD
               if (!fields) fieldsByQuery.set(queryHash, (fields = selectedFields(context.schema, document)));
               for (const field of fields) trail.noteReturned(field);
             }
+            const oversized = responseOverLimit(body.singleResult, maxResponseBytes);
+            if (oversized) body.singleResult = oversized;
             await trail.finish(db, describeOperation(context), outcomeOf(context));
             const { refusal } = trail;
             if (refusal) body.singleResult = { errors: [{ message: refusal.message, extensions: refusal.extensions }] };

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const logger = createLogger(env.LOG_LEVEL);
   const config = await loadHubConfig(env.HUB_CONFIG);
   logger.info(env.DATABASE_URL ? { engine: 'postgres' } : { engine: 'pglite', dataDir: resolve(env.HUB_DATA_DIR, 'pglite') }, 'opening database');
-  const opened = await openHubDatabase(env, 'the hub');
+  const opened = await openHubDatabase(env, 'the hub', config.limits.statementTimeoutMs);
   const { database, applied } = opened;
   logger.info({ applied }, applied.length ? 'migrations applied' : 'database schema is up to date');
 

@@ -1,4 +1,4 @@
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
@@ -13,11 +13,15 @@ const reportAsValidationError = {
   onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, '')))],
 };
 
-/** Depth and cost limits every query is validated against before it runs. */
+/**
+ * Depth and alias limits every document is validated against before it runs (its price, which needs
+ * the variables, is checked next: see request-price.ts).
+ */
 export function queryLimitRules(limits: HubConfig['limits']): ValidationRule[] {
   return [
     maxDepthRule({ n: limits.maxQueryDepth, exposeLimits: true, ...reportAsValidationError }),
-    costLimitRule({ maxCost: limits.maxQueryCost, exposeLimits: true, ...reportAsValidationError }),
+    // __typename counts too: every alias is a field the response repeats.
+    maxAliasesRule({ n: limits.maxAliases, allowList: [], exposeLimits: true, ...reportAsValidationError }),
   ];
 }
 

@@ -10,6 +10,13 @@ export type HubDb = Kysely<HubTables>;
 
 export interface Database {
   readonly db: HubDb;
+  /**
+   * For the API's reads: on a server, a pool of its own whose every statement is cancelled after the
+   * target's `statementTimeoutMs` (SQLSTATE 57014), so no request holds the database for long. On
+   * PGlite, `db` itself (an in-process engine cannot cancel a running statement; request pricing
+   * bounds the work instead).
+   */
+  readonly readDb: HubDb;
   /** 'pglite' (embedded) or 'postgres' (server through DATABASE_URL). */
   readonly engine: 'pglite' | 'postgres';
   ping(): Promise<void>;
@@ -23,7 +30,7 @@ export interface Database {
 }
 
 export type DatabaseTarget =
-  | { readonly engine: 'postgres'; readonly url: string; readonly poolSize?: number }
+  | { readonly engine: 'postgres'; readonly url: string; readonly poolSize?: number; /** For `readDb`; default 5000. */ readonly statementTimeoutMs?: number }
   | { readonly engine: 'pglite'; /** Folder for the files; omit for an in-memory database. */ readonly dataDir?: string };
 
 const OID = { int8: 20, date: 1082, numeric: 1700 } as const;
@@ -36,20 +43,27 @@ const asNumber = (value: string): number => Number(value);
 const asString = (value: string): string => value;
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  return target.engine === 'postgres' ? openServer(target.url, target.poolSize ?? 10) : openEmbedded(target.dataDir);
+  return target.engine === 'postgres' ? openServer(target.url, target.poolSize ?? 10, target.statementTimeoutMs ?? 5000) : openEmbedded(target.dataDir);
 }
 
-async function openServer(url: string, poolSize: number): Promise<Database> {
-  const parsers: Record<number, (value: string) => unknown> = { [OID.int8]: asNumber, [OID.date]: asString, [OID.numeric]: asString };
+const serverParsers: Record<number, (value: string) => unknown> = { [OID.int8]: asNumber, [OID.date]: asString, [OID.numeric]: asString };
+
+function serverPool(url: string, poolSize: number, statementTimeoutMs?: number): HubDb {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
-    types: { getTypeParser: ((oid: number, format?: string) => parsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser },
+    ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}),
+    types: { getTypeParser: ((oid: number, format?: string) => serverParsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser },
   });
   // An idle connection the server closes (restart, failover, a dropped database) is reported here; the
   // pool discards it and the next query opens a new one. Unhandled, the event would end the process.
   pool.on('error', () => undefined);
-  const db = new Kysely<HubTables>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<HubTables>({ dialect: new PostgresDialect({ pool }) });
+}
+
+async function openServer(url: string, poolSize: number, statementTimeoutMs: number): Promise<Database> {
+  const db = serverPool(url, poolSize);
+  const readDb = serverPool(url, poolSize, statementTimeoutMs);
   const listen = async (channel: string, onMessage: (payload: string) => void, onLost: (error: Error) => void) => {
     // A dedicated connection: pooled ones are shared and do not keep a LISTEN.
     const client = new pg.Client({ connectionString: url });
@@ -66,7 +80,7 @@ async function openServer(url: string, poolSize: number): Promise<Database> {
       await client.end();
     };
   };
-  return wrap(db, 'postgres', listen);
+  return wrap(db, readDb, 'postgres', listen);
 }
 
 async function openEmbedded(dataDir: string | undefined): Promise<Database> {
@@ -81,17 +95,21 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
     const unlisten = await client.listen(channel, onMessage);
     return () => unlisten();
   };
-  return wrap(db, 'pglite', listen);
+  return wrap(db, db, 'pglite', listen);
 }
 
-function wrap(db: HubDb, engine: Database['engine'], listen: Database['listen']): Database {
+function wrap(db: HubDb, readDb: HubDb, engine: Database['engine'], listen: Database['listen']): Database {
   return {
     db,
+    readDb,
     engine,
     listen,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
-    close: () => db.destroy(),
+    close: async () => {
+      if (readDb !== db) await readDb.destroy();
+      await db.destroy();
+    },
   };
 }

@@ -1,10 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { TokenBucket } from 'limiter';
 import type { Logger } from 'pino';
 import type { Principal } from '../../access/clients.js';
 import type { PurposeConfig } from '../../config/hub-config.js';
-import type { ClientDirectory } from '../../access/client-directory.js';
-import type { RateShare } from '../query-limits.js';
+import type { ClientRates } from './client-rates.js';
 import { AuthError } from './auth-error.js';
 import { verifyAccessToken, type TokenDeps } from './access-tokens.js';
 import { logRefusal } from '../refusal-log.js';
@@ -64,30 +62,14 @@ export function requirePurpose(purposes: readonly PurposeConfig[], logger: Logge
   };
 }
 
-/**
- * A token bucket per client: `requestsPerMinute` (the client's own, or the default) refills over a
- * minute and bounds bursts. Over it: 429 with Retry-After. The client's rate comes from the cached
- * client directory, so a changed registration takes effect on its next request. The rate is for the
- * whole hub: this process enforces its `share` of it (see ProcessPresence). Buckets exist only for
- * registered clients, so memory is bounded. A refusal is logged as a warning.
- */
-export function limitPerClient(clients: ClientDirectory, defaultPerMinute: number, share: RateShare, logger: Logger): RequestHandler {
-  const buckets = new Map<string, { bucket: TokenBucket; size: number }>();
+/** One unit of the client's rate per request (more once it is priced; see ClientRates). Over it: 429 with Retry-After. */
+export function limitPerClient(rates: ClientRates, logger: Logger): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const { clientId } = (res.locals as AccessLocals).principal;
-    const perMinute = (await clients.get(clientId))?.requests_per_minute ?? defaultPerMinute;
-    const size = share(perMinute);
-    let entry = buckets.get(clientId);
-    if (entry?.size !== size) {
-      const bucket = new TokenBucket({ bucketSize: size, tokensPerInterval: size, interval: 'minute' });
-      // A resized bucket keeps what was spent from it: a raised rate adds its difference, a lowered one caps.
-      bucket.content = entry ? Math.min(size, Math.max(0, entry.bucket.content + size - entry.size)) : size;
-      entry = { bucket, size };
-      buckets.set(clientId, entry);
-    }
-    if (entry.bucket.tryRemoveTokens(1)) return next();
-    const retryAfter = Math.max(1, Math.ceil(((1 - entry.bucket.content) * 60) / size));
+    const verdict = await rates.take(clientId, 1);
+    if (verdict.ok) return next();
+    const { retryAfterSeconds, perMinute } = verdict;
     logRefusal(logger, req, res, { status: 429, reason: `over the client rate of ${perMinute} requests per minute` });
-    res.status(429).set('Retry-After', String(retryAfter)).json({ error: 'rate_limited', error_description: `more than ${perMinute} requests per minute from client ${clientId}; retry after ${retryAfter} s` });
+    res.status(429).set('Retry-After', String(retryAfterSeconds)).json({ error: 'rate_limited', error_description: `more than ${perMinute} requests per minute from client ${clientId}; retry after ${retryAfterSeconds} s` });
   };
 }

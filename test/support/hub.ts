@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import request from 'supertest';
 import { DEFAULT_PURPOSES, type HubConfig } from '../../config/hub-config.js';
 import { issueAccessToken } from '../../server/auth/access-tokens.js';
@@ -10,12 +10,26 @@ import { findClient } from '../../store/client-queries.js';
 import { TEST_CLIENTS } from './clients.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { FIXED_NOW, TEST_AGENCIES } from './ingestion.js';
+import { testLogger } from './test-log.js';
 
 export const TEST_CONFIG: HubConfig = {
   hub: { id: 'hub-test', region: '310000' },
   publication: { smallFineMaxWan: '1' },
   usccAllowList: [],
-  limits: { maxQueryDepth: 10, maxQueryCost: 20000, maxBodyBytes: 64 * 1024, maxSubjectsPerRequest: 2000, requestsPerMinute: 10_000 },
+  limits: {
+    maxQueryDepth: 10,
+    maxQueryCost: 20000,
+    maxRootFields: 10,
+    maxAliases: 30,
+    maxTokens: 3000,
+    maxBodyBytes: 64 * 1024,
+    maxResponseBytes: 8 * 1024 * 1024,
+    maxSubjectsPerRequest: 2000,
+    statementTimeoutMs: 5000,
+    pricePerRequest: 2000,
+    introspectionClientTypes: ['AGENCY', 'ADMIN'],
+    requestsPerMinute: 10_000,
+  },
   jobs: { expireRecords: { cron: '0 5 0 * * *', enabled: false }, unhealthyAfterFailures: 3 },
   auth: {
     signingAlgorithm: 'EdDSA',
@@ -26,7 +40,7 @@ export const TEST_CONFIG: HubConfig = {
     checkpointCron: '0 */5 * * * *',
     purposes: DEFAULT_PURPOSES,
   },
-  agencies: TEST_AGENCIES.map((a) => ({ code: a.code, name: a.name, region: a.region, sources: [] })),
+  agencies: TEST_AGENCIES.map(({ hub: _hub, ...agency }) => ({ ...agency, sources: [] })),
   clients: Object.values(TEST_CLIENTS).map((client) => client.config),
 };
 
@@ -51,9 +65,9 @@ export function adminContext(testHub: TestHub): HubContext {
 
 /**
  * The real app (HTTP + Apollo + auth) on a fresh test database; requests go through supertest.
- * `logger` replaces the silent default, e.g. to read what the hub logged (see capturedLog).
+ * `logger` replaces the run's service log, e.g. to read what the hub logged (see capturedLog).
  */
-export async function startTestHub(config: HubConfig = TEST_CONFIG, logger: Logger = pino({ level: 'silent' })): Promise<TestHub> {
+export async function startTestHub(config: HubConfig = TEST_CONFIG, logger: Logger = testLogger()): Promise<TestHub> {
   const database = await createTestDatabase();
   const hub = await createHub({ config, database, logger, clock: () => FIXED_NOW });
   await hub.registerFromConfig();

@@ -1,0 +1,181 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  getNullableType,
+  getVariableValues,
+  GraphQLError,
+  isListType,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
+import { getComplexity, type ComplexityEstimatorArgs } from 'graphql-query-complexity';
+import type { ClientType } from '../access/clients.js';
+import type { HubConfig } from '../config/hub-config.js';
+import type { HubContext } from '../schema/context.js';
+import type { RateVerdict } from './auth/client-rates.js';
+
+/**
+ * What the parts of a request cost, in units of about one row or field the hub reads. A list field
+ * costs its page size (`first`, from the query or its variables) times what one item selects.
+ */
+export const PRICES = {
+  field: 1,
+  /** `totalCount`: a count query over every row the filter matches. */
+  count: 200,
+  /** A mutation root field: a write with its own audit entry in its own transaction. */
+  mutation: 100,
+  /** Each record a `submitRecords` call pushes, with its result. */
+  submittedRecord: 10,
+  /** `__schema`: the whole schema, whatever it selects of it. */
+  schema: 5000,
+  /** `__type(name:)`: one type. */
+  typeLookup: 200,
+  /** The length assumed of a list that has no `first` and no known bound. */
+  unboundedList: 10,
+} as const;
+
+/** Lists without `first` whose length the hub bounds (or knows) otherwise. */
+const LIST_BOUNDS: Readonly<Record<string, number>> = {
+  'CreditReport.entries': 200,
+  'Record.standardFields': 45,
+  'Record.history': 20,
+  'Query.agencies': 50,
+  'Query.clients': 200,
+  'Query.authorizations': 100,
+  // One result per record pushed, already priced with the record (PRICES.submittedRecord).
+  'SubmissionResult.results': 1,
+};
+
+/** The most nodes the pricing itself visits: a document whose fragments multiply past it is refused unpriced. */
+const MAX_PRICED_NODES = 20_000;
+
+interface PriceTally {
+  introspection: boolean;
+}
+
+function estimate({ type, field, args, childComplexity, context }: ComplexityEstimatorArgs): number {
+  const tally = context as PriceTally;
+  if (field.name === '__schema' || field.name === '__type') {
+    tally.introspection = true;
+    return field.name === '__schema' ? PRICES.schema : PRICES.typeLookup;
+  }
+  if (field.name === 'totalCount') return PRICES.count;
+  const records: unknown = args['records'];
+  const own = type.name === 'Mutation' ? PRICES.mutation + PRICES.submittedRecord * (Array.isArray(records) ? records.length : 0) : PRICES.field;
+  const first: unknown = args['first'];
+  if (typeof first === 'number') return own + Math.max(1, first) * childComplexity;
+  // A connection's edges are already multiplied by the connection's `first`.
+  const isEdges = field.name === 'edges' && type.name.endsWith('Connection');
+  if (!isEdges && isListType(getNullableType(field.type)) && childComplexity > 0) {
+    return own + (LIST_BOUNDS[`${type.name}.${field.name}`] ?? PRICES.unboundedList) * childComplexity;
+  }
+  return own + childComplexity;
+}
+
+export interface RequestPrice {
+  /** The request's price; Infinity when the document is too large to price. */
+  readonly price: number;
+  /** Whether it reads the schema (`__schema`, `__type`). */
+  readonly introspection: boolean;
+}
+
+/** Prices an operation with its variables resolved (defaults applied), aliases and fragments counted. */
+export function priceRequest(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined): RequestPrice {
+  const tally: PriceTally = { introspection: false };
+  try {
+    const price = getComplexity({ schema, query: document, variables, estimators: [estimate], context: tally, maxQueryNodes: MAX_PRICED_NODES, ...(operationName ? { operationName } : {}) });
+    return { price, introspection: tally.introspection };
+  } catch (error) {
+    if (error instanceof GraphQLError) return { price: Number.POSITIVE_INFINITY, introspection: tally.introspection };
+    throw error;
+  }
+}
+
+/** Root fields an operation selects, aliases counted, through fragments spread at the root. */
+export function countRootFields(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, seen = new Set<string>()): number {
+  let count = 0;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) count += selection.name.value === '__typename' ? 0 : 1;
+    else if (selection.kind === Kind.INLINE_FRAGMENT) count += countRootFields(selection.selectionSet, fragments, seen);
+    else if (!seen.has(selection.name.value)) {
+      const fragment = fragments.get(selection.name.value);
+      if (fragment) count += countRootFields(fragment.selectionSet, fragments, new Set([...seen, selection.name.value]));
+    }
+  }
+  return count;
+}
+
+/** Takes `units` more from the client's rate, or says how long to wait when its bucket does not hold them. */
+export type ChargeClient = (clientId: string, units: number) => Promise<RateVerdict>;
+
+export interface RequestPriceDeps {
+  readonly limits: Pick<HubConfig['limits'], 'maxQueryCost' | 'maxRootFields' | 'pricePerRequest' | 'introspectionClientTypes'>;
+  /** Charges the client's rate for a request that costs more than one unit (the first is taken at the door). */
+  readonly chargeClient: ChargeClient;
+}
+
+const refusal = (message: string, code: string, status: number, extra: Record<string, unknown> = {}) =>
+  new GraphQLError(message, { extensions: { code, ...extra, http: { status } } });
+
+/**
+ * Prices every operation before it runs — variables resolved, every alias and root field counted,
+ * introspection included — and refuses one over the limits with a 4xx naming its price: too many
+ * root fields or too high a price (400, REQUEST_TOO_EXPENSIVE), introspection by a client type that
+ * needs no schema (403, FORBIDDEN), more than the client's rate holds (429, RATE_LIMITED). A request
+ * costs the client's rate one unit per `pricePerRequest` of its price. Every priced response carries
+ * `extensions.price`.
+ */
+export function requestPricePlugin(deps: RequestPriceDeps): ApolloServerPlugin<HubContext> {
+  const { limits } = deps;
+  return {
+    async requestDidStart() {
+      let priced: number | undefined;
+      return {
+        async didResolveOperation({ request, document, operation, schema, contextValue }) {
+          if (!operation) return;
+          const { principal } = contextValue.access;
+          const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
+          const rootFields = countRootFields(operation.selectionSet, fragments);
+          if (rootFields > limits.maxRootFields) {
+            throw refusal(`the operation selects ${rootFields} root fields (aliases included); at most ${limits.maxRootFields} are allowed: split it into several requests`, 'REQUEST_TOO_EXPENSIVE', 400, { rootFields, maxRootFields: limits.maxRootFields });
+          }
+          // Variables are coerced as execution will coerce them: a wrong one is the client's error, not an unpriceable request.
+          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 5 });
+          if (coerced.errors) {
+            throw new GraphQLError(coerced.errors.map((error) => error.message).join('; '), { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+          }
+          const { price, introspection } = priceRequest(schema, document, request.variables ?? {}, request.operationName ?? undefined);
+          if (Number.isFinite(price)) priced = price;
+          if (introspection && !limits.introspectionClientTypes.includes(principal.clientType as ClientType)) {
+            contextValue.access.trail.noteDenial('INTROSPECTION_DISABLED');
+            throw refusal(`schema introspection is not available to ${principal.clientType} clients; the schema is documented in the hub's README`, 'FORBIDDEN', 403, { reason: 'INTROSPECTION_DISABLED' });
+          }
+          if (price > limits.maxQueryCost) {
+            const shown = Number.isFinite(price) ? String(price) : 'beyond what can be priced';
+            throw refusal(`the request's price is ${shown}, over the limit of ${limits.maxQueryCost}: ask for smaller pages (first), fewer fields or fewer totalCounts`, 'REQUEST_TOO_EXPENSIVE', 400, {
+              price: Number.isFinite(price) ? price : null,
+              maxPrice: limits.maxQueryCost,
+            });
+          }
+          const units = Math.ceil(price / limits.pricePerRequest);
+          if (units > 1) {
+            const charged = await deps.chargeClient(principal.clientId, units - 1);
+            if (!charged.ok) {
+              throw refusal(`the request's price ${price} costs ${units} units of client ${principal.clientId}'s rate, more than it holds now; retry after ${charged.retryAfterSeconds} s`, 'RATE_LIMITED', 429, {
+                price,
+                retryAfter: charged.retryAfterSeconds,
+              });
+            }
+          }
+        },
+        async willSendResponse({ response }) {
+          if (priced !== undefined && response.body.kind === 'single') {
+            response.body.singleResult.extensions = { ...response.body.singleResult.extensions, price: priced };
+          }
+        },
+      };
+    },
+  };
+}
