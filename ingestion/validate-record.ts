@@ -4,7 +4,7 @@ import { parseCalendarDate } from './dates.js';
 import { checkResidentId, checkUscc, maskIdentityNumber, normalizeIdentifier } from './identifiers.js';
 import { penaltyPublicationEnd, type PublicationRules } from './publication.js';
 import { KIND_LAYOUTS, LIST_SEPARATORS, NATURAL_PERSON, isRecordKind, type FieldSpec, type KindLayout, type RecordKind, type RecordStatus } from './record-kinds.js';
-import { toHalfWidth } from './text.js';
+import { replaceUnstorable, toHalfWidth, unstorableCharacter } from './text.js';
 
 /** A record in standard columns, as a connector hands it to the ingestion core. */
 export interface IncomingRecord {
@@ -70,7 +70,7 @@ const RESIDENT_ID_TYPES = new Set(['身份证', '居民身份证', '001', '111',
 export function validateRecord(input: IncomingRecord, context: ValidationContext): ValidationResult {
   const kind = toHalfWidth(String(input.kind ?? '')).toUpperCase();
   if (!isRecordKind(kind)) {
-    return reject([{ field: 'kind', rule: 'ENUM', value: report(input.kind), message: `kind must be one of ${Object.keys(KIND_LAYOUTS).join(', ')}` }]);
+    return reject([{ field: 'kind', rule: 'ENUM', value: report(replaceUnstorable(String(input.kind ?? ''))), message: `kind must be one of ${Object.keys(KIND_LAYOUTS).join(', ')}` }]);
   }
   const layout = KIND_LAYOUTS[kind];
   const rejections: Rejection[] = [];
@@ -79,7 +79,8 @@ export function validateRecord(input: IncomingRecord, context: ValidationContext
 
   for (const code in input.fields) {
     if (!known.has(code)) {
-      rejections.push({ field: code, rule: 'UNKNOWN_FIELD', value: null, message: `${code} is not a ${kind} column of the standard` });
+      const shown = replaceUnstorable(code);
+      rejections.push({ field: shown, rule: 'UNKNOWN_FIELD', value: null, message: `${shown} is not a ${kind} column of the standard` });
     }
   }
   const present = new Set<string>();
@@ -91,6 +92,12 @@ export function validateRecord(input: IncomingRecord, context: ValidationContext
       continue;
     }
     present.add(spec.code);
+    const unstorable = unstorableCharacter(text);
+    if (unstorable) {
+      const shown = spec.type === 'identityNumber' ? maskIdentityNumber(replaceUnstorable(text)) : report(replaceUnstorable(text));
+      rejections.push({ field: spec.code, rule: 'CONTROL_CHARACTER', value: shown, message: `${spec.label} (${spec.code}) contains ${unstorable}` });
+      continue;
+    }
     const parsed = parseField(spec, text, context);
     if ('rejection' in parsed) rejections.push(parsed.rejection);
     else fields[spec.code] = parsed.value;
@@ -99,8 +106,11 @@ export function validateRecord(input: IncomingRecord, context: ValidationContext
   rejections.push(...checkDateOrder(layout, fields));
 
   const sourceRecordId = toHalfWidth(String(input.sourceRecordId ?? '')) || asText(fields[layout.documentNo]);
+  const unstorableId = sourceRecordId ? unstorableCharacter(sourceRecordId) : undefined;
   if (!sourceRecordId) {
     rejections.push({ field: 'sourceRecordId', rule: 'REQUIRED', value: null, message: 'a source record id (or a document number) is required' });
+  } else if (unstorableId) {
+    rejections.push({ field: 'sourceRecordId', rule: 'CONTROL_CHARACTER', value: report(replaceUnstorable(sourceRecordId)), message: `the source record id contains ${unstorableId}` });
   } else if (sourceRecordId.length > MAX_SOURCE_ID_LENGTH) {
     rejections.push({ field: 'sourceRecordId', rule: 'MAX_LENGTH', value: report(sourceRecordId), message: `must be at most ${MAX_SOURCE_ID_LENGTH} characters` });
   }

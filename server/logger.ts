@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { serializeError } from './log-errors.js';
 
 /** Paths never written to logs: credentials and personal identity numbers. */
 const REDACT = [
@@ -17,6 +18,10 @@ const REDACT = [
   '*.payload.*_ZJHM',
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'credit-hub' } });
+/**
+ * The service logger: JSON lines, credentials and identity numbers redacted, errors (`err`) reduced
+ * to what failed and where (see serializeError). `destination` defaults to standard output.
+ */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'credit-hub' }, serializers: { err: serializeError } }, destination);
 }

@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import pino from 'pino';
 import { hubConfigSchema, tokenIdentity } from '../../config/hub-config.js';
 import type { HubConfig } from '../../config/hub-config.js';
 import { createHub } from '../../server/app.js';
 import { startAgencyApi, type AgencyApi } from '../support/agency-api.js';
 import { TEST_CONFIG, startTestHub, type TestHub } from '../support/hub.js';
 import { FIXED_NOW } from '../support/ingestion.js';
-import { enterpriseUscc, penaltyRecord } from '../support/records.js';
+import { AUTHORITY_USCC, enterpriseUscc, penaltyRecord } from '../support/records.js';
+import { testLogger } from '../support/test-log.js';
 
 let api: AgencyApi;
 let testHub: TestHub;
@@ -22,7 +22,7 @@ function agencyRow(n: number) {
 function configWith(columns: Record<string, string>, extra: { signedJwtAudience?: string } = {}): HubConfig {
   const mapping = { kindColumn: 'kind', sourceRecordIdColumn: 'id', columns };
   const source = { type: 'http-json', name: 'penalties', url: api.url, pageSize: 10, retries: 0, timeoutMs: 2000, mapping, ...extra };
-  const [parsed] = hubConfigSchema.parse({ hub: { id: 'hub-test', region: '310000' }, agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', sources: [source] }] }).agencies[0]!.sources;
+  const [parsed] = hubConfigSchema.parse({ hub: { id: 'hub-test', region: '310000' }, agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', uscc: AUTHORITY_USCC, sources: [source] }] }).agencies[0]!.sources;
   return { ...TEST_CONFIG, agencies: TEST_CONFIG.agencies.map((a) => (a.code === 'SH-SAMR' ? { ...a, sources: [parsed!] } : a)) };
 }
 
@@ -69,7 +69,7 @@ describe('connector operations', () => {
 
     // The operator fixes the mapping and restarts the hub on the same database.
     await testHub.hub.stop();
-    const fixed = await createHub({ config: configWith({ 决定书文号: 'CF_WSH' }), database: testHub.database, logger: pino({ level: 'silent' }), clock: () => FIXED_NOW });
+    const fixed = await createHub({ config: configWith({ 决定书文号: 'CF_WSH' }), database: testHub.database, logger: testLogger(), clock: () => FIXED_NOW });
     const token = await testHub.tokenFor('test-admin');
     const supertest = (await import('supertest')).default;
     const replay = await supertest(fixed.httpServer)

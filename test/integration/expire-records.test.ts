@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { sql } from 'kysely';
-import pino from 'pino';
 import { runExpireRecords } from '../../jobs/expire-records.js';
 import { scheduleJob } from '../../jobs/scheduler.js';
 import { acquireLease } from '../../store/lease-queries.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { ingest, registerTestAgencies } from '../support/ingestion.js';
 import { enterpriseUscc, penaltyRecord, permitRecord } from '../support/records.js';
+import { testLogger } from '../support/test-log.js';
 
 let database: TestDatabase;
-const silent = pino({ level: 'silent' });
+const silent = testLogger();
 const at = (iso: string) => () => new Date(iso);
 
 beforeAll(async () => {

@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import pino from 'pino';
 import { hubConfigSchema } from '../../config/hub-config.js';
 import { createHttpJsonConnector } from '../../connectors/http-json/index.js';
 import { runConnector } from '../../jobs/run-connector.js';
@@ -7,11 +6,12 @@ import { readWatermark } from '../../store/connector-state.js';
 import { startAgencyApi, type AgencyApi } from '../support/agency-api.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { registerTestAgencies, testConnectorDeps } from '../support/ingestion.js';
-import { enterpriseUscc, penaltyRecord } from '../support/records.js';
+import { AUTHORITY_USCC, enterpriseUscc, penaltyRecord } from '../support/records.js';
+import { testLogger } from '../support/test-log.js';
 
 let database: TestDatabase;
 let api: AgencyApi;
-const silent = pino({ level: 'silent' });
+const silent = testLogger();
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -41,7 +41,7 @@ function connector(name: string, retries = 3, options: SourceOptions = {}) {
   const { timeoutMs = 2000, pageSize = 10, ...rest } = options;
   const source = hubConfigSchema.parse({
     hub: { id: 'hub-test', region: '310000' },
-    agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', sources: [{ type: 'http-json', url: api.url, pageSize, retries, timeoutMs, ...rest, mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' } }] }],
+    agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', uscc: AUTHORITY_USCC, sources: [{ type: 'http-json', url: api.url, pageSize, retries, timeoutMs, ...rest, mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' } }] }],
   }).agencies[0]!.sources[0]!;
   if (source.type !== 'http-json') throw new Error('unreachable');
   return createHttpJsonConnector('SH-SAMR', name, source, testConnectorDeps(database.db));

@@ -2,12 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { sql } from 'kysely';
-import pino from 'pino';
 import { ProcessPresence } from '../../server/process-presence.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { testLogger } from '../support/test-log.js';
 
 let database: TestDatabase;
-const silent = pino({ level: 'silent' });
+const silent = testLogger();
 const presence = (id: string) => new ProcessPresence(database.db, silent, id);
 
 beforeAll(async () => {

@@ -68,6 +68,8 @@ declare global {
  * Each test file then creates its own database on it (test/support/database.ts).
  */
 export default async function globalSetup(): Promise<void> {
+  // Every service log line the suite makes the hub write goes here; global-teardown.ts scans them.
+  process.env['HUB_TEST_LOG_DIR'] ??= mkdtempSync(join(tmpdir(), 'hub-test-logs-'));
   if (process.env['TEST_DATABASE_URL']) return;
   globalThis.hubTestPostgres = await startTemporaryPostgres();
   process.env['TEST_DATABASE_URL'] = globalThis.hubTestPostgres.url;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from '@jest/globals';
 import { TEST_ENGINE, createEmptyServerDatabase } from './database.js';
+import { keepProcessOutput } from './test-log.js';
 
 /** The hub as a real process (from source, as `npm start` runs it), for end-to-end tests. */
 export interface HubProcess {
@@ -27,8 +28,12 @@ export function spawnHub(env: NodeJS.ProcessEnv): { child: ChildProcessWithoutNu
   const lines: string[] = [];
   const ready = new Promise<HubProcess>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`hub did not become ready:\n${lines.join('\n')}`)), 60_000);
-    child.stderr.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      lines.push(chunk.toString());
+      keepProcessOutput(chunk.toString());
+    });
     child.stdout.on('data', (chunk: Buffer) => {
+      keepProcessOutput(chunk.toString());
       for (const line of chunk.toString().split('\n').filter(Boolean)) {
         lines.push(line);
         const ready = /ready: GraphQL and IDE at (http:\/\/[^\s"]+)/.exec(line);
