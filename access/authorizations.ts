@@ -4,7 +4,7 @@ import { InvalidInputError, NotFoundError } from '../ingestion/errors.js';
 import { checkUscc } from '../ingestion/identifiers.js';
 import type { HubDb } from '../store/database.js';
 import { findClient } from '../store/client-queries.js';
-import { insertAuthorization, revokeAuthorization, type AuthorizationRow } from '../store/authorization-queries.js';
+import { findAuthorizationInForce, insertAuthorization, revokeAuthorization, type AuthorizationRow } from '../store/authorization-queries.js';
 
 const MAX_EVIDENCE = 500;
 /** An authorisation longer than this is refused: consent is given for a loan review, not for ever. */
@@ -15,12 +15,33 @@ export interface GrantInput {
   readonly clientId: string;
   readonly purpose: string;
   readonly validUntil: string;
-  readonly evidence?: string | null | undefined;
+  /** Where the enterprise's consent is kept (the signed form's number): required, 1 to 500 characters. */
+  readonly evidence: string;
+}
+
+/** Who asks to revoke an authorisation. */
+export interface Revoker {
+  readonly clientId: string;
+  /** An operator may revoke any authorisation; any other client only those it recorded. */
+  readonly isAdmin: boolean;
+}
+
+/** Refusal to revoke an authorisation another client recorded. */
+export class NotGrantorError extends Error {
+  constructor(
+    readonly authorizationId: number,
+    readonly subjectUscc: string,
+    grantedBy: string,
+  ) {
+    super(`authorisation ${authorizationId} was recorded by client ${grantedBy}; only that client or an operator may revoke it`);
+    this.name = 'NotGrantorError';
+  }
 }
 
 /**
- * Records an enterprise's authorisation (授权) of a bank for one purpose until a date. Throws
- * InvalidInputError naming the field and rule, NotFoundError for an unknown bank.
+ * Records an enterprise's authorisation (授权) of a bank for one purpose until a date, with the
+ * evidence of the consent. Throws InvalidInputError naming the field and rule, NotFoundError for an
+ * unknown bank.
  */
 export async function grantAuthorization(
   db: HubDb,
@@ -43,14 +64,20 @@ export async function grantAuthorization(
   if (validUntil.value < context.today || validUntil.value > latest) {
     throw new InvalidInputError(`validUntil: ${validUntil.value} must be between today (${context.today}) and ${latest}`);
   }
-  const evidence = input.evidence?.trim() || null;
-  if (evidence && evidence.length > MAX_EVIDENCE) throw new InvalidInputError(`evidence: at most ${MAX_EVIDENCE} characters`);
+  const evidence = input.evidence.trim();
+  if (!evidence || evidence.length > MAX_EVIDENCE) throw new InvalidInputError(`evidence: must be 1 to ${MAX_EVIDENCE} characters (got ${evidence.length})`);
   return insertAuthorization(db, { subjectUscc: uscc.uscc, clientId: client.id, purpose: purpose.code, validUntil: validUntil.value, grantedBy: context.grantedBy, evidence });
 }
 
-/** Revokes an authorisation in force. Throws NotFoundError when there is none with this id. */
-export async function withdrawAuthorization(db: HubDb, id: number, revokedBy: string): Promise<AuthorizationRow> {
-  const row = await revokeAuthorization(db, id, revokedBy);
+/**
+ * Revokes an authorisation in force, for the client that recorded it or an operator. Throws
+ * NotFoundError when there is none with this id, NotGrantorError when another client recorded it.
+ */
+export async function withdrawAuthorization(db: HubDb, id: number, revoker: Revoker): Promise<AuthorizationRow> {
+  const current = await findAuthorizationInForce(db, id);
+  if (!current) throw new NotFoundError(`no authorisation ${id} in force`);
+  if (current.granted_by !== revoker.clientId && !revoker.isAdmin) throw new NotGrantorError(id, current.subject_uscc, current.granted_by);
+  const row = await revokeAuthorization(db, id, revoker.clientId);
   if (!row) throw new NotFoundError(`no authorisation ${id} in force`);
   return row;
 }

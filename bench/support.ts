@@ -19,7 +19,8 @@ import { startTemporaryPostgres } from '../test/support/global-setup.js';
 
 export const say = (text: string) => process.stdout.write(`${text}\n`);
 
-const AUTHORITY = (() => {
+/** The deciding authority of the generated records (and agency-api-server's): the bench agencies' own USCC. */
+export const AUTHORITY = (() => {
   const body = '11310000MB0000001';
   return body + usccCheckCharacter(body);
 })();
@@ -114,7 +115,7 @@ export async function startBenchHub(database: Database, agencies = 1): Promise<{
     // One client sends every query: the rate limits would otherwise answer 429.
     limits: { requestsPerMinute: 10_000_000 },
     auth: { defaultClientRequestsPerMinute: 10_000_000 },
-    agencies: Array.from({ length: agencies }, (_, n) => ({ code: benchAgency(n), name: `基准测试机构${n + 1}`, region: '310000' })),
+    agencies: Array.from({ length: agencies }, (_, n) => ({ code: benchAgency(n), name: `基准测试机构${n + 1}`, region: '310000', uscc: AUTHORITY })),
     clients: [{ id: 'bench-operator', name: '基准测试', type: 'ADMIN', secretFile: join(folder, 'secret') }],
   });
   const hub = await createHub({ config, database, logger: pino({ level: 'warn' }), clock: () => new Date() });

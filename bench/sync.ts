@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { hubConfigSchema } from '../config/hub-config.js';
 import { createHub } from '../server/app.js';
-import { countArg, engineArg, openBenchDatabase, runBenchmark, say } from './support.js';
+import { AUTHORITY, countArg, engineArg, openBenchDatabase, runBenchmark, say } from './support.js';
 
 const { values: args } = parseArgs({ options: { engine: { type: 'string', default: 'postgres' }, records: { type: 'string', default: '1000000' } } });
 const ENGINE = engineArg(args.engine);
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   try {
     const config = hubConfigSchema.parse({
       hub: { id: 'hub-bench', region: '310000' },
-      agencies: [{ code: 'BENCH', name: '基准测试机构', region: '310000', sources: [{ type: 'http-json', url: api.url, pageSize: 1000, mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' } }] }],
+      agencies: [{ code: 'BENCH', name: '基准测试机构', region: '310000', uscc: AUTHORITY, sources: [{ type: 'http-json', url: api.url, pageSize: 1000, mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' } }] }],
     });
     const hub = await createHub({ config, database, logger: pino({ level: 'warn' }), clock: () => new Date() });
     await hub.registerFromConfig();

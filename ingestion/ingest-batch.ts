@@ -10,12 +10,13 @@ import {
   upsertSubjects,
   type QuarantineRow,
   type RecordRow,
+  type SubjectWrite,
 } from '../store/ingest-writes.js';
-import type { SubjectRow } from '../store/subject-queries.js';
 import { findAgency } from '../store/agency-queries.js';
 import { acceptedChecksumFailures } from './checksum-overrides.js';
 import { chinaToday } from './dates.js';
 import { InvalidInputError, NotFoundError } from './errors.js';
+import { authorityRejections, subjectNameRank, type AgencyAuthority } from './fact-authority.js';
 import { usccDivisionCode, usccProvinceCode } from './identifiers.js';
 import { quarantineSourceRecordId, settleQuarantine } from './quarantine-identity.js';
 import { isProvinceCode } from './regions.js';
@@ -29,6 +30,8 @@ export interface IngestionDeps {
   readonly publication: PublicationRules;
   /** Configured pilot-era USCCs whose check digit fails but are real. */
   readonly usccAllowList: ReadonlySet<string>;
+  /** Each configured agency's identity by code: whose decisions it may publish, whose names it registers. */
+  readonly agencies: ReadonlyMap<string, AgencyAuthority>;
 }
 
 /** Input refused before validation (e.g. by a connector's mapping), to be quarantined with the batch. */
@@ -79,7 +82,10 @@ export interface PreparedBatch {
   readonly received: number;
   readonly valid: readonly ValidatedRecord[];
   readonly quarantined: readonly QuarantineRow[];
-  /** Indexes in `records` of the ones refused by validation (after any pre-rejected in `quarantined`). */
+  /**
+   * Indexes in `records` of the ones refused by validation or as not the agency's own decisions
+   * (after any pre-rejected in `quarantined`).
+   */
   readonly rejectedIndexes: readonly number[];
   /** Who makes the change, kept in history; default `batch:<id>`. */
   readonly changedBy?: string;
@@ -102,14 +108,19 @@ const RECORDS_PER_YIELD = 64;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Validates a batch, writing nothing (it reads the operators' check-digit overrides). It yields to the event loop every few hundred
- * records, so the write of the previous batch (a series of round trips) proceeds meanwhile: a
- * connector overlaps validation with the database's work. Throws InvalidInputError for an oversized batch.
+ * Validates a batch, writing nothing (it reads the operators' check-digit overrides): each record
+ * must pass the data standard and be a decision of the agency itself (or of an authority it
+ * publishes for). It yields to the event loop every few hundred records, so the write of the
+ * previous batch (a series of round trips) proceeds meanwhile: a connector overlaps validation with
+ * the database's work. Throws InvalidInputError for an oversized batch and NotFoundError for an
+ * agency that is not configured.
  */
 export async function prepareBatch(deps: IngestionDeps, request: IngestRequest): Promise<PreparedBatch> {
   const preRejected = request.preRejected ?? [];
   const received = request.records.length + preRejected.length;
   if (received > MAX_BATCH_SIZE) throw new InvalidInputError(`a batch holds at most ${MAX_BATCH_SIZE} records (got ${received})`);
+  const agency = deps.agencies.get(request.agencyCode);
+  if (!agency) throw new NotFoundError(`agency ${request.agencyCode} is not registered`);
   const startedAt = deps.clock();
   const context = { today: chinaToday(startedAt), publication: deps.publication, acceptedChecksumFailures: await acceptedChecksumFailures(deps.db, deps.usccAllowList) };
   const valid: ValidatedRecord[] = [];
@@ -123,11 +134,12 @@ export async function prepareBatch(deps: IngestionDeps, request: IngestRequest):
   for (const [index, record] of request.records.entries()) {
     if (index > 0 && index % RECORDS_PER_YIELD === 0) await yieldToEventLoop();
     const result = validateRecord(record, context);
-    if (result.ok) {
+    const reasons = result.ok ? authorityRejections(result.record, agency) : result.rejections;
+    if (result.ok && reasons.length === 0) {
       valid.push(result.record);
     } else {
       rejectedIndexes.push(index);
-      quarantined.push({ payload: record, source_record_id: quarantineSourceRecordId(record), kind: record.kind ?? null, reasons: result.rejections });
+      quarantined.push({ payload: record, source_record_id: quarantineSourceRecordId(record), kind: record.kind ?? null, reasons });
     }
   }
   return { agencyCode: request.agencyCode, source: request.source, startedAt, received, valid, quarantined, rejectedIndexes, defaultRegion: request.defaultRegion };
@@ -140,12 +152,13 @@ export async function prepareBatch(deps: IngestionDeps, request: IngestRequest):
  */
 export async function writePreparedBatch(deps: IngestionDeps, batch: PreparedBatch, alsoInTransaction?: (trx: HubDb) => Promise<void>): Promise<IngestResult> {
   const agency = await findAgency(deps.db, batch.agencyCode);
-  if (!agency) throw new NotFoundError(`agency ${batch.agencyCode} is not registered`);
+  const authority = deps.agencies.get(batch.agencyCode);
+  if (!agency || !authority) throw new NotFoundError(`agency ${batch.agencyCode} is not registered`);
   const result = await deps.db.transaction().execute(async (trx) => {
     await lockAgencyForIngest(trx, agency.code);
     const batchId = await openBatch(trx, agency.code, batch.source, batch.startedAt);
     const origin = { agencyCode: agency.code, batchId, originRegion: agency.region, originHub: agency.hub, changedBy: batch.changedBy ?? `batch:${batchId}` };
-    await upsertSubjects(trx, subjectRows(batch.valid, batch.defaultRegion ?? agency.region));
+    await upsertSubjects(trx, subjectRows(batch.valid, batch.defaultRegion ?? agency.region, authority));
     const outcomes = await writeValidRecords(trx, origin, batch.valid);
     // A valid version resolves its record's open entries; a bad row already open is not added again.
     const settled = settleQuarantine(batch.valid, batch.quarantined, batch.rejectedIndexes);
@@ -193,18 +206,24 @@ function splitIntoRounds(records: readonly ValidatedRecord[]): number[][] {
   return rounds;
 }
 
-/** The batch's subjects, each once with its latest name; `fallbackRegion` where the USCC names no province. */
-function subjectRows(records: readonly ValidatedRecord[], fallbackRegion: string): SubjectRow[] {
-  const latest = new Map<string, SubjectRow>();
+/**
+ * The batch's subjects, each once with its latest name as `agency` states it and the rank of that
+ * statement (see upsertSubjects); `fallbackRegion` where the USCC names no province.
+ */
+function subjectRows(records: readonly ValidatedRecord[], fallbackRegion: string, agency: AgencyAuthority): SubjectWrite[] {
+  const latest = new Map<string, SubjectWrite>();
   for (const record of records) {
     if (record.subjectUscc === null) continue;
     const province = usccProvinceCode(record.subjectUscc);
+    const region = isProvinceCode(province) ? province : fallbackRegion;
     latest.set(record.subjectUscc, {
       uscc: record.subjectUscc,
       name: record.subjectName,
       category: record.subjectCategory,
       division_code: usccDivisionCode(record.subjectUscc),
-      region: isProvinceCode(province) ? province : fallbackRegion,
+      region,
+      name_agency: agency.code,
+      name_rank: subjectNameRank(agency, region),
     });
   }
   return [...latest.values()];

@@ -4,6 +4,7 @@ import { findQuarantineEntry, recordUsccOverrides } from '../store/quarantine-qu
 import { acceptedChecksumFailures } from './checksum-overrides.js';
 import { chinaToday } from './dates.js';
 import { ConflictError, InvalidInputError, NotFoundError } from './errors.js';
+import { authorityRejections } from './fact-authority.js';
 import { writePreparedBatch, type IngestionDeps } from './ingest-batch.js';
 import { validateRecord, type IncomingRecord, type Rejection } from './validate-record.js';
 
@@ -38,8 +39,12 @@ export async function releaseQuarantinedRecord(
   const usccs = reasons.flatMap((r) => (r.value ? [r.value] : []));
   const overridden = new Set([...(await acceptedChecksumFailures(deps.db, deps.usccAllowList)), ...usccs]);
   const now = deps.clock();
+  const agency = deps.agencies.get(entry.agency_code);
+  if (!agency) throw new NotFoundError(`agency ${entry.agency_code} is not registered`);
   const result = validateRecord(entry.payload as unknown as IncomingRecord, { today: chinaToday(now), publication: deps.publication, acceptedChecksumFailures: overridden });
-  if (!result.ok) throw new InvalidInputError(`the record still fails: ${result.rejections.map((r) => r.message).join('; ')}`);
+  // An agency's configuration may have changed since: it still publishes only its own decisions.
+  const failures = result.ok ? authorityRejections(result.record, agency) : result.rejections;
+  if (!result.ok || failures.length > 0) throw new InvalidInputError(`the record still fails: ${failures.map((r) => r.message).join('; ')}`);
   const batch = { agencyCode: entry.agency_code, source: `quarantine:${id}`, startedAt: now, received: 1, valid: [result.record], quarantined: [], rejectedIndexes: [], changedBy: `quarantine:${id}` };
   await writePreparedBatch(deps, batch, async (trx) => {
     await recordUsccOverrides(trx, usccs, id, reason);

@@ -17,13 +17,18 @@ const COLUMNS = ['id', 'subject_uscc', 'client_id', 'purpose', 'valid_until', 'g
 
 export async function insertAuthorization(
   db: HubDb,
-  grant: { subjectUscc: string; clientId: string; purpose: string; validUntil: string; grantedBy: string; evidence: string | null },
+  grant: { subjectUscc: string; clientId: string; purpose: string; validUntil: string; grantedBy: string; evidence: string },
 ): Promise<AuthorizationRow> {
   return db
     .insertInto('authorizations')
     .values({ subject_uscc: grant.subjectUscc, client_id: grant.clientId, purpose: grant.purpose, valid_until: grant.validUntil, granted_by: grant.grantedBy, evidence: grant.evidence })
     .returning(COLUMNS)
     .executeTakeFirstOrThrow();
+}
+
+/** The authorisation with this id if it is not revoked. */
+export async function findAuthorizationInForce(db: HubDb, id: number): Promise<AuthorizationRow | undefined> {
+  return db.selectFrom('authorizations').select(COLUMNS).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
 }
 
 /** Revokes an authorisation still in force; returns it, or undefined when none such exists. */

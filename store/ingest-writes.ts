@@ -61,17 +61,32 @@ export async function closeBatch(
   await trx.updateTable('ingestion_batches').set({ ...counts, finished_at: new Date() }).where('id', '=', batchId).execute();
 }
 
-/** Creates new subjects and refreshes names that changed; one statement for the whole batch. */
-export async function upsertSubjects(trx: Executor, subjects: readonly SubjectRow[]): Promise<void> {
+/** A subject as one agency's batch states it, with the precedence of that statement. */
+export interface SubjectWrite extends SubjectRow {
+  readonly name_agency: string;
+  /** Higher outranks lower: the registration authority of the subject's province over any other agency. */
+  readonly name_rank: number;
+}
+
+/**
+ * Creates new subjects and sets registered names and categories by precedence; one statement for the
+ * whole batch. A stored name is replaced only by a statement of higher rank (which takes it over even
+ * when the name is the same), or by a changed one from the agency that set it at the same rank (a
+ * registration authority's rename); among equals the first writer keeps it.
+ */
+export async function upsertSubjects(trx: Executor, subjects: readonly SubjectWrite[]): Promise<void> {
   if (subjects.length === 0) return;
   await sql`
-    insert into subjects (uscc, name, category, division_code, region)
-    select distinct on (uscc) uscc, name, category, division_code, region
+    insert into subjects (uscc, name, category, division_code, region, name_agency, name_rank)
+    select distinct on (uscc) uscc, name, category, division_code, region, name_agency, name_rank
     from jsonb_to_recordset(${JSON.stringify(subjects)}::jsonb)
-      as t(uscc text, name text, category text, division_code text, region text)
+      as t(uscc text, name text, category text, division_code text, region text, name_agency text, name_rank smallint)
     order by uscc
-    on conflict (uscc) do update set name = excluded.name, category = excluded.category, updated_at = now()
-    where subjects.name is distinct from excluded.name or subjects.category is distinct from excluded.category
+    on conflict (uscc) do update
+      set name = excluded.name, category = excluded.category, name_agency = excluded.name_agency, name_rank = excluded.name_rank, updated_at = now()
+    where excluded.name_rank > subjects.name_rank
+      or (excluded.name_agency = subjects.name_agency and excluded.name_rank = subjects.name_rank
+        and (subjects.name is distinct from excluded.name or subjects.category is distinct from excluded.category))
   `.execute(trx);
 }
 

@@ -5,6 +5,7 @@ import * as connectorRuns from './migrations/0002-connector-runs.js';
 import * as accessAndAudit from './migrations/0003-access-and-audit.js';
 import * as auditSubtrees from './migrations/0004-audit-subtrees.js';
 import * as quarantineIdentity from './migrations/0005-quarantine-identity.js';
+import * as subjectAuthority from './migrations/0006-subject-authority.js';
 import * as auditPersonKey from './migrations/0007-audit-person-key.js';
 
 /** Versioned migrations in the order they apply. Append only; never edit one that has shipped. */
@@ -14,6 +15,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003-access-and-audit': accessAndAudit,
   '0004-audit-subtrees': auditSubtrees,
   '0005-quarantine-identity': quarantineIdentity,
+  '0006-subject-authority': subjectAuthority,
   '0007-audit-person-key': auditPersonKey,
 };
 

@@ -160,6 +160,10 @@ export interface SubjectTable {
   category: string;
   division_code: string;
   region: string;
+  /** The agency whose statement set name and category; null if none is known. */
+  name_agency: string | null;
+  /** Precedence of that statement: 2 registration authority, 1 other agency, 0 unknown. */
+  name_rank: Generated<number>;
   first_seen_at: CreatedAt;
   updated_at: UpdatedAt;
 }

@@ -1,11 +1,12 @@
-import { grantAuthorization, withdrawAuthorization, type GrantInput } from '../../access/authorizations.js';
+import { grantAuthorization, NotGrantorError, withdrawAuthorization, type GrantInput } from '../../access/authorizations.js';
+import { isAdmin } from '../../access/clients.js';
 import { chinaToday } from '../../ingestion/dates.js';
 import { checkResidentId, maskIdentityNumber, normalizeIdentifier } from '../../ingestion/identifiers.js';
 import type { AuditRow } from '../../store/audit-queries.js';
 import type { AuthorizationRow } from '../../store/authorization-queries.js';
 import type { ClientRow } from '../../store/client-queries.js';
 import type { HubContext } from '../context.js';
-import { badInput, notFound } from '../errors.js';
+import { badInput, forbidden, notFound } from '../errors.js';
 import { decodeCursor, encodeCursor, isNumberTuple, pageSize, parseId, toPage } from '../pagination.js';
 import { recordView } from '../record-view.js';
 import type { CreditReport } from '../../credit/credit-report.js';
@@ -130,12 +131,21 @@ export const accessResolvers = {
     },
     revokeAuthorization: async (_: unknown, args: { id: string }, { access, ingestion }: HubContext) => {
       const id = parseId(args.id);
-      const row = await access.trail.recordWrite(ingestion.db, 'mutation revokeAuthorization', async (trx) => {
-        const revoked = await withdrawAuthorization(trx, id, access.principal.clientId);
-        access.trail.noteSubject(revoked.subject_uscc);
-        return revoked;
-      });
-      return authorizationView(row);
+      const revoker = { clientId: access.principal.clientId, isAdmin: isAdmin(access.principal) };
+      try {
+        const row = await access.trail.recordWrite(ingestion.db, 'mutation revokeAuthorization', async (trx) => {
+          const revoked = await withdrawAuthorization(trx, id, revoker);
+          access.trail.noteSubject(revoked.subject_uscc);
+          return revoked;
+        });
+        return authorizationView(row);
+      } catch (error) {
+        if (!(error instanceof NotGrantorError)) throw error;
+        // Audited as a denial at the end of the request (the write's own entry rolled back with it).
+        access.trail.noteSubject(error.subjectUscc);
+        access.trail.noteDenial('NOT_GRANTOR');
+        throw forbidden('NOT_GRANTOR', error.message);
+      }
     },
   },
   CreditReport: {

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { requestToken } from '../../server/auth/request-token.js';
 import { TEST_ENGINE } from '../support/database.js';
+import { AUTHORITY_USCC } from '../support/records.js';
 import { hubEnv, hubWorkspace, startHubProcess, stopHubProcess, type HubProcess } from '../support/hub-process.js';
 
 // Low, so that the buckets' refill (RATE per minute) stays far below one request while the test waits.
@@ -19,7 +20,7 @@ async function writeConfig(): Promise<string> {
     publicKeyFile: resolve('config/demo-clients/demo-agency.public.jwk.json'),
     requestsPerMinute: RATE,
   };
-  await writeFile(path, JSON.stringify({ hub: { id: 'hub-e2e', region: '310000' }, agencies: [{ code: 'SH-SAMR', name: '上海市市场监督管理局', region: '310000' }], clients: [client] }));
+  await writeFile(path, JSON.stringify({ hub: { id: 'hub-e2e', region: '310000' }, agencies: [{ code: 'SH-SAMR', name: '上海市市场监督管理局', region: '310000', uscc: AUTHORITY_USCC }], clients: [client] }));
   return path;
 }
 

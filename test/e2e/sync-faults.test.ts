@@ -6,7 +6,7 @@ import { openDatabase, type Database } from '../../store/database.js';
 import { startAgencyApi, type AgencyApi } from '../support/agency-api.js';
 import { TEST_ENGINE, createEmptyServerDatabase } from '../support/database.js';
 import { hubEnv, killHubProcess, spawnHub, startHubProcess, stopHubProcess } from '../support/hub-process.js';
-import { enterpriseUscc, penaltyRecord } from '../support/records.js';
+import { AUTHORITY_USCC, enterpriseUscc, penaltyRecord } from '../support/records.js';
 
 const RECORDS = 1500;
 let api: AgencyApi;
@@ -21,7 +21,7 @@ function sourceRecord(n: number, fine: string) {
 async function writeConfig(schedule?: string): Promise<string> {
   const path = join(folder, 'hub.config.json');
   const source = { type: 'http-json', name: 'penalties', url: api.url, pageSize: 50, retries: 0, timeoutMs: 5000, ...(schedule ? { schedule } : {}), mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' } };
-  await writeFile(path, JSON.stringify({ hub: { id: 'hub-e2e', region: '310000' }, agencies: [{ code: 'SH-SAMR', name: '上海市市场监督管理局', region: '310000', sources: [source] }] }));
+  await writeFile(path, JSON.stringify({ hub: { id: 'hub-e2e', region: '310000' }, agencies: [{ code: 'SH-SAMR', name: '上海市市场监督管理局', region: '310000', uscc: AUTHORITY_USCC, sources: [source] }] }));
   return path;
 }
 

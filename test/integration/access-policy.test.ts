@@ -92,10 +92,10 @@ describe('banks (信易贷)', () => {
       [{ validUntil: '2030-01-01' }, /and 2027-06-01/],
     ];
     for (const [change, message] of cases) {
-      const response = await asAgency(GRANT, { input: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', ...change } });
+      const response = await asAgency(GRANT, { input: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 2024-0001', ...change } });
       expect(errorOf(response)).toMatchObject({ extensions: { code: expect.stringMatching(/BAD_USER_INPUT|NOT_FOUND/) }, message: expect.stringMatching(message) });
     }
-    expect(errorOf(await asBank(GRANT, { input: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31' } }))?.extensions.reason).toBe('MISSING_SCOPE');
+    expect(errorOf(await asBank(GRANT, { input: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 2024-0001' } }))?.extensions.reason).toBe('MISSING_SCOPE');
   });
 });
 

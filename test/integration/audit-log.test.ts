@@ -62,7 +62,7 @@ describe('what is audited', () => {
     const denied = await testHub.gql('{ clients { id } }', {}, { client: 'test-agency', purpose: 'SUPERVISION' });
     expect(denied.body.errors[0].extensions.code).toBe('FORBIDDEN');
     const failed = await testHub.gql('mutation($i: GrantAuthorizationInput!) { grantAuthorization(input: $i) { id } }', {
-      i: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2020-01-01' },
+      i: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2020-01-01', evidence: '授权书 2024-0001' },
     });
     expect(failed.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     const rows = await testHub.database.db.selectFrom('audit_log').select(['seq', 'client_id', 'operation', 'outcome']).orderBy('seq').execute();
@@ -75,7 +75,7 @@ describe('what is audited', () => {
 
   test('a write and its audit entry commit together', async () => {
     const granted = await testHub.gql('mutation($i: GrantAuthorizationInput!) { grantAuthorization(input: $i) { id } }', {
-      i: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31' },
+      i: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 2024-0001' },
     });
     const [seq] = granted.body.extensions.auditEntries;
     const row = await testHub.database.db.selectFrom('audit_log').select(['operation', 'outcome', 'subjects']).where('seq', '=', seq).executeTakeFirstOrThrow();

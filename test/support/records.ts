@@ -7,12 +7,13 @@ export function enterpriseUscc(division: string, n: number): string {
   return body + usccCheckCharacter(body);
 }
 
-
-function authorityUscc(): string {
-  const body = `11310000${'MB0000001'}`;
+/** A valid USCC for a government authority (11…) in the given division, numbered by `n`. */
+export function authorityUscc(division: string, n: number): string {
+  const body = `11${division}MB${n.toString().padStart(7, '0')}`.slice(0, 17);
   return body + usccCheckCharacter(body);
 }
-export const AUTHORITY_USCC = authorityUscc();
+/** The deciding authority of every fixture record; the test agencies are configured to publish for it. */
+export const AUTHORITY_USCC = authorityUscc('310000', 1);
 
 export function penaltyRecord(overrides: Partial<Record<string, unknown>> = {}, sourceRecordId = 'CF-0001'): IncomingRecord {
   return {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { hubConfigSchema } from '../../config/hub-config.js';
+import { AUTHORITY_USCC } from '../support/records.js';
 import { compileDateFormat } from '../../ingestion/date-format.js';
 import { applyMapping } from '../../connectors/mapping.js';
 
@@ -17,7 +18,7 @@ describe('per-agency date formats', () => {
     expect(() => compileDateFormat('DD/MM')).toThrow(/needs exactly one year, one month and one day/);
     const parsed = hubConfigSchema.safeParse({
       hub: { id: 'hub-test', region: '310000' },
-      agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', sources: [{ type: 'file-drop', folder: '.', mapping: { kind: 'PENALTY', dateFormat: 'MM/YYYY' } }] }],
+      agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', uscc: AUTHORITY_USCC, sources: [{ type: 'file-drop', folder: '.', mapping: { kind: 'PENALTY', dateFormat: 'MM/YYYY' } }] }],
     });
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues[0]?.path.join('.')).toBe('agencies.0.sources.0.mapping.dateFormat');

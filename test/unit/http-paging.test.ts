@@ -1,11 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
 import { hubConfigSchema, type HttpJsonSourceConfig } from '../../config/hub-config.js';
+import { AUTHORITY_USCC } from '../support/records.js';
 import { firstPosition, nextPosition, pageQuery } from '../../connectors/http-json/paging.js';
 
 function source(extra: Record<string, unknown>): HttpJsonSourceConfig {
   const parsed = hubConfigSchema.parse({
     hub: { id: 'hub-test', region: '310000' },
-    agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', sources: [{ type: 'http-json', url: 'http://127.0.0.1:9/api', pageSize: 100, mapping: { kindColumn: 'kind' }, ...extra }] }],
+    agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', uscc: AUTHORITY_USCC, sources: [{ type: 'http-json', url: 'http://127.0.0.1:9/api', pageSize: 100, mapping: { kindColumn: 'kind' }, ...extra }] }],
   }).agencies[0]!.sources[0]!;
   if (parsed.type !== 'http-json') throw new Error('unreachable');
   return parsed;
