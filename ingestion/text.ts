@@ -24,7 +24,6 @@ export function toHalfWidth(input: string): string {
  * them), and none belongs in an agency's text.
  */
 const UNSTORABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, 'g');
 
 /** What makes `text` unstorable, in words, or undefined when it is fine. */
 export function unstorableCharacter(text: string): string | undefined {
@@ -33,9 +32,4 @@ export function unstorableCharacter(text: string): string | undefined {
   const code = found[0].charCodeAt(0);
   if (code === 0) return 'a NUL character';
   return code >= 0xd800 ? 'a UTF-16 surrogate without its pair' : `the control character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
-}
-
-/** `text` with every unstorable character replaced by U+FFFD, for showing it in a rejection. */
-export function replaceUnstorable(text: string): string {
-  return text.replace(UNSTORABLE_ALL, '\uFFFD');
 }

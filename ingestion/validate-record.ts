@@ -4,7 +4,8 @@ import { parseCalendarDate } from './dates.js';
 import { checkResidentId, checkUscc, maskIdentityNumber, normalizeIdentifier } from './identifiers.js';
 import { penaltyPublicationEnd, type PublicationRules } from './publication.js';
 import { KIND_LAYOUTS, LIST_SEPARATORS, NATURAL_PERSON, isRecordKind, type FieldSpec, type KindLayout, type RecordKind, type RecordStatus } from './record-kinds.js';
-import { replaceUnstorable, toHalfWidth, unstorableCharacter } from './text.js';
+import { storableText } from '../store/storable-json.js';
+import { toHalfWidth, unstorableCharacter } from './text.js';
 
 /** A record in standard columns, as a connector hands it to the ingestion core. */
 export interface IncomingRecord {
@@ -70,7 +71,7 @@ const RESIDENT_ID_TYPES = new Set(['身份证', '居民身份证', '001', '111',
 export function validateRecord(input: IncomingRecord, context: ValidationContext): ValidationResult {
   const kind = toHalfWidth(String(input.kind ?? '')).toUpperCase();
   if (!isRecordKind(kind)) {
-    return reject([{ field: 'kind', rule: 'ENUM', value: report(replaceUnstorable(String(input.kind ?? ''))), message: `kind must be one of ${Object.keys(KIND_LAYOUTS).join(', ')}` }]);
+    return reject([{ field: 'kind', rule: 'ENUM', value: report(storableText(String(input.kind ?? ''))), message: `kind must be one of ${Object.keys(KIND_LAYOUTS).join(', ')}` }]);
   }
   const layout = KIND_LAYOUTS[kind];
   const rejections: Rejection[] = [];
@@ -79,7 +80,7 @@ export function validateRecord(input: IncomingRecord, context: ValidationContext
 
   for (const code in input.fields) {
     if (!known.has(code)) {
-      const shown = replaceUnstorable(code);
+      const shown = storableText(code);
       rejections.push({ field: shown, rule: 'UNKNOWN_FIELD', value: null, message: `${shown} is not a ${kind} column of the standard` });
     }
   }
@@ -94,7 +95,7 @@ export function validateRecord(input: IncomingRecord, context: ValidationContext
     present.add(spec.code);
     const unstorable = unstorableCharacter(text);
     if (unstorable) {
-      const shown = spec.type === 'identityNumber' ? maskIdentityNumber(replaceUnstorable(text)) : report(replaceUnstorable(text));
+      const shown = spec.type === 'identityNumber' ? maskIdentityNumber(storableText(text)) : report(storableText(text));
       rejections.push({ field: spec.code, rule: 'CONTROL_CHARACTER', value: shown, message: `${spec.label} (${spec.code}) contains ${unstorable}` });
       continue;
     }
@@ -110,7 +111,7 @@ export function validateRecord(input: IncomingRecord, context: ValidationContext
   if (!sourceRecordId) {
     rejections.push({ field: 'sourceRecordId', rule: 'REQUIRED', value: null, message: 'a source record id (or a document number) is required' });
   } else if (unstorableId) {
-    rejections.push({ field: 'sourceRecordId', rule: 'CONTROL_CHARACTER', value: report(replaceUnstorable(sourceRecordId)), message: `the source record id contains ${unstorableId}` });
+    rejections.push({ field: 'sourceRecordId', rule: 'CONTROL_CHARACTER', value: report(storableText(sourceRecordId)), message: `the source record id contains ${unstorableId}` });
   } else if (sourceRecordId.length > MAX_SOURCE_ID_LENGTH) {
     rejections.push({ field: 'sourceRecordId', rule: 'MAX_LENGTH', value: report(sourceRecordId), message: `must be at most ${MAX_SOURCE_ID_LENGTH} characters` });
   }
