@@ -25,7 +25,7 @@ export function agencyAuthorities(
 }
 
 /** The column naming the authority that made a record's decision (许可机关, 处罚机关, 作出决定机关). */
-export const DECIDING_AUTHORITY_COLUMN: Readonly<Record<RecordKind, string>> = {
+const DECIDING_AUTHORITY_COLUMN: Readonly<Record<RecordKind, string>> = {
   PERMIT: 'XK_XKJGDM',
   PENALTY: 'CF_CFJGDM',
   RED_LIST: 'MD_LRJGDM',
