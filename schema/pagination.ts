@@ -1,3 +1,5 @@
+import { parseCalendarDate } from '../ingestion/dates.js';
+import { unstorableCharacter } from '../ingestion/text.js';
 import { badInput } from './errors.js';
 
 export const MAX_PAGE_SIZE = 100;
@@ -48,17 +50,42 @@ export function toConnection<T>(rows: readonly T[], hasMore: boolean, cursorOf: 
   return { ...toPage(rows, hasMore, cursorOf), totalCount: count };
 }
 
-export const isDateIdTuple = (value: unknown): value is [string, number] =>
-  Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value[0]) && Number.isSafeInteger(value[1]);
+// A decoded cursor is client input: each shape below holds only values its query can bind.
 
-export const isStringPair = (value: unknown): value is [string, string] =>
-  Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string';
+/** A row id or sequence number: every one is a bigint column, and the hub hands out safe integers from 0. */
+const isRowNumber = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 
-export const isNumberTuple = (value: unknown): value is [number] => Array.isArray(value) && value.length === 1 && Number.isSafeInteger(value[0]);
+/** A date that exists, written as the hub writes it (YYYY-MM-DD, years 1900–2999). */
+const isCalendarDate = (value: unknown): value is string => typeof value === 'string' && parseCalendarDate(value).ok && /^\d{4}-\d{2}-\d{2}$/.test(value);
 
-/** A numeric ID argument (records, quarantine entries, authorisations), or BAD_USER_INPUT naming it. */
-export function parseId(id: string): number {
+/** Text PostgreSQL can compare: no NUL, other control character or unpaired surrogate. */
+const isStorableText = (value: unknown): value is string => typeof value === 'string' && unstorableCharacter(value) === undefined;
+
+/** PostgreSQL's transaction ids (xid8) as the change feed compares them: 0 to 2^63-1, digits only. */
+const MAX_TRANSACTION_ID = 2n ** 63n - 1n;
+const isTransactionId = (value: unknown): value is string => typeof value === 'string' && /^\d{1,19}$/.test(value) && BigInt(value) <= MAX_TRANSACTION_ID;
+
+/** Records: [event date, id]. */
+export const isDateIdTuple = (value: unknown): value is [string, number] => Array.isArray(value) && value.length === 2 && isCalendarDate(value[0]) && isRowNumber(value[1]);
+
+/** Subjects: [name, USCC]. */
+export const isStringPair = (value: unknown): value is [string, string] => Array.isArray(value) && value.length === 2 && isStorableText(value[0]) && isStorableText(value[1]);
+
+/** Agency logs and the audit log: [id or seq]. */
+export const isNumberTuple = (value: unknown): value is [number] => Array.isArray(value) && value.length === 1 && isRowNumber(value[0]);
+
+/** The change feed: [transaction id as digits, seq]. */
+export const isFeedCursor = (value: unknown): value is [string, number] => Array.isArray(value) && value.length === 2 && isTransactionId(value[0]) && isRowNumber(value[1]);
+
+/** The largest id the hub hands out is a safe integer; longer digit strings are no id of its. */
+const ID_DIGITS = /^[1-9]\d{0,15}$/;
+
+/**
+ * A numeric ID argument (records, quarantine entries, authorisations): digits only, from 1, a safe
+ * integer. Anything else is BAD_USER_INPUT naming the argument, e.g. `record id "abc" is not a hub record id`.
+ */
+export function parseId(id: string, noun = 'id'): number {
   const value = Number(id);
-  if (!Number.isSafeInteger(value) || value < 1) throw badInput(`id "${id.slice(0, 40)}" is not a valid id`, { field: 'id', rule: 'ID' });
+  if (!ID_DIGITS.test(id) || !Number.isSafeInteger(value)) throw badInput(`${noun} ${JSON.stringify(id.slice(0, 40))} is not a hub ${noun}`, { field: 'id', rule: 'ID' });
   return value;
 }

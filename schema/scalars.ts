@@ -43,15 +43,36 @@ export const DateScalar = scalar('Date', 'A calendar date, YYYY-MM-DD.', (value)
   return verdict.date;
 });
 
+/** ISO 8601 with a time and its offset: 2024-06-01T12:00:00Z, 2024-06-01T20:00:00.000+08:00. */
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/i;
+/** The instants a DateTime may name: years 1900 to 9999 (UTC), which PostgreSQL and every client represent alike. */
+const EARLIEST = Date.UTC(1900, 0, 1);
+const LATEST = Date.UTC(10000, 0, 1) - 1;
+
+/** A real calendar day and time of day: Date.parse would roll 2024-02-30 over to March 1st. */
+function isRealDateTime([, year, month, day, hour]: RegExpExecArray): boolean {
+  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  return date.getUTCMonth() === Number(month) - 1 && date.getUTCDate() === Number(day) && Number(hour) <= 23;
+}
+
+function parseDateTime(value: string): Date {
+  const shown = JSON.stringify(value.slice(0, 40));
+  const match = ISO_DATE_TIME.exec(value);
+  const instant = match && isRealDateTime(match) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(instant)) throw badInput(`DateTime ${shown} is not an ISO 8601 time with its offset, e.g. 2024-06-01T12:00:00Z`, { rule: 'DATETIME' });
+  if (instant < EARLIEST || instant > LATEST) throw badInput(`DateTime ${shown} is outside the years 1900 to 9999`, { rule: 'DATETIME_RANGE' });
+  return new Date(instant);
+}
+
 export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
   description: 'A point in time, ISO 8601.',
   serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
   parseValue: (value) => {
-    const date = new Date(String(value));
-    if (Number.isNaN(date.getTime())) throw badInput(`DateTime "${String(value).slice(0, 40)}" is not an ISO 8601 timestamp`);
-    return date;
+    if (typeof value !== 'string') throw badInput(`DateTime must be a string, got ${typeof value}`, { rule: 'DATETIME' });
+    return parseDateTime(value);
   },
+  parseLiteral: (ast) => parseDateTime(stringLiteral('DateTime', ast)),
 });
 
 export const DecimalScalar = scalar('Decimal', 'An exact decimal number as a string.', (value) => {

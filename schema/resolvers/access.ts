@@ -7,7 +7,7 @@ import type { AuthorizationRow } from '../../store/authorization-queries.js';
 import type { ClientRow } from '../../store/client-queries.js';
 import type { HubContext } from '../context.js';
 import { badInput, forbidden, notFound } from '../errors.js';
-import { decodeCursor, encodeCursor, isNumberTuple, pageSize, parseId, toPage } from '../pagination.js';
+import { decodeCursor, encodeCursor, isFeedCursor, isNumberTuple, pageSize, parseId, toPage } from '../pagination.js';
 import { recordView } from '../record-view.js';
 import type { CreditReport } from '../../credit/credit-report.js';
 import { regionOf } from '../../ingestion/regions.js';
@@ -15,9 +15,6 @@ import type { AuditFilter } from '../../store/audit-queries.js';
 import type { PageArgs } from './records.js';
 
 const MAX_FEED_PAGE = 1000;
-
-const isFeedCursor = (value: unknown): value is [string, number] =>
-  Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && /^\d{1,20}$/.test(value[0]) && Number.isSafeInteger(value[1]);
 
 function authorizationView(row: AuthorizationRow) {
   return {
@@ -117,6 +114,7 @@ export const accessResolvers = {
       auditConnection(context, { subject: context.access.trail.personSubject(residentIdArgument(args.idNumber)) }, args),
     auditCheckpoint: (_: unknown, __: unknown, { readers }: HubContext) => readers.auditCheckpoint(),
     auditProof: async (_: unknown, args: { seq: number }, { readers }: HubContext) => {
+      if (args.seq < 0) throw badInput(`seq ${args.seq} is no audit entry: entries are numbered from 0`, { field: 'seq', rule: 'SEQ' });
       const proof = await readers.auditProof(args.seq);
       return { ...proof, entry: auditEntryView(proof.entry) };
     },
@@ -130,7 +128,7 @@ export const accessResolvers = {
       return authorizationView(row);
     },
     revokeAuthorization: async (_: unknown, args: { id: string }, { access, ingestion }: HubContext) => {
-      const id = parseId(args.id);
+      const id = parseId(args.id, 'authorization id');
       const revoker = { clientId: access.principal.clientId, isAdmin: isAdmin(access.principal) };
       try {
         const row = await access.trail.recordWrite(ingestion.db, 'mutation revokeAuthorization', async (trx) => {

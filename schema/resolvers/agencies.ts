@@ -99,7 +99,7 @@ export const agencyResolvers = {
       return connectors.replayQuarantine(args.agencyCode);
     },
     releaseQuarantinedRecord: async (_: unknown, args: { id: string; justification: string }, { ingestion, access }: HubContext) => {
-      const id = parseId(args.id);
+      const id = parseId(args.id, 'quarantine entry id');
       const audit = access.trail.inTransaction('mutation releaseQuarantinedRecord');
       await releaseQuarantinedRecord(ingestion, id, args.justification, audit.hook);
       audit.confirm();

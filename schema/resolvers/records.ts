@@ -1,7 +1,6 @@
 import type { StoredRecord } from '../../store/record-queries.js';
 import type { HubContext } from '../context.js';
-import { badInput } from '../errors.js';
-import { decodeCursor, encodeCursor, isDateIdTuple, pageSize, toConnection } from '../pagination.js';
+import { decodeCursor, encodeCursor, isDateIdTuple, pageSize, parseId, toConnection } from '../pagination.js';
 import { recordView, type RecordView } from '../record-view.js';
 import { toRecordFilter, type RecordFilterInput } from './filters.js';
 
@@ -31,9 +30,7 @@ export const recordResolvers = {
       return recordConnection(page.rows, page.hasMore, () => readers.countRecords(filter));
     },
     record: async (_: unknown, args: { id: string }, { readers }: HubContext) => {
-      const id = Number(args.id);
-      if (!Number.isSafeInteger(id) || id < 1) throw badInput(`record id "${args.id.slice(0, 40)}" is not a hub record id`, { field: 'id', rule: 'ID' });
-      const row = await readers.record(id);
+      const row = await readers.record(parseId(args.id, 'record id'));
       return row ? recordView(row) : null;
     },
   },
