@@ -6,6 +6,7 @@ import {
   isListType,
   Kind,
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
   type SelectionSetNode,
@@ -17,8 +18,9 @@ import type { HubContext } from '../schema/context.js';
 import type { RateVerdict } from './auth/client-rates.js';
 
 /**
- * What the parts of a request cost, in units of about one row or field the hub reads. A list field
- * costs its page size (`first`, from the query or its variables) times what one item selects.
+ * What the parts of a request cost, in units of about one row or field the hub reads. A connection
+ * costs its page size (`first`, from the query or its variables) times what one edge selects, plus
+ * its totalCount and pageInfo once; another list its bound times what one item selects.
  */
 export const PRICES = {
   field: 1,
@@ -53,9 +55,24 @@ const MAX_PRICED_NODES = 20_000;
 
 interface PriceTally {
   introspection: boolean;
+  readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>;
+  /** What one item of each `edges` selection costs, recorded as it is priced (children before parents). */
+  readonly edges: WeakMap<FieldNode, number>;
 }
 
-function estimate({ type, field, args, childComplexity, context }: ComplexityEstimatorArgs): number {
+/** The `edges` fields a connection's selection holds, through inline fragments and fragment spreads. */
+function edgesOf(selectionSet: SelectionSetNode | undefined, fragments: ReadonlyMap<string, FragmentDefinitionNode>, seen = new Set<string>()): FieldNode[] {
+  if (!selectionSet) return [];
+  return selectionSet.selections.flatMap((selection) => {
+    if (selection.kind === Kind.FIELD) return selection.name.value === 'edges' ? [selection] : [];
+    if (selection.kind === Kind.INLINE_FRAGMENT) return edgesOf(selection.selectionSet, fragments, seen);
+    const fragment = fragments.get(selection.name.value);
+    if (!fragment || seen.has(selection.name.value)) return [];
+    return edgesOf(fragment.selectionSet, fragments, new Set([...seen, selection.name.value]));
+  });
+}
+
+function estimate({ type, field, node, args, childComplexity, context }: ComplexityEstimatorArgs): number {
   const tally = context as PriceTally;
   if (field.name === '__schema' || field.name === '__type') {
     tally.introspection = true;
@@ -65,10 +82,18 @@ function estimate({ type, field, args, childComplexity, context }: ComplexityEst
   const records: unknown = args['records'];
   const own = type.name === 'Mutation' ? PRICES.mutation + PRICES.submittedRecord * (Array.isArray(records) ? records.length : 0) : PRICES.field;
   const first: unknown = args['first'];
-  if (typeof first === 'number') return own + Math.max(1, first) * childComplexity;
-  // A connection's edges are already multiplied by the connection's `first`.
+  if (typeof first === 'number') {
+    // A page of a connection: its edges `first` times, its totalCount and pageInfo once.
+    const perItem = edgesOf(node.selectionSet, tally.fragments).reduce((sum, edges) => sum + (tally.edges.get(edges) ?? 0), 0);
+    return own + childComplexity + (Math.max(1, first) - 1) * perItem;
+  }
+  // A connection's edges are multiplied by the connection's `first` (above).
   const isEdges = field.name === 'edges' && type.name.endsWith('Connection');
-  if (!isEdges && isListType(getNullableType(field.type)) && childComplexity > 0) {
+  if (isEdges) {
+    tally.edges.set(node, own + childComplexity);
+    return own + childComplexity;
+  }
+  if (isListType(getNullableType(field.type)) && childComplexity > 0) {
     return own + (LIST_BOUNDS[`${type.name}.${field.name}`] ?? PRICES.unboundedList) * childComplexity;
   }
   return own + childComplexity;
@@ -81,9 +106,12 @@ export interface RequestPrice {
   readonly introspection: boolean;
 }
 
+const fragmentsOf = (document: DocumentNode): ReadonlyMap<string, FragmentDefinitionNode> =>
+  new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
+
 /** Prices an operation with its variables resolved (defaults applied), aliases and fragments counted. */
 export function priceRequest(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined): RequestPrice {
-  const tally: PriceTally = { introspection: false };
+  const tally: PriceTally = { introspection: false, fragments: fragmentsOf(document), edges: new WeakMap() };
   try {
     const price = getComplexity({ schema, query: document, variables, estimators: [estimate], context: tally, maxQueryNodes: MAX_PRICED_NODES, ...(operationName ? { operationName } : {}) });
     return { price, introspection: tally.introspection };
@@ -136,8 +164,7 @@ export function requestPricePlugin(deps: RequestPriceDeps): ApolloServerPlugin<H
         async didResolveOperation({ request, document, operation, schema, contextValue }) {
           if (!operation) return;
           const { principal } = contextValue.access;
-          const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
-          const rootFields = countRootFields(operation.selectionSet, fragments);
+          const rootFields = countRootFields(operation.selectionSet, fragmentsOf(document));
           if (rootFields > limits.maxRootFields) {
             throw refusal(`the operation selects ${rootFields} root fields (aliases included); at most ${limits.maxRootFields} are allowed: split it into several requests`, 'REQUEST_TOO_EXPENSIVE', 400, { rootFields, maxRootFields: limits.maxRootFields });
           }
