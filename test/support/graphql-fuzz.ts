@@ -12,8 +12,14 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 
+/*
+ * Requests for fuzzing a GraphQL API from its schema: for each root field, a selection reaching every
+ * field below it that takes arguments, and argument values of which all but one pass their own
+ * checks (tame) while one is arbitrary (wild), written as variables or inline.
+ */
+
 /** An enum value: a bare name when written inline, a string in variables. */
-export class EnumName {
+class EnumName {
   constructor(readonly name: string) {}
 }
 
@@ -70,7 +76,7 @@ const transactionIdText = fc.oneof(
 const base64url = (text: string) => Buffer.from(text).toString('base64url');
 
 /** Cursors: random bytes, and JSON of every list's tuple shape holding impossible values. */
-export const anyCursor: fc.Arbitrary<string> = fc.oneof(
+const anyCursor: fc.Arbitrary<string> = fc.oneof(
   fc.oneof(fc.tuple(dateText, anyNumber), fc.tuple(anyText, anyText), fc.tuple(anyNumber), fc.tuple(transactionIdText, anyNumber), fc.jsonValue({ maxDepth: 2 })).map((tuple) => base64url(JSON.stringify(tuple))),
   fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes).toString('base64url')),
   anyText,
@@ -92,6 +98,7 @@ const spikedRecord = (records: readonly JsonRecord[]): fc.Arbitrary<FuzzValue> =
     return asKey ? { ...record, [text]: record[key] ?? null } : { ...record, [key]: text };
   });
 
+/** Arbitrary values for a scalar of this name, its own kind of trouble first (impossible dates, huge numbers). */
 function wildScalar(name: string): fc.Arbitrary<FuzzValue> {
   switch (name) {
     case 'Int':
@@ -126,9 +133,9 @@ const TAME_SCALARS: Readonly<Record<string, readonly FuzzValue[]>> = {
 
 /**
  * How to fill one input type: `tame` values pass its own checks (a registered agency, a held
- * subject, a real cursor), so that the handling of the one argument given a `wild` value is reached.
+ * subject, the start of a list), so that the handling of the one argument given a `wild` value is reached.
  */
-export interface ValueArbitraries {
+interface ValueArbitraries {
   readonly tame: fc.Arbitrary<FuzzValue>;
   readonly wild: fc.Arbitrary<FuzzValue>;
 }
@@ -147,7 +154,7 @@ function scalarArbitraries(typeName: string, name: string, plausible: PlausibleV
 }
 
 /** Tame and wild values of a GraphQL input type; a wild list or input object has one wild part, or is of another type. */
-export function inputArbitraries(type: GraphQLInputType, name: string, plausible: PlausibleValues): ValueArbitraries {
+function inputArbitraries(type: GraphQLInputType, name: string, plausible: PlausibleValues): ValueArbitraries {
   if (isNonNullType(type)) {
     const inner = inputArbitraries(type.ofType, name, plausible);
     return { tame: inner.tame, wild: fc.oneof({ weight: 8, arbitrary: inner.wild }, { weight: 1, arbitrary: fc.constant(null) }) };
@@ -171,7 +178,7 @@ export function inputArbitraries(type: GraphQLInputType, name: string, plausible
   return { tame: typed.tame, wild: fc.oneof({ weight: 10, arbitrary: typed.wild }, { weight: 1, arbitrary: anyJson }, { weight: 1, arbitrary: fc.constant(null) }) };
 }
 
-/** A field to select and the fields below it that take arguments (Subject.records under subject). */
+/** A field to select, with its arguments, and the object fields below it (all near the root, then those on the way to arguments, such as Subject.records). */
 export interface FieldPlan {
   readonly name: string;
   readonly args: readonly GraphQLArgument[];
@@ -263,7 +270,7 @@ export function planValues(plan: FieldPlan, plausible: PlausibleValues): fc.Arbi
 const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
 
 /** A value written inline; object keys that are not GraphQL names cannot be, and are left out. */
-export function toLiteral(value: FuzzValue): string {
+function toLiteral(value: FuzzValue): string {
   if (value === null) return 'null';
   if (value instanceof EnumName) return value.name;
   if (typeof value === 'string') return JSON.stringify(value);
