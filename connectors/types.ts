@@ -25,17 +25,66 @@ export interface RunTotals {
   rejected: number;
 }
 
+/** Why a run failed, as a stable code (stored on the run, usable as a metric label). */
+export const RUN_FAILURE_REASONS = [
+  /** The agency API could not be reached, or answered 5xx/429, after the retries. */
+  'UPSTREAM_UNAVAILABLE',
+  /** No answer, or a pause mid-page, longer than the source's timeout. */
+  'UPSTREAM_TIMEOUT',
+  /** HTTP 200 with an error code in the body (`response.status`). */
+  'UPSTREAM_ERROR_CODE',
+  /** A body that is not the agreed JSON, or pages out of order or unfiltered. */
+  'BAD_RESPONSE',
+  /** 401 or 403 from the agency API. */
+  'UNAUTHORIZED',
+  /** A page that broke off, or paging that disagrees with the API's own total. */
+  'INCOMPLETE_PAGE',
+  /** A file-drop folder or file that cannot be read. */
+  'SOURCE_UNREADABLE',
+  /** The hub's own failure (the database unreachable, …). */
+  'HUB_ERROR',
+  /** The run's process died before it finished; closed by the next run or at start-up. */
+  'ABANDONED',
+] as const;
+export type RunFailureReason = (typeof RUN_FAILURE_REASONS)[number];
+
+/** A connector's failure with its reason code; anything else a run throws counts as HUB_ERROR. */
+export class ConnectorFailure extends Error {
+  constructor(
+    readonly reason: RunFailureReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ConnectorFailure';
+  }
+}
+
+/** What a running connector reports besides its batches; the run log keeps it. */
+export interface RunReport {
+  /** A page (or a file) was read whole. */
+  pageRead(): void;
+  /** Something worth an operator's eye that does not fail the run (a page larger than asked, a total that disagrees). */
+  warn(code: string, message: string): void;
+  /** The source's watermark as the run found it and as it leaves it. */
+  watermark(before: string | undefined, after: string | undefined): void;
+}
+
+/** A RunReport that keeps nothing, for callers outside the run log (tests, benchmarks). */
+export const IGNORED_REPORT: RunReport = { pageRead: () => undefined, warn: () => undefined, watermark: () => undefined };
+
 /**
  * A source of one agency's records. `run` reads what the source has now and hands it to the
- * ingestion core in batches; it resolves with the totals. Throwing means the source could not be
- * read (missing folder, unreadable file): batches already ingested stay, nothing is half-written.
+ * ingestion core in batches; it resolves with the totals. Throwing (preferably a ConnectorFailure
+ * with its reason) means the source could not be read: batches already ingested stay, nothing is
+ * half-written.
  */
 export interface Connector {
   readonly type: string;
   /** Unique among the agency's connectors, e.g. 'file-drop-1'; names its lease and its runs. */
   readonly name: string;
   readonly agencyCode: string;
-  run(): Promise<RunTotals>;
+  run(report?: RunReport): Promise<RunTotals>;
 }
 
 export function emptyTotals(): RunTotals {
