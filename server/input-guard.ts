@@ -1,10 +1,25 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, Kind, visit, type ASTNode, type DocumentNode, type ValueNode } from 'graphql';
+import {
+  getNullableType,
+  GraphQLError,
+  isInputObjectType,
+  isInputType,
+  isListType,
+  TypeInfo,
+  typeFromAST,
+  valueFromASTUntyped,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type GraphQLInputType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { unstorableCharacter } from '../ingestion/text.js';
 import type { HubContext } from '../schema/context.js';
 import { badInput } from '../schema/errors.js';
 
-/** A text found in a request and where: `$records[0].fields.CF_WSH`, `subjects.nameContains`. */
+/** A text found in a request and where: `$records[0].sourceRecordId`, `subjects.nameContains`. */
 interface PlacedText {
   readonly text: string;
   readonly path: string;
@@ -12,61 +27,69 @@ interface PlacedText {
   readonly isKey: boolean;
 }
 
+/**
+ * Scalars whose contents a resolver validates item by item: a pushed record's columns (JSONObject),
+ * which submitRecords checks record by record, quarantining a bad one with its reasons instead of
+ * refusing the whole batch.
+ */
+const VALIDATED_BY_RESOLVER = new Set(['JSONObject']);
+
 /** Keys in a path are cut to this length (a key that is itself refused is not shown at all), and paths to this. */
 const MAX_KEY_SHOWN = 40;
 const MAX_PATH_SHOWN = 200;
 const keySegment = (key: string) => (/^[A-Za-z_][\w-]*$/.test(key) ? `.${key.slice(0, MAX_KEY_SHOWN)}` : `[${JSON.stringify(key.slice(0, MAX_KEY_SHOWN))}]`);
 
 /**
- * Every string of the request's variables, object keys included, each key before what it holds.
- * Walked with a queue, not recursion: a deeply nested body must not overflow the stack.
+ * Every string in a value sent for an input type, object keys included, each key before what it
+ * holds. A part of no known type (an undefined input field, a value of the wrong type) is walked
+ * whole. Walked with a queue, not recursion, so that no nesting can overflow the stack.
  */
-function* variableTexts(variables: Readonly<Record<string, unknown>>): Generator<PlacedText> {
-  const queue: { value: unknown; path: string }[] = Object.entries(variables).map(([name, value]) => ({ value, path: `$${name}` }));
+function* textsOf(value: unknown, type: GraphQLInputType | undefined, path: string): Generator<PlacedText> {
+  const queue = [{ value, type, path }];
   // for…of over an array also visits the items pushed while it runs.
-  for (const { value, path } of queue) {
-    if (typeof value === 'string') yield { text: value, path, isKey: false };
-    else if (Array.isArray(value)) value.forEach((item: unknown, index) => queue.push({ value: item, path: `${path}[${index}]` }));
-    else if (value !== null && typeof value === 'object') {
-      for (const [key, item] of Object.entries(value)) {
-        yield { text: key, path, isKey: true };
-        queue.push({ value: item, path: `${path}${keySegment(key)}` });
+  for (const { value: item, type: itemType, path: at } of queue) {
+    const nullable = itemType && getNullableType(itemType);
+    if (nullable && !isListType(nullable) && !isInputObjectType(nullable) && VALIDATED_BY_RESOLVER.has(nullable.name)) continue;
+    if (typeof item === 'string') yield { text: item, path: at, isKey: false };
+    else if (Array.isArray(item)) {
+      const itemsType = isListType(nullable) ? nullable.ofType : undefined;
+      item.forEach((element: unknown, index) => queue.push({ value: element, type: itemsType, path: `${at}[${index}]` }));
+    } else if (item !== null && typeof item === 'object') {
+      const fields = isInputObjectType(nullable) ? nullable.getFields() : {};
+      for (const [key, field] of Object.entries(item)) {
+        yield { text: key, path: at, isKey: true };
+        queue.push({ value: field, type: fields[key]?.type, path: `${at}${keySegment(key)}` });
       }
     }
   }
 }
 
-/** The string literals in an argument's value, walked like the variables. */
-function* literalTexts(value: ValueNode, path: string): Generator<PlacedText> {
-  const queue = [{ node: value, path }];
-  for (const { node, path: at } of queue) {
-    if (node.kind === Kind.STRING) yield { text: node.value, path: at, isKey: false };
-    else if (node.kind === Kind.LIST) node.values.forEach((item, index) => queue.push({ node: item, path: `${at}[${index}]` }));
-    else if (node.kind === Kind.OBJECT) for (const field of node.fields) queue.push({ node: field.value, path: `${at}.${field.name.value}` });
+/** The request's variables that the operation declares, each walked as its declared type. */
+function* variableTexts(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): Generator<PlacedText> {
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    const declared = typeFromAST(schema, definition.type);
+    const type = isInputType(declared) ? declared : undefined;
+    yield* textsOf(variables[name], type, `$${name}`);
+    if (definition.defaultValue) yield* textsOf(valueFromASTUntyped(definition.defaultValue), type, `$${name}`);
   }
 }
 
-/** The field or directive an argument belongs to, from the visitor's ancestors. */
-function ownerOf(ancestors: readonly (ASTNode | readonly ASTNode[])[]): string {
-  for (let i = ancestors.length - 1; i >= 0; i--) {
-    const node = ancestors[i];
-    if (node && 'kind' in node && (node.kind === Kind.FIELD || node.kind === Kind.DIRECTIVE)) return node.kind === Kind.DIRECTIVE ? `@${node.name.value}` : node.name.value;
-  }
-  return '';
-}
-
-/** Every string literal of the document: argument values (`subjects.nameContains`) and variable defaults (`$after`). */
-function documentTexts(document: DocumentNode): PlacedText[] {
+/** Every argument written inline in the document (`subjects.nameContains`, `@include.if`), walked as its type. */
+function literalTexts(schema: GraphQLSchema, document: DocumentNode): PlacedText[] {
   const found: PlacedText[] = [];
-  visit(document, {
-    Argument(node, _key, _parent, _path, ancestors) {
-      found.push(...literalTexts(node.value, `${ownerOf(ancestors)}.${node.name.value}`));
-      return false;
-    },
-    VariableDefinition(node) {
-      if (node.defaultValue) found.push(...literalTexts(node.defaultValue, `$${node.variable.name.value}`));
-    },
-  });
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Argument(node) {
+        const directive = typeInfo.getDirective();
+        const owner = directive ? `@${directive.name}` : (typeInfo.getFieldDef()?.name ?? '');
+        found.push(...textsOf(valueFromASTUntyped(node.value), typeInfo.getArgument()?.type, `${owner}.${node.name.value}`));
+        return false;
+      },
+    }),
+  );
   return found;
 }
 
@@ -91,11 +114,13 @@ export function inputGuardPlugin(): ApolloServerPlugin<HubContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operation, document, request }) {
-          if (operation?.operation === 'subscription') {
+        async didResolveOperation({ schema, operation, document, request }) {
+          // Without an operation nothing runs: Apollo answers OPERATION_RESOLUTION_FAILURE.
+          if (!operation) return;
+          if (operation.operation === 'subscription') {
             throw new GraphQLError('this API has no subscriptions: send a query or a mutation', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', rule: 'OPERATION_TYPE', http: { status: 400 } } });
           }
-          for (const texts of [variableTexts(request.variables ?? {}), documentTexts(document)]) {
+          for (const texts of [variableTexts(schema, operation, request.variables ?? {}), literalTexts(schema, document)]) {
             for (const placed of texts) {
               const refusal = refuseText(placed);
               if (refusal) throw refusal;
