@@ -3,8 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { isProvinceCode } from '../ingestion/regions.js';
 import { checkUscc } from '../ingestion/identifiers.js';
-import { RECORD_KINDS } from '../ingestion/record-kinds.js';
-import { compileDateFormat } from '../ingestion/date-format.js';
+import { mappingSchema } from './mapping-schema.js';
 import { CLIENT_TYPES, SCOPES, type Scope } from '../access/clients.js';
 import { clientFileProblems, registrationProblems } from '../access/client-registration.js';
 import cron from 'node-cron';
@@ -23,46 +22,7 @@ const usccCode = z.string().transform((raw, ctx) => {
   return z.NEVER;
 });
 
-/** How an agency's own columns and codes become standard fields. */
-export const mappingSchema = z
-  .object({
-    /** Fixed kind for every row of the source, or the agency column holding the kind. */
-    kind: z.enum(RECORD_KINDS).optional(),
-    kindColumn: z.string().optional(),
-    /** Agency column with the agency's own record id; defaults to the document number. */
-    sourceRecordIdColumn: z.string().optional(),
-    /** Agency column → standard column code. Columns already named by standard code need no entry. */
-    columns: z.record(z.string(), z.string()).default({}),
-    /** Standard column code → (agency value → standard value), e.g. penalty type codes. */
-    values: z.record(z.string(), z.record(z.string(), z.string())).default({}),
-    /** Standard column code → value used when the agency leaves it empty, e.g. its own name as 数据来源单位. */
-    defaults: z.record(z.string(), z.string()).default({}),
-    /** Agency columns the hub deliberately does not take. */
-    ignoreColumns: z.array(z.string()).default([]),
-    /**
-     * Province (GB/T 2260) for subjects whose USCC names none: registered at national level (100000)
-     * or a pilot-era code. Default: the agency's region.
-     */
-    defaultRegion: provinceCode.optional(),
-    /**
-     * The agency's own date format for date columns, e.g. DD/MM/YYYY (tokens YYYY, YY, MM, M, DD, D).
-     * Values in it are rewritten to YYYY-MM-DD; the forms every agency may send are still accepted.
-     */
-    dateFormat: z
-      .string()
-      .max(40)
-      .superRefine((format, ctx) => {
-        try {
-          compileDateFormat(format);
-        } catch (error) {
-          ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        }
-      })
-      .optional(),
-  })
-  .strict()
-  .refine((m) => (m.kind === undefined) !== (m.kindColumn === undefined), { message: 'set exactly one of kind and kindColumn' });
-export type Mapping = z.infer<typeof mappingSchema>;
+export { mappingSchema, type Mapping } from './mapping-schema.js';
 
 const fileDropSource = z
   .object({

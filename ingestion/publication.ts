@@ -42,3 +42,18 @@ export function penaltyPublicationEnd(facts: PenaltyFacts, rules: PublicationRul
   if (restricts && facts.restrictionUntil !== undefined && facts.restrictionUntil > end) return facts.restrictionUntil;
   return end;
 }
+
+/** 处罚有效期 of a penalty whose source omits it: derived, or the restriction types that forbid deriving it. */
+export type PenaltyValidity = { readonly derived: true; readonly until: string } | { readonly derived: false; readonly restrictions: readonly string[] };
+
+/**
+ * 处罚有效期 (CF_YXQ) when the source omits it. A penalty without a duration (警告, 通报批评, 罚款,
+ * 没收…, 吊销, 责令关闭, 行政拘留) is complete on its decision date, so that date is its validity;
+ * how long it stays public is the publication end above, which alone decides its status. A
+ * restriction (责令停产停业, 限制从业, 暂扣, 降低资质等级, 限制开展生产经营活动) lasts for the period
+ * its decision sets, which nothing else in the record tells: not derivable.
+ */
+export function derivePenaltyValidity(decisionDate: string, penaltyTypes: readonly string[]): PenaltyValidity {
+  const restrictions = penaltyTypes.filter((type) => RESTRICTION_PENALTY_TYPES.has(type));
+  return restrictions.length > 0 ? { derived: false, restrictions } : { derived: true, until: decisionDate };
+}

@@ -9,7 +9,12 @@ export type RecordKind = (typeof RECORD_KINDS)[number];
 export const RECORD_STATUSES = ['ACTIVE', 'EXPIRED', 'REVOKED', 'REPAIRED'] as const;
 export type RecordStatus = (typeof RECORD_STATUSES)[number];
 
-export type FieldType = 'text' | 'date' | 'amountWan' | 'uscc' | 'enum' | 'enumList' | 'identityNumber';
+/**
+ * How a column's value is read. `text` is free text, stored as sent (only whitespace at its ends
+ * removed); every other type is normalised: `identifier` (registration and document numbers, document
+ * types) to half-width and trimmed, the others parsed into their canonical form.
+ */
+export type FieldType = 'text' | 'identifier' | 'date' | 'amountWan' | 'uscc' | 'enum' | 'enumList' | 'identityNumber';
 
 export interface FieldSpec {
   readonly code: string;
@@ -19,6 +24,8 @@ export interface FieldSpec {
   readonly maxLength?: number;
   /** For enum fields: accepted spellings → canonical value. */
   readonly values?: Readonly<Record<string, string>>;
+  /** Required, but derived from the record's other columns when the source omits it, where the rules allow (validate-record.ts). */
+  readonly derivable?: boolean;
 }
 
 /** 行政相对人类别 (01 自然人, 02 法人, 03 非法人组织, 04 个体工商户); agencies send codes or names. */
@@ -45,15 +52,15 @@ function subjectFields(prefix: string): FieldSpec[] {
     { code: `${prefix}_XDR_MC`, label: '行政相对人名称', type: 'text', required: true, maxLength: 200 },
     { code: `${prefix}_XDR_LB`, label: '行政相对人类别', type: 'enum', required: true, values: SUBJECT_CATEGORIES },
     { code: `${prefix}_XDR_SHXYM`, label: '统一社会信用代码', type: 'uscc' },
-    { code: `${prefix}_XDR_GSZC`, label: '工商注册号', type: 'text', maxLength: 50 },
-    { code: `${prefix}_XDR_ZZJG`, label: '组织机构代码', type: 'text', maxLength: 50 },
-    { code: `${prefix}_XDR_SWDJ`, label: '税务登记号', type: 'text', maxLength: 50 },
-    { code: `${prefix}_XDR_SYDW`, label: '事业单位证书号', type: 'text', maxLength: 50 },
-    { code: `${prefix}_XDR_SHZZ`, label: '社会组织登记证号', type: 'text', maxLength: 50 },
+    { code: `${prefix}_XDR_GSZC`, label: '工商注册号', type: 'identifier', maxLength: 50 },
+    { code: `${prefix}_XDR_ZZJG`, label: '组织机构代码', type: 'identifier', maxLength: 50 },
+    { code: `${prefix}_XDR_SWDJ`, label: '税务登记号', type: 'identifier', maxLength: 50 },
+    { code: `${prefix}_XDR_SYDW`, label: '事业单位证书号', type: 'identifier', maxLength: 50 },
+    { code: `${prefix}_XDR_SHZZ`, label: '社会组织登记证号', type: 'identifier', maxLength: 50 },
     { code: `${prefix}_FRDB`, label: '法定代表人', type: 'text', maxLength: 50 },
-    { code: `${prefix}_FR_ZJLX`, label: '法定代表人证件类型', type: 'text', maxLength: 64 },
+    { code: `${prefix}_FR_ZJLX`, label: '法定代表人证件类型', type: 'identifier', maxLength: 64 },
     { code: `${prefix}_FR_ZJHM`, label: '法定代表人证件号码', type: 'identityNumber', maxLength: 64 },
-    { code: `${prefix}_XDR_ZJLX`, label: '证件类型', type: 'text', maxLength: 64 },
+    { code: `${prefix}_XDR_ZJLX`, label: '证件类型', type: 'identifier', maxLength: 64 },
     { code: `${prefix}_XDR_ZJHM`, label: '证件号码', type: 'identityNumber', maxLength: 64 },
   ];
 }
@@ -85,10 +92,10 @@ const PERMIT: KindLayout = {
   fields: [
     ...subjectFields('XK'),
     { code: 'XK_XKWS', label: '行政许可决定文书名称', type: 'text', maxLength: 256 },
-    { code: 'XK_WSH', label: '行政许可决定文书号', type: 'text', required: true, maxLength: 128 },
+    { code: 'XK_WSH', label: '行政许可决定文书号', type: 'identifier', required: true, maxLength: 128 },
     { code: 'XK_XKLB', label: '许可类别', type: 'enum', required: true, values: identity(['普通', '特许', '认可', '核准', '登记', '其他']) },
     { code: 'XK_XKZS', label: '许可证书名称', type: 'text', maxLength: 256 },
-    { code: 'XK_XKBH', label: '许可编号', type: 'text', maxLength: 128 },
+    { code: 'XK_XKBH', label: '许可编号', type: 'identifier', maxLength: 128 },
     { code: 'XK_NR', label: '许可内容', type: 'text', required: true, maxLength: 4000 },
     { code: 'XK_JDRQ', label: '许可决定日期', type: 'date', required: true },
     { code: 'XK_YXQZ', label: '有效期自', type: 'date', required: true },
@@ -111,7 +118,7 @@ const PENALTY: KindLayout = {
   status: 'CF_ZT',
   fields: [
     ...subjectFields('CF'),
-    { code: 'CF_WSH', label: '行政处罚决定书文号', type: 'text', required: true, maxLength: 128 },
+    { code: 'CF_WSH', label: '行政处罚决定书文号', type: 'identifier', required: true, maxLength: 128 },
     { code: 'CF_WFXW', label: '违法行为类型', type: 'text', required: true, maxLength: 2000 },
     { code: 'CF_SY', label: '违法事实', type: 'text', required: true, maxLength: 5000 },
     { code: 'CF_YJ', label: '处罚依据', type: 'text', required: true, maxLength: 2000 },
@@ -121,7 +128,7 @@ const PENALTY: KindLayout = {
     { code: 'CF_NR_WFFF', label: '没收违法所得、没收非法财物的金额(万元)', type: 'amountWan' },
     { code: 'CF_NR_ZKDX', label: '暂扣或吊销证照名称及编号', type: 'text', maxLength: 200 },
     { code: 'CF_JDRQ', label: '处罚决定日期', type: 'date', required: true },
-    { code: 'CF_YXQ', label: '处罚有效期', type: 'date', required: true },
+    { code: 'CF_YXQ', label: '处罚有效期', type: 'date', required: true, derivable: true },
     { code: 'CF_GSJZQ', label: '公示截止期', type: 'date' },
     { code: 'CF_CFJG', label: '处罚机关', type: 'text', required: true, maxLength: 200 },
     { code: 'CF_CFJGDM', label: '处罚机关统一社会信用代码', type: 'uscc', required: true },
@@ -145,7 +152,7 @@ function listLayout(decisionRequired: boolean): KindLayout {
       { code: 'MD_MDMC', label: '名单名称', type: 'text', required: true, maxLength: 200 },
       { code: 'MD_LRYY', label: '列入事由', type: 'text', required: true, maxLength: 2000 },
       { code: 'MD_YJ', label: '列入依据', type: 'text', required: decisionRequired, maxLength: 2000 },
-      { code: 'MD_WSH', label: '列入决定文书号', type: 'text', required: decisionRequired, maxLength: 128 },
+      { code: 'MD_WSH', label: '列入决定文书号', type: 'identifier', required: decisionRequired, maxLength: 128 },
       { code: 'MD_LRRQ', label: '列入日期', type: 'date', required: true },
       { code: 'MD_YXQZ', label: '有效期至', type: 'date' },
       { code: 'MD_LRJG', label: '作出决定机关', type: 'text', required: true, maxLength: 200 },
@@ -173,6 +180,25 @@ export const KIND_LAYOUTS: Readonly<Record<RecordKind, KindLayout>> = {
 export function isRecordKind(value: string): value is RecordKind {
   return (RECORD_KINDS as readonly string[]).includes(value);
 }
+
+const SPECS_BY_KIND = new Map(RECORD_KINDS.map((kind) => [kind, new Map(KIND_LAYOUTS[kind].fields.map((spec) => [spec.code, spec]))]));
+
+/** The standard column `code` of `kind`, or undefined when the kind has no such column. */
+export function standardColumn(kind: RecordKind, code: string): FieldSpec | undefined {
+  return SPECS_BY_KIND.get(kind)?.get(code);
+}
+
+/**
+ * Columns whose value decides a record's status or period: every date (decision, validity,
+ * publication end, listing, removal) and the status columns. A mapping may not give them a static
+ * default: one value for every record that lacks it would change what those records mean.
+ */
+export const STATUS_OR_PERIOD_COLUMNS: ReadonlySet<string> = new Set(
+  Object.values(KIND_LAYOUTS).flatMap((layout) => [
+    ...layout.fields.filter((spec) => spec.type === 'date').map((spec) => spec.code),
+    ...(layout.status ? [layout.status] : []),
+  ]),
+);
 
 /** Separators agencies use between several 处罚类别 in one cell. */
 export const LIST_SEPARATORS = /[;；,，、|]/;

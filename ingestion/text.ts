@@ -5,7 +5,10 @@ const FULL_WIDTH_OFFSET = 0xfee0;
 
 const NEEDS_CONVERSION = /[\uFF01-\uFF5E\u3000]/;
 
-/** Converts full-width characters to their half-width forms and trims the result. */
+/**
+ * Converts full-width characters to their half-width forms and trims the result: the normal form of
+ * identifiers, codes, numbers and dates, never applied to free text (see tidyText).
+ */
 export function toHalfWidth(input: string): string {
   if (!NEEDS_CONVERSION.test(input)) return input.trim();
   let out = '';
@@ -16,6 +19,16 @@ export function toHalfWidth(input: string): string {
     else out += ch;
   }
   return out.trim();
+}
+
+/**
+ * Free text as the agency wrote it, with only what is never content removed: whitespace at its end,
+ * and spaces, tabs and line breaks at its start (cell padding, a stray newline from a spreadsheet).
+ * Full-width punctuation and letters stay, and so does a leading ideographic space (the 首行缩进 of
+ * a paragraph): `经查，当事人` is stored as `经查，当事人`.
+ */
+export function tidyText(input: string): string {
+  return input.replace(/^[ \t\r\n]+/, '').trimEnd();
 }
 
 /**

@@ -2,10 +2,10 @@ import { hash } from 'node:crypto';
 import { parseAmountWan } from './amounts.js';
 import { parseCalendarDate } from './dates.js';
 import { checkResidentId, checkUscc, maskIdentityNumber, normalizeIdentifier } from './identifiers.js';
-import { penaltyPublicationEnd, type PublicationRules } from './publication.js';
+import { derivePenaltyValidity, penaltyPublicationEnd, type PublicationRules } from './publication.js';
 import { KIND_LAYOUTS, LIST_SEPARATORS, NATURAL_PERSON, isRecordKind, type FieldSpec, type KindLayout, type RecordKind, type RecordStatus } from './record-kinds.js';
 import { storableText } from '../store/storable-json.js';
-import { toHalfWidth, unstorableCharacter } from './text.js';
+import { tidyText, toHalfWidth, unstorableCharacter } from './text.js';
 
 /** A record in standard columns, as a connector hands it to the ingestion core. */
 export interface IncomingRecord {
@@ -67,7 +67,11 @@ const MAX_SOURCE_ID_LENGTH = 128;
 const MAX_REPORTED_VALUE_LENGTH = 120;
 const RESIDENT_ID_TYPES = new Set(['身份证', '居民身份证', '001', '111', 'SFZ']);
 
-/** Validates and normalises one record; all problems are reported together, not just the first. */
+/**
+ * Validates and normalises one record; all problems are reported together, not just the first.
+ * Identifiers, codes, numbers and dates are normalised; free text is kept as sent (see tidyText).
+ * A required column the source omits is derived where the rules allow (derivable columns).
+ */
 export function validateRecord(input: IncomingRecord, context: ValidationContext): ValidationResult {
   const kind = toHalfWidth(String(input.kind ?? '')).toUpperCase();
   if (!isRecordKind(kind)) {
@@ -87,9 +91,10 @@ export function validateRecord(input: IncomingRecord, context: ValidationContext
   const present = new Set<string>();
   for (const spec of layout.fields) {
     const raw = input.fields[spec.code];
-    const text = raw === undefined || raw === null ? '' : toHalfWidth(typeof raw === 'string' ? raw : String(raw));
+    const text = raw === undefined || raw === null ? '' : readAs(spec, typeof raw === 'string' ? raw : String(raw));
     if (text === '') {
-      if (spec.required) rejections.push({ field: spec.code, rule: 'REQUIRED', value: null, message: `${spec.label} (${spec.code}) is required` });
+      if (spec.derivable) deriveInto(spec, fields, rejections);
+      else if (spec.required) rejections.push({ field: spec.code, rule: 'REQUIRED', value: null, message: `${spec.label} (${spec.code}) is required` });
       continue;
     }
     present.add(spec.code);
@@ -119,6 +124,34 @@ export function validateRecord(input: IncomingRecord, context: ValidationContext
   return { ok: true, record: assemble(kind, layout, sourceRecordId, fields, context) };
 }
 
+/** Free text as sent (tidied), anything else in its normal form (half-width, trimmed) before parsing. */
+function readAs(spec: FieldSpec, raw: string): string {
+  return spec.type === 'text' ? tidyText(raw) : toHalfWidth(raw);
+}
+
+/**
+ * Derives a derivable column the source omitted into `fields`, in its layout position (the columns it
+ * is derived from come earlier in the layout), or adds the rejection saying why it cannot be. Adds
+ * nothing when those columns are missing or invalid: that is reported already.
+ */
+function deriveInto(spec: FieldSpec, fields: Record<string, FieldValue>, rejections: Rejection[]): void {
+  if (spec.code !== 'CF_YXQ') throw new Error(`no derivation for ${spec.code}`);
+  const decisionDate = asText(fields['CF_JDRQ']);
+  const types = fields['CF_CFLB'];
+  if (!decisionDate || !Array.isArray(types)) return;
+  const validity = derivePenaltyValidity(decisionDate, types);
+  if (validity.derived) {
+    fields[spec.code] = validity.until;
+    return;
+  }
+  rejections.push({
+    field: spec.code,
+    rule: 'NOT_DERIVABLE',
+    value: null,
+    message: `${spec.label} (${spec.code}) is required for ${validity.restrictions.join('、')}: a restriction lasts for the period its decision sets, which the hub cannot derive`,
+  });
+}
+
 function parseField(spec: FieldSpec, text: string, context: ValidationContext): { value: FieldValue } | { rejection: Rejection } {
   const fail = (rule: string, message: string, value: string | null = spec.type === 'identityNumber' ? maskIdentityNumber(text) : report(text)) => ({
     rejection: { field: spec.code, rule, value, message: `${spec.label} (${spec.code}) ${message}` },
@@ -126,6 +159,7 @@ function parseField(spec: FieldSpec, text: string, context: ValidationContext): 
   if (spec.maxLength !== undefined && text.length > spec.maxLength) return fail('MAX_LENGTH', `must be at most ${spec.maxLength} characters`);
   switch (spec.type) {
     case 'text':
+    case 'identifier':
       return { value: text };
     case 'date': {
       const verdict = parseCalendarDate(text);
@@ -239,8 +273,8 @@ function derivePenaltyPublicationEnd(fields: Record<string, FieldValue>, context
 }
 
 /**
- * Hash of the normalised content: cosmetic differences (date format, full-width digits) are not
- * changes. `fields` is filled in the layout's column order, so its JSON is canonical as it is.
+ * Hash of the stored content: cosmetic differences in normalised columns (date format, full-width
+ * digits in an amount or a USCC) are not changes; free text is hashed as sent. `fields` is filled in the layout's column order, so its JSON is canonical as it is.
  * The hashed text is `JSON.stringify([kind, fields])`, built from the JSON already made.
  */
 function contentHash(kind: RecordKind, fieldsJson: string): string {

@@ -111,6 +111,68 @@ describe('validateRecord', () => {
     ]);
   });
 
+  test('a penalty without 处罚有效期 and without a duration is valid from its decision date; its status follows the publication end', () => {
+    const fine = recordOf(validateRecord(penaltyRecord({ CF_YXQ: '', CF_CFLB: '罚款;没收违法所得;吊销许可证件' }), context));
+    expect(fine.fields['CF_YXQ']).toBe('2024-03-15');
+    expect(fine.validTo).toBe('2024-03-15');
+    expect(fine.publicationEnd).toBe('2027-03-15');
+    expect(fine.status).toBe('ACTIVE');
+    // Derived in its layout position, the record hashes as if the agency had sent that date.
+    expect(fine.contentHash).toBe(recordOf(validateRecord(penaltyRecord({ CF_YXQ: '2024-03-15', CF_CFLB: '罚款;没收违法所得;吊销许可证件' }), context)).contentHash);
+    const warning = recordOf(validateRecord(penaltyRecord({ CF_YXQ: undefined, CF_CFLB: '警告', CF_NR_FK: '', CF_JDRQ: '2024-04-02' }), context));
+    expect([warning.validTo, warning.publicationEnd, warning.status]).toEqual(['2024-04-02', '2024-07-02', 'ACTIVE']);
+  });
+
+  test('a restriction without 处罚有效期 is refused: its period is in the decision only', () => {
+    expect(rejectionsOf(validateRecord(penaltyRecord({ CF_YXQ: '', CF_CFLB: '罚款;责令停产停业' }), context))).toEqual([
+      {
+        field: 'CF_YXQ',
+        rule: 'NOT_DERIVABLE',
+        value: null,
+        message: '处罚有效期 (CF_YXQ) is required for 责令停产停业: a restriction lasts for the period its decision sets, which the hub cannot derive',
+      },
+    ]);
+    expect(rejectionsOf(validateRecord(penaltyRecord({ CF_YXQ: '', CF_CFLB: '限制从业、暂扣许可证件' }), context))).toEqual([
+      expect.objectContaining({ field: 'CF_YXQ', rule: 'NOT_DERIVABLE', message: expect.stringContaining('required for 限制从业、暂扣许可证件') }),
+    ]);
+    // With no readable decision date there is nothing to derive from: that date's own reason is the report.
+    expect(rejectionsOf(validateRecord(penaltyRecord({ CF_YXQ: '', CF_JDRQ: '' }), context))).toEqual([expect.objectContaining({ field: 'CF_JDRQ', rule: 'REQUIRED' })]);
+  });
+
+  test('free text is stored as sent; identifiers, codes, amounts and dates are normalised', () => {
+    const record = recordOf(
+      validateRecord(
+        penaltyRecord({
+          CF_XDR_MC: '上海（浦东）示例科技有限公司 ',
+          CF_SY: '　　经查，当事人（ＡＢＣ公司）在网站发布虚假广告；\n　　违法事实清楚。\n',
+          CF_NR: ' 罚款人民币５万元',
+          CF_XDR_SHXYM: toFullWidth(enterpriseUscc('310115', 1)),
+          CF_WSH: '沪市监浦处（２０２４）１号',
+          CF_XDR_LB: '０２',
+          CF_CFLB: '罚款；警告',
+          CF_NR_FK: '１，２３４．５',
+          CF_JDRQ: '２０２４年３月１５日',
+        }),
+        context,
+      ),
+    );
+    expect(record.fields).toMatchObject({
+      CF_XDR_MC: '上海（浦东）示例科技有限公司',
+      CF_SY: '　　经查，当事人（ＡＢＣ公司）在网站发布虚假广告；\n　　违法事实清楚。',
+      CF_NR: '罚款人民币５万元',
+      CF_XDR_SHXYM: enterpriseUscc('310115', 1),
+      CF_WSH: '沪市监浦处(2024)1号',
+      CF_XDR_LB: '02',
+      CF_CFLB: ['罚款', '警告'],
+      CF_NR_FK: '1234.500000',
+      CF_JDRQ: '2024-03-15',
+    });
+    expect(record.subjectName).toBe('上海（浦东）示例科技有限公司');
+    expect(record.sourceRecordId).toBe('CF-0001');
+    expect(recordOf(validateRecord({ ...penaltyRecord({ CF_WSH: '沪市监浦处（２０２４）１号' }), sourceRecordId: undefined }, context)).sourceRecordId).toBe('沪市监浦处(2024)1号');
+    expect(rejectionsOf(validateRecord(penaltyRecord({ CF_SY: '　 \n' }), context))).toEqual([expect.objectContaining({ field: 'CF_SY', rule: 'REQUIRED' })]);
+  });
+
   test('an unknown kind is refused', () => {
     expect(rejectionsOf(validateRecord({ kind: 'GOSSIP', fields: {} }, context))).toEqual([expect.objectContaining({ field: 'kind', rule: 'ENUM' })]);
   });
