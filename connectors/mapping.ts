@@ -64,8 +64,8 @@ export function applyMapping(row: Readonly<Record<string, unknown>>, mapping: Ma
       continue;
     }
     if (value.trim() === '') continue;
-    const normal = toHalfWidth(value);
-    const translated = rules.values.get(code)?.get(normal) ?? (plan.rewriteDate && DATE_COLUMNS.has(code) ? plan.rewriteDate(normal) : value);
+    const table = rules.values.get(code);
+    const translated = table?.get(toHalfWidth(value)) ?? (plan.rewriteDate && DATE_COLUMNS.has(code) ? plan.rewriteDate(toHalfWidth(value)) : value);
     fields[code] = fields[code] ? `${fields[code]};${translated}` : translated;
   }
   for (const [code, value] of rules.defaults) fields[code] ??= value;

@@ -24,8 +24,11 @@ export interface FieldSpec {
   readonly maxLength?: number;
   /** For enum fields: accepted spellings → canonical value. */
   readonly values?: Readonly<Record<string, string>>;
-  /** Required, but derived from the record's other columns when the source omits it, where the rules allow (validate-record.ts). */
-  readonly derivable?: boolean;
+  /**
+   * Required, but derived from the record's other columns when the source omits it, where the rules
+   * allow: by which rule (validate-record.ts).
+   */
+  readonly derivedBy?: 'penaltyValidity';
 }
 
 /** 行政相对人类别 (01 自然人, 02 法人, 03 非法人组织, 04 个体工商户); agencies send codes or names. */
@@ -128,7 +131,7 @@ const PENALTY: KindLayout = {
     { code: 'CF_NR_WFFF', label: '没收违法所得、没收非法财物的金额(万元)', type: 'amountWan' },
     { code: 'CF_NR_ZKDX', label: '暂扣或吊销证照名称及编号', type: 'text', maxLength: 200 },
     { code: 'CF_JDRQ', label: '处罚决定日期', type: 'date', required: true },
-    { code: 'CF_YXQ', label: '处罚有效期', type: 'date', required: true, derivable: true },
+    { code: 'CF_YXQ', label: '处罚有效期', type: 'date', required: true, derivedBy: 'penaltyValidity' },
     { code: 'CF_GSJZQ', label: '公示截止期', type: 'date' },
     { code: 'CF_CFJG', label: '处罚机关', type: 'text', required: true, maxLength: 200 },
     { code: 'CF_CFJGDM', label: '处罚机关统一社会信用代码', type: 'uscc', required: true },

@@ -70,7 +70,7 @@ const RESIDENT_ID_TYPES = new Set(['身份证', '居民身份证', '001', '111',
 /**
  * Validates and normalises one record; all problems are reported together, not just the first.
  * Identifiers, codes, numbers and dates are normalised; free text is kept as sent (see tidyText).
- * A required column the source omits is derived where the rules allow (derivable columns).
+ * A required column the source omits is derived where the rules allow (`derivedBy`).
  */
 export function validateRecord(input: IncomingRecord, context: ValidationContext): ValidationResult {
   const kind = toHalfWidth(String(input.kind ?? '')).toUpperCase();
@@ -93,7 +93,7 @@ export function validateRecord(input: IncomingRecord, context: ValidationContext
     const raw = input.fields[spec.code];
     const text = raw === undefined || raw === null ? '' : readAs(spec, typeof raw === 'string' ? raw : String(raw));
     if (text === '') {
-      if (spec.derivable) deriveInto(spec, fields, rejections);
+      if (spec.derivedBy) deriveInto(spec, spec.derivedBy, fields, rejections);
       else if (spec.required) rejections.push({ field: spec.code, rule: 'REQUIRED', value: null, message: `${spec.label} (${spec.code}) is required` });
       continue;
     }
@@ -130,12 +130,19 @@ function readAs(spec: FieldSpec, raw: string): string {
 }
 
 /**
- * Derives a derivable column the source omitted into `fields`, in its layout position (the columns it
+ * Derives a column the source omitted into `fields` by its `derivedBy` rule, in its layout position (the columns it
  * is derived from come earlier in the layout), or adds the rejection saying why it cannot be. Adds
  * nothing when those columns are missing or invalid: that is reported already.
  */
-function deriveInto(spec: FieldSpec, fields: Record<string, FieldValue>, rejections: Rejection[]): void {
-  if (spec.code !== 'CF_YXQ') throw new Error(`no derivation for ${spec.code}`);
+function deriveInto(spec: FieldSpec, rule: NonNullable<FieldSpec['derivedBy']>, fields: Record<string, FieldValue>, rejections: Rejection[]): void {
+  switch (rule) {
+    case 'penaltyValidity':
+      return derivePenaltyValidityInto(spec, fields, rejections);
+  }
+}
+
+/** CF_YXQ from the decision date and the penalty types (derivePenaltyValidity). */
+function derivePenaltyValidityInto(spec: FieldSpec, fields: Record<string, FieldValue>, rejections: Rejection[]): void {
   const decisionDate = asText(fields['CF_JDRQ']);
   const types = fields['CF_CFLB'];
   if (!decisionDate || !Array.isArray(types)) return;
