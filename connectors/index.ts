@@ -8,18 +8,12 @@ export function connectorName(source: AgencyConfig['sources'][number], index: nu
   return source.name ?? `${source.type}-${index + 1}`;
 }
 
-/** The connectors of every configured agency source. Register a new source type here. */
-export function createConnectors(agencies: readonly AgencyConfig[], deps: ConnectorDeps): Connector[] {
-  return agencies.flatMap((agency) =>
-    agency.sources.map((source, index) => {
-      const name = connectorName(source, index);
-      const logger = deps.logger.child({ agency: agency.code, connector: name });
-      switch (source.type) {
-        case 'file-drop':
-          return createFileDropConnector(agency.code, name, source, { ...deps, logger });
-        case 'http-json':
-          return createHttpJsonConnector(agency.code, name, source, { ...deps, logger });
-      }
-    }),
-  );
+/** The connector of one configured source, under its name. Register a new source type here. */
+export function createConnector(agencyCode: string, name: string, source: AgencyConfig['sources'][number], deps: ConnectorDeps): Connector {
+  switch (source.type) {
+    case 'file-drop':
+      return createFileDropConnector(agencyCode, name, source, deps);
+    case 'http-json':
+      return createHttpJsonConnector(agencyCode, name, source, deps);
+  }
 }

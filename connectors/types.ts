@@ -1,16 +1,23 @@
 import type { Logger } from 'pino';
 import type { IngestCounts, IngestRequest, PreparedBatch } from '../ingestion/ingest-batch.js';
-import type { HubDb } from '../store/database.js';
 
-/** What a connector needs from the hub; passed in, never imported. */
+/** What a batch's transaction also stores: the connector's watermark, which never moves without the data it covers. */
+export interface BatchWriteOptions {
+  readonly watermark?: { readonly connector: string; readonly value: string };
+}
+
+/** Writes one prepared batch in one transaction (with the options' watermark, if any); resolves with its counts. */
+export type BatchWriter = (batch: PreparedBatch, options?: BatchWriteOptions) => Promise<IngestCounts>;
+
+/** What a connector needs from the hub, and no more (never the database itself); passed in, never imported. */
 export interface ConnectorDeps {
   /** The ingestion core's validation step, bound to the hub's rules. */
   readonly prepare: (request: IngestRequest) => Promise<PreparedBatch>;
-  /** The ingestion core's write step: one transaction per batch, `alsoInTransaction` last in it. */
-  readonly write: (batch: PreparedBatch, alsoInTransaction?: (trx: HubDb) => Promise<void>) => Promise<IngestCounts>;
+  /** The ingestion core's write step: one transaction per batch, the watermark saved in it. */
+  readonly write: BatchWriter;
+  /** The connector's watermark as last saved with a batch; undefined before its first. */
+  readonly readWatermark: (agencyCode: string, connector: string) => Promise<string | undefined>;
   readonly logger: Logger;
-  /** The hub's database, for a connector's own state (watermarks). */
-  readonly db: HubDb;
   /** A short-lived JWT signed by the hub for an agency API with this audience (signed-JWT auth to the agency). */
   readonly signRequestToken: (audience: string) => Promise<string>;
 }
@@ -109,13 +116,13 @@ export function mergeTotals(into: RunTotals, from: RunTotals): void {
  * read and validate the next batch while the database writes the current one. A failed write makes
  * the next submit() or drain() throw.
  */
-export function createOrderedWriter(write: (batch: PreparedBatch, alsoInTransaction?: (trx: HubDb) => Promise<void>) => Promise<IngestCounts>, totals: RunTotals) {
+export function createOrderedWriter(write: BatchWriter, totals: RunTotals) {
   let inFlight: Promise<void> = Promise.resolve();
   return {
-    /** Queues a batch (with work for its transaction, e.g. a watermark) once the previous write is done. */
-    async submit(batch: PreparedBatch, alsoInTransaction?: (trx: HubDb) => Promise<void>): Promise<void> {
+    /** Queues a batch (with its watermark, if any) once the previous write is done. */
+    async submit(batch: PreparedBatch, options?: BatchWriteOptions): Promise<void> {
       await inFlight;
-      const next = write(batch, alsoInTransaction).then((counts) => addCounts(totals, counts));
+      const next = write(batch, options).then((counts) => addCounts(totals, counts));
       next.catch(() => undefined); // observed by the next submit() or drain()
       inFlight = next;
     },

@@ -3,6 +3,14 @@ import type { ReplayTotals } from '../connectors/replay-quarantine.js';
 import type { IngestionDeps } from '../ingestion/ingest-batch.js';
 import type { ReadAccess, Readers } from './readers.js';
 
+/** What a configuration reload did: dotted settings now in effect, and those that wait for a restart. */
+export interface ConfigurationReload {
+  /** Applied to the running hub, e.g. `agencies.SH-SAMR.sources.penalties.mapping`. */
+  readonly changed: readonly string[];
+  /** Different in the file but kept as they run until the hub restarts, e.g. `hub`, `clients`, `agencies.ZJ-TAX (added)`. */
+  readonly needsRestart: readonly string[];
+}
+
 /** Operations on an agency's configured connectors, provided by the composition root. */
 export interface ConnectorOperations {
   /** The agency's configured connectors. */
@@ -10,6 +18,12 @@ export interface ConnectorOperations {
   /** Runs one now; resolves when the run ends (SUCCEEDED or FAILED, both recorded). Throws NotFoundError or ConflictError (running elsewhere). */
   runNow(agencyCode: string, connector: string): Promise<void>;
   replayQuarantine(agencyCode: string): Promise<ReplayTotals>;
+  /**
+   * Re-reads the config file and applies what a running hub can take; `beforeApply` runs first (the
+   * mutation's audit entry), and nothing is applied when it throws. Throws InvalidInputError naming
+   * every problem of a bad file, the running configuration kept.
+   */
+  reloadConfiguration(beforeApply?: (reload: ConfigurationReload) => Promise<void>): Promise<ConfigurationReload>;
   /** Failed runs in a row after which a connector counts as unhealthy. */
   readonly unhealthyAfterFailures: number;
 }

@@ -43,6 +43,7 @@ export const ROOT_FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   'Mutation.submitRecords': ownAgency('records:write', 'agencyCode'),
   'Mutation.runConnectorNow': scope('admin'),
   'Mutation.replayQuarantine': scope('admin'),
+  'Mutation.reloadConfiguration': scope('admin'),
   'Mutation.grantAuthorization': scope('authorizations:write'),
   'Mutation.revokeAuthorization': scope('authorizations:write'),
 };

@@ -33,7 +33,7 @@ import { DEFAULT_PUBLICATION_RULES } from '../ingestion/publication.js';
 import { agencyAuthorities } from '../ingestion/fact-authority.js';
 import { upsertAgencies } from '../store/agency-queries.js';
 import type { Database } from '../store/database.js';
-import type { HubContext } from '../schema/context.js';
+import type { ConfigurationReload, HubContext } from '../schema/context.js';
 import { createErrorFormatter } from '../schema/errors.js';
 import { createSchema } from '../schema/index.js';
 import { createReaders } from '../schema/readers.js';
@@ -53,6 +53,8 @@ export interface HubDeps {
   readonly database: Database;
   readonly logger: Logger;
   readonly clock: () => Date;
+  /** The config file `config` was read from, re-read by reloadConfiguration (SIGHUP, the admin mutation). */
+  readonly configPath?: string | undefined;
 }
 
 export interface Hub {
@@ -72,6 +74,8 @@ export interface Hub {
    * failing source does not stop the others: see its FAILED run.
    */
   loadSources(): Promise<RunTotals>;
+  /** Re-reads the config file and applies what a running hub can take (see ConnectorOperations.reloadConfiguration). */
+  reloadConfiguration(): Promise<ConfigurationReload>;
   /** Expires records whose period has ended (also the daily scheduled job); returns how many. */
   expireRecords(): Promise<number>;
   /** Starts the scheduled jobs; stop() stops them. Throws naming a job whose cron expression is invalid. */
@@ -122,7 +126,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   const checkpoints: CheckpointDeps = { db: database.db, keys, issuer, clock: deps.clock };
   const trailRules = { maxSubjects: config.limits.maxSubjectsPerRequest, persons: await PersonSubjects.load(database.db) };
 
-  const connectors = wireConnectors({ config, database, ingestion, logger, keys, issuer, clock: deps.clock });
+  const connectors = wireConnectors({ config, database, ingestion, logger, keys, issuer, clock: deps.clock, configPath: deps.configPath });
 
   const createContext = (principal: Principal, purpose: string): HubContext => {
     const trail = new AuditTrail({ principal, purpose, requestId: randomUUID(), clock: deps.clock }, trailRules);
@@ -218,6 +222,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       if (await keys.ensureKey()) logger.info('first signing key created');
     },
     loadSources: () => connectors.runAll(),
+    reloadConfiguration: () => connectors.operations.reloadConfiguration(),
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);

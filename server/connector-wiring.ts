@@ -4,15 +4,16 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { SigningKeys } from '../access/signing-keys.js';
 import type { HubConfig } from '../config/hub-config.js';
-import { connectorName, createConnectors } from '../connectors/index.js';
 import { replayQuarantine } from '../connectors/replay-quarantine.js';
-import { emptyTotals, mergeTotals, type Connector, type ConnectorDeps, type RunTotals } from '../connectors/types.js';
-import { ConflictError, NotFoundError } from '../ingestion/errors.js';
-import { prepareBatch, writePreparedBatch, type IngestionDeps } from '../ingestion/ingest-batch.js';
+import { emptyTotals, mergeTotals, type Connector, type RunTotals } from '../connectors/types.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../ingestion/errors.js';
+import type { IngestionDeps } from '../ingestion/ingest-batch.js';
 import { runConnector } from '../jobs/run-connector.js';
 import type { JobSchedule } from '../jobs/scheduler.js';
 import type { ConnectorOperations } from '../schema/context.js';
 import type { Database } from '../store/database.js';
+import { createConfigReloader, reloadableConnectors } from './config-reload.js';
+import { hubConnectorDeps } from './connector-deps.js';
 
 /** typ of the JWTs the hub signs for agency APIs it pulls from (none of its own token kinds). */
 const AGENCY_REQUEST_TYP = 'hub-request+jwt';
@@ -26,6 +27,8 @@ export interface ConnectorWiringDeps {
   /** The hub's token issuer, `iss` of the requests it signs for agency APIs. */
   readonly issuer: string;
   readonly clock: () => Date;
+  /** The config file the hub started from, re-read by reloadConfiguration; without it there is nothing to reload. */
+  readonly configPath?: string | undefined;
 }
 
 export interface WiredConnectors {
@@ -44,18 +47,13 @@ export interface WiredConnectors {
 /** The configured agencies' connectors, wired to the ingestion core and the run log. */
 export function wireConnectors(deps: ConnectorWiringDeps): WiredConnectors {
   const { config, database, ingestion, logger, keys, issuer, clock } = deps;
-  const connectorDeps: ConnectorDeps = {
-    prepare: (request) => prepareBatch(ingestion, request),
-    write: (batch, alsoInTransaction) => writePreparedBatch(ingestion, batch, alsoInTransaction),
-    logger,
-    db: database.db,
-    signRequestToken: (audience) => {
-      const now = Math.floor(clock().getTime() / 1000);
-      return keys.sign({ iss: issuer, sub: config.hub.id, aud: audience, iat: now, exp: now + 60, jti: randomUUID() }, AGENCY_REQUEST_TYP);
-    },
-  };
-  const connectors = createConnectors(config.agencies, connectorDeps);
-  const sourceOf = new Map(config.agencies.flatMap((agency) => agency.sources.map((source, index) => [`${agency.code}/${connectorName(source, index)}`, source] as const)));
+  const connectorDeps = hubConnectorDeps(ingestion, logger, (audience) => {
+    const now = Math.floor(clock().getTime() / 1000);
+    return keys.sign({ iss: issuer, sub: config.hub.id, aud: audience, iat: now, exp: now + 60, jti: randomUUID() }, AGENCY_REQUEST_TYP);
+  });
+  // Each connector reads its source's settings from sourceOf at the start of a run: a reload swaps them there.
+  const { connectors, sources: sourceOf } = reloadableConnectors(config.agencies, connectorDeps);
+  const reloader = deps.configPath === undefined ? undefined : createConfigReloader({ path: deps.configPath, initial: config, sources: sourceOf });
   const runDeps = { db: database.db, logger, unhealthyAfterFailures: config.jobs.unhealthyAfterFailures };
 
   const operations: ConnectorOperations = {
@@ -71,7 +69,16 @@ export function wireConnectors(deps: ConnectorWiringDeps): WiredConnectors {
     },
     replayQuarantine: (agencyCode) => {
       const mappings = new Map(connectors.filter((c) => c.agencyCode === agencyCode).map((c) => [c.name, sourceOf.get(`${agencyCode}/${c.name}`)!.mapping] as const));
-      return replayQuarantine(connectorDeps, agencyCode, mappings);
+      return replayQuarantine(ingestion, agencyCode, mappings);
+    },
+    reloadConfiguration: async (beforeApply) => {
+      if (!reloader) throw new InvalidInputError('this hub was started without a config file: there is nothing to reload');
+      const plan = await reloader.plan();
+      const outcome = { changed: plan.changed, needsRestart: plan.needsRestart };
+      await beforeApply?.(outcome);
+      plan.apply();
+      logger.info(outcome, 'configuration reloaded');
+      return outcome;
     },
   };
 

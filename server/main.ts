@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const { database, applied } = opened;
   logger.info({ applied }, applied.length ? 'migrations applied' : 'database schema is up to date');
 
-  const hub = await createHub({ config, database, logger, clock: () => new Date() });
+  const hub = await createHub({ config, database, logger, clock: () => new Date(), configPath: env.HUB_CONFIG });
   await hub.registerFromConfig();
   if (env.HUB_LOAD_ON_START) {
     logger.info({ agencies: config.agencies.length }, 'running configured sources once');
@@ -40,6 +40,10 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+  // SIGHUP applies a changed config file without a restart; a bad file is logged and the running configuration kept.
+  process.on('SIGHUP', () => {
+    hub.reloadConfiguration().catch((error: unknown) => logger.error({ err: error }, 'configuration not reloaded'));
+  });
 }
 
 main().catch((error: unknown) => {

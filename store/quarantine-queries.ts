@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import type { HubDb } from './database.js';
+import { storableJsonText } from './storable-json.js';
 
 const COLUMNS = ['id', 'agency_code', 'source_record_id', 'kind', 'status', 'reasons', 'resolution', 'created_at'] as const;
 
@@ -36,6 +38,19 @@ export async function listOpenQuarantinePayloads(db: HubDb, agencyCode: string, 
     .orderBy('id')
     .limit(limit)
     .execute();
+}
+
+/**
+ * Replaces the reasons of these OPEN entries with the ones a re-validation found, noting it in
+ * `resolution`. The payload, and so the entry's identity (migration 0005), stays as received.
+ */
+export async function replaceQuarantineReasons(db: HubDb, entries: readonly { id: number; reasons: readonly unknown[] }[], note: string): Promise<void> {
+  if (entries.length === 0) return;
+  await sql`
+    update quarantine q set reasons = t.reasons, resolution = ${note}
+    from jsonb_to_recordset(${storableJsonText(entries)}::jsonb) as t(id bigint, reasons jsonb)
+    where q.id = t.id and q.status = 'OPEN'
+  `.execute(db);
 }
 
 /** Every USCC whose failing check digit an operator has accepted. */

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import type { HttpJsonSourceConfig } from '../../config/hub-config.js';
 import type { PreRejected } from '../../ingestion/ingest-batch.js';
 import type { IncomingRecord } from '../../ingestion/validate-record.js';
-import { readWatermark, saveWatermark } from '../../store/connector-state.js';
 import { applyMapping } from '../mapping.js';
 import { createOrderedWriter, emptyTotals, type Connector, type ConnectorDeps } from '../types.js';
 import { CHANGE_TIME_FORMS, parseChangeTime } from './change-time.js';
@@ -31,7 +30,7 @@ export function createHttpJsonConnector(agencyCode: string, name: string, source
       // A signed token is made per page: it lives 60 s, a run may take longer.
       const tokenForPage = async () => (audience ? deps.signRequestToken(audience) : storedToken);
       // The stored watermark moves page by page, so a run that stops resumes after the last page it stored.
-      let watermark = await readWatermark(deps.db, agencyCode, name);
+      let watermark = await deps.readWatermark(agencyCode, name);
       const totals = emptyTotals();
       const writer = createOrderedWriter(deps.write, totals);
       let position: PagePosition | null = firstPosition(watermark);
@@ -68,7 +67,7 @@ export function createHttpJsonConnector(agencyCode: string, name: string, source
         const moves = watermarkToSave !== undefined && watermarkToSave !== watermark;
         if (records.length + rejected.length === 0 && !moves) return latest;
         const batch = await deps.prepare({ agencyCode, source: `http:${name}`, records, preRejected: rejected, defaultRegion: source.mapping.defaultRegion });
-        await writer.submit(batch, moves ? (trx) => saveWatermark(trx, agencyCode, name, watermarkToSave) : undefined);
+        await writer.submit(batch, moves ? { watermark: { connector: name, value: watermarkToSave } } : undefined);
         return latest;
       }
     },

@@ -98,6 +98,13 @@ export const agencyResolvers = {
       if (!(await readers.agency(args.agencyCode))) throw notFound(`agency ${args.agencyCode.slice(0, 40)} is not registered`);
       return connectors.replayQuarantine(args.agencyCode);
     },
+    reloadConfiguration: (_: unknown, __: unknown, { connectors, ingestion, access }: HubContext) =>
+      // The audit entry (with what changes) commits before anything is applied: no unaudited reload.
+      connectors.reloadConfiguration((reload) =>
+        access.trail.recordWrite(ingestion.db, 'mutation reloadConfiguration', async () => {
+          for (const setting of [...reload.changed, ...reload.needsRestart]) access.trail.noteReturned(`config:${setting}`);
+        }),
+      ),
     releaseQuarantinedRecord: async (_: unknown, args: { id: string; justification: string }, { ingestion, access }: HubContext) => {
       const id = parseId(args.id, 'quarantine entry id');
       const audit = access.trail.inTransaction('mutation releaseQuarantinedRecord');

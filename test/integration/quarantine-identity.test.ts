@@ -6,7 +6,8 @@ import { Migrator, sql } from 'kysely';
 import pino from 'pino';
 import { mappingSchema } from '../../config/hub-config.js';
 import { createFileDropConnector } from '../../connectors/file-drop/index.js';
-import { ingestBatch, prepareBatch, writePreparedBatch } from '../../ingestion/ingest-batch.js';
+import { ingestBatch } from '../../ingestion/ingest-batch.js';
+import { hubConnectorDeps } from '../../server/connector-deps.js';
 import type { IncomingRecord } from '../../ingestion/validate-record.js';
 import { openDatabase, type Database } from '../../store/database.js';
 import * as initial from '../../store/migrations/0001-initial.js';
@@ -163,13 +164,7 @@ describe('text PostgreSQL cannot store', () => {
     ];
     await writeFile(join(dir, 'records.jsonl'), `${lines.join('\n')}\n`);
     const ingestion = testHub.hub.ingestion;
-    const deps = {
-      prepare: (request: Parameters<typeof prepareBatch>[1]) => prepareBatch(ingestion, request),
-      write: (batch: Parameters<typeof writePreparedBatch>[1], also?: Parameters<typeof writePreparedBatch>[2]) => writePreparedBatch(ingestion, batch, also),
-      db: testHub.database.db,
-      logger: pino({ level: 'silent' }),
-      signRequestToken: async () => 'unused',
-    };
+    const deps = hubConnectorDeps(ingestion, pino({ level: 'silent' }), async () => 'unused');
     const mapping = mappingSchema.parse({ kindColumn: 'kind', sourceRecordIdColumn: 'sourceRecordId' });
     const connector = createFileDropConnector('SH-SAMR', 'file-drop-1', { type: 'file-drop', folder: dir, afterRun: 'keep', encoding: 'utf-8', mapping }, deps);
     expect(await connector.run()).toMatchObject({ received: 3, inserted: 1, rejected: 2 });

@@ -65,11 +65,12 @@ export function adminContext(testHub: TestHub): HubContext {
 
 /**
  * The real app (HTTP + Apollo + auth) on a fresh test database; requests go through supertest.
- * `logger` replaces the run's service log, e.g. to read what the hub logged (see capturedLog).
+ * `logger` replaces the run's service log, e.g. to read what the hub logged (see capturedLog);
+ * `configPath` is the file `config` stands for, re-read by reloadConfiguration.
  */
-export async function startTestHub(config: HubConfig = TEST_CONFIG, logger: Logger = testLogger()): Promise<TestHub> {
+export async function startTestHub(config: HubConfig = TEST_CONFIG, logger: Logger = testLogger(), configPath?: string): Promise<TestHub> {
   const database = await createTestDatabase();
-  const hub = await createHub({ config, database, logger, clock: () => FIXED_NOW });
+  const hub = await createHub({ config, database, logger, clock: () => FIXED_NOW, configPath });
   await hub.registerFromConfig();
   const tokenFor = async (clientId: string, scopes?: readonly string[]) => {
     const client = await findClient(database.db, clientId);

@@ -1,5 +1,6 @@
 import type { ConnectorDeps } from '../../connectors/types.js';
-import { ingestBatch, prepareBatch, writePreparedBatch, type IngestCounts, type IngestionDeps } from '../../ingestion/ingest-batch.js';
+import { ingestBatch, type IngestCounts, type IngestionDeps } from '../../ingestion/ingest-batch.js';
+import { hubConnectorDeps } from '../../server/connector-deps.js';
 import { agencyAuthorities } from '../../ingestion/fact-authority.js';
 import { DEFAULT_PUBLICATION_RULES } from '../../ingestion/publication.js';
 import type { IncomingRecord } from '../../ingestion/validate-record.js';
@@ -41,14 +42,7 @@ export function ingest(db: HubDb, records: readonly IncomingRecord[], agencyCode
 
 /** What a connector gets from the hub, bound to a test database; these connectors sign no tokens. */
 export function testConnectorDeps(db: HubDb): ConnectorDeps {
-  const deps = ingestionDeps(db);
-  return {
-    prepare: (request) => prepareBatch(deps, request),
-    write: (batch, alsoInTransaction) => writePreparedBatch(deps, batch, alsoInTransaction),
-    db,
-    logger: testLogger(),
-    signRequestToken: async () => {
-      throw new Error('this test connector signs no tokens');
-    },
-  };
+  return hubConnectorDeps(ingestionDeps(db), testLogger(), async () => {
+    throw new Error('this test connector signs no tokens');
+  });
 }
