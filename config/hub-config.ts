@@ -89,6 +89,10 @@ const httpJsonSource = z
           })
           .strict()
           .optional(),
+        /** Where the body says how many records the query has in all (e.g. `data.total`): offset and page paging end once that many are read. */
+        total: z.string().min(1).regex(JSON_PATH, 'must be a field name or a dotted path such as data.total').optional(),
+        /** Where the body says whether more pages follow (e.g. `data.hasNext`: true/false, 1/0): offset and page paging end on false. */
+        hasMore: z.string().min(1).regex(JSON_PATH, 'must be a field name or a dotted path such as data.hasNext').optional(),
       })
       .strict()
       .default({ records: 'records', nextCursor: 'next_cursor' }),
@@ -99,6 +103,12 @@ const httpJsonSource = z
     updatedAtField: z.string().default('updated_at'),
     /** How `updated_since` is sent: ISO 8601 in UTC, China-time "YYYY-MM-DD HH:mm:ss", or epoch milliseconds. */
     sinceFormat: z.enum(['iso', 'china-local', 'epoch-ms']).default('iso'),
+    /**
+     * Whether the API reads `updated_since` as "at or after" (true, the default) or "after" (false):
+     * then the hub asks from one unit of `sinceFormat` before its watermark (1 ms, or 1 s in China
+     * time), so records sharing the watermark's time are never skipped.
+     */
+    sinceInclusive: z.boolean().default(true),
     timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
     retries: z.number().int().min(0).max(10).default(5),
     /** File holding a bearer token for the agency API (a secret: kept out of the config file). */

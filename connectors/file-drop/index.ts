@@ -4,7 +4,7 @@ import type { FileDropSourceConfig } from '../../config/hub-config.js';
 import type { PreRejected } from '../../ingestion/ingest-batch.js';
 import type { IncomingRecord } from '../../ingestion/validate-record.js';
 import { applyMapping } from '../mapping.js';
-import { addCounts, createOrderedWriter, emptyTotals, mergeTotals, type Connector, type ConnectorDeps, type RunTotals } from '../types.js';
+import { addCounts, ConnectorFailure, createOrderedWriter, emptyTotals, IGNORED_REPORT, mergeTotals, type Connector, type ConnectorDeps, type RunReport, type RunTotals } from '../types.js';
 import { readCsvRows, readJsonLines, type FileRow } from './read-rows.js';
 
 const READERS: Readonly<Record<string, (path: string, encoding: FileDropSourceConfig['encoding']) => AsyncGenerator<FileRow>>> = {
@@ -33,8 +33,11 @@ export function createFileDropConnector(agencyCode: string, name: string, source
     type: 'file-drop',
     name,
     agencyCode,
-    run: async () => {
-      const entries = await readdir(source.folder, { withFileTypes: true });
+    run: async (report: RunReport = IGNORED_REPORT) => {
+      const entries = await readdir(source.folder, { withFileTypes: true }).catch((error: unknown) => {
+        const code = (error as { code?: unknown }).code;
+        throw new ConnectorFailure('SOURCE_UNREADABLE', `folder ${source.folder} of source ${name} cannot be read (${typeof code === 'string' ? code : 'unknown error'})`, { cause: error });
+      });
       const files = entries.filter((e) => e.isFile() && READERS[extname(e.name).toLowerCase()]).map((e) => e.name).sort();
       const totals = emptyTotals();
       for (const file of files) {
@@ -43,6 +46,7 @@ export function createFileDropConnector(agencyCode: string, name: string, source
         try {
           await ingestFile({ agencyCode, connector: name, path: join(source.folder, file) }, source, deps, fileTotals);
           deps.logger.info({ file, ...fileTotals }, 'file ingested');
+          report.pageRead();
           if (source.afterRun === 'move') await moveTo(file, 'processed');
         } catch (error) {
           const code = (error as { code?: unknown }).code;

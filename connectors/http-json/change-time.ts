@@ -31,10 +31,24 @@ export function parseChangeTime(value: unknown): number {
   return real ? utc - CHINA_OFFSET_MS : Number.NaN;
 }
 
-/** The `updated_since` value in the form the agency API expects, from the stored ISO watermark. */
-export function formatSince(watermark: string, form: 'iso' | 'china-local' | 'epoch-ms'): string {
+type SinceFormat = 'iso' | 'china-local' | 'epoch-ms';
+
+/**
+ * The time `updated_since` asks from, in epoch milliseconds: the watermark cut to what the form can
+ * say (China time is sent to the second, so never ahead of the watermark) and, for an API that reads
+ * it as exclusive ("after"), one unit of the form earlier, so records at the watermark's own time
+ * come again (as unchanged no-ops) rather than being skipped.
+ */
+export function sinceSentMs(watermark: string, form: SinceFormat, inclusive = true): number {
   const ms = Date.parse(watermark);
+  const unit = form === 'china-local' ? 1000 : 1;
+  return Math.floor(ms / unit) * unit - (inclusive ? 0 : unit);
+}
+
+/** The `updated_since` value in the form the agency API expects, from the stored ISO watermark. */
+export function formatSince(watermark: string, form: SinceFormat, inclusive = true): string {
+  const ms = sinceSentMs(watermark, form, inclusive);
   if (form === 'epoch-ms') return String(ms);
-  if (form === 'iso') return watermark;
+  if (form === 'iso') return inclusive ? watermark : new Date(ms).toISOString();
   return new Date(ms + CHINA_OFFSET_MS).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
 }

@@ -3,34 +3,44 @@ import type { HttpJsonSourceConfig } from '../../config/hub-config.js';
 import type { PreRejected } from '../../ingestion/ingest-batch.js';
 import type { IncomingRecord } from '../../ingestion/validate-record.js';
 import { applyMapping } from '../mapping.js';
-import { createOrderedWriter, emptyTotals, type Connector, type ConnectorDeps } from '../types.js';
+import { createOrderedWriter, emptyTotals, IGNORED_REPORT, type Connector, type ConnectorDeps, type RunReport } from '../types.js';
 import { CHANGE_TIME_FORMS, parseChangeTime } from './change-time.js';
 import { openPage, type Row } from './fetch-page.js';
-import { changeOrderCheck, firstPosition, nextPosition, pageQuery, type PagePosition } from './paging.js';
+import { changeOrderCheck, firstPosition, nextPosition, pageQuery, type PagePosition, type PagingWarning } from './paging.js';
 
 /** A page is ingested in batches of at most this many records as it streams in. */
 const STREAM_BATCH_SIZE = 2000;
 
 /**
  * Pulls an agency's changes page by page from an HTTP JSON API, from its watermark (the latest
- * `updatedAtField` stored so far, sent as `updated_since`, inclusive), by cursor, offset or page
- * number (see paging.ts). A page is parsed as it streams in and written in batches; the watermark
+ * `updatedAtField` stored so far, sent as `updated_since`: as it is, or slightly earlier for an API
+ * that reads it as exclusive), by cursor, offset or page number (see paging.ts: the end of data is
+ * confirmed, never inferred from a short page). A page is parsed as it streams in and written in batches; the watermark
  * is saved in the transaction of the page's last batch: a run that stops anywhere resumes without
  * skipping a record, and records read twice are unchanged no-ops. Validation of the next batch
- * overlaps the write of the current one.
+ * overlaps the write of the current one. The run reports each page read, paging warnings (once per
+ * code) and its watermark before and after; it fails with a ConnectorFailure naming the reason.
  */
 export function createHttpJsonConnector(agencyCode: string, name: string, source: HttpJsonSourceConfig, deps: ConnectorDeps): Connector {
   return {
     type: 'http-json',
     name,
     agencyCode,
-    run: async () => {
+    run: async (report: RunReport = IGNORED_REPORT) => {
       const storedToken = source.bearerTokenFile ? (await readFile(source.bearerTokenFile, 'utf8')).trim() : undefined;
       const audience = source.signedJwtAudience;
       // A signed token is made per page: it lives 60 s, a run may take longer.
       const tokenForPage = async () => (audience ? deps.signRequestToken(audience) : storedToken);
       // The stored watermark moves page by page, so a run that stops resumes after the last page it stored.
-      let watermark = await deps.readWatermark(agencyCode, name);
+      const before = await deps.readWatermark(agencyCode, name);
+      let watermark = before;
+      const warned = new Set<PagingWarning['code']>();
+      const warn = ({ code, message }: PagingWarning) => {
+        if (warned.has(code)) return;
+        warned.add(code);
+        deps.logger.warn({ code, reason: message }, 'agency API paging warning');
+        report.warn(code, message);
+      };
       const totals = emptyTotals();
       const writer = createOrderedWriter(deps.write, totals);
       let position: PagePosition | null = firstPosition(watermark);
@@ -40,10 +50,11 @@ export function createHttpJsonConnector(agencyCode: string, name: string, source
           const checkOrder = changeOrderCheck(source, position.since);
           let rows: Row[] = [];
           let received = 0;
+          let first: string | undefined;
           let latest = watermark;
           for await (const row of page.records) {
             rows.push(row);
-            received++;
+            if (received++ === 0) first = JSON.stringify(row);
             if (rows.length === STREAM_BATCH_SIZE) {
               latest = await submit(rows, latest, checkOrder, false);
               rows = [];
@@ -51,13 +62,19 @@ export function createHttpJsonConnector(agencyCode: string, name: string, source
           }
           // The page's last batch carries the watermark: only a page stored whole moves it.
           watermark = await submit(rows, latest, checkOrder, true);
-          position = nextPosition(source, position, { rows: received, latest: watermark, nextCursor: page.nextCursor() });
+          report.pageRead();
+          const step = nextPosition(source, position, { rows: received, latest: watermark, first, summary: page.summary() });
+          step.warnings.forEach(warn);
+          position = step.next;
         }
         await writer.drain();
       } catch (error) {
         await writer.drain().catch(() => undefined);
+        // The watermark as stored: the pages written before the failure moved it.
+        report.watermark(before, await deps.readWatermark(agencyCode, name).catch(() => watermark));
         throw error;
       }
+      report.watermark(before, watermark);
       return totals;
 
       /** Prepares rows as a batch and queues its write, with the watermark when it ends a page. Returns the latest change time seen. */

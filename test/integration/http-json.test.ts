@@ -185,7 +185,8 @@ describe('http-json connector', () => {
     api.envelope = 'bare';
     api.paging = 'page';
     for (let n = 0; n < 25; n++) api.records.set(`A${n}`, apiRecord(2400 + n, stamp(n)));
-    expect(await connector('bare', 0, { paging: 'page', response: { records: '' } }).run()).toMatchObject({ received: 27, inserted: 25, rejected: 0 });
+    // The last record comes a third time: the page at the watermark, before the empty page that ends the run.
+    expect(await connector('bare', 0, { paging: 'page', response: { records: '' } }).run()).toMatchObject({ received: 28, inserted: 25, rejected: 0 });
   });
 
   test('change times in China time without a zone make a UTC watermark, sent back in China time', async () => {
@@ -216,18 +217,19 @@ describe('http-json connector', () => {
 
     test('each page after the first asks again from the watermark the last page stored, not from a deeper offset', async () => {
       for (let n = 0; n < 25; n++) api.records.set(`P${n}`, apiRecord(base + n, stamp(n)));
-      // Pages end at minutes 9 and 18; the record at a page's watermark is read again (an unchanged no-op).
-      expect(await connector(`${paging}-full`, 0, { paging }).run()).toMatchObject({ received: 27, inserted: 25, unchanged: 2, rejected: 0 });
-      const first = paging === 'offset' ? '0' : '1';
-      expect(pageParams()).toEqual([[null, first], [stamp(9), first], [stamp(18), first]]);
+      // Pages end at minutes 9, 18 and 24; the record at a page's watermark is read again (an unchanged
+      // no-op), and the short page at 24 is not taken for the last: the next page of that query is empty.
+      expect(await connector(`${paging}-full`, 0, { paging }).run()).toMatchObject({ received: 28, inserted: 25, unchanged: 3, rejected: 0 });
+      const [first, second] = paging === 'offset' ? ['0', '1'] : ['1', '2'];
+      expect(pageParams()).toEqual([[null, first], [stamp(9), first], [stamp(18), first], [stamp(24), first], [stamp(24), second]]);
       expect(await readWatermark(database.db, 'SH-SAMR', `${paging}-full`)).toBe(stamp(24));
     });
 
     test('records sharing one change time are read by growing the offset', async () => {
       for (let n = 0; n < 25; n++) api.records.set(`S${n}`, apiRecord(base + 50 + n, stamp(5)));
       expect(await connector(`${paging}-same-time`, 0, { paging }).run()).toMatchObject({ received: 35, inserted: 25, unchanged: 10 });
-      const expected = paging === 'offset' ? ['0', '0', '10', '20'] : ['1', '1', '2', '3'];
-      expect(pageParams()).toEqual([[null, expected[0]], [stamp(5), expected[1]], [stamp(5), expected[2]], [stamp(5), expected[3]]]);
+      const expected = paging === 'offset' ? ['0', '0', '10', '20', '25'] : ['1', '1', '2', '3', '4'];
+      expect(pageParams()).toEqual([[null, expected[0]], ...expected.slice(1).map((at) => [stamp(5), at])]);
     });
 
     test('a record that changes mid-run skips no other record (a deeper offset would skip the one that moves up)', async () => {

@@ -3,13 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { createGzip } from 'node:zlib';
 
 /**
- * What the next requests get, in order: an error status, a broken body, an answer that never comes,
- * an empty page that still points to the next one, a page where a field has another name (schema
- * drift), HTTP 200 with an error code in the body, or (pass) the data as usual.
+ * What the next requests get, in order: an error status, a body cut short (`malformed`: it ends
+ * mid-JSON; `cutOff`: the connection drops after a record; `stall`: it stops coming after a record),
+ * a body that is not JSON, an answer that never comes, an empty page that still points to the next
+ * one, a page where a field has another name (schema drift), HTTP 200 with an error code in the
+ * body, or (pass) the data as usual.
  */
 export type Fault =
   | { status: number; retryAfter?: string }
   | { malformed: true }
+  | { cutOff: true }
+  | { stall: true }
+  | { notJson: true }
   | { hang: true }
   | { emptyPage: true }
   | { rename: { from: string; to: string } }
@@ -40,6 +45,14 @@ export interface AgencyApi {
   /** A faulty API: answers without filtering by `updated_since`, or newest first. */
   ignoreSince: boolean;
   newestFirst: boolean;
+  /** The most records a page holds, whatever `page_size` asks (agency APIs often cap it, e.g. at 500). */
+  maxPageSize: number | undefined;
+  /** Pages of this size whatever `page_size` asks, larger or smaller (an API that ignores it). */
+  fixedPageSize: number | undefined;
+  /** Reads `updated_since` as "after" rather than "at or after". */
+  exclusiveSince: boolean;
+  /** Added to the `total` the body reports (an API whose count disagrees with its pages). */
+  totalSkew: number;
   close(): Promise<void>;
 }
 
@@ -49,8 +62,8 @@ const position = (r: Record<string, unknown>) => `${String(r['updated_at'])}|${S
  * A real HTTP server on 127.0.0.1 speaking the hub's pull contract: `updated_since` (inclusive),
  * `page_size`, and an opaque `cursor` (here the (updated_at, id) of the last record sent, so a record
  * that changes mid-run moves behind the cursor and is sent again, never skipping another), or an
- * `offset` or `page` number instead. Answers `{ records, next_cursor }` ordered by (updated_at, id),
- * streamed record by record.
+ * `offset` or `page` number instead. Answers `{ records, next_cursor, total, has_more }` ordered by
+ * (updated_at, id), streamed record by record; `total` counts every record of the `updated_since` query.
  */
 export async function startAgencyApi(): Promise<AgencyApi> {
   const hanging: ServerResponse[] = [];
@@ -68,6 +81,10 @@ export async function startAgencyApi(): Promise<AgencyApi> {
     envelope: 'records',
     ignoreSince: false,
     newestFirst: false,
+    maxPageSize: undefined,
+    fixedPageSize: undefined,
+    exclusiveSince: false,
+    totalSkew: 0,
     close: async () => {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
@@ -84,14 +101,15 @@ export async function startAgencyApi(): Promise<AgencyApi> {
     const fault = scripted && 'pass' in scripted ? undefined : scripted;
     if (fault && 'hang' in fault) return void hanging.push(res);
     if (fault && 'malformed' in fault) return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"records": [ {"oops"');
+    if (fault && 'notJson' in fault) return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"records": [ {"oops": nope} ]}');
     if (fault && 'status' in fault) return void res.writeHead(fault.status, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}).end('{}');
     if (fault && 'businessError' in fault) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...fault.businessError, data: null }));
     api.beforePage?.(number);
     const since = query.get('updated_since');
-    const size = Number(query.get('page_size') ?? 100);
+    const size = api.fixedPageSize ?? Math.min(Number(query.get('page_size') ?? 100), api.maxPageSize ?? Number.POSITIVE_INFINITY);
     const after = query.get('cursor');
-    const ordered = [...api.records.values()]
-      .filter((r) => api.ignoreSince || !since || String(r['updated_at']) >= since)
+    const matching = [...api.records.values()].filter((r) => api.ignoreSince || !since || (api.exclusiveSince ? String(r['updated_at']) > since : String(r['updated_at']) >= since));
+    const ordered = matching
       .filter((r) => api.paging !== 'cursor' || !after || position(r) > after)
       .sort((x, y) => position(x).localeCompare(position(y)) * (api.newestFirst ? -1 : 1));
     const start = api.paging === 'offset' ? Number(query.get('offset') ?? 0) : api.paging === 'page' ? (Number(query.get('page') ?? 1) - 1) * size : 0;
@@ -101,17 +119,25 @@ export async function startAgencyApi(): Promise<AgencyApi> {
     if (fault && 'rename' in fault) page = page.map(({ [fault.rename.from]: value, ...rest }) => ({ ...rest, [fault.rename.to]: value }));
     // '0' sorts before every position: an empty first page points back to the start.
     const cursor = fault && 'emptyPage' in fault ? (after ?? '0') : next;
+    const hasMore = api.paging === 'cursor' ? next !== null : start + size < ordered.length;
+    const total = Math.max(0, matching.length + api.totalSkew);
     const gzip = api.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding']));
     api.encodings.push(gzip ? 'gzip' : 'identity');
     res.writeHead(200, { 'content-type': 'application/json', ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
     const out = gzip ? createGzip() : res;
     if (gzip) out.pipe(res);
     const [open, close] = {
-      records: ['{"records": [', `], "next_cursor": ${JSON.stringify(cursor)}}`],
-      nested: ['{"code": 0, "msg": "成功", "data": {"list": [', `], "next": ${JSON.stringify(cursor)}, "total": ${ordered.length}}}`],
+      records: ['{"records": [', `], "next_cursor": ${JSON.stringify(cursor)}, "total": ${total}, "has_more": ${hasMore}}`],
+      nested: ['{"code": 0, "msg": "成功", "data": {"list": [', `], "next": ${JSON.stringify(cursor)}, "total": ${total}, "hasNext": ${hasMore ? 1 : 0}}}`],
       bare: ['[', ']'],
     }[api.envelope];
     out.write(open);
+    if (fault && ('cutOff' in fault || 'stall' in fault)) {
+      out.write(JSON.stringify(page[0] ?? {}));
+      if ('stall' in fault) return void hanging.push(res);
+      // Let the first part reach the hub, then drop the connection mid-body.
+      return void setTimeout(() => res.destroy(), 50);
+    }
     page.forEach((record, i) => out.write(`${i ? ',' : ''}${JSON.stringify(record)}`));
     out.end(close);
   });
