@@ -27,7 +27,8 @@ type Revalidation = { readonly id: number; readonly record: IncomingRecord } | {
  * Those that now pass are written as a batch per page, their entries marked RESOLVED in the same
  * transaction. Those that still fail stay open with the reasons they fail for now (a row first
  * refused for an unmapped column shows its real faults once mapped), noted as re-validated. An
- * entry with nothing to re-read (an unreadable line or file) stays as it is.
+ * entry with nothing to re-read (an unreadable line or file, a row of a connector no longer
+ * configured) stays as it is.
  */
 export async function replayQuarantine(ingestion: IngestionDeps, agencyCode: string, mappings: ReadonlyMap<string, Mapping>): Promise<ReplayTotals> {
   const totals: ReplayTotals = { ...emptyTotals(), examined: 0, replayed: 0, stillRejected: 0 };
@@ -64,10 +65,15 @@ export async function replayQuarantine(ingestion: IngestionDeps, agencyCode: str
   return totals;
 }
 
-/** The record mapped again from its original row with its connector's current mapping; if the connector is gone, as stored. */
+/**
+ * The record mapped again from its original row with its connector's current mapping; a pushed
+ * record as stored. A row whose connector is no longer configured cannot be mapped again: its stored
+ * fields are what the old mapping made of it, perhaps without a column it could not map.
+ */
 function remap(id: number, stored: IncomingRecord, mappings: ReadonlyMap<string, Mapping>): Revalidation {
-  const mapping = stored.origin ? mappings.get(stored.origin.connector) : undefined;
-  if (!stored.origin || !mapping) return stored.fields ? { id, record: stored } : { id };
+  if (!stored.origin) return stored.fields ? { id, record: stored } : { id };
+  const mapping = mappings.get(stored.origin.connector);
+  if (!mapping) return { id };
   const mapped = applyMapping(stored.origin.row, mapping, stored.origin.connector);
   return mapped.ok ? { id, record: mapped.record } : { id, reasons: mapped.rejected.rejections };
 }
