@@ -13,6 +13,7 @@ import {
   type SubjectWrite,
 } from '../store/ingest-writes.js';
 import { findAgency } from '../store/agency-queries.js';
+import { recordRunPages } from '../store/connector-run-queries.js';
 import { acceptedChecksumFailures } from './checksum-overrides.js';
 import { chinaToday } from './dates.js';
 import { InvalidInputError, NotFoundError } from './errors.js';
@@ -89,6 +90,11 @@ export interface PreparedBatch {
   readonly rejectedIndexes: readonly number[];
   /** Who makes the change, kept in history; default `batch:<id>`. */
   readonly changedBy?: string;
+  /**
+   * The connector run writing the batch, if one does: the batch names the run, its quarantine entries
+   * the connector, and the run's pages read so far are kept with the batch (a run that dies keeps them).
+   */
+  readonly run?: { readonly id: number; readonly connector: string; readonly pages: number } | undefined;
   /** As in the request it was prepared from. */
   readonly defaultRegion?: string | undefined;
 }
@@ -156,17 +162,18 @@ export async function writePreparedBatch(deps: IngestionDeps, batch: PreparedBat
   if (!agency || !authority) throw new NotFoundError(`agency ${batch.agencyCode} is not registered`);
   const result = await deps.db.transaction().execute(async (trx) => {
     await lockAgencyForIngest(trx, agency.code);
-    const batchId = await openBatch(trx, agency.code, batch.source, batch.startedAt);
+    const batchId = await openBatch(trx, agency.code, batch.source, batch.startedAt, batch.run?.id ?? null);
     const origin = { agencyCode: agency.code, batchId, originRegion: agency.region, originHub: agency.hub, changedBy: batch.changedBy ?? `batch:${batchId}` };
     await upsertSubjects(trx, subjectRows(batch.valid, batch.defaultRegion ?? agency.region, authority));
     const outcomes = await writeValidRecords(trx, origin, batch.valid);
     // A valid version resolves its record's open entries; a bad row already open is not added again.
     const settled = settleQuarantine(batch.valid, batch.quarantined, batch.rejectedIndexes);
     await resolveSupersededQuarantine(trx, agency.code, settled.supersededIds, `superseded by ${origin.changedBy}`);
-    await insertQuarantine(trx, agency.code, batchId, settled.toQuarantine);
+    await insertQuarantine(trx, agency.code, batchId, settled.toQuarantine, batch.run?.connector ?? null);
     const count = (outcome: RecordOutcome) => outcomes.filter((o) => o === outcome).length;
     const totals = { received: batch.received, inserted: count('INSERTED'), updated: count('UPDATED'), unchanged: count('UNCHANGED'), rejected: batch.quarantined.length };
     await closeBatch(trx, batchId, totals);
+    if (batch.run) await recordRunPages(trx, batch.run.id, batch.run.pages);
     await alsoInTransaction?.(trx);
     return { batchId, ...totals, outcomes };
   });

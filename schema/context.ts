@@ -1,6 +1,7 @@
 import type { PurposeConfig } from '../config/hub-config.js';
 import type { ReplayTotals } from '../connectors/replay-quarantine.js';
 import type { IngestionDeps } from '../ingestion/ingest-batch.js';
+import type { ConnectorRunRow } from '../store/connector-run-queries.js';
 import type { ReadAccess, Readers } from './readers.js';
 
 /** What a configuration reload did: dotted settings now in effect, and those that wait for a restart. */
@@ -15,8 +16,8 @@ export interface ConfigurationReload {
 export interface ConnectorOperations {
   /** The agency's configured connectors. */
   list(agencyCode: string): { name: string; type: string; schedule: string | null }[];
-  /** Runs one now; resolves when the run ends (SUCCEEDED or FAILED, both recorded). Throws NotFoundError or ConflictError (running elsewhere). */
-  runNow(agencyCode: string, connector: string): Promise<void>;
+  /** Runs one now; resolves with the run it started once it ends (SUCCEEDED or FAILED). Throws NotFoundError, or ConflictError naming the run in progress. */
+  runNow(agencyCode: string, connector: string): Promise<ConnectorRunRow>;
   replayQuarantine(agencyCode: string): Promise<ReplayTotals>;
   /**
    * Re-reads the config file and applies what a running hub can take; `beforeApply` runs first (the

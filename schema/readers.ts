@@ -11,7 +11,7 @@ import { findClient, listClients } from '../store/client-queries.js';
 import type { HubDb } from '../store/database.js';
 import { findAgencies, listAgencies, type AgencyRow } from '../store/agency-queries.js';
 import { countBatches, listBatches } from '../store/batch-queries.js';
-import { connectorHealth, countConnectorRuns, latestConnectorRun, listConnectorRuns } from '../store/connector-run-queries.js';
+import { connectorHealth, countConnectorRuns, listConnectorRuns } from '../store/connector-run-queries.js';
 import { countQuarantine, listQuarantine } from '../store/quarantine-queries.js';
 import {
   countRecords,
@@ -161,7 +161,6 @@ export function createReaders(db: HubDb, access: ReadAccess) {
     connectorRuns: (agencyCode: string, first: number, afterId: number | undefined) => listConnectorRuns(db, agencyCode, first, afterId),
     countConnectorRuns: (agencyCode: string) => countConnectorRuns(db, agencyCode),
     connectorHealth: (agencyCode: string) => connectorHealth(db, agencyCode),
-    latestConnectorRun: (agencyCode: string, connector: string) => latestConnectorRun(db, agencyCode, connector),
 
     /** A bank's report on a subject, refused (FORBIDDEN, NO_AUTHORIZATION) without an authorisation in force for this purpose. */
     creditReport: async (uscc: string) => {

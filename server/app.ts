@@ -40,7 +40,7 @@ import { createReaders } from '../schema/readers.js';
 import { EXPIRE_RECORDS_JOB, runExpireRecords } from '../jobs/expire-records.js';
 import { scheduleJob } from '../jobs/scheduler.js';
 import { graphiqlAssets, graphiqlPage } from './graphiql.js';
-import { healthRoutes } from './health.js';
+import { healthRoutes, type FirstLoad } from './health.js';
 import { addressRateLimit, queryLimitRules } from './query-limits.js';
 import { logRefusal } from './refusal-log.js';
 import { wireConnectors } from './connector-wiring.js';
@@ -74,6 +74,8 @@ export interface Hub {
    * failing source does not stop the others: see its FAILED run.
    */
   loadSources(): Promise<RunTotals>;
+  /** Closes as ABANDONED the connector runs a process that died left RUNNING; call at start-up. Returns how many. */
+  closeAbandonedRuns(): Promise<number>;
   /** Re-reads the config file and applies what a running hub can take (see ConnectorOperations.reloadConfiguration). */
   reloadConfiguration(): Promise<ConfigurationReload>;
   /** Expires records whose period has ended (also the daily scheduled job); returns how many. */
@@ -154,7 +156,9 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   // Before any token work: one address cannot make the hub verify signatures without bound.
   const perAddress = addressRateLimit(config.limits, rateShare, logger.child({ component: 'http' }));
   // Public: health, the hub's public keys, the token endpoint and the IDE page. Everything that returns data needs a token.
-  app.use(healthRoutes(database, perAddress));
+  // The first loadSources() call is the start-up load /readyz reports on.
+  let firstLoad: FirstLoad = 'none';
+  app.use(healthRoutes(database, perAddress, () => firstLoad));
   app.use(discoveryRoutes(keys, issuer));
   app.use('/oauth/token', perAddress);
   app.use(tokenEndpoint({ tokens, clientAuth, logger: logger.child({ component: 'oauth' }) }));
@@ -221,7 +225,16 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       await upsertClients(database.db, await Promise.all(config.clients.map(toRegistration)));
       if (await keys.ensureKey()) logger.info('first signing key created');
     },
-    loadSources: () => connectors.runAll(),
+    loadSources: async () => {
+      const first = firstLoad === 'none';
+      if (first) firstLoad = 'running';
+      try {
+        return await connectors.runAll();
+      } finally {
+        if (first) firstLoad = 'finished';
+      }
+    },
+    closeAbandonedRuns: () => connectors.closeAbandonedRuns(),
     reloadConfiguration: () => connectors.operations.reloadConfiguration(),
     listen: (port, host) =>
       new Promise((resolve, reject) => {

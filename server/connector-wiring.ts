@@ -5,12 +5,13 @@ import type { Logger } from 'pino';
 import type { SigningKeys } from '../access/signing-keys.js';
 import type { HubConfig } from '../config/hub-config.js';
 import { replayQuarantine } from '../connectors/replay-quarantine.js';
-import { emptyTotals, mergeTotals, type Connector, type RunTotals } from '../connectors/types.js';
+import { emptyTotals, mergeTotals, type Connector, type ConnectorDeps, type RunTotals } from '../connectors/types.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../ingestion/errors.js';
-import type { IngestionDeps } from '../ingestion/ingest-batch.js';
-import { runConnector } from '../jobs/run-connector.js';
+import type { IngestionDeps, PreparedBatch } from '../ingestion/ingest-batch.js';
+import { closeAbandonedConnectorRuns, connectorRunOfCaller, runConnector, RunsInProgress } from '../jobs/run-connector.js';
 import type { JobSchedule } from '../jobs/scheduler.js';
 import type { ConnectorOperations } from '../schema/context.js';
+import { findConnectorRun, type RunStart } from '../store/connector-run-queries.js';
 import type { Database } from '../store/database.js';
 import { createConfigReloader, reloadableConnectors } from './config-reload.js';
 import { hubConnectorDeps } from './connector-deps.js';
@@ -42,19 +43,22 @@ export interface WiredConnectors {
    * skipped if it runs elsewhere; a failing one does not stop the others: see its FAILED run.
    */
   runAll(): Promise<RunTotals>;
+  /** Closes as ABANDONED the runs a process that died left RUNNING (at start-up); returns how many. */
+  closeAbandonedRuns(): Promise<number>;
 }
 
 /** The configured agencies' connectors, wired to the ingestion core and the run log. */
 export function wireConnectors(deps: ConnectorWiringDeps): WiredConnectors {
   const { config, database, ingestion, logger, keys, issuer, clock } = deps;
-  const connectorDeps = hubConnectorDeps(ingestion, logger, (audience) => {
+  const hubDeps = hubConnectorDeps(ingestion, logger, (audience) => {
     const now = Math.floor(clock().getTime() / 1000);
     return keys.sign({ iss: issuer, sub: config.hub.id, aud: audience, iat: now, exp: now + 60, jti: randomUUID() }, AGENCY_REQUEST_TYP);
   });
+  const connectorDeps: ConnectorDeps = { ...hubDeps, write: (batch, options) => hubDeps.write(forCallerRun(batch), options) };
   // Each connector reads its source's settings from sourceOf at the start of a run: a reload swaps them there.
   const { connectors, sources: sourceOf } = reloadableConnectors(config.agencies, connectorDeps);
   const reloader = deps.configPath === undefined ? undefined : createConfigReloader({ path: deps.configPath, initial: config, sources: sourceOf });
-  const runDeps = { db: database.db, logger, unhealthyAfterFailures: config.jobs.unhealthyAfterFailures };
+  const runDeps = { db: database.db, logger, unhealthyAfterFailures: config.jobs.unhealthyAfterFailures, runs: new RunsInProgress() };
 
   const operations: ConnectorOperations = {
     unhealthyAfterFailures: config.jobs.unhealthyAfterFailures,
@@ -64,8 +68,11 @@ export function wireConnectors(deps: ConnectorWiringDeps): WiredConnectors {
       const connector = connectors.find((c) => c.agencyCode === agencyCode && c.name === name);
       if (!connector) throw new NotFoundError(`agency ${agencyCode.slice(0, 40)} has no connector ${name.slice(0, 40)}`);
       // A failed run is recorded with its error; the caller reads it from the run.
-      const outcome = await runConnector(runDeps, connector).catch(() => ({ ran: true }) as const);
-      if (!outcome.ran) throw new ConflictError(`connector ${agencyCode}/${name} is running in another hub process`);
+      const outcome = await runConnector(runDeps, connector);
+      if (!outcome.ran) throw new ConflictError(alreadyRunning(connector, outcome.inProgress));
+      const run = await findConnectorRun(database.db, outcome.runId);
+      if (!run) throw new NotFoundError(`connector run ${outcome.runId} does not exist`);
+      return run;
     },
     replayQuarantine: (agencyCode) => {
       const mappings = new Map(connectors.filter((c) => c.agencyCode === agencyCode).map((c) => [c.name, sourceOf.get(`${agencyCode}/${c.name}`)!.mapping] as const));
@@ -87,7 +94,11 @@ export function wireConnectors(deps: ConnectorWiringDeps): WiredConnectors {
     scheduledJobs: () =>
       connectors.flatMap((connector) => {
         const cron = sourceOf.get(`${connector.agencyCode}/${connector.name}`)?.schedule;
-        return cron ? [{ name: `connector:${connector.agencyCode}/${connector.name}`, cron, enabled: true, run: () => runConnector(runDeps, connector) }] : [];
+        const run = async () => {
+          const outcome = await runConnector(runDeps, connector);
+          if (!outcome.ran) logger.info({ agency: connector.agencyCode, connector: connector.name, inProgress: outcome.inProgress?.id }, `scheduled run skipped: ${alreadyRunning(connector, outcome.inProgress)}`);
+        };
+        return cron ? [{ name: `connector:${connector.agencyCode}/${connector.name}`, cron, enabled: true, run }] : [];
       }),
     runAll: async () => {
       const totals = emptyTotals();
@@ -103,14 +114,35 @@ export function wireConnectors(deps: ConnectorWiringDeps): WiredConnectors {
         [...byAgency.values()].map((agencyConnectors) =>
           limit(async () => {
             for (const connector of agencyConnectors) {
-              // One unreachable agency must not keep the hub from starting: the failure is logged and recorded as a FAILED run.
-              const outcome = await runConnector(runDeps, connector).catch(() => ({ ran: false }) as const);
-              if (outcome.ran) mergeTotals(totals, outcome.result);
+              // One unreachable agency must not keep the others from loading: its failure is logged and recorded as a FAILED run.
+              const outcome = await runConnector(runDeps, connector).catch((error: unknown) => {
+                logger.error({ agency: connector.agencyCode, connector: connector.name, err: error }, 'connector run could not be recorded');
+                return undefined;
+              });
+              if (outcome?.ran) mergeTotals(totals, outcome.totals);
+              else if (outcome) logger.info({ agency: connector.agencyCode, connector: connector.name, inProgress: outcome.inProgress?.id }, `load skipped: ${alreadyRunning(connector, outcome.inProgress)}`);
             }
           }),
         ),
       );
       return totals;
     },
+    closeAbandonedRuns: async () => {
+      let closed = 0;
+      for (const connector of connectors) closed += await closeAbandonedConnectorRuns(runDeps, connector);
+      return closed;
+    },
   };
+}
+
+/** The batch stamped with the connector run the caller works for, if any: the batch names the run, its quarantine entries the connector. */
+function forCallerRun(batch: PreparedBatch): PreparedBatch {
+  const run = connectorRunOfCaller();
+  return run ? { ...batch, run: { id: run.id, connector: run.connector, pages: run.pages } } : batch;
+}
+
+/** Why a connector did not run now: the run in progress, by id and start time. */
+function alreadyRunning(connector: Connector, inProgress: RunStart | undefined): string {
+  const which = `connector ${connector.agencyCode}/${connector.name}`;
+  return inProgress ? `${which} is already running: run ${inProgress.id}, started ${inProgress.startedAt.toISOString()}` : `${which} is starting in another hub process`;
 }

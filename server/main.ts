@@ -6,7 +6,10 @@ import { createLogger } from './logger.js';
 import { openHubDatabase } from './open-database.js';
 import { startFailureMessage } from './start-failure.js';
 
-/** Start-up in order: config, database and migrations, agencies, sources, HTTP; SIGTERM drains. */
+/**
+ * Start-up in order: config, database and migrations, agencies, runs left by a dead process closed,
+ * HTTP, then the sources' first load while the API already answers; SIGTERM drains.
+ */
 async function main(): Promise<void> {
   const env = readEnv();
   const logger = createLogger(env.LOG_LEVEL);
@@ -18,16 +21,11 @@ async function main(): Promise<void> {
 
   const hub = await createHub({ config, database, logger, clock: () => new Date(), configPath: env.HUB_CONFIG });
   await hub.registerFromConfig();
-  if (env.HUB_LOAD_ON_START) {
-    logger.info({ agencies: config.agencies.length }, 'running configured sources once');
-    const totals = await hub.loadSources();
-    logger.info(totals, 'sources loaded');
-  }
-  await hub.expireRecords();
+  await hub.closeAbandonedRuns();
   hub.startSchedules();
   const port = await hub.listen(env.PORT, env.HOST);
   const shownHost = env.HOST === '0.0.0.0' || env.HOST === '127.0.0.1' ? 'localhost' : env.HOST;
-  logger.info(`credit hub ${config.hub.id} ready: GraphQL and IDE at http://${shownHost}:${port}/graphql`);
+  const url = `http://${shownHost}:${port}/graphql`;
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -44,6 +42,16 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => {
     hub.reloadConfiguration().catch((error: unknown) => logger.error({ err: error }, 'configuration not reloaded'));
   });
+
+  // The API answers while the sources load: a slow or hanging agency API delays only its own run (/readyz: firstLoad).
+  if (env.HUB_LOAD_ON_START) {
+    logger.info({ agencies: config.agencies.length }, `credit hub ${config.hub.id} serving GraphQL and IDE at ${url}; running configured sources once`);
+    const totals = await hub.loadSources();
+    logger.info(totals, 'sources loaded');
+  }
+  if (stopping) return;
+  await hub.expireRecords();
+  logger.info(`credit hub ${config.hub.id} ready: GraphQL and IDE at ${url}`);
 }
 
 main().catch((error: unknown) => {

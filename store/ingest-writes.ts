@@ -44,10 +44,11 @@ export async function lockAgencyForIngest(trx: Executor, agencyCode: string): Pr
   await sql`select pg_advisory_xact_lock(hashtextextended(${`ingest:${agencyCode}`}, 0))`.execute(trx);
 }
 
-export async function openBatch(trx: Executor, agencyCode: string, source: string, startedAt: Date): Promise<number> {
+/** Opens a batch; `runId` names the connector run writing it, null for a batch no run writes (push, release, replay). */
+export async function openBatch(trx: Executor, agencyCode: string, source: string, startedAt: Date, runId: number | null): Promise<number> {
   const row = await trx
     .insertInto('ingestion_batches')
-    .values({ agency_code: agencyCode, source, started_at: startedAt, finished_at: null, received: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0 })
+    .values({ agency_code: agencyCode, source, started_at: startedAt, finished_at: null, received: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, run_id: runId })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
@@ -162,13 +163,14 @@ function recordRowsJson(rows: readonly RecordRow[]): string {
  * Quarantines refused records; one JSON parameter for the whole batch, like the other batch writes.
  * A row that already has an OPEN entry (same agency, source record id and content: the unique index
  * of migration 0005) is not added again. Text PostgreSQL cannot store (NUL, lone surrogates) is
- * replaced, so a row holding it is quarantined instead of failing the batch.
+ * replaced, so a row holding it is quarantined instead of failing the batch. `connector` names the
+ * connector that refused the rows (null for pushed records).
  */
-export async function insertQuarantine(trx: Executor, agencyCode: string, batchId: number, rows: readonly QuarantineRow[]): Promise<void> {
+export async function insertQuarantine(trx: Executor, agencyCode: string, batchId: number, rows: readonly QuarantineRow[], connector: string | null): Promise<void> {
   if (rows.length === 0) return;
   await sql`
-    insert into quarantine (batch_id, agency_code, source_record_id, kind, payload, reasons)
-    select ${batchId}, ${agencyCode}, source_record_id, kind, payload, reasons
+    insert into quarantine (batch_id, agency_code, source_record_id, kind, payload, reasons, connector)
+    select ${batchId}, ${agencyCode}, source_record_id, kind, payload, reasons, ${connector}::text
     from jsonb_to_recordset(${storableJsonText(rows)}::jsonb) as t(source_record_id text, kind text, payload jsonb, reasons jsonb)
     on conflict (agency_code, coalesce(source_record_id, ''), payload_hash) where status = 'OPEN' do nothing
   `.execute(trx);

@@ -7,6 +7,7 @@ import * as auditSubtrees from './migrations/0004-audit-subtrees.js';
 import * as quarantineIdentity from './migrations/0005-quarantine-identity.js';
 import * as subjectAuthority from './migrations/0006-subject-authority.js';
 import * as auditPersonKey from './migrations/0007-audit-person-key.js';
+import * as connectorRunDetail from './migrations/0008-connector-run-detail.js';
 
 /** Versioned migrations in the order they apply. Append only; never edit one that has shipped. */
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-quarantine-identity': quarantineIdentity,
   '0006-subject-authority': subjectAuthority,
   '0007-audit-person-key': auditPersonKey,
+  '0008-connector-run-detail': connectorRunDetail,
 };
 
 function migrator(db: HubDb): Migrator {

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { HubDb } from './database.js';
 import { storableJsonText } from './storable-json.js';
 
-const COLUMNS = ['id', 'agency_code', 'source_record_id', 'kind', 'status', 'reasons', 'resolution', 'created_at'] as const;
+const COLUMNS = ['id', 'agency_code', 'source_record_id', 'kind', 'connector', 'status', 'reasons', 'resolution', 'created_at'] as const;
 
 export async function listQuarantine(db: HubDb, agencyCode: string, status: string, first: number, afterId: number | undefined) {
   let query = db.selectFrom('quarantine').select(COLUMNS).where('agency_code', '=', agencyCode).where('status', '=', status);

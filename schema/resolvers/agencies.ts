@@ -17,6 +17,7 @@ function quarantineView(row: QuarantineListRow) {
     agencyCode: row.agency_code,
     sourceRecordId: row.source_record_id,
     kind: row.kind,
+    connector: row.connector,
     status: row.status,
     reasons: row.reasons,
     resolution: row.resolution,
@@ -40,8 +41,17 @@ function batchView(row: BatchRow) {
 }
 
 function connectorRunView(row: ConnectorRunRow) {
-  const { id, agency_code, started_at, finished_at, ...rest } = row;
-  return { ...rest, id: String(id), agencyCode: agency_code, startedAt: started_at, finishedAt: finished_at };
+  const { id, agency_code, started_at, finished_at, failure_reason, watermark_before, watermark_after, ...rest } = row;
+  return {
+    ...rest,
+    id: String(id),
+    agencyCode: agency_code,
+    startedAt: started_at,
+    finishedAt: finished_at,
+    failureReason: failure_reason,
+    watermarkBefore: watermark_before,
+    watermarkAfter: watermark_after,
+  };
 }
 
 /** A page of one of an agency's logs (quarantine, batches, connector runs), newest first by id. */
@@ -86,13 +96,10 @@ export const agencyResolvers = {
       ),
   },
   Mutation: {
-    runConnectorNow: async (_: unknown, args: { agencyCode: string; connector: string }, { connectors, readers, access }: HubContext) => {
+    runConnectorNow: async (_: unknown, args: { agencyCode: string; connector: string }, { connectors, access }: HubContext) => {
       const audit = `${args.agencyCode}/${args.connector}`;
       access.trail.noteReturned(`connector:${audit}`);
-      await connectors.runNow(args.agencyCode, args.connector);
-      const run = await readers.latestConnectorRun(args.agencyCode, args.connector);
-      if (!run) throw notFound(`connector ${audit} has no run`);
-      return connectorRunView(run);
+      return connectorRunView(await connectors.runNow(args.agencyCode, args.connector));
     },
     replayQuarantine: async (_: unknown, args: { agencyCode: string }, { connectors, readers }: HubContext) => {
       if (!(await readers.agency(args.agencyCode))) throw notFound(`agency ${args.agencyCode.slice(0, 40)} is not registered`);

@@ -21,7 +21,7 @@ describe('npm start', () => {
     try {
       expect(loadedTotals(first.lines)).toMatchObject({ received: 4000, inserted: 3985, rejected: 15 });
       const ready = await fetch(first.url.replace('/graphql', '/readyz'));
-      expect(await ready.json()).toEqual({ status: 'ready', database: TEST_ENGINE });
+      expect(await ready.json()).toEqual({ status: 'ready', database: TEST_ENGINE, firstLoad: 'finished' });
       const ide = await fetch(first.url, { headers: { accept: 'text/html' } });
       expect(await ide.text()).toContain('GraphiQL');
       const query = JSON.stringify({ query: '{ agencies { code region { name } } records(filter: { kinds: [BLACK_LIST] }) { totalCount } }' });

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { hubConfigSchema } from '../../config/hub-config.js';
 import { createHttpJsonConnector } from '../../connectors/http-json/index.js';
-import { runConnector } from '../../jobs/run-connector.js';
+import { runConnector, RunsInProgress } from '../../jobs/run-connector.js';
 import { readWatermark } from '../../store/connector-state.js';
 import { startAgencyApi, type AgencyApi } from '../support/agency-api.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -82,7 +82,7 @@ describe('http-json connector', () => {
   ])('%s fails the run at once, recorded with its reason', async (_label, fault, reason) => {
     api.records.set('H40', apiRecord(40, stamp(40)));
     api.faults.push(fault);
-    await expect(runConnector({ db: database.db, logger: silent, unhealthyAfterFailures: 3 }, connector('broken'))).rejects.toThrow(reason);
+    expect(await runConnector({ db: database.db, logger: silent, unhealthyAfterFailures: 3, runs: new RunsInProgress() }, connector('broken'))).toMatchObject({ ran: true, status: 'FAILED' });
     expect(api.requests).toHaveLength(1);
     const run = await database.db.selectFrom('connector_runs').selectAll().where('connector', '=', 'broken').orderBy('id', 'desc').executeTakeFirstOrThrow();
     expect(run.status).toBe('FAILED');

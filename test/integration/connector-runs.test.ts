@@ -1,0 +1,158 @@
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { sql } from 'kysely';
+import { hubConfigSchema, type HubConfig } from '../../config/hub-config.js';
+import { startAgencyApi, type AgencyApi } from '../support/agency-api.js';
+import { capturedLog } from '../support/captured-log.js';
+import { TEST_CONFIG, startTestHub, type TestHub } from '../support/hub.js';
+import { AUTHORITY_USCC, enterpriseUscc, penaltyRecord } from '../support/records.js';
+
+let api: AgencyApi;
+let testHub: TestHub | undefined;
+
+/** An agency row; without a mapping for 决定书文号 it is refused (UNMAPPED_COLUMN), so each run quarantines it. */
+function agencyRow(n: number) {
+  const { fields } = penaltyRecord({ CF_XDR_SHXYM: enterpriseUscc('310115', 7000 + n) }, `R${n}`);
+  const { CF_WSH: _standard, ...rest } = fields;
+  return { kind: 'PENALTY', id: `R${n}`, updated_at: `2024-05-01T08:0${n}:00.000Z`, 决定书文号: `沪罚〔2024〕R${n}号`, ...rest };
+}
+
+function configWith(columns: Record<string, string>, extra: { schedule?: string; pageSize?: number } = {}): HubConfig {
+  const mapping = { kindColumn: 'kind', sourceRecordIdColumn: 'id', columns };
+  const source = { type: 'http-json', name: 'penalties', url: api.url, pageSize: 10, retries: 0, timeoutMs: 5000, mapping, ...extra };
+  const [parsed] = hubConfigSchema.parse({ hub: { id: 'hub-test', region: '310000' }, agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', uscc: AUTHORITY_USCC, sources: [source] }] }).agencies[0]!.sources;
+  return { ...TEST_CONFIG, agencies: TEST_CONFIG.agencies.map((a) => (a.code === 'SH-SAMR' ? { ...a, sources: [parsed!] } : a)) };
+}
+
+const RUN_FIELDS = 'id status startedAt batches received inserted rejected pages watermarkBefore watermarkAfter failureReason error warnings { code message }';
+const RUN = `mutation { runConnectorNow(agencyCode: "SH-SAMR", connector: "penalties") { ${RUN_FIELDS} } }`;
+const RUNS = `{ connectorRuns(agencyCode: "SH-SAMR") { totalCount edges { node { ${RUN_FIELDS} } } } }`;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The pid of a process that has just exited on this host. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => child.once('exit', resolve));
+  return child.pid!;
+}
+
+beforeEach(async () => {
+  api = await startAgencyApi();
+  for (const n of [1, 2, 3]) api.records.set(`R${n}`, agencyRow(n));
+});
+afterEach(async () => {
+  await testHub?.close();
+  testHub = undefined;
+  await api.close();
+});
+
+describe('one run per source', () => {
+  test('a second runConnectorNow 300 ms after the first gets CONFLICT naming the run in progress; the first returns its own run; nothing is quarantined twice', async () => {
+    testHub = await startTestHub(configWith({}));
+    const hub = testHub;
+    api.delayMs = 1500;
+    const first = hub.gql(RUN);
+    await sleep(300);
+    const second = await hub.gql(RUN);
+    const ran = (await first).body.data.runConnectorNow;
+    expect(ran).toMatchObject({ status: 'SUCCEEDED', received: 3, rejected: 3, failureReason: null });
+    expect(second.body.errors[0].extensions.code).toBe('CONFLICT');
+    expect(second.body.errors[0].message).toBe(`connector SH-SAMR/penalties is already running: run ${ran.id}, started ${ran.startedAt}`);
+    const runs = await hub.gql(RUNS);
+    expect(runs.body.data.connectorRuns.totalCount).toBe(1);
+    expect(runs.body.data.connectorRuns.edges[0].node.id).toBe(ran.id);
+    // The source was read once: one request for its first page.
+    expect(api.requests.filter((query) => !query.has('cursor'))).toHaveLength(1);
+    const open = await hub.gql('{ quarantine(agencyCode: "SH-SAMR") { totalCount edges { node { connector } } } }');
+    expect(open.body.data.quarantine.totalCount).toBe(3);
+    // Each entry names the source that refused it.
+    expect(open.body.data.quarantine.edges.map((e: { node: { connector: string } }) => e.node.connector)).toEqual(['penalties', 'penalties', 'penalties']);
+    // The lease went with the run: the next request runs.
+    api.delayMs = 0;
+    expect((await hub.gql(RUN)).body.data.runConnectorNow).toMatchObject({ status: 'SUCCEEDED' });
+  });
+
+  test('a scheduled tick while a manual run is in progress is skipped and logged', async () => {
+    const log = capturedLog();
+    const hub = await startTestHub(configWith({}, { schedule: '* * * * * *' }), log.logger);
+    try {
+      api.delayMs = 2500;
+      const manual = hub.gql(RUN);
+      // Ticks every second from the moment the manual run is reading the source.
+      while (api.requests.length === 0) await sleep(20);
+      hub.hub.startSchedules();
+      const ran = (await manual).body.data.runConnectorNow;
+      await hub.hub.stop();
+      expect(ran).toMatchObject({ status: 'SUCCEEDED', rejected: 3 });
+      const skipped = log.lines().filter((line) => String(line['msg']).startsWith('scheduled run skipped'));
+      expect(skipped.length).toBeGreaterThanOrEqual(1);
+      expect(skipped[0]!['msg']).toBe(`scheduled run skipped: connector SH-SAMR/penalties is already running: run ${ran.id}, started ${ran.startedAt}`);
+      // A tick after the manual run may have started one more run: let it end, then check no two runs overlapped.
+      api.delayMs = 0;
+      const runsOf = () => hub.database.db.selectFrom('connector_runs').select(['id', 'status', 'started_at', 'finished_at']).orderBy('id').execute();
+      while ((await runsOf()).some((run) => run.status === 'RUNNING')) await sleep(50);
+      const runs = await runsOf();
+      expect(runs[0]?.id).toBe(Number(ran.id));
+      runs.slice(1).forEach((run, i) => expect(run.started_at.getTime()).toBeGreaterThanOrEqual(runs[i]!.finished_at!.getTime()));
+      expect((await hub.database.db.selectFrom('quarantine').select('id').execute()).length).toBe(3);
+    } finally {
+      await hub.database.dispose();
+    }
+  });
+});
+
+describe('runs that tell the truth', () => {
+  test('a run records its pages and watermarks; a failed run its typed reason and the batches it committed', async () => {
+    testHub = await startTestHub(configWith({ 决定书文号: 'CF_WSH' }, { pageSize: 2 }));
+    const ran = (await testHub.gql(RUN)).body.data.runConnectorNow;
+    expect(ran).toMatchObject({ status: 'SUCCEEDED', received: 3, inserted: 3, batches: 2, watermarkBefore: null, watermarkAfter: '2024-05-01T08:03:00.000Z', failureReason: null, warnings: [] });
+    // Two full pages and the empty one that confirms the end, or two when the API's has_more says so.
+    expect(ran.pages).toBeGreaterThanOrEqual(2);
+
+    api.records.set('R4', agencyRow(4));
+    api.records.set('R5', agencyRow(5));
+    api.records.set('R6', agencyRow(6));
+    api.faults.push({ pass: true }, { status: 401 });
+    const failed = (await testHub.gql(RUN)).body.data.runConnectorNow;
+    expect(failed).toMatchObject({ status: 'FAILED', failureReason: 'UNAUTHORIZED', error: expect.stringContaining('401'), watermarkBefore: '2024-05-01T08:03:00.000Z', pages: 1 });
+    // The page stored before the failure is counted on the failed run, and its watermark is where the run left it.
+    expect(failed.batches).toBe(1);
+    expect(failed.received).toBeGreaterThanOrEqual(2);
+    expect(failed.watermarkAfter).not.toBe('2024-05-01T08:03:00.000Z');
+  });
+
+  test('a run left RUNNING by a dead process is closed as ABANDONED with what it had stored, at start-up and by the next run', async () => {
+    testHub = await startTestHub(configWith({}));
+    const db = testHub.database.db;
+    const leftRunning = async () => {
+      const run = await db.insertInto('connector_runs').values({ agency_code: 'SH-SAMR', connector: 'penalties', status: 'RUNNING', finished_at: null, error: null, pages: 4 }).returning('id').executeTakeFirstOrThrow();
+      for (const received of [10, 7]) {
+        await db
+          .insertInto('ingestion_batches')
+          .values({ agency_code: 'SH-SAMR', source: 'http:penalties', started_at: new Date(), finished_at: new Date(), received, inserted: received - 1, updated: 0, unchanged: 0, rejected: 1, run_id: run.id })
+          .execute();
+      }
+      // Its lease is still held (not expired) by a process of this host that no longer runs.
+      const holder = `${hostname()}/${await deadPid()}/deadbeef/1`;
+      await sql`insert into job_leases (name, holder, expires_at) values ('connector:SH-SAMR/penalties', ${holder}, now() + interval '1 minute')
+        on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at`.execute(db);
+      return String(run.id);
+    };
+    const abandoned = { status: 'ABANDONED', failureReason: 'ABANDONED', batches: 2, received: 17, inserted: 15, rejected: 2, pages: 4 };
+
+    const atStart = await leftRunning();
+    expect(await testHub.hub.closeAbandonedRuns()).toBe(1);
+    const listed = (await testHub.gql(RUNS)).body.data.connectorRuns.edges.map((e: { node: { id: string } }) => e.node);
+    expect(listed.find((run: { id: string }) => run.id === atStart)).toMatchObject(abandoned);
+
+    const byNextRun = await leftRunning();
+    const ran = (await testHub.gql(RUN)).body.data.runConnectorNow;
+    expect(ran).toMatchObject({ status: 'SUCCEEDED', received: 3, batches: 1 });
+    const after = (await testHub.gql(RUNS)).body.data.connectorRuns.edges.map((e: { node: { id: string } }) => e.node);
+    expect(after.find((run: { id: string }) => run.id === byNextRun)).toMatchObject({ ...abandoned, error: expect.stringMatching(/stopped before it finished/) });
+    const health = await testHub.gql('{ connectors(agencyCode: "SH-SAMR") { consecutiveFailures lastRun { id } } }');
+    expect(health.body.data.connectors[0]).toEqual({ consecutiveFailures: 0, lastRun: { id: ran.id } });
+  });
+});
