@@ -52,7 +52,9 @@ export function applyMapping(row: Readonly<Record<string, unknown>>, mapping: Ma
     return { ok: false, rejected: { payload, sourceRecordId: sourceRecordId ?? null, kind: resolved.code, rejections: [resolved.rejection] } };
   }
   const { kind } = resolved;
-  const rules = isRecordKind(kind) ? (plan.byKind.get(kind) ?? plan.unknownKind) : plan.unknownKind;
+  // Read as validation reads it, so `penalty` in a kind column gets the PENALTY rules.
+  const recordKind = toHalfWidth(kind).toUpperCase();
+  const rules = isRecordKind(recordKind) ? (plan.byKind.get(recordKind) ?? plan.unknownKind) : plan.unknownKind;
   const fields: Record<string, string> = {};
   const unmapped: Rejection[] = [];
   for (const [column, raw] of Object.entries(row)) {

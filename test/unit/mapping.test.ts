@@ -66,6 +66,12 @@ describe('applyMapping: a feed mixing kinds', () => {
     expect(record.fields).toEqual({ BZ: '当事人已缴纳罚款' });
   });
 
+  test('without kindValues the kind column holds record kinds, read as validation reads them, and byKind applies', () => {
+    const mapping = mappingSchema.parse({ kindColumn: 'kind', byKind: { PENALTY: { columns: { wsh: 'CF_WSH' } }, PERMIT: { columns: { wsh: 'XK_WSH' } } } });
+    expect(recordOf(applyMapping({ kind: ' penalty', wsh: 'A1' }, mapping, 'agency-api')).fields).toEqual({ CF_WSH: 'A1' });
+    expect(recordOf(applyMapping({ kind: 'PERMIT', wsh: 'A2' }, mapping, 'agency-api')).fields).toEqual({ XK_WSH: 'A2' });
+  });
+
   test('values are passed on as sent; only code lookups and date rewriting read their normal form', () => {
     const record = recordOf(applyMapping(penaltyRow('9', { wfss: '  经查，当事人（ＡＢＣ公司）', cflb: '０２', jdrq: '15/03/2024' }), { ...mixed, dateFormat: 'DD/MM/YYYY' }, 'agency-api'));
     expect(record.fields).toMatchObject({ CF_SY: '  经查，当事人（ＡＢＣ公司）', CF_CFLB: '罚款', CF_JDRQ: '2024-03-15' });
