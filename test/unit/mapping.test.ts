@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from '@jest/globals';
 import { describeIssues, hubConfigSchema, mappingSchema } from '../../config/hub-config.js';
 import { applyMapping, type MappedRow } from '../../connectors/mapping.js';
@@ -116,5 +117,14 @@ describe('mapping configuration', () => {
     expect(problems({ kindColumn: 'lx', byKind: { PERMIT: { columns: { dsr_mc: 'CF_XDR_MC' } } } })).toContain('byKind.PERMIT.columns.dsr_mc: CF_XDR_MC is not a standard column of PERMIT');
     expect(problems({ kind: 'PENALTY', values: { XK_XKLB: {} } })).toContain('values.XK_XKLB: XK_XKLB is not a standard column of PENALTY');
     expect(mappingSchema.safeParse(MIXED_FEED_MAPPING).success).toBe(true);
+  });
+
+  test('the README’s mixed-feed mapping is valid and is the one the mixed-feed tests run', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const block = /#### A feed that mixes kinds[\s\S]*?```jsonc\n"mapping": ([\s\S]*?)\n```/.exec(readme)?.[1];
+    const documented = mappingSchema.parse(JSON.parse((block ?? '').replace(/\s+\/\/.*$/gm, '')));
+    const { defaults: _documentedDefaults, ...rules } = documented;
+    const { defaults: _testDefaults, ...tested } = mixed;
+    expect(rules).toEqual(tested);
   });
 });
