@@ -98,7 +98,8 @@ export interface ConfigReloaderDeps {
 /**
  * Re-reads the config file and applies what a running hub can take (each source's settings but its
  * type and schedule); the rest is reported as needing a restart. A file that cannot be read or is
- * invalid changes nothing: InvalidInputError naming every problem. Reloads run one at a time.
+ * invalid changes nothing: InvalidInputError naming every problem. Of two reloads planned at once,
+ * the second to apply is refused (its differences were computed against what no longer runs).
  */
 export function createConfigReloader(deps: ConfigReloaderDeps): { plan(): Promise<ConfigurationReload & { apply(): void }> } {
   let running = deps.initial;
