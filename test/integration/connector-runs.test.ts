@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { hostname } from 'node:os';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { sql } from 'kysely';
 import { hubConfigSchema, type HubConfig } from '../../config/hub-config.js';
@@ -121,6 +123,27 @@ describe('runs that tell the truth', () => {
     expect(failed.batches).toBe(1);
     expect(failed.received).toBeGreaterThanOrEqual(2);
     expect(failed.watermarkAfter).not.toBe('2024-05-01T08:03:00.000Z');
+  });
+
+  test('a file drop counts the files it read as pages; its quarantine entries name it', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'hub-runs-drop-'));
+    try {
+      const row = (n: number) => JSON.stringify({ ...agencyRow(n), CF_WSH: `沪罚〔2024〕R${n}号` });
+      await writeFile(join(folder, 'a.jsonl'), `${row(1)}\n${JSON.stringify({ ...agencyRow(2), CF_JDRQ: '2024-02-30' })}\n`);
+      await writeFile(join(folder, 'b.jsonl'), `${row(3)}\n`);
+      const mapping = { kindColumn: 'kind', sourceRecordIdColumn: 'id', ignoreColumns: ['updated_at', '决定书文号'] };
+      const [source] = hubConfigSchema.parse({
+        hub: { id: 'hub-test', region: '310000' },
+        agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', uscc: AUTHORITY_USCC, sources: [{ type: 'file-drop', name: 'drops', folder, afterRun: 'keep', mapping }] }],
+      }).agencies[0]!.sources;
+      testHub = await startTestHub({ ...TEST_CONFIG, agencies: TEST_CONFIG.agencies.map((a) => (a.code === 'SH-SAMR' ? { ...a, sources: [source!] } : a)) });
+      const ran = (await testHub.gql('mutation { runConnectorNow(agencyCode: "SH-SAMR", connector: "drops") { status pages batches received inserted rejected watermarkBefore watermarkAfter } }')).body.data.runConnectorNow;
+      expect(ran).toEqual({ status: 'SUCCEEDED', pages: 2, batches: 2, received: 3, inserted: 2, rejected: 1, watermarkBefore: null, watermarkAfter: null });
+      const refused = await testHub.gql('{ quarantine(agencyCode: "SH-SAMR") { edges { node { sourceRecordId connector } } } }');
+      expect(refused.body.data.quarantine.edges).toEqual([{ node: { sourceRecordId: 'R2', connector: 'drops' } }]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   test('a run left RUNNING by a dead process is closed as ABANDONED with what it had stored, at start-up and by the next run', async () => {
