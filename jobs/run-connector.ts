@@ -134,8 +134,8 @@ async function execute(deps: RunConnectorDeps, connector: Connector, run: RunSta
   return { ran: true, runId: run.id, status: 'SUCCEEDED', totals };
 }
 
-/** A run keeps this many warnings; beyond, one more says how many were left out. */
-const MAX_WARNINGS = 100;
+/** A run keeps this many warnings; beyond, one more says how many were left out (the price of `ConnectorRun.warnings` counts on it). */
+export const MAX_RUN_WARNINGS = 100;
 const MAX_WARNING_TEXT = 500;
 
 /** What a connector reports as it runs, kept for its run row; each warning is also logged. */
@@ -153,7 +153,7 @@ class RunDetail implements RunReport {
 
   warn(code: string, message: string): void {
     this.log.warn({ code }, message);
-    if (this.#warnings.length < MAX_WARNINGS) this.#warnings.push({ code: code.slice(0, 100), message: message.slice(0, MAX_WARNING_TEXT) });
+    if (this.#warnings.length < MAX_RUN_WARNINGS) this.#warnings.push({ code: code.slice(0, 100), message: message.slice(0, MAX_WARNING_TEXT) });
     else this.#leftOut += 1;
   }
 

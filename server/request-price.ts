@@ -15,6 +15,7 @@ import { getComplexity, type ComplexityEstimatorArgs } from 'graphql-query-compl
 import type { ClientType } from '../access/clients.js';
 import type { HubConfig } from '../config/hub-config.js';
 import type { HubContext } from '../schema/context.js';
+import { MAX_RUN_WARNINGS } from '../jobs/run-connector.js';
 import type { RateVerdict } from './auth/client-rates.js';
 
 /**
@@ -46,6 +47,8 @@ const LIST_BOUNDS: Readonly<Record<string, number>> = {
   'Query.agencies': 50,
   'Query.clients': 200,
   'Query.authorizations': 100,
+  // The warnings a run keeps, and one saying how many more.
+  'ConnectorRun.warnings': MAX_RUN_WARNINGS + 1,
   // One result per record pushed, already priced with the record (PRICES.submittedRecord).
   'SubmissionResult.results': 1,
 };
