@@ -219,6 +219,8 @@ export const hubConfigSchema = z
         maxQueryDepth: z.number().int().min(2).max(50).default(10),
         /** The highest price a request may have (see README, GraphQL: what a request costs). */
         maxQueryCost: z.number().int().min(100).default(20000),
+        /** The highest price of a request's schema reads (introspection), apart from its data: GraphiQL's full schema query costs about 60,000. */
+        maxIntrospectionCost: z.number().int().min(1000).default(100_000),
         /** Root fields (aliases included) one operation may select; bounds the audit entries and writes of a request. */
         maxRootFields: z.number().int().min(1).max(100).default(10),
         /** Aliases one document may use. */

@@ -109,3 +109,20 @@ export function maskIdentityNumber(id: string): string {
   if (id.length < 9) return '*'.repeat(id.length);
   return `${id.slice(0, 4)}${'*'.repeat(id.length - 8)}${id.slice(-4)}`;
 }
+
+/**
+ * A resident identity number (GB 11643, check digit and birth date right) that is no valid USCC: what
+ * a clerk typing a legal representative's number into a USCC field sends. Such a value must never be
+ * stored or shown in plain where a USCC would be.
+ */
+export function isIdentityNumberNotUscc(value: string): boolean {
+  return checkResidentId(value).ok && !checkUscc(value).ok;
+}
+
+/** A run of 18 characters shaped like an identity number (GB 11643), wherever a text carries one. */
+const IDENTITY_NUMBER_IN_TEXT = /(?<![0-9])(\d{4})\d{10}(\d{3}[\dXx])(?![0-9A-Za-z])/g;
+
+/** `text` with every identity-number-shaped run masked as maskIdentityNumber does: for messages that quote input. */
+export function maskIdentityNumbersIn(text: string): string {
+  return text.replace(IDENTITY_NUMBER_IN_TEXT, '$1**********$2');
+}

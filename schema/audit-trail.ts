@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { Principal } from '../access/clients.js';
 import { appendAuditEvent, type AppendedEntry } from '../audit/audit-log.js';
 import type { PersonSubjects } from '../audit/person-subjects.js';
+import { isIdentityNumberNotUscc } from '../ingestion/identifiers.js';
 import { KIND_LAYOUTS, isRecordKind } from '../ingestion/record-kinds.js';
 import type { HubDb } from '../store/database.js';
 
@@ -52,9 +53,13 @@ export class AuditTrail {
     private readonly rules: TrailRules,
   ) {}
 
-  /** Notes an enterprise (or other subject with a USCC). Throws tooManySubjects past the limit. */
+  /**
+   * Notes an enterprise (or other subject with a USCC). A resident identity number given where a USCC
+   * was expected is noted as its person, never in plain. Throws tooManySubjects past the limit.
+   */
   noteSubject(uscc: string | null | undefined): void {
-    if (uscc) this.noteSubjectId(uscc);
+    if (!uscc) return;
+    this.noteSubjectId(isIdentityNumberNotUscc(uscc) ? this.personSubject(uscc) : uscc);
   }
 
   /** Notes a natural person by the keyed hash of their identity number. Throws tooManySubjects past the limit. */
@@ -154,11 +159,12 @@ export class AuditTrail {
   }
 
   /**
-   * Appends the request's entry at its end, unless a write already recorded it (a request refused
-   * for too many subjects after a write still gets its DENIED entry).
+   * Appends the request's entry at its end, unless a write already recorded it and the request
+   * ended OK: a refusal or error after a write (a denied revocation, too many subjects) still gets
+   * its own entry.
    */
   async finish(db: HubDb, operation: string, outcome: string): Promise<AppendedEntry | undefined> {
-    if (this.entries.length > 0 && !this.overflowed) return undefined;
+    if (this.entries.length > 0 && outcome === 'OK' && !this.overflowed) return undefined;
     const appended = await this.append(db, operation, outcome);
     this.entries.push(appended);
     return appended;

@@ -2,6 +2,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from 'pino';
 import { DomainError } from '../ingestion/errors.js';
+import { maskIdentityNumbersIn } from '../ingestion/identifiers.js';
 
 /** A client error with a stable `extensions.code`. */
 export class ClientError extends GraphQLError {
@@ -27,10 +28,19 @@ const isStatementTimeout = (error: unknown): boolean => (error as { code?: unkno
 
 /**
  * The one place errors are shaped for clients: domain errors keep their code and message,
- * request errors pass, anything else is logged in full and masked as INTERNAL_SERVER_ERROR.
- * Stack traces never leave the server.
+ * request errors pass, anything else is logged and masked as INTERNAL_SERVER_ERROR. Stack traces
+ * never leave the server, nor do identity numbers quoted in a message.
  */
 export function createErrorFormatter(logger: Logger) {
+  const shape = formatFor(logger);
+  // graphql-js quotes a refused variable's value in its message: an identity number never leaves the hub unmasked.
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const shaped = shape(formatted, error);
+    return { ...shaped, message: maskIdentityNumbersIn(shaped.message) };
+  };
+}
+
+function formatFor(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof DomainError) {

@@ -94,8 +94,13 @@ export function createReaders(db: HubDb, access: ReadAccess) {
     return byKey(ids, noteRecords(rows), (r) => r.id);
   });
   const history = new DataLoader<number, StoredHistoryEntry[]>(async (ids) => {
-    const rows = await listHistoryForRecords(db, ids);
-    return ids.map((id) => rows.filter((row) => row.record_id === id));
+    const byRecord = new Map<number, StoredHistoryEntry[]>();
+    for (const row of await listHistoryForRecords(db, ids)) {
+      const entries = byRecord.get(row.record_id);
+      if (entries) entries.push(row);
+      else byRecord.set(row.record_id, [row]);
+    }
+    return ids.map((id) => byRecord.get(id) ?? []);
   });
   const subjectRecords = new DataLoader<SubjectRecordsKey, RecordPage<StoredRecord>, string>(
     async (keys) => {

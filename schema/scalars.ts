@@ -1,6 +1,6 @@
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { parseCalendarDate } from '../ingestion/dates.js';
-import { normalizeIdentifier } from '../ingestion/identifiers.js';
+import { isIdentityNumberNotUscc, maskIdentityNumber, normalizeIdentifier } from '../ingestion/identifiers.js';
 import { badInput } from './errors.js';
 
 const USCC_SHAPE = /^[0-9A-HJ-NPQRTUWXY]{18}$/;
@@ -33,6 +33,10 @@ export const UsccScalar = scalar('USCC', 'A 统一社会信用代码 (GB 32100-2
   const normalized = normalizeIdentifier(value);
   if (!USCC_SHAPE.test(normalized)) {
     throw badInput(`USCC "${value.slice(0, 40)}" must be 18 characters from 0-9 and A-Y without I, O, S, V, Z`, { field: 'uscc', rule: 'USCC_FORMAT' });
+  }
+  // A person's identity number never passes as a USCC: it would be echoed in answers and noted in plain in the audit log.
+  if (isIdentityNumberNotUscc(normalized)) {
+    throw badInput(`USCC "${maskIdentityNumber(normalized)}" is a resident identity number, not a 统一社会信用代码: identity numbers are not accepted here`, { field: 'uscc', rule: 'IDENTITY_NUMBER' });
   }
   return normalized;
 });

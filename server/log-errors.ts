@@ -1,3 +1,5 @@
+import { maskIdentityNumbersIn } from '../ingestion/identifiers.js';
+
 /** An error as the service log shows it: what failed and where, never the data it failed on. */
 export interface LoggedError {
   readonly type: string;
@@ -11,8 +13,6 @@ export interface LoggedError {
   readonly cause?: LoggedError;
 }
 
-/** A run of digits the length of an identity number (GB 11643), masked wherever a message carries one. */
-const IDENTITY_NUMBER = /(?<![0-9])(\d{4})\d{10}(\d{3}[\dXx])(?![0-9A-Za-z])/g;
 const MAX_MESSAGE = 500;
 const MAX_STATEMENT = 120;
 
@@ -27,7 +27,7 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 export function serializeError(error: unknown, depth = 0): LoggedError {
   if (!(error instanceof Error)) return { type: typeof error, message: '(a thrown value that is not an Error)' };
   const source = error as Error & { code?: unknown; query?: unknown; constraint?: unknown };
-  const message = error.message.slice(0, MAX_MESSAGE).replace(IDENTITY_NUMBER, '$1**********$2');
+  const message = maskIdentityNumbersIn(error.message.slice(0, MAX_MESSAGE));
   const code = typeof source.code === 'string' || typeof source.code === 'number' ? String(source.code) : undefined;
   const statement = text(source.query)?.replace(/\s+/g, ' ').trim().slice(0, MAX_STATEMENT);
   const constraint = text(source.constraint);

@@ -3,7 +3,11 @@ import {
   getNullableType,
   getVariableValues,
   GraphQLError,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
   isListType,
+  isObjectType,
   Kind,
   type DocumentNode,
   type FieldNode,
@@ -16,6 +20,8 @@ import type { ClientType } from '../access/clients.js';
 import type { HubConfig } from '../config/hub-config.js';
 import type { HubContext } from '../schema/context.js';
 import { MAX_RUN_WARNINGS } from '../jobs/run-connector.js';
+import { MAX_PAGE_SIZE } from '../schema/pagination.js';
+import { MAX_HISTORY_ENTRIES } from '../store/record-queries.js';
 import type { RateVerdict } from './auth/client-rates.js';
 
 /**
@@ -31,10 +37,8 @@ export const PRICES = {
   mutation: 100,
   /** Each record a `submitRecords` call pushes, with its result. */
   submittedRecord: 10,
-  /** `__schema`: the whole schema, whatever it selects of it. */
-  schema: 5000,
-  /** `__type(name:)`: one type. */
-  typeLookup: 200,
+  /** `__schema` and `__type(name:)`, besides what they select (priced with the schema's real sizes: see introspectionBounds). */
+  introspection: 500,
   /** The length assumed of a list that has no `first` and no known bound. */
   unboundedList: 10,
 } as const;
@@ -43,7 +47,7 @@ export const PRICES = {
 const LIST_BOUNDS: Readonly<Record<string, number>> = {
   'CreditReport.entries': 200,
   'Record.standardFields': 45,
-  'Record.history': 20,
+  'Record.history': MAX_HISTORY_ENTRIES,
   'Query.agencies': 50,
   'Query.clients': 200,
   'Query.authorizations': 100,
@@ -57,7 +61,8 @@ const LIST_BOUNDS: Readonly<Record<string, number>> = {
 const MAX_PRICED_NODES = 20_000;
 
 interface PriceTally {
-  introspection: boolean;
+  introspection: number;
+  readonly introspectionBounds: Readonly<Record<string, number>>;
   readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>;
   /** What one item of each `edges` selection costs, recorded as it is priced (children before parents). */
   readonly edges: WeakMap<FieldNode, number>;
@@ -78,14 +83,17 @@ function edgesOf(selectionSet: SelectionSetNode | undefined, fragments: Readonly
 function estimate({ type, field, node, args, childComplexity, context }: ComplexityEstimatorArgs): number {
   const tally = context as PriceTally;
   if (field.name === '__schema' || field.name === '__type') {
-    tally.introspection = true;
-    return field.name === '__schema' ? PRICES.schema : PRICES.typeLookup;
+    // Reading the schema has its own budget: what it returns is priced there, not in the data price.
+    tally.introspection += PRICES.introspection + childComplexity;
+    return 0;
   }
   if (field.name === 'totalCount') return PRICES.count;
   const records: unknown = args['records'];
   const own = type.name === 'Mutation' ? PRICES.mutation + PRICES.submittedRecord * (Array.isArray(records) ? records.length : 0) : PRICES.field;
-  const first: unknown = args['first'];
-  if (typeof first === 'number') {
+  const pageArgument = field.args.find((arg) => arg.name === 'first');
+  if (pageArgument) {
+    // `first: null` is answered with the list's default page, so it is priced as that page.
+    const first = typeof args['first'] === 'number' ? args['first'] : typeof pageArgument.defaultValue === 'number' ? pageArgument.defaultValue : MAX_PAGE_SIZE;
     // A page of a connection: its edges `first` times, its totalCount and pageInfo once.
     const perItem = edgesOf(node.selectionSet, tally.fragments).reduce((sum, edges) => sum + (tally.edges.get(edges) ?? 0), 0);
     return own + childComplexity + (Math.max(1, first) - 1) * perItem;
@@ -97,16 +105,45 @@ function estimate({ type, field, node, args, childComplexity, context }: Complex
     return own + childComplexity;
   }
   if (isListType(getNullableType(field.type)) && childComplexity > 0) {
-    return own + (LIST_BOUNDS[`${type.name}.${field.name}`] ?? PRICES.unboundedList) * childComplexity;
+    const key = `${type.name}.${field.name}`;
+    return own + (LIST_BOUNDS[key] ?? tally.introspectionBounds[key] ?? PRICES.unboundedList) * childComplexity;
   }
   return own + childComplexity;
 }
 
 export interface RequestPrice {
-  /** The request's price; Infinity when the document is too large to price. */
+  /** The price of the data it reads; Infinity when the document is too large to price. */
   readonly price: number;
-  /** Whether it reads the schema (`__schema`, `__type`). */
-  readonly introspection: boolean;
+  /** The price of its schema reads (`__schema`, `__type`); 0 when it reads none. */
+  readonly introspection: number;
+}
+
+const boundsBySchema = new WeakMap<GraphQLSchema, Readonly<Record<string, number>>>();
+
+/**
+ * How long the introspection lists of this schema are (types, and fields, arguments, input fields and
+ * enum values per type on average, rounded up), so that reading the schema is priced by what it
+ * returns: a query that reads the types many times over costs that many times more.
+ */
+function introspectionBounds(schema: GraphQLSchema): Readonly<Record<string, number>> {
+  let bounds = boundsBySchema.get(schema);
+  if (bounds) return bounds;
+  const types = Object.values(schema.getTypeMap());
+  const average = (counts: number[]) => Math.max(1, Math.ceil(counts.reduce((a, b) => a + b, 0) / Math.max(1, counts.length)));
+  const fieldLists = types.flatMap((t) => (isObjectType(t) || isInterfaceType(t) ? [Object.values(t.getFields())] : []));
+  bounds = {
+    '__Schema.types': types.length,
+    '__Schema.directives': schema.getDirectives().length,
+    '__Type.fields': average(fieldLists.map((fields) => fields.length)),
+    '__Field.args': average(fieldLists.flat().map((f) => f.args.length)),
+    '__Type.inputFields': average(types.flatMap((t) => (isInputObjectType(t) ? [Object.keys(t.getFields()).length] : []))),
+    '__Type.enumValues': average(types.flatMap((t) => (isEnumType(t) ? [t.getValues().length] : []))),
+    '__Type.interfaces': 2,
+    '__Type.possibleTypes': 2,
+    '__Directive.args': average(schema.getDirectives().map((d) => d.args.length)),
+  };
+  boundsBySchema.set(schema, bounds);
+  return bounds;
 }
 
 const fragmentsOf = (document: DocumentNode): ReadonlyMap<string, FragmentDefinitionNode> =>
@@ -114,7 +151,7 @@ const fragmentsOf = (document: DocumentNode): ReadonlyMap<string, FragmentDefini
 
 /** Prices an operation with its variables resolved (defaults applied), aliases and fragments counted. */
 export function priceRequest(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined): RequestPrice {
-  const tally: PriceTally = { introspection: false, fragments: fragmentsOf(document), edges: new WeakMap() };
+  const tally: PriceTally = { introspection: 0, introspectionBounds: introspectionBounds(schema), fragments: fragmentsOf(document), edges: new WeakMap() };
   try {
     const price = getComplexity({ schema, query: document, variables, estimators: [estimate], context: tally, maxQueryNodes: MAX_PRICED_NODES, ...(operationName ? { operationName } : {}) });
     return { price, introspection: tally.introspection };
@@ -142,7 +179,7 @@ export function countRootFields(selectionSet: SelectionSetNode, fragments: Reado
 export type ChargeClient = (clientId: string, units: number) => Promise<RateVerdict>;
 
 export interface RequestPriceDeps {
-  readonly limits: Pick<HubConfig['limits'], 'maxQueryCost' | 'maxRootFields' | 'pricePerRequest' | 'introspectionClientTypes'>;
+  readonly limits: Pick<HubConfig['limits'], 'maxQueryCost' | 'maxIntrospectionCost' | 'maxRootFields' | 'pricePerRequest' | 'introspectionClientTypes'>;
   /** Charges the client's rate for a request that costs more than one unit (the first is taken at the door). */
   readonly chargeClient: ChargeClient;
 }
@@ -174,19 +211,28 @@ export function requestPricePlugin(deps: RequestPriceDeps): ApolloServerPlugin<H
           // Variables are coerced as execution will coerce them: a wrong one is the client's error, not an unpriceable request.
           const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 5 });
           if (coerced.errors) {
-            throw new GraphQLError(coerced.errors.map((error) => error.message).join('; '), { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+            // The first error's field and rule (from the scalar that refused the value) stay with the refusal.
+            const { field, rule } = coerced.errors[0]?.extensions ?? {};
+            throw new GraphQLError(coerced.errors.map((error) => error.message).join('; '), { extensions: { code: 'BAD_USER_INPUT', ...(field ? { field } : {}), ...(rule ? { rule } : {}), http: { status: 400 } } });
           }
-          const { price, introspection } = priceRequest(schema, document, request.variables ?? {}, request.operationName ?? undefined);
+          const { price: dataPrice, introspection } = priceRequest(schema, document, request.variables ?? {}, request.operationName ?? undefined);
+          const price = dataPrice + introspection;
           if (Number.isFinite(price)) priced = price;
-          if (introspection && !limits.introspectionClientTypes.includes(principal.clientType as ClientType)) {
+          if (introspection > 0 && !limits.introspectionClientTypes.includes(principal.clientType as ClientType)) {
             contextValue.access.trail.noteDenial('INTROSPECTION_DISABLED');
             throw refusal(`schema introspection is not available to ${principal.clientType} clients; the schema is documented in the hub's README`, 'FORBIDDEN', 403, { reason: 'INTROSPECTION_DISABLED' });
           }
-          if (price > limits.maxQueryCost) {
-            const shown = Number.isFinite(price) ? String(price) : 'beyond what can be priced';
+          if (dataPrice > limits.maxQueryCost) {
+            const shown = Number.isFinite(dataPrice) ? String(dataPrice) : 'beyond what can be priced';
             throw refusal(`the request's price is ${shown}, over the limit of ${limits.maxQueryCost}: ask for smaller pages (first), fewer fields or fewer totalCounts`, 'REQUEST_TOO_EXPENSIVE', 400, {
-              price: Number.isFinite(price) ? price : null,
+              price: Number.isFinite(dataPrice) ? dataPrice : null,
               maxPrice: limits.maxQueryCost,
+            });
+          }
+          if (introspection > limits.maxIntrospectionCost) {
+            throw refusal(`the request reads the schema at a price of ${introspection}, over the limit of ${limits.maxIntrospectionCost}: read it once (one __schema walk, as GraphiQL does)`, 'REQUEST_TOO_EXPENSIVE', 400, {
+              price: introspection,
+              maxPrice: limits.maxIntrospectionCost,
             });
           }
           const units = Math.ceil(price / limits.pricePerRequest);

@@ -116,13 +116,22 @@ export async function findRecordsByIds(db: HubDb, ids: readonly number[]): Promi
 }
 
 
-/** History of many records in one query, oldest change first per record. */
+/** The most history entries one record shows: its latest changes. */
+export const MAX_HISTORY_ENTRIES = 100;
+
+/** History of many records in one query: each record's latest MAX_HISTORY_ENTRIES changes, oldest first. */
 export async function listHistoryForRecords(db: HubDb, recordIds: readonly number[]) {
   if (recordIds.length === 0) return [];
-  return db
+  const latest = db
     .selectFrom('record_history')
     .select(['record_id', 'seq', 'change', 'old_hash', 'new_hash', 'old_status', 'new_status', 'changed_by', 'changed_at'])
+    .select(sql<number>`row_number() over (partition by record_id order by seq desc)`.as('recency'))
     .where('record_id', 'in', recordIds)
+    .as('h');
+  return db
+    .selectFrom(latest)
+    .select(['record_id', 'seq', 'change', 'old_hash', 'new_hash', 'old_status', 'new_status', 'changed_by', 'changed_at'])
+    .where('recency', '<=', MAX_HISTORY_ENTRIES)
     .orderBy('record_id')
     .orderBy('seq')
     .execute();

@@ -204,3 +204,36 @@ describe('signed receipts of audit entries', () => {
     expect(await check(receipt)).toEqual({ verdict: 'DROPPED', message: `entry ${seq} was dropped: the log holds no entry at the receipted position` });
   });
 });
+
+describe('identity numbers where a USCC belongs, and refusals after a write', () => {
+  test('a resident identity number given as a USCC is refused without echoing it, and noted only by its keyed hash', async () => {
+    testHub = await startTestHub();
+    const response = await testHub.gql('query($u: USCC!) { creditReport(uscc: $u) { name } }', { u: PERSON_ID }, { client: 'test-bank', purpose: 'LOAN_REVIEW' });
+    expect(response.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', rule: 'IDENTITY_NUMBER' });
+    expect(JSON.stringify(response.body)).not.toContain(PERSON_ID);
+    const inline = await testHub.gql(`{ subjectAccessLog(uscc: "${PERSON_ID}") { edges { node { seq } } } }`, {}, AS_AGENCY);
+    expect(JSON.stringify(inline.body)).not.toContain(PERSON_ID);
+    const entries = await testHub.database.db.selectFrom('audit_log').select(['entry']).execute();
+    expect(JSON.stringify(entries)).not.toContain(PERSON_ID);
+  });
+
+  test('a denial after a successful write in the same request gets its own audit entry', async () => {
+    testHub = await startTestHub();
+    await ingestBatch(testHub.hub.ingestion, { agencyCode: 'SH-SAMR', source: 'test', records: [penaltyRecord({}, 'P-1')] });
+    const grant = await testHub.gql(
+      'mutation($i: GrantAuthorizationInput!) { grantAuthorization(input: $i) { id } }',
+      { i: { uscc: enterpriseUscc('310115', 1), clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 1' } },
+    );
+    const id = grant.body.data.grantAuthorization.id as string;
+    const mixed = await testHub.gql(
+      `mutation($i: GrantAuthorizationInput!) { g: grantAuthorization(input: $i) { id } r: revokeAuthorization(id: "${id}") { id } }`,
+      { i: { uscc: enterpriseUscc('310115', 2), clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 2' } },
+      { client: 'test-agency-zj', purpose: 'SUPERVISION' },
+    );
+    expect(mixed.body.errors[0].extensions.reason).toBe('NOT_GRANTOR');
+    const seqs = mixed.body.extensions.auditEntries as number[];
+    expect(seqs).toHaveLength(2);
+    const outcomes = await Promise.all(seqs.map(async (seq) => (await entryAt(seq)).outcome));
+    expect(outcomes).toEqual(['OK', 'DENIED:NOT_GRANTOR']);
+  });
+});

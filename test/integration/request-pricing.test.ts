@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { getIntrospectionQuery } from 'graphql';
 import { sql } from 'kysely';
 import request from 'supertest';
 import { createHub } from '../../server/app.js';
@@ -74,7 +75,17 @@ describe('request pricing', () => {
     expect(writes.body.extensions.auditEntries).toHaveLength(1);
   });
 
-  test('introspection: refused for banks and partner hubs, priced for the others', async () => {
+  test('first: null is priced as the default page it is answered with (was: one item)', async () => {
+    const fields = 'edges { node { id history { sequence } standardFields { code value } } }';
+    const explicitNull = await testHub.gql(`{ records(first: null) { ${fields} } }`);
+    const defaultPage = await testHub.gql(`{ records { ${fields} } }`);
+    expect(explicitNull.body.extensions.price).toBe(defaultPage.body.extensions.price);
+    const nested = await testHub.gql(`{ changeFeed(first: null) { edges { node { record { subject { records(first: null) { totalCount ${fields} } } } } } } }`);
+    expect(nested.status).toBe(400);
+    expect(errorOf(nested)?.extensions.code).toBe('REQUEST_TOO_EXPENSIVE');
+  });
+
+  test('introspection: refused for banks and partner hubs, priced by what it returns for the others', async () => {
     const schemaQuery = '{ __schema { types { name fields { name args { name } } } } }';
     const bank = await testHub.gql(schemaQuery, {}, { client: 'test-bank', purpose: 'LOAN_REVIEW' });
     expect(bank.status).toBe(403);
@@ -83,10 +94,18 @@ describe('request pricing', () => {
     expect(errorOf(typeLookup)?.extensions.reason).toBe('INTROSPECTION_DISABLED');
     const agency = await testHub.gql(schemaQuery, {}, { client: 'test-agency', purpose: 'SUPERVISION' });
     expect(agency.status).toBe(200);
-    expect(agency.body.extensions.price).toBeGreaterThanOrEqual(5000);
-    const five = await testHub.gql(aliases(5, '__schema { types { name } }'), {}, { client: 'test-agency', purpose: 'SUPERVISION' });
-    expect(five.status).toBe(400);
-    expect(errorOf(five)?.extensions.code).toBe('REQUEST_TOO_EXPENSIVE');
+    expect(agency.body.extensions.price).toBeGreaterThan(1000);
+    // What GraphiQL asks for when it opens: allowed.
+    const ide = await testHub.gql(getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true }), {}, { client: 'test-agency', purpose: 'SUPERVISION' });
+    expect(ide.status).toBe(200);
+    expect(ide.body.data.__schema.types.length).toBeGreaterThan(50);
+    // The same types read over and over with nested fields (about a second and 10 MB before): refused before it runs.
+    const walk = 'fragment Top on __Type { name kind fields { name type { name ofType { name ofType { name fields { name type { name } } } } } } }';
+    const started = Date.now();
+    const walks = await testHub.gql(`{ __schema { ${Array.from({ length: 28 }, (_, i) => `t${i}: types { ...Top }`).join(' ')} } } ${walk}`, {}, { client: 'test-agency', purpose: 'SUPERVISION' });
+    expect(walks.status).toBe(400);
+    expect(errorOf(walks)).toMatchObject({ extensions: { code: 'REQUEST_TOO_EXPENSIVE', maxPrice: 100_000 } });
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   test('more aliases than allowed, or a document of too many tokens, is refused before it is priced', async () => {

@@ -19,6 +19,7 @@ export const TEST_CONFIG: HubConfig = {
   limits: {
     maxQueryDepth: 10,
     maxQueryCost: 20000,
+    maxIntrospectionCost: 100_000,
     maxRootFields: 10,
     maxAliases: 30,
     maxTokens: 3000,
