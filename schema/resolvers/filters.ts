@@ -15,7 +15,7 @@ const MAX_VALUES_PER_CRITERION = 50;
 
 export function toRecordFilter(input: RecordFilterInput | null | undefined): RecordFilter {
   if (!input) return {};
-  for (const [name, values] of Object.entries({ agencyCodes: input.agencyCodes, regions: input.regions })) {
+  for (const [name, values] of Object.entries({ kinds: input.kinds, agencyCodes: input.agencyCodes, regions: input.regions, statuses: input.statuses })) {
     if (values && values.length > MAX_VALUES_PER_CRITERION) {
       throw badInput(`filter.${name} takes at most ${MAX_VALUES_PER_CRITERION} values (got ${values.length})`, { field: `filter.${name}`, rule: 'MAX_ITEMS' });
     }
