@@ -40,8 +40,15 @@ export interface AgencyApi {
   readonly encodings: string[];
   /** How pages are addressed: the opaque cursor (default), `offset`, or `page` (from 1). */
   paging: 'cursor' | 'offset' | 'page';
-  /** The body's shape: `{ records, next_cursor }` (default), `{ code, data: { list, next } }`, or a bare array. */
-  envelope: 'records' | 'nested' | 'bare';
+  /**
+   * The body's shape: `{ records, next_cursor }` (default), `{ code, data: { list, next } }`, a bare
+   * array, or `{ code, msg, data: { list, total } }` (`list`: no cursor, no has-more).
+   */
+  envelope: 'records' | 'nested' | 'bare' | 'list';
+  /** The query parameters' names, as the hub's `params` names them (default: the hub's defaults). */
+  params: { updatedSince: string; pageSize: string; cursor: string; offset: string; page: string };
+  /** The records' change-time field, which `updated_since` filters and the pages are ordered by (default `updated_at`). */
+  updatedAtField: string;
   /** A faulty API: answers without filtering by `updated_since`, or newest first. */
   ignoreSince: boolean;
   newestFirst: boolean;
@@ -56,7 +63,7 @@ export interface AgencyApi {
   close(): Promise<void>;
 }
 
-const position = (r: Record<string, unknown>) => `${String(r['updated_at'])}|${String(r['id'])}`;
+const positionBy = (updatedAtField: string) => (r: Record<string, unknown>) => `${String(r[updatedAtField])}|${String(r['id'])}`;
 
 /**
  * A real HTTP server on 127.0.0.1 speaking the hub's pull contract: `updated_since` (inclusive),
@@ -64,6 +71,7 @@ const position = (r: Record<string, unknown>) => `${String(r['updated_at'])}|${S
  * that changes mid-run moves behind the cursor and is sent again, never skipping another), or an
  * `offset` or `page` number instead. Answers `{ records, next_cursor, total, has_more }` ordered by
  * (updated_at, id), streamed record by record; `total` counts every record of the `updated_since` query.
+ * The parameters' names and the change-time field are settable (`params`, `updatedAtField`).
  */
 export async function startAgencyApi(): Promise<AgencyApi> {
   const hanging: ServerResponse[] = [];
@@ -79,6 +87,8 @@ export async function startAgencyApi(): Promise<AgencyApi> {
     encodings: [],
     paging: 'cursor',
     envelope: 'records',
+    params: { updatedSince: 'updated_since', pageSize: 'page_size', cursor: 'cursor', offset: 'offset', page: 'page' },
+    updatedAtField: 'updated_at',
     ignoreSince: false,
     newestFirst: false,
     maxPageSize: undefined,
@@ -105,14 +115,17 @@ export async function startAgencyApi(): Promise<AgencyApi> {
     if (fault && 'status' in fault) return void res.writeHead(fault.status, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}).end('{}');
     if (fault && 'businessError' in fault) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...fault.businessError, data: null }));
     api.beforePage?.(number);
-    const since = query.get('updated_since');
-    const size = api.fixedPageSize ?? Math.min(Number(query.get('page_size') ?? 100), api.maxPageSize ?? Number.POSITIVE_INFINITY);
-    const after = query.get('cursor');
-    const matching = [...api.records.values()].filter((r) => api.ignoreSince || !since || (api.exclusiveSince ? String(r['updated_at']) > since : String(r['updated_at']) >= since));
+    const { params } = api;
+    const position = positionBy(api.updatedAtField);
+    const since = query.get(params.updatedSince);
+    const size = api.fixedPageSize ?? Math.min(Number(query.get(params.pageSize) ?? 100), api.maxPageSize ?? Number.POSITIVE_INFINITY);
+    const after = query.get(params.cursor);
+    const changedAt = (r: Record<string, unknown>) => String(r[api.updatedAtField]);
+    const matching = [...api.records.values()].filter((r) => api.ignoreSince || !since || (api.exclusiveSince ? changedAt(r) > since : changedAt(r) >= since));
     const ordered = matching
       .filter((r) => api.paging !== 'cursor' || !after || position(r) > after)
       .sort((x, y) => position(x).localeCompare(position(y)) * (api.newestFirst ? -1 : 1));
-    const start = api.paging === 'offset' ? Number(query.get('offset') ?? 0) : api.paging === 'page' ? (Number(query.get('page') ?? 1) - 1) * size : 0;
+    const start = api.paging === 'offset' ? Number(query.get(params.offset) ?? 0) : api.paging === 'page' ? (Number(query.get(params.page) ?? 1) - 1) * size : 0;
     let page = ordered.slice(start, start + size);
     const next = api.paging === 'cursor' && ordered.length > size ? position(page.at(-1)!) : null;
     if (fault && 'emptyPage' in fault) page = [];
@@ -130,6 +143,7 @@ export async function startAgencyApi(): Promise<AgencyApi> {
       records: ['{"records": [', `], "next_cursor": ${JSON.stringify(cursor)}, "total": ${total}, "has_more": ${hasMore}}`],
       nested: ['{"code": 0, "msg": "成功", "data": {"list": [', `], "next": ${JSON.stringify(cursor)}, "total": ${total}, "hasNext": ${hasMore ? 1 : 0}}}`],
       bare: ['[', ']'],
+      list: ['{"code": 0, "msg": "成功", "data": {"list": [', `], "total": ${total}}}`],
     }[api.envelope];
     out.write(open);
     if (fault && ('cutOff' in fault || 'stall' in fault)) {
