@@ -39,6 +39,27 @@ export function retryAfterMs(header: string | null, now = Date.now()): number {
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : 1000;
 }
 
+/**
+ * A timeout that counts only while the hub waits on the agency: `start` arms it, `stop` disarms it.
+ * When it fires, the check is deferred past the event loop's I/O phase, so an answer that arrived
+ * while the hub was busy (a long write in the same process) is seen before the wait is called a timeout.
+ */
+function deadline(ms: number, expire: (message: string) => void) {
+  let timer: NodeJS.Timeout | undefined;
+  let generation = 0;
+  return {
+    start(message: string): void {
+      clearTimeout(timer);
+      const armed = ++generation;
+      timer = setTimeout(() => setImmediate(() => armed === generation && expire(message)), ms);
+    },
+    stop(): void {
+      clearTimeout(timer);
+      generation += 1;
+    },
+  };
+}
+
 /** Why a request that got no usable answer failed: our timeout, or the API out of reach. */
 function requestFailure(abort: AbortController, error: unknown): ConnectorFailure {
   if (error instanceof ConnectorFailure) return error;
@@ -71,12 +92,8 @@ export async function openPage(source: HttpJsonSourceConfig, query: Record<strin
   for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
   const attempt = async () => {
     const abort = new AbortController();
-    const timeout = (message: string) => () => abort.abort(new ConnectorFailure('UPSTREAM_TIMEOUT', message));
-    let timer = setTimeout(timeout(`agency API did not answer within ${source.timeoutMs} ms`), source.timeoutMs);
-    const idle = () => {
-      clearTimeout(timer);
-      timer = setTimeout(timeout(`agency API paused for more than ${source.timeoutMs} ms mid-page`), source.timeoutMs);
-    };
+    const waiting = deadline(source.timeoutMs, (message) => abort.abort(new ConnectorFailure('UPSTREAM_TIMEOUT', message)));
+    waiting.start(`agency API did not answer within ${source.timeoutMs} ms`);
     try {
       const response = await fetch(url, { headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, signal: abort.signal });
       const refused = statusCodeFailure(response.status, response.statusText) ?? (response.body ? undefined : new AbortError(new ConnectorFailure('BAD_RESPONSE', 'agency API answered without a body')));
@@ -85,11 +102,12 @@ export async function openPage(source: HttpJsonSourceConfig, query: Record<strin
         if (response.status === 429) await new Promise((resolve) => setTimeout(resolve, retryAfterMs(response.headers.get('retry-after'))));
         throw refused;
       }
-      idle();
+      waiting.stop();
       const timedOut = () => (abort.signal.aborted && abort.signal.reason instanceof ConnectorFailure ? abort.signal.reason : undefined);
-      return { body: response.body as ReadableStream<Uint8Array>, idle, timedOut, done: () => clearTimeout(timer) };
+      const awaitChunk = () => waiting.start(`agency API paused for more than ${source.timeoutMs} ms mid-page`);
+      return { body: response.body as ReadableStream<Uint8Array>, awaitChunk, chunkArrived: waiting.stop, timedOut };
     } catch (error) {
-      clearTimeout(timer);
+      waiting.stop();
       throw error instanceof AbortError ? error : requestFailure(abort, error);
     }
   };
@@ -104,7 +122,7 @@ export async function openPage(source: HttpJsonSourceConfig, query: Record<strin
     },
   });
   let summary: PageSummary = { nextCursor: null, total: undefined, hasMore: undefined };
-  const body = { stream: opened.body, onChunk: opened.idle, readFailure: (error: unknown) => bodyReadFailure(opened.timedOut(), error), done: opened.done };
+  const body = { stream: opened.body, awaitChunk: opened.awaitChunk, chunkArrived: opened.chunkArrived, readFailure: (error: unknown) => bodyReadFailure(opened.timedOut(), error) };
   return {
     records: parseRecords(body, source, (read) => (summary = read)),
     summary: () => summary,
@@ -120,18 +138,23 @@ function bodyReadFailure(timedOut: ConnectorFailure | undefined, error: unknown)
 
 interface Body {
   readonly stream: ReadableStream<Uint8Array>;
-  readonly onChunk: () => void;
+  /** The hub now waits for the next chunk: from here the pause counts against `timeoutMs`. */
+  readonly awaitChunk: () => void;
+  /** A chunk (or the end) arrived: the hub's own work until the next read does not count as a pause. */
+  readonly chunkArrived: () => void;
   readonly readFailure: (error: unknown) => ConnectorFailure;
-  readonly done: () => void;
 }
 
 async function* parseRecords(body: Body, source: HttpJsonSourceConfig, setSummary: (summary: PageSummary) => void): AsyncGenerator<Row> {
   const reader = body.stream[Symbol.asyncIterator]();
   const nextChunk = async () => {
+    body.awaitChunk();
     try {
       return await reader.next();
     } catch (error) {
       throw body.readFailure(error);
+    } finally {
+      body.chunkArrived();
     }
   };
   const head: Buffer[] = [];
@@ -143,14 +166,13 @@ async function* parseRecords(body: Body, source: HttpJsonSourceConfig, setSummar
         yield* parseWhole(Buffer.concat(head), source, setSummary);
         return;
       }
-      body.onChunk();
       head.push(Buffer.from(next.value));
       bytes += next.value.byteLength;
       if (bytes > WHOLE_PAGE_BYTES) break;
     }
-    yield* parseStreaming(head, nextChunk, source, body.onChunk, setSummary);
+    yield* parseStreaming(head, nextChunk, source, setSummary);
   } finally {
-    body.done();
+    body.chunkArrived();
   }
 }
 
@@ -249,7 +271,6 @@ async function* parseStreaming(
   head: readonly Buffer[],
   nextChunk: () => Promise<IteratorResult<Uint8Array>>,
   source: HttpJsonSourceConfig,
-  onChunk: () => void,
   setSummary: (summary: PageSummary) => void,
 ): AsyncGenerator<Row> {
   const { response } = source;
@@ -287,7 +308,6 @@ async function* parseStreaming(
   for (;;) {
     const next = await nextChunk();
     if (next.done) break;
-    onChunk();
     yield* feed(next.value);
   }
   endOfBody = true;

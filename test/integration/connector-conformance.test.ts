@@ -52,7 +52,7 @@ interface ApiSource extends ConformanceSource {
   readonly api: AgencyApi;
 }
 
-const TIMEOUT_MS = 500;
+const TIMEOUT_MS = 1000;
 
 defineConnectorConformanceSuite<ApiSource>('http-json', {
   rowsForSeveralBatches: 12,
