@@ -191,15 +191,20 @@ const refusal = (message: string, code: string, status: number, extra: Record<st
  * Prices every operation before it runs — variables resolved, every alias and root field counted,
  * introspection included — and refuses one over the limits with a 4xx naming its price: too many
  * root fields or too high a price (400, REQUEST_TOO_EXPENSIVE), introspection by a client type that
- * needs no schema (403, FORBIDDEN), more than the client's rate holds (429, RATE_LIMITED). A request
- * costs the client's rate one unit per `pricePerRequest` of its price. Every priced response carries
+ * needs no schema (403, FORBIDDEN), more than the client's rate holds, or a second expensive request
+ * while the client's first still runs (429, RATE_LIMITED). A request costs the client's rate one unit
+ * per `pricePerRequest` of its price. Every priced response carries
  * `extensions.price`.
  */
 export function requestPricePlugin(deps: RequestPriceDeps): ApolloServerPlugin<HubContext> {
   const { limits } = deps;
+  // Clients with an expensive request (priced over pricePerRequest) running in this process: one at a
+  // time each, so one token holder's parallel heavy requests cannot take every core.
+  const heavy = new Set<string>();
   return {
     async requestDidStart() {
       let priced: number | undefined;
+      let heavyFor: string | undefined;
       return {
         async didResolveOperation({ request, document, operation, schema, contextValue }) {
           if (!operation) return;
@@ -237,6 +242,15 @@ export function requestPricePlugin(deps: RequestPriceDeps): ApolloServerPlugin<H
           }
           const units = Math.ceil(price / limits.pricePerRequest);
           if (units > 1) {
+            if (heavy.has(principal.clientId)) {
+              throw refusal(`client ${principal.clientId} already has an expensive request (price over ${limits.pricePerRequest}) running; send the next when it has been answered`, 'RATE_LIMITED', 429, {
+                price,
+                retryAfter: 1,
+              });
+            }
+            // Taken before the charge is awaited, so two requests arriving together cannot both pass.
+            heavy.add(principal.clientId);
+            heavyFor = principal.clientId;
             const charged = await deps.chargeClient(principal.clientId, units - 1);
             if (!charged.ok) {
               throw refusal(`the request's price ${price} costs ${units} units of client ${principal.clientId}'s rate, more than it holds now; retry after ${charged.retryAfterSeconds} s`, 'RATE_LIMITED', 429, {
@@ -247,6 +261,7 @@ export function requestPricePlugin(deps: RequestPriceDeps): ApolloServerPlugin<H
           }
         },
         async willSendResponse({ response }) {
+          if (heavyFor !== undefined) heavy.delete(heavyFor);
           if (priced !== undefined && response.body.kind === 'single') {
             response.body.singleResult.extensions = { ...response.body.singleResult.extensions, price: priced };
           }

@@ -144,6 +144,29 @@ describe("a client's rate is charged by price", () => {
   });
 });
 
+describe('expensive requests run one at a time per client', () => {
+  (TEST_ENGINE === 'postgres' ? test : test.skip)('while a client’s expensive request runs, its next one is refused with 429; a cheap one still passes', async () => {
+    const heavy = '{ records(first: 100) { totalCount edges { node { id standardFields { code value } } } } }';
+    const token = await testHub.tokenFor('test-agency');
+    const send = (query: string) => request(testHub.hub.httpServer).post('/graphql').set('authorization', `Bearer ${token}`).set(PURPOSE_HEADER, 'SUPERVISION').send({ query });
+    // Another transaction holds the records table, so the first expensive request waits inside the hub.
+    let first: Promise<request.Response> | undefined;
+    await testHub.database.db.transaction().execute(async (trx) => {
+      await sql`lock table records in access exclusive mode`.execute(trx);
+      first = send(heavy).then((response) => response);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const second = await send(heavy);
+      expect(second.status).toBe(429);
+      expect(errorOf(second)).toMatchObject({ extensions: { code: 'RATE_LIMITED' }, message: expect.stringContaining('already has an expensive request') });
+      const cheap = await send('{ me { id } }');
+      expect(cheap.status).toBe(200);
+    });
+    expect((await first)?.status).toBe(200);
+    const again = await send(heavy);
+    expect(again.status).toBe(200);
+  });
+});
+
 describe('responses and statements are bounded', () => {
   test('a response over maxResponseBytes is withheld with an error naming the limit, and audited', async () => {
     const hub = await startTestHub({ ...TEST_CONFIG, limits: { ...TEST_CONFIG.limits, maxResponseBytes: 64 * 1024 } });
