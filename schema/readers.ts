@@ -37,6 +37,18 @@ export interface ReadAccess {
   readonly trail: AuditTrail;
   readonly clock: () => Date;
   readonly checkpoints: CheckpointDeps;
+  /** Set by request pricing: an expensive request reads through the heavy pool (see ReadPools). */
+  readonly lane: { heavy: boolean };
+}
+
+/**
+ * Where reads go: `standard` for most requests; `heavy`, a pool of one connection, for requests
+ * priced over `limits.pricePerRequest`, so expensive requests take turns on one database connection
+ * and never the connections (and cores) that everyone else's requests need.
+ */
+export interface ReadPools {
+  readonly standard: HubDb;
+  readonly heavy: HubDb;
 }
 
 interface SubjectRecordsKey {
@@ -69,7 +81,9 @@ function byKey<K, V>(keys: readonly K[], rows: readonly V[], keyOf: (row: V) => 
  * entries) and notes what was read for the audit log.
  * Root-field access (scopes, own agency) is decided before, in policy.ts.
  */
-export function createReaders(db: HubDb, access: ReadAccess) {
+export function createReaders(pools: ReadPools, access: ReadAccess) {
+  /** The pool this request reads through: the heavy lane once its price put it there. */
+  const db = (): HubDb => (access.lane.heavy ? pools.heavy : pools.standard);
   const { trail } = access;
   const grant = recordGrantOf(access.principal);
   /** The filter narrowed to the records the client may read; undefined when it may read none of them. */
@@ -87,15 +101,15 @@ export function createReaders(db: HubDb, access: ReadAccess) {
     for (const row of rows) trail.noteSubject(row.uscc);
     return rows as SubjectRow[];
   };
-  const subjects = new DataLoader<string, SubjectRow | null>(async (usccs) => byKey(usccs, noteSubjects(await findSubjects(db, usccs)), (s) => s.uscc));
-  const agencies = new DataLoader<string, AgencyRow | null>(async (codes) => byKey(codes, await findAgencies(db, codes), (a) => a.code));
+  const subjects = new DataLoader<string, SubjectRow | null>(async (usccs) => byKey(usccs, noteSubjects(await findSubjects(db(), usccs)), (s) => s.uscc));
+  const agencies = new DataLoader<string, AgencyRow | null>(async (codes) => byKey(codes, await findAgencies(db(), codes), (a) => a.code));
   const records = new DataLoader<number, StoredRecord | null>(async (ids) => {
-    const rows = (await findRecordsByIds(db, ids)).filter((row) => visible(row));
+    const rows = (await findRecordsByIds(db(), ids)).filter((row) => visible(row));
     return byKey(ids, noteRecords(rows), (r) => r.id);
   });
   const history = new DataLoader<number, StoredHistoryEntry[]>(async (ids) => {
     const byRecord = new Map<number, StoredHistoryEntry[]>();
-    for (const row of await listHistoryForRecords(db, ids)) {
+    for (const row of await listHistoryForRecords(db(), ids)) {
       const entries = byRecord.get(row.record_id);
       if (entries) entries.push(row);
       else byRecord.set(row.record_id, [row]);
@@ -108,7 +122,7 @@ export function createReaders(db: HubDb, access: ReadAccess) {
       const pages = new Map<string, RecordPage<StoredRecord>>();
       for (const group of groupBySubject(keys).values()) {
         const sample = group[0]!;
-        const result = await listRecordsForSubjects(db, group.map((k) => k.uscc), sample.filter, sample.first, sample.position);
+        const result = await listRecordsForSubjects(db(), group.map((k) => k.uscc), sample.filter, sample.first, sample.position);
         for (const page of result.values()) noteRecords(page.rows);
         for (const key of group) pages.set(JSON.stringify(key), result.get(key.uscc) ?? { rows: [], hasMore: false });
       }
@@ -120,7 +134,7 @@ export function createReaders(db: HubDb, access: ReadAccess) {
     async (keys) => {
       const counts = new Map<string, number>();
       for (const group of groupBySubject(keys).values()) {
-        const result = await countRecordsForSubjects(db, group.map((k) => k.uscc), group[0]!.filter);
+        const result = await countRecordsForSubjects(db(), group.map((k) => k.uscc), group[0]!.filter);
         for (const key of group) counts.set(JSON.stringify(key), result.get(key.uscc) ?? 0);
       }
       return keys.map((key) => counts.get(JSON.stringify(key)) ?? 0);
@@ -131,7 +145,7 @@ export function createReaders(db: HubDb, access: ReadAccess) {
   return {
     subject: (uscc: string) => subjects.load(uscc),
     agency: (code: string) => agencies.load(code),
-    allAgencies: () => listAgencies(db),
+    allAgencies: () => listAgencies(db()),
     record: (id: number) => records.load(id),
     recordHistory: (id: number) => history.load(id),
     recordsOfSubject: async (uscc: string, filter: RecordFilter, first: number, position: RecordPosition | undefined) => {
@@ -145,54 +159,54 @@ export function createReaders(db: HubDb, access: ReadAccess) {
     records: async (filter: RecordFilter, first: number, position: RecordPosition | undefined) => {
       const granted = withinGrant(filter);
       if (!granted) return noPage;
-      const page = await listRecords(db, granted, first, position);
+      const page = await listRecords(db(), granted, first, position);
       noteRecords(page.rows);
       return page;
     },
     countRecords: async (filter: RecordFilter) => {
       const granted = withinGrant(filter);
-      return granted ? countRecords(db, granted) : 0;
+      return granted ? countRecords(db(), granted) : 0;
     },
     searchSubjects: async (fragment: string, first: number, position: SubjectPosition | undefined) => {
-      const page = await searchSubjectsByName(db, fragment, first, position);
+      const page = await searchSubjectsByName(db(), fragment, first, position);
       noteSubjects(page.rows);
       return page;
     },
-    countSubjects: (fragment: string) => countSubjectsByName(db, fragment),
-    quarantine: (agencyCode: string, status: string, first: number, afterId: number | undefined) => listQuarantine(db, agencyCode, status, first, afterId),
-    countQuarantine: (agencyCode: string, status: string) => countQuarantine(db, agencyCode, status),
-    batches: (agencyCode: string, first: number, afterId: number | undefined) => listBatches(db, agencyCode, first, afterId),
-    countBatches: (agencyCode: string) => countBatches(db, agencyCode),
-    connectorRuns: (agencyCode: string, first: number, afterId: number | undefined) => listConnectorRuns(db, agencyCode, first, afterId),
-    countConnectorRuns: (agencyCode: string) => countConnectorRuns(db, agencyCode),
-    connectorHealth: (agencyCode: string) => connectorHealth(db, agencyCode),
+    countSubjects: (fragment: string) => countSubjectsByName(db(), fragment),
+    quarantine: (agencyCode: string, status: string, first: number, afterId: number | undefined) => listQuarantine(db(), agencyCode, status, first, afterId),
+    countQuarantine: (agencyCode: string, status: string) => countQuarantine(db(), agencyCode, status),
+    batches: (agencyCode: string, first: number, afterId: number | undefined) => listBatches(db(), agencyCode, first, afterId),
+    countBatches: (agencyCode: string) => countBatches(db(), agencyCode),
+    connectorRuns: (agencyCode: string, first: number, afterId: number | undefined) => listConnectorRuns(db(), agencyCode, first, afterId),
+    countConnectorRuns: (agencyCode: string) => countConnectorRuns(db(), agencyCode),
+    connectorHealth: (agencyCode: string) => connectorHealth(db(), agencyCode),
 
     /** A bank's report on a subject, refused (FORBIDDEN, NO_AUTHORIZATION) without an authorisation in force for this purpose. */
     creditReport: async (uscc: string) => {
       trail.noteSubject(uscc);
       const authorization = isAdmin(access.principal)
         ? undefined
-        : await findValidAuthorization(db, uscc, access.principal.clientId, access.purpose, chinaToday(access.clock()));
+        : await findValidAuthorization(db(), uscc, access.principal.clientId, access.purpose, chinaToday(access.clock()));
       if (!authorization && !isAdmin(access.principal)) {
         trail.noteDenial('NO_AUTHORIZATION');
         throw forbidden('NO_AUTHORIZATION', `enterprise ${uscc} has not authorised client ${access.principal.clientId} for purpose ${access.purpose}, or the authorisation has expired or been revoked`);
       }
       if (authorization) trail.noteAuthorization(authorization.id);
-      const report = await buildCreditReport(db, uscc);
+      const report = await buildCreditReport(db(), uscc);
       if (!report) throw notFound(`no records of subject ${uscc} are held by this hub`);
       for (const entry of report.entries) trail.noteReturned(`kind:${entry.kind}`);
       return { ...report, authorization };
     },
     authorizations: async (uscc: string) => {
       trail.noteSubject(uscc);
-      return listAuthorizations(db, uscc);
+      return listAuthorizations(db(), uscc);
     },
     /** The change feed, limited to the records the client may read (its regions). */
     changes: async (position: FeedPosition | undefined, first: number) => {
       const regions = grantedRegions(grant, undefined);
       if (regions?.length === 0) return { rows: [], hasMore: false };
-      const page = await listChanges(db, regions ?? [], position, first);
-      const rows = (await findRecordsByIds(db, [...new Set(page.rows.map((row) => row.record_id))])).filter((row) => visible(row));
+      const page = await listChanges(db(), regions ?? [], position, first);
+      const rows = (await findRecordsByIds(db(), [...new Set(page.rows.map((row) => row.record_id))])).filter((row) => visible(row));
       noteRecords(rows);
       const byId = new Map(rows.map((row) => [row.id, row]));
       return { ...page, rows: page.rows.flatMap((change) => {
@@ -200,16 +214,16 @@ export function createReaders(db: HubDb, access: ReadAccess) {
         return record ? [{ change, record }] : [];
       }) };
     },
-    clients: () => listClients(db),
-    client: (id: string) => findClient(db, id),
+    clients: () => listClients(db()),
+    client: (id: string) => findClient(db(), id),
     auditLog: (filter: AuditFilter, first: number, beforeSeq: number | undefined) => {
       if (filter.subject) trail.noteSubject(filter.subject);
-      return listAuditEntries(db, filter, first, beforeSeq);
+      return listAuditEntries(db(), filter, first, beforeSeq);
     },
     auditCheckpoint: () => signCheckpoint(access.checkpoints),
     /** An inclusion proof of one of the client's own entries (admins: any entry). */
     auditProof: async (seq: number) => {
-      const entry = await findAuditEntry(db, seq);
+      const entry = await findAuditEntry(db(), seq);
       if (!entry) throw notFound(`audit entry ${seq} does not exist`);
       if (entry.client_id !== access.principal.clientId && !isAdmin(access.principal)) {
         trail.noteDenial('NOT_OWN_ENTRY');

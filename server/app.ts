@@ -132,8 +132,8 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
 
   const createContext = (principal: Principal, purpose: string): HubContext => {
     const trail = new AuditTrail({ principal, purpose, requestId: randomUUID(), clock: deps.clock }, trailRules);
-    const access = { principal, purpose, trail, clock: deps.clock, checkpoints };
-    return { access, readers: createReaders(database.readDb, access), ingestion, purposes: config.auth.purposes, connectors: connectors.operations };
+    const access = { principal, purpose, trail, clock: deps.clock, checkpoints, lane: { heavy: false } };
+    return { access, readers: createReaders({ standard: database.readDb, heavy: database.heavyReadDb }, access), ingestion, purposes: config.auth.purposes, connectors: connectors.operations };
   };
 
   const app = express();

@@ -192,7 +192,8 @@ const refusal = (message: string, code: string, status: number, extra: Record<st
  * introspection included — and refuses one over the limits with a 4xx naming its price: too many
  * root fields or too high a price (400, REQUEST_TOO_EXPENSIVE), introspection by a client type that
  * needs no schema (403, FORBIDDEN), more than the client's rate holds, or a second expensive request
- * while the client's first still runs (429, RATE_LIMITED). A request costs the client's rate one unit
+ * while the client's first still runs (429, RATE_LIMITED). An expensive request reads through the
+ * heavy lane (ReadPools), one database connection that expensive requests share. A request costs the client's rate one unit
  * per `pricePerRequest` of its price. Every priced response carries
  * `extensions.price`.
  */
@@ -251,6 +252,7 @@ export function requestPricePlugin(deps: RequestPriceDeps): ApolloServerPlugin<H
             // Taken before the charge is awaited, so two requests arriving together cannot both pass.
             heavy.add(principal.clientId);
             heavyFor = principal.clientId;
+            contextValue.access.lane.heavy = true;
             const charged = await deps.chargeClient(principal.clientId, units - 1);
             if (!charged.ok) {
               throw refusal(`the request's price ${price} costs ${units} units of client ${principal.clientId}'s rate, more than it holds now; retry after ${charged.retryAfterSeconds} s`, 'RATE_LIMITED', 429, {

@@ -17,6 +17,8 @@ export interface Database {
    * bounds the work instead).
    */
   readonly readDb: HubDb;
+  /** Like `readDb`, with one connection: for the API's expensive reads, which take turns on it. On PGlite, `db`. */
+  readonly heavyReadDb: HubDb;
   /** 'pglite' (embedded) or 'postgres' (server through DATABASE_URL). */
   readonly engine: 'pglite' | 'postgres';
   ping(): Promise<void>;
@@ -64,6 +66,7 @@ function serverPool(url: string, poolSize: number, statementTimeoutMs?: number):
 async function openServer(url: string, poolSize: number, statementTimeoutMs: number): Promise<Database> {
   const db = serverPool(url, poolSize);
   const readDb = serverPool(url, poolSize, statementTimeoutMs);
+  const heavyReadDb = serverPool(url, 1, statementTimeoutMs);
   const listen = async (channel: string, onMessage: (payload: string) => void, onLost: (error: Error) => void) => {
     // A dedicated connection: pooled ones are shared and do not keep a LISTEN.
     const client = new pg.Client({ connectionString: url });
@@ -80,7 +83,7 @@ async function openServer(url: string, poolSize: number, statementTimeoutMs: num
       await client.end();
     };
   };
-  return wrap(db, readDb, 'postgres', listen);
+  return wrap(db, readDb, heavyReadDb, 'postgres', listen);
 }
 
 async function openEmbedded(dataDir: string | undefined): Promise<Database> {
@@ -95,20 +98,21 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
     const unlisten = await client.listen(channel, onMessage);
     return () => unlisten();
   };
-  return wrap(db, db, 'pglite', listen);
+  return wrap(db, db, db, 'pglite', listen);
 }
 
-function wrap(db: HubDb, readDb: HubDb, engine: Database['engine'], listen: Database['listen']): Database {
+function wrap(db: HubDb, readDb: HubDb, heavyReadDb: HubDb, engine: Database['engine'], listen: Database['listen']): Database {
   return {
     db,
     readDb,
+    heavyReadDb,
     engine,
     listen,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
     close: async () => {
-      if (readDb !== db) await readDb.destroy();
+      for (const pool of new Set([heavyReadDb, readDb])) if (pool !== db) await pool.destroy();
       await db.destroy();
     },
   };

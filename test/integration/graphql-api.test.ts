@@ -245,7 +245,7 @@ describe('GraphQL: batching', () => {
     const query = `{ subjects(nameContains: "示例", first: 10) { edges { node { name
       records(first: 5) { totalCount edges { node { agency { name } subject { uscc } history { sequence } } } } } } } }`;
     const admin = adminContext(testHub);
-    const contextValue = { ...admin, readers: createReaders(counting, admin.access) };
+    const contextValue = { ...admin, readers: createReaders({ standard: counting, heavy: counting }, admin.access) };
     const result = await graphql({ schema: createSchema(), source: query, contextValue });
     expect(result.errors).toBeUndefined();
     const subjects = (result.data as { subjects: { edges: unknown[] } }).subjects.edges;

@@ -190,7 +190,7 @@ describe('responses and statements are bounded', () => {
   (TEST_ENGINE === 'postgres' ? test : test.skip)('on a server, a read statement past statementTimeoutMs is cancelled with QUERY_TIMEOUT, never an internal error', async () => {
     const url = testHub.database.url ?? '';
     const timed = await openDatabase({ engine: 'postgres', url, poolSize: 2, statementTimeoutMs: 200 });
-    const hub = await createHub({ config: TEST_CONFIG, database: { ...testHub.database, readDb: timed.readDb }, logger: testLogger(), clock: () => FIXED_NOW });
+    const hub = await createHub({ config: TEST_CONFIG, database: { ...testHub.database, readDb: timed.readDb, heavyReadDb: timed.heavyReadDb }, logger: testLogger(), clock: () => FIXED_NOW });
     try {
       const admin = await findClient(testHub.database.db, 'test-admin');
       if (!admin) throw new Error('test-admin is not registered');
