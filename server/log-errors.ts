@@ -1,7 +1,7 @@
 import { maskIdentityNumbersIn } from '../ingestion/identifiers.js';
 
 /** An error as the service log shows it: what failed and where, never the data it failed on. */
-export interface LoggedError {
+interface LoggedError {
   readonly type: string;
   readonly message: string;
   /** SQLSTATE of a database error, or the error's own code. */

@@ -29,7 +29,7 @@ import type { RateVerdict } from './auth/client-rates.js';
  * costs its page size (`first`, from the query or its variables) times what one edge selects, plus
  * its totalCount and pageInfo once; another list its bound times what one item selects.
  */
-export const PRICES = {
+const PRICES = {
   field: 1,
   /** `totalCount`: a count query over every row the filter matches. */
   count: 200,
@@ -111,7 +111,7 @@ function estimate({ type, field, node, args, childComplexity, context }: Complex
   return own + childComplexity;
 }
 
-export interface RequestPrice {
+interface RequestPrice {
   /** The price of the data it reads; Infinity when the document is too large to price. */
   readonly price: number;
   /** The price of its schema reads (`__schema`, `__type`); 0 when it reads none. */
@@ -150,7 +150,7 @@ const fragmentsOf = (document: DocumentNode): ReadonlyMap<string, FragmentDefini
   new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
 
 /** Prices an operation with its variables resolved (defaults applied), aliases and fragments counted. */
-export function priceRequest(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined): RequestPrice {
+function priceRequest(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined): RequestPrice {
   const tally: PriceTally = { introspection: 0, introspectionBounds: introspectionBounds(schema), fragments: fragmentsOf(document), edges: new WeakMap() };
   try {
     const price = getComplexity({ schema, query: document, variables, estimators: [estimate], context: tally, maxQueryNodes: MAX_PRICED_NODES, ...(operationName ? { operationName } : {}) });
@@ -162,7 +162,7 @@ export function priceRequest(schema: GraphQLSchema, document: DocumentNode, vari
 }
 
 /** Root fields an operation selects, aliases counted, through fragments spread at the root. */
-export function countRootFields(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, seen = new Set<string>()): number {
+function countRootFields(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, seen = new Set<string>()): number {
   let count = 0;
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) count += selection.name.value === '__typename' ? 0 : 1;
