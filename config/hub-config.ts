@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { isProvinceCode } from '../ingestion/regions.js';
 import { checkUscc } from '../ingestion/identifiers.js';
 import { mappingSchema } from './mapping-schema.js';
+import { supervisionSchema } from './supervision-schema.js';
 import { CLIENT_TYPES, SCOPES, type Scope } from '../access/clients.js';
 import { clientFileProblems, registrationProblems } from '../access/client-registration.js';
 import cron from 'node-cron';
@@ -256,6 +257,8 @@ export const hubConfigSchema = z
       .strict()
       .default({ expireRecords: { cron: '0 5 0 * * *', enabled: true }, unhealthyAfterFailures: 3 }),
     auth: authSchema.default(authSchema.parse({})),
+    /** Differentiated supervision (分级分类监管) by credit class; see README. */
+    supervision: supervisionSchema.prefault({}),
     agencies: z.array(agencySchema).min(1),
     /** API clients registered from configuration; more can be added with `npm run hub -- client add`. */
     clients: z.array(clientSchema).default([]),

@@ -8,6 +8,7 @@ import * as quarantineIdentity from './migrations/0005-quarantine-identity.js';
 import * as subjectAuthority from './migrations/0006-subject-authority.js';
 import * as auditPersonKey from './migrations/0007-audit-person-key.js';
 import * as connectorRunDetail from './migrations/0008-connector-run-detail.js';
+import * as creditGrades from './migrations/0009-credit-grades.js';
 
 /** Versioned migrations in the order they apply. Append only; never edit one that has shipped. */
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -19,6 +20,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006-subject-authority': subjectAuthority,
   '0007-audit-person-key': auditPersonKey,
   '0008-connector-run-detail': connectorRunDetail,
+  '0009-credit-grades': creditGrades,
 };
 
 function migrator(db: HubDb): Migrator {

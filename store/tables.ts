@@ -22,6 +22,10 @@ export interface HubTables {
   audit_checkpoints: AuditCheckpointTable;
   audit_subtrees: AuditSubtreeTable;
   audit_person_key: AuditPersonKeyTable;
+  credit_model_versions: CreditModelVersionTable;
+  credit_grades: CreditGradeTable;
+  credit_grade_history: CreditGradeHistoryTable;
+  credit_grading_state: CreditGradingStateTable;
 }
 
 export interface ApiClientTable {
@@ -255,4 +259,47 @@ export interface UsccOverrideTable {
   quarantine_id: number;
   justification: string;
   released_at: CreatedAt;
+}
+
+/** A credit class code; each model configures its labels (e.g. 优/良/中/差). */
+export type CreditClass = 'A' | 'B' | 'C' | 'D';
+
+export interface CreditModelVersionTable {
+  version: string;
+  fingerprint: string;
+  first_seen_at: CreatedAt;
+  activated_at: Date | null;
+  activated_by: string | null;
+}
+
+export interface CreditGradeTable {
+  subject_uscc: string;
+  model_version: string;
+  /** numeric(12,2), read as a string: exact. */
+  score: string;
+  class: CreditClass;
+  capped_by: string | null;
+  contributions: ColumnType<{ indicator: string; dimension: string; points: string; records: number[] }[], string, string>;
+  reasons: ColumnType<{ code: string; points: string; records: number[] }[], string, string>;
+  evaluated_at: Date;
+  record_seq: number;
+}
+
+export interface CreditGradeHistoryTable {
+  id: Generated<number>;
+  subject_uscc: string;
+  model_version: string;
+  score: string;
+  class: CreditClass;
+  previous_score: string | null;
+  previous_class: CreditClass | null;
+  cause: 'RECORD_CHANGE' | 'DECAY' | 'MODEL_ACTIVATION' | 'FIRST_GRADE';
+  evaluated_at: Date;
+}
+
+export interface CreditGradingStateTable {
+  id: ColumnType<boolean, boolean | undefined, never>;
+  watermark: number;
+  graded_through: string | null;
+  model_version: string | null;
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import request from 'supertest';
 import { DEFAULT_PURPOSES, type HubConfig } from '../../config/hub-config.js';
+import { supervisionSchema } from '../../config/supervision-schema.js';
 import { issueAccessToken } from '../../server/auth/access-tokens.js';
 import { PURPOSE_HEADER } from '../../server/auth/require-access.js';
 import { createHub, type Hub } from '../../server/app.js';
@@ -41,6 +42,7 @@ export const TEST_CONFIG: HubConfig = {
     checkpointCron: '0 */5 * * * *',
     purposes: DEFAULT_PURPOSES,
   },
+  supervision: supervisionSchema.parse({}),
   agencies: TEST_AGENCIES.map(({ hub: _hub, ...agency }) => ({ ...agency, sources: [] })),
   clients: Object.values(TEST_CLIENTS).map((client) => client.config),
 };
