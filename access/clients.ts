@@ -14,13 +14,16 @@ export const SCOPES = {
   'sync:feed': "read the change feed of the client's regions (partner hubs)",
   'authorizations:write': 'record and revoke enterprise authorisations (授权) for banks',
   'audit:subject': 'answer who accessed an enterprise’s data',
+  'credit:read': "read enterprises' credit grades, their supervision measures and grade distributions (信用分级分类监管)",
+  'inspections:draw': 'commit and execute 双随机 inspection draws for the agency',
+  'repair:write': 'file and decide credit repair requests (信用修复) and objections (异议)',
   admin: 'operate the hub: every scope, the audit log, quarantine overrides',
 } as const;
 export type Scope = keyof typeof SCOPES;
 
 /** The scopes each client type may hold; a registered client may be narrowed further. */
 export const SCOPES_BY_CLIENT_TYPE: Readonly<Record<ClientType, readonly Scope[]>> = {
-  AGENCY: ['records:read', 'records:write', 'authorizations:write', 'audit:subject'],
+  AGENCY: ['records:read', 'records:write', 'authorizations:write', 'audit:subject', 'credit:read', 'inspections:draw', 'repair:write'],
   BANK: ['credit:report'],
   PARTNER_HUB: ['sync:feed'],
   ADMIN: ['admin'],

@@ -59,7 +59,7 @@ describe('token endpoint', () => {
     const response = await withAssertion(await clientAssertion(TEST_CLIENTS.agency, issuer));
     expect(response.status).toBe(200);
     expect(response.headers['cache-control']).toBe('no-store');
-    expect(response.body).toMatchObject({ token_type: 'Bearer', expires_in: 300, scope: 'records:read records:write:SH-SAMR authorizations:write audit:subject' });
+    expect(response.body).toMatchObject({ token_type: 'Bearer', expires_in: 300, scope: 'records:read records:write:SH-SAMR authorizations:write audit:subject credit:read inspections:draw repair:write' });
     const [header, payload] = response.body.access_token.split('.').slice(0, 2).map((part: string) => JSON.parse(Buffer.from(part, 'base64url').toString()));
     expect(header).toMatchObject({ alg: 'EdDSA', typ: 'at+jwt' });
     expect(payload).toMatchObject({ iss: issuer, sub: 'test-agency', aud: audience, client_type: 'AGENCY', agency: 'SH-SAMR', regions: [], exp: NOW + 300 });

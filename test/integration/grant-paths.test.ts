@@ -82,7 +82,7 @@ let testHub: TestHub;
 const walks = new Map<string, { root: string; body: { data?: unknown; errors?: { extensions?: { code?: string } }[] } }[]>();
 
 function principalOf(client: (typeof WALKERS)[number]['client']): Principal {
-  const scopes = new Set(client.type === 'AGENCY' ? ['records:read', `records:write:${client.agency ?? ''}`, 'authorizations:write', 'audit:subject'] : { BANK: ['credit:report'], PARTNER_HUB: ['sync:feed'], ADMIN: ['admin'] }[client.type as Exclude<ClientType, 'AGENCY'>]);
+  const scopes = new Set(client.type === 'AGENCY' ? ['records:read', `records:write:${client.agency ?? ''}`, 'authorizations:write', 'audit:subject', 'credit:read', 'inspections:draw', 'repair:write'] : { BANK: ['credit:report'], PARTNER_HUB: ['sync:feed'], ADMIN: ['admin'] }[client.type as Exclude<ClientType, 'AGENCY'>]);
   return { clientId: client.id, clientType: client.type as ClientType, scopes, regions: client.regions ?? [], agencyCode: client.agency ?? null, tokenId: 'walk' };
 }
 
