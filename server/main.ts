@@ -4,6 +4,7 @@ import { loadHubConfig } from '../config/hub-config.js';
 import { createHub } from './app.js';
 import { createLogger } from './logger.js';
 import { openHubDatabase } from './open-database.js';
+import { assertPortAvailable } from './port-check.js';
 import { startFailureMessage } from './start-failure.js';
 
 /**
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
   const env = readEnv();
   const logger = createLogger(env.LOG_LEVEL);
   const config = await loadHubConfig(env.HUB_CONFIG);
+  await assertPortAvailable(env.PORT, env.HOST);
   logger.info(env.DATABASE_URL ? { engine: 'postgres' } : { engine: 'pglite', dataDir: resolve(env.HUB_DATA_DIR, 'pglite') }, 'opening database');
   const opened = await openHubDatabase(env, 'the hub', config.limits.statementTimeoutMs);
   const { database, applied } = opened;
