@@ -24,13 +24,14 @@ export function agencyAuthorities(
   return new Map(agencies.map((a) => [a.code, { code: a.code, region: a.region, uscc: a.uscc, publishesFor: new Set(a.publishesFor), registersSubjects: a.registersSubjects }]));
 }
 
-/** The column naming the authority that made a record's decision (许可机关, 处罚机关, 作出决定机关). */
+/** The column naming the authority that made a record's decision (许可机关, 处罚机关, 作出决定机关, 检查机关). */
 const DECIDING_AUTHORITY_COLUMN: Readonly<Record<RecordKind, string>> = {
   PERMIT: 'XK_XKJGDM',
   PENALTY: 'CF_CFJGDM',
   RED_LIST: 'MD_LRJGDM',
   BLACK_LIST: 'MD_LRJGDM',
   ABNORMAL_OPERATION: 'MD_LRJGDM',
+  INSPECTION: 'JC_JGDM',
 };
 
 /**

@@ -57,3 +57,14 @@ export function derivePenaltyValidity(decisionDate: string, penaltyTypes: readon
   const restrictions = penaltyTypes.filter((type) => RESTRICTION_PENALTY_TYPES.has(type));
   return restrictions.length > 0 ? { derived: false, restrictions } : { derived: true, until: decisionDate };
 }
+
+/** How long an inspection result counts (for grading and as ACTIVE): a year from the inspection date. */
+const INSPECTION_VALID_MONTHS = 12;
+
+/**
+ * The last valid day of an inspection result (检查日期 + 12 months): on the day after, the expiry
+ * job marks it EXPIRED and it stops counting, like any record past its validity.
+ */
+export function inspectionValidTo(inspectionDate: string): string {
+  return addMonths(inspectionDate, INSPECTION_VALID_MONTHS);
+}

@@ -1,12 +1,13 @@
 /**
  * The 双公示 standard columns per record kind. Permits and penalties use the national column codes
  * (XK_*, CF_*); the three lists have no national column set, so the hub defines one (MD_*) in the
- * same style. One table drives validation, storage (JSONB keyed by code) and the API mapping.
+ * same style, and so does the inspection result of a 双随机 draw (JC_*). One table drives validation,
+ * storage (JSONB keyed by code) and the API mapping.
  */
-export const RECORD_KINDS = ['PERMIT', 'PENALTY', 'RED_LIST', 'BLACK_LIST', 'ABNORMAL_OPERATION'] as const;
+export const RECORD_KINDS = ['PERMIT', 'PENALTY', 'RED_LIST', 'BLACK_LIST', 'ABNORMAL_OPERATION', 'INSPECTION'] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
-export const RECORD_STATUSES = ['ACTIVE', 'EXPIRED', 'REVOKED', 'REPAIRED'] as const;
+export const RECORD_STATUSES = ['ACTIVE', 'EXPIRED', 'REVOKED', 'REPAIRED', 'DISPUTED'] as const;
 export type RecordStatus = (typeof RECORD_STATUSES)[number];
 
 /**
@@ -171,6 +172,29 @@ function listLayout(decisionRequired: boolean): KindLayout {
   };
 }
 
+/** 检查结果 of an inspection, canonical values (the grading model scores them). */
+export const INSPECTION_RESULTS = ['未发现问题', '责令整改', '立案查处', '未发现开展经营活动', '不配合检查'] as const;
+
+/**
+ * 双随机 inspection result (抽查检查结果). It counts for a year from the inspection date: the hub
+ * derives its last valid day (publication.ts inspectionValidTo), as no column of the result states one.
+ */
+const INSPECTION: KindLayout = {
+  prefix: 'JC',
+  eventDate: 'JC_JCRQ',
+  documentNo: 'JC_RWBH',
+  fields: [
+    ...subjectFields('JC'),
+    { code: 'JC_RWBH', label: '抽查任务编号', type: 'identifier', required: true, maxLength: 128 },
+    { code: 'JC_JCRQ', label: '检查日期', type: 'date', required: true },
+    { code: 'JC_JCJG', label: '检查结果', type: 'enum', required: true, values: identity(INSPECTION_RESULTS) },
+    { code: 'JC_JGMC', label: '检查机关', type: 'text', required: true, maxLength: 200 },
+    { code: 'JC_JGDM', label: '检查机关统一社会信用代码', type: 'uscc', required: true },
+    { code: 'JC_CCBH', label: '双随机抽查编号', type: 'identifier', maxLength: 64 },
+    REMARKS,
+  ],
+};
+
 export const KIND_LAYOUTS: Readonly<Record<RecordKind, KindLayout>> = {
   PERMIT,
   PENALTY,
@@ -178,6 +202,7 @@ export const KIND_LAYOUTS: Readonly<Record<RecordKind, KindLayout>> = {
   // A 严重失信 listing is a signed decision on a published legal basis.
   BLACK_LIST: listLayout(true),
   ABNORMAL_OPERATION: listLayout(false),
+  INSPECTION,
 };
 
 export function isRecordKind(value: string): value is RecordKind {

@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { parseAmountWan } from './amounts.js';
 import { parseCalendarDate } from './dates.js';
 import { checkResidentId, checkUscc, maskIdentityNumber, normalizeIdentifier } from './identifiers.js';
-import { derivePenaltyValidity, penaltyPublicationEnd, type PublicationRules } from './publication.js';
+import { derivePenaltyValidity, inspectionValidTo, penaltyPublicationEnd, type PublicationRules } from './publication.js';
 import { KIND_LAYOUTS, LIST_SEPARATORS, NATURAL_PERSON, isRecordKind, type FieldSpec, type KindLayout, type RecordKind, type RecordStatus } from './record-kinds.js';
 import { storableText } from '../store/storable-json.js';
 import { tidyText, toHalfWidth, unstorableCharacter } from './text.js';
@@ -238,7 +238,7 @@ function assemble(kind: RecordKind, layout: KindLayout, sourceRecordId: string, 
   const p = layout.prefix;
   const pick = (code: string | undefined): string | null => (code ? asText(fields[code]) || null : null);
   const eventDate = asText(fields[layout.eventDate]);
-  const validTo = pick(layout.validTo);
+  const validTo = kind === 'INSPECTION' ? inspectionValidTo(eventDate) : pick(layout.validTo);
   const publicationEnd = kind === 'PENALTY' ? pick(layout.publicationEnd) ?? derivePenaltyPublicationEnd(fields, context) : pick(layout.publicationEnd);
   const removalDate = pick(layout.removalDate);
   const revoked = layout.status !== undefined && fields[layout.status] === 'REVOKED';

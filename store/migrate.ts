@@ -9,6 +9,7 @@ import * as subjectAuthority from './migrations/0006-subject-authority.js';
 import * as auditPersonKey from './migrations/0007-audit-person-key.js';
 import * as connectorRunDetail from './migrations/0008-connector-run-detail.js';
 import * as creditGrades from './migrations/0009-credit-grades.js';
+import * as inspectionDraws from './migrations/0010-inspection-draws.js';
 
 /** Versioned migrations in the order they apply. Append only; never edit one that has shipped. */
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -21,6 +22,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0007-audit-person-key': auditPersonKey,
   '0008-connector-run-detail': connectorRunDetail,
   '0009-credit-grades': creditGrades,
+  '0010-inspection-draws': inspectionDraws,
 };
 
 function migrator(db: HubDb): Migrator {
