@@ -134,12 +134,24 @@ export function registrationProblems(client: Pick<ClientDescription, 'type' | 'a
   if (!client.publicKeyFile && !client.jwksUrl && !client.secretFile) {
     problems.push({ field: 'publicKeyFile', message: 'set publicKeyFile, jwksUrl or secretFile: how the client authenticates' });
   }
+  if (client.jwksUrl !== undefined && !isFetchableJwksUrl(client.jwksUrl)) {
+    problems.push({ field: 'jwksUrl', message: `${JSON.stringify(client.jwksUrl.slice(0, 100))} is not an https URL (plain http only on this machine: localhost, 127.0.0.1, [::1])` });
+  }
   if ((client.type === 'AGENCY') !== Boolean(client.agency)) problems.push({ field: 'agency', message: 'an AGENCY client names its agency; other types do not' });
   const allowed = SCOPES_BY_CLIENT_TYPE[client.type];
   (client.scopes ?? []).forEach((scope, index) => {
     if (!allowed.includes(scope)) problems.push({ field: `scopes.${index}`, message: `scope ${scope} is not allowed for a ${client.type} client (allowed: ${allowed.join(', ')})` });
   });
   return problems;
+}
+
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** A client's key set is fetched over TLS; plain http is for a key server on the hub's own machine. */
+function isFetchableJwksUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
 }
 
 /** Turns a description into the stored registration: keys read, secret hashed, scopes checked and expanded. */

@@ -13,6 +13,8 @@ const envSchema = z.object({
   HUB_CONFIG: z.string().min(1).default('config/demo.config.json'),
   /** Run every configured source once at start-up (the demo data, agency pulls). */
   HUB_LOAD_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** Where `npm run hub -- token request` finds the hub; default http://localhost:$PORT. */
+  HUB_URL: z.url({ protocol: /^https?$/ }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

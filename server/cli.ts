@@ -1,6 +1,9 @@
 #!/usr/bin/env node
+import { writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLocalJWKSet } from 'jose';
+import { CLIENT_KEY_ALGORITHMS, generateClientKeyPair, type ClientKeyAlgorithm } from '../access/client-key-pair.js';
 import { CLIENT_TYPES, SCOPES, type ClientType, type Scope } from '../access/clients.js';
 import { RegistrationError, toRegistration } from '../access/client-registration.js';
 import { SigningKeys } from '../access/signing-keys.js';
@@ -20,17 +23,21 @@ const USAGE = `Operator commands of the credit hub (database from DATABASE_URL o
   client add --id ID --name NAME --type ${CLIENT_TYPES.join('|')} [--agency CODE] [--regions 310000,320000]
              [--scopes ${Object.keys(SCOPES).join(',')}] (--public-key FILE | --jwks-url URL | --secret-file FILE)
              [--requests-per-minute N]          register a client, or update its registration
+  client keygen --out PREFIX [--alg EdDSA|ES256] write a key pair for a client: PREFIX.private.jwk.json (keep it
+                                                with the client) and PREFIX.public.jwk.json (for client add --public-key)
   client list                                   list registered clients
   client revoke ID                              revoke a client: its tokens stop working at once
   key rotate                                    activate a new signing key (the old one keeps verifying)
   token mint ID [--scope "a b"]                 print a short-lived access token for a client (local testing)
   token request --client ID --key FILE [--hub URL] [--scope "a b"]
-                                                get a token from a running hub as a client does (private_key_jwt)
+                                                get a token from a running hub as a client does (private_key_jwt);
+                                                the hub is --hub, else HUB_URL, else http://localhost:$PORT
   audit verify                                  verify the whole audit log; exit code 2 names the first altered entry
   audit check-receipt JWT                       check a receipt (X-Audit-Receipt) against the log: exit code 0 held,
                                                 2 altered or dropped, 1 not a receipt of this hub
 
-With the embedded database, stop the hub first (it holds the database); with DATABASE_URL, no need.`;
+With the embedded database, stop the hub first (it holds the database); with DATABASE_URL, no need.
+Exit codes: 0 done, 1 refused or failed (the message says why), 2 audit check found an altered log.`;
 
 class UsageError extends Error {}
 
@@ -91,9 +98,36 @@ async function addClient(args: string[]): Promise<void> {
   process.stdout.write(`client ${registration.id} registered (${registration.type}; scopes ${registration.scopes.join(' ')})\n`);
 }
 
+async function writeClientKeyPair(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { out: { type: 'string' }, alg: { type: 'string', default: 'EdDSA' } } });
+  const prefix = required(values, 'out');
+  const alg = values.alg;
+  if (!(CLIENT_KEY_ALGORITHMS as readonly string[]).includes(alg)) throw new UsageError(`--alg must be one of ${CLIENT_KEY_ALGORITHMS.join(', ')}`);
+  const kid = `${basename(prefix)}-${new Date().toISOString().slice(0, 10)}`;
+  const { privateJwk, publicJwk } = await generateClientKeyPair(kid, alg as ClientKeyAlgorithm);
+  // 'wx': never overwrite a key someone may already use.
+  await writeFile(`${prefix}.private.jwk.json`, `${JSON.stringify(privateJwk, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
+  await writeFile(`${prefix}.public.jwk.json`, `${JSON.stringify({ keys: [publicJwk] }, null, 2)}\n`, { flag: 'wx' });
+  process.stdout.write(`wrote ${prefix}.private.jwk.json (keep it with the client, readable only by it) and ${prefix}.public.jwk.json (key id ${kid});\nregister it with: npm run hub -- client add ... --public-key ${prefix}.public.jwk.json\n`);
+}
+
+/** The hub `token request` talks to: --hub, else HUB_URL, else this machine on PORT. */
+function hubUrlFor(option: string | undefined): string {
+  if (option) return option;
+  const env = readEnv();
+  return env.HUB_URL ?? `http://localhost:${env.PORT}`;
+}
+
 async function run(argv: string[]): Promise<number> {
   const [group, command, ...rest] = argv;
-  switch (`${group ?? ''} ${command ?? ''}`) {
+  if (group === undefined || group === '--help' || group === '-h' || group === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return group === undefined ? 1 : 0;
+  }
+  switch (`${group} ${command ?? ''}`) {
+    case 'client keygen':
+      await writeClientKeyPair(rest);
+      return 0;
     case 'client add':
       await addClient(rest);
       return 0;
@@ -138,7 +172,7 @@ async function run(argv: string[]): Promise<number> {
     case 'token request': {
       const { values } = parseArgs({ args: rest, options: { client: { type: 'string' }, key: { type: 'string' }, hub: { type: 'string' }, scope: { type: 'string' } } });
       const token = await requestToken({
-        hubUrl: values.hub ?? 'http://localhost:4000',
+        hubUrl: hubUrlFor(values.hub),
         clientId: required(values, 'client'),
         privateKeyFile: required(values, 'key'),
         ...(values.scope ? { scope: values.scope } : {}),

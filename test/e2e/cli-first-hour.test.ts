@@ -1,0 +1,66 @@
+import { describe, expect, test } from '@jest/globals';
+import { stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { hubEnv, hubWorkspace, runCli, startHubProcess, stopHubProcess } from '../support/hub-process.js';
+
+const workspace = hubWorkspace('hub-cli-');
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1' }, () => resolve()));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+describe('the operator CLI as a newcomer uses it', () => {
+  test('--help prints the usage and exits 0; no command prints it and exits 1', async () => {
+    const env = hubEnv({ dataDir: workspace.folder, config: 'config/demo.config.json' });
+    const help = await runCli(env, ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('client keygen --out PREFIX');
+    expect(help.stdout).toContain('Exit codes:');
+    const none = await runCli(env, []);
+    expect(none.code).toBe(1);
+  });
+
+  test('keygen makes a key pair, client add registers it, and token request finds the hub on PORT', async () => {
+    const port = await freePort();
+    const env = hubEnv({ dataDir: workspace.folder, config: 'config/demo.config.json', databaseUrl: workspace.databaseUrl, extra: { PORT: String(port), HUB_LOAD_ON_START: 'false' } });
+    const prefix = join(workspace.folder, 'new-bank');
+
+    const keygen = await runCli(env, ['client', 'keygen', '--out', prefix]);
+    expect(keygen.stderr).toBe('');
+    expect(keygen.code).toBe(0);
+    expect((await stat(`${prefix}.private.jwk.json`)).mode & 0o777).toBe(0o600);
+    const again = await runCli(env, ['client', 'keygen', '--out', prefix]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('EEXIST');
+
+    const unreachable = await runCli(env, ['token', 'request', '--client', 'new-bank', '--key', `${prefix}.private.jwk.json`]);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain(`cannot reach the hub at http://localhost:${port} (ECONNREFUSED)`);
+
+    const placeholder = await runCli(env, ['client', 'add', '--id', 'new-bank', '--name', '新银行', '--type', 'BANK', '--jwks-url', '<your JWKS URL>']);
+    expect(placeholder.code).toBe(1);
+    expect(placeholder.stderr).toContain('jwksUrl: "<your JWKS URL>" is not an https URL');
+
+    // The hub must have run once to create its database before a client can be added to it.
+    await stopHubProcess(await startHubProcess(env));
+    const added = await runCli(env, ['client', 'add', '--id', 'new-bank', '--name', '新银行', '--type', 'BANK', '--public-key', `${prefix}.public.jwk.json`]);
+    expect(added.stderr).toBe('');
+    expect(added.code).toBe(0);
+
+    const hub = await startHubProcess(env);
+    try {
+      const token = await runCli(env, ['token', 'request', '--client', 'new-bank', '--key', `${prefix}.private.jwk.json`]);
+      expect(token.stderr).toBe('');
+      expect(token.code).toBe(0);
+      expect(token.stdout.trim().split('.')).toHaveLength(3);
+    } finally {
+      await stopHubProcess(hub);
+    }
+  });
+});
