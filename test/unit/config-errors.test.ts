@@ -84,6 +84,14 @@ describe('a configuration problem stops the start with one line naming its key, 
     await expect(loadHubConfig(file(JSON.stringify(demoConfig())))).resolves.toMatchObject({ hub: { id: 'hub-yrd-demo' } });
   });
 
+  test('comments and trailing commas are accepted, as README writes configuration; a syntax error names its line and column', async () => {
+    const commented = JSON.stringify(demoConfig(), null, 2).replace('{\n', '{\n  // the demo hub\n  /* block\n     comment */\n').replace(/\n}$/, ',\n}');
+    await expect(loadHubConfig(file(commented))).resolves.toMatchObject({ hub: { id: 'hub-yrd-demo' } });
+    const error = await loadHubConfig(file('{\n  "hub": { "id": "x" }\n  "agencies": []\n}')).catch((refusal: unknown) => refusal);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/is not JSON: CommaExpected at line 3, column 3$/);
+  });
+
   test('a *_FILE variable naming a file that cannot be read', () => {
     let error: unknown;
     try {
