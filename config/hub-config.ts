@@ -5,6 +5,7 @@ import { isProvinceCode } from '../ingestion/regions.js';
 import { checkUscc } from '../ingestion/identifiers.js';
 import { mappingSchema } from './mapping-schema.js';
 import { supervisionSchema } from './supervision-schema.js';
+import { creditSchema } from './credit-model-schema.js';
 import { CLIENT_TYPES, SCOPES, type Scope } from '../access/clients.js';
 import { clientFileProblems, registrationProblems } from '../access/client-registration.js';
 import cron from 'node-cron';
@@ -251,14 +252,21 @@ export const hubConfigSchema = z
           .object({ cron: cronExpression.default('0 5 0 * * *'), enabled: z.boolean().default(true) })
           .strict()
           .default({ cron: '0 5 0 * * *', enabled: true }),
+        /** Grades subjects whose records changed (credit grades); every 15 s, so a change shows within a minute. */
+        gradeSubjects: z
+          .object({ cron: cronExpression.default('*/15 * * * * *'), enabled: z.boolean().default(true) })
+          .strict()
+          .default({ cron: '*/15 * * * * *', enabled: true }),
         /** Failed runs in a row after which a connector is shown unhealthy (and a warning logged). */
         unhealthyAfterFailures: z.number().int().min(1).max(100).default(3),
       })
       .strict()
-      .default({ expireRecords: { cron: '0 5 0 * * *', enabled: true }, unhealthyAfterFailures: 3 }),
+      .default({ expireRecords: { cron: '0 5 0 * * *', enabled: true }, gradeSubjects: { cron: '*/15 * * * * *', enabled: true }, unhealthyAfterFailures: 3 }),
     auth: authSchema.default(authSchema.parse({})),
     /** Differentiated supervision (分级分类监管) by credit class; see README. */
     supervision: supervisionSchema.prefault({}),
+    /** Credit grading models (公共信用综合评价), versioned; see README, Credit grades. */
+    credit: creditSchema.prefault({}),
     agencies: z.array(agencySchema).min(1),
     /** API clients registered from configuration; more can be added with `npm run hub -- client add`. */
     clients: z.array(clientSchema).default([]),

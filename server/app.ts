@@ -38,6 +38,8 @@ import { createErrorFormatter } from '../schema/errors.js';
 import { createSchema } from '../schema/index.js';
 import { createReaders } from '../schema/readers.js';
 import { EXPIRE_RECORDS_JOB, runExpireRecords } from '../jobs/expire-records.js';
+import { GRADE_SUBJECTS_JOB, runGradeSubjects } from '../jobs/grade-subjects.js';
+import { registerModelVersions } from '../credit/model-governance.js';
 import { scheduleJob } from '../jobs/scheduler.js';
 import { graphiqlAssets, graphiqlPage } from './graphiql.js';
 import { healthRoutes, type FirstLoad } from './health.js';
@@ -212,6 +214,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     startSchedules: () => {
       const jobs = [
         { name: EXPIRE_RECORDS_JOB, ...config.jobs.expireRecords, run: expireRecords },
+        { name: GRADE_SUBJECTS_JOB, ...config.jobs.gradeSubjects, run: () => runGradeSubjects({ db: database.db, credit: config.credit, clock: deps.clock, logger }) },
         { name: SIGN_CHECKPOINT_JOB, cron: config.auth.checkpointCron, enabled: true, run: () => runSignCheckpoint({ ...checkpoints, logger }) },
         ...connectors.scheduledJobs(),
       ];
@@ -224,6 +227,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       await upsertAgencies(database.db, config.agencies.map((a) => ({ code: a.code, name: a.name, region: a.region, hub: config.hub.id })));
       await upsertClients(database.db, await Promise.all(config.clients.map(toRegistration)));
       if (await keys.ensureKey()) logger.info('first signing key created');
+      await registerModelVersions(database.db, config.credit, deps.clock);
     },
     loadSources: async () => {
       const first = firstLoad === 'none';

@@ -61,6 +61,9 @@ create table credit_grading_state (
   id boolean primary key default true check (id),
   -- record_history.seq graded up to, committed with the grades it produced.
   watermark bigint not null default 0,
+  -- The writing transaction of that change: the log is read in (tx_id, seq) order, as the change feed
+  -- reads it, so a change committed late with a lower seq is not skipped.
+  watermark_tx xid8 not null default '0',
   -- The last China day whose decay and publication boundaries have been graded.
   graded_through date,
   model_version text

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import request from 'supertest';
 import { DEFAULT_PURPOSES, type HubConfig } from '../../config/hub-config.js';
 import { supervisionSchema } from '../../config/supervision-schema.js';
+import { creditSchema } from '../../config/credit-model-schema.js';
 import { issueAccessToken } from '../../server/auth/access-tokens.js';
 import { PURPOSE_HEADER } from '../../server/auth/require-access.js';
 import { createHub, type Hub } from '../../server/app.js';
@@ -32,7 +33,7 @@ export const TEST_CONFIG: HubConfig = {
     introspectionClientTypes: ['AGENCY', 'ADMIN'],
     requestsPerMinute: 10_000,
   },
-  jobs: { expireRecords: { cron: '0 5 0 * * *', enabled: false }, unhealthyAfterFailures: 3 },
+  jobs: { expireRecords: { cron: '0 5 0 * * *', enabled: false }, gradeSubjects: { cron: '*/15 * * * * *', enabled: false }, unhealthyAfterFailures: 3 },
   auth: {
     signingAlgorithm: 'EdDSA',
     accessTokenTtlSeconds: 300,
@@ -43,6 +44,7 @@ export const TEST_CONFIG: HubConfig = {
     purposes: DEFAULT_PURPOSES,
   },
   supervision: supervisionSchema.parse({}),
+  credit: creditSchema.parse({}),
   agencies: TEST_AGENCIES.map(({ hub: _hub, ...agency }) => ({ ...agency, sources: [] })),
   clients: Object.values(TEST_CLIENTS).map((client) => client.config),
 };
