@@ -5,6 +5,7 @@ import { isProvinceCode } from '../ingestion/regions.js';
 import { checkUscc } from '../ingestion/identifiers.js';
 import { mappingSchema } from './mapping-schema.js';
 import { supervisionSchema } from './supervision-schema.js';
+import { repairSchema } from './repair-schema.js';
 import { creditSchema } from './credit-model-schema.js';
 import { CLIENT_TYPES, SCOPES, type Scope } from '../access/clients.js';
 import { clientFileProblems, registrationProblems } from '../access/client-registration.js';
@@ -267,6 +268,8 @@ export const hubConfigSchema = z
     supervision: supervisionSchema.prefault({}),
     /** Credit grading models (公共信用综合评价), versioned; see README, Credit grades. */
     credit: creditSchema.prefault({}),
+    /** Credit repair (信用修复) eligibility and objection (异议) due dates; see README, Credit repair and objections. */
+    repair: repairSchema.prefault({}),
     agencies: z.array(agencySchema).min(1),
     /** API clients registered from configuration; more can be added with `npm run hub -- client add`. */
     clients: z.array(clientSchema).default([]),

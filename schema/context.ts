@@ -1,4 +1,5 @@
 import type { PurposeConfig } from '../config/hub-config.js';
+import type { RepairConfig } from '../config/repair-schema.js';
 import type { ReplayTotals } from '../connectors/replay-quarantine.js';
 import type { IngestionDeps } from '../ingestion/ingest-batch.js';
 import type { ConnectorRunRow } from '../store/connector-run-queries.js';
@@ -36,4 +37,6 @@ export interface HubContext {
   readonly ingestion: IngestionDeps;
   readonly purposes: readonly PurposeConfig[];
   readonly connectors: ConnectorOperations;
+  /** Credit repair eligibility and objection due dates (config.repair). */
+  readonly repair: RepairConfig;
 }

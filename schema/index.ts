@@ -7,6 +7,7 @@ import { guardRootFields, rootFieldsOf } from './policy.js';
 import { accessResolvers } from './resolvers/access.js';
 import { agencyResolvers } from './resolvers/agencies.js';
 import { recordResolvers } from './resolvers/records.js';
+import { repairResolvers } from './resolvers/repair.js';
 import { subjectResolvers } from './resolvers/subjects.js';
 import { submissionResolvers } from './resolvers/submissions.js';
 import { DateScalar, DateTimeScalar, DecimalScalar, UsccScalar } from './scalars.js';
@@ -28,7 +29,7 @@ export function createSchema(): GraphQLSchema {
     typeDefs,
     resolvers: [
       { USCC: UsccScalar, Date: DateScalar, DateTime: DateTimeScalar, Decimal: DecimalScalar, JSONObject: GraphQLJSONObject },
-      ...[subjectResolvers, recordResolvers, agencyResolvers, accessResolvers, submissionResolvers].map((resolvers) => guardRootFields(rootFields, resolvers)),
+      ...[subjectResolvers, recordResolvers, agencyResolvers, accessResolvers, submissionResolvers, repairResolvers].map((resolvers) => guardRootFields(rootFields, resolvers)),
     ],
   });
 }

@@ -46,6 +46,15 @@ export const ROOT_FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   'Mutation.reloadConfiguration': scope('admin'),
   'Mutation.grantAuthorization': scope('authorizations:write'),
   'Mutation.revokeAuthorization': scope('authorizations:write'),
+  'Query.repairRequests': scope('repair:write'),
+  'Query.repairRequest': scope('repair:write'),
+  'Query.objections': scope('repair:write'),
+  'Query.objection': scope('repair:write'),
+  'Mutation.fileRepairRequest': scope('repair:write'),
+  'Mutation.decideRepairRequest': scope('repair:write'),
+  'Mutation.fileObjection': scope('repair:write'),
+  'Mutation.extendObjection': scope('repair:write'),
+  'Mutation.resolveObjection': scope('repair:write'),
 };
 
 /** Why the principal may not use a field under a rule, or undefined when it may. */

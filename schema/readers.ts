@@ -87,9 +87,12 @@ export function createReaders(pools: ReadPools, access: ReadAccess) {
   const { trail } = access;
   const grant = recordGrantOf(access.principal);
   /** The filter narrowed to the records the client may read; undefined when it may read none of them. */
+  // A REPAIRED record has left public view: only its source agency and operators list it, by asking for it by status.
+  const repairedOf: RecordFilter['repairedOf'] = isAdmin(access.principal) ? 'ALL' : access.principal.agencyCode ? [access.principal.agencyCode] : [];
+  const repairedVisible = (row: { status: string; agency_code: string }): boolean => row.status !== 'REPAIRED' || repairedOf === 'ALL' || repairedOf.includes(row.agency_code);
   const withinGrant = (filter: RecordFilter): RecordFilter | undefined => {
     const originRegions = grantedRegions(grant, filter.originRegions);
-    return originRegions?.length === 0 ? undefined : { ...filter, originRegions };
+    return originRegions?.length === 0 ? undefined : { ...filter, originRegions, repairedOf };
   };
   const visible = <R extends { origin_region: string }>(row: R | null): R | null => (row && grantCovers(grant, row.origin_region) ? row : null);
   const noPage: RecordPage<StoredRecord> = { rows: [], hasMore: false };
@@ -104,7 +107,7 @@ export function createReaders(pools: ReadPools, access: ReadAccess) {
   const subjects = new DataLoader<string, SubjectRow | null>(async (usccs) => byKey(usccs, noteSubjects(await findSubjects(db(), usccs)), (s) => s.uscc));
   const agencies = new DataLoader<string, AgencyRow | null>(async (codes) => byKey(codes, await findAgencies(db(), codes), (a) => a.code));
   const records = new DataLoader<number, StoredRecord | null>(async (ids) => {
-    const rows = (await findRecordsByIds(db(), ids)).filter((row) => visible(row));
+    const rows = (await findRecordsByIds(db(), ids)).filter((row) => visible(row) && repairedVisible(row));
     return byKey(ids, noteRecords(rows), (r) => r.id);
   });
   const history = new DataLoader<number, StoredHistoryEntry[]>(async (ids) => {

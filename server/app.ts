@@ -135,7 +135,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   const createContext = (principal: Principal, purpose: string): HubContext => {
     const trail = new AuditTrail({ principal, purpose, requestId: randomUUID(), clock: deps.clock }, trailRules);
     const access = { principal, purpose, trail, clock: deps.clock, checkpoints, lane: { heavy: false } };
-    return { access, readers: createReaders({ standard: database.readDb, heavy: database.heavyReadDb }, access), ingestion, purposes: config.auth.purposes, connectors: connectors.operations };
+    return { access, readers: createReaders({ standard: database.readDb, heavy: database.heavyReadDb }, access), ingestion, purposes: config.auth.purposes, repair: config.repair, connectors: connectors.operations };
   };
 
   const app = express();

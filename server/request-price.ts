@@ -55,6 +55,9 @@ const LIST_BOUNDS: Readonly<Record<string, number>> = {
   'ConnectorRun.warnings': MAX_RUN_WARNINGS + 1,
   // One result per record pushed, already priced with the record (PRICES.submittedRecord).
   'SubmissionResult.results': 1,
+  // A case's steps: filed, extended once, decided.
+  'RepairRequest.steps': 2,
+  'Objection.steps': 3,
 };
 
 /** The most nodes the pricing itself visits: a document whose fragments multiply past it is refused unpriced. */

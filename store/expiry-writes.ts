@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { HubDb } from './database.js';
 import { changeRecordStatus } from './record-status-writes.js';
 
@@ -11,9 +11,16 @@ import { changeRecordStatus } from './record-status-writes.js';
  * DISPUTED one is settled when its objection is resolved. Returns how many records expired.
  */
 export async function expireDueRecords(db: HubDb, today: string, changedBy: string): Promise<number> {
-  const due = sql`r.status = 'ACTIVE' and (
+  return (await changeRecordStatus(db, { where: sql`r.status = 'ACTIVE' and ${periodEnded(today)}` }, 'EXPIRED', changedBy)).length;
+}
+
+/**
+ * The predicate (over records aliased `r`) of a record whose period has ended by `today`: the one
+ * rule for expiry, also applied when a disputed record's objection is confirmed.
+ */
+export function periodEnded(today: string): RawBuilder<unknown> {
+  return sql`(
     (r.kind = 'PENALTY' and r.publication_end < ${today}::date)
     or (r.kind <> 'PENALTY' and r.valid_to < ${today}::date)
     or (r.fields->>'MD_YCRQ')::date <= ${today}::date)`;
-  return (await changeRecordStatus(db, { where: due }, 'EXPIRED', changedBy)).length;
 }

@@ -96,6 +96,8 @@ export async function upsertSubjects(trx: Executor, subjects: readonly SubjectWr
  * hash is unchanged are left alone. Every insert or update takes the next change sequence number
  * as its version and appends a history row with old and new hash and, for an update, the full
  * previous state (the current state is the record itself, so no state is ever lost).
+ * An update keeps a REPAIRED or DISPUTED status (set by repair or objection, not by the agency)
+ * unless the agency now sends the record revoked.
  * Source record ids must be unique within `rows`. Returns the source record ids inserted and updated.
  */
 export async function upsertRecords(trx: Executor, origin: BatchOrigin, rows: readonly RecordRow[]): Promise<{ inserted: string[]; updated: string[] }> {
@@ -108,7 +110,10 @@ export async function upsertRecords(trx: Executor, origin: BatchOrigin, rows: re
         document_no text, fields jsonb, content_hash text)
     ),
     changed as materialized (
-      select i.*, e.id as existing_id, e.content_hash as old_hash, e.status as old_status,
+      -- A status set by credit repair or an objection (REPAIRED, DISPUTED) is the hub's, not the feed's:
+      -- a re-sent or updated record keeps it, unless the agency revokes the record (REVOKED wins).
+      select i.*, case when e.status in ('REPAIRED', 'DISPUTED') and i.status <> 'REVOKED' then e.status else i.status end as new_status,
+             e.id as existing_id, e.content_hash as old_hash, e.status as old_status,
              case when e.id is null then null else to_jsonb(e) end as previous,
              nextval('record_change_seq') as version
       from input i
@@ -133,7 +138,7 @@ export async function upsertRecords(trx: Executor, origin: BatchOrigin, rows: re
     updated as (
       update records r set
         kind = c.kind, subject_uscc = c.subject_uscc, subject_name = c.subject_name, subject_category = c.subject_category,
-        status = c.status, event_date = c.event_date, valid_from = c.valid_from, valid_to = c.valid_to,
+        status = c.new_status, event_date = c.event_date, valid_from = c.valid_from, valid_to = c.valid_to,
         publication_end = c.publication_end, document_no = c.document_no, fields = c.fields, content_hash = c.content_hash,
         version = c.version, batch_id = ${origin.batchId}, updated_at = now()
       from changed c where c.existing_id is not null and r.id = c.existing_id
@@ -143,7 +148,7 @@ export async function upsertRecords(trx: Executor, origin: BatchOrigin, rows: re
         old_status, new_status, changed_by, batch_id, previous)
       select c.version, coalesce(c.existing_id, n.id), ${origin.agencyCode}, c.source_record_id,
         case when c.existing_id is null then 'CREATED' else 'UPDATED' end, c.old_hash, c.content_hash,
-        c.old_status, c.status, ${origin.changedBy}, ${origin.batchId}, c.previous
+        c.old_status, c.new_status, ${origin.changedBy}, ${origin.batchId}, c.previous
       from changed c left join inserted n using (source_record_id)
     )
     select array_agg(source_record_id) filter (where existing_id is null) as inserted,

@@ -10,6 +10,7 @@ import * as auditPersonKey from './migrations/0007-audit-person-key.js';
 import * as connectorRunDetail from './migrations/0008-connector-run-detail.js';
 import * as creditGrades from './migrations/0009-credit-grades.js';
 import * as inspectionDraws from './migrations/0010-inspection-draws.js';
+import * as repairAndObjections from './migrations/0011-repair-and-objections.js';
 
 /** Versioned migrations in the order they apply. Append only; never edit one that has shipped. */
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -23,6 +24,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0008-connector-run-detail': connectorRunDetail,
   '0009-credit-grades': creditGrades,
   '0010-inspection-draws': inspectionDraws,
+  '0011-repair-and-objections': repairAndObjections,
 };
 
 function migrator(db: HubDb): Migrator {

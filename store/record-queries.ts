@@ -10,6 +10,12 @@ export interface RecordFilter {
   /** Inclusive range on the record's event date (decision or listing date), ISO dates. */
   readonly eventDateFrom?: string | undefined;
   readonly eventDateTo?: string | undefined;
+  /**
+   * Whose REPAIRED records the reader may see, and only when it names REPAIRED in `statuses`: 'ALL'
+   * (operators) or these source agencies. Without REPAIRED in `statuses`, or by default, none: a
+   * repaired record has left public view.
+   */
+  readonly repairedOf?: 'ALL' | readonly string[] | undefined;
 }
 
 /** Keyset position: records are ordered newest event first, then by id. */
@@ -42,10 +48,24 @@ function applyFilter<Q extends RecordQuery>(query: Q, filter: RecordFilter): Q {
   if (filter.kinds?.length) q = q.where('records.kind', 'in', filter.kinds);
   if (filter.agencyCodes?.length) q = q.where('records.agency_code', 'in', filter.agencyCodes);
   if (filter.originRegions?.length) q = q.where('records.origin_region', 'in', filter.originRegions);
-  if (filter.statuses?.length) q = q.where('records.status', 'in', filter.statuses);
+  q = q.where((eb) => statusCondition(eb, filter));
   if (filter.eventDateFrom) q = q.where('records.event_date', '>=', filter.eventDateFrom);
   if (filter.eventDateTo) q = q.where('records.event_date', '<=', filter.eventDateTo);
   return q as Q;
+}
+
+/** The statuses asked for (default: all but REPAIRED), REPAIRED only of the agencies `repairedOf` allows. */
+function statusCondition(eb: ExpressionBuilder<HubTables, 'records'>, filter: RecordFilter) {
+  const asked = filter.statuses?.length ? filter.statuses : undefined;
+  if (!asked) return eb('records.status', '<>', 'REPAIRED');
+  const others = asked.filter((status) => status !== 'REPAIRED');
+  const repairedOf = asked.includes('REPAIRED') ? filter.repairedOf : undefined;
+  const repaired =
+    repairedOf === 'ALL' ? eb('records.status', '=', 'REPAIRED')
+    : repairedOf?.length ? eb.and([eb('records.status', '=', 'REPAIRED'), eb('records.agency_code', 'in', repairedOf)])
+    : undefined;
+  const conditions = [...(others.length ? [eb('records.status', 'in', others)] : []), ...(repaired ? [repaired] : [])];
+  return conditions.length ? eb.or(conditions) : eb.val(false);
 }
 
 function after(eb: ExpressionBuilder<HubTables, 'records'>, position: RecordPosition) {
@@ -144,6 +164,8 @@ export async function countRecordsByKindAndStatus(db: HubDb, uscc: string): Prom
     .selectFrom('records')
     .select((eb) => ['kind', 'status', eb.fn.countAll<string>().as('n')])
     .where('subject_uscc', '=', uscc)
+    // A repaired record has left public view: a report does not count it.
+    .where('status', '<>', 'REPAIRED')
     .groupBy(['kind', 'status'])
     .orderBy('kind')
     .orderBy('status')

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import request from 'supertest';
 import { DEFAULT_PURPOSES, type HubConfig } from '../../config/hub-config.js';
 import { supervisionSchema } from '../../config/supervision-schema.js';
+import { repairSchema } from '../../config/repair-schema.js';
 import { creditSchema } from '../../config/credit-model-schema.js';
 import { issueAccessToken } from '../../server/auth/access-tokens.js';
 import { PURPOSE_HEADER } from '../../server/auth/require-access.js';
@@ -44,6 +45,7 @@ export const TEST_CONFIG: HubConfig = {
     purposes: DEFAULT_PURPOSES,
   },
   supervision: supervisionSchema.parse({}),
+  repair: repairSchema.parse({}),
   credit: creditSchema.parse({}),
   agencies: TEST_AGENCIES.map(({ hub: _hub, ...agency }) => ({ ...agency, sources: [] })),
   clients: Object.values(TEST_CLIENTS).map((client) => client.config),

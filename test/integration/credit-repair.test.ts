@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { ingestBatch } from '../../ingestion/ingest-batch.js';
+import { startTestHub, type TestHub } from '../support/hub.js';
+import { enterpriseUscc, penaltyRecord } from '../support/records.js';
+
+// The test hub's clock is 2024-06-01 (China). A 罚款 of 5 万元 is GENERAL: 3 months from its decision.
+const SUBJECT = enterpriseUscc('310115', 11);
+const REPEATER = enterpriseUscc('310115', 12);
+const AGENCY = { client: 'test-agency', purpose: 'CREDIT_REPAIR' };
+const OTHER_AGENCY = { client: 'test-agency-zj', purpose: 'CREDIT_REPAIR' };
+const ADMIN = { client: 'test-admin', purpose: 'OPERATIONS' };
+
+let testHub: TestHub;
+const ids = new Map<string, string>();
+
+const subjectFields = (uscc: string, name: string) => ({ CF_XDR_MC: name, CF_XDR_SHXYM: uscc });
+
+beforeAll(async () => {
+  testHub = await startTestHub();
+  await ingestBatch(testHub.hub.ingestion, {
+    agencyCode: 'SH-SAMR',
+    source: 'test',
+    records: [
+      penaltyRecord({ ...subjectFields(SUBJECT, '上海修复示例有限公司'), CF_JDRQ: '2024-02-01', CF_WSH: '沪罚〔2024〕101号' }, 'REPAIR-OK'),
+      penaltyRecord({ ...subjectFields(SUBJECT, '上海修复示例有限公司'), CF_JDRQ: '2024-03-02', CF_WSH: '沪罚〔2024〕102号', CF_WFXW: '无照经营' }, 'REPAIR-TOO-EARLY'),
+      penaltyRecord({ ...subjectFields(SUBJECT, '上海修复示例有限公司'), CF_JDRQ: '2024-01-05', CF_WSH: '沪罚〔2024〕103号', CF_WFXW: '超范围经营', CF_CFLB: '罚款;吊销许可证件' }, 'REPAIR-NEVER'),
+      penaltyRecord({ ...subjectFields(SUBJECT, '上海修复示例有限公司'), CF_JDRQ: '2024-01-10', CF_WSH: '沪罚〔2024〕104号', CF_WFXW: '商标侵权' }, 'REPAIR-REJECT'),
+      penaltyRecord({ ...subjectFields(REPEATER, '上海再犯示例有限公司'), CF_JDRQ: '2024-01-10', CF_WSH: '沪罚〔2024〕105号' }, 'REPEAT-FIRST'),
+      penaltyRecord({ ...subjectFields(REPEATER, '上海再犯示例有限公司'), CF_JDRQ: '2024-04-10', CF_WSH: '沪罚〔2024〕106号' }, 'REPEAT-SECOND'),
+    ],
+  });
+  const rows = await testHub.database.db.selectFrom('records').select(['id', 'source_record_id']).execute();
+  for (const row of rows) ids.set(row.source_record_id, String(row.id));
+});
+afterAll(async () => testHub.close());
+
+const FILE = `mutation($input: FileRepairRequestInput!) { fileRepairRequest(input: $input) {
+  id recordId status tier agencyCode uscc fulfilledOn steps { step actor note } } }`;
+const DECIDE = `mutation($id: ID!, $d: RepairDecision!, $n: String!) { decideRepairRequest(id: $id, decision: $d, note: $n) {
+  id status decidedAt record { id status } steps { step actor note } } }`;
+
+const fileFor = (source: string, caller = AGENCY, fulfilledOn = '2024-05-01') =>
+  testHub.gql(FILE, { input: { recordId: ids.get(source), evidence: '已缴清罚款并完成整改', fulfilledOn, fulfilmentEvidence: '缴款书 2024-0001' } }, caller);
+
+async function statusOf(source: string): Promise<string> {
+  const row = await testHub.database.db.selectFrom('records').select('status').where('source_record_id', '=', source).executeTakeFirstOrThrow();
+  return row.status;
+}
+
+describe('credit repair: filing', () => {
+  test('an ineligible request is BAD_USER_INPUT naming the rule and the earliest eligible date, and stores nothing', async () => {
+    const early = await fileFor('REPAIR-TOO-EARLY');
+    expect(early.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'recordId', rule: 'MINIMUM_PERIOD', earliestEligibleOn: '2024-06-02' });
+    expect(early.body.errors[0].message).toContain('eligible from 2024-06-02');
+    const never = await fileFor('REPAIR-NEVER');
+    expect(never.body.errors[0].extensions).toMatchObject({ rule: 'NEVER_ELIGIBLE', earliestEligibleOn: null });
+    const repeat = await fileFor('REPEAT-FIRST');
+    expect(repeat.body.errors[0].extensions).toMatchObject({ rule: 'NO_REPEAT', earliestEligibleOn: null });
+    expect(repeat.body.errors[0].message).toContain(`record ${ids.get('REPEAT-SECOND')}`);
+    const unfulfilled = await fileFor('REPAIR-OK', AGENCY, '2024-06-02');
+    expect(unfulfilled.body.errors[0].extensions).toMatchObject({ rule: 'DECISION_FULFILLED', earliestEligibleOn: '2024-06-02' });
+    const stored = await testHub.database.db.selectFrom('repair_requests' as never).select(({ fn }) => fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(stored.n)).toBe(0);
+    // Each refusal has its audit entry.
+    const audit = await testHub.database.db.selectFrom('audit_log').select(['operation', 'outcome']).where('operation', 'like', '%fileRepairRequest%').execute();
+    expect(audit.map((entry) => entry.outcome)).toEqual(['ERROR:BAD_USER_INPUT', 'ERROR:BAD_USER_INPUT', 'ERROR:BAD_USER_INPUT', 'ERROR:BAD_USER_INPUT']);
+  });
+
+  test('bad input names its field: empty evidence, an impossible date, an unknown record', async () => {
+    const empty = await testHub.gql(FILE, { input: { recordId: ids.get('REPAIR-OK'), evidence: '  ', fulfilledOn: '2024-03-01', fulfilmentEvidence: 'x' } }, AGENCY);
+    expect(empty.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'evidence', rule: 'LENGTH' });
+    const date = await testHub.gql(FILE, { input: { recordId: ids.get('REPAIR-OK'), evidence: 'x', fulfilledOn: '2024-02-30', fulfilmentEvidence: 'x' } }, AGENCY);
+    expect(date.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    const missing = await testHub.gql(FILE, { input: { recordId: '999999', evidence: 'x', fulfilledOn: '2024-03-01', fulfilmentEvidence: 'x' } }, AGENCY);
+    expect(missing.body.errors[0].extensions.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('credit repair: decision', () => {
+  test('file → approve: the record is REPAIRED, in the change feed, gone from public queries; the steps are kept', async () => {
+    // Another agency files it: one window for every agency's records.
+    const filed = await fileFor('REPAIR-OK', OTHER_AGENCY);
+    expect(filed.body.errors).toBeUndefined();
+    const request = filed.body.data.fileRepairRequest;
+    expect(request).toMatchObject({ status: 'PENDING', tier: 'GENERAL', agencyCode: 'SH-SAMR', uscc: SUBJECT, fulfilledOn: '2024-05-01', steps: [{ step: 'FILED', actor: 'test-agency-zj', note: null }] });
+    const again = await fileFor('REPAIR-OK');
+    expect(again.body.errors[0].extensions.code).toBe('CONFLICT');
+
+    // Only the source agency (or an operator) decides; the refusal is audited as a denial.
+    const wrong = await testHub.gql(DECIDE, { id: request.id, d: 'APPROVE', n: '同意' }, OTHER_AGENCY);
+    expect(wrong.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_SOURCE_AGENCY' });
+    expect(await statusOf('REPAIR-OK')).toBe('ACTIVE');
+    const denied = await testHub.database.db.selectFrom('audit_log').select(['outcome', 'subjects']).where('operation', 'like', '%decideRepairRequest%').execute();
+    expect(denied).toEqual([{ outcome: 'DENIED:NOT_SOURCE_AGENCY', subjects: [SUBJECT] }]);
+
+    const before = await testHub.database.db.selectFrom('records').select('version').where('source_record_id', '=', 'REPAIR-OK').executeTakeFirstOrThrow();
+    const approved = await testHub.gql(DECIDE, { id: request.id, d: 'APPROVE', n: '已履行, 同意修复' }, AGENCY);
+    expect(approved.body.errors).toBeUndefined();
+    expect(approved.body.data.decideRepairRequest).toMatchObject({
+      status: 'APPROVED', record: { id: ids.get('REPAIR-OK'), status: 'REPAIRED' },
+      steps: [{ step: 'FILED', actor: 'test-agency-zj' }, { step: 'APPROVED', actor: 'test-agency', note: '已履行, 同意修复' }],
+    });
+    expect(await statusOf('REPAIR-OK')).toBe('REPAIRED');
+    const history = await testHub.database.db.selectFrom('record_history').select(['seq', 'change', 'old_status', 'new_status', 'changed_by']).where('record_id', '=', Number(ids.get('REPAIR-OK'))).orderBy('seq').execute();
+    expect(history.at(-1)).toMatchObject({ change: 'STATUS_CHANGED', old_status: 'ACTIVE', new_status: 'REPAIRED', changed_by: `repair:${request.id}` });
+    expect(Number(history.at(-1)?.seq)).toBeGreaterThan(Number(before.version));
+
+    // In the change feed, with its new status.
+    const feed = await testHub.gql('{ changeFeed(first: 1000) { edges { node { change record { id status } } } } }', {}, ADMIN);
+    const last = feed.body.data.changeFeed.edges.at(-1).node;
+    expect(last).toEqual({ change: 'STATUS_CHANGED', record: { id: ids.get('REPAIR-OK'), status: 'REPAIRED' } });
+
+    // Gone from the public views: a subject's records, records, a record by id, a bank's report.
+    const subject = await testHub.gql(`query($u: USCC!) { subject(uscc: $u) { records(first: 50) { totalCount edges { node { id } } } } }`, { u: SUBJECT }, { client: 'test-agency-zj', purpose: 'SUPERVISION' });
+    expect(subject.body.data.subject.records.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(ids.get('REPAIR-OK'));
+    expect(subject.body.data.subject.records.totalCount).toBe(3);
+    const listed = await testHub.gql(`{ records(first: 100) { edges { node { id } } } }`, {}, { client: 'test-agency-zj', purpose: 'SUPERVISION' });
+    expect(listed.body.data.records.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(ids.get('REPAIR-OK'));
+    const asked = await testHub.gql(`{ records(first: 100, filter: { statuses: [REPAIRED] }) { totalCount edges { node { id } } } }`, {}, { client: 'test-agency-zj', purpose: 'SUPERVISION' });
+    expect(asked.body.data.records).toEqual({ totalCount: 0, edges: [] });
+    const byId = await testHub.gql(`query($id: ID!) { record(id: $id) { id } }`, { id: ids.get('REPAIR-OK') }, { client: 'test-agency-zj', purpose: 'SUPERVISION' });
+    expect(byId.body.data.record).toBeNull();
+    // Its source agency and operators see it when they ask for it by status.
+    for (const caller of [{ client: 'test-agency', purpose: 'SUPERVISION' }, ADMIN]) {
+      const own = await testHub.gql(`{ records(first: 100, filter: { statuses: [REPAIRED] }) { totalCount edges { node { id status } } } }`, {}, caller);
+      expect(own.body.data.records).toEqual({ totalCount: 1, edges: [{ node: { id: ids.get('REPAIR-OK'), status: 'REPAIRED' } }] });
+    }
+    await testHub.gql(`mutation { grantAuthorization(input: { uscc: "${SUBJECT}", clientId: "test-bank", purpose: "LOAN_REVIEW", validUntil: "2025-01-01", evidence: "授权书 1" }) { id } }`, {}, AGENCY);
+    const report = await testHub.gql(`query($u: USCC!) { creditReport(uscc: $u) { counts { kind active total } entries { documentNo } } }`, { u: SUBJECT }, { client: 'test-bank', purpose: 'LOAN_REVIEW' });
+    expect(report.body.data.creditReport.counts).toEqual([{ kind: 'PENALTY', active: 3, total: 3 }]);
+    expect(report.body.data.creditReport.entries.map((e: { documentNo: string }) => e.documentNo)).not.toContain('沪罚〔2024〕101号');
+
+    // A decided request is not decided again.
+    const twice = await testHub.gql(DECIDE, { id: request.id, d: 'REJECT', n: '再议' }, AGENCY);
+    expect(twice.body.errors[0].extensions.code).toBe('CONFLICT');
+  });
+
+  test('reject: the record stays as it was; the request reads back with its history', async () => {
+    const filed = await fileFor('REPAIR-REJECT');
+    const id = filed.body.data.fileRepairRequest.id;
+    const rejected = await testHub.gql(DECIDE, { id, d: 'REJECT', n: '证明材料不全' }, ADMIN);
+    expect(rejected.body.data.decideRepairRequest).toMatchObject({ status: 'REJECTED', record: { status: 'ACTIVE' } });
+    expect(await statusOf('REPAIR-REJECT')).toBe('ACTIVE');
+    const read = await testHub.gql(`query($id: ID!) { repairRequest(id: $id) { status steps { step actor note } } }`, { id }, AGENCY);
+    expect(read.body.data.repairRequest).toEqual({ status: 'REJECTED', steps: [{ step: 'FILED', actor: 'test-agency', note: null }, { step: 'REJECTED', actor: 'test-admin', note: '证明材料不全' }] });
+    const list = await testHub.gql(`query($u: USCC) { repairRequests(uscc: $u) { edges { node { id status } } } }`, { u: SUBJECT }, AGENCY);
+    expect(list.body.data.repairRequests.edges.map((e: { node: { status: string } }) => e.node.status)).toEqual(['REJECTED', 'APPROVED']);
+    const pending = await testHub.gql(`{ repairRequests(status: PENDING) { edges { node { id } } } }`, {}, AGENCY);
+    expect(pending.body.data.repairRequests.edges).toEqual([]);
+    const audit = await testHub.database.db.selectFrom('audit_log').select(['subjects', 'outcome']).where('operation', '=', 'query repairRequest').orderBy('seq', 'desc').limit(1).execute();
+    expect(audit).toEqual([{ subjects: [SUBJECT], outcome: 'OK' }]);
+  });
+
+  test('banks and partner hubs may not use the repair fields', async () => {
+    for (const caller of [{ client: 'test-bank', purpose: 'LOAN_REVIEW' }, { client: 'test-partner', purpose: 'MUTUAL_RECOGNITION' }]) {
+      const response = await testHub.gql('{ repairRequests { edges { node { id } } } }', {}, caller);
+      expect(response.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE' });
+    }
+  });
+});
+
+describe('ingestion keeps a status set by repair', () => {
+  test('a REPAIRED record re-sent changed stays REPAIRED; the agency revoking it wins', async () => {
+    const resend = (fields: Record<string, unknown>) =>
+      ingestBatch(testHub.hub.ingestion, { agencyCode: 'SH-SAMR', source: 'test', records: [penaltyRecord({ ...subjectFields(SUBJECT, '上海修复示例有限公司'), CF_JDRQ: '2024-02-01', CF_WSH: '沪罚〔2024〕101号', ...fields }, 'REPAIR-OK')] });
+    expect((await resend({})).unchanged).toBe(1);
+    expect(await statusOf('REPAIR-OK')).toBe('REPAIRED');
+    expect((await resend({ CF_NR: '罚款人民币5万元（更正）' })).updated).toBe(1);
+    expect(await statusOf('REPAIR-OK')).toBe('REPAIRED');
+    expect((await resend({ CF_ZT: '2' })).updated).toBe(1);
+    expect(await statusOf('REPAIR-OK')).toBe('REVOKED');
+  });
+});
