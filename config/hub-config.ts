@@ -5,6 +5,7 @@ import { isProvinceCode } from '../ingestion/regions.js';
 import { checkUscc } from '../ingestion/identifiers.js';
 import { mappingSchema } from './mapping-schema.js';
 import { supervisionSchema } from './supervision-schema.js';
+import { inspectionsSchema } from './inspection-schema.js';
 import { repairSchema } from './repair-schema.js';
 import { creditSchema } from './credit-model-schema.js';
 import { CLIENT_TYPES, SCOPES, type Scope } from '../access/clients.js';
@@ -266,6 +267,8 @@ export const hubConfigSchema = z
     auth: authSchema.default(authSchema.parse({})),
     /** Differentiated supervision (分级分类监管) by credit class; see README. */
     supervision: supervisionSchema.prefault({}),
+    /** 双随机 inspection draws: inspector pool, inspectors per target, exclusion period; see README. */
+    inspections: inspectionsSchema.prefault({}),
     /** Credit grading models (公共信用综合评价), versioned; see README, Credit grades. */
     credit: creditSchema.prefault({}),
     /** Credit repair (信用修复) eligibility and objection (异议) due dates; see README, Credit repair and objections. */

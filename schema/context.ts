@@ -1,4 +1,5 @@
 import type { PurposeConfig } from '../config/hub-config.js';
+import type { InspectionDeps } from '../inspections/inspection-deps.js';
 import type { RepairConfig } from '../config/repair-schema.js';
 import type { ReplayTotals } from '../connectors/replay-quarantine.js';
 import type { IngestionDeps } from '../ingestion/ingest-batch.js';
@@ -37,6 +38,8 @@ export interface HubContext {
   readonly ingestion: IngestionDeps;
   readonly purposes: readonly PurposeConfig[];
   readonly connectors: ConnectorOperations;
+  /** 双随机 inspection draws: commitments, executions and their published reads. */
+  readonly inspections: InspectionDeps;
   /** Credit repair eligibility and objection due dates (config.repair). */
   readonly repair: RepairConfig;
 }

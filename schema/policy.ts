@@ -46,6 +46,12 @@ export const ROOT_FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   'Mutation.reloadConfiguration': scope('admin'),
   'Mutation.grantAuthorization': scope('authorizations:write'),
   'Mutation.revokeAuthorization': scope('authorizations:write'),
+  // 一公开: every draw, its seed, targets and results are public to any client of the hub.
+  'Query.inspectionDraw': authenticated,
+  'Query.inspectionDraws': authenticated,
+  'Mutation.commitInspectionDraw': ownAgency('inspections:draw', 'agencyCode'),
+  // The draw's own agency is checked where it is read (admins: any).
+  'Mutation.executeInspectionDraw': scope('inspections:draw'),
   'Query.repairRequests': scope('repair:write'),
   'Query.repairRequest': scope('repair:write'),
   'Query.objections': scope('repair:write'),

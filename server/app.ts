@@ -37,6 +37,7 @@ import type { ConfigurationReload, HubContext } from '../schema/context.js';
 import { createErrorFormatter } from '../schema/errors.js';
 import { createSchema } from '../schema/index.js';
 import { createReaders } from '../schema/readers.js';
+import type { InspectionDeps } from '../inspections/inspection-deps.js';
 import { EXPIRE_RECORDS_JOB, runExpireRecords } from '../jobs/expire-records.js';
 import { GRADE_SUBJECTS_JOB, runGradeSubjects } from '../jobs/grade-subjects.js';
 import { registerModelVersions } from '../credit/model-governance.js';
@@ -132,10 +133,19 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
 
   const connectors = wireConnectors({ config, database, ingestion, logger, keys, issuer, clock: deps.clock, configPath: deps.configPath });
 
+  const inspections: InspectionDeps = {
+    db: database.db,
+    reads: { standard: database.readDb, heavy: database.heavyReadDb },
+    clock: deps.clock,
+    config: config.inspections,
+    supervision: config.supervision,
+    agencyRegions: new Map(config.agencies.map((agency) => [agency.code, agency.region])),
+    maxSubjectsPerRequest: config.limits.maxSubjectsPerRequest,
+  };
   const createContext = (principal: Principal, purpose: string): HubContext => {
     const trail = new AuditTrail({ principal, purpose, requestId: randomUUID(), clock: deps.clock }, trailRules);
     const access = { principal, purpose, trail, clock: deps.clock, checkpoints, lane: { heavy: false } };
-    return { access, readers: createReaders({ standard: database.readDb, heavy: database.heavyReadDb }, access), ingestion, purposes: config.auth.purposes, repair: config.repair, connectors: connectors.operations };
+    return { access, readers: createReaders({ standard: database.readDb, heavy: database.heavyReadDb }, access), ingestion, purposes: config.auth.purposes, repair: config.repair, connectors: connectors.operations, inspections };
   };
 
   const app = express();

@@ -16,6 +16,7 @@ import { findClient, listClients, revokeClient, upsertClients } from '../store/c
 import type { Database } from '../store/database.js';
 import { issueAccessToken } from './auth/access-tokens.js';
 import { requestToken } from './auth/request-token.js';
+import { verifyDrawCommand } from './draw-verify-command.js';
 import { openHubDatabase } from './open-database.js';
 
 const USAGE = `Operator commands of the credit hub (database from DATABASE_URL or HUB_DATA_DIR, config from HUB_CONFIG):
@@ -33,6 +34,8 @@ const USAGE = `Operator commands of the credit hub (database from DATABASE_URL o
                                                 get a token from a running hub as a client does (private_key_jwt);
                                                 the hub is --hub, else HUB_URL, else http://localhost:$PORT
   audit verify                                  verify the whole audit log; exit code 2 names the first altered entry
+  draw verify ID                                recompute a 双随机 inspection draw from its population, seed and pool:
+                                                exit code 0 OK, 1 it differs (each difference printed) or is not executed
   audit check-receipt JWT                       check a receipt (X-Audit-Receipt) against the log: exit code 0 held,
                                                 2 altered or dropped, 1 not a receipt of this hub
 
@@ -201,6 +204,11 @@ async function run(argv: string[]): Promise<number> {
       });
       process.stdout.write(`${check.verdict}: ${check.message}\n`);
       return check.verdict === 'HELD' ? 0 : check.verdict === 'INVALID' ? 1 : 2;
+    }
+    case 'draw verify': {
+      const id = rest[0];
+      if (!id) throw new UsageError('draw verify needs the draw id (e.g. SJCC-2027-000001)');
+      return withDatabase(({ db }) => verifyDrawCommand(db, id, (line) => process.stdout.write(`${line}\n`)));
     }
     default:
       throw new UsageError(argv.length ? `unknown command: ${argv.slice(0, 2).join(' ')}` : 'no command given');

@@ -22,6 +22,8 @@ import type { HubContext } from '../schema/context.js';
 import { MAX_RUN_WARNINGS } from '../jobs/run-connector.js';
 import { MAX_PAGE_SIZE } from '../schema/pagination.js';
 import { MAX_HISTORY_ENTRIES } from '../store/record-queries.js';
+import { MAX_INSPECTORS_PER_AGENCY } from '../config/inspection-schema.js';
+import { MAX_RESULTS_PER_TARGET } from '../schema/resolvers/inspections.js';
 import type { RateVerdict } from './auth/client-rates.js';
 
 /**
@@ -55,6 +57,10 @@ const LIST_BOUNDS: Readonly<Record<string, number>> = {
   'ConnectorRun.warnings': MAX_RUN_WARNINGS + 1,
   // One result per record pushed, already priced with the record (PRICES.submittedRecord).
   'SubmissionResult.results': 1,
+  // 双随机 draws: four classes, one agency's inspector pool (the config bounds it), a target's latest results.
+  'InspectionDraw.classes': 4,
+  'InspectionDraw.inspectorPool': MAX_INSPECTORS_PER_AGENCY,
+  'DrawTarget.results': MAX_RESULTS_PER_TARGET,
   // A case's steps: filed, extended once, decided.
   'RepairRequest.steps': 2,
   'Objection.steps': 3,

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import request from 'supertest';
 import { DEFAULT_PURPOSES, type HubConfig } from '../../config/hub-config.js';
 import { supervisionSchema } from '../../config/supervision-schema.js';
+import { inspectionsSchema } from '../../config/inspection-schema.js';
 import { repairSchema } from '../../config/repair-schema.js';
 import { creditSchema } from '../../config/credit-model-schema.js';
 import { issueAccessToken } from '../../server/auth/access-tokens.js';
@@ -45,6 +46,7 @@ export const TEST_CONFIG: HubConfig = {
     purposes: DEFAULT_PURPOSES,
   },
   supervision: supervisionSchema.parse({}),
+  inspections: inspectionsSchema.parse({}),
   repair: repairSchema.parse({}),
   credit: creditSchema.parse({}),
   agencies: TEST_AGENCIES.map(({ hub: _hub, ...agency }) => ({ ...agency, sources: [] })),

@@ -1,0 +1,254 @@
+import { sql } from 'kysely';
+import type { HubDb } from './database.js';
+
+/** A draw as stored: its commitment, and its seed and execution once executed. */
+export interface DrawRow {
+  readonly id: string;
+  readonly agency_code: string;
+  readonly regions: string[];
+  readonly filters: { kinds: string[]; agencies: string[] };
+  readonly algorithm: string;
+  readonly population_size: number;
+  readonly population_digest: string;
+  readonly classes: { class: string; population: number; ratio: string; sample: number }[];
+  readonly inspectors_per_target: number;
+  readonly inspector_pool: { id: string; name: string; agency: string; conflicts: string[] }[];
+  readonly inspector_pool_digest: string;
+  readonly randomness_reference: string;
+  readonly period_start: string;
+  readonly period_end: string;
+  readonly committed_at: Date;
+  readonly committed_by: string;
+  readonly seed: string | null;
+  readonly executed_at: Date | null;
+  readonly executed_by: string | null;
+}
+
+/** What a commitment freezes before the population is taken. */
+export interface NewDraw {
+  readonly agencyCode: string;
+  readonly regions: readonly string[];
+  readonly kinds: readonly string[];
+  readonly agencies: readonly string[];
+  readonly algorithm: string;
+  readonly inspectorsPerTarget: number;
+  readonly pool: readonly { id: string; name: string; agency: string; conflicts: readonly string[] }[];
+  readonly poolDigest: string;
+  readonly randomnessReference: string;
+  readonly periodStart: string;
+  readonly periodEnd: string;
+  /** Class of an enterprise with no grade. */
+  readonly ungradedAs: string;
+  readonly committedAt: Date;
+  readonly committedBy: string;
+}
+
+/** The population a commitment froze: its size, digest and counts per class. */
+export interface FrozenPopulation {
+  readonly id: string;
+  readonly size: number;
+  readonly digest: string;
+  readonly countsByClass: ReadonlyMap<string, number>;
+}
+
+const DRAW_COLUMNS = sql`id, agency_code, regions, filters, algorithm, population_size, population_digest, classes, inspectors_per_target,
+  inspector_pool, inspector_pool_digest, randomness_reference, to_char(period_start, 'YYYY-MM-DD') as period_start,
+  to_char(period_end, 'YYYY-MM-DD') as period_end, committed_at, committed_by, seed, executed_at, executed_by`;
+
+/**
+ * Creates a draw and freezes its population in one statement set (call in a transaction): every
+ * subject of `regions` (with an ACTIVE record of `kinds` / from `agencies` when given), minus those
+ * the agency inspected in the period (its INSPECTION records dated in it, any status but REVOKED) and
+ * the targets of its draws executed in the period, each with its credit class or `ungradedAs`.
+ */
+export async function insertDrawWithPopulation(trx: HubDb, draw: NewDraw): Promise<FrozenPopulation> {
+  const year = draw.committedAt.getUTCFullYear();
+  const inserted = await sql<{ id: string }>`
+    insert into inspection_draws (id, agency_code, regions, filters, algorithm, population_size, population_digest, classes,
+      inspectors_per_target, inspector_pool, inspector_pool_digest, randomness_reference, period_start, period_end, committed_at, committed_by)
+    values ('SJCC-' || ${String(year)} || '-' || lpad(nextval('inspection_draw_seq')::text, 6, '0'), ${draw.agencyCode}, ${[...draw.regions]}::text[],
+      ${JSON.stringify({ kinds: draw.kinds, agencies: draw.agencies })}::jsonb, ${draw.algorithm}, 0, '', '[]'::jsonb, ${draw.inspectorsPerTarget},
+      ${JSON.stringify(draw.pool)}::jsonb, ${draw.poolDigest}, ${draw.randomnessReference}, ${draw.periodStart}::date, ${draw.periodEnd}::date,
+      ${draw.committedAt}, ${draw.committedBy})
+    returning id
+  `.execute(trx);
+  const id = inserted.rows[0]?.id;
+  if (!id) throw new Error('inspection draw insert returned no id');
+  const kinds = draw.kinds.length > 0 ? [...draw.kinds] : null;
+  const agencies = draw.agencies.length > 0 ? [...draw.agencies] : null;
+  await sql`
+    insert into inspection_draw_population (draw_id, uscc, class)
+    select ${id}, s.uscc, coalesce(g.class, ${draw.ungradedAs})
+    from subjects s left join credit_grades g on g.subject_uscc = s.uscc
+    where s.region = any(${[...draw.regions]}::text[])
+      and (${kinds}::text[] is null or exists (
+        select 1 from records r where r.subject_uscc = s.uscc and r.status = 'ACTIVE' and r.kind = any(${kinds}::text[])))
+      and (${agencies}::text[] is null or exists (
+        select 1 from records r where r.subject_uscc = s.uscc and r.status = 'ACTIVE' and r.agency_code = any(${agencies}::text[])))
+      and not exists (
+        select 1 from records r where r.subject_uscc = s.uscc and r.kind = 'INSPECTION' and r.agency_code = ${draw.agencyCode}
+          and r.status <> 'REVOKED' and r.event_date between ${draw.periodStart}::date and ${draw.periodEnd}::date)
+      and not exists (
+        select 1 from inspection_draw_targets t join inspection_draws d on d.id = t.draw_id
+        where t.uscc = s.uscc and d.agency_code = ${draw.agencyCode} and d.executed_at is not null
+          and d.period_start = ${draw.periodStart}::date)
+  `.execute(trx);
+  const summary = await sql<{ class: string; count: number }>`
+    select class, count(*)::int as count from inspection_draw_population where draw_id = ${id} group by class
+  `.execute(trx);
+  const digest = await sql<{ digest: string; size: number }>`
+    select encode(sha256(convert_to(coalesce(string_agg(uscc, E'\\n' order by uscc collate "C"), ''), 'UTF8')), 'hex') as digest, count(*)::int as size
+    from inspection_draw_population where draw_id = ${id}
+  `.execute(trx);
+  const frozen = digest.rows[0];
+  if (!frozen) throw new Error('inspection draw digest returned no row');
+  return { id, size: frozen.size, digest: frozen.digest, countsByClass: new Map(summary.rows.map((row) => [row.class, row.count])) };
+}
+
+/** Completes a commitment with its population digest, size and per-class sample. */
+export async function completeCommitment(trx: HubDb, frozen: FrozenPopulation, classes: DrawRow['classes']): Promise<DrawRow> {
+  const result = await sql<DrawRow>`
+    update inspection_draws set population_size = ${frozen.size}, population_digest = ${frozen.digest}, classes = ${JSON.stringify(classes)}::jsonb
+    where id = ${frozen.id} returning ${DRAW_COLUMNS}
+  `.execute(trx);
+  const row = result.rows[0];
+  if (!row) throw new Error('inspection draw vanished during its commitment');
+  return row;
+}
+
+/** The draw, or undefined; `forUpdate` locks it for the rest of the transaction. */
+export async function findDraw(db: HubDb, id: string, forUpdate = false): Promise<DrawRow | undefined> {
+  const result = await sql<DrawRow>`select ${DRAW_COLUMNS} from inspection_draws where id = ${id} ${forUpdate ? sql`for update` : sql``}`.execute(db);
+  return result.rows[0];
+}
+
+/**
+ * Executes a draw in SQL (hash-rank-v1, see inspections/draw-algorithm.ts): ranks each class of the
+ * frozen population by sha256(seed || '\n' || uscc), keeps the class's sample, ranks the pool for
+ * each target by sha256(seed || '\n' || uscc || '\n' || inspector id) without the inspectors in
+ * conflict, and stores targets with their inspectors and the seed. Returns how many targets.
+ */
+export async function storeDrawExecution(trx: HubDb, draw: DrawRow, seed: string, executedAt: Date, executedBy: string): Promise<number> {
+  const quotas = draw.classes.map((c) => ({ class: c.class, sample: c.sample }));
+  const pool = draw.inspector_pool.map((i) => ({ id: i.id, conflicts: i.conflicts }));
+  const inserted = await sql<{ count: number }>`
+    with quota as (
+      select * from jsonb_to_recordset(${JSON.stringify(quotas)}::jsonb) as q(class text, sample int) where q.sample > 0
+    ),
+    ranked as (
+      select p.uscc, p.class,
+        row_number() over (partition by p.class order by sha256(convert_to(${seed} || E'\\n' || p.uscc, 'UTF8')), p.uscc collate "C") as rank
+      from inspection_draw_population p join quota q on q.class = p.class
+      where p.draw_id = ${draw.id}
+    ),
+    targets as (select r.uscc, r.class, r.rank from ranked r join quota q on q.class = r.class where r.rank <= q.sample),
+    pool as (select i.id, i.conflicts from jsonb_to_recordset(${JSON.stringify(pool)}::jsonb) as i(id text, conflicts jsonb)),
+    picks as (
+      select t.uscc, i.id,
+        row_number() over (partition by t.uscc order by sha256(convert_to(${seed} || E'\\n' || t.uscc || E'\\n' || i.id, 'UTF8')), i.id collate "C") as pick
+      from targets t cross join pool i
+      where not (i.conflicts ? t.uscc)
+    ),
+    assigned as (
+      select uscc, array_agg(id order by pick) as inspectors from picks where pick <= ${draw.inspectors_per_target} group by uscc
+    ),
+    stored as (
+      insert into inspection_draw_targets (draw_id, uscc, class, rank, inspectors)
+      select ${draw.id}, t.uscc, t.class, t.rank, coalesce(a.inspectors, '{}'::text[])
+      from targets t left join assigned a on a.uscc = t.uscc
+      returning 1
+    )
+    select count(*)::int as count from stored
+  `.execute(trx);
+  await sql`update inspection_draws set seed = ${seed}, executed_at = ${executedAt}, executed_by = ${executedBy} where id = ${draw.id}`.execute(trx);
+  return inserted.rows[0]?.count ?? 0;
+}
+
+export interface DrawPosition {
+  readonly committedAt: string;
+  readonly id: string;
+}
+
+/** Draws newest first, of one agency or all; one more than `limit` tells whether more follow. */
+export async function listDraws(db: HubDb, agencyCode: string | undefined, limit: number, after: DrawPosition | undefined): Promise<DrawRow[]> {
+  const result = await sql<DrawRow>`
+    select ${DRAW_COLUMNS} from inspection_draws
+    where (${agencyCode ?? null}::text is null or agency_code = ${agencyCode ?? null})
+      ${after ? sql`and (committed_at, id) < (${after.committedAt}::timestamptz, ${after.id})` : sql``}
+    order by committed_at desc, id desc limit ${limit + 1}
+  `.execute(db);
+  return result.rows;
+}
+
+export async function countDraws(db: HubDb, agencyCode: string | undefined): Promise<number> {
+  const result = await sql<{ count: number }>`
+    select count(*)::int as count from inspection_draws where (${agencyCode ?? null}::text is null or agency_code = ${agencyCode ?? null})
+  `.execute(db);
+  return result.rows[0]?.count ?? 0;
+}
+
+export interface PopulationRow {
+  readonly uscc: string;
+  readonly class: string;
+}
+
+/** A page of a draw's frozen population in USCC byte order, the order its digest is taken in. */
+export async function listPopulation(db: HubDb, drawId: string, limit: number, afterUscc: string | undefined): Promise<PopulationRow[]> {
+  const result = await sql<PopulationRow>`
+    select uscc, class from inspection_draw_population
+    where draw_id = ${drawId} ${afterUscc ? sql`and uscc collate "C" > ${afterUscc}` : sql``}
+    order by uscc collate "C" limit ${limit + 1}
+  `.execute(db);
+  return result.rows;
+}
+
+/** The whole frozen population of a draw, for verification (the CLI). */
+export async function readWholePopulation(db: HubDb, drawId: string): Promise<PopulationRow[]> {
+  const result = await sql<PopulationRow>`select uscc, class from inspection_draw_population where draw_id = ${drawId}`.execute(db);
+  return result.rows;
+}
+
+export interface TargetRow {
+  readonly uscc: string;
+  readonly class: string;
+  readonly rank: number;
+  readonly inspectors: string[];
+}
+
+/** Targets of a draw by class then rank; `after` is the last [class, rank] seen. `limit` undefined: all. */
+export async function listTargets(db: HubDb, drawId: string, limit: number | undefined, after: readonly [string, number] | undefined): Promise<TargetRow[]> {
+  const result = await sql<TargetRow>`
+    select uscc, class, rank, inspectors from inspection_draw_targets
+    where draw_id = ${drawId} ${after ? sql`and (class, rank) > (${after[0]}, ${after[1]})` : sql``}
+    order by class, rank ${limit === undefined ? sql`` : sql`limit ${limit + 1}`}
+  `.execute(db);
+  return result.rows;
+}
+
+export async function countTargets(db: HubDb, drawId: string): Promise<number> {
+  const result = await sql<{ count: number }>`select count(*)::int as count from inspection_draw_targets where draw_id = ${drawId}`.execute(db);
+  return result.rows[0]?.count ?? 0;
+}
+
+/** An inspection result recorded for a drawn target: an INSPECTION record naming the draw in JC_CCBH. */
+export interface DrawResultRow {
+  readonly id: string;
+  readonly subject_uscc: string;
+  readonly status: string;
+  readonly event_date: string;
+  readonly fields: Record<string, string | string[]>;
+}
+
+/** Up to `perSubject` latest results per target (INSPECTION records whose JC_CCBH is the draw id). */
+export async function listDrawResults(db: HubDb, drawId: string, usccs: readonly string[], perSubject: number): Promise<DrawResultRow[]> {
+  if (usccs.length === 0) return [];
+  const result = await sql<DrawResultRow>`
+    select id::text as id, subject_uscc, status, to_char(event_date, 'YYYY-MM-DD') as event_date, fields from (
+      select r.*, row_number() over (partition by r.subject_uscc order by r.event_date desc, r.id desc) as n
+      from records r
+      where r.subject_uscc = any(${[...usccs]}::text[]) and r.kind = 'INSPECTION' and r.fields->>'JC_CCBH' = ${drawId}
+    ) x where n <= ${perSubject}
+    order by subject_uscc, event_date desc, id desc
+  `.execute(db);
+  return result.rows;
+}
