@@ -40,6 +40,7 @@ function rootArguments(client: { agency?: string | undefined }): Record<string, 
     subjectAccessLog: `(uscc: "${PUDONG}")`,
     personAccessLog: `(idNumber: "${ID_NUMBER}")`,
     auditProof: '(seq: 0)',
+    inspectionDraw: '(id: "SJCC-2024-000001")',
   };
 }
 
@@ -88,7 +89,8 @@ function principalOf(client: (typeof WALKERS)[number]['client']): Principal {
 
 beforeAll(async () => {
   // Generous limits: the walk selects every field, far more than an honest request.
-  testHub = await startTestHub({ ...TEST_CONFIG, limits: { ...TEST_CONFIG.limits, maxQueryDepth: 40, maxQueryCost: 100_000_000, maxTokens: 100_000, maxAliases: 1000, maxResponseBytes: 256 * 1024 * 1024 } });
+  const inspectors = [1, 2].map((n) => ({ id: `SH-${n}`, name: `检查员${n}`, agency: 'SH-SAMR', conflicts: [] }));
+  testHub = await startTestHub({ ...TEST_CONFIG, inspections: { ...TEST_CONFIG.inspections, inspectors }, limits: { ...TEST_CONFIG.limits, maxQueryDepth: 40, maxQueryCost: 100_000_000, maxTokens: 100_000, maxAliases: 1000, maxResponseBytes: 256 * 1024 * 1024 } });
   await ingestBatch(testHub.hub.ingestion, {
     agencyCode: 'SH-SAMR',
     source: 'test',
@@ -106,6 +108,9 @@ beforeAll(async () => {
     source: 'test',
     records: [1, 2].map((n) => penaltyRecord({ CF_XDR_MC: '杭州西湖示例科技有限公司', CF_XDR_SHXYM: HANGZHOU, CF_WSH: `浙税罚〔2024〕${n}号` }, `ZJ-${n}`)),
   });
+  // A published draw (SJCC-2024-000001) over the Shanghai and Hangzhou subjects, executed, so every client walks its targets.
+  await testHub.gql('mutation { commitInspectionDraw(agencyCode: "SH-SAMR", input: { regions: ["310000", "330000"], randomnessReference: "walk" }) { id } }');
+  await testHub.gql('mutation { executeInspectionDraw(id: "SJCC-2024-000001", seed: "walk") { id } }');
   await testHub.gql('mutation($input: GrantAuthorizationInput!) { grantAuthorization(input: $input) { id } }', {
     input: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 2024-0001' },
   });
@@ -160,6 +165,17 @@ describe('every path from every root field a client may use stays within its gra
     const logs = objects.filter(({ object }) => ['QuarantineEntry', 'IngestionBatch', 'ConnectorRun'].includes(String(object['__typename'])));
     expect(logs.length).toBeGreaterThan(0);
     expect(logs.filter(({ object }) => object['agencyCode'] !== 'SH-SAMR')).toEqual([]);
+  });
+
+  test('every client type reads the published draws (一公开) down to their targets, and reaches no record or subject through them', () => {
+    for (const { client } of WALKERS) {
+      const draws = (walks.get(client.id) ?? []).filter(({ root }) => root === 'inspectionDraw' || root === 'inspectionDraws');
+      expect(draws.map(({ root }) => root).sort()).toEqual(['inspectionDraw', 'inspectionDraws']);
+      const objects = draws.flatMap(({ body }) => objectsIn(body.data));
+      expect(objects.some(({ object }) => object['__typename'] === 'DrawTarget')).toBe(true);
+      expect(objects.some(({ object }) => object['__typename'] === 'DrawSubject')).toBe(true);
+      expect(objects.filter(({ object }) => ['Record', 'Subject', 'Party'].includes(String(object['__typename'])))).toEqual([]);
+    }
   });
 
   test('an operator reads records of every region (the walk reaches them: the checks above are not vacuous)', () => {
