@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { repairSchema } from '../../config/repair-schema.js';
+import { ingestBatch } from '../../ingestion/ingest-batch.js';
+import { fileObjection, resolveObjection } from '../../repair/objections.js';
+import { expireDueRecords } from '../../store/expiry-writes.js';
+import { startTestHub, type TestHub } from '../support/hub.js';
+import { enterpriseUscc, penaltyRecord } from '../support/records.js';
+
+// The test hub's clock is Saturday 2024-06-01 (China): 5 working days later is Friday 2024-06-07.
+const SUBJECT = enterpriseUscc('310115', 21);
+const AGENCY = { client: 'test-agency', purpose: 'CREDIT_REPAIR' };
+const OTHER_AGENCY = { client: 'test-agency-zj', purpose: 'CREDIT_REPAIR' };
+const ADMIN = { client: 'test-admin', purpose: 'OPERATIONS' };
+const OPERATOR = { clientId: 'test-admin', isAdmin: true, agencyCode: null };
+const rules = repairSchema.parse({});
+
+let testHub: TestHub;
+const ids = new Map<string, string>();
+
+const record = (source: string, n: number, extra: Record<string, unknown> = {}) =>
+  penaltyRecord({ CF_XDR_MC: '上海异议示例有限公司', CF_XDR_SHXYM: SUBJECT, CF_JDRQ: '2024-02-01', CF_WSH: `沪罚〔2024〕2${n}号`, CF_WFXW: `违法行为${n}`, ...extra }, source);
+
+beforeAll(async () => {
+  testHub = await startTestHub();
+  await ingestBatch(testHub.hub.ingestion, {
+    agencyCode: 'SH-SAMR',
+    source: 'test',
+    records: [record('OBJ-CONFIRM', 1), record('OBJ-CORRECT', 2), record('OBJ-LAPSES', 3, { CF_GSJZQ: '2024-06-10' }), record('OBJ-OVERDUE', 4), record('OBJ-RESENT', 5)],
+  });
+  for (const row of await testHub.database.db.selectFrom('records').select(['id', 'source_record_id']).execute()) ids.set(row.source_record_id, String(row.id));
+});
+afterAll(async () => testHub.close());
+
+const FILE = `mutation($r: ID!, $reason: String!) { fileObjection(recordId: $r, reason: $reason) {
+  id status dueOn extended overdue record { id status } steps { step actor note } } }`;
+const EXTEND = 'mutation($id: ID!, $n: String!) { extendObjection(id: $id, note: $n) { dueOn extended steps { step } } }';
+const RESOLVE = 'mutation($id: ID!, $r: ObjectionResolution!, $n: String!) { resolveObjection(id: $id, resolution: $r, note: $n) { status resolvedAt record { status } steps { step actor note } } }';
+
+const statusOf = async (source: string) =>
+  (await testHub.database.db.selectFrom('records').select('status').where('source_record_id', '=', source).executeTakeFirstOrThrow()).status;
+const fileVia = async (source: string, caller = AGENCY) => testHub.gql(FILE, { r: ids.get(source), reason: '该处罚已被行政复议撤销' }, caller);
+
+describe('objections (异议)', () => {
+  test('filing puts the record DISPUTED, shown and flagged, due in 5 working days; one open objection per record', async () => {
+    const filed = await fileVia('OBJ-CONFIRM');
+    expect(filed.body.errors).toBeUndefined();
+    expect(filed.body.data.fileObjection).toMatchObject({
+      status: 'OPEN', dueOn: '2024-06-07', extended: false, overdue: false, record: { id: ids.get('OBJ-CONFIRM'), status: 'DISPUTED' },
+      steps: [{ step: 'FILED', actor: 'test-agency', note: '该处罚已被行政复议撤销' }],
+    });
+    const shown = await testHub.gql(`query($u: USCC!) { subject(uscc: $u) { records(first: 10, filter: { statuses: [DISPUTED] }) { edges { node { id status } } } } }`, { u: SUBJECT }, { client: 'test-agency-zj', purpose: 'SUPERVISION' });
+    expect(shown.body.data.subject.records.edges).toEqual([{ node: { id: ids.get('OBJ-CONFIRM'), status: 'DISPUTED' } }]);
+    const history = await testHub.database.db.selectFrom('record_history').select(['change', 'old_status', 'new_status', 'changed_by']).where('record_id', '=', Number(ids.get('OBJ-CONFIRM'))).orderBy('seq').execute();
+    expect(history.at(-1)).toEqual({ change: 'STATUS_CHANGED', old_status: 'ACTIVE', new_status: 'DISPUTED', changed_by: expect.stringMatching(/^objection:\d+$/) });
+
+    expect((await fileVia('OBJ-CONFIRM')).body.errors[0].extensions.code).toBe('CONFLICT');
+    const repair = await testHub.gql(`mutation($r: ID!) { fileRepairRequest(input: { recordId: $r, evidence: "x", fulfilledOn: "2024-03-01", fulfilmentEvidence: "x" }) { id } }`, { r: ids.get('OBJ-CONFIRM') }, AGENCY);
+    expect(repair.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', rule: 'RECORD_ACTIVE' });
+    const empty = await testHub.gql(FILE, { r: ids.get('OBJ-CORRECT'), reason: ' ' }, AGENCY);
+    expect(empty.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'reason', rule: 'LENGTH' });
+  });
+
+  test('extension: by the source agency only, once, to 20 working days from filing', async () => {
+    const [objection] = (await testHub.gql('{ objections(status: OPEN) { edges { node { id } } } }', {}, AGENCY)).body.data.objections.edges;
+    const id = objection.node.id;
+    const wrong = await testHub.gql(EXTEND, { id, n: '需调取材料' }, OTHER_AGENCY);
+    expect(wrong.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_SOURCE_AGENCY' });
+    const extended = await testHub.gql(EXTEND, { id, n: '需调取材料' }, AGENCY);
+    expect(extended.body.data.extendObjection).toEqual({ dueOn: '2024-06-28', extended: true, steps: [{ step: 'FILED' }, { step: 'EXTENDED' }] });
+    const again = await testHub.gql(EXTEND, { id, n: '再延期' }, AGENCY);
+    expect(again.body.errors[0].extensions.code).toBe('CONFLICT');
+    expect(again.body.errors[0].message).toContain('extended once');
+  });
+
+  test('CONFIRM restores the record ACTIVE; CORRECT revokes it; other agencies may not resolve', async () => {
+    const [objection] = (await testHub.gql('{ objections(status: OPEN) { edges { node { id } } } }', {}, AGENCY)).body.data.objections.edges;
+    const wrong = await testHub.gql(RESOLVE, { id: objection.node.id, r: 'CORRECT', n: '经核实' }, OTHER_AGENCY);
+    expect(wrong.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_SOURCE_AGENCY' });
+    expect(await statusOf('OBJ-CONFIRM')).toBe('DISPUTED');
+    const confirmed = await testHub.gql(RESOLVE, { id: objection.node.id, r: 'CONFIRM', n: '经核实, 记录无误' }, AGENCY);
+    expect(confirmed.body.data.resolveObjection).toMatchObject({ status: 'CONFIRMED', record: { status: 'ACTIVE' }, steps: [{ step: 'FILED' }, { step: 'EXTENDED' }, { step: 'CONFIRMED', actor: 'test-agency', note: '经核实, 记录无误' }] });
+    expect((await testHub.gql(RESOLVE, { id: objection.node.id, r: 'CORRECT', n: 'x' }, AGENCY)).body.errors[0].extensions.code).toBe('CONFLICT');
+
+    const corrected = (await fileVia('OBJ-CORRECT')).body.data.fileObjection;
+    const resolved = await testHub.gql(RESOLVE, { id: corrected.id, r: 'CORRECT', n: '记录有误, 已撤销并重新报送' }, ADMIN);
+    expect(resolved.body.data.resolveObjection).toMatchObject({ status: 'CORRECTED', record: { status: 'REVOKED' } });
+    const audit = await testHub.database.db.selectFrom('audit_log').select(['outcome', 'subjects']).where('operation', '=', 'mutation resolveObjection').orderBy('seq').execute();
+    expect(audit).toEqual([
+      { outcome: 'DENIED:NOT_SOURCE_AGENCY', subjects: [SUBJECT] },
+      { outcome: 'OK', subjects: [SUBJECT] },
+      { outcome: 'ERROR:CONFLICT', subjects: [] },
+      { outcome: 'OK', subjects: [SUBJECT] },
+    ]);
+  });
+
+  test('a record whose period ended while disputed is EXPIRED when the objection is confirmed; the expiry job leaves it alone meanwhile', async () => {
+    const filed = (await fileVia('OBJ-LAPSES')).body.data.fileObjection;
+    expect(await expireDueRecords(testHub.database.db, '2024-06-20', 'job:expire-records')).toBe(0);
+    expect(await statusOf('OBJ-LAPSES')).toBe('DISPUTED');
+    await testHub.database.db.transaction().execute((trx) => resolveObjection(trx, Number(filed.id), 'CONFIRM', '记录无误', OPERATOR, { today: '2024-06-20', now: new Date('2024-06-20T02:00:00Z') }));
+    expect(await statusOf('OBJ-LAPSES')).toBe('EXPIRED');
+  });
+
+  test('overdue objections: open and past their due date, by the request clock', async () => {
+    // Filed on Monday 2024-05-20 (an injected clock): due Monday 2024-05-27, overdue on 2024-06-01.
+    await testHub.database.db.transaction().execute((trx) =>
+      fileObjection(trx, Number(ids.get('OBJ-OVERDUE')), '当事人称已整改', OPERATOR, rules, { today: '2024-05-20', now: new Date('2024-05-20T02:00:00Z') }),
+    );
+    await fileVia('OBJ-RESENT');
+    const overdue = await testHub.gql('{ objections(overdue: true) { edges { node { recordId dueOn overdue status } } } }', {}, AGENCY);
+    expect(overdue.body.data.objections.edges).toEqual([{ node: { recordId: ids.get('OBJ-OVERDUE'), dueOn: '2024-05-27', overdue: true, status: 'OPEN' } }]);
+    const all = await testHub.gql('{ objections(agencyCode: "SH-SAMR", first: 2) { edges { node { recordId overdue } } pageInfo { hasNextPage endCursor } } }', {}, AGENCY);
+    expect(all.body.data.objections.edges).toEqual([{ node: { recordId: ids.get('OBJ-RESENT'), overdue: false } }, { node: { recordId: ids.get('OBJ-OVERDUE'), overdue: true } }]);
+    const next = await testHub.gql('query($a: String) { objections(agencyCode: "SH-SAMR", first: 10, after: $a) { edges { node { status } } } }', { a: all.body.data.objections.pageInfo.endCursor }, AGENCY);
+    expect(next.body.data.objections.edges.map((e: { node: { status: string } }) => e.node.status)).toEqual(['CONFIRMED', 'CORRECTED', 'CONFIRMED']);
+    const none = await testHub.gql('{ objections(agencyCode: "ZJ-TAX") { edges { node { id } } } }', {}, AGENCY);
+    expect(none.body.data.objections.edges).toEqual([]);
+  });
+
+  test('ingestion keeps DISPUTED on a re-sent record; the agency revoking it wins', async () => {
+    const resend = (extra: Record<string, unknown>) => ingestBatch(testHub.hub.ingestion, { agencyCode: 'SH-SAMR', source: 'test', records: [record('OBJ-RESENT', 5, extra)] });
+    expect((await resend({})).unchanged).toBe(1);
+    expect((await resend({ CF_NR: '罚款人民币5万元（补正）' })).updated).toBe(1);
+    expect(await statusOf('OBJ-RESENT')).toBe('DISPUTED');
+    expect((await resend({ CF_ZT: '2' })).updated).toBe(1);
+    expect(await statusOf('OBJ-RESENT')).toBe('REVOKED');
+  });
+});
