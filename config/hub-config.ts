@@ -5,6 +5,7 @@ import { isProvinceCode } from '../ingestion/regions.js';
 import { checkUscc } from '../ingestion/identifiers.js';
 import { mappingSchema } from './mapping-schema.js';
 import { supervisionSchema } from './supervision-schema.js';
+import { metricsSchema } from './metrics-schema.js';
 import { inspectionsSchema } from './inspection-schema.js';
 import { repairSchema } from './repair-schema.js';
 import { creditSchema } from './credit-model-schema.js';
@@ -273,6 +274,8 @@ export const hubConfigSchema = z
     credit: creditSchema.prefault({}),
     /** Credit repair (信用修复) eligibility and objection (异议) due dates; see README, Credit repair and objections. */
     repair: repairSchema.prefault({}),
+    /** Prometheus metrics and the readiness rule for scheduled jobs; see README, Metrics and health. */
+    metrics: metricsSchema.prefault({}),
     agencies: z.array(agencySchema).min(1),
     /** API clients registered from configuration; more can be added with `npm run hub -- client add`. */
     clients: z.array(clientSchema).default([]),

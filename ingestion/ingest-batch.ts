@@ -33,6 +33,8 @@ export interface IngestionDeps {
   readonly usccAllowList: ReadonlySet<string>;
   /** Each configured agency's identity by code: whose decisions it may publish, whose names it registers. */
   readonly agencies: ReadonlyMap<string, AgencyAuthority>;
+  /** Told of every batch once it is committed (e.g. to count records for the metrics); must not throw. */
+  readonly onBatchWritten?: ((agencyCode: string, counts: IngestCounts) => void) | undefined;
 }
 
 /** Input refused before validation (e.g. by a connector's mapping), to be quarantined with the batch. */
@@ -179,6 +181,7 @@ export async function writePreparedBatch(deps: IngestionDeps, batch: PreparedBat
   });
   const { outcomes: _outcomes, ...counts } = result;
   deps.logger.info({ agency: agency.code, source: batch.source, ...counts }, 'batch ingested');
+  deps.onBatchWritten?.(agency.code, counts);
   return result;
 }
 

@@ -38,6 +38,16 @@ export interface RunConnectorDeps {
   /** Failed runs in a row after which the connector is reported unhealthy. */
   readonly unhealthyAfterFailures: number;
   readonly runs: RunsInProgress;
+  /** Told of every run this process recorded, as it ends (e.g. metrics); must not throw. */
+  readonly onRunFinished?: ((run: FinishedRun) => void) | undefined;
+}
+
+/** A run as the run recorder closed it: which source, how it ended, how long it took. */
+export interface FinishedRun {
+  readonly agencyCode: string;
+  readonly connector: string;
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly seconds: number;
 }
 
 /** A run under way, as the batches it writes see it (connectorRunOfCaller). */
@@ -110,6 +120,8 @@ export async function closeAbandonedConnectorRuns(deps: RunConnectorDeps, connec
 async function execute(deps: RunConnectorDeps, connector: Connector, run: RunStart): Promise<RunOutcome> {
   const log = deps.logger.child({ agency: connector.agencyCode, connector: connector.name, run: run.id });
   const report = new RunDetail(log);
+  const started = performance.now();
+  const finished = (status: FinishedRun['status']) => deps.onRunFinished?.({ agencyCode: connector.agencyCode, connector: connector.name, status, seconds: (performance.now() - started) / 1000 });
   const active: ActiveRun = {
     ...run,
     agencyCode: connector.agencyCode,
@@ -126,11 +138,13 @@ async function execute(deps: RunConnectorDeps, connector: Connector, run: RunSta
     const totals = await finishConnectorRun(deps.db, run.id, { status: 'FAILED', failureReason, error: message, ...report.end() });
     log.error({ err: error, failureReason, ...totals }, 'connector run failed');
     const failures = (await connectorHealth(deps.db, connector.agencyCode)).get(connector.name)?.consecutiveFailures ?? 0;
+    finished('FAILED');
     if (failures >= deps.unhealthyAfterFailures) log.warn({ consecutiveFailures: failures }, 'connector unhealthy: its last runs all failed');
     return { ran: true, runId: run.id, status: 'FAILED', totals };
   }
   const totals = await finishConnectorRun(deps.db, run.id, { status: 'SUCCEEDED', failureReason: null, error: null, ...report.end() });
   log.info({ ...totals, pages: report.pages }, 'connector run succeeded');
+  finished('SUCCEEDED');
   return { ran: true, runId: run.id, status: 'SUCCEEDED', totals };
 }
 

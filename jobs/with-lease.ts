@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { channel } from 'node:diagnostics_channel';
 import { hostname } from 'node:os';
 import type { HubDb } from '../store/database.js';
 import { acquireLease, findLeaseHolder, releaseLease } from '../store/lease-queries.js';
@@ -33,6 +34,13 @@ export function isDeadLocalHolder(holder: string | undefined): holder is string 
 export const DEFAULT_LEASE_MS = 60_000;
 
 /**
+ * Published with `{ lease: name }` when this process takes a lease from a holder that died, for
+ * whoever observes the process (the metrics). Leases belong to the process, so the channel does too.
+ */
+export const LEASE_TAKEOVER_CHANNEL = 'credit-hub:lease-takeover';
+const takeovers = channel(LEASE_TAKEOVER_CHANNEL);
+
+/**
  * Runs `work` while holding the named lease, renewing it every third of its time to live. If
  * anyone else — another process, or another call in this one — holds a live lease, nothing runs
  * and `{ ran: false }` is returned. A holder that dies stops renewing: its lease expires and the next
@@ -44,7 +52,10 @@ export async function withLease<T>(db: HubDb, name: string, work: () => Promise<
   let acquired = await acquireLease(db, name, holder, ttlMs);
   if (!acquired) {
     const current = await findLeaseHolder(db, name);
-    if (isDeadLocalHolder(current)) acquired = await acquireLease(db, name, holder, ttlMs, current);
+    if (isDeadLocalHolder(current)) {
+      acquired = await acquireLease(db, name, holder, ttlMs, current);
+      if (acquired) takeovers.publish({ lease: name });
+    }
   }
   if (!acquired) return { ran: false };
   const renewal = setInterval(() => void acquireLease(db, name, holder, ttlMs).catch(() => undefined), ttlMs / 3);

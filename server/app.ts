@@ -48,6 +48,9 @@ import { addressRateLimit, queryLimitRules } from './query-limits.js';
 import { logRefusal } from './refusal-log.js';
 import { wireConnectors } from './connector-wiring.js';
 import { ProcessPresence } from './process-presence.js';
+import { createObservers } from './metrics-wiring.js';
+import { metricsPlugin } from './metrics-graphql.js';
+import { adminMetricsRoute, startLoopbackMetrics } from './metrics-routes.js';
 
 
 export interface HubDeps {
@@ -85,7 +88,7 @@ export interface Hub {
   expireRecords(): Promise<number>;
   /** Starts the scheduled jobs; stop() stops them. Throws naming a job whose cron expression is invalid. */
   startSchedules(): void;
-  /** Listens on host:port and resolves with the bound port (port 0 picks a free one). */
+  /** Listens on host:port and resolves with the bound port (port 0 picks a free one); with `metrics.access: port`, first opens the loopback metrics port. */
   listen(port: number, host: string): Promise<number>;
   /** Stops the schedules, stops accepting requests and drains those in flight. */
   stop(): Promise<void>;
@@ -94,6 +97,8 @@ export interface Hub {
 /** The composition root: wires store, domain, GraphQL and HTTP together. Nothing else does. */
 export async function createHub(deps: HubDeps): Promise<Hub> {
   const { config, database, logger } = deps;
+  const observers = createObservers(config, database, deps.clock);
+  const { metrics } = observers;
   const ingestion: IngestionDeps = {
     db: database.db,
     clock: deps.clock,
@@ -101,6 +106,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     publication: { ...DEFAULT_PUBLICATION_RULES, ...config.publication },
     usccAllowList: new Set(config.usccAllowList),
     agencies: agencyAuthorities(config.agencies),
+    onBatchWritten: metrics?.batchWritten,
   };
 
   const { issuer, audience } = tokenIdentity(config);
@@ -131,7 +137,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   const checkpoints: CheckpointDeps = { db: database.db, keys, issuer, clock: deps.clock };
   const trailRules = { maxSubjects: config.limits.maxSubjectsPerRequest, persons: await PersonSubjects.load(database.db) };
 
-  const connectors = wireConnectors({ config, database, ingestion, logger, keys, issuer, clock: deps.clock, configPath: deps.configPath });
+  const connectors = wireConnectors({ config, database, ingestion, logger, keys, issuer, clock: deps.clock, configPath: deps.configPath, onRunFinished: metrics?.connectorRunFinished });
 
   const inspections: InspectionDeps = {
     db: database.db,
@@ -161,7 +167,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     formatError: createErrorFormatter(logger.child({ component: 'graphql' })),
     validationRules: queryLimitRules(config.limits),
     parseOptions: { maxTokens: config.limits.maxTokens },
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), inputGuardPlugin(), requestPricePlugin({ limits: config.limits, chargeClient: (clientId, units) => clientRates.take(clientId, units) }), auditPlugin(database.db, logger.child({ component: 'audit' }), checkpoints, config.limits.maxResponseBytes)],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ...(metrics ? [metricsPlugin(metrics)] : []), inputGuardPlugin(), requestPricePlugin({ limits: config.limits, chargeClient: (clientId, units) => clientRates.take(clientId, units) }), auditPlugin(database.db, logger.child({ component: 'audit' }), checkpoints, config.limits.maxResponseBytes)],
   });
   await apollo.start();
 
@@ -170,10 +176,13 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   // Public: health, the hub's public keys, the token endpoint and the IDE page. Everything that returns data needs a token.
   // The first loadSources() call is the start-up load /readyz reports on.
   let firstLoad: FirstLoad = 'none';
-  app.use(healthRoutes(database, perAddress, () => firstLoad));
+  if (metrics) app.use(metrics.http);
+  app.use(healthRoutes(database, perAddress, () => firstLoad, () => observers.readiness.overdue()));
   app.use(discoveryRoutes(keys, issuer));
   app.use('/oauth/token', perAddress);
-  app.use(tokenEndpoint({ tokens, clientAuth, logger: logger.child({ component: 'oauth' }) }));
+  app.use(tokenEndpoint({ tokens, clientAuth, logger: logger.child({ component: 'oauth' }), onOutcome: metrics?.tokenRequest }));
+  // Off the public surface: an admin token here, or only on a loopback port (started by listen).
+  if (metrics && config.metrics.access === 'admin-token') app.use(adminMetricsRoute(metrics, { perAddress, requireToken: requireToken(tokens, logger.child({ component: 'auth' })) }, logger.child({ component: 'metrics' })));
   app.use(graphiqlAssets(perAddress));
   app.get('/graphql', graphiqlPage(perAddress));
   app.use(
@@ -208,6 +217,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   app.use(onError);
 
   const tasks: ScheduledTask[] = [];
+  let loopbackMetrics: { close: () => Promise<void> } | undefined;
   const expireRecords = async () => {
     const outcome = await runExpireRecords({ db: database.db, clock: deps.clock, logger });
     return outcome.ran ? outcome.result.expired : 0;
@@ -223,14 +233,17 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     expireRecords,
     startSchedules: () => {
       const jobs = [
-        { name: EXPIRE_RECORDS_JOB, ...config.jobs.expireRecords, run: expireRecords },
+        // The outcome itself, so a run skipped for another process's lease is reported as skipped.
+        { name: EXPIRE_RECORDS_JOB, ...config.jobs.expireRecords, run: () => runExpireRecords({ db: database.db, clock: deps.clock, logger }) },
         { name: GRADE_SUBJECTS_JOB, ...config.jobs.gradeSubjects, run: () => runGradeSubjects({ db: database.db, credit: config.credit, clock: deps.clock, logger }) },
         { name: SIGN_CHECKPOINT_JOB, cron: config.auth.checkpointCron, enabled: true, run: () => runSignCheckpoint({ ...checkpoints, logger }) },
         ...connectors.scheduledJobs(),
       ];
       for (const job of jobs) {
-        const task = scheduleJob(job, logger);
-        if (task) tasks.push(task);
+        const task = scheduleJob(job, logger, observers.jobRunFinished);
+        if (!task) continue;
+        tasks.push(task);
+        observers.readiness.watch(job.name, task);
       }
     },
     registerFromConfig: async () => {
@@ -250,17 +263,22 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     },
     closeAbandonedRuns: () => connectors.closeAbandonedRuns(),
     reloadConfiguration: () => connectors.operations.reloadConfiguration(),
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
+    listen: async (port, host) => {
+      if (metrics && config.metrics.access === 'port' && config.metrics.port !== undefined && !loopbackMetrics) {
+        loopbackMetrics = await startLoopbackMetrics(metrics, config.metrics.port, logger.child({ component: 'metrics' }));
+      }
+      return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
-      }),
+      });
+    },
     stop: async () => {
       try {
         await Promise.all(tasks.map((task) => task.destroy()));
         await apollo.stop();
       } finally {
-        await Promise.all([clients.stop(), presence.stop()]);
+        metrics?.stop();
+        await Promise.all([clients.stop(), presence.stop(), loopbackMetrics?.close()]);
       }
     },
   };

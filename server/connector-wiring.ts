@@ -8,7 +8,7 @@ import { replayQuarantine } from '../connectors/replay-quarantine.js';
 import { emptyTotals, mergeTotals, type Connector, type ConnectorDeps, type RunTotals } from '../connectors/types.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../ingestion/errors.js';
 import type { IngestionDeps, PreparedBatch } from '../ingestion/ingest-batch.js';
-import { closeAbandonedConnectorRuns, connectorRunOfCaller, runConnector, RunsInProgress } from '../jobs/run-connector.js';
+import { closeAbandonedConnectorRuns, connectorRunOfCaller, runConnector, RunsInProgress, type RunConnectorDeps } from '../jobs/run-connector.js';
 import type { JobSchedule } from '../jobs/scheduler.js';
 import type { ConnectorOperations } from '../schema/context.js';
 import { findConnectorRun, type RunStart } from '../store/connector-run-queries.js';
@@ -30,6 +30,8 @@ export interface ConnectorWiringDeps {
   readonly clock: () => Date;
   /** The config file the hub started from, re-read by reloadConfiguration; without it there is nothing to reload. */
   readonly configPath?: string | undefined;
+  /** Told of every connector run as it ends (the metrics). */
+  readonly onRunFinished?: RunConnectorDeps['onRunFinished'];
 }
 
 export interface WiredConnectors {
@@ -58,7 +60,7 @@ export function wireConnectors(deps: ConnectorWiringDeps): WiredConnectors {
   // Each connector reads its source's settings from sourceOf at the start of a run: a reload swaps them there.
   const { connectors, sources: sourceOf } = reloadableConnectors(config.agencies, connectorDeps);
   const reloader = deps.configPath === undefined ? undefined : createConfigReloader({ path: deps.configPath, initial: config, sources: sourceOf });
-  const runDeps = { db: database.db, logger, unhealthyAfterFailures: config.jobs.unhealthyAfterFailures, runs: new RunsInProgress() };
+  const runDeps: RunConnectorDeps = { db: database.db, logger, unhealthyAfterFailures: config.jobs.unhealthyAfterFailures, runs: new RunsInProgress(), onRunFinished: deps.onRunFinished };
 
   const operations: ConnectorOperations = {
     unhealthyAfterFailures: config.jobs.unhealthyAfterFailures,
@@ -97,6 +99,7 @@ export function wireConnectors(deps: ConnectorWiringDeps): WiredConnectors {
         const run = async () => {
           const outcome = await runConnector(runDeps, connector);
           if (!outcome.ran) logger.info({ agency: connector.agencyCode, connector: connector.name, inProgress: outcome.inProgress?.id }, `scheduled run skipped: ${alreadyRunning(connector, outcome.inProgress)}`);
+          return outcome;
         };
         return cron ? [{ name: `connector:${connector.agencyCode}/${connector.name}`, cron, enabled: true, run }] : [];
       }),

@@ -29,6 +29,16 @@ export interface Database {
    */
   listen(channel: string, onMessage: (payload: string) => void, onLost: (error: Error) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /** Each connection pool's use now (server only: PGlite is one in-process connection, no pool). */
+  readonly poolUse?: (() => readonly PoolUse[]) | undefined;
+}
+
+/** One connection pool's connections: open, idle, and the queries waiting for one. */
+export interface PoolUse {
+  readonly pool: 'main' | 'read' | 'heavy-read';
+  readonly total: number;
+  readonly idle: number;
+  readonly waiting: number;
 }
 
 export type DatabaseTarget =
@@ -50,7 +60,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
 
 const serverParsers: Record<number, (value: string) => unknown> = { [OID.int8]: asNumber, [OID.date]: asString, [OID.numeric]: asString };
 
-function serverPool(url: string, poolSize: number, statementTimeoutMs?: number): HubDb {
+function serverPool(url: string, poolSize: number, statementTimeoutMs?: number): { db: HubDb; pool: pg.Pool } {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
@@ -60,13 +70,12 @@ function serverPool(url: string, poolSize: number, statementTimeoutMs?: number):
   // An idle connection the server closes (restart, failover, a dropped database) is reported here; the
   // pool discards it and the next query opens a new one. Unhandled, the event would end the process.
   pool.on('error', () => undefined);
-  return new Kysely<HubTables>({ dialect: new PostgresDialect({ pool }) });
+  return { db: new Kysely<HubTables>({ dialect: new PostgresDialect({ pool }) }), pool };
 }
 
 async function openServer(url: string, poolSize: number, statementTimeoutMs: number): Promise<Database> {
-  const db = serverPool(url, poolSize);
-  const readDb = serverPool(url, poolSize, statementTimeoutMs);
-  const heavyReadDb = serverPool(url, 1, statementTimeoutMs);
+  const pools = { main: serverPool(url, poolSize), read: serverPool(url, poolSize, statementTimeoutMs), 'heavy-read': serverPool(url, 1, statementTimeoutMs) };
+  const poolUse = () => Object.entries(pools).map(([name, { pool }]) => ({ pool: name as PoolUse['pool'], total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }));
   const listen = async (channel: string, onMessage: (payload: string) => void, onLost: (error: Error) => void) => {
     // A dedicated connection: pooled ones are shared and do not keep a LISTEN.
     const client = new pg.Client({ connectionString: url });
@@ -83,7 +92,7 @@ async function openServer(url: string, poolSize: number, statementTimeoutMs: num
       await client.end();
     };
   };
-  return wrap(db, readDb, heavyReadDb, 'postgres', listen);
+  return { ...wrap(pools.main.db, pools.read.db, pools['heavy-read'].db, 'postgres', listen), poolUse };
 }
 
 async function openEmbedded(dataDir: string | undefined): Promise<Database> {

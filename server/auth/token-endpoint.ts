@@ -15,13 +15,17 @@ function sendError(res: Response, error: AuthError): number {
   return status;
 }
 
+/** How a token request ended: a token issued, or the RFC 6749 error it was refused with. */
+export type TokenRequestOutcome = 'issued' | AuthError['code'];
+
 /**
  * POST /oauth/token: the client_credentials grant. The client proves who it is (private_key_jwt,
  * or client_secret_basic where enabled) and gets a short-lived access token for the scopes it asks,
  * all of its registered scopes by default. Every parameter is checked (length, characters) before
- * anything is looked up; a refusal is logged with its reason and the caller's address.
+ * anything is looked up; a refusal is logged with its reason and the caller's address. `onOutcome`
+ * hears how each request ended.
  */
-export function tokenEndpoint(deps: { tokens: TokenDeps; clientAuth: ClientAuthDeps; logger: Logger }): Router {
+export function tokenEndpoint(deps: { tokens: TokenDeps; clientAuth: ClientAuthDeps; logger: Logger; onOutcome?: ((outcome: TokenRequestOutcome) => void) | undefined }): Router {
   const router = express.Router();
   router.post('/oauth/token', express.urlencoded({ extended: false, limit: '16kb' }), async (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -40,10 +44,12 @@ export function tokenEndpoint(deps: { tokens: TokenDeps; clientAuth: ClientAuthD
       if (refused.length > 0) throw new AuthError('invalid_scope', `scope ${refused.map((s) => s.slice(0, 60)).join(', ')} is not granted to this client (granted: ${client.scopes.join(' ')})`);
       const token = await issueAccessToken(deps.tokens, client, requested?.length ? requested : client.scopes);
       deps.logger.info({ client: client.id, jti: token.jti, scope: token.scope }, 'access token issued');
+      deps.onOutcome?.('issued');
       res.set('Cache-Control', 'no-store').json({ access_token: token.accessToken, token_type: 'Bearer', expires_in: token.expiresIn, scope: token.scope });
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
       const status = sendError(res, error);
+      deps.onOutcome?.(error.code);
       logRefusal(deps.logger, req, res, { status, reason: error.logReason ?? error.message, message: 'token request refused' });
     }
   });
