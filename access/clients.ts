@@ -44,6 +44,8 @@ export interface Principal {
   readonly regions: readonly string[];
   readonly agencyCode: string | null;
   readonly tokenId: string;
+  /** The person acting through the client, for a request from a web-console session: `<user> (<name>)`. */
+  readonly person?: string | undefined;
 }
 
 /** Whether the principal holds `scope`; an admin holds every scope. */

@@ -7,6 +7,8 @@ export interface AuditEvent {
   readonly at: Date;
   readonly clientId: string;
   readonly clientType: string;
+  /** The person behind a console request (`<user> (<name>)`); absent for a machine client's own requests. */
+  readonly person?: string | undefined;
   /** e.g. `query subject,records` or `mutation grantAuthorization`. */
   readonly operation: string;
   /** USCCs, and `person:<keyed hash>` of natural persons (see person-subjects.ts), the request touched, sorted. */
@@ -28,6 +30,8 @@ export function serialiseAuditEvent(event: AuditEvent): string {
     at: event.at.toISOString(),
     client: event.clientId,
     clientType: event.clientType,
+    // Only when set: entries of machine clients keep the text (and leaf hash) they always had.
+    ...(event.person ? { person: event.person } : {}),
     operation: event.operation,
     subjects: event.subjects,
     returned: event.returned,

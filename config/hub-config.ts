@@ -6,6 +6,7 @@ import { checkUscc } from '../ingestion/identifiers.js';
 import { mappingSchema } from './mapping-schema.js';
 import { supervisionSchema } from './supervision-schema.js';
 import { metricsSchema } from './metrics-schema.js';
+import { consoleSchema } from './console-schema.js';
 import { inspectionsSchema } from './inspection-schema.js';
 import { repairSchema } from './repair-schema.js';
 import { creditSchema } from './credit-model-schema.js';
@@ -276,6 +277,8 @@ export const hubConfigSchema = z
     repair: repairSchema.prefault({}),
     /** Prometheus metrics and the readiness rule for scheduled jobs; see README, Metrics and health. */
     metrics: metricsSchema.prefault({}),
+    /** The web console at /console: session timeouts and the Secure cookie rule; see README, Console. */
+    console: consoleSchema.prefault({}),
     agencies: z.array(agencySchema).min(1),
     /** API clients registered from configuration; more can be added with `npm run hub -- client add`. */
     clients: z.array(clientSchema).default([]),

@@ -120,6 +120,7 @@ export class AuditTrail {
       at: this.who.clock(),
       clientId: this.who.principal.clientId,
       clientType: this.who.principal.clientType,
+      person: this.who.principal.person,
       operation,
       subjects: [...this.subjects].sort(),
       returned: [...this.returned].sort(),

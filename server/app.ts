@@ -51,6 +51,10 @@ import { ProcessPresence } from './process-presence.js';
 import { createObservers } from './metrics-wiring.js';
 import { metricsPlugin } from './metrics-graphql.js';
 import { adminMetricsRoute, startLoopbackMetrics } from './metrics-routes.js';
+import { ConsoleSessions } from './console/console-sessions.js';
+import { consoleRoutes } from './console/console-routes.js';
+import { defaultBundleDir } from './console/console-page.js';
+import { requireTokenOrSession } from './console/session-bridge.js';
 
 
 export interface HubDeps {
@@ -61,6 +65,8 @@ export interface HubDeps {
   readonly clock: () => Date;
   /** The config file `config` was read from, re-read by reloadConfiguration (SIGHUP, the admin mutation). */
   readonly configPath?: string | undefined;
+  /** Where the built console is (default dist/console at the package root). */
+  readonly consoleBundleDir?: string | undefined;
 }
 
 export interface Hub {
@@ -184,11 +190,14 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   // Off the public surface: an admin token here, or only on a loopback port (started by listen).
   if (metrics && config.metrics.access === 'admin-token') app.use(adminMetricsRoute(metrics, { perAddress, requireToken: requireToken(tokens, logger.child({ component: 'auth' })) }, logger.child({ component: 'metrics' })));
   app.use(graphiqlAssets(perAddress));
+  const consoleSessions = new ConsoleSessions({ db: database.db, clock: deps.clock, config: config.console });
+  app.use(consoleRoutes({ sessions: consoleSessions, config: config.console, bundleDir: deps.consoleBundleDir ?? defaultBundleDir(), rateLimit: perAddress, logger: logger.child({ component: 'console' }) }));
   app.get('/graphql', graphiqlPage(perAddress));
   app.use(
     '/graphql',
     perAddress,
-    requireToken(tokens, logger.child({ component: 'auth' })),
+    // A console session (cookie and CSRF header) stands in for a bearer token: server/console/session-bridge.ts.
+    requireTokenOrSession({ sessions: consoleSessions, clients, requireToken: requireToken(tokens, logger.child({ component: 'auth' })), maxBodyBytes: config.limits.maxBodyBytes, maxTokens: config.limits.maxTokens, logger: logger.child({ component: 'auth' }) }),
     requirePurpose(config.auth.purposes, logger.child({ component: 'auth' })),
     limitPerClient(clientRates, logger.child({ component: 'auth' })),
     express.json({ limit: config.limits.maxBodyBytes }),

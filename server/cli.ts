@@ -18,6 +18,8 @@ import { issueAccessToken } from './auth/access-tokens.js';
 import { requestToken } from './auth/request-token.js';
 import { verifyDrawCommand } from './draw-verify-command.js';
 import { openHubDatabase } from './open-database.js';
+import { CONSOLE_USAGE, runConsoleCommand } from './console/console-cli.js';
+import { ConsoleUserError } from './console/console-users.js';
 
 const USAGE = `Operator commands of the credit hub (database from DATABASE_URL or HUB_DATA_DIR, config from HUB_CONFIG):
 
@@ -38,6 +40,7 @@ const USAGE = `Operator commands of the credit hub (database from DATABASE_URL o
                                                 exit code 0 OK, 1 it differs (each difference printed) or is not executed
   audit check-receipt JWT                       check a receipt (X-Audit-Receipt) against the log: exit code 0 held,
                                                 2 altered or dropped, 1 not a receipt of this hub
+${CONSOLE_USAGE}
 
 With the embedded database, stop the hub first (it holds the database); with DATABASE_URL, no need.
 Exit codes: 0 done, 1 refused or failed (the message says why), 2 audit check found an altered log.`;
@@ -210,15 +213,22 @@ async function run(argv: string[]): Promise<number> {
       if (!id) throw new UsageError('draw verify needs the draw id (e.g. SJCC-2027-000001)');
       return withDatabase(({ db }) => verifyDrawCommand(db, id, (line) => process.stdout.write(`${line}\n`)));
     }
-    default:
+    default: {
+      if (group === 'console') {
+        const code = await withDatabase((database, config) =>
+          runConsoleCommand({ db: database.db, config, clock: () => new Date(), print: (line) => process.stdout.write(`${line}\n`), defaultUrl: hubUrlFor(undefined) }, command, rest),
+        );
+        if (code !== undefined) return code;
+      }
       throw new UsageError(argv.length ? `unknown command: ${argv.slice(0, 2).join(' ')}` : 'no command given');
+    }
   }
 }
 
 run(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const known = error instanceof UsageError || error instanceof RegistrationError || error instanceof ConfigError;
+    const known = error instanceof UsageError || error instanceof RegistrationError || error instanceof ConfigError || error instanceof ConsoleUserError;
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${error instanceof UsageError ? `\n${USAGE}\n` : ''}`);
     if (!known && error instanceof Error && process.env['HUB_CLI_DEBUG']) process.stderr.write(`${error.stack ?? ''}\n`);
     process.exit(1);

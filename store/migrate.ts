@@ -11,6 +11,7 @@ import * as connectorRunDetail from './migrations/0008-connector-run-detail.js';
 import * as creditGrades from './migrations/0009-credit-grades.js';
 import * as inspectionDraws from './migrations/0010-inspection-draws.js';
 import * as repairAndObjections from './migrations/0011-repair-and-objections.js';
+import * as consoleUsers from './migrations/0013-console-users.js';
 
 /** Versioned migrations in the order they apply. Append only; never edit one that has shipped. */
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -25,6 +26,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009-credit-grades': creditGrades,
   '0010-inspection-draws': inspectionDraws,
   '0011-repair-and-objections': repairAndObjections,
+  '0013-console-users': consoleUsers,
 };
 
 function migrator(db: HubDb): Migrator {

@@ -45,12 +45,13 @@ function clientView(row: ClientRow) {
 }
 
 function auditEntryView(row: AuditRow) {
-  const entry = JSON.parse(row.entry) as { clientType: string; returned: string[]; authorizations: string[] };
+  const entry = JSON.parse(row.entry) as { clientType: string; person?: string; returned: string[]; authorizations: string[] };
   return {
     seq: row.seq,
     at: row.at,
     clientId: row.client_id,
     clientType: entry.clientType,
+    person: entry.person ?? null,
     operation: row.operation,
     subjects: row.subjects,
     returned: entry.returned,

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { DEFAULT_PURPOSES, type HubConfig } from '../../config/hub-config.js';
 import { supervisionSchema } from '../../config/supervision-schema.js';
 import { metricsSchema } from '../../config/metrics-schema.js';
+import { consoleSchema } from '../../config/console-schema.js';
 import { inspectionsSchema } from '../../config/inspection-schema.js';
 import { repairSchema } from '../../config/repair-schema.js';
 import { creditSchema } from '../../config/credit-model-schema.js';
@@ -51,6 +52,7 @@ export const TEST_CONFIG: HubConfig = {
   repair: repairSchema.parse({}),
   credit: creditSchema.parse({}),
   metrics: metricsSchema.parse({}),
+  console: consoleSchema.parse({}),
   agencies: TEST_AGENCIES.map(({ hub: _hub, ...agency }) => ({ ...agency, sources: [] })),
   clients: Object.values(TEST_CLIENTS).map((client) => client.config),
 };

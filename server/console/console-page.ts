@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type RequestHandler, type Router } from 'express';
+
+/** The folder the console bundle is built into (scripts/build-console.ts): dist/console at the package root. */
+export function defaultBundleDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return join(dir, 'dist', 'console');
+}
+
+/**
+ * Scripts from the hub only, styles from the hub or carrying this response's nonce (Ant Design writes its
+ * styles at run time and is given the nonce), data only from the hub, never framed.
+ */
+const csp = (nonce: string): string =>
+  `default-src 'none'; script-src 'self'; style-src 'self' 'nonce-${nonce}'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+
+const page = (nonce: string): string => `<!doctype html>
+<html lang="zh-CN">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <meta name="csp-nonce" content="${nonce}">
+  <title>长三角信用数据共享枢纽 · 控制台</title>
+</head>
+<body>
+  <div id="root"></div>
+  <script src="/console/assets/console.js"></script>
+</body>
+</html>`;
+
+const ASSET = /^[a-z0-9-]+\.(js|css|map)$/;
+
+/**
+ * The console's page and its built assets under /console, behind `rateLimit`: every path that is not an
+ * asset or the API gets the page (the pages route in the browser). 503 naming the fix when the bundle is
+ * not built.
+ */
+export function consolePageRoutes(deps: { bundleDir: string; rateLimit: RequestHandler }): Router {
+  const router = express.Router();
+  const securityHeaders: RequestHandler = (_req, res, next) => {
+    res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY' });
+    next();
+  };
+  router.get('/console/assets/:file', deps.rateLimit, securityHeaders, (req, res, next) => {
+    const file = String(req.params['file']);
+    if (!ASSET.test(file)) return next();
+    res.set('Cache-Control', 'no-cache').sendFile(join(deps.bundleDir, file), (error) => {
+      if (error && !res.headersSent) res.status(404).json({ error: 'not found' });
+    });
+  });
+  router.get(['/console', '/console/{*page}'], deps.rateLimit, securityHeaders, (req, res, next) => {
+    if (req.path.startsWith('/console/api/') || req.path.startsWith('/console/assets/')) return next();
+    if (!existsSync(join(deps.bundleDir, 'console.js'))) return void res.status(503).json({ error: 'the console is not built: run npm run build' });
+    const nonce = randomBytes(16).toString('base64');
+    res.set({ 'Content-Security-Policy': csp(nonce), 'Cache-Control': 'no-store' }).type('html').send(page(nonce));
+  });
+  return router;
+}
