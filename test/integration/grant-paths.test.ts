@@ -41,6 +41,8 @@ function rootArguments(client: { agency?: string | undefined }): Record<string, 
     personAccessLog: `(idNumber: "${ID_NUMBER}")`,
     auditProof: '(seq: 0)',
     inspectionDraw: '(id: "SJCC-2024-000001")',
+    repairRequest: '(id: "1")',
+    objection: '(id: "1")',
   };
 }
 
@@ -97,6 +99,8 @@ beforeAll(async () => {
     records: [
       penaltyRecord({ CF_FR_ZJLX: '身份证', CF_FR_ZJHM: ID_NUMBER }, 'P-1'),
       permitRecord({}, 'L-1'),
+      // Repaired below: out of every default view, its request walked by agencies and operators.
+      penaltyRecord({ CF_WSH: '沪市监处〔2024〕11号', CF_WFXW: '未按规定公示信息', CF_JDRQ: '2024-01-10' }, 'P-REPAIRED'),
       // A Shanghai agency's record about a Hangzhou enterprise: origin 310000.
       penaltyRecord({ CF_XDR_MC: '杭州西湖示例科技有限公司', CF_XDR_SHXYM: HANGZHOU, CF_WSH: '沪市监处〔2024〕9号' }, 'P-HZ'),
       penaltyRecord({ CF_XDR_MC: '李四', CF_XDR_LB: '自然人', CF_XDR_SHXYM: '', CF_FRDB: '', CF_XDR_ZJLX: '身份证', CF_XDR_ZJHM: ID_NUMBER, CF_WSH: '沪市监处〔2024〕10号' }, 'P-PERSON'),
@@ -111,6 +115,11 @@ beforeAll(async () => {
   // A published draw (SJCC-2024-000001) over the Shanghai and Hangzhou subjects, executed, so every client walks its targets.
   await testHub.gql('mutation { commitInspectionDraw(agencyCode: "SH-SAMR", input: { regions: ["310000", "330000"], randomnessReference: "walk" }) { id } }');
   await testHub.gql('mutation { executeInspectionDraw(id: "SJCC-2024-000001", seed: "walk") { id } }');
+  // A repair request approved (record REPAIRED) and an open objection (record DISPUTED), both with steps.
+  const idOf = async (source: string) => String((await testHub.database.db.selectFrom('records').select('id').where('source_record_id', '=', source).executeTakeFirstOrThrow()).id);
+  await testHub.gql('mutation($r: ID!) { fileRepairRequest(input: { recordId: $r, evidence: "已整改", fulfilledOn: "2024-02-01", fulfilmentEvidence: "缴款书" }) { id } }', { r: await idOf('P-REPAIRED') });
+  await testHub.gql('mutation { decideRepairRequest(id: "1", decision: APPROVE, note: "同意") { id } }');
+  await testHub.gql('mutation($r: ID!) { fileObjection(recordId: $r, reason: "许可已变更") { id } }', { r: await idOf('L-1') });
   await testHub.gql('mutation($input: GrantAuthorizationInput!) { grantAuthorization(input: $input) { id } }', {
     input: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 2024-0001' },
   });
@@ -176,6 +185,24 @@ describe('every path from every root field a client may use stays within its gra
       expect(objects.some(({ object }) => object['__typename'] === 'DrawSubject')).toBe(true);
       expect(objects.filter(({ object }) => ['Record', 'Subject', 'Party'].includes(String(object['__typename'])))).toEqual([]);
     }
+  });
+
+  test('the repair and objection fields are walked for agencies and operators down to their records, for banks and partner hubs not at all', () => {
+    const REPAIR_ROOTS = ['repairRequests', 'repairRequest', 'objections', 'objection'];
+    for (const clientId of ['test-agency', 'test-admin']) {
+      const cases = (walks.get(clientId) ?? []).filter(({ root }) => REPAIR_ROOTS.includes(root));
+      expect(cases.map(({ root }) => root).sort()).toEqual([...REPAIR_ROOTS].sort());
+      const objects = cases.flatMap(({ body }) => objectsIn(body.data));
+      // The source agency (SH-SAMR) and an operator see the repaired record through its request.
+      const caseRecords = objects.filter(({ path, object }) => object['__typename'] === 'Record' && /(repairRequests?|objections?)(\.edges\[\d+\]\.node)?\.record$/.test(path));
+      expect(caseRecords.map(({ object }) => object['status']).sort()).toEqual(['DISPUTED', 'DISPUTED', 'REPAIRED', 'REPAIRED']);
+      expect(objects.filter(({ object }) => object['__typename'] === 'CaseStep').length).toBeGreaterThan(0);
+    }
+    for (const clientId of ['test-bank', 'test-partner']) expect((walks.get(clientId) ?? []).filter(({ root }) => REPAIR_ROOTS.includes(root))).toEqual([]);
+    // No record list shows the repaired record (records, a subject's records, at any depth), whoever reads.
+    const elsewhere = WALKERS.flatMap(({ client }) => walks.get(client.id) ?? [])
+      .flatMap(({ body }) => objectsIn(body.data)).filter(({ path, object }) => /records\.edges\[\d+\]\.node$/.test(path) && object['status'] === 'REPAIRED');
+    expect(elsewhere.map(({ path }) => path)).toEqual([]);
   });
 
   test('an operator reads records of every region (the walk reaches them: the checks above are not vacuous)', () => {
