@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { gradeAllSubjects, gradeChangedSubjects } from '../../credit/grading.js';
 import { ingestBatch } from '../../ingestion/ingest-batch.js';
-import { startTestHub, type TestHub } from '../support/hub.js';
+import { startTestHub, TEST_CONFIG, type TestHub } from '../support/hub.js';
+import { FIXED_NOW } from '../support/ingestion.js';
 import { enterpriseUscc, penaltyRecord } from '../support/records.js';
 
 // The test hub's clock is 2024-06-01 (China). A 罚款 of 5 万元 is GENERAL: 3 months from its decision.
 const SUBJECT = enterpriseUscc('310115', 11);
 const REPEATER = enterpriseUscc('310115', 12);
+const REGRADED = enterpriseUscc('310115', 13);
 const AGENCY = { client: 'test-agency', purpose: 'CREDIT_REPAIR' };
 const OTHER_AGENCY = { client: 'test-agency-zj', purpose: 'CREDIT_REPAIR' };
 const ADMIN = { client: 'test-admin', purpose: 'OPERATIONS' };
@@ -27,6 +30,7 @@ beforeAll(async () => {
       penaltyRecord({ ...subjectFields(SUBJECT, '上海修复示例有限公司'), CF_JDRQ: '2024-01-10', CF_WSH: '沪罚〔2024〕104号', CF_WFXW: '商标侵权' }, 'REPAIR-REJECT'),
       penaltyRecord({ ...subjectFields(REPEATER, '上海再犯示例有限公司'), CF_JDRQ: '2024-01-10', CF_WSH: '沪罚〔2024〕105号' }, 'REPEAT-FIRST'),
       penaltyRecord({ ...subjectFields(REPEATER, '上海再犯示例有限公司'), CF_JDRQ: '2024-04-10', CF_WSH: '沪罚〔2024〕106号' }, 'REPEAT-SECOND'),
+      penaltyRecord({ ...subjectFields(REGRADED, '上海重评示例有限公司'), CF_JDRQ: '2024-01-20', CF_WSH: '沪罚〔2024〕107号' }, 'REGRADE'),
     ],
   });
   const rows = await testHub.database.db.selectFrom('records').select(['id', 'source_record_id']).execute();
@@ -156,6 +160,23 @@ describe('credit repair: decision', () => {
       const response = await testHub.gql('{ repairRequests { edges { node { id } } } }', {}, caller);
       expect(response.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE' });
     }
+  });
+});
+
+describe('credit repair and grading', () => {
+  test('an approved repair re-grades the subject from the change log: the penalty stops counting', async () => {
+    const grading = { db: testHub.database.db, credit: TEST_CONFIG.credit, clock: () => FIXED_NOW };
+    await gradeAllSubjects(grading);
+    const gradeOf = () => testHub.database.db.selectFrom('credit_grades').select(['score', 'record_seq']).where('subject_uscc', '=', REGRADED).executeTakeFirstOrThrow();
+    const before = await gradeOf();
+    const id = (await fileFor('REGRADE')).body.data.fileRepairRequest.id;
+    expect((await testHub.gql(DECIDE, { id, d: 'APPROVE', n: '同意修复' }, AGENCY)).body.errors).toBeUndefined();
+    await gradeChangedSubjects(grading);
+    const after = await gradeOf();
+    expect(Number(after.score)).toBeGreaterThan(Number(before.score));
+    expect(Number(after.record_seq)).toBeGreaterThan(Number(before.record_seq));
+    const history = await testHub.database.db.selectFrom('credit_grade_history').select('cause').where('subject_uscc', '=', REGRADED).orderBy('id').execute();
+    expect(history.map((h) => h.cause)).toEqual(['FIRST_GRADE', 'RECORD_CHANGE']);
   });
 });
 
