@@ -79,14 +79,15 @@ async function activeModel(db: HubDb, credit: CreditConfig): Promise<CreditModel
   return model;
 }
 
-/** Record ages (days since the event) at which some indicator's decay factor changes. */
-function boundaryAges(model: CreditModel): number[] {
-  const ages = new Set<number>();
+/** Per record kind, the ages (days since the event) at which some indicator's decay factor changes. */
+function boundaryAges(model: CreditModel): { kind: string; age: number }[] {
+  const ages = new Map<string, { kind: string; age: number }>();
+  const add = (kind: string, age: number) => ages.set(`${kind}:${age}`, { kind, age });
   for (const indicator of model.indicators) {
     for (const band of indicator.decay) {
-      if (band.fromDay > 0) ages.add(band.fromDay);
-      if (band.toDay !== undefined) ages.add(band.toDay + 1);
+      if (band.fromDay > 0) add(indicator.match.kind, band.fromDay);
+      if (band.toDay !== undefined) add(indicator.match.kind, band.toDay + 1);
     }
   }
-  return [...ages].sort((a, b) => a - b);
+  return [...ages.values()];
 }

@@ -62,8 +62,11 @@ export interface TargetRules {
   readonly to: LogPosition;
   /** Re-grade every subject (the active model changed). */
   readonly everyone: boolean;
-  /** Decay and publication boundaries crossed in (after, today] re-grade their subjects; null: none. */
-  readonly boundaries: { readonly after: string; readonly today: string; readonly ages: readonly number[] } | null;
+  /**
+   * Decay and publication boundaries crossed in (after, today] re-grade their subjects; `ages` are the
+   * record ages (days) at which a decay factor of some indicator of the kind changes. null: none.
+   */
+  readonly boundaries: { readonly after: string; readonly today: string; readonly ages: readonly { kind: string; age: number }[] } | null;
 }
 
 /**
@@ -95,8 +98,8 @@ export async function collectGradingTargets(trx: HubDb, rules: TargetRules): Pro
       insert into grading_targets (subject_uscc, cause)
       select distinct r.subject_uscc, 'DECAY' from records r join subjects s on s.uscc = r.subject_uscc
       where r.status = 'ACTIVE' and (
-        exists (select 1 from jsonb_array_elements_text(${JSON.stringify(ages)}::jsonb) as k(age)
-          where k.age::int > ${after}::date - r.event_date and k.age::int <= ${today}::date - r.event_date)
+        exists (select 1 from jsonb_to_recordset(${JSON.stringify(ages)}::jsonb) as k(kind text, age int)
+          where k.kind = r.kind and k.age > ${after}::date - r.event_date and k.age <= ${today}::date - r.event_date)
         or (r.kind = 'PENALTY' and r.publication_end >= ${after}::date and r.publication_end < ${today}::date)
         or (r.kind <> 'PENALTY' and r.valid_to >= ${after}::date and r.valid_to < ${today}::date)
         or ((r.fields->>'MD_YCRQ')::date > ${after}::date and (r.fields->>'MD_YCRQ')::date <= ${today}::date))
