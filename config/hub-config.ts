@@ -5,6 +5,7 @@ import { isProvinceCode } from '../ingestion/regions.js';
 import { checkUscc } from '../ingestion/identifiers.js';
 import { mappingSchema } from './mapping-schema.js';
 import { supervisionSchema } from './supervision-schema.js';
+import { measuresSchema } from './measures-schema.js';
 import { metricsSchema } from './metrics-schema.js';
 import { consoleSchema } from './console-schema.js';
 import { inspectionsSchema } from './inspection-schema.js';
@@ -269,6 +270,8 @@ export const hubConfigSchema = z
     auth: authSchema.default(authSchema.parse({})),
     /** Differentiated supervision (分级分类监管) by credit class; see README. */
     supervision: supervisionSchema.prefault({}),
+    /** The 联合奖惩 catalogue of joint-punishment and incentive measures; see README. */
+    measures: measuresSchema,
     /** 双随机 inspection draws: inspector pool, inspectors per target, exclusion period; see README. */
     inspections: inspectionsSchema.prefault({}),
     /** Credit grading models (公共信用综合评价), versioned; see README, Credit grades. */

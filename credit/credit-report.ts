@@ -1,4 +1,6 @@
 import type { HubDb } from '../store/database.js';
+import { findGrades } from '../store/credit-read-queries.js';
+import type { CreditClass } from '../store/tables.js';
 import { countRecordsByKindAndStatus, listRecordsForSubjects, type StoredRecord } from '../store/record-queries.js';
 import { findSubjects, type SubjectRow } from '../store/subject-queries.js';
 
@@ -32,6 +34,16 @@ export interface CreditReport {
   /** Entries in force (ACTIVE) of the listed kinds, newest first; at most 200. */
   readonly entries: ReportEntry[];
   readonly entriesTruncated: boolean;
+  /** The enterprise's credit class and the reasons it is not higher (codes and points only: no record ids); null while not graded. */
+  readonly grade: ReportGrade | null;
+}
+
+/** What a report says of a grade: class, model version and reasons as codes and points. */
+export interface ReportGrade {
+  readonly creditClass: CreditClass;
+  readonly modelVersion: string;
+  readonly reasons: readonly { code: string; points: string }[];
+  readonly evaluatedAt: Date;
 }
 
 function summaryOf(record: StoredRecord): string {
@@ -66,9 +78,10 @@ function entryOf(record: StoredRecord): ReportEntry {
 export async function buildCreditReport(db: HubDb, uscc: string): Promise<CreditReport | undefined> {
   const [subject] = await findSubjects(db, [uscc]);
   if (!subject) return undefined;
-  const [counts, pages] = await Promise.all([
+  const [counts, pages, [grade]] = await Promise.all([
     countRecordsByKindAndStatus(db, uscc),
     listRecordsForSubjects(db, [uscc], { kinds: LISTED_KINDS, statuses: ['ACTIVE'] }, MAX_ENTRIES, undefined),
+    findGrades(db, [uscc]),
   ]);
   const byKind = new Map<string, { kind: string; active: number; total: number }>();
   for (const row of counts) {
@@ -78,5 +91,8 @@ export async function buildCreditReport(db: HubDb, uscc: string): Promise<Credit
     byKind.set(row.kind, entry);
   }
   const page = pages.get(uscc) ?? { rows: [], hasMore: false };
-  return { subject, counts: [...byKind.values()], entries: page.rows.map(entryOf), entriesTruncated: page.hasMore };
+  const reportGrade = grade
+    ? { creditClass: grade.class, modelVersion: grade.model_version, reasons: grade.reasons.map(({ code, points }) => ({ code, points })), evaluatedAt: grade.evaluated_at }
+    : null;
+  return { subject, counts: [...byKind.values()], entries: page.rows.map(entryOf), entriesTruncated: page.hasMore, grade: reportGrade };
 }

@@ -1,4 +1,9 @@
 import type { PurposeConfig } from '../config/hub-config.js';
+import type { MeasureConfig } from '../config/measures-schema.js';
+import type { SupervisionConfig } from '../config/supervision-schema.js';
+import type { CreditConfig } from '../credit/credit-model.js';
+import type { ModelComparison } from '../credit/model-governance.js';
+import type { HubDb } from '../store/database.js';
 import type { InspectionDeps } from '../inspections/inspection-deps.js';
 import type { RepairConfig } from '../config/repair-schema.js';
 import type { ReplayTotals } from '../connectors/replay-quarantine.js';
@@ -31,6 +36,18 @@ export interface ConnectorOperations {
   readonly unhealthyAfterFailures: number;
 }
 
+/** Credit grades and supervision: the configured policy and catalogue, and model governance, provided by the composition root. */
+export interface CreditOperations {
+  readonly supervision: SupervisionConfig;
+  readonly measures: readonly MeasureConfig[];
+  /** The configured model versions (class labels per version). */
+  readonly models: CreditConfig;
+  /** Runs `version` over every enterprise without activating it (credit/model-governance.ts compareModels). Throws InvalidInputError for a version not configured. */
+  evaluateModel(version: string): Promise<ModelComparison>;
+  /** Activates `version` for `activatedBy` in `db` (a transaction the caller audits in). Throws InvalidInputError for a version not configured. */
+  activateModel(db: HubDb, version: string, activatedBy: string): Promise<{ version: string; previousVersion: string | null; activatedAt: Date }>;
+}
+
 /** What every resolver receives: the request's access (who, why, its audit trail), readers and the domain's dependencies. */
 export interface HubContext {
   readonly access: ReadAccess;
@@ -42,4 +59,5 @@ export interface HubContext {
   readonly inspections: InspectionDeps;
   /** Credit repair eligibility and objection due dates (config.repair). */
   readonly repair: RepairConfig;
+  readonly credit: CreditOperations;
 }

@@ -6,6 +6,7 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { guardRootFields, rootFieldsOf } from './policy.js';
 import { accessResolvers } from './resolvers/access.js';
 import { agencyResolvers } from './resolvers/agencies.js';
+import { creditResolvers } from './resolvers/credit.js';
 import { inspectionResolvers } from './resolvers/inspections.js';
 import { recordResolvers } from './resolvers/records.js';
 import { repairResolvers } from './resolvers/repair.js';
@@ -30,7 +31,7 @@ export function createSchema(): GraphQLSchema {
     typeDefs,
     resolvers: [
       { USCC: UsccScalar, Date: DateScalar, DateTime: DateTimeScalar, Decimal: DecimalScalar, JSONObject: GraphQLJSONObject },
-      ...[subjectResolvers, recordResolvers, agencyResolvers, accessResolvers, submissionResolvers, repairResolvers, inspectionResolvers].map((resolvers) => guardRootFields(rootFields, resolvers)),
+      ...[subjectResolvers, recordResolvers, agencyResolvers, accessResolvers, submissionResolvers, creditResolvers, repairResolvers, inspectionResolvers].map((resolvers) => guardRootFields(rootFields, resolvers)),
     ],
   });
 }

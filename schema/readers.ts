@@ -3,6 +3,8 @@ import { isAdmin, type Principal } from '../access/clients.js';
 import { grantCovers, grantedRegions, recordGrantOf } from '../access/record-grant.js';
 import { proveInclusion, signCheckpoint, type CheckpointDeps } from '../audit/checkpoints.js';
 import { buildCreditReport } from '../credit/credit-report.js';
+import { countGradesByClass, findGrades, listActiveRecordFacts, listGradeHistory, type DistributionFilter, type StoredGrade } from '../store/credit-read-queries.js';
+import { findActiveModelVersion } from '../store/credit-model-queries.js';
 import { chinaToday } from '../ingestion/dates.js';
 import { findAuditEntry, listAuditEntries, type AuditFilter } from '../store/audit-queries.js';
 import { findValidAuthorization, listAuthorizations } from '../store/authorization-queries.js';
@@ -105,6 +107,8 @@ export function createReaders(pools: ReadPools, access: ReadAccess) {
     return rows as SubjectRow[];
   };
   const subjects = new DataLoader<string, SubjectRow | null>(async (usccs) => byKey(usccs, noteSubjects(await findSubjects(db(), usccs)), (s) => s.uscc));
+  let activeModel: Promise<string | undefined> | undefined;
+  const grades = new DataLoader<string, StoredGrade | null>(async (usccs) => byKey(usccs, await findGrades(db(), usccs), (g) => g.subject_uscc));
   const agencies = new DataLoader<string, AgencyRow | null>(async (codes) => byKey(codes, await findAgencies(db(), codes), (a) => a.code));
   const records = new DataLoader<number, StoredRecord | null>(async (ids) => {
     const rows = (await findRecordsByIds(db(), ids)).filter((row) => visible(row) && repairedVisible(row));
@@ -216,6 +220,23 @@ export function createReaders(pools: ReadPools, access: ReadAccess) {
         const record = byId.get(change.record_id);
         return record ? [{ change, record }] : [];
       }) };
+    },
+    /** An enterprise's current grade (null: not graded yet); the subject is noted as read. */
+    creditGrade: (uscc: string) => {
+      trail.noteSubject(uscc);
+      return grades.load(uscc);
+    },
+    gradeHistory: (uscc: string, first: number, beforeId: number | undefined) => {
+      trail.noteSubject(uscc);
+      return listGradeHistory(db(), uscc, first, beforeId);
+    },
+    gradeDistribution: (filter: DistributionFilter) => countGradesByClass(db(), filter),
+    /** The active credit model version, read once per request. */
+    activeModelVersion: () => (activeModel ??= findActiveModelVersion(db())),
+    /** Ids, kinds and penalty types of an enterprise's records in force: what measures decide on. Their content is read with `record` (the record grant). */
+    activeRecordFacts: (uscc: string, kinds: readonly string[]) => {
+      trail.noteSubject(uscc);
+      return listActiveRecordFacts(db(), uscc, kinds);
     },
     clients: () => listClients(db()),
     client: (id: string) => findClient(db(), id),

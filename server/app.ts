@@ -33,14 +33,15 @@ import { DEFAULT_PUBLICATION_RULES } from '../ingestion/publication.js';
 import { agencyAuthorities } from '../ingestion/fact-authority.js';
 import { upsertAgencies } from '../store/agency-queries.js';
 import type { Database } from '../store/database.js';
-import type { ConfigurationReload, HubContext } from '../schema/context.js';
+import type { ConfigurationReload, CreditOperations, HubContext } from '../schema/context.js';
 import { createErrorFormatter } from '../schema/errors.js';
 import { createSchema } from '../schema/index.js';
 import { createReaders } from '../schema/readers.js';
 import type { InspectionDeps } from '../inspections/inspection-deps.js';
 import { EXPIRE_RECORDS_JOB, runExpireRecords } from '../jobs/expire-records.js';
 import { GRADE_SUBJECTS_JOB, runGradeSubjects } from '../jobs/grade-subjects.js';
-import { registerModelVersions } from '../credit/model-governance.js';
+import { activateModelVersion, compareModels, registerModelVersions } from '../credit/model-governance.js';
+import { chinaToday } from '../ingestion/dates.js';
 import { scheduleJob } from '../jobs/scheduler.js';
 import { graphiqlAssets, graphiqlPage } from './graphiql.js';
 import { healthRoutes, type FirstLoad } from './health.js';
@@ -154,10 +155,18 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     agencyRegions: new Map(config.agencies.map((agency) => [agency.code, agency.region])),
     maxSubjectsPerRequest: config.limits.maxSubjectsPerRequest,
   };
+  const credit: CreditOperations = {
+    supervision: config.supervision,
+    measures: config.measures,
+    models: config.credit,
+    // A full grading pass: on the main pool, not under the API's statement timeout (an admin operation).
+    evaluateModel: (version) => compareModels(database.db, { credit: config.credit, version, today: chinaToday(deps.clock()) }),
+    activateModel: (db, version, activatedBy) => activateModelVersion(db, version, activatedBy, deps.clock),
+  };
   const createContext = (principal: Principal, purpose: string): HubContext => {
     const trail = new AuditTrail({ principal, purpose, requestId: randomUUID(), clock: deps.clock }, trailRules);
     const access = { principal, purpose, trail, clock: deps.clock, checkpoints, lane: { heavy: false } };
-    return { access, readers: createReaders({ standard: database.readDb, heavy: database.heavyReadDb }, access), ingestion, purposes: config.auth.purposes, repair: config.repair, connectors: connectors.operations, inspections };
+    return { access, readers: createReaders({ standard: database.readDb, heavy: database.heavyReadDb }, access), ingestion, purposes: config.auth.purposes, repair: config.repair, connectors: connectors.operations, credit, inspections };
   };
 
   const app = express();

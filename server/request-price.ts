@@ -21,6 +21,9 @@ import type { HubConfig } from '../config/hub-config.js';
 import type { HubContext } from '../schema/context.js';
 import { MAX_RUN_WARNINGS } from '../jobs/run-connector.js';
 import { MAX_PAGE_SIZE } from '../schema/pagination.js';
+import { MAX_LINKED_RECORDS } from '../schema/resolvers/credit.js';
+import { MAX_MEASURES } from '../config/measures-schema.js';
+import { RECORD_KINDS } from '../ingestion/record-kinds.js';
 import { MAX_HISTORY_ENTRIES } from '../store/record-queries.js';
 import { MAX_INSPECTORS_PER_AGENCY } from '../config/inspection-schema.js';
 import { MAX_RESULTS_PER_TARGET } from '../schema/resolvers/inspections.js';
@@ -57,6 +60,21 @@ const LIST_BOUNDS: Readonly<Record<string, number>> = {
   'ConnectorRun.warnings': MAX_RUN_WARNINGS + 1,
   // One result per record pushed, already priced with the record (PRICES.submittedRecord).
   'SubmissionResult.results': 1,
+  // Credit: the catalogue holds at most MAX_MEASURES; a measure has at most one rule per record kind and one for the class.
+  'Query.measuresFor': MAX_MEASURES,
+  'Supervision.measures': MAX_MEASURES,
+  'AppliedMeasure.rules': RECORD_KINDS.length + 1,
+  'MeasureRule.records': MAX_LINKED_RECORDS,
+  'GradeContribution.records': MAX_LINKED_RECORDS,
+  'GradeReason.records': MAX_LINKED_RECORDS,
+  // One contribution per indicator of the model (the default has 12); at most four reasons.
+  'Evaluation.contributions': 50,
+  'Evaluation.reasons': 4,
+  'ReportGrade.reasons': 4,
+  'GradeDistribution.classes': 4,
+  'ModelEvaluation.active': 4,
+  'ModelEvaluation.candidate': 4,
+  'ModelEvaluation.transitions': 20,
   // 双随机 draws: four classes, one agency's inspector pool (the config bounds it), a target's latest results.
   'InspectionDraw.classes': 4,
   'InspectionDraw.inspectorPool': MAX_INSPECTORS_PER_AGENCY,

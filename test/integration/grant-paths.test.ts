@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { getNamedType, isObjectType, type GraphQLObjectType } from 'graphql';
 import { isAdmin, type ClientType, type Principal } from '../../access/clients.js';
+import { gradeAllSubjects } from '../../credit/grading.js';
 import { ingestBatch } from '../../ingestion/ingest-batch.js';
 import { denialReason, ROOT_FIELD_RULES } from '../../schema/policy.js';
 import { createSchema } from '../../schema/index.js';
 import { TEST_CLIENTS } from '../support/clients.js';
 import { startTestHub, TEST_CONFIG, type TestHub } from '../support/hub.js';
+import { FIXED_NOW } from '../support/ingestion.js';
 import { enterpriseUscc, penaltyRecord, permitRecord } from '../support/records.js';
 
 /**
@@ -41,6 +43,11 @@ function rootArguments(client: { agency?: string | undefined }): Record<string, 
     personAccessLog: `(idNumber: "${ID_NUMBER}")`,
     auditProof: '(seq: 0)',
     inspectionDraw: '(id: "SJCC-2024-000001")',
+    evaluation: `(uscc: "${PUDONG}")`,
+    supervision: `(uscc: "${PUDONG}")`,
+    measuresFor: `(uscc: "${HANGZHOU}")`,
+    checkMeasure: `(uscc: "${HANGZHOU}", measure: "FISCAL_FUNDS_LIMIT")`,
+    evaluateModel: '(version: "2026.1")',
     repairRequest: '(id: "1")',
     objection: '(id: "1")',
   };
@@ -92,7 +99,9 @@ function principalOf(client: (typeof WALKERS)[number]['client']): Principal {
 beforeAll(async () => {
   // Generous limits: the walk selects every field, far more than an honest request.
   const inspectors = [1, 2].map((n) => ({ id: `SH-${n}`, name: `检查员${n}`, agency: 'SH-SAMR', conflicts: [] }));
-  testHub = await startTestHub({ ...TEST_CONFIG, inspections: { ...TEST_CONFIG.inspections, inspectors }, limits: { ...TEST_CONFIG.limits, maxQueryDepth: 40, maxQueryCost: 100_000_000, maxTokens: 100_000, maxAliases: 1000, maxResponseBytes: 256 * 1024 * 1024 } });
+  testHub = await startTestHub({ ...TEST_CONFIG, inspections: { ...TEST_CONFIG.inspections, inspectors }, limits: { ...TEST_CONFIG.limits, maxQueryDepth: 40, maxQueryCost: 100_000_000, maxTokens: 100_000, maxAliases: 1000, maxResponseBytes: 256 * 1024 * 1024 },
+    // And rates: walking every field of a list of measures down to their records' subjects' records is priced in millions.
+    auth: { ...TEST_CONFIG.auth, defaultClientRequestsPerMinute: 10_000_000 } });
   await ingestBatch(testHub.hub.ingestion, {
     agencyCode: 'SH-SAMR',
     source: 'test',
@@ -110,8 +119,11 @@ beforeAll(async () => {
   await ingestBatch(testHub.hub.ingestion, {
     agencyCode: 'ZJ-TAX',
     source: 'test',
-    records: [1, 2].map((n) => penaltyRecord({ CF_XDR_MC: '杭州西湖示例科技有限公司', CF_XDR_SHXYM: HANGZHOU, CF_WSH: `浙税罚〔2024〕${n}号` }, `ZJ-${n}`)),
+    // ZJ-1 revokes a permit: the procurement ban applies, so the walk reaches a measure's records.
+    records: [1, 2].map((n) => penaltyRecord({ CF_XDR_MC: '杭州西湖示例科技有限公司', CF_XDR_SHXYM: HANGZHOU, CF_WSH: `浙税罚〔2024〕${n}号`, ...(n === 1 ? { CF_CFLB: '罚款,吊销许可证件' } : {}) }, `ZJ-${n}`)),
   });
+  // Graded, so evaluation → contributions → records and the measures' records are walked too.
+  await gradeAllSubjects({ db: testHub.database.db, credit: TEST_CONFIG.credit, clock: () => FIXED_NOW });
   // A published draw (SJCC-2024-000001) over the Shanghai and Hangzhou subjects, executed, so every client walks its targets.
   await testHub.gql('mutation { commitInspectionDraw(agencyCode: "SH-SAMR", input: { regions: ["310000", "330000"], randomnessReference: "walk" }) { id } }');
   await testHub.gql('mutation { executeInspectionDraw(id: "SJCC-2024-000001", seed: "walk") { id } }');
@@ -174,6 +186,17 @@ describe('every path from every root field a client may use stays within its gra
     const logs = objects.filter(({ object }) => ['QuarantineEntry', 'IngestionBatch', 'ConnectorRun'].includes(String(object['__typename'])));
     expect(logs.length).toBeGreaterThan(0);
     expect(logs.filter(({ object }) => object['agencyCode'] !== 'SH-SAMR')).toEqual([]);
+  });
+
+  test('the credit fields are walked for agencies and operators (records reached through grades and measures), for banks and partner hubs not at all', () => {
+    const CREDIT_ROOTS = ['evaluation', 'supervision', 'measuresFor', 'checkMeasure', 'gradeDistribution'];
+    const rootsOf = (clientId: string) => (walks.get(clientId) ?? []).map(({ root }) => root);
+    expect(rootsOf('test-agency')).toEqual(expect.arrayContaining(CREDIT_ROOTS));
+    expect(rootsOf('test-admin')).toEqual(expect.arrayContaining([...CREDIT_ROOTS, 'evaluateModel']));
+    for (const clientId of ['test-bank', 'test-partner']) expect(rootsOf(clientId).filter((root) => [...CREDIT_ROOTS, 'evaluateModel'].includes(root))).toEqual([]);
+    const viaGrades = (walks.get('test-agency') ?? []).filter(({ root }) => root === 'evaluation' || root === 'measuresFor').flatMap(({ body }) => objectsIn(body.data)).filter(({ object }) => object['__typename'] === 'Record');
+    expect(viaGrades.some(({ path }) => /contributions\[0\]\.records/.test(path))).toBe(true);
+    expect(viaGrades.some(({ path }) => /rules\[0\]\.records/.test(path))).toBe(true);
   });
 
   test('every client type reads the published draws (一公开) down to their targets, and reaches no record or subject through them', () => {

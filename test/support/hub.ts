@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import request from 'supertest';
 import { DEFAULT_PURPOSES, type HubConfig } from '../../config/hub-config.js';
 import { supervisionSchema } from '../../config/supervision-schema.js';
+import { measuresSchema } from '../../config/measures-schema.js';
 import { metricsSchema } from '../../config/metrics-schema.js';
 import { consoleSchema } from '../../config/console-schema.js';
 import { inspectionsSchema } from '../../config/inspection-schema.js';
@@ -48,6 +49,7 @@ export const TEST_CONFIG: HubConfig = {
     purposes: DEFAULT_PURPOSES,
   },
   supervision: supervisionSchema.parse({}),
+  measures: measuresSchema.parse(undefined),
   inspections: inspectionsSchema.parse({}),
   repair: repairSchema.parse({}),
   credit: creditSchema.parse({}),
