@@ -59,7 +59,14 @@ export function addMonths(isoDate: string, months: number): string {
   return `${targetYear}-${pad2(targetMonth)}-${pad2(Math.min(day, daysInMonth(targetYear, targetMonth)))}`;
 }
 
+const CHINA_OFFSET_MS = 8 * 3600_000;
+
 /** Today's calendar date in China Standard Time (UTC+8), the zone every agency works in. */
 export function chinaToday(now: Date): string {
-  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+  return new Date(now.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** An instant in China time with its offset, e.g. 2026-03-05T16:00:00.000+08:00 (China keeps no daylight saving). */
+export function inChinaTime(instant: Date): string {
+  return `${new Date(instant.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, -1)}+08:00`;
 }

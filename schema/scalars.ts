@@ -1,5 +1,5 @@
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
-import { parseCalendarDate } from '../ingestion/dates.js';
+import { inChinaTime, parseCalendarDate } from '../ingestion/dates.js';
 import { isIdentityNumberNotUscc, maskIdentityNumber, normalizeIdentifier } from '../ingestion/identifiers.js';
 import { badInput } from './errors.js';
 
@@ -70,8 +70,8 @@ function parseDateTime(value: string): Date {
 
 export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
-  description: 'A point in time, ISO 8601.',
-  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
+  description: 'A point in time, ISO 8601. Answers are in China time with their offset (2026-03-05T16:00:00.000+08:00); arguments may use any offset.',
+  serialize: (value) => inChinaTime(value instanceof Date ? value : new Date(String(value))),
   parseValue: (value) => {
     if (typeof value !== 'string') throw badInput(`DateTime must be a string, got ${typeof value}`, { rule: 'DATETIME' });
     return parseDateTime(value);

@@ -6,6 +6,7 @@ import type { SigningKeys } from '../access/signing-keys.js';
 import type { HubConfig } from '../config/hub-config.js';
 import { replayQuarantine } from '../connectors/replay-quarantine.js';
 import { emptyTotals, mergeTotals, type Connector, type ConnectorDeps, type RunTotals } from '../connectors/types.js';
+import { inChinaTime } from '../ingestion/dates.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../ingestion/errors.js';
 import type { IngestionDeps, PreparedBatch } from '../ingestion/ingest-batch.js';
 import { closeAbandonedConnectorRuns, connectorRunOfCaller, runConnector, RunsInProgress, type RunConnectorDeps } from '../jobs/run-connector.js';
@@ -147,5 +148,5 @@ function forCallerRun(batch: PreparedBatch): PreparedBatch {
 /** Why a connector did not run now: the run in progress, by id and start time. */
 function alreadyRunning(connector: Connector, inProgress: RunStart | undefined): string {
   const which = `connector ${connector.agencyCode}/${connector.name}`;
-  return inProgress ? `${which} is already running: run ${inProgress.id}, started ${inProgress.startedAt.toISOString()}` : `${which} is starting in another hub process`;
+  return inProgress ? `${which} is already running: run ${inProgress.id}, started ${inChinaTime(inProgress.startedAt)}` : `${which} is starting in another hub process`;
 }
