@@ -25,9 +25,28 @@ export function subjectRankKey(seed: string, uscc: string): string {
   return sha256Hex(`${seed}\n${uscc}`);
 }
 
-/** An inspector's ranking key for one target: SHA-256 hex of `seed + "\n" + uscc + "\n" + inspectorId`. Lowest first. */
-export function inspectorRankKey(seed: string, uscc: string, inspectorId: string): string {
-  return sha256Hex(`${seed}\n${uscc}\n${inspectorId}`);
+/**
+ * The j-th inspector pick for a target (j from 1), RFC 3797 style: the first 6 bytes of SHA-256 of
+ * `seed + "\n" + uscc + "\n" + j` (j in decimal) read as an unsigned big-endian integer, modulo the
+ * number of inspectors still eligible; that position in the eligible list (sorted by id) is taken.
+ * 48 bits against a pool of at most 500: the modulo bias is below 2^-39.
+ */
+export function inspectorPickValue(seed: string, uscc: string, pick: number): bigint {
+  return BigInt(`0x${sha256Hex(`${seed}\n${uscc}\n${pick}`).slice(0, 12)}`);
+}
+
+/**
+ * The inspectors of one target: from the pool sorted by id without those in conflict with it, up to
+ * `count` picks, each by inspectorPickValue modulo what remains, the picked one removed.
+ */
+export function pickInspectors(seed: string, uscc: string, pool: readonly PoolInspector[], count: number): string[] {
+  const eligible = pool.filter((inspector) => !inspector.conflicts.includes(uscc)).map((inspector) => inspector.id).sort(byteOrder);
+  const picked: string[] = [];
+  for (let pick = 1; pick <= count && eligible.length > 0; pick += 1) {
+    const index = Number(inspectorPickValue(seed, uscc, pick) % BigInt(eligible.length));
+    picked.push(...eligible.splice(index, 1));
+  }
+  return picked;
 }
 
 /** One inspector as a draw commits to it. */

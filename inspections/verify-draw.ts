@@ -3,7 +3,7 @@ import {
   DRAW_ALGORITHM,
   byteOrder,
   inspectorPoolDigest,
-  inspectorRankKey,
+  pickInspectors,
   populationDigest,
   sampleSize,
   subjectRankKey,
@@ -45,8 +45,8 @@ type DrawInputs = Pick<PublishedDraw, 'seed' | 'population' | 'classes' | 'inspe
 /**
  * The targets of a draw recomputed from its inputs alone (hash-rank-v1): per class, subjects ordered
  * by subjectRankKey (ties by USCC, which never happen in practice), the first `sample` taken; for each
- * target, the pool ordered by inspectorRankKey, inspectors with a conflict for it skipped, the first
- * `inspectorsPerTarget` taken (fewer when conflicts leave fewer). Ordered by class, then rank.
+ * target, `inspectorsPerTarget` inspectors by pickInspectors (fewer when conflicts leave fewer).
+ * Ordered by class, then rank.
  */
 export function computeDrawTargets(inputs: DrawInputs): DrawTarget[] {
   const sampleByClass = new Map(inputs.classes.map((c) => [c.class, c.sample]));
@@ -57,19 +57,10 @@ export function computeDrawTargets(inputs: DrawInputs): DrawTarget[] {
       .map((subject) => ({ uscc: subject.uscc, key: subjectRankKey(inputs.seed, subject.uscc) }))
       .sort((a, b) => byteOrder(a.key, b.key) || byteOrder(a.uscc, b.uscc));
     ranked.slice(0, sampleByClass.get(cls) ?? 0).forEach((subject, index) => {
-      targets.push({ uscc: subject.uscc, class: cls, rank: index + 1, inspectors: drawInspectors(inputs, subject.uscc) });
+      targets.push({ uscc: subject.uscc, class: cls, rank: index + 1, inspectors: pickInspectors(inputs.seed, subject.uscc, inputs.pool, inputs.inspectorsPerTarget) });
     });
   }
   return targets;
-}
-
-function drawInspectors(inputs: DrawInputs, uscc: string): string[] {
-  return inputs.pool
-    .filter((inspector) => !inspector.conflicts.includes(uscc))
-    .map((inspector) => ({ id: inspector.id, key: inspectorRankKey(inputs.seed, uscc, inspector.id) }))
-    .sort((a, b) => byteOrder(a.key, b.key) || byteOrder(a.id, b.id))
-    .slice(0, inputs.inspectorsPerTarget)
-    .map((inspector) => inspector.id);
 }
 
 /**

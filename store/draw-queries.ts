@@ -76,8 +76,18 @@ export async function insertDrawWithPopulation(trx: HubDb, draw: NewDraw): Promi
   if (!id) throw new Error('inspection draw insert returned no id');
   const kinds = draw.kinds.length > 0 ? [...draw.kinds] : null;
   const agencies = draw.agencies.length > 0 ? [...draw.agencies] : null;
+  // Big sorts (the digest's, the exclusion hashes) stay in memory for this transaction.
+  await sql`set local work_mem = '256MB'`.execute(trx);
   await sql`
     insert into inspection_draw_population (draw_id, uscc, class)
+    with excluded as (
+      select r.subject_uscc as uscc from records r
+      where r.kind = 'INSPECTION' and r.agency_code = ${draw.agencyCode} and r.status <> 'REVOKED'
+        and r.event_date between ${draw.periodStart}::date and ${draw.periodEnd}::date and r.subject_uscc is not null
+      union
+      select t.uscc from inspection_draw_targets t join inspection_draws d on d.id = t.draw_id
+      where d.agency_code = ${draw.agencyCode} and d.executed_at is not null and d.period_start = ${draw.periodStart}::date
+    )
     select ${id}, s.uscc, coalesce(g.class, ${draw.ungradedAs})
     from subjects s left join credit_grades g on g.subject_uscc = s.uscc
     where s.region = any(${[...draw.regions]}::text[])
@@ -85,13 +95,7 @@ export async function insertDrawWithPopulation(trx: HubDb, draw: NewDraw): Promi
         select 1 from records r where r.subject_uscc = s.uscc and r.status = 'ACTIVE' and r.kind = any(${kinds}::text[])))
       and (${agencies}::text[] is null or exists (
         select 1 from records r where r.subject_uscc = s.uscc and r.status = 'ACTIVE' and r.agency_code = any(${agencies}::text[])))
-      and not exists (
-        select 1 from records r where r.subject_uscc = s.uscc and r.kind = 'INSPECTION' and r.agency_code = ${draw.agencyCode}
-          and r.status <> 'REVOKED' and r.event_date between ${draw.periodStart}::date and ${draw.periodEnd}::date)
-      and not exists (
-        select 1 from inspection_draw_targets t join inspection_draws d on d.id = t.draw_id
-        where t.uscc = s.uscc and d.agency_code = ${draw.agencyCode} and d.executed_at is not null
-          and d.period_start = ${draw.periodStart}::date)
+      and s.uscc not in (select uscc from excluded)
   `.execute(trx);
   const summary = await sql<{ class: string; count: number }>`
     select class, count(*)::int as count from inspection_draw_population where draw_id = ${id} group by class
@@ -124,38 +128,57 @@ export async function findDraw(db: HubDb, id: string, forUpdate = false): Promis
 
 /**
  * Executes a draw in SQL (hash-rank-v1, see inspections/draw-algorithm.ts): ranks each class of the
- * frozen population by sha256(seed || '\n' || uscc), keeps the class's sample, ranks the pool for
- * each target by sha256(seed || '\n' || uscc || '\n' || inspector id) without the inspectors in
- * conflict, and stores targets with their inspectors and the seed. Returns how many targets.
+ * frozen population by sha256(seed || '\n' || uscc) and keeps the class's sample; for each target,
+ * picks inspectors from the pool sorted by id without those in conflict, the j-th by the first 6 bytes
+ * of sha256(seed || '\n' || uscc || '\n' || j) modulo what remains; stores targets with their
+ * inspectors and the seed. Returns how many targets.
  */
 export async function storeDrawExecution(trx: HubDb, draw: DrawRow, seed: string, executedAt: Date, executedBy: string): Promise<number> {
   const quotas = draw.classes.map((c) => ({ class: c.class, sample: c.sample }));
   const pool = draw.inspector_pool.map((i) => ({ id: i.id, conflicts: i.conflicts }));
+  await sql`set local work_mem = '256MB'`.execute(trx);
+  // Compiling this one statement costs more than it saves.
+  await sql`set local jit = off`.execute(trx);
+  // Per class, a bounded top-k over the class's hashes (no full sort); per target, one hash per inspector picked.
   const inserted = await sql<{ count: number }>`
-    with quota as (
+    with recursive quota as (
       select * from jsonb_to_recordset(${JSON.stringify(quotas)}::jsonb) as q(class text, sample int) where q.sample > 0
     ),
-    ranked as (
-      select p.uscc, p.class,
-        row_number() over (partition by p.class order by sha256(convert_to(${seed} || E'\\n' || p.uscc, 'UTF8')), p.uscc collate "C") as rank
-      from inspection_draw_population p join quota q on q.class = p.class
-      where p.draw_id = ${draw.id}
+    drawn as (
+      select q.class, x.uscc, x.key from quota q cross join lateral (
+        select p.uscc, sha256(convert_to(${seed} || E'\n' || p.uscc, 'UTF8')) as key
+        from inspection_draw_population p
+        where p.draw_id = ${draw.id} and p.class = q.class
+        order by key, p.uscc collate "C" limit q.sample
+      ) x
     ),
-    targets as (select r.uscc, r.class, r.rank from ranked r join quota q on q.class = r.class where r.rank <= q.sample),
-    pool as (select i.id, i.conflicts from jsonb_to_recordset(${JSON.stringify(pool)}::jsonb) as i(id text, conflicts jsonb)),
-    picks as (
-      select t.uscc, i.id,
-        row_number() over (partition by t.uscc order by sha256(convert_to(${seed} || E'\\n' || t.uscc || E'\\n' || i.id, 'UTF8')), i.id collate "C") as pick
-      from targets t cross join pool i
-      where not (i.conflicts ? t.uscc)
+    targets as materialized (
+      select uscc, class, row_number() over (partition by class order by key, uscc collate "C") as rank from drawn
     ),
-    assigned as (
-      select uscc, array_agg(id order by pick) as inspectors from picks where pick <= ${draw.inspectors_per_target} group by uscc
+    pool as materialized (select i.id, i.conflicts from jsonb_to_recordset(${JSON.stringify(pool)}::jsonb) as i(id text, conflicts jsonb)),
+    pool_ids as (select coalesce(array_agg(id order by id collate "C"), '{}'::text[]) as ids from pool),
+    conflicts as (
+      select c.uscc, array_agg(i.id) as ids from pool i cross join lateral jsonb_array_elements_text(i.conflicts) as c(uscc) group by c.uscc
     ),
+    eligible as (
+      select t.uscc, case when c.ids is null then a.ids
+        else array(select x from unnest(a.ids) as x where x <> all(c.ids) order by x collate "C") end as ids
+      from targets t cross join pool_ids a left join conflicts c on c.uscc = t.uscc
+    ),
+    picks (uscc, step, remaining, chosen) as (
+      select uscc, 0, ids, '{}'::text[] from eligible
+      union all
+      select p.uscc, p.step + 1, array_remove(p.remaining, p.remaining[x.pos]), p.chosen || p.remaining[x.pos]
+      from picks p cross join lateral (
+        select (('x' || encode(substring(sha256(convert_to(${seed} || E'\n' || p.uscc || E'\n' || (p.step + 1)::text, 'UTF8')) from 1 for 6), 'hex'))::bit(48)::bigint
+          % cardinality(p.remaining) + 1)::int as pos
+      ) x
+      where p.step < ${draw.inspectors_per_target} and cardinality(p.remaining) > 0
+    ),
+    assigned as (select distinct on (uscc) uscc, chosen from picks order by uscc, step desc),
     stored as (
       insert into inspection_draw_targets (draw_id, uscc, class, rank, inspectors)
-      select ${draw.id}, t.uscc, t.class, t.rank, coalesce(a.inspectors, '{}'::text[])
-      from targets t left join assigned a on a.uscc = t.uscc
+      select ${draw.id}, t.uscc, t.class, t.rank, a.chosen from targets t join assigned a on a.uscc = t.uscc
       returning 1
     )
     select count(*)::int as count from stored
@@ -192,12 +215,12 @@ export interface PopulationRow {
   readonly class: string;
 }
 
-/** A page of a draw's frozen population in USCC byte order, the order its digest is taken in. */
-export async function listPopulation(db: HubDb, drawId: string, limit: number, afterUscc: string | undefined): Promise<PopulationRow[]> {
+/** A page of a draw's frozen population by class, then USCC in byte order; `after` is the last [class, uscc] seen. */
+export async function listPopulation(db: HubDb, drawId: string, limit: number, after: readonly [string, string] | undefined): Promise<PopulationRow[]> {
   const result = await sql<PopulationRow>`
     select uscc, class from inspection_draw_population
-    where draw_id = ${drawId} ${afterUscc ? sql`and uscc collate "C" > ${afterUscc}` : sql``}
-    order by uscc collate "C" limit ${limit + 1}
+    where draw_id = ${drawId} ${after ? sql`and (class, uscc collate "C") > (${after[0]}, ${after[1]} collate "C")` : sql``}
+    order by class, uscc collate "C" limit ${limit + 1}
   `.execute(db);
   return result.rows;
 }

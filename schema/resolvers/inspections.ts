@@ -22,7 +22,7 @@ function drawId(id: string): string {
 
 const isDrawCursor = (v: unknown): v is [string, string] =>
   Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && /^\d{4}-\d{2}-\d{2}T/.test(v[0]) && typeof v[1] === 'string' && DRAW_ID.test(v[1]);
-const isUsccCursor = (v: unknown): v is [string] => Array.isArray(v) && v.length === 1 && typeof v[0] === 'string' && USCC_SHAPE.test(v[0]);
+const isPopulationCursor = (v: unknown): v is [string, string] => Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && /^[A-D]$/.test(v[0]) && typeof v[1] === 'string' && USCC_SHAPE.test(v[1]);
 const isTargetCursor = (v: unknown): v is [string, number] => Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && /^[A-D]$/.test(v[0]) && Number.isSafeInteger(v[1]) && (v[1] as number) >= 0;
 
 const readDb = ({ inspections, access }: HubContext): HubDb => (access.lane.heavy ? inspections.reads.heavy : inspections.reads.standard);
@@ -113,11 +113,11 @@ export const inspectionResolvers = {
   InspectionDraw: {
     population: async (parent: DrawParent, args: PageArgs, context: HubContext) => {
       const first = pageSize(args.first, 100, MAX_POPULATION_PAGE);
-      const after = decodeCursor(args.after, isUsccCursor);
-      const rows = await listPopulation(readDb(context), parent.row.id, first, after?.[0]);
+      const after = decodeCursor(args.after, isPopulationCursor);
+      const rows = await listPopulation(readDb(context), parent.row.id, first, after);
       const page = rows.slice(0, first);
       page.forEach((subject) => context.access.trail.noteSubject(subject.uscc));
-      return toPage(page.map((s) => ({ uscc: s.uscc, creditClass: s.class })), rows.length > first, (s) => encodeCursor([s.uscc]));
+      return toPage(page.map((s) => ({ uscc: s.uscc, creditClass: s.class })), rows.length > first, (s) => encodeCursor([s.creditClass, s.uscc]));
     },
     targets: async (parent: DrawParent, args: PageArgs, context: HubContext) => {
       const first = pageSize(args.first);

@@ -48,15 +48,18 @@ create table inspection_draws (
 create index inspection_draws_by_agency on inspection_draws (agency_code, committed_at desc, id desc);
 create index inspection_draws_by_time on inspection_draws (committed_at desc, id desc);
 
+-- No foreign keys to inspection_draws on the snapshot and targets: their per-row checks would double the
+-- time of freezing a million-subject population; both are only written with their draw, in its transaction.
 create table inspection_draw_population (
-  draw_id text not null references inspection_draws (id),
+  draw_id text not null,
   uscc text not null,
   class text not null check (class in ('A', 'B', 'C', 'D')),
-  primary key (draw_id, uscc)
+  -- By class first: an execution reads each class's range alone; pages go by class, then USCC.
+  primary key (draw_id, class, uscc)
 );
 
 create table inspection_draw_targets (
-  draw_id text not null references inspection_draws (id),
+  draw_id text not null,
   uscc text not null,
   class text not null,
   -- Position in its class's ranking (1 = first drawn).

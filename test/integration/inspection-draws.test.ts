@@ -99,7 +99,7 @@ beforeAll(async () => {
   await sql`insert into credit_grades (subject_uscc, model_version, score, class, contributions, reasons, evaluated_at, record_seq)
     select u, 'draw-test', 500, c, '[]', '[]', now(), 0 from unnest(${[...GRADED_D, ...GRADED_C]}::text[], ${[...GRADED_D.map(() => 'D'), ...GRADED_C.map(() => 'C')]}::text[]) as g(u, c)`.execute(db);
   await submit([inspectionRecord(ALREADY_INSPECTED, undefined, 'PRE-1')]);
-});
+}, 120_000);
 
 afterAll(async () => {
   await testHub.close();
@@ -130,7 +130,7 @@ describe('双随机 draws: commit, execute, publish, verify', () => {
     // The published snapshot (readable by any client, here a bank) is the population the digest covers.
     const snapshot = await populationOf(drawId);
     expect(populationDigest(snapshot.map((s) => s.uscc))).toBe(draw.populationDigest);
-    expect(snapshot.map((s) => s.uscc)).toEqual([...population].sort());
+    expect(snapshot.map((s) => s.uscc).sort()).toEqual([...population].sort());
   });
 
   test('execution draws what an independent TypeScript recomputation from the published inputs gives, conflicts respected', async () => {
