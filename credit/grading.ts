@@ -1,6 +1,6 @@
 import { chinaToday } from '../ingestion/dates.js';
 import type { HubDb } from '../store/database.js';
-import { gradeCollectedTargets, gradeEverySubject, type GradeWriteResult } from '../store/credit-grade-writes.js';
+import { gradeCollectedTargets, gradeEverySubject, tuneGradingTransaction, type GradeWriteResult } from '../store/credit-grade-writes.js';
 import { collectGradingTargets, isAfter, lockGradingState, saveGradingState, settledLogPosition, type GradingState } from '../store/credit-grading-state.js';
 import { findActiveModelVersion } from '../store/credit-model-queries.js';
 import { findModel, modelTables, type CreditConfig, type CreditModel } from './credit-model.js';
@@ -47,6 +47,7 @@ async function gradingRun(deps: GradingDeps, scope: 'changed' | 'all'): Promise<
     // First statement of the transaction: the snapshot that decides which changes are settled.
     const settled = await settledLogPosition(trx);
     const state = await lockGradingState(trx);
+    await tuneGradingTransaction(trx);
     const position = settled && isAfter(settled, state.position) ? settled : state.position;
     const model = await activeModel(trx, deps.credit);
     if (!model) return { modelVersion: null, today, watermark: state.position.seq, graded: 0, written: 0, changed: 0 };
