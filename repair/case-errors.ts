@@ -27,6 +27,8 @@ export class RepairIneligibleError extends CaseInputError {
     rule: RepairRule,
     readonly earliestEligibleOn: string | null,
     message: string,
+    /** The record's subject, for the refusal's audit entry. */
+    readonly subjectUscc: string | null,
   ) {
     super('recordId', rule, message);
     this.name = 'RepairIneligibleError';

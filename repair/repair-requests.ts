@@ -65,7 +65,7 @@ export async function fileRepairRequest(db: HubDb, input: RepairRequestInput, ac
   const candidate = { kind: record.kind, status: record.status, eventDate: record.event_date, penaltyTypes, fineWan: typeof fine === 'string' ? fine : undefined };
   const repeat = await findRepeatRecord(db, record);
   const verdict = assessRepairEligibility(candidate, fulfilled.date, repeat, rules, time.today);
-  if (!verdict.eligible) throw new RepairIneligibleError(verdict.rule, verdict.earliestEligibleOn, verdict.message);
+  if (!verdict.eligible) throw new RepairIneligibleError(verdict.rule, verdict.earliestEligibleOn, verdict.message, record.subject_uscc);
   const request = await insertRepairRequest(db, {
     record_id: record.id,
     agency_code: record.agency_code,

@@ -65,7 +65,7 @@ function statusCondition(eb: ExpressionBuilder<HubTables, 'records'>, filter: Re
     : repairedOf?.length ? eb.and([eb('records.status', '=', 'REPAIRED'), eb('records.agency_code', 'in', repairedOf)])
     : undefined;
   const conditions = [...(others.length ? [eb('records.status', 'in', others)] : []), ...(repaired ? [repaired] : [])];
-  return conditions.length ? eb.or(conditions) : eb.val(false);
+  return conditions.length ? eb.or(conditions) : eb.lit(false);
 }
 
 function after(eb: ExpressionBuilder<HubTables, 'records'>, position: RecordPosition) {

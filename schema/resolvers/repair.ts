@@ -35,6 +35,7 @@ async function caseStep<T extends { subject_uscc: string | null }>(context: HubC
     });
   } catch (error) {
     if (error instanceof RepairIneligibleError) {
+      trail.noteSubject(error.subjectUscc);
       throw badInput(error.message, { field: error.field, rule: error.rule, earliestEligibleOn: error.earliestEligibleOn });
     }
     if (error instanceof CaseInputError) throw badInput(error.message, { field: error.field, rule: error.rule });

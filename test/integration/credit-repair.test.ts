@@ -66,8 +66,8 @@ describe('credit repair: filing', () => {
     const stored = await testHub.database.db.selectFrom('repair_requests' as never).select(({ fn }) => fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     expect(Number(stored.n)).toBe(0);
     // Each refusal has its audit entry.
-    const audit = await testHub.database.db.selectFrom('audit_log').select(['operation', 'outcome']).where('operation', 'like', '%fileRepairRequest%').execute();
-    expect(audit.map((entry) => entry.outcome)).toEqual(['ERROR:BAD_USER_INPUT', 'ERROR:BAD_USER_INPUT', 'ERROR:BAD_USER_INPUT', 'ERROR:BAD_USER_INPUT']);
+    const audit = await testHub.database.db.selectFrom('audit_log').select(['subjects', 'outcome']).where('operation', '=', 'mutation fileRepairRequest').orderBy('seq').execute();
+    expect(audit).toEqual([SUBJECT, SUBJECT, REPEATER, SUBJECT].map((uscc) => ({ subjects: [uscc], outcome: 'ERROR:BAD_USER_INPUT' })));
   });
 
   test('bad input names its field: empty evidence, an impossible date, an unknown record', async () => {
