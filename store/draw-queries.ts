@@ -88,7 +88,7 @@ export async function insertDrawWithPopulation(trx: HubDb, draw: NewDraw): Promi
       select t.uscc from inspection_draw_targets t join inspection_draws d on d.id = t.draw_id
       where d.agency_code = ${draw.agencyCode} and d.executed_at is not null and d.period_start = ${draw.periodStart}::date
     )
-    select ${id}, s.uscc, coalesce(g.class, ${draw.ungradedAs})
+    select ${id}, s.uscc collate "C", coalesce(g.class, ${draw.ungradedAs})
     from subjects s left join credit_grades g on g.subject_uscc = s.uscc
     where s.region = any(${[...draw.regions]}::text[])
       and (${kinds}::text[] is null or exists (
@@ -96,6 +96,8 @@ export async function insertDrawWithPopulation(trx: HubDb, draw: NewDraw): Promi
       and (${agencies}::text[] is null or exists (
         select 1 from records r where r.subject_uscc = s.uscc and r.status = 'ACTIVE' and r.agency_code = any(${agencies}::text[])))
       and s.uscc not in (select uscc from excluded)
+    -- In key order, so the snapshot's index is appended to rather than split all over.
+    order by 3, 2
   `.execute(trx);
   const summary = await sql<{ class: string; count: number }>`
     select class, count(*)::int as count from inspection_draw_population where draw_id = ${id} group by class
@@ -165,17 +167,17 @@ export async function storeDrawExecution(trx: HubDb, draw: DrawRow, seed: string
         else array(select x from unnest(a.ids) as x where x <> all(c.ids) order by x collate "C") end as ids
       from targets t cross join pool_ids a left join conflicts c on c.uscc = t.uscc
     ),
-    picks (uscc, step, remaining, chosen) as (
-      select uscc, 0, ids, '{}'::text[] from eligible
+    picks (uscc, step, wanted, remaining, chosen) as (
+      select uscc, 0, least(${draw.inspectors_per_target}, cardinality(ids)), ids, '{}'::text[] from eligible
       union all
-      select p.uscc, p.step + 1, array_remove(p.remaining, p.remaining[x.pos]), p.chosen || p.remaining[x.pos]
+      select p.uscc, p.step + 1, p.wanted, array_remove(p.remaining, p.remaining[x.pos]), p.chosen || p.remaining[x.pos]
       from picks p cross join lateral (
         select (('x' || encode(substring(sha256(convert_to(${seed} || E'\n' || p.uscc || E'\n' || (p.step + 1)::text, 'UTF8')) from 1 for 6), 'hex'))::bit(48)::bigint
           % cardinality(p.remaining) + 1)::int as pos
       ) x
-      where p.step < ${draw.inspectors_per_target} and cardinality(p.remaining) > 0
+      where p.step < p.wanted
     ),
-    assigned as (select distinct on (uscc) uscc, chosen from picks order by uscc, step desc),
+    assigned as (select uscc, chosen from picks where step = wanted),
     stored as (
       insert into inspection_draw_targets (draw_id, uscc, class, rank, inspectors)
       select ${draw.id}, t.uscc, t.class, t.rank, a.chosen from targets t join assigned a on a.uscc = t.uscc

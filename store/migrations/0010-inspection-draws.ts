@@ -52,7 +52,8 @@ create index inspection_draws_by_time on inspection_draws (committed_at desc, id
 -- time of freezing a million-subject population; both are only written with their draw, in its transaction.
 create table inspection_draw_population (
   draw_id text not null,
-  uscc text not null,
+  -- Byte order (collate "C"), the order the digest takes: comparisons are plain memcmp.
+  uscc text collate "C" not null,
   class text not null check (class in ('A', 'B', 'C', 'D')),
   -- By class first: an execution reads each class's range alone; pages go by class, then USCC.
   primary key (draw_id, class, uscc)
@@ -60,7 +61,7 @@ create table inspection_draw_population (
 
 create table inspection_draw_targets (
   draw_id text not null,
-  uscc text not null,
+  uscc text collate "C" not null,
   class text not null,
   -- Position in its class's ranking (1 = first drawn).
   rank integer not null,
