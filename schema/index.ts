@@ -12,6 +12,7 @@ import { recordResolvers } from './resolvers/records.js';
 import { repairResolvers } from './resolvers/repair.js';
 import { subjectResolvers } from './resolvers/subjects.js';
 import { submissionResolvers } from './resolvers/submissions.js';
+import { statisticsResolvers } from './resolvers/statistics.js';
 import { DateScalar, DateTimeScalar, DecimalScalar, UsccScalar } from './scalars.js';
 
 /** The SDL files beside this module, in name order. */
@@ -31,7 +32,7 @@ export function createSchema(): GraphQLSchema {
     typeDefs,
     resolvers: [
       { USCC: UsccScalar, Date: DateScalar, DateTime: DateTimeScalar, Decimal: DecimalScalar, JSONObject: GraphQLJSONObject },
-      ...[subjectResolvers, recordResolvers, agencyResolvers, accessResolvers, submissionResolvers, creditResolvers, repairResolvers, inspectionResolvers].map((resolvers) => guardRootFields(rootFields, resolvers)),
+      ...[subjectResolvers, recordResolvers, agencyResolvers, accessResolvers, submissionResolvers, creditResolvers, repairResolvers, inspectionResolvers, statisticsResolvers].map((resolvers) => guardRootFields(rootFields, resolvers)),
     ],
   });
 }

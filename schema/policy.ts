@@ -39,6 +39,7 @@ export const ROOT_FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   'Query.personAccessLog': scope('audit:subject'),
   'Query.auditCheckpoint': authenticated,
   'Query.auditProof': authenticated,
+  'Query.recordCounts': scope('records:read'),
   'Query.evaluation': scope('credit:read'),
   'Query.supervision': scope('credit:read'),
   'Query.measuresFor': scope('credit:read'),

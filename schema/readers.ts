@@ -7,6 +7,7 @@ import { countGradesByClass, findGrades, listActiveRecordFacts, listGradeHistory
 import { findActiveModelVersion } from '../store/credit-model-queries.js';
 import { chinaToday } from '../ingestion/dates.js';
 import { findAuditEntry, listAuditEntries, type AuditFilter } from '../store/audit-queries.js';
+import { countRecordsByKindAndRegion } from '../store/record-statistics-queries.js';
 import { findValidAuthorization, listAuthorizations } from '../store/authorization-queries.js';
 import { listChanges, type FeedPosition } from '../store/change-feed-queries.js';
 import { findClient, listClients } from '../store/client-queries.js';
@@ -245,6 +246,11 @@ export function createReaders(pools: ReadPools, access: ReadAccess) {
       return listAuditEntries(db(), filter, first, beforeSeq);
     },
     auditCheckpoint: () => signCheckpoint(access.checkpoints),
+    /** Records by kind and origin region, within the client's record grant (no subject is read). */
+    recordCounts: async () => {
+      const regions = grantedRegions(grant, undefined);
+      return regions?.length === 0 ? [] : countRecordsByKindAndRegion(db(), regions ?? []);
+    },
     /** An inclusion proof of one of the client's own entries (admins: any entry). */
     auditProof: async (seq: number) => {
       const entry = await findAuditEntry(db(), seq);

@@ -27,6 +27,7 @@ import { RECORD_KINDS } from '../ingestion/record-kinds.js';
 import { MAX_HISTORY_ENTRIES } from '../store/record-queries.js';
 import { MAX_INSPECTORS_PER_AGENCY } from '../config/inspection-schema.js';
 import { MAX_RESULTS_PER_TARGET } from '../schema/resolvers/inspections.js';
+import { MAX_RECORD_COUNT_ROWS } from '../schema/resolvers/statistics.js';
 import type { RateVerdict } from './auth/client-rates.js';
 
 /**
@@ -56,6 +57,7 @@ const LIST_BOUNDS: Readonly<Record<string, number>> = {
   'Query.agencies': 50,
   'Query.clients': 200,
   'Query.authorizations': 100,
+  'Query.recordCounts': MAX_RECORD_COUNT_ROWS,
   // The warnings a run keeps, and one saying how many more.
   'ConnectorRun.warnings': MAX_RUN_WARNINGS + 1,
   // One result per record pushed, already priced with the record (PRICES.submittedRecord).

@@ -1,0 +1,115 @@
+import { Alert, Button, ConfigProvider, Layout, Menu, Result, Space, Spin, Tag } from 'antd';
+import enUS from 'antd/locale/en_US';
+import zhCN from 'antd/locale/zh_CN';
+import { useEffect, useState } from 'react';
+import { currentSession, request, signIn, signOut, whenSessionEnds, type SignedIn } from './api.js';
+import { WORDS, WordsContext, type Language } from './i18n.js';
+import { ME, type Me } from './operations.js';
+import { AccessPage } from './pages/access.js';
+import { AgencyPage } from './pages/agency.js';
+import { EnterpriseProfilePage, EnterpriseSearchPage } from './pages/enterprise.js';
+import { DrawsPage, GradesPage, RepairsPage } from './pages/next-steps.js';
+import { OverviewPage } from './pages/overview.js';
+import { navigate, usePath } from './router.js';
+
+type Signed = { state: 'checking' } | { state: 'out'; problem?: string } | { state: 'in'; session: SignedIn; me: Me };
+
+/** The sign-in link is /console/sign-in#invite=<token>: the token never reaches a server log or a Referer. */
+function inviteInLink(): string | undefined {
+  const match = /^#invite=([A-Za-z0-9_-]+)$/.exec(window.location.hash);
+  return match?.[1];
+}
+
+function useSignedIn(): [Signed, (next: Signed) => void] {
+  const [signed, setSigned] = useState<Signed>({ state: 'checking' });
+  useEffect(() => {
+    whenSessionEnds(() => setSigned({ state: 'out' }));
+    const invite = inviteInLink();
+    const start = async (): Promise<Signed> => {
+      const session = invite ? await signIn(invite) : await currentSession();
+      // The spent token leaves the address bar and the history.
+      if (invite) navigate('/overview', true);
+      if (!session) return { state: 'out' };
+      const { me } = await request(ME, {});
+      return { state: 'in', session, me };
+    };
+    start().then(setSigned, (error: unknown) => setSigned({ state: 'out', problem: error instanceof Error ? error.message : String(error) }));
+  }, []);
+  return [signed, setSigned];
+}
+
+const PAGES = ['overview', 'agency', 'enterprise', 'access', 'grades', 'draws', 'repairs', 'partners'] as const;
+
+function Page({ path, session, me }: { path: string; session: SignedIn; me: Me }) {
+  const [, first, second] = path.split('/');
+  const canChange = session.user.role === 'OPERATOR';
+  switch (first) {
+    case 'agency':
+      return <AgencyPage me={me} canChange={canChange} />;
+    case 'enterprise':
+      return second ? <EnterpriseProfilePage uscc={decodeURIComponent(second)} me={me} /> : <EnterpriseSearchPage />;
+    case 'access':
+      return <AccessPage me={me} />;
+    case 'grades':
+      return <GradesPage />;
+    case 'draws':
+      return <DrawsPage />;
+    case 'repairs':
+      return <RepairsPage />;
+    default:
+      return <OverviewPage me={me} />;
+  }
+}
+
+/** The console: sign-in state, the navigation (with room for what comes next) and the current page. */
+export function App() {
+  const [language, setLanguage] = useState<Language>('zh');
+  const w = WORDS[language];
+  const [signed, setSigned] = useSignedIn();
+  const path = usePath();
+  const nonce = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content ?? '';
+  const current = path.split('/')[1] || 'overview';
+  const scopes = signed.state === 'in' ? signed.me.scopes : [];
+  const holds = (scope: string) => scopes.includes(scope) || scopes.includes('admin');
+  const menu = PAGES.map((key) => {
+    // Partner hubs (cross-region federation) have no console API yet: the slot is kept, disabled.
+    const disabled = key === 'partners' || (key === 'grades' && !holds('credit:read')) || (key === 'repairs' && !holds('repair:write'));
+    return { key, label: <span data-testid={`nav-${key}`} title={disabled ? w.comingSoon : w[key]}>{w[key]}</span>, disabled };
+  });
+  return (
+    <ConfigProvider locale={language === 'zh' ? zhCN : enUS} csp={{ nonce }}>
+      <WordsContext.Provider value={w}>
+        <Layout style={{ minHeight: '100vh' }}>
+          <Layout.Header style={{ display: 'flex', alignItems: 'center', color: '#fff', gap: 16 }}>
+            <strong style={{ fontSize: 18 }}>{w.title} · {w.console}</strong>
+            <span style={{ flex: 1 }} />
+            {signed.state === 'in' && (
+              <Space>
+                <span data-testid="signed-in-as">{signed.session.user.personName}（{signed.session.user.name}）</span>
+                <Tag>{w.actingFor} {signed.session.user.clientId}</Tag>
+                <Tag>{w.purpose}: {signed.session.user.purpose}</Tag>
+                <Tag>{signed.session.user.role}</Tag>
+                <Button size="small" data-testid="sign-out" onClick={() => void signOut().then(() => setSigned({ state: 'out' }))}>{w.signOut}</Button>
+              </Space>
+            )}
+            <Button size="small" onClick={() => setLanguage(language === 'zh' ? 'en' : 'zh')}>{w.language}</Button>
+          </Layout.Header>
+          {signed.state === 'checking' && <Spin style={{ margin: 48 }} tip={w.loading}><div /></Spin>}
+          {signed.state === 'out' && (
+            <Result data-testid="signed-out" status="403" title={w.signIn} subTitle={w.notSignedIn} extra={signed.problem && <Alert type="error" message={`${w.signInFailed}: ${signed.problem}`} />} />
+          )}
+          {signed.state === 'in' && (
+            <Layout>
+              <Layout.Sider width={200} theme="light">
+                <Menu mode="inline" selectedKeys={[current]} items={menu} onClick={({ key }) => navigate(`/${key}`)} />
+              </Layout.Sider>
+              <Layout.Content style={{ padding: 24 }}>
+                <Page path={path} session={signed.session} me={signed.me} />
+              </Layout.Content>
+            </Layout>
+          )}
+        </Layout>
+      </WordsContext.Provider>
+    </ConfigProvider>
+  );
+}
