@@ -34,12 +34,6 @@ export interface CaseTime {
   readonly now: Date;
 }
 
-/** A stored request with the record it is about. */
-export interface RepairOutcome {
-  readonly request: RepairRequestRow;
-  readonly record: StoredRecord;
-}
-
 async function recordOf(db: HubDb, recordId: number): Promise<StoredRecord> {
   const [record] = await findRecordsByIds(db, [recordId]);
   if (!record) throw new NotFoundError(`recordId: no record ${recordId}`);
@@ -53,7 +47,7 @@ async function recordOf(db: HubDb, recordId: number): Promise<StoredRecord> {
  * bad evidence or dates, NotFoundError for an unknown record, ConflictError when the record already
  * has a pending request. Run in the transaction that writes the request's audit entry.
  */
-export async function fileRepairRequest(db: HubDb, input: RepairRequestInput, actor: CaseActor, rules: RepairConfig, time: CaseTime): Promise<RepairOutcome> {
+export async function fileRepairRequest(db: HubDb, input: RepairRequestInput, actor: CaseActor, rules: RepairConfig, time: CaseTime): Promise<RepairRequestRow> {
   const evidence = caseText('evidence', input.evidence, MAX_EVIDENCE);
   const fulfilmentEvidence = caseText('fulfilmentEvidence', input.fulfilmentEvidence, MAX_EVIDENCE);
   const fulfilled = parseCalendarDate(input.fulfilledOn);
@@ -79,7 +73,7 @@ export async function fileRepairRequest(db: HubDb, input: RepairRequestInput, ac
   });
   if (!request) throw new ConflictError(`recordId: record ${record.id} already has a pending repair request`);
   await insertRepairStep(db, request.id, 'FILED', actor.clientId, time.now, null);
-  return { request, record };
+  return request;
 }
 
 /**
@@ -96,7 +90,7 @@ export async function decideRepairRequest(
   note: string,
   actor: CaseActor,
   time: CaseTime,
-): Promise<RepairOutcome> {
+): Promise<RepairRequestRow> {
   const current = await lockRepairRequest(db, id);
   if (!current) throw new NotFoundError(`no repair request ${id}`);
   requireSourceAgency(actor, current.agency_code, current.subject_uscc, `repair request ${id}`);
@@ -108,5 +102,5 @@ export async function decideRepairRequest(
   }
   const request = await decideRepairRequestRow(db, id, decision === 'APPROVE' ? 'APPROVED' : 'REJECTED', actor.clientId, time.now);
   await insertRepairStep(db, id, request.status, actor.clientId, time.now, text);
-  return { request, record };
+  return request;
 }

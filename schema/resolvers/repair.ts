@@ -127,15 +127,12 @@ export const repairResolvers = {
   Mutation: {
     fileRepairRequest: async (_: unknown, args: { input: { recordId: string; evidence: string; fulfilledOn: string; fulfilmentEvidence: string } }, context: HubContext) => {
       const input = { ...args.input, recordId: parseId(args.input.recordId, 'record id') };
-      const { request } = await caseStep(context, 'fileRepairRequest', async (trx) => {
-        const outcome = await fileRepairRequest(trx, input, actorOf(context), context.repair, timeOf(context));
-        return { ...outcome, subject_uscc: outcome.request.subject_uscc };
-      });
+      const request = await caseStep(context, 'fileRepairRequest', (trx) => fileRepairRequest(trx, input, actorOf(context), context.repair, timeOf(context)));
       return viewAfterWrite(context, request.id, 'repair');
     },
     decideRepairRequest: async (_: unknown, args: { id: string; decision: 'APPROVE' | 'REJECT'; note: string }, context: HubContext) => {
       const id = parseId(args.id, 'repair request id');
-      await caseStep(context, 'decideRepairRequest', async (trx) => (await decideRepairRequest(trx, id, args.decision, args.note, actorOf(context), timeOf(context))).request);
+      await caseStep(context, 'decideRepairRequest', (trx) => decideRepairRequest(trx, id, args.decision, args.note, actorOf(context), timeOf(context)));
       return viewAfterWrite(context, id, 'repair');
     },
     fileObjection: async (_: unknown, args: { recordId: string; reason: string }, context: HubContext) => {
