@@ -18,8 +18,8 @@ const { values: args } = parseArgs({
   options: {
     engine: { type: 'string', default: 'pglite' },
     subjects: { type: 'string', default: '10000' },
-    rounds: { type: 'string', default: '10' },
-    queries: { type: 'string', default: '400' },
+    rounds: { type: 'string', default: '40' },
+    queries: { type: 'string', default: '100' },
     concurrency: { type: 'string', default: '4' },
   },
 });

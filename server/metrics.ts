@@ -28,6 +28,20 @@ const routeOf = (path: string): string => (NAMED_ROUTES.has(path) ? path : path.
 /** Every ingested record is one of these; `rejected` ones went to quarantine. */
 const INGEST_OUTCOMES = ['inserted', 'updated', 'unchanged', 'rejected'] as const;
 
+/**
+ * prom-client's default metrics (CPU, memory, event loop lag, GC) describe the process, not a hub,
+ * and their monitors cannot be stopped: one registry for the process, made on first use and merged
+ * into every hub's exposition.
+ */
+let processMetrics: Registry | undefined;
+function processRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+  }
+  return processMetrics;
+}
+
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const RUN_BUCKETS = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600];
 
@@ -58,7 +72,7 @@ export class HubMetrics {
   readonly #runs = new Histogram({ name: 'hub_connector_run_duration_seconds', help: 'Connector runs recorded by this process, by source and outcome (_count: runs)', labelNames: ['agency', 'connector', 'outcome'] as const, buckets: RUN_BUCKETS, registers: [this.registry] });
   readonly #lastSuccess = new Gauge({ name: 'hub_connector_last_success_timestamp_seconds', help: 'When each source last finished a successful run (any hub process); 0: never', labelNames: ['agency', 'connector'] as const, registers: [this.registry] });
   readonly #jobs = new Histogram({ name: 'hub_job_run_duration_seconds', help: 'Scheduled job runs by job and outcome (succeeded, failed, skipped: another process held the lease) (_count: runs)', labelNames: ['job', 'outcome'] as const, buckets: RUN_BUCKETS, registers: [this.registry] });
-  readonly #takeovers = new Counter({ name: 'hub_lease_takeovers_total', help: 'Leases this process took from a holder that died', labelNames: ['lease'] as const, registers: [this.registry] });
+  readonly #takeovers = new Counter({ name: 'hub_lease_takeovers_total', help: 'Leases this process took at once from a dead holder on this host', labelNames: ['lease'] as const, registers: [this.registry] });
   readonly #auditEntries = new Counter({ name: 'hub_audit_entries_total', help: 'Entries appended to the audit log (by any hub process)', registers: [this.registry] });
   readonly #checkpointAge = new Gauge({ name: 'hub_audit_checkpoint_age_seconds', help: 'Seconds since the latest audit checkpoint was signed; -1: none yet', registers: [this.registry] });
   readonly #pool = new Gauge({ name: 'hub_db_pool_connections', help: 'Database pool connections by pool and state (total, idle, waiting: requests queued for one); absent on the embedded engine', labelNames: ['pool', 'state'] as const, registers: [this.registry] });
@@ -69,7 +83,7 @@ export class HubMetrics {
   };
 
   constructor(private readonly deps: HubMetricsDeps) {
-    collectDefaultMetrics({ register: this.registry });
+    processRegistry();
     subscribe(LEASE_TAKEOVER_CHANNEL, this.#onTakeover);
   }
 
@@ -120,7 +134,7 @@ export class HubMetrics {
       this.#pool.set({ pool: use.pool, state: 'idle' }, use.idle);
       this.#pool.set({ pool: use.pool, state: 'waiting' }, use.waiting);
     }
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    return { contentType: this.registry.contentType, body: await Registry.merge([this.registry, processRegistry()]).metrics() };
   }
 
   /** Stops listening to process-wide events. */

@@ -1,7 +1,10 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { sql } from 'kysely';
 import request from 'supertest';
 import { hubConfigSchema, type HubConfig } from '../../config/hub-config.js';
 import { metricsSchema } from '../../config/metrics-schema.js';
@@ -160,6 +163,18 @@ describe('/metrics', () => {
     const charted = new Set([...readFileSync('monitoring/grafana-dashboard.json', 'utf8').matchAll(/\b((?:hub|process|nodejs)_\w+)/g)].map((match) => match[1] ?? ''));
     expect(charted.size).toBeGreaterThan(15);
     for (const name of charted) expect(after).toMatch(new RegExp(`^# HELP ${name.replace(/_(bucket|count|sum)$/, '')} `, 'm'));
+  });
+
+  test('a lease taken from a dead holder on this host is counted by lease name', async () => {
+    const child = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => child.once('exit', resolve));
+    const deadHolder = `${hostname()}/${String(child.pid)}/dead/1`;
+    await sql`insert into job_leases (name, holder, expires_at) values ('job:expire-records', ${deadHolder}, now() + interval '1 minute')
+      on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at`.execute(testHub.database.db);
+    const series = 'hub_lease_takeovers_total{lease="job:expire-records"}';
+    const before = seriesValue(await scrape(), series);
+    await testHub.hub.expireRecords();
+    expect(seriesValue(await scrape(), series) - before).toBe(1);
   });
 });
 
