@@ -1,7 +1,8 @@
 import { Alert, Button, ConfigProvider, Layout, Menu, Result, Space, Spin, Tag } from 'antd';
-import enUS from 'antd/locale/en_US';
-import zhCN from 'antd/locale/zh_CN';
+import enUS from 'antd/es/locale/en_US';
+import zhCN from 'antd/es/locale/zh_CN';
 import { useEffect, useState } from 'react';
+import { STYLE_NONCE } from './csp-nonce.js';
 import { currentSession, request, signIn, signOut, whenSessionEnds, type SignedIn } from './api.js';
 import { WORDS, WordsContext, type Language } from './i18n.js';
 import { ME, type Me } from './operations.js';
@@ -67,7 +68,6 @@ export function App() {
   const w = WORDS[language];
   const [signed, setSigned] = useSignedIn();
   const path = usePath();
-  const nonce = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content ?? '';
   const current = path.split('/')[1] || 'overview';
   const scopes = signed.state === 'in' ? signed.me.scopes : [];
   const holds = (scope: string) => scopes.includes(scope) || scopes.includes('admin');
@@ -77,7 +77,7 @@ export function App() {
     return { key, label: <span data-testid={`nav-${key}`} title={disabled ? w.comingSoon : w[key]}>{w[key]}</span>, disabled };
   });
   return (
-    <ConfigProvider locale={language === 'zh' ? zhCN : enUS} csp={{ nonce }}>
+    <ConfigProvider locale={language === 'zh' ? zhCN : enUS} csp={{ nonce: STYLE_NONCE }}>
       <WordsContext.Provider value={w}>
         <Layout style={{ minHeight: '100vh' }}>
           <Layout.Header style={{ display: 'flex', alignItems: 'center', color: '#fff', gap: 16 }}>
@@ -96,7 +96,9 @@ export function App() {
           </Layout.Header>
           {signed.state === 'checking' && <Spin style={{ margin: 48 }} tip={w.loading}><div /></Spin>}
           {signed.state === 'out' && (
-            <Result data-testid="signed-out" status="403" title={w.signIn} subTitle={w.notSignedIn} extra={signed.problem && <Alert type="error" message={`${w.signInFailed}: ${signed.problem}`} />} />
+            <div data-testid="signed-out">
+              <Result status="403" title={w.signIn} subTitle={w.notSignedIn} extra={signed.problem && <Alert type="error" message={`${w.signInFailed}: ${signed.problem}`} />} />
+            </div>
           )}
           {signed.state === 'in' && (
             <Layout>

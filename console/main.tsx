@@ -1,3 +1,4 @@
+import './csp-nonce.js';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.js';
 

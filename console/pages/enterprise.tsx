@@ -78,10 +78,10 @@ export function EnterpriseProfilePage({ uscc, me }: { uscc: string; me: Me }) {
       }>
         <p><small>{w.fineNote}</small></p>
         {records.length === 0 && !profile.loading ? <Empty /> : (
-          <Timeline data-testid="record-timeline" items={records.map((record) => ({
+          <Timeline data-testid="record-timeline" items={records.map((record, index) => ({
             color: record.status === 'ACTIVE' ? (record.kind === 'RED_LIST' || record.kind === 'PERMIT' ? 'green' : 'red') : 'gray',
             children: (
-              <Collapse size="small" items={[{ key: record.id, label: (
+              <Collapse size="small" defaultActiveKey={index === 0 ? [record.id] : []} items={[{ key: record.id, label: (
                 <span>{record.eventDate} <Tag>{label(KIND_LABELS, record.kind)}</Tag><Tag>{label(STATUS_LABELS, record.status)}</Tag>{record.documentNumber ?? ''} · {w.originAgency}: {record.agency.name} · {w.originRegion}: {record.originRegion.name}</span>
               ), children: <RecordFields record={record} /> }]} />
             ),

@@ -16,11 +16,12 @@ export function defaultBundleDir(): string {
 }
 
 /**
- * Scripts from the hub only, styles from the hub or carrying this response's nonce (Ant Design writes its
- * styles at run time and is given the nonce), data only from the hub, never framed.
+ * Scripts from the hub only; style sheets from the hub or carrying this response's nonce (Ant Design writes
+ * its styles at run time and is given the nonce); data only from the hub; never framed. Style attributes
+ * (positions the components and charts set on their own elements) are allowed: they cannot run script.
  */
 const csp = (nonce: string): string =>
-  `default-src 'none'; script-src 'self'; style-src 'self' 'nonce-${nonce}'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+  `default-src 'none'; script-src 'self'; style-src 'self' 'nonce-${nonce}'; style-src-elem 'self' 'nonce-${nonce}'; style-src-attr 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 
 const page = (nonce: string): string => `<!doctype html>
 <html lang="zh-CN">
@@ -28,6 +29,7 @@ const page = (nonce: string): string => `<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <meta name="csp-nonce" content="${nonce}">
+  <link rel="icon" href="data:,">
   <title>长三角信用数据共享枢纽 · 控制台</title>
 </head>
 <body>

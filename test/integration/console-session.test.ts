@@ -189,6 +189,7 @@ describe('console page', () => {
     const csp = String(page.headers['content-security-policy']);
     expect(csp).toMatch(/default-src 'none'; script-src 'self'; style-src 'self' 'nonce-[A-Za-z0-9+/=]+'/);
     expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("style-src-elem 'self' 'nonce-");
     expect(page.text).toContain('<script src="/console/assets/console.js"></script>');
     expect(page.text).not.toMatch(/https?:\/\//);
     await request(app).get('/console/assets/console.js').expect(200);
