@@ -65,6 +65,9 @@ const indicator = z
     }
   });
 
+/** The most indicators a model may have: a grade lists one contribution per indicator, and requests are priced on it. */
+export const MAX_MODEL_INDICATORS = 50;
+
 /** A versioned points model (公共信用综合评价). A version never changes once seen: publish a new one. */
 const model = z
   .object({
@@ -74,7 +77,7 @@ const model = z
     dimensions: z.array(z.object({ code, name: z.string().min(1).max(100) }).strict()).min(1),
     /** Penalty severity tiers, most severe first; a penalty takes the first tier one of its 处罚类别 is listed in. */
     penaltyTiers: z.array(z.object({ tier: code, categories: z.array(z.string().min(1)).min(1) }).strict()).default([]),
-    indicators: z.array(indicator).min(1),
+    indicators: z.array(indicator).min(1).max(MAX_MODEL_INDICATORS),
     /** Classes A (best) to D by lowest score; D takes every score below C's. */
     classes: z
       .object({

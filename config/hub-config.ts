@@ -1,16 +1,17 @@
 import { readFile } from 'node:fs/promises';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { isProvinceCode } from '../ingestion/regions.js';
 import { checkUscc } from '../ingestion/identifiers.js';
 import { mappingSchema } from './mapping-schema.js';
 import { supervisionSchema } from './supervision-schema.js';
-import { measuresSchema } from './measures-schema.js';
-import { metricsSchema } from './metrics-schema.js';
-import { consoleSchema } from './console-schema.js';
+import { creditSchema } from './credit-model-schema.js';
 import { inspectionsSchema } from './inspection-schema.js';
 import { repairSchema } from './repair-schema.js';
-import { creditSchema } from './credit-model-schema.js';
+import { metricsSchema } from './metrics-schema.js';
+import { consoleSchema } from './console-schema.js';
+import { measuresSchema } from './measures-schema.js';
 import { CLIENT_TYPES, SCOPES, type Scope } from '../access/clients.js';
 import { clientFileProblems, registrationProblems } from '../access/client-registration.js';
 import cron from 'node-cron';
@@ -270,18 +271,18 @@ export const hubConfigSchema = z
     auth: authSchema.default(authSchema.parse({})),
     /** Differentiated supervision (分级分类监管) by credit class; see README. */
     supervision: supervisionSchema.prefault({}),
-    /** The 联合奖惩 catalogue of joint-punishment and incentive measures; see README. */
-    measures: measuresSchema,
-    /** 双随机 inspection draws: inspector pool, inspectors per target, exclusion period; see README. */
-    inspections: inspectionsSchema.prefault({}),
     /** Credit grading models (公共信用综合评价), versioned; see README, Credit grades. */
     credit: creditSchema.prefault({}),
-    /** Credit repair (信用修复) eligibility and objection (异议) due dates; see README, Credit repair and objections. */
-    repair: repairSchema.prefault({}),
+    /** 双随机 inspection draws: inspector pool, inspectors per target, exclusion period; see README. */
+    inspections: inspectionsSchema.prefault({}),
+    /** The 联合奖惩 catalogue of joint-punishment and incentive measures; see README. */
+    measures: measuresSchema,
     /** Prometheus metrics and the readiness rule for scheduled jobs; see README, Metrics and health. */
     metrics: metricsSchema.prefault({}),
     /** The web console at /console: session timeouts and the Secure cookie rule; see README, Console. */
     console: consoleSchema.prefault({}),
+    /** Credit repair (信用修复) eligibility and objection (异议) due dates; see README, Credit repair and objections. */
+    repair: repairSchema.prefault({}),
     agencies: z.array(agencySchema).min(1),
     /** API clients registered from configuration; more can be added with `npm run hub -- client add`. */
     clients: z.array(clientSchema).default([]),
@@ -322,14 +323,30 @@ export function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `  - ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
 }
 
+/**
+ * JSON with comments (line and block) and trailing commas, as the README shows configuration: an operator
+ * may keep notes in the file. A syntax error is named by line and column.
+ */
+function parseConfigText(text: string, path: string): unknown {
+  const errors: ParseError[] = [];
+  const raw: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
+  const first = errors[0];
+  if (first) {
+    const before = text.slice(0, first.offset).split('\n');
+    throw new ConfigError(`config file ${path} is not JSON: ${printParseErrorCode(first.error)} at line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`);
+  }
+  return raw;
+}
+
 /** Reads and validates the hub config file; source folders are resolved relative to it. */
 export async function loadHubConfig(path: string): Promise<HubConfig> {
-  let raw: unknown;
+  let text: string;
   try {
-    raw = JSON.parse(await readFile(path, 'utf8'));
+    text = await readFile(path, 'utf8');
   } catch (error) {
     throw new ConfigError(`cannot read config file ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
+  const raw = parseConfigText(text, path);
   const parsed = hubConfigSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`config file ${path} is invalid:\n${describeIssues(parsed.error)}`);
   const base = dirname(resolve(path));

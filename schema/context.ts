@@ -1,11 +1,11 @@
 import type { PurposeConfig } from '../config/hub-config.js';
+import type { InspectionDeps } from '../inspections/inspection-deps.js';
+import type { RepairConfig } from '../config/repair-schema.js';
 import type { MeasureConfig } from '../config/measures-schema.js';
 import type { SupervisionConfig } from '../config/supervision-schema.js';
 import type { CreditConfig } from '../credit/credit-model.js';
 import type { ModelComparison } from '../credit/model-governance.js';
 import type { HubDb } from '../store/database.js';
-import type { InspectionDeps } from '../inspections/inspection-deps.js';
-import type { RepairConfig } from '../config/repair-schema.js';
 import type { ReplayTotals } from '../connectors/replay-quarantine.js';
 import type { IngestionDeps } from '../ingestion/ingest-batch.js';
 import type { ConnectorRunRow } from '../store/connector-run-queries.js';
@@ -55,9 +55,9 @@ export interface HubContext {
   readonly ingestion: IngestionDeps;
   readonly purposes: readonly PurposeConfig[];
   readonly connectors: ConnectorOperations;
-  /** 双随机 inspection draws: commitments, executions and their published reads. */
-  readonly inspections: InspectionDeps;
   /** Credit repair eligibility and objection due dates (config.repair). */
   readonly repair: RepairConfig;
   readonly credit: CreditOperations;
+  /** 双随机 inspection draws: commitments, executions and their published reads. */
+  readonly inspections: InspectionDeps;
 }

@@ -53,13 +53,6 @@ export const ROOT_FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   'Mutation.reloadConfiguration': scope('admin'),
   'Mutation.grantAuthorization': scope('authorizations:write'),
   'Mutation.revokeAuthorization': scope('authorizations:write'),
-  'Mutation.activateCreditModel': scope('admin'),
-  // 一公开: every draw, its seed, targets and results are public to any client of the hub.
-  'Query.inspectionDraw': authenticated,
-  'Query.inspectionDraws': authenticated,
-  'Mutation.commitInspectionDraw': ownAgency('inspections:draw', 'agencyCode'),
-  // The draw's own agency is checked where it is read (admins: any).
-  'Mutation.executeInspectionDraw': scope('inspections:draw'),
   'Query.repairRequests': scope('repair:write'),
   'Query.repairRequest': scope('repair:write'),
   'Query.objections': scope('repair:write'),
@@ -69,6 +62,13 @@ export const ROOT_FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   'Mutation.fileObjection': scope('repair:write'),
   'Mutation.extendObjection': scope('repair:write'),
   'Mutation.resolveObjection': scope('repair:write'),
+  'Mutation.activateCreditModel': scope('admin'),
+  // 一公开: every draw, its seed, targets and results are public to any client of the hub.
+  'Query.inspectionDraw': authenticated,
+  'Query.inspectionDraws': authenticated,
+  'Mutation.commitInspectionDraw': ownAgency('inspections:draw', 'agencyCode'),
+  // The draw's own agency is checked where it is read (admins: any).
+  'Mutation.executeInspectionDraw': scope('inspections:draw'),
 };
 
 /** Why the principal may not use a field under a rule, or undefined when it may. */

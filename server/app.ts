@@ -37,10 +37,10 @@ import type { ConfigurationReload, CreditOperations, HubContext } from '../schem
 import { createErrorFormatter } from '../schema/errors.js';
 import { createSchema } from '../schema/index.js';
 import { createReaders } from '../schema/readers.js';
-import type { InspectionDeps } from '../inspections/inspection-deps.js';
 import { EXPIRE_RECORDS_JOB, runExpireRecords } from '../jobs/expire-records.js';
 import { GRADE_SUBJECTS_JOB, runGradeSubjects } from '../jobs/grade-subjects.js';
 import { activateModelVersion, compareModels, registerModelVersions } from '../credit/model-governance.js';
+import type { InspectionDeps } from '../inspections/inspection-deps.js';
 import { chinaToday } from '../ingestion/dates.js';
 import { scheduleJob } from '../jobs/scheduler.js';
 import { graphiqlAssets, graphiqlPage } from './graphiql.js';
@@ -146,6 +146,14 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
 
   const connectors = wireConnectors({ config, database, ingestion, logger, keys, issuer, clock: deps.clock, configPath: deps.configPath, onRunFinished: metrics?.connectorRunFinished });
 
+  const credit: CreditOperations = {
+    supervision: config.supervision,
+    measures: config.measures,
+    models: config.credit,
+    // A full grading pass: on the main pool, not under the API's statement timeout (an admin operation).
+    evaluateModel: (version) => compareModels(database.db, { credit: config.credit, version, today: chinaToday(deps.clock()) }),
+    activateModel: (db, version, activatedBy) => activateModelVersion(db, version, activatedBy, deps.clock),
+  };
   const inspections: InspectionDeps = {
     db: database.db,
     reads: { standard: database.readDb, heavy: database.heavyReadDb },
@@ -154,14 +162,6 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     supervision: config.supervision,
     agencyRegions: new Map(config.agencies.map((agency) => [agency.code, agency.region])),
     maxSubjectsPerRequest: config.limits.maxSubjectsPerRequest,
-  };
-  const credit: CreditOperations = {
-    supervision: config.supervision,
-    measures: config.measures,
-    models: config.credit,
-    // A full grading pass: on the main pool, not under the API's statement timeout (an admin operation).
-    evaluateModel: (version) => compareModels(database.db, { credit: config.credit, version, today: chinaToday(deps.clock()) }),
-    activateModel: (db, version, activatedBy) => activateModelVersion(db, version, activatedBy, deps.clock),
   };
   const createContext = (principal: Principal, purpose: string): HubContext => {
     const trail = new AuditTrail({ principal, purpose, requestId: randomUUID(), clock: deps.clock }, trailRules);

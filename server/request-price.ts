@@ -23,6 +23,7 @@ import { MAX_RUN_WARNINGS } from '../jobs/run-connector.js';
 import { MAX_PAGE_SIZE } from '../schema/pagination.js';
 import { MAX_LINKED_RECORDS } from '../schema/resolvers/credit.js';
 import { MAX_MEASURES } from '../config/measures-schema.js';
+import { MAX_MODEL_INDICATORS } from '../config/credit-model-schema.js';
 import { RECORD_KINDS } from '../ingestion/record-kinds.js';
 import { MAX_HISTORY_ENTRIES } from '../store/record-queries.js';
 import { MAX_INSPECTORS_PER_AGENCY } from '../config/inspection-schema.js';
@@ -62,6 +63,13 @@ const LIST_BOUNDS: Readonly<Record<string, number>> = {
   'ConnectorRun.warnings': MAX_RUN_WARNINGS + 1,
   // One result per record pushed, already priced with the record (PRICES.submittedRecord).
   'SubmissionResult.results': 1,
+  // 双随机 draws: four classes, one agency's inspector pool (the config bounds it), a target's latest results.
+  'InspectionDraw.classes': 4,
+  'InspectionDraw.inspectorPool': MAX_INSPECTORS_PER_AGENCY,
+  'DrawTarget.results': MAX_RESULTS_PER_TARGET,
+  // A case's steps: filed, extended once, decided.
+  'RepairRequest.steps': 2,
+  'Objection.steps': 3,
   // Credit: the catalogue holds at most MAX_MEASURES; a measure has at most one rule per record kind and one for the class.
   'Query.measuresFor': MAX_MEASURES,
   'Supervision.measures': MAX_MEASURES,
@@ -70,20 +78,13 @@ const LIST_BOUNDS: Readonly<Record<string, number>> = {
   'GradeContribution.records': MAX_LINKED_RECORDS,
   'GradeReason.records': MAX_LINKED_RECORDS,
   // One contribution per indicator of the model (the default has 12); at most four reasons.
-  'Evaluation.contributions': 50,
+  'Evaluation.contributions': MAX_MODEL_INDICATORS,
   'Evaluation.reasons': 4,
   'ReportGrade.reasons': 4,
   'GradeDistribution.classes': 4,
   'ModelEvaluation.active': 4,
   'ModelEvaluation.candidate': 4,
   'ModelEvaluation.transitions': 20,
-  // 双随机 draws: four classes, one agency's inspector pool (the config bounds it), a target's latest results.
-  'InspectionDraw.classes': 4,
-  'InspectionDraw.inspectorPool': MAX_INSPECTORS_PER_AGENCY,
-  'DrawTarget.results': MAX_RESULTS_PER_TARGET,
-  // A case's steps: filed, extended once, decided.
-  'RepairRequest.steps': 2,
-  'Objection.steps': 3,
 };
 
 /** The most nodes the pricing itself visits: a document whose fragments multiply past it is refused unpriced. */

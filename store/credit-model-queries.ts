@@ -24,9 +24,8 @@ export async function findActiveModelVersion(db: HubDb): Promise<string | undefi
   const row = await db
     .selectFrom('credit_model_versions')
     .select('version')
-    .where('activated_at', 'is not', null)
-    .orderBy('activated_at', 'desc')
-    .orderBy('version', 'desc')
+    .where('activation_seq', 'is not', null)
+    .orderBy('activation_seq', 'desc')
     .limit(1)
     .executeTakeFirst();
   return row?.version;
@@ -34,6 +33,6 @@ export async function findActiveModelVersion(db: HubDb): Promise<string | undefi
 
 /** Marks a known version activated now by `by`; false when the version is unknown. */
 export async function markModelVersionActive(db: HubDb, version: string, by: string, at: Date): Promise<boolean> {
-  const result = await sql`update credit_model_versions set activated_at = ${at}, activated_by = ${by} where version = ${version}`.execute(db);
+  const result = await sql`update credit_model_versions set activated_at = ${at}, activated_by = ${by}, activation_seq = nextval('credit_model_activation_seq') where version = ${version}`.execute(db);
   return Number(result.numAffectedRows ?? 0) > 0;
 }

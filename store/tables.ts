@@ -270,6 +270,8 @@ export interface CreditModelVersionTable {
   first_seen_at: CreatedAt;
   activated_at: Date | null;
   activated_by: string | null;
+  /** Order of activations; the active model has the highest. */
+  activation_seq: number | null;
 }
 
 export interface CreditGradeTable {

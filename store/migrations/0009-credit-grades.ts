@@ -16,15 +16,18 @@ const CLASSES = `'A', 'B', 'C', 'D'`;
 
 const DDL = `
 -- A model version is configuration; its fingerprint (SHA-256 of its canonical JSON) pins it, so an edited
--- version is refused at start. The active model is the one activated last.
+-- version is refused at start. The active model is the one activated last (highest activation_seq).
 create table credit_model_versions (
   version text primary key,
   fingerprint text not null,
   first_seen_at timestamptz not null default now(),
   activated_at timestamptz,
-  activated_by text
+  activated_by text,
+  -- Orders activations even when two share a timestamp: the active model is the one with the highest.
+  activation_seq bigint
 );
-create index credit_model_versions_active on credit_model_versions (activated_at desc) where activated_at is not null;
+create sequence credit_model_activation_seq;
+create index credit_model_versions_active on credit_model_versions (activation_seq desc) where activation_seq is not null;
 
 create table credit_grades (
   subject_uscc text primary key references subjects (uscc),

@@ -2,12 +2,12 @@ import type { Logger } from 'pino';
 import request from 'supertest';
 import { DEFAULT_PURPOSES, type HubConfig } from '../../config/hub-config.js';
 import { supervisionSchema } from '../../config/supervision-schema.js';
-import { measuresSchema } from '../../config/measures-schema.js';
-import { metricsSchema } from '../../config/metrics-schema.js';
-import { consoleSchema } from '../../config/console-schema.js';
+import { creditSchema } from '../../config/credit-model-schema.js';
 import { inspectionsSchema } from '../../config/inspection-schema.js';
 import { repairSchema } from '../../config/repair-schema.js';
-import { creditSchema } from '../../config/credit-model-schema.js';
+import { metricsSchema } from '../../config/metrics-schema.js';
+import { consoleSchema } from '../../config/console-schema.js';
+import { measuresSchema } from '../../config/measures-schema.js';
 import { issueAccessToken } from '../../server/auth/access-tokens.js';
 import { PURPOSE_HEADER } from '../../server/auth/require-access.js';
 import { createHub, type Hub } from '../../server/app.js';
@@ -49,10 +49,10 @@ export const TEST_CONFIG: HubConfig = {
     purposes: DEFAULT_PURPOSES,
   },
   supervision: supervisionSchema.parse({}),
-  measures: measuresSchema.parse(undefined),
+  credit: creditSchema.parse({}),
   inspections: inspectionsSchema.parse({}),
   repair: repairSchema.parse({}),
-  credit: creditSchema.parse({}),
+  measures: measuresSchema.parse(undefined),
   metrics: metricsSchema.parse({}),
   console: consoleSchema.parse({}),
   agencies: TEST_AGENCIES.map(({ hub: _hub, ...agency }) => ({ ...agency, sources: [] })),
