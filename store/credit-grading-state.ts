@@ -19,12 +19,13 @@ export interface GradingState {
  * The newest change-log position every change at or before which is committed: only transactions
  * older than every transaction still running are considered (as the change feed reads the log), so
  * a change that commits later always lies after it. Make it the transaction's first statement.
+ * Ordered by the columns (not by their text, which puts seq 999 after 1000), by index record_history_feed.
  */
 export async function settledLogPosition(db: HubDb): Promise<LogPosition | undefined> {
   const result = await sql<{ tx_id: string; seq: string }>`
-    select tx_id::text as tx_id, seq::text as seq from record_history
-    where tx_id < pg_snapshot_xmin(pg_current_snapshot())
-    order by tx_id desc, seq desc limit 1
+    select h.tx_id::text as tx_id, h.seq::text as seq from record_history h
+    where h.tx_id < pg_snapshot_xmin(pg_current_snapshot())
+    order by h.tx_id desc, h.seq desc limit 1
   `.execute(db);
   const row = result.rows[0];
   return row ? { txId: row.tx_id, seq: Number(row.seq) } : undefined;

@@ -6,6 +6,7 @@ import { gradeAllSubjects } from '../../credit/grading.js';
 import { activateModelVersion, compareModels, registerModelVersions } from '../../credit/model-governance.js';
 import { runGradeSubjects } from '../../jobs/grade-subjects.js';
 import { ConfigError } from '../../config/hub-config.js';
+import { settledLogPosition } from '../../store/credit-grading-state.js';
 import { changeRecordStatus } from '../../store/record-status-writes.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../support/database.js';
 import { chinaNoon, ingestAll, listEntryOf, penaltyOf, permitOf, recordId, subjectUscc } from '../support/credit-records.js';
@@ -173,6 +174,25 @@ describe('grade-subjects job', () => {
       expect(await grade(2)).toMatchObject({ score: '965.00' });
     } finally {
       await client.end();
+    }
+  });
+});
+
+describe('settled change-log position', () => {
+  test('is the newest change by number, not by its text (seq 100000 after 99999)', async () => {
+    const own = await createTestDatabase();
+    try {
+      await sql`insert into record_history (seq, record_id, agency_code, source_record_id, change, new_hash, new_status, changed_by)
+        values (99999, 1, 'A', 'S1', 'CREATED', 'h', 'ACTIVE', 'test'), (100000, 2, 'A', 'S2', 'CREATED', 'h', 'ACTIVE', 'test')`.execute(own.db);
+      // On the shared test server another file's open transaction can hold back what counts as settled.
+      let settled = await settledLogPosition(own.db);
+      for (let attempt = 0; settled === undefined && attempt < 50; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        settled = await settledLogPosition(own.db);
+      }
+      expect(settled?.seq).toBe(100000);
+    } finally {
+      await own.dispose();
     }
   });
 });
