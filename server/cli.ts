@@ -18,6 +18,7 @@ import { issueAccessToken } from './auth/access-tokens.js';
 import { requestToken } from './auth/request-token.js';
 import { verifyDrawCommand } from './draw-verify-command.js';
 import { openHubDatabase } from './open-database.js';
+import { probeReadiness, readStoreStatus, statusLines, type HubStatus } from './status-command.js';
 import { CONSOLE_USAGE, runConsoleCommand } from './console/console-cli.js';
 import { ConsoleUserError } from './console/console-users.js';
 
@@ -28,13 +29,16 @@ const USAGE = `Operator commands of the credit hub (database from DATABASE_URL o
              [--requests-per-minute N]          register a client, or update its registration
   client keygen --out PREFIX [--alg EdDSA|ES256] write a key pair for a client: PREFIX.private.jwk.json (keep it
                                                 with the client) and PREFIX.public.jwk.json (for client add --public-key)
-  client list                                   list registered clients
+  client list [--json]                          list registered clients
   client revoke ID                              revoke a client: its tokens stop working at once
   key rotate                                    activate a new signing key (the old one keeps verifying)
   token mint ID [--scope "a b"]                 print a short-lived access token for a client (local testing)
   token request --client ID --key FILE [--hub URL] [--scope "a b"]
                                                 get a token from a running hub as a client does (private_key_jwt);
                                                 the hub is --hub, else HUB_URL, else http://localhost:$PORT
+  status [--json]                               the running hub's readiness (at HUB_URL or PORT), the audit log head and
+                                                checkpoint, open quarantine, each source's last successful run; exit 0
+                                                when the hub answers ready, 3 when it does not answer or is not ready
   audit verify                                  verify the whole audit log; exit code 2 names the first altered entry
   draw verify ID                                recompute a 双随机 inspection draw from its population, seed and pool:
                                                 exit code 0 OK, 1 it differs (each difference printed) or is not executed
@@ -43,7 +47,7 @@ const USAGE = `Operator commands of the credit hub (database from DATABASE_URL o
 ${CONSOLE_USAGE}
 
 With the embedded database, stop the hub first (it holds the database); with DATABASE_URL, no need.
-Exit codes: 0 done, 1 refused or failed (the message says why), 2 audit check found an altered log.`;
+Exit codes: 0 done, 1 refused or failed (the message says why), 2 audit check found an altered log, 3 status: hub not ready.`;
 
 class UsageError extends Error {}
 
@@ -117,11 +121,24 @@ async function writeClientKeyPair(args: string[]): Promise<void> {
   process.stdout.write(`wrote ${prefix}.private.jwk.json (keep it with the client, readable only by it) and ${prefix}.public.jwk.json (key id ${kid});\nregister it with: npm run hub -- client add ... --public-key ${prefix}.public.jwk.json\n`);
 }
 
+const jsonWanted = (args: readonly string[]): boolean => args.includes('--json');
+
 /** The hub `token request` talks to: --hub, else HUB_URL, else this machine on PORT. */
 function hubUrlFor(option: string | undefined): string {
   if (option) return option;
   const env = readEnv();
   return env.HUB_URL ?? `http://localhost:${env.PORT}`;
+}
+
+/** `status`: exit 0 when the hub answers ready, 3 otherwise; the store part is read when the database can be opened. */
+async function showStatus(args: readonly string[]): Promise<number> {
+  const hub = await probeReadiness(hubUrlFor(undefined));
+  const store = await withDatabase((database, config) => readStoreStatus(database.db, config)).catch((error: unknown) => ({
+    unavailable: `not read: ${error instanceof Error ? error.message : String(error)}`,
+  }));
+  const status: HubStatus = { hub, store };
+  process.stdout.write(jsonWanted(args) ? `${JSON.stringify(status)}\n` : `${statusLines(status).join('\n')}\n`);
+  return hub.ready ? 0 : 3;
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -130,6 +147,7 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return group === undefined ? 1 : 0;
   }
+  if (group === 'status') return showStatus(argv.slice(1));
   switch (`${group} ${command ?? ''}`) {
     case 'client keygen':
       await writeClientKeyPair(rest);
@@ -139,7 +157,13 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     case 'client list':
       return withDatabase(async ({ db }) => {
-        for (const c of await listClients(db)) {
+        const clients = await listClients(db);
+        if (jsonWanted(rest)) {
+          const shown = clients.map((c) => ({ id: c.id, name: c.name, type: c.type, agency: c.agency_code, scopes: c.scopes, regions: c.regions, revokedAt: c.revoked_at?.toISOString() ?? null }));
+          process.stdout.write(`${JSON.stringify(shown)}\n`);
+          return 0;
+        }
+        for (const c of clients) {
           const auth = [c.public_jwks || c.jwks_url ? 'private_key_jwt' : '', c.secret_hash ? 'client_secret_basic' : ''].filter(Boolean).join('+');
           process.stdout.write(`${c.id}\t${c.type}\t${c.agency_code ?? '-'}\t${c.revoked_at ? `REVOKED ${c.revoked_at.toISOString()}` : 'active'}\t${auth}\t${c.scopes.join(' ')}\t${c.name}\n`);
         }

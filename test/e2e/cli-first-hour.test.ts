@@ -53,14 +53,30 @@ describe('the operator CLI as a newcomer uses it', () => {
     expect(added.stderr).toBe('');
     expect(added.code).toBe(0);
 
+    const listed = await runCli(env, ['client', 'list', '--json']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toContainEqual(expect.objectContaining({ id: 'new-bank', type: 'BANK', scopes: ['credit:report'], revokedAt: null }));
+
     const hub = await startHubProcess(env);
     try {
       const token = await runCli(env, ['token', 'request', '--client', 'new-bank', '--key', `${prefix}.private.jwk.json`]);
       expect(token.stderr).toBe('');
       expect(token.code).toBe(0);
       expect(token.stdout.trim().split('.')).toHaveLength(3);
+
+      const running = await runCli(env, ['status', '--json']);
+      expect(running.code).toBe(0);
+      const status = JSON.parse(running.stdout) as { hub: { ready: boolean }; store: Record<string, unknown> };
+      expect(status.hub.ready).toBe(true);
+      // The embedded database is the running hub's alone; a server database is read beside it.
+      if (workspace.databaseUrl) expect(status.store).toMatchObject({ auditEntries: expect.any(Number), sources: expect.arrayContaining([expect.objectContaining({ agency: 'SH-QP-SAMR' })]) });
+      else expect(status.store['unavailable']).toMatch(/in use by the hub/);
     } finally {
       await stopHubProcess(hub);
     }
+    const stopped = await runCli(env, ['status']);
+    expect(stopped.code).toBe(3);
+    expect(stopped.stdout).toContain(`hub at http://localhost:${port}/readyz: no answer (ECONNREFUSED)`);
+    expect(stopped.stdout).toMatch(/^source SH-QP-SAMR\/file-drop-1: last successful run never$/m);
   });
 });
