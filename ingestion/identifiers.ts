@@ -126,3 +126,14 @@ const IDENTITY_NUMBER_IN_TEXT = /(?<![0-9])(\d{4})\d{10}(\d{3}[\dXx])(?![0-9A-Za
 export function maskIdentityNumbersIn(text: string): string {
   return text.replace(IDENTITY_NUMBER_IN_TEXT, '$1**********$2');
 }
+
+/**
+ * The first identity number in a free text (an 18-character run with a right GB 11643 check
+ * character and birth date that is no valid USCC), or undefined: for texts that must carry none.
+ */
+export function findIdentityNumberIn(text: string): string | undefined {
+  for (const match of text.matchAll(IDENTITY_NUMBER_IN_TEXT)) {
+    if (isIdentityNumberNotUscc(match[0])) return match[0];
+  }
+  return undefined;
+}
