@@ -41,9 +41,9 @@ function columnMismatch(row: AuditRow): string | undefined {
  * Verifies the whole audit log: every entry's hash, the hash chain, the dense sequence, the head,
  * every signed checkpoint's signature and Merkle root, and the stored subtree roots proofs are made
  * of. Streams the log; memory stays flat. `onProgress` is called after each page with the entries
- * checked so far.
+ * checked so far and the log's size.
  */
-export async function verifyAuditLog(db: HubDb, keys: SigningKeys, issuer: string, onProgress?: (checked: number) => void): Promise<LogVerification> {
+export async function verifyAuditLog(db: HubDb, keys: SigningKeys, issuer: string, onProgress?: (checked: number, total: number) => void): Promise<LogVerification> {
   const checkpoints = await listCheckpoints(db);
   const head = await readAuditHead(db);
   const completed: SubtreeRoot[] = [];
@@ -93,7 +93,7 @@ export async function verifyAuditLog(db: HubDb, keys: SigningKeys, issuer: strin
       await checkCheckpointsUpTo(expected);
     }
     await checkSubtreeRoots(db, completed.splice(0), fail);
-    onProgress?.(expected);
+    onProgress?.(expected, head.size);
     if (rows.length < PAGE) break;
   }
   if (head.size !== expected) fail(Math.min(head.size, expected), `the log holds ${expected} entries but its head says ${head.size}: entries at the end were deleted or added outside the hub`);

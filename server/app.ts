@@ -28,9 +28,8 @@ import { auditPlugin } from './audit-plugin.js';
 import { inputGuardPlugin } from './input-guard.js';
 import { discoveryRoutes } from './auth/discovery.js';
 import type { IngestionDeps } from '../ingestion/ingest-batch.js';
+import { ingestionDepsFor } from './ingestion-deps.js';
 import type { RunTotals } from '../connectors/types.js';
-import { DEFAULT_PUBLICATION_RULES } from '../ingestion/publication.js';
-import { agencyAuthorities } from '../ingestion/fact-authority.js';
 import { upsertAgencies } from '../store/agency-queries.js';
 import type { Database } from '../store/database.js';
 import type { ConfigurationReload, CreditOperations, HubContext } from '../schema/context.js';
@@ -39,7 +38,7 @@ import { createSchema } from '../schema/index.js';
 import { createReaders } from '../schema/readers.js';
 import { EXPIRE_RECORDS_JOB, runExpireRecords } from '../jobs/expire-records.js';
 import { GRADE_SUBJECTS_JOB, runGradeSubjects } from '../jobs/grade-subjects.js';
-import { activateModelVersion, compareModels, registerModelVersions } from '../credit/model-governance.js';
+import { activateModelVersion, compareModels, oneEvaluationAtATime, registerModelVersions } from '../credit/model-governance.js';
 import type { InspectionDeps } from '../inspections/inspection-deps.js';
 import { chinaToday } from '../ingestion/dates.js';
 import { scheduleJob } from '../jobs/scheduler.js';
@@ -106,15 +105,7 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   const { config, database, logger } = deps;
   const observers = createObservers(config, database, deps.clock);
   const { metrics } = observers;
-  const ingestion: IngestionDeps = {
-    db: database.db,
-    clock: deps.clock,
-    logger: logger.child({ component: 'ingestion' }),
-    publication: { ...DEFAULT_PUBLICATION_RULES, ...config.publication },
-    usccAllowList: new Set(config.usccAllowList),
-    agencies: agencyAuthorities(config.agencies),
-    onBatchWritten: metrics?.batchWritten,
-  };
+  const ingestion: IngestionDeps = { ...ingestionDepsFor(config, database.db, deps.clock, logger), onBatchWritten: metrics?.batchWritten };
 
   const { issuer, audience } = tokenIdentity(config);
   const keys = new SigningKeys({ db: database.db, algorithm: config.auth.signingAlgorithm, clock: deps.clock });
@@ -150,8 +141,8 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     supervision: config.supervision,
     measures: config.measures,
     models: config.credit,
-    // A full grading pass: on the main pool, not under the API's statement timeout (an admin operation).
-    evaluateModel: (version) => compareModels(database.db, { credit: config.credit, version, today: chinaToday(deps.clock()) }),
+    // Two full grading passes: on the main pool, not under the API's statement timeout (an admin operation), one at a time.
+    evaluateModel: oneEvaluationAtATime((version) => compareModels(database.db, { credit: config.credit, version, today: chinaToday(deps.clock()) }), deps.clock),
     activateModel: (db, version, activatedBy) => activateModelVersion(db, version, activatedBy, deps.clock),
   };
   const inspections: InspectionDeps = {

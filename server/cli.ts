@@ -2,6 +2,8 @@
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Presets, SingleBar } from 'cli-progress';
+import pino from 'pino';
 import { createLocalJWKSet } from 'jose';
 import { CLIENT_KEY_ALGORITHMS, generateClientKeyPair, type ClientKeyAlgorithm } from '../access/client-key-pair.js';
 import { CLIENT_TYPES, SCOPES, type ClientType, type Scope } from '../access/clients.js';
@@ -19,6 +21,8 @@ import { requestToken } from './auth/request-token.js';
 import { verifyDrawCommand } from './draw-verify-command.js';
 import { openHubDatabase } from './open-database.js';
 import { probeReadiness, readStoreStatus, statusLines, type HubStatus } from './status-command.js';
+import { ImportError, importFile } from './import-command.js';
+import { createLogger } from './logger.js';
 import { CONSOLE_USAGE, runConsoleCommand } from './console/console-cli.js';
 import { ConsoleUserError } from './console/console-users.js';
 
@@ -36,6 +40,9 @@ const USAGE = `Operator commands of the credit hub (database from DATABASE_URL o
   token request --client ID --key FILE [--hub URL] [--scope "a b"]
                                                 get a token from a running hub as a client does (private_key_jwt);
                                                 the hub is --hub, else HUB_URL, else http://localhost:$PORT
+  import FILE --agency CODE [--source NAME] [--json]
+                                                ingest a .csv/.jsonl file for an agency through the mapping of
+                                                its file-drop source (--source when it has several), as a dropped file
   status [--json]                               the running hub's readiness (at HUB_URL or PORT), the audit log head and
                                                 checkpoint, open quarantine, each source's last successful run; exit 0
                                                 when the hub answers ready, 3 when it does not answer or is not ready
@@ -130,6 +137,40 @@ function hubUrlFor(option: string | undefined): string {
   return env.HUB_URL ?? `http://localhost:${env.PORT}`;
 }
 
+/** A progress bar on standard error (drawn only on a terminal): update(done, total), then stop. */
+function progressBar(what: string, unit: string): { update: (done: number, total: number) => void; stop: () => void } {
+  const bar = new SingleBar({ format: `${what} [{bar}] {percentage}% | {value}/{total} ${unit} | {eta_formatted} left`, stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+  let started = false;
+  return {
+    update: (done, total) => {
+      if (!started) bar.start(total, done);
+      started = true;
+      bar.setTotal(Math.max(total, done));
+      bar.update(done);
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}
+
+async function importCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { agency: { type: 'string' }, source: { type: 'string' }, json: { type: 'boolean', default: false } }, allowPositionals: true });
+  const path = positionals[0];
+  if (!path) throw new UsageError('import needs the file: import FILE --agency CODE [--source NAME]');
+  const agencyCode = required(values, 'agency');
+  const bar = progressBar(basename(path), 'rows');
+  const totals = await withDatabase((database, config) =>
+    importFile({ db: database.db, config, clock: () => new Date(), logger: createLogger(readEnv().LOG_LEVEL, pino.destination(2)) }, { agencyCode, sourceName: values.source, path }, bar.update),
+  ).finally(bar.stop);
+  process.stdout.write(
+    values.json
+      ? `${JSON.stringify(totals)}\n`
+      : `imported ${basename(path)} for ${agencyCode}: ${totals.received} rows in ${totals.batches} batches; ${totals.inserted} inserted, ${totals.updated} updated, ${totals.unchanged} unchanged, ${totals.rejected} quarantined\n`,
+  );
+  return 0;
+}
+
 /** `status`: exit 0 when the hub answers ready, 3 otherwise; the store part is read when the database can be opened. */
 async function showStatus(args: readonly string[]): Promise<number> {
   const hub = await probeReadiness(hubUrlFor(undefined));
@@ -148,6 +189,7 @@ async function run(argv: string[]): Promise<number> {
     return group === undefined ? 1 : 0;
   }
   if (group === 'status') return showStatus(argv.slice(1));
+  if (group === 'import') return importCommand(argv.slice(1));
   switch (`${group} ${command ?? ''}`) {
     case 'client keygen':
       await writeClientKeyPair(rest);
@@ -211,10 +253,8 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     }
     case 'audit verify': {
-      const result = await withDatabase((database, config) =>
-        verifyAuditLog(database.db, signingKeys(database, config), tokenIdentity(config).issuer, (checked) => process.stderr.write(`checked ${checked} entries\r`)),
-      );
-      process.stderr.write('\n');
+      const bar = progressBar('audit log', 'entries');
+      const result = await withDatabase((database, config) => verifyAuditLog(database.db, signingKeys(database, config), tokenIdentity(config).issuer, bar.update)).finally(bar.stop);
       if (result.firstProblem) {
         process.stdout.write(`AUDIT LOG ALTERED: ${result.firstProblem.problem}\n(first problem at seq ${result.firstProblem.seq}; ${result.entries} entries, ${result.checkpoints} checkpoints examined)\n`);
         return 2;
@@ -252,7 +292,7 @@ async function run(argv: string[]): Promise<number> {
 run(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const known = error instanceof UsageError || error instanceof RegistrationError || error instanceof ConfigError || error instanceof ConsoleUserError;
+    const known = error instanceof UsageError || error instanceof RegistrationError || error instanceof ConfigError || error instanceof ConsoleUserError || error instanceof ImportError;
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${error instanceof UsageError ? `\n${USAGE}\n` : ''}`);
     if (!known && error instanceof Error && process.env['HUB_CLI_DEBUG']) process.stderr.write(`${error.stack ?? ''}\n`);
     process.exit(1);

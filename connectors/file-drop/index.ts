@@ -66,12 +66,17 @@ export function createFileDropConnector(agencyCode: string, name: string, source
   };
 }
 
-/** Reads one file into batches, adding what each batch did to `totals`. */
-async function ingestFile(
+/**
+ * Reads one file into batches through the source's mapping and the ingestion core, adding what each
+ * batch did to `totals`; `onRows` hears how many rows each batch took (progress of a long import).
+ * Used by the file-drop connector and by `npm run hub -- import`.
+ */
+export async function ingestFile(
   { agencyCode, connector, path }: { agencyCode: string; connector: string; path: string },
-  source: FileDropSourceConfig,
-  deps: ConnectorDeps,
+  source: Pick<FileDropSourceConfig, 'encoding' | 'mapping'>,
+  deps: Pick<ConnectorDeps, 'prepare' | 'write'>,
   totals: RunTotals,
+  onRows: (rows: number) => void = () => undefined,
 ): Promise<void> {
   const read = READERS[extname(path).toLowerCase()];
   if (!read) return;
@@ -81,6 +86,7 @@ async function ingestFile(
   const flush = async () => {
     if (records.length + rejected.length === 0) return;
     const batch = await deps.prepare({ agencyCode, source: `file:${basename(path)}`, records, preRejected: rejected, defaultRegion: source.mapping.defaultRegion });
+    onRows(records.length + rejected.length);
     records = [];
     rejected = [];
     await writer.submit(batch);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { hubEnv, hubWorkspace, runCli, startHubProcess, stopHubProcess } from '../support/hub-process.js';
@@ -52,6 +52,18 @@ describe('the operator CLI as a newcomer uses it', () => {
     const added = await runCli(env, ['client', 'add', '--id', 'new-bank', '--name', '新银行', '--type', 'BANK', '--public-key', `${prefix}.public.jwk.json`]);
     expect(added.stderr).toBe('');
     expect(added.code).toBe(0);
+
+    // A file of the demo agency's penalties, imported through its file-drop source's mapping.
+    const file = join(workspace.folder, 'penalties-extra.csv');
+    await writeFile(file, (await readFile('demo/drop/SH-QP-SAMR/penalties/penalties.csv', 'utf8')).split('\n').slice(0, 11).join('\n'));
+    const ambiguous = await runCli(env, ['import', file, '--agency', 'SH-QP-SAMR']);
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.stderr).toContain('SH-QP-SAMR has several file-drop sources (file-drop-1, file-drop-2): name the one whose mapping reads the file with --source');
+    const imported = await runCli(env, ['import', file, '--agency', 'SH-QP-SAMR', '--source', 'file-drop-1', '--json']);
+    expect(imported.code).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ received: 10, inserted: 10, batches: 1 });
+    const reimported = await runCli(env, ['import', file, '--agency', 'SH-QP-SAMR', '--source', 'file-drop-1']);
+    expect(reimported.stdout).toBe('imported penalties-extra.csv for SH-QP-SAMR: 10 rows in 1 batches; 0 inserted, 0 updated, 10 unchanged, 0 quarantined\n');
 
     const listed = await runCli(env, ['client', 'list', '--json']);
     expect(listed.code).toBe(0);
