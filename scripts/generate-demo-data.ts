@@ -31,6 +31,7 @@ function randomSource(seed: number) {
 type Random = ReturnType<typeof randomSource>;
 
 const WORDS = ['华阳', '锦程', '恒信', '瑞丰', '鑫达', '嘉禾', '正泰', '宏远', '明辉', '天成', '汇通', '永盛', '新视界', '绿源', '博雅', '长青', '致远', '海纳', '众合', '金桥', '德润', '启航', '晨光', '安和', '融创'];
+const EXTRA_WORDS = ['同舟', '润泽', '和信', '远航', '凯达', '东升', '佳禾', '祥云', '益民', '华兴'];
 const TRADES = ['科技', '贸易', '食品', '建材', '物流', '环保科技', '机械制造', '电子', '服装', '餐饮管理', '医药', '新材料'];
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴', '徐', '孙'];
 const GIVEN = ['伟', '芳', '娜', '敏', '静', '强', '磊', '洋', '艳', '军', '杰', '涛', '明', '超', '霞'];
@@ -69,10 +70,19 @@ function person(random: Random): string {
   return random.pick(SURNAMES) + random.pick(GIVEN) + (random.chance(0.5) ? random.pick(GIVEN) : '');
 }
 
+/** A distinct, plausible name for the place's i-th company: word and trade, then further words once those run out. */
+function companyName(place: Place, i: number): string {
+  const first = WORDS.length * TRADES.length;
+  const words = i < first ? WORDS : EXTRA_WORDS;
+  const j = i < first ? i : i - first;
+  if (j >= words.length * TRADES.length) throw new Error(`no distinct name for company ${i}: add words`);
+  return `${place.prefix}${words[j % words.length] ?? ''}${TRADES[Math.floor(j / words.length)] ?? ''}有限公司`;
+}
+
 function companies(random: Random, place: Place, count: number): Company[] {
   return Array.from({ length: count }, (_, i) => ({
     uscc: uscc('91', place.division, 100_000 + i * 7919),
-    name: `${place.prefix}${WORDS[i % WORDS.length]}${TRADES[Math.floor(i / WORDS.length) % TRADES.length]}有限公司${i >= WORDS.length * TRADES.length ? `（${Math.floor(i / (WORDS.length * TRADES.length)) + 1}）` : ''}`,
+    name: companyName(place, i),
     representative: person(random),
   }));
 }
@@ -103,13 +113,14 @@ function qingpuPenalties(random: Random, firms: Company[]): Row[] {
     const firm = random.pick(firms);
     const violation = random.pick(VIOLATIONS);
     const fine = violation.penalty.includes('罚款') ? `${random.int(0, 50)}.${random.int(0, 99).toString().padStart(2, '0')}` : '';
+    const decided = date(random, 2020, 2025);
     return {
       记录编号: `QP-CF-${String(i + 1).padStart(6, '0')}`,
       当事人名称: firm.name,
       当事人类别: '法人及非法人组织',
       统一社会信用代码: firm.uscc,
       法定代表人: firm.representative,
-      处罚决定书文号: `沪市监青处〔${2020 + (i % 6)}〕${i + 1}号`,
+      处罚决定书文号: `沪市监青处〔${decided.slice(0, 4)}〕${i + 1}号`,
       违法行为类型: violation.type,
       处罚事由: `经查，当事人存在${violation.type}的违法行为。`,
       处罚依据: violation.basis,
@@ -117,7 +128,7 @@ function qingpuPenalties(random: Random, firms: Company[]): Row[] {
       处罚类别2: violation.penalty[1] ?? '',
       处罚结果: fine ? `罚款人民币${fine}万元` : '警告',
       罚款金额万元: fine,
-      处罚决定日期: date(random, 2020, 2025).replace(/-/g, '/').replace(/\/0/g, '/'),
+      处罚决定日期: decided.replace(/-/g, '/').replace(/\/0/g, '/'),
       处罚有效期: '2099/12/31',
       处罚机关: AUTHORITIES.qingpu.name,
       处罚机关代码: AUTHORITIES.qingpu.uscc,
@@ -166,18 +177,19 @@ function wujiangRecords(random: Random, firms: Company[]): Row[] {
       ? { CF_XDR_MC: person(random), CF_XDR_LB: '自然人', CF_XDR_ZJLX: '身份证', CF_XDR_ZJHM: residentId(random, '320509') }
       : { CF_XDR_MC: firm.name, CF_XDR_LB: '法人', CF_XDR_SHXYM: firm.uscc, CF_FRDB: firm.representative };
     const fine = `${random.int(0, 30)}.${random.int(0, 9999).toString().padStart(4, '0')}`;
+    const decided = date(random, 2021, 2025);
     rows.push({
       kind: 'PENALTY',
       sourceRecordId: `WJ-CF-${i + 1}`,
       ...subject,
-      CF_WSH: `吴市监案〔${2021 + (i % 5)}〕${300 + i}号`,
+      CF_WSH: `吴市监案〔${decided.slice(0, 4)}〕${300 + i}号`,
       CF_WFXW: violation.type,
       CF_SY: `当事人${violation.type}，违法事实清楚。`,
       CF_YJ: violation.basis,
       CF_CFLB: violation.penalty.join(';'),
       CF_NR: `${violation.penalty.join('、')}`,
       ...(violation.penalty.includes('罚款') ? { CF_NR_FK: fine } : {}),
-      CF_JDRQ: date(random, 2021, 2025).replace(/^(\d{4})-(\d{2})-(\d{2})$/, '$1年$2月$3日'),
+      CF_JDRQ: decided.replace(/^(\d{4})-(\d{2})-(\d{2})$/, '$1年$2月$3日'),
       CF_YXQ: '2099-12-31',
       CF_CFJG: AUTHORITIES.wujiang.name,
       CF_CFJGDM: AUTHORITIES.wujiang.uscc,
@@ -243,6 +255,7 @@ function hefeiPenalties(random: Random, firms: Company[]): Row[] {
   return Array.from({ length: 600 }, (_, i) => {
     const firm = random.pick(firms);
     const fine = String(random.int(1, 100));
+    const decided = date(random, 2020, 2025);
     return {
       kind: 'PENALTY',
       sourceRecordId: `HF-HB-${i + 1}`,
@@ -250,14 +263,14 @@ function hefeiPenalties(random: Random, firms: Company[]): Row[] {
       CF_XDR_LB: '02',
       CF_XDR_SHXYM: firm.uscc,
       CF_FRDB: firm.representative,
-      CF_WSH: `合环罚〔${2020 + (i % 6)}〕${i + 1}号`,
+      CF_WSH: `合环罚〔${decided.slice(0, 4)}〕${i + 1}号`,
       CF_WFXW: '超标排放大气污染物',
       CF_SY: '在线监测数据显示颗粒物排放浓度超过国家排放标准。',
       CF_YJ: '《中华人民共和国大气污染防治法》第九十九条',
       CF_CFLB: '罚款',
       CF_NR: `罚款${fine}万元`,
       CF_NR_FK: i % 10 === 0 ? fine.replace(/\d/g, (d) => String.fromCodePoint(0xff10 + Number(d))) : fine,
-      CF_JDRQ: date(random, 2020, 2025).replace(/-/g, ''),
+      CF_JDRQ: decided.replace(/-/g, ''),
       CF_YXQ: '20991231',
       CF_CFJG: AUTHORITIES.hefei.name,
       CF_CFJGDM: AUTHORITIES.hefei.uscc,
