@@ -16,6 +16,7 @@ import { findAgency } from '../store/agency-queries.js';
 import { recordRunPages } from '../store/connector-run-queries.js';
 import { acceptedChecksumFailures } from './checksum-overrides.js';
 import { chinaToday } from './dates.js';
+import { drawReferenceRejections } from './draw-references.js';
 import { InvalidInputError, NotFoundError } from './errors.js';
 import { authorityRejections, subjectNameRank, type AgencyAuthority } from './fact-authority.js';
 import { usccDivisionCode, usccProvinceCode } from './identifiers.js';
@@ -116,9 +117,9 @@ const RECORDS_PER_YIELD = 64;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Validates a batch, writing nothing (it reads the operators' check-digit overrides): each record
- * must pass the data standard and be a decision of the agency itself (or of an authority it
- * publishes for). It yields to the event loop every few hundred records, so the write of the
+ * Validates a batch, writing nothing (it reads the operators' check-digit overrides and, for
+ * INSPECTION results naming a draw, the agency's draws): each record must pass the data standard and
+ * be a decision of the agency itself (or of an authority it publishes for). It yields to the event loop every few hundred records, so the write of the
  * previous batch (a series of round trips) proceeds meanwhile: a connector overlaps validation with
  * the database's work. Throws InvalidInputError for an oversized batch and NotFoundError for an
  * agency that is not configured.
@@ -139,17 +140,28 @@ export async function prepareBatch(deps: IngestionDeps, request: IngestRequest):
     kind: item.kind,
     reasons: item.rejections,
   }));
+  const verdicts: { record: ValidatedRecord | undefined; reasons: readonly Rejection[] }[] = [];
   for (const [index, record] of request.records.entries()) {
     if (index > 0 && index % RECORDS_PER_YIELD === 0) await yieldToEventLoop();
     const result = validateRecord(record, context);
-    const reasons = result.ok ? authorityRejections(result.record, agency) : result.rejections;
-    if (result.ok && reasons.length === 0) {
-      valid.push(result.record);
-    } else {
+    verdicts.push(result.ok ? { record: result.record, reasons: authorityRejections(result.record, agency) } : { record: undefined, reasons: result.rejections });
+  }
+  // Results naming a draw must name one of the agency's own executed draws that drew the subject: one query for the batch.
+  const claimants = verdicts.flatMap((v, index) => (v.record && v.reasons.length === 0 ? [{ index, record: v.record }] : []));
+  const drawMismatches = await drawReferenceRejections(deps.db, request.agencyCode, claimants.map((c) => c.record));
+  claimants.forEach((claimant, k) => {
+    const mismatch = drawMismatches.get(k);
+    if (mismatch) verdicts[claimant.index] = { record: claimant.record, reasons: [mismatch] };
+  });
+  verdicts.forEach(({ record: validated, reasons }, index) => {
+    const record = request.records[index];
+    if (validated && reasons.length === 0) {
+      valid.push(validated);
+    } else if (record) {
       rejectedIndexes.push(index);
       quarantined.push({ payload: record, source_record_id: quarantineSourceRecordId(record), kind: record.kind ?? null, reasons });
     }
-  }
+  });
   return { agencyCode: request.agencyCode, source: request.source, startedAt, received, valid, quarantined, rejectedIndexes, defaultRegion: request.defaultRegion };
 }
 

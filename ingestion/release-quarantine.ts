@@ -4,6 +4,7 @@ import { findQuarantineEntry, recordUsccOverrides } from '../store/quarantine-qu
 import { acceptedChecksumFailures } from './checksum-overrides.js';
 import { chinaToday } from './dates.js';
 import { ConflictError, InvalidInputError, NotFoundError } from './errors.js';
+import { drawReferenceRejections } from './draw-references.js';
 import { authorityRejections } from './fact-authority.js';
 import { writePreparedBatch, type IngestionDeps } from './ingest-batch.js';
 import { validateRecord, type IncomingRecord, type Rejection } from './validate-record.js';
@@ -43,7 +44,10 @@ export async function releaseQuarantinedRecord(
   if (!agency) throw new NotFoundError(`agency ${entry.agency_code} is not registered`);
   const result = validateRecord(entry.payload as unknown as IncomingRecord, { today: chinaToday(now), publication: deps.publication, acceptedChecksumFailures: overridden });
   // An agency's configuration may have changed since: it still publishes only its own decisions.
-  const failures = result.ok ? authorityRejections(result.record, agency) : result.rejections;
+  const authorityFailures = result.ok ? authorityRejections(result.record, agency) : result.rejections;
+  // A result naming a draw still needs the agency's own executed draw that drew its subject.
+  const drawFailures = result.ok && authorityFailures.length === 0 ? [...(await drawReferenceRejections(deps.db, entry.agency_code, [result.record])).values()] : [];
+  const failures = [...authorityFailures, ...drawFailures];
   if (!result.ok || failures.length > 0) throw new InvalidInputError(`the record still fails: ${failures.map((r) => r.message).join('; ')}`);
   const batch = { agencyCode: entry.agency_code, source: `quarantine:${id}`, startedAt: now, received: 1, valid: [result.record], quarantined: [], rejectedIndexes: [], changedBy: `quarantine:${id}` };
   await writePreparedBatch(deps, batch, async (trx) => {

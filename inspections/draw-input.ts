@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../ingestion/errors.js';
+import { DrawInputError } from './draw-errors.js';
 import { isProvinceCode } from '../ingestion/regions.js';
 import { RECORD_KINDS, isRecordKind } from '../ingestion/record-kinds.js';
 
@@ -10,7 +10,7 @@ export interface DrawRequest {
   readonly kinds?: readonly string[] | null;
   /** Only subjects with an ACTIVE record from one of these agencies (an "industry" proxy). */
   readonly agencies?: readonly string[] | null;
-  /** Where the seed will come from, e.g. "drand quicknet round 12345678" or "value entered by operator X on 2027-01-05". */
+  /** Where the seed will come from: "drand quicknet round 12345678", or any other text for a value an operator enters (see randomness-source.ts). */
   readonly randomnessReference: string;
 }
 
@@ -23,13 +23,11 @@ export interface ValidDrawRequest {
 
 const MAX_REGIONS = 34;
 const MAX_AGENCIES = 50;
-const MAX_REFERENCE_LENGTH = 500;
 const MAX_SEED_LENGTH = 256;
-// Printable text only: no control characters (the algorithm joins its inputs with "\n").
-const CONTROL = /[\u0000-\u001f\u007f]/;
+// Printable ASCII only: no control characters (the algorithm joins its inputs with "\n").
 const SEED = /^[\x20-\x7e]+$/;
 
-const refuse = (field: string, rule: string, value: string, why: string) => new InvalidInputError(`${field}: ${rule} — ${JSON.stringify(value.slice(0, 80))} ${why}`);
+const refuse = (field: string, rule: string, value: string, why: string) => new DrawInputError(field, rule, `${JSON.stringify(value.slice(0, 80))} ${why}`);
 
 function distinct(values: readonly string[] | null | undefined, field: string, max: number): string[] {
   const list = [...new Set(values ?? [])];
@@ -37,7 +35,7 @@ function distinct(values: readonly string[] | null | undefined, field: string, m
   return list;
 }
 
-/** Checks a commitment request and fills its defaults; throws InvalidInputError naming the field, the rule and the value. */
+/** Checks a commitment request and fills its defaults; throws DrawInputError naming the field, the rule and the value. */
 export function validateDrawRequest(request: DrawRequest, agencyRegion: string, agencyRegions: ReadonlyMap<string, string>): ValidDrawRequest {
   const regions = distinct(request.regions, 'input.regions', MAX_REGIONS);
   regions.forEach((region, index) => {
@@ -51,14 +49,12 @@ export function validateDrawRequest(request: DrawRequest, agencyRegion: string, 
   agencies.forEach((code, index) => {
     if (!agencyRegions.has(code)) throw refuse(`input.agencies[${index}]`, 'UNKNOWN_AGENCY', code, 'is not a configured agency');
   });
+  // Checked against the commitment time by parseRandomnessReference.
   const reference = request.randomnessReference.trim();
-  if (reference.length === 0 || reference.length > MAX_REFERENCE_LENGTH || CONTROL.test(reference)) {
-    throw refuse('input.randomnessReference', 'TEXT', reference, `must be 1-${MAX_REFERENCE_LENGTH} characters without control characters`);
-  }
   return { regions: regions.length > 0 ? regions.sort() : [agencyRegion], kinds: kinds.sort(), agencies: agencies.sort(), randomnessReference: reference };
 }
 
-/** Checks a seed: 1-256 printable ASCII characters (a drand randomness is 64 hex digits). Throws InvalidInputError. */
+/** Checks a seed: 1-256 printable ASCII characters (a drand randomness is 64 hex digits). Throws DrawInputError. */
 export function validateSeed(seed: string): string {
   if (seed.length === 0 || seed.length > MAX_SEED_LENGTH || !SEED.test(seed)) {
     throw refuse('seed', 'SEED', seed, `must be 1-${MAX_SEED_LENGTH} printable ASCII characters (e.g. the 64 hex digits of a drand round)`);

@@ -63,12 +63,14 @@ export const ROOT_FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   'Mutation.extendObjection': scope('repair:write'),
   'Mutation.resolveObjection': scope('repair:write'),
   'Mutation.activateCreditModel': scope('admin'),
-  // 一公开: every draw, its seed, targets and results are public to any client of the hub.
+  // 一公开: every draw, its seed, targets and results are public to any client of the hub; credit classes
+  // (the population, a target's class) only to agencies and admins, checked where they are read.
   'Query.inspectionDraw': authenticated,
   'Query.inspectionDraws': authenticated,
   'Mutation.commitInspectionDraw': ownAgency('inspections:draw', 'agencyCode'),
   // The draw's own agency is checked where it is read (admins: any).
   'Mutation.executeInspectionDraw': scope('inspections:draw'),
+  'Mutation.cancelInspectionDraw': scope('inspections:draw'),
 };
 
 /** Why the principal may not use a field under a rule, or undefined when it may. */

@@ -50,6 +50,16 @@ const PRICES = {
   unboundedList: 10,
 } as const;
 
+/**
+ * Mutations that do heavy work whatever they select, priced over the default pricePerRequest (2000) so
+ * they take the heavy lane, one at a time per client: a draw's commitment freezes a whole population,
+ * its execution ranks it.
+ */
+const HEAVY_MUTATIONS: Readonly<Record<string, number>> = {
+  commitInspectionDraw: 5000,
+  executeInspectionDraw: 5000,
+};
+
 /** Lists without `first` whose length the hub bounds (or knows) otherwise. */
 const LIST_BOUNDS: Readonly<Record<string, number>> = {
   'CreditReport.entries': 200,
@@ -119,7 +129,7 @@ function estimate({ type, field, node, args, childComplexity, context }: Complex
   }
   if (field.name === 'totalCount') return PRICES.count;
   const records: unknown = args['records'];
-  const own = type.name === 'Mutation' ? PRICES.mutation + PRICES.submittedRecord * (Array.isArray(records) ? records.length : 0) : PRICES.field;
+  const own = type.name === 'Mutation' ? (HEAVY_MUTATIONS[field.name] ?? PRICES.mutation) + PRICES.submittedRecord * (Array.isArray(records) ? records.length : 0) : PRICES.field;
   const pageArgument = field.args.find((arg) => arg.name === 'first');
   if (pageArgument) {
     // `first: null` is answered with the list's default page, so it is priced as that page.

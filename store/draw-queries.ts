@@ -22,6 +22,11 @@ export interface DrawRow {
   readonly seed: string | null;
   readonly executed_at: Date | null;
   readonly executed_by: string | null;
+  /** The randomness source, structured (inspections/randomness-source.ts RandomnessSource). */
+  readonly randomness_source: { kind: 'DRAND_QUICKNET'; round: number; roundTime: string } | { kind: 'OPERATOR' };
+  readonly cancelled_at: Date | null;
+  readonly cancelled_by: string | null;
+  readonly cancel_reason: string | null;
 }
 
 /** What a commitment freezes before the population is taken. */
@@ -53,7 +58,8 @@ export interface FrozenPopulation {
 
 const DRAW_COLUMNS = sql`id, agency_code, regions, filters, algorithm, population_size, population_digest, classes, inspectors_per_target,
   inspector_pool, inspector_pool_digest, randomness_reference, to_char(period_start, 'YYYY-MM-DD') as period_start,
-  to_char(period_end, 'YYYY-MM-DD') as period_end, committed_at, committed_by, seed, executed_at, executed_by`;
+  to_char(period_end, 'YYYY-MM-DD') as period_end, committed_at, committed_by, seed, executed_at, executed_by,
+  randomness_source, cancelled_at, cancelled_by, cancel_reason`;
 
 /**
  * Creates a draw and freezes its population in one statement set (call in a transaction): every
@@ -62,7 +68,8 @@ const DRAW_COLUMNS = sql`id, agency_code, regions, filters, algorithm, populatio
  * the targets of its draws executed in the period, each with its credit class or `ungradedAs`.
  */
 export async function insertDrawWithPopulation(trx: HubDb, draw: NewDraw): Promise<FrozenPopulation> {
-  const year = draw.committedAt.getUTCFullYear();
+  // The period's year (China time), not the commit instant's UTC year: a draw on 1 January 07:00 belongs to the new year.
+  const year = draw.periodStart.slice(0, 4);
   const inserted = await sql<{ id: string }>`
     insert into inspection_draws (id, agency_code, regions, filters, algorithm, population_size, population_digest, classes,
       inspectors_per_target, inspector_pool, inspector_pool_digest, randomness_reference, period_start, period_end, committed_at, committed_by)
@@ -264,14 +271,15 @@ export interface DrawResultRow {
   readonly fields: Record<string, string | string[]>;
 }
 
-/** Up to `perSubject` latest results per target (INSPECTION records whose JC_CCBH is the draw id). */
+/** Up to `perSubject` latest results per target: INSPECTION records of the draw's agency whose JC_CCBH is the draw id, not REVOKED. */
 export async function listDrawResults(db: HubDb, drawId: string, usccs: readonly string[], perSubject: number): Promise<DrawResultRow[]> {
   if (usccs.length === 0) return [];
   const result = await sql<DrawResultRow>`
     select id::text as id, subject_uscc, status, to_char(event_date, 'YYYY-MM-DD') as event_date, fields from (
       select r.*, row_number() over (partition by r.subject_uscc order by r.event_date desc, r.id desc) as n
       from records r
-      where r.subject_uscc = any(${[...usccs]}::text[]) and r.kind = 'INSPECTION' and r.fields->>'JC_CCBH' = ${drawId}
+      join inspection_draws d on d.id = ${drawId} and d.agency_code = r.agency_code
+      where r.subject_uscc = any(${[...usccs]}::text[]) and r.kind = 'INSPECTION' and r.fields->>'JC_CCBH' = ${drawId} and r.status <> 'REVOKED'
     ) x where n <= ${perSubject}
     order by subject_uscc, event_date desc, id desc
   `.execute(db);

@@ -12,6 +12,7 @@ import * as creditGrades from './migrations/0009-credit-grades.js';
 import * as inspectionDraws from './migrations/0010-inspection-draws.js';
 import * as repairAndObjections from './migrations/0011-repair-and-objections.js';
 import * as consoleUsers from './migrations/0013-console-users.js';
+import * as drawRules from './migrations/0014-draw-rules.js';
 
 /** Versioned migrations in the order they apply. Append only; never edit one that has shipped. */
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -27,6 +28,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0010-inspection-draws': inspectionDraws,
   '0011-repair-and-objections': repairAndObjections,
   '0013-console-users': consoleUsers,
+  '0014-draw-rules': drawRules,
 };
 
 function migrator(db: HubDb): Migrator {

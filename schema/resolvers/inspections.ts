@@ -1,7 +1,10 @@
-import { isAdmin } from '../../access/clients.js';
+import { holdsScope, isAdmin, type Principal } from '../../access/clients.js';
+import { cancelInspectionDraw } from '../../inspections/cancel-draw.js';
 import { commitInspectionDraw } from '../../inspections/commit-draw.js';
+import { DrawInputError, NotDrawOwnerError, SeedByOperatorError } from '../../inspections/draw-errors.js';
 import type { DrawRequest } from '../../inspections/draw-input.js';
-import { NotDrawOwnerError, executeInspectionDraw } from '../../inspections/execute-draw.js';
+import { executeInspectionDraw } from '../../inspections/execute-draw.js';
+import { listTargetsByUscc } from '../../store/draw-rules-queries.js';
 import { countDraws, countTargets, findDraw, listDraws, listDrawResults, listPopulation, listTargets, type DrawRow, type DrawResultRow } from '../../store/draw-queries.js';
 import type { HubDb } from '../../store/database.js';
 import type { HubContext } from '../context.js';
@@ -24,6 +27,26 @@ const isDrawCursor = (v: unknown): v is [string, string] =>
   Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && /^\d{4}-\d{2}-\d{2}T/.test(v[0]) && typeof v[1] === 'string' && DRAW_ID.test(v[1]);
 const isPopulationCursor = (v: unknown): v is [string, string] => Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && /^[A-D]$/.test(v[0]) && typeof v[1] === 'string' && USCC_SHAPE.test(v[1]);
 const isTargetCursor = (v: unknown): v is [string, number] => Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && /^[A-D]$/.test(v[0]) && Number.isSafeInteger(v[1]) && (v[1] as number) >= 0;
+
+const isPublicTargetCursor = (v: unknown): v is [string] => Array.isArray(v) && v.length === 1 && typeof v[0] === 'string' && USCC_SHAPE.test(v[0]);
+
+/**
+ * Who may see subjects' credit classes through draws (the population and each target's class and
+ * rank): agencies (inspections:draw or credit:read) and admins. Everyone else sees targets without
+ * them, in an order that does not reveal them either.
+ */
+const readsClasses = (principal: Principal): boolean => holdsScope(principal, 'inspections:draw') || holdsScope(principal, 'credit:read');
+
+/** A draw domain refusal as the client sees it: field and rule in extensions, or FORBIDDEN with its reason (audited). */
+function asClientError(error: unknown, context: HubContext): unknown {
+  if (error instanceof DrawInputError) return badInput(error.message, { field: error.field, rule: error.rule });
+  const reason = error instanceof NotDrawOwnerError ? 'NOT_OWN_AGENCY' : error instanceof SeedByOperatorError ? 'SEED_BY_OPERATOR' : undefined;
+  if (!reason || !(error instanceof Error)) return error;
+  context.access.trail.noteDenial(reason);
+  return forbidden(reason, error.message);
+}
+
+const executorOf = ({ principal }: HubContext['access']) => ({ clientId: principal.clientId, agencyCode: principal.agencyCode ?? undefined, isAdmin: isAdmin(principal) });
 
 const readDb = ({ inspections, access }: HubContext): HubDb => (access.lane.heavy ? inspections.reads.heavy : inspections.reads.standard);
 
@@ -48,6 +71,12 @@ function drawView(row: DrawRow, context: HubContext): DrawParent & Record<string
     inspectorPool: row.inspector_pool.map(({ id, name, agency }) => ({ id, name, agency })),
     inspectorPoolDigest: row.inspector_pool_digest,
     randomnessReference: row.randomness_reference,
+    randomnessSource: row.randomness_source.kind === 'DRAND_QUICKNET'
+      ? { kind: row.randomness_source.kind, drandRound: row.randomness_source.round, roundTime: new Date(row.randomness_source.roundTime) }
+      : { kind: row.randomness_source.kind, drandRound: null, roundTime: null },
+    status: row.cancelled_at ? 'CANCELLED' : row.executed_at ? 'EXECUTED' : 'COMMITTED',
+    cancelledAt: row.cancelled_at,
+    cancelReason: row.cancel_reason,
     periodStart: row.period_start,
     periodEnd: row.period_end,
     committedAt: row.committed_at,
@@ -84,7 +113,9 @@ export const inspectionResolvers = {
       const { access, inspections } = context;
       const audit = access.trail.inTransaction('mutation commitInspectionDraw');
       // A commitment notes no subjects (its population may be a million): what it froze is the draw, noted by id.
-      const row = await commitInspectionDraw(inspections, args.agencyCode, args.input, access.principal.clientId, audit.hook);
+      const row = await commitInspectionDraw(inspections, args.agencyCode, args.input, access.principal.clientId, audit.hook).catch((error: unknown) => {
+        throw asClientError(error, context);
+      });
       audit.confirm();
       return drawView(row, context);
     },
@@ -93,9 +124,8 @@ export const inspectionResolvers = {
       const id = drawId(args.id);
       access.trail.noteReturned(`inspectionDraw:${id}`);
       const audit = access.trail.inTransaction('mutation executeInspectionDraw');
-      const executor = { clientId: access.principal.clientId, agencyCode: access.principal.agencyCode ?? undefined, isAdmin: isAdmin(access.principal) };
       try {
-        const row = await executeInspectionDraw(inspections, id, args.seed, executor, async (trx, targets) => {
+        const row = await executeInspectionDraw(inspections, id, args.seed, executorOf(access), async (trx, targets) => {
           // The targets are the subjects this write touches; past what one request may note, only the draw is noted
           // (each target is noted again whenever its page is read).
           if (targets.length <= inspections.maxSubjectsPerRequest) targets.forEach((target) => access.trail.noteSubject(target.uscc));
@@ -104,14 +134,27 @@ export const inspectionResolvers = {
         audit.confirm();
         return drawView(row, context);
       } catch (error) {
-        if (!(error instanceof NotDrawOwnerError)) throw error;
-        access.trail.noteDenial('NOT_OWN_AGENCY');
-        throw forbidden('NOT_OWN_AGENCY', error.message);
+        throw asClientError(error, context);
       }
+    },
+    cancelInspectionDraw: async (_: unknown, args: { id: string; reason: string }, context: HubContext) => {
+      const { access, inspections } = context;
+      const id = drawId(args.id);
+      access.trail.noteReturned(`inspectionDraw:${id}`);
+      const audit = access.trail.inTransaction('mutation cancelInspectionDraw');
+      const row = await cancelInspectionDraw(inspections, id, args.reason, executorOf(access), audit.hook).catch((error: unknown) => {
+        throw asClientError(error, context);
+      });
+      audit.confirm();
+      return drawView(row, context);
     },
   },
   InspectionDraw: {
     population: async (parent: DrawParent, args: PageArgs, context: HubContext) => {
+      if (!readsClasses(context.access.principal)) {
+        context.access.trail.noteDenial('MISSING_SCOPE');
+        throw forbidden('MISSING_SCOPE', 'a draw\'s population (with each subject\'s credit class) is shown to clients holding inspections:draw or credit:read; the commitment\'s digest and counts per class are public');
+      }
       const first = pageSize(args.first, 100, MAX_POPULATION_PAGE);
       const after = decodeCursor(args.after, isPopulationCursor);
       const rows = await listPopulation(readDb(context), parent.row.id, first, after);
@@ -121,21 +164,25 @@ export const inspectionResolvers = {
     },
     targets: async (parent: DrawParent, args: PageArgs, context: HubContext) => {
       const first = pageSize(args.first);
-      const after = decodeCursor(args.after, isTargetCursor);
       const db = readDb(context);
-      const rows = await listTargets(db, parent.row.id, first, after);
+      const classes = readsClasses(context.access.principal);
+      // Without the classes, targets go by USCC: by class and rank, their order would tell each one's class.
+      const rows = classes
+        ? await listTargets(db, parent.row.id, first, decodeCursor(args.after, isTargetCursor))
+        : await listTargetsByUscc(db, parent.row.id, first, decodeCursor(args.after, isPublicTargetCursor)?.[0]);
       const page = rows.slice(0, first);
       page.forEach((target) => context.access.trail.noteSubject(target.uscc));
       const results = await listDrawResults(db, parent.row.id, page.map((t) => t.uscc), MAX_RESULTS_PER_TARGET);
       if (results.length > 0) context.access.trail.noteReturned('kind:INSPECTION');
       const views = page.map((t) => ({
         uscc: t.uscc,
-        creditClass: t.class,
-        rank: t.rank,
+        creditClass: 'class' in t ? t.class : null,
+        rank: 'rank' in t ? t.rank : null,
         inspectors: t.inspectors,
         results: results.filter((r) => r.subject_uscc === t.uscc).map(resultView),
       }));
-      return toConnection(views, rows.length > first, (t) => encodeCursor([t.creditClass, t.rank]), () => countTargets(db, parent.row.id));
+      const cursor = (t: (typeof views)[number]) => encodeCursor(t.creditClass !== null && t.rank !== null ? [t.creditClass, t.rank] : [t.uscc]);
+      return toConnection(views, rows.length > first, cursor, () => countTargets(db, parent.row.id));
     },
   },
 };

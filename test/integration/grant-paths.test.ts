@@ -125,7 +125,8 @@ beforeAll(async () => {
   // Graded, so evaluation → contributions → records and the measures' records are walked too.
   await gradeAllSubjects({ db: testHub.database.db, credit: TEST_CONFIG.credit, clock: () => FIXED_NOW });
   // A published draw (SJCC-2024-000001) over the Shanghai and Hangzhou subjects, executed, so every client walks its targets.
-  await testHub.gql('mutation { commitInspectionDraw(agencyCode: "SH-SAMR", input: { regions: ["310000", "330000"], randomnessReference: "walk" }) { id } }');
+  // Committed by the agency with an operator's value, so the operator (admin) enters the seed.
+  await testHub.gql('mutation { commitInspectionDraw(agencyCode: "SH-SAMR", input: { regions: ["310000", "330000"], randomnessReference: "walk" }) { id } }', {}, { client: 'test-agency', purpose: 'SUPERVISION' });
   await testHub.gql('mutation { executeInspectionDraw(id: "SJCC-2024-000001", seed: "walk") { id } }');
   // A repair request approved (record REPAIRED) and an open objection (record DISPUTED), both with steps.
   const idOf = async (source: string) => String((await testHub.database.db.selectFrom('records').select('id').where('source_record_id', '=', source).executeTakeFirstOrThrow()).id);
@@ -199,13 +200,17 @@ describe('every path from every root field a client may use stays within its gra
     expect(viaGrades.some(({ path }) => /rules\[0\]\.records/.test(path))).toBe(true);
   });
 
-  test('every client type reads the published draws (一公开) down to their targets, and reaches no record or subject through them', () => {
+  test('every client type reads the published draws (一公开) down to their targets, and reaches no record or subject through them; banks and partner hubs no credit class', () => {
     for (const { client } of WALKERS) {
       const draws = (walks.get(client.id) ?? []).filter(({ root }) => root === 'inspectionDraw' || root === 'inspectionDraws');
       expect(draws.map(({ root }) => root).sort()).toEqual(['inspectionDraw', 'inspectionDraws']);
       const objects = draws.flatMap(({ body }) => objectsIn(body.data));
-      expect(objects.some(({ object }) => object['__typename'] === 'DrawTarget')).toBe(true);
-      expect(objects.some(({ object }) => object['__typename'] === 'DrawSubject')).toBe(true);
+      const targets = objects.filter(({ object }) => object['__typename'] === 'DrawTarget');
+      expect(targets.length).toBeGreaterThan(0);
+      const seesClasses = client.type === 'AGENCY' || client.type === 'ADMIN';
+      // The population (every subject with its class) and a target's class and rank: agencies and operators only.
+      expect(objects.some(({ object }) => object['__typename'] === 'DrawSubject')).toBe(seesClasses);
+      expect(targets.every(({ object }) => (object['creditClass'] === null) === !seesClasses && (object['rank'] === null) === !seesClasses)).toBe(true);
       expect(objects.filter(({ object }) => ['Record', 'Subject', 'Party'].includes(String(object['__typename'])))).toEqual([]);
     }
   });

@@ -1,10 +1,14 @@
 import { sql } from 'kysely';
+import { adminContext } from '../support/hub.js';
 import { inspectionsSchema } from '../../config/inspection-schema.js';
+import { commitInspectionDraw } from '../../inspections/commit-draw.js';
 import { canonicalPool, populationDigest } from '../../inspections/draw-algorithm.js';
+import { DRAND_QUICKNET_GENESIS } from '../../inspections/randomness-source.js';
 import { loadPublishedDraw } from '../../inspections/stored-draw.js';
 import { computeDrawTargets, verifyDraw } from '../../inspections/verify-draw.js';
 import { verifyDrawCommand } from '../../server/draw-verify-command.js';
 import { startTestHub, TEST_CONFIG, type TestHub } from '../support/hub.js';
+import { FIXED_NOW } from '../support/ingestion.js';
 import { AUTHORITY_USCC, enterpriseUscc } from '../support/records.js';
 
 // 60 Shanghai enterprises (10 graded D, 10 graded C, 40 ungraded, supervised as B) and 5 in Zhejiang.
@@ -28,18 +32,26 @@ const inspections = inspectionsSchema.parse({
 });
 
 const DRAW_FIELDS = `id agencyCode regions algorithm populationSize populationDigest classes { creditClass population ratio sample }
-  inspectorsPerTarget inspectorPool { id name agency } inspectorPoolDigest randomnessReference periodStart periodEnd seed executedAt`;
+  inspectorsPerTarget inspectorPool { id name agency } inspectorPoolDigest randomnessReference randomnessSource { kind drandRound roundTime }
+  status cancelledAt cancelReason periodStart periodEnd seed executedAt`;
 const COMMIT = `mutation($a: String!, $i: InspectionDrawInput!) { commitInspectionDraw(agencyCode: $a, input: $i) { ${DRAW_FIELDS} } }`;
 const EXECUTE = `mutation($id: ID!, $seed: String!) { executeInspectionDraw(id: $id, seed: $seed) { ${DRAW_FIELDS} } }`;
-const TARGETS = `query($id: ID!, $after: String) { inspectionDraw(id: $id) { targets(first: 100, after: $after) { totalCount
+const CANCEL = `mutation($id: ID!, $reason: String!) { cancelInspectionDraw(id: $id, reason: $reason) { ${DRAW_FIELDS} } }`;
+const TARGETS = `query($id: ID!, $after: String, $first: Int = 100) { inspectionDraw(id: $id) { targets(first: $first, after: $after) { totalCount
   pageInfo { hasNextPage endCursor } edges { node { uscc creditClass rank inspectors results { recordId status inspectedOn result taskNo } } } } } }`;
 const POPULATION = `query($id: ID!, $after: String) { inspectionDraw(id: $id) { population(first: 1000, after: $after) {
   pageInfo { hasNextPage endCursor } edges { node { uscc creditClass } } } } }`;
 const AS_AGENCY = { client: 'test-agency', purpose: 'SUPERVISION' };
 const AS_ZJ = { client: 'test-agency-zj', purpose: 'SUPERVISION' };
+const AS_BANK = { client: 'test-bank', purpose: 'LOAN_REVIEW' };
+const AS_PARTNER = { client: 'test-partner', purpose: 'MUTUAL_RECOGNITION' };
+/** An operator's value: the seed is entered by the admin client (the default caller), not by the committing agency. */
+const OPERATOR_REFERENCE = 'value entered by the duty operator at the public drawing session';
 const SEED = 'd4f8a1c2e3b4a5968778695a4b3c2d1e0f1e2d3c4b5a69788796a5b4c3d2e1f0';
+/** The first drand quicknet round published at or after `time`. */
+const roundAt = (time: Date) => Math.ceil((time.getTime() / 1000 - DRAND_QUICKNET_GENESIS) / 3) + 1;
 
-interface Target { uscc: string; creditClass: string; rank: number; inspectors: string[]; results: { recordId: string; result: string; taskNo: string }[] }
+interface Target { uscc: string; creditClass: string | null; rank: number | null; inspectors: string[]; results: { recordId: string; result: string; taskNo: string }[] }
 
 let testHub: TestHub;
 
@@ -55,26 +67,37 @@ function inspectionRecord(uscc: string, drawId: string | undefined, id: string) 
   };
 }
 
-async function submit(records: unknown[]): Promise<void> {
+async function submitAs(agency: string, client: string, records: unknown[]) {
   const response = await testHub.gql(
     'mutation($a: String!, $r: [SubmittedRecordInput!]!) { submitRecords(agencyCode: $a, records: $r) { inserted rejected results { reasons { field rule } } } }',
-    { a: 'SH-SAMR', r: records },
-    { client: 'test-agency', purpose: 'DATA_SUBMISSION' },
+    { a: agency, r: records },
+    { client, purpose: 'DATA_SUBMISSION' },
   );
   expect(response.body.errors).toBeUndefined();
-  expect(response.body.data.submitRecords).toMatchObject({ rejected: 0 });
+  return response.body.data.submitRecords as { inserted: number; rejected: number; results: { reasons: { field: string; rule: string }[] }[] };
+}
+
+async function submit(records: unknown[]): Promise<void> {
+  expect(await submitAs('SH-SAMR', 'test-agency', records)).toMatchObject({ rejected: 0 });
 }
 
 async function commit(agency: string, input: Record<string, unknown>, caller = AS_AGENCY) {
-  const response = await testHub.gql(COMMIT, { a: agency, i: { randomnessReference: 'drand quicknet round 9000000', ...input } }, caller);
+  const response = await testHub.gql(COMMIT, { a: agency, i: { randomnessReference: OPERATOR_REFERENCE, ...input } }, caller);
   expect(response.body.errors).toBeUndefined();
   return response.body.data.commitInspectionDraw;
 }
 
-async function execute(id: string, seed: string, caller = AS_AGENCY) {
+/** Executes as the admin client: the operator who enters an operator-value seed. */
+async function execute(id: string, seed: string, caller: { client?: string; purpose?: string } = {}) {
   const response = await testHub.gql(EXECUTE, { id, seed }, caller);
   expect(response.body.errors).toBeUndefined();
   return response.body.data.executeInspectionDraw;
+}
+
+async function cancel(id: string, caller = AS_AGENCY) {
+  const response = await testHub.gql(CANCEL, { id, reason: '误操作，撤回' }, caller);
+  expect(response.body.errors).toBeUndefined();
+  return response.body.data.cancelInspectionDraw;
 }
 
 async function targetsOf(id: string, caller: { client?: string; purpose?: string } = AS_AGENCY): Promise<Target[]> {
@@ -83,10 +106,17 @@ async function targetsOf(id: string, caller: { client?: string; purpose?: string
   return response.body.data.inspectionDraw.targets.edges.map((e: { node: Target }) => e.node);
 }
 
-async function populationOf(id: string): Promise<{ uscc: string; creditClass: string }[]> {
-  const response = await testHub.gql(POPULATION, { id }, { client: 'test-bank', purpose: 'LOAN_REVIEW' });
+async function populationOf(id: string, caller = AS_AGENCY): Promise<{ uscc: string; creditClass: string }[]> {
+  const response = await testHub.gql(POPULATION, { id }, caller);
   expect(response.body.errors).toBeUndefined();
   return response.body.data.inspectionDraw.population.edges.map((e: { node: { uscc: string; creditClass: string } }) => e.node);
+}
+
+/** The refusal's code and extensions, for a request expected to fail. */
+async function refusal(query: string, variables: Record<string, unknown>, caller: { client?: string; purpose?: string } = AS_AGENCY) {
+  const response = await testHub.gql(query, variables, caller);
+  expect(response.body.errors).toHaveLength(1);
+  return { message: String(response.body.errors[0].message), ...response.body.errors[0].extensions };
 }
 
 beforeAll(async () => {
@@ -109,14 +139,18 @@ describe('双随机 draws: commit, execute, publish, verify', () => {
   let drawId = '';
 
   test('a commitment freezes the agency region minus subjects inspected this period, with the sample per class rounded up and no seed', async () => {
-    const draw = await commit('SH-SAMR', {});
+    const response = await testHub.gql(COMMIT, { a: 'SH-SAMR', i: { randomnessReference: OPERATOR_REFERENCE } }, AS_AGENCY);
+    expect(response.body.errors).toBeUndefined();
+    // Priced over pricePerRequest: the heavy lane, one at a time per client.
+    expect(response.body.extensions.price).toBeGreaterThan(TEST_CONFIG.limits.pricePerRequest);
+    const draw = response.body.data.commitInspectionDraw;
     drawId = draw.id;
     expect(draw.id).toMatch(/^SJCC-2024-\d{6}$/);
     const population = SH.filter((uscc) => uscc !== ALREADY_INSPECTED);
     expect(draw).toMatchObject({
       agencyCode: 'SH-SAMR', regions: ['310000'], algorithm: 'hash-rank-v1', populationSize: 59, inspectorsPerTarget: 2,
       populationDigest: populationDigest(population), periodStart: '2024-01-01', periodEnd: '2024-12-31', seed: null, executedAt: null,
-      randomnessReference: 'drand quicknet round 9000000',
+      randomnessReference: OPERATOR_REFERENCE, randomnessSource: { kind: 'OPERATOR', drandRound: null, roundTime: null }, status: 'COMMITTED', cancelledAt: null,
     });
     // B: 39 ungraded × 0.02 = 0.78 → 1; C: 10 × 0.10 = 1; D: 10 × 0.30 = 3.
     expect(draw.classes).toEqual([
@@ -127,16 +161,18 @@ describe('双随机 draws: commit, execute, publish, verify', () => {
     ]);
     expect(draw.inspectorPool.map((i: { id: string }) => i.id)).toEqual(['SH-01', 'SH-02', 'SH-03', 'SH-04']);
     expect(await targetsOf(drawId)).toEqual([]);
-    // The published snapshot (readable by any client, here a bank) is the population the digest covers.
-    const snapshot = await populationOf(drawId);
+    // The published snapshot (readable by agencies and operators) is the population the digest covers.
+    const snapshot = await populationOf(drawId, AS_ZJ);
     expect(populationDigest(snapshot.map((s) => s.uscc))).toBe(draw.populationDigest);
     expect(snapshot.map((s) => s.uscc).sort()).toEqual([...population].sort());
   });
 
-  test('execution draws what an independent TypeScript recomputation from the published inputs gives, conflicts respected', async () => {
-    const executed = await execute(drawId, SEED);
-    expect(executed).toMatchObject({ seed: SEED });
-    const targets = await targetsOf(drawId, { client: 'test-bank', purpose: 'LOAN_REVIEW' });
+  test('execution by the operator draws what an independent TypeScript recomputation from the published inputs gives, conflicts respected', async () => {
+    const response = await testHub.gql(EXECUTE, { id: drawId, seed: SEED });
+    expect(response.body.extensions.price).toBeGreaterThan(TEST_CONFIG.limits.pricePerRequest);
+    const executed = response.body.data.executeInspectionDraw;
+    expect(executed).toMatchObject({ seed: SEED, status: 'EXECUTED' });
+    const targets = await targetsOf(drawId, AS_ZJ);
     const snapshot = await populationOf(drawId);
     const pool = canonicalPool(inspections.inspectors.filter((i) => i.agency === 'SH-SAMR'));
     const recomputed = computeDrawTargets({
@@ -157,45 +193,60 @@ describe('双随机 draws: commit, execute, publish, verify', () => {
 
   test('a draw is executed once: the second execution is a CONFLICT and changes nothing', async () => {
     const before = await targetsOf(drawId);
-    const response = await testHub.gql(EXECUTE, { id: drawId, seed: 'another seed' }, AS_AGENCY);
-    expect(response.body.errors[0].extensions.code).toBe('CONFLICT');
+    expect((await refusal(EXECUTE, { id: drawId, seed: 'another seed' }, {})).code).toBe('CONFLICT');
     expect(await targetsOf(drawId)).toEqual(before);
   });
 
-  test('the next commitment of the agency in the period leaves out the targets it drew', async () => {
+  test('the next commitment of the agency in the period leaves out the targets it drew; another agency’s exclusions are its own', async () => {
     const drawn = (await targetsOf(drawId)).map((t) => t.uscc);
     const next = await commit('SH-SAMR', {});
     expect(next.populationSize).toBe(59 - drawn.length);
     const snapshot = (await populationOf(next.id)).map((s) => s.uscc);
     for (const uscc of [...drawn, ALREADY_INSPECTED]) expect(snapshot).not.toContain(uscc);
-    // Another agency's exclusions are its own: ZJ-TAX drawing in Shanghai sees all 60.
     const zj = await commit('ZJ-TAX', { regions: ['310000'] }, AS_ZJ);
     expect(zj.populationSize).toBe(60);
-  });
-
-  test('the same population with a different seed draws different targets', async () => {
-    const a = await commit('ZJ-TAX', { regions: ['310000', '330000'] }, AS_ZJ);
-    const b = await commit('ZJ-TAX', { regions: ['310000', '330000'] }, AS_ZJ);
-    expect(b.populationDigest).toBe(a.populationDigest);
-    await execute(a.id, 'seed-one', AS_ZJ);
-    await execute(b.id, 'seed-two', AS_ZJ);
-    const [ta, tb] = [await targetsOf(a.id, AS_ZJ), await targetsOf(b.id, AS_ZJ)];
-    expect(ta.map((t) => t.uscc)).not.toEqual(tb.map((t) => t.uscc));
-    for (const id of [a.id, b.id]) expect(await verifyDrawCommand(testHub.database.db, id, () => undefined)).toBe(0);
+    await cancel(zj.id, AS_ZJ);
+    await cancel(next.id);
   });
 
   test('filters: only subjects with an ACTIVE record of the given kinds', async () => {
     const draw = await commit('ZJ-TAX', { regions: ['310000'], kinds: ['INSPECTION'] }, AS_ZJ);
     expect(draw.populationSize).toBe(1);
     expect((await populationOf(draw.id)).map((s) => s.uscc)).toEqual([ALREADY_INSPECTED]);
+    await cancel(draw.id, AS_ZJ);
   });
 
-  test('an INSPECTION record naming the draw shows among its target’s results', async () => {
+  test('a result naming the draw shows among its target’s results; one by another agency, for a subject not drawn or for an unexecuted draw is quarantined on JC_CCBH', async () => {
     const [target] = await targetsOf(drawId);
     if (!target) throw new Error('no target');
     await submit([inspectionRecord(target.uscc, drawId, 'DRAWN-1')]);
-    const [after] = await targetsOf(drawId, { client: 'test-partner', purpose: 'MUTUAL_RECOGNITION' });
+    const after = (await targetsOf(drawId, AS_PARTNER)).find((t) => t.uscc === target.uscc);
     expect(after?.results).toEqual([expect.objectContaining({ result: '责令整改', taskNo: '沪市监抽〔2024〕DRAWN-1' })]);
+    const mismatch = [{ reasons: [{ field: 'JC_CCBH', rule: 'DRAW_MISMATCH' }] }];
+    // ZJ-TAX (which may publish for the same authority) claims SH-SAMR's draw: refused.
+    expect(await submitAs('ZJ-TAX', 'test-agency-zj', [inspectionRecord(target.uscc, drawId, 'FORGED-1')])).toMatchObject({ rejected: 1, results: mismatch });
+    const drawn = new Set((await targetsOf(drawId)).map((t) => t.uscc));
+    const outsider = SH.find((uscc) => !drawn.has(uscc)) ?? '';
+    expect(await submitAs('SH-SAMR', 'test-agency', [inspectionRecord(outsider, drawId, 'NOT-DRAWN-1')])).toMatchObject({ rejected: 1, results: mismatch });
+    const open = await commit('SH-SAMR', {});
+    expect(await submitAs('SH-SAMR', 'test-agency', [inspectionRecord(target.uscc, open.id, 'UNEXECUTED-1')])).toMatchObject({ rejected: 1, results: mismatch });
+    await cancel(open.id);
+    const quarantined = await sql<{ reasons: { field: string; rule: string; message: string }[] }>`
+      select reasons from quarantine where source_record_id = 'FORGED-1'`.execute(testHub.database.db);
+    expect(quarantined.rows[0]?.reasons).toEqual([expect.objectContaining({ field: 'JC_CCBH', rule: 'DRAW_MISMATCH', value: drawId })]);
+  });
+
+  test('shown results are the drawing agency’s own and not REVOKED', async () => {
+    const [target] = await targetsOf(drawId);
+    if (!target) throw new Error('no target');
+    const db = testHub.database.db;
+    await sql`update records set agency_code = 'ZJ-TAX' where source_record_id = 'DRAWN-1'`.execute(db);
+    const resultsOfTarget = async () => (await targetsOf(drawId, AS_BANK)).find((t) => t.uscc === target.uscc)?.results;
+    expect(await resultsOfTarget()).toEqual([]);
+    await sql`update records set agency_code = 'SH-SAMR', status = 'REVOKED' where source_record_id = 'DRAWN-1'`.execute(db);
+    expect(await resultsOfTarget()).toEqual([]);
+    await sql`update records set status = 'ACTIVE' where source_record_id = 'DRAWN-1'`.execute(db);
+    expect(await resultsOfTarget()).toHaveLength(1);
   });
 
   test('draw verify fails on a tampered target, naming it', async () => {
@@ -208,49 +259,166 @@ describe('双随机 draws: commit, execute, publish, verify', () => {
     expect(await verifyDrawCommand(testHub.database.db, 'SJCC-2024-999999', () => undefined)).toBe(1);
   });
 
-  test('commit and execute each write their audit entry; the execution notes its targets', async () => {
+  test('commit, execute and cancel each write their audit entry; the execution notes its targets', async () => {
     const rows = await sql<{ operation: string; subjects: string[]; client_id: string }>`
       select operation, subjects, client_id from audit_log where operation like 'mutation %InspectionDraw' order by seq`.execute(testHub.database.db);
     const operations = rows.rows.map((r) => r.operation);
-    expect(operations.filter((o) => o === 'mutation commitInspectionDraw').length).toBeGreaterThanOrEqual(5);
+    expect(operations.filter((o) => o === 'mutation commitInspectionDraw').length).toBeGreaterThanOrEqual(4);
+    expect(operations.filter((o) => o === 'mutation cancelInspectionDraw').length).toBeGreaterThanOrEqual(4);
     const firstExecution = rows.rows.find((r) => r.operation === 'mutation executeInspectionDraw');
     expect(firstExecution?.subjects).toHaveLength(5);
     expect(rows.rows.find((r) => r.operation === 'mutation commitInspectionDraw')?.subjects).toEqual([]);
   });
 });
 
-describe('draw access and input', () => {
-  test('banks and partners read draws; only agencies (their own) and admins commit and execute', async () => {
-    const own = await commit('SH-SAMR', { regions: ['330000'] });
-    for (const client of ['test-bank', 'test-partner']) {
-      const list = await testHub.gql('{ inspectionDraws(first: 5) { totalCount edges { node { id } } } }', {}, { client, purpose: client === 'test-bank' ? 'LOAN_REVIEW' : 'MUTUAL_RECOGNITION' });
-      expect(list.body.errors).toBeUndefined();
-      expect(list.body.data.inspectionDraws.totalCount).toBeGreaterThan(0);
-    }
-    const bank = await testHub.gql(COMMIT, { a: 'SH-SAMR', i: { randomnessReference: 'x' } }, { client: 'test-bank', purpose: 'LOAN_REVIEW' });
-    expect(bank.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE' });
-    const other = await testHub.gql(COMMIT, { a: 'SH-SAMR', i: { randomnessReference: 'x' } }, AS_ZJ);
-    expect(other.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_OWN_AGENCY' });
-    const steal = await testHub.gql(EXECUTE, { id: own.id, seed: 'mine' }, AS_ZJ);
-    expect(steal.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_OWN_AGENCY' });
-    const admin = await testHub.gql(EXECUTE, { id: own.id, seed: 'admin seed' });
-    expect(admin.body.errors).toBeUndefined();
+describe('randomness sources', () => {
+  const future = roundAt(new Date(FIXED_NOW.getTime() + 3_600_000));
+
+  test('a drand round must come at least 60 s after the commitment; the source is stored with its round time', async () => {
+    const early = await refusal(COMMIT, { a: 'ZJ-TAX', i: { randomnessReference: `drand quicknet round ${roundAt(new Date(FIXED_NOW.getTime() + 30_000))}` } }, AS_ZJ);
+    expect(early).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.randomnessReference', rule: 'DRAND_ROUND_TOO_EARLY' });
+    const draw = await commit('ZJ-TAX', { randomnessReference: `drand quicknet round ${future}` }, AS_ZJ);
+    const roundTime = new Date((DRAND_QUICKNET_GENESIS + (future - 1) * 3) * 1000);
+    expect(draw.randomnessSource).toEqual({ kind: 'DRAND_QUICKNET', drandRound: future, roundTime: expect.any(String) });
+    expect(Date.parse(draw.randomnessSource.roundTime)).toBe(roundTime.getTime());
   });
 
-  test('bad input is BAD_USER_INPUT naming field, rule and value', async () => {
-    const cases: [string, Record<string, unknown>, string][] = [
-      [COMMIT, { a: 'SH-SAMR', i: { randomnessReference: 'r', regions: ['999999'] } }, 'input.regions[0]: REGION — "999999"'],
-      [COMMIT, { a: 'SH-SAMR', i: { randomnessReference: '  ' } }, 'input.randomnessReference: TEXT'],
-      [COMMIT, { a: 'SH-SAMR', i: { randomnessReference: 'r', agencies: ['NOPE'] } }, 'input.agencies[0]: UNKNOWN_AGENCY'],
-      [EXECUTE, { id: 'SJCC-2024-000001', seed: 'tab\there' }, 'seed: SEED'],
-      [EXECUTE, { id: 'not-a-draw', seed: 's' }, 'is not an inspection draw id'],
+  test('a drand draw is executed by its own agency, not before its round’s time', async () => {
+    const [open] = (await testHub.gql('{ inspectionDraws(agencyCode: "ZJ-TAX", first: 1) { edges { node { id status } } } }', {}, AS_ZJ)).body.data.inspectionDraws.edges;
+    expect(open.node.status).toBe('COMMITTED');
+    expect(await refusal(EXECUTE, { id: open.node.id, seed: SEED }, AS_AGENCY)).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_OWN_AGENCY' });
+    const pending = await refusal(EXECUTE, { id: open.node.id, seed: SEED }, AS_ZJ);
+    expect(pending).toMatchObject({ code: 'BAD_USER_INPUT', field: 'seed', rule: 'DRAND_ROUND_PENDING' });
+    await cancel(open.node.id, AS_ZJ);
+  });
+
+  test('after its round, a drand draw takes the round’s randomness (64 hex digits) as its seed', async () => {
+    // Committed two hours ago for the round one hour ago: executable now.
+    const deps = { ...adminContext(testHub).inspections, clock: () => new Date(FIXED_NOW.getTime() - 7_200_000) };
+    const round = roundAt(new Date(FIXED_NOW.getTime() - 3_600_000));
+    const committed = await commitInspectionDraw(deps, 'ZJ-TAX', { regions: ['310000'], randomnessReference: `drand quicknet round ${round}` }, 'test-agency-zj', async () => undefined);
+    expect(await refusal(EXECUTE, { id: committed.id, seed: 'not-a-beacon-value' }, AS_ZJ)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'seed', rule: 'DRAND_RANDOMNESS' });
+    expect(await execute(committed.id, SEED, AS_ZJ)).toMatchObject({ seed: SEED, status: 'EXECUTED' });
+    expect(await verifyDrawCommand(testHub.database.db, committed.id, () => undefined)).toBe(0);
+  });
+
+  test('an operator value is entered by an admin client other than the committer, never by the committing agency', async () => {
+    const own = await commit('SH-SAMR', {});
+    expect(await refusal(EXECUTE, { id: own.id, seed: 'chosen by the agency' }, AS_AGENCY)).toMatchObject({ code: 'FORBIDDEN', reason: 'SEED_BY_OPERATOR' });
+    await cancel(own.id);
+    const byAdmin = await commit('SH-SAMR', {}, { client: 'test-admin', purpose: 'OPERATIONS' });
+    expect(await refusal(EXECUTE, { id: byAdmin.id, seed: 'chosen by the committer' }, {})).toMatchObject({ code: 'FORBIDDEN', reason: 'SEED_BY_OPERATOR' });
+    await cancel(byAdmin.id, { client: 'test-admin', purpose: 'OPERATIONS' });
+  });
+
+  test('a reference holding an identity number, too long, or a malformed drand reference is refused, the number masked', async () => {
+    const withId = await refusal(COMMIT, { a: 'SH-SAMR', i: { randomnessReference: '操作员 11010519491231002X 输入' } });
+    expect(withId).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.randomnessReference', rule: 'IDENTITY_NUMBER_IN_TEXT' });
+    expect(withId.message).not.toContain('11010519491231002X');
+    expect(await refusal(COMMIT, { a: 'SH-SAMR', i: { randomnessReference: 'x'.repeat(201) } })).toMatchObject({ field: 'input.randomnessReference', rule: 'TEXT' });
+    expect(await refusal(COMMIT, { a: 'SH-SAMR', i: { randomnessReference: 'drand round 9000000' } })).toMatchObject({ field: 'input.randomnessReference', rule: 'DRAND_REFERENCE' });
+  });
+});
+
+describe('one open draw per agency and period; cancellation', () => {
+  test('a second open commitment is a CONFLICT naming the open one; cancelled, it is published as such and frees the period', async () => {
+    const open = await commit('SH-SAMR', {});
+    const second = await refusal(COMMIT, { a: 'SH-SAMR', i: { randomnessReference: OPERATOR_REFERENCE } });
+    expect(second.code).toBe('CONFLICT');
+    expect(second.message).toContain(open.id);
+    expect(await refusal(CANCEL, { id: open.id, reason: '撤回' }, AS_ZJ)).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_OWN_AGENCY' });
+    expect(await refusal(CANCEL, { id: open.id, reason: '法人 11010519491231002X' })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'reason', rule: 'IDENTITY_NUMBER_IN_TEXT' });
+    const cancelled = await cancel(open.id);
+    expect(cancelled).toMatchObject({ status: 'CANCELLED', cancelReason: '误操作，撤回', seed: null });
+    expect(cancelled.cancelledAt).toEqual(expect.any(String));
+    const published = await testHub.gql(`query($id: ID!) { inspectionDraw(id: $id) { status cancelReason } }`, { id: open.id }, AS_BANK);
+    expect(published.body.data.inspectionDraw).toEqual({ status: 'CANCELLED', cancelReason: '误操作，撤回' });
+    expect((await refusal(EXECUTE, { id: open.id, seed: SEED }, {})).code).toBe('CONFLICT');
+    expect((await refusal(CANCEL, { id: open.id, reason: '再次' })).code).toBe('CONFLICT');
+    const again = await commit('SH-SAMR', {});
+    await execute(again.id, SEED);
+    expect((await refusal(CANCEL, { id: again.id, reason: '太迟' })).code).toBe('CONFLICT');
+  });
+
+  test('two commitments at once: one is committed, the other is a CONFLICT', async () => {
+    const variables = { a: 'ZJ-TAX', i: { randomnessReference: OPERATOR_REFERENCE } };
+    const responses = await Promise.all([testHub.gql(COMMIT, variables, AS_ZJ), testHub.gql(COMMIT, variables, AS_ZJ)]);
+    const codes = responses.map((r) => r.body.errors?.[0]?.extensions.code ?? 'OK').sort();
+    expect(codes).toEqual(['CONFLICT', 'OK']);
+    const committed = responses.find((r) => !r.body.errors)?.body.data.commitInspectionDraw;
+    await cancel(committed.id, AS_ZJ);
+  });
+
+  test('a draw id carries its period’s year in China time: committed 1 January 00:30 (China), it is a draw of the new year', async () => {
+    const deps = { ...adminContext(testHub).inspections, clock: () => new Date('2024-12-31T16:30:00Z') };
+    const draw = await commitInspectionDraw(deps, 'SH-SAMR', { randomnessReference: OPERATOR_REFERENCE }, 'test-agency', async () => undefined);
+    expect(draw.id).toMatch(/^SJCC-2025-\d{6}$/);
+    expect(draw.period_start).toBe('2025-01-01');
+  });
+});
+
+describe('draw access and input', () => {
+  test('banks and partner hubs read draws and targets without any credit class: no population, no class, no rank, targets by USCC', async () => {
+    const [executed] = (await testHub.gql('{ inspectionDraws(agencyCode: "SH-SAMR", first: 20) { edges { node { id status } } } }', {}, AS_AGENCY)).body.data.inspectionDraws.edges
+      .filter((e: { node: { status: string } }) => e.node.status === 'EXECUTED').reverse();
+    const id: string = executed.node.id;
+    const withClasses = await targetsOf(id, AS_AGENCY);
+    for (const caller of [AS_BANK, AS_PARTNER]) {
+      const list = await testHub.gql('{ inspectionDraws(first: 5) { totalCount edges { node { id } } } }', {}, caller);
+      expect(list.body.errors).toBeUndefined();
+      expect(list.body.data.inspectionDraws.totalCount).toBeGreaterThan(0);
+      const population = await testHub.gql(POPULATION, { id }, caller);
+      expect(population.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE' });
+      expect(population.body.data.inspectionDraw).toEqual({ population: null });
+      // Paged two at a time: the cursor holds no class either.
+      const seen: Target[] = [];
+      let after: string | null = null;
+      do {
+        const page: { body: { errors?: unknown; data: { inspectionDraw: { targets: { pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: Target; cursor: string }[] } } } } } =
+          await testHub.gql(TARGETS.replace('edges {', 'edges { cursor'), { id, after, first: 2 }, caller);
+        expect(page.body.errors).toBeUndefined();
+        const { edges, pageInfo } = page.body.data.inspectionDraw.targets;
+        for (const edge of edges) expect(Buffer.from(edge.cursor, 'base64url').toString()).not.toMatch(/"[A-D]"/);
+        seen.push(...edges.map((e) => e.node));
+        after = pageInfo.hasNextPage ? pageInfo.endCursor : null;
+      } while (after);
+      expect(seen.map((t) => t.uscc)).toEqual(withClasses.map((t) => t.uscc).sort());
+      expect(seen.every((t) => t.creditClass === null && t.rank === null)).toBe(true);
+      expect(seen.map((t) => t.inspectors)).toEqual(seen.map((t) => withClasses.find((w) => w.uscc === t.uscc)?.inspectors));
+    }
+    expect(withClasses.every((t) => /^[A-D]$/.test(t.creditClass ?? '') && (t.rank ?? 0) > 0)).toBe(true);
+  });
+
+  test('only agencies (their own) and admins commit; bad input is BAD_USER_INPUT with field and rule in extensions', async () => {
+    expect(await refusal(COMMIT, { a: 'SH-SAMR', i: { randomnessReference: 'x' } }, AS_BANK)).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE' });
+    expect(await refusal(COMMIT, { a: 'SH-SAMR', i: { randomnessReference: 'x' } }, AS_ZJ)).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_OWN_AGENCY' });
+    expect(await refusal(CANCEL, { id: 'SJCC-2024-000001', reason: 'x' }, AS_BANK)).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE' });
+    const cases: [string, Record<string, unknown>, string, string, string][] = [
+      [COMMIT, { a: 'SH-SAMR', i: { randomnessReference: 'r', regions: ['999999'] } }, 'input.regions[0]', 'REGION', 'input.regions[0]: REGION — "999999"'],
+      [COMMIT, { a: 'SH-SAMR', i: { randomnessReference: '  ' } }, 'input.randomnessReference', 'TEXT', 'input.randomnessReference: TEXT'],
+      [COMMIT, { a: 'SH-SAMR', i: { randomnessReference: 'r', agencies: ['NOPE'] } }, 'input.agencies[0]', 'UNKNOWN_AGENCY', 'input.agencies[0]: UNKNOWN_AGENCY'],
+      [COMMIT, { a: 'NOPE', i: { randomnessReference: 'r' } }, 'agencyCode', 'UNKNOWN_AGENCY', 'agencyCode: UNKNOWN_AGENCY'],
+      [EXECUTE, { id: 'SJCC-2024-000001', seed: 'tab\there' }, 'seed', 'SEED', 'seed: SEED'],
+      [EXECUTE, { id: 'not-a-draw', seed: 's' }, 'id', 'DRAW_ID', 'is not an inspection draw id'],
+      [CANCEL, { id: 'SJCC-2024-000001', reason: ' ' }, 'reason', 'TEXT', 'reason: TEXT'],
+    ];
+    for (const [query, variables, field, rule, message] of cases) {
+      const refused = await refusal(query, variables, query === COMMIT && variables['a'] === 'NOPE' ? {} : AS_AGENCY);
+      expect(refused).toMatchObject({ code: 'BAD_USER_INPUT', field, rule });
+      expect(refused.message).toContain(message);
+    }
+    for (const [query, variables, message] of [
       [POPULATION.replace('first: 1000', 'first: 1001'), { id: 'SJCC-2024-000001' }, 'first must be between 1 and 1000'],
       [TARGETS, { id: 'SJCC-2024-000001', after: 'bm9wZQ' }, 'after is not a cursor'],
-    ];
-    for (const [query, variables, message] of cases) {
-      const response = await testHub.gql(query, variables, AS_AGENCY);
-      expect(response.body.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
-      expect(response.body.errors[0].message).toContain(message);
+    ] as const) {
+      const refused = await refusal(query, variables);
+      expect(refused.code).toBe('BAD_USER_INPUT');
+      expect(refused.message).toContain(message);
     }
+  });
+
+  test('an agency whose inspector pool is too small is refused naming the rule', async () => {
+    const deps = { ...adminContext(testHub).inspections, config: inspectionsSchema.parse({ inspectors: [{ id: 'ZJ-01', name: '钱一', agency: 'ZJ-TAX' }] }) };
+    await expect(commitInspectionDraw(deps, 'ZJ-TAX', { randomnessReference: OPERATOR_REFERENCE }, 'test-agency-zj', async () => undefined)).rejects.toMatchObject({ field: 'agencyCode', rule: 'INSPECTOR_POOL' });
   });
 });
