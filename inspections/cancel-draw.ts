@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '../ingestion/errors.js';
-import { maskIdentityNumbersIn } from '../ingestion/identifiers.js';
+import { findIdentityNumberIn, maskIdentityNumbersIn } from '../ingestion/identifiers.js';
 import { findDraw, type DrawRow } from '../store/draw-queries.js';
 import { storeDrawCancellation } from '../store/draw-rules-queries.js';
 import type { HubDb } from '../store/database.js';
@@ -17,7 +17,7 @@ function validateReason(raw: string): string {
   if (reason.length === 0 || reason.length > MAX_CANCEL_REASON_LENGTH || CONTROL.test(reason)) {
     throw new DrawInputError('reason', 'TEXT', `${shown} must be 1-${MAX_CANCEL_REASON_LENGTH} characters without control characters`);
   }
-  if (maskIdentityNumbersIn(reason) !== reason) throw new DrawInputError('reason', 'IDENTITY_NUMBER_IN_TEXT', `${shown} holds an identity number; the reason is published to every client`);
+  if (findIdentityNumberIn(reason) !== undefined) throw new DrawInputError('reason', 'IDENTITY_NUMBER_IN_TEXT', `${shown} holds an identity number; the reason is published to every client`);
   return reason;
 }
 

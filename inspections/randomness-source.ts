@@ -1,4 +1,4 @@
-import { maskIdentityNumbersIn } from '../ingestion/identifiers.js';
+import { findIdentityNumberIn, maskIdentityNumbersIn } from '../ingestion/identifiers.js';
 import { DrawInputError } from './draw-errors.js';
 
 /**
@@ -37,7 +37,7 @@ export function parseRandomnessReference(reference: string, committedAt: Date): 
   if (reference.length === 0 || reference.length > MAX_REFERENCE_LENGTH || CONTROL.test(reference)) {
     throw new DrawInputError(FIELD, 'TEXT', `${shown} must be 1-${MAX_REFERENCE_LENGTH} characters without control characters`);
   }
-  if (maskIdentityNumbersIn(reference) !== reference) {
+  if (findIdentityNumberIn(reference) !== undefined) {
     throw new DrawInputError(FIELD, 'IDENTITY_NUMBER_IN_TEXT', `${shown} holds an identity number; the reference is published to every client`);
   }
   const drand = DRAND_REFERENCE.exec(reference);
