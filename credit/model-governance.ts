@@ -1,12 +1,18 @@
 import { ConfigError } from '../config/hub-config.js';
-import { InvalidInputError } from '../ingestion/errors.js';
+import { inChinaTime } from '../ingestion/dates.js';
+import { ConflictError, InvalidInputError } from '../ingestion/errors.js';
 import type { HubDb } from '../store/database.js';
-import { compareWithStoredGrades, populationStabilityIndex } from '../store/credit-grade-writes.js';
+import { compareModelGrades, populationStabilityIndex, tuneGradingTransaction } from '../store/credit-grade-writes.js';
+import { countUngradedSubjects } from '../store/credit-read-queries.js';
 import { findActiveModelVersion, insertModelVersion, listModelVersions, markModelVersionActive } from '../store/credit-model-queries.js';
 import { findModel, modelFingerprint, modelTables, type CreditClass, type CreditConfig } from './credit-model.js';
 
 const CLASSES: readonly CreditClass[] = ['A', 'B', 'C', 'D'];
-/** The share an empty class is given in the PSI, so that ln(c/a) stays finite (a common choice: 0.0001). */
+/**
+ * The share an empty class is given in the PSI, so that ln(c/a) stays finite (a common choice:
+ * 0.0001). It only matters when a class is empty on one side: a class that empties (or fills) adds
+ * (share − 0.0001)·ln(share / 0.0001), so one enterprise of 4 moving into an empty class reads ≈ 2.
+ */
 export const PSI_EMPTY_CLASS_SHARE = '0.0001';
 
 /**
@@ -45,53 +51,96 @@ export async function activateModelVersion(db: HubDb, version: string, by: strin
 
 export type ClassCounts = Readonly<Record<CreditClass, number>>;
 
-/** How a candidate model would grade the population, against the grades stored now. */
+/** How a candidate model would grade the population, against the active model run on the same day. */
 export interface ModelComparison {
   readonly candidateVersion: string;
   /** The active version, or null when none is. */
   readonly currentVersion: string | null;
-  /** Subjects (enterprises) graded by the candidate: all of them. */
+  /** Subjects (enterprises) graded by both: all of them. */
   readonly population: number;
-  /** Stored grades by class; subjects not graded yet are counted in `ungraded`. */
+  /** The active model run today over the whole population (not the stored grades); all 0 when no version is active. */
   readonly current: ClassCounts;
+  /**
+   * Not part of the comparison: enterprises with no stored grade yet (the grading job has not reached
+   * them), a hint that the stored grades lag behind what `current` shows.
+   */
   readonly ungraded: number;
   readonly candidate: ClassCounts;
-  /** Non-empty (from → to) pairs, from 'UNGRADED' for subjects without a stored grade; sorted. */
-  readonly transitions: readonly { from: CreditClass | 'UNGRADED'; to: CreditClass; count: number }[];
+  /** Non-empty (from → to) pairs, from the active model's class (null: no version is active); sorted. */
+  readonly transitions: readonly { from: CreditClass | null; to: CreditClass; count: number }[];
   /**
-   * Population stability index Σ (c − a)·ln(c / a) over classes A–D (a: stored share among graded
-   * subjects, c: candidate share), computed in SQL numeric with PSI_EMPTY_CLASS_SHARE for an empty
-   * class, as a decimal string rounded to 4 places; null when nothing is graded yet. Common reading:
-   * below 0.1 stable, 0.1–0.25 some shift, above 0.25 a large shift.
+   * Population stability index Σ (c − a)·ln(c / a) over classes A–D (a: the active model's share, c:
+   * the candidate's), computed in SQL numeric with PSI_EMPTY_CLASS_SHARE for an empty class, as a
+   * decimal string rounded to 4 places; 0 for a model compared with itself; null when no version is
+   * active. Common reading: below 0.1 stable, 0.1–0.25 some shift, above 0.25 a large shift.
    */
   readonly psi: string | null;
 }
 
 /**
- * Runs the configured model `version` over every subject on `today` (China date) without writing
- * any grade, and compares it with the stored grades. Throws InvalidInputError when the version is
- * not configured. Costs a full grading pass: an admin operation.
+ * Runs the active model and the configured model `version` over every subject on `today` (China
+ * date), in one read-only transaction, and compares them on the same records: the candidate's shift
+ * is the model's, not the stored grades' lag. Throws InvalidInputError when the version is not
+ * configured. Costs two full grading passes: an admin operation, one at a time (oneEvaluationAtATime).
  */
 export async function compareModels(db: HubDb, options: { readonly credit: CreditConfig; readonly version: string; readonly today: string }): Promise<ModelComparison> {
   const model = findModel(options.credit, options.version);
   if (!model) throw unknownVersion(options.version);
-  const { transitions } = await compareWithStoredGrades(db, modelTables(model), options.today);
-  const current = countBy(transitions, 'from');
-  const candidate = countBy(transitions, 'to');
-  const psi = await populationStabilityIndex(db, CLASSES.map((c) => ({ before: current[c], after: candidate[c] })), PSI_EMPTY_CLASS_SHARE);
-  return {
-    candidateVersion: model.version,
-    currentVersion: (await findActiveModelVersion(db)) ?? null,
-    population: transitions.reduce((sum, t) => sum + t.count, 0),
-    current,
-    ungraded: transitions.filter((t) => t.from === 'UNGRADED').reduce((sum, t) => sum + t.count, 0),
-    candidate,
-    transitions: transitions as ModelComparison['transitions'],
-    psi,
+  return db.transaction().execute(async (trx) => {
+    const currentVersion = (await findActiveModelVersion(trx)) ?? null;
+    await tuneGradingTransaction(trx);
+    const active = currentVersion === null ? undefined : findModel(options.credit, currentVersion);
+    if (currentVersion !== null && !active) throw new Error(`credit model version ${currentVersion} is active but not configured (credit.models)`);
+    const { transitions } = await compareModelGrades(trx, active ? modelTables(active) : null, modelTables(model), options.today);
+    const current = countBy(transitions, 'from');
+    const candidate = countBy(transitions, 'to');
+    const psi = active ? await populationStabilityIndex(trx, CLASSES.map((c) => ({ before: current[c], after: candidate[c] })), PSI_EMPTY_CLASS_SHARE) : null;
+    return {
+      candidateVersion: model.version,
+      currentVersion,
+      population: transitions.reduce((sum, t) => sum + t.count, 0),
+      current,
+      ungraded: await countUngradedSubjects(trx),
+      candidate,
+      transitions: transitions as ModelComparison['transitions'],
+      psi,
+    };
+  });
+}
+
+/** A model evaluation in progress. */
+export interface RunningEvaluation {
+  readonly version: string;
+  readonly requestedBy: string;
+  readonly startedAt: Date;
+}
+
+/** Refusal of a model evaluation while another runs; names the one running. */
+export class EvaluationRunningError extends ConflictError {
+  constructor(readonly running: RunningEvaluation) {
+    super(`a model evaluation is already running (version ${running.version}, requested by ${running.requestedBy} at ${inChinaTime(running.startedAt)}): one runs at a time; ask again when it has answered`);
+  }
+}
+
+/**
+ * Wraps `evaluate` so that one evaluation runs at a time in this hub: each is two full grading
+ * passes, and a second at once would only compete for the same cores. A second call while one runs is
+ * refused at once with EvaluationRunningError.
+ */
+export function oneEvaluationAtATime(evaluate: (version: string) => Promise<ModelComparison>, clock: () => Date): (version: string, requestedBy: string) => Promise<ModelComparison> {
+  let running: RunningEvaluation | undefined;
+  return async (version, requestedBy) => {
+    if (running) throw new EvaluationRunningError(running);
+    running = { version, requestedBy, startedAt: clock() };
+    try {
+      return await evaluate(version);
+    } finally {
+      running = undefined;
+    }
   };
 }
 
-function countBy(transitions: readonly { from: string; to: string; count: number }[], side: 'from' | 'to'): ClassCounts {
+function countBy(transitions: readonly { from: string | null; to: string; count: number }[], side: 'from' | 'to'): ClassCounts {
   const counts: Record<CreditClass, number> = { A: 0, B: 0, C: 0, D: 0 };
   for (const t of transitions) {
     const key = t[side];

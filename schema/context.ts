@@ -42,8 +42,12 @@ export interface CreditOperations {
   readonly measures: readonly MeasureConfig[];
   /** The configured model versions (class labels per version). */
   readonly models: CreditConfig;
-  /** Runs `version` over every enterprise without activating it (credit/model-governance.ts compareModels). Throws InvalidInputError for a version not configured. */
-  evaluateModel(version: string): Promise<ModelComparison>;
+  /**
+   * Runs `version` and the active version over every enterprise without activating anything
+   * (credit/model-governance.ts compareModels), for `requestedBy` (a client id). Throws
+   * InvalidInputError for a version not configured, EvaluationRunningError while another runs.
+   */
+  evaluateModel(version: string, requestedBy: string): Promise<ModelComparison>;
   /** Activates `version` for `activatedBy` in `db` (a transaction the caller audits in). Throws InvalidInputError for a version not configured. */
   activateModel(db: HubDb, version: string, activatedBy: string): Promise<{ version: string; previousVersion: string | null; activatedAt: Date }>;
 }

@@ -3,7 +3,7 @@ import { isAdmin, type Principal } from '../access/clients.js';
 import { grantCovers, grantedRegions, recordGrantOf } from '../access/record-grant.js';
 import { proveInclusion, signCheckpoint, type CheckpointDeps } from '../audit/checkpoints.js';
 import { buildCreditReport } from '../credit/credit-report.js';
-import { countGradesByClass, findGrades, listActiveRecordFacts, listGradeHistory, type DistributionFilter, type StoredGrade } from '../store/credit-read-queries.js';
+import { countGradesByClass, findGrades, listGradeHistory, listRecordFactsInForce, type DistributionFilter, type StoredGrade } from '../store/credit-read-queries.js';
 import { findActiveModelVersion } from '../store/credit-model-queries.js';
 import { chinaToday } from '../ingestion/dates.js';
 import { findAuditEntry, listAuditEntries, type AuditFilter } from '../store/audit-queries.js';
@@ -115,6 +115,11 @@ export function createReaders(pools: ReadPools, access: ReadAccess) {
     const rows = (await findRecordsByIds(db(), ids)).filter((row) => visible(row) && repairedVisible(row));
     return byKey(ids, noteRecords(rows), (r) => r.id);
   });
+  // Whether the client may read a record, without reading it for the client (nothing is noted): what an explanation leaves out.
+  const readable = new DataLoader<number, boolean>(async (ids) => {
+    const allowed = new Set((await findRecordsByIds(db(), ids)).filter((row) => visible(row) && repairedVisible(row)).map((row) => row.id));
+    return ids.map((id) => allowed.has(id));
+  });
   const history = new DataLoader<number, StoredHistoryEntry[]>(async (ids) => {
     const byRecord = new Map<number, StoredHistoryEntry[]>();
     for (const row of await listHistoryForRecords(db(), ids)) {
@@ -156,6 +161,11 @@ export function createReaders(pools: ReadPools, access: ReadAccess) {
     allAgencies: () => listAgencies(db()),
     record: (id: number) => records.load(id),
     recordHistory: (id: number) => history.load(id),
+    /** Those of `ids` the client may read (record grant, repaired records), in their order; their content is read with `record`. */
+    readableRecordIds: async (ids: readonly number[]) => {
+      const flags = await Promise.all(ids.map((id) => readable.load(id)));
+      return ids.filter((_, index) => flags[index]);
+    },
     recordsOfSubject: async (uscc: string, filter: RecordFilter, first: number, position: RecordPosition | undefined) => {
       const granted = withinGrant(filter);
       return granted ? subjectRecords.load({ uscc, filter: granted, first, position }) : noPage;
@@ -234,10 +244,10 @@ export function createReaders(pools: ReadPools, access: ReadAccess) {
     gradeDistribution: (filter: DistributionFilter) => countGradesByClass(db(), filter),
     /** The active credit model version, read once per request. */
     activeModelVersion: () => (activeModel ??= findActiveModelVersion(db())),
-    /** Ids, kinds and penalty types of an enterprise's records in force: what measures decide on. Their content is read with `record` (the record grant). */
-    activeRecordFacts: (uscc: string, kinds: readonly string[]) => {
+    /** Ids, kinds and penalty types of an enterprise's records in force today: what measures decide on. Their content is read with `record` (the record grant). */
+    recordFactsInForce: (uscc: string, kinds: readonly string[]) => {
       trail.noteSubject(uscc);
-      return listActiveRecordFacts(db(), uscc, kinds);
+      return listRecordFactsInForce(db(), uscc, kinds, chinaToday(access.clock()));
     },
     clients: () => listClients(db()),
     client: (id: string) => findClient(db(), id),

@@ -48,6 +48,8 @@ const PRICES = {
   introspection: 500,
   /** The length assumed of a list that has no `first` and no known bound. */
   unboundedList: 10,
+  /** `evaluateModel`: two full grading passes over every enterprise, so always over pricePerRequest's default (the heavy lane). */
+  modelEvaluation: 10_000,
 } as const;
 
 /**
@@ -128,6 +130,7 @@ function estimate({ type, field, node, args, childComplexity, context }: Complex
     return 0;
   }
   if (field.name === 'totalCount') return PRICES.count;
+  if (type.name === 'Query' && field.name === 'evaluateModel') return PRICES.modelEvaluation + childComplexity;
   const records: unknown = args['records'];
   const own = type.name === 'Mutation' ? (HEAVY_MUTATIONS[field.name] ?? PRICES.mutation) + PRICES.submittedRecord * (Array.isArray(records) ? records.length : 0) : PRICES.field;
   const pageArgument = field.args.find((arg) => arg.name === 'first');

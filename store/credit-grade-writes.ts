@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { HubDb } from './database.js';
+import { recordInForce } from './record-in-force.js';
 
 /** One indicator as the grading statement reads it (jsonb_to_recordset): numbers stay decimal strings. */
 export interface IndicatorRow {
@@ -32,18 +33,6 @@ export interface ModelTables {
 }
 
 export type GradeCause = 'RECORD_CHANGE' | 'DECAY' | 'MODEL_ACTIVATION';
-
-/**
- * Whether a record counts on `today`: ACTIVE, and still public — a penalty until its publication
- * end, another kind until its last valid day, a list entry until its removal date (the rules the
- * expiry job applies, so a grade does not wait for it).
- */
-function countsOn(today: string): RawBuilder<boolean> {
-  return sql<boolean>`r.status = 'ACTIVE'
-    and (r.kind <> 'PENALTY' or r.publication_end is null or r.publication_end >= ${today}::date)
-    and (r.kind = 'PENALTY' or r.valid_to is null or r.valid_to >= ${today}::date)
-    and (r.fields->>'MD_YCRQ' is null or (r.fields->>'MD_YCRQ')::date > ${today}::date)`;
-}
 
 /**
  * The rank of a penalty's most severe tier (0 = most severe), from the 处罚类别 array CF_CFLB of the
@@ -83,7 +72,7 @@ function gradingCtes(model: ModelTables, today: string, targets: RawBuilder<unkn
         case when r.kind = 'PENALTY' and r.fields->>'CF_NR_FK' ~ '^[0-9]+([.][0-9]+)?$' then (r.fields->>'CF_NR_FK')::numeric end as fine,
         case when r.kind = 'INSPECTION' then r.fields->>'JC_JCJG' end as result
       from records r join targets g on g.subject_uscc = r.subject_uscc
-      where ${countsOn(today)}
+      where ${recordInForce(today)}
     ),
     matched as (
       select c.subject_uscc, c.id, i.ord, i.code, i.dimension, i.cap, i.points * b.factor as points
@@ -203,22 +192,26 @@ export function gradeCollectedTargets(trx: HubDb, options: GradeWriteOptions): P
   return writeGrades(trx, sql`select subject_uscc, cause from grading_targets`, options);
 }
 
-/** Class counts and transitions of the whole population: stored grade → what `model` would give. */
+/** Class transitions of the whole population: what the baseline model gives → what the candidate gives. */
 export interface ModelComparisonRows {
-  readonly transitions: readonly { from: string; to: string; count: number }[];
+  /** `from` is null for every subject when there is no baseline model. */
+  readonly transitions: readonly { from: string | null; to: string; count: number }[];
 }
 
 /**
- * Grades every subject with `model` without writing anything, and counts each (stored class →
- * candidate class) pair; a subject with no stored grade is counted from 'UNGRADED'.
+ * Grades every subject with `baseline` (the active model; null: none) and with `candidate` on the
+ * same `today`, in one statement and without writing anything, and counts each (baseline class →
+ * candidate class) pair: a comparison of two models on the same records, so a model compared with
+ * itself moves nobody.
  */
-export async function compareWithStoredGrades(db: HubDb, model: ModelTables, today: string): Promise<ModelComparisonRows> {
+export async function compareModelGrades(db: HubDb, baseline: ModelTables | null, candidate: ModelTables, today: string): Promise<ModelComparisonRows> {
   const targets = sql`select uscc as subject_uscc, 'MODEL_ACTIVATION'::text as cause from subjects`;
-  const result = await sql<{ from: string; to: string; count: number }>`
-    with ${gradingCtes(model, today, targets)}
-    select coalesce(o.class, 'UNGRADED') as "from", g.class as "to", count(*)::int as count
-    from graded g left join credit_grades o on o.subject_uscc = g.subject_uscc
-    group by 1, 2 order by 1, 2
+  const graded = (model: ModelTables) => sql`(with ${gradingCtes(model, today, targets)} select subject_uscc, class from graded)`;
+  const before = baseline ? graded(baseline) : sql`(select null::text as subject_uscc, null::text as class where false)`;
+  const result = await sql<{ from: string | null; to: string; count: number }>`
+    select b.class as "from", c.class as "to", count(*)::int as count
+    from ${graded(candidate)} c left join ${before} b on b.subject_uscc = c.subject_uscc
+    group by 1, 2 order by 1 nulls first, 2
   `.execute(db);
   return { transitions: result.rows };
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { HubDb } from './database.js';
+import { recordInForce } from './record-in-force.js';
 import type { CreditClass } from './tables.js';
 
 /** An enterprise's current grade, as the grading job stored it. */
@@ -72,17 +73,18 @@ export async function countGradesByClass(db: HubDb, filter: DistributionFilter):
 }
 
 /**
- * The records in force (ACTIVE) of an enterprise of these kinds, with a penalty's 处罚类别: what the
- * measures catalogue decides on. Ids and kinds only; their content is read through the record grant.
+ * The records of an enterprise of these kinds in force on `today` (China date; recordInForce, the rule
+ * grading applies), with a penalty's 处罚类别: what the measures catalogue decides on. Ids and kinds
+ * only; their content is read through the record grant.
  */
-export async function listActiveRecordFacts(db: HubDb, uscc: string, kinds: readonly string[]): Promise<{ id: number; kind: string; penaltyTypes: string[] }[]> {
+export async function listRecordFactsInForce(db: HubDb, uscc: string, kinds: readonly string[], today: string): Promise<{ id: number; kind: string; penaltyTypes: string[] }[]> {
   if (kinds.length === 0) return [];
   const rows = await db
-    .selectFrom('records')
-    .select(['id', 'kind', sql<unknown>`fields -> 'CF_CFLB'`.as('penalty_types')])
-    .where('subject_uscc', '=', uscc)
-    .where('status', '=', 'ACTIVE')
-    .where('kind', 'in', kinds)
+    .selectFrom('records as r')
+    .select(['r.id', 'r.kind', sql<unknown>`r.fields -> 'CF_CFLB'`.as('penalty_types')])
+    .where('r.subject_uscc', '=', uscc)
+    .where('r.kind', 'in', kinds)
+    .where(recordInForce(today))
     .execute();
   return rows.map((row) => ({ id: row.id, kind: row.kind, penaltyTypes: penaltyTypesOf(row.penalty_types) }));
 }
@@ -91,4 +93,14 @@ export async function listActiveRecordFacts(db: HubDb, uscc: string, kinds: read
 function penaltyTypesOf(value: unknown): string[] {
   if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
   return typeof value === 'string' ? [value] : [];
+}
+
+/** How many enterprises have no stored grade yet (the grading job has not reached them). */
+export async function countUngradedSubjects(db: HubDb): Promise<number> {
+  const row = await db
+    .selectFrom('subjects as s')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('credit_grades as g').select(sql.lit(1).as('one')).whereRef('g.subject_uscc', '=', 's.uscc'))))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

@@ -1,6 +1,7 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import type { HubDb } from './database.js';
 import { changeRecordStatus } from './record-status-writes.js';
+import { periodEnded } from './record-in-force.js';
 
 /**
  * Marks ACTIVE records whose period has ended as EXPIRED, in one set-based statement: penalties
@@ -12,15 +13,4 @@ import { changeRecordStatus } from './record-status-writes.js';
  */
 export async function expireDueRecords(db: HubDb, today: string, changedBy: string): Promise<number> {
   return (await changeRecordStatus(db, { where: sql`r.status = 'ACTIVE' and ${periodEnded(today)}` }, 'EXPIRED', changedBy)).length;
-}
-
-/**
- * The predicate (over records aliased `r`) of a record whose period has ended by `today`: the one
- * rule for expiry, also applied when a disputed record's objection is confirmed.
- */
-export function periodEnded(today: string): RawBuilder<unknown> {
-  return sql`(
-    (r.kind = 'PENALTY' and r.publication_end < ${today}::date)
-    or (r.kind <> 'PENALTY' and r.valid_to < ${today}::date)
-    or (r.fields->>'MD_YCRQ')::date <= ${today}::date)`;
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { HubDb } from './database.js';
-import { periodEnded } from './expiry-writes.js';
+import { periodEnded } from './record-in-force.js';
 import { changeRecordStatus } from './record-status-writes.js';
 
 /** A credit repair request as stored (migration 0011). */

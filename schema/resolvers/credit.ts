@@ -3,11 +3,13 @@ import { baseScoreOf, classLabelOf } from '../../credit/grade-explanation.js';
 import { decideMeasure, explainRule, kindsLookedAt, measuresFor, type DecidingRule, type MeasureVerdict, type SubjectStanding } from '../../credit/measures.js';
 import { supervisionOf } from '../../credit/supervision.js';
 import { findModel, type CreditClass } from '../../credit/credit-model.js';
+import { EvaluationRunningError } from '../../credit/model-governance.js';
+import { inChinaTime } from '../../ingestion/dates.js';
 import { checkUscc } from '../../ingestion/identifiers.js';
 import { isProvinceCode, regionOf } from '../../ingestion/regions.js';
 import type { StoredGrade } from '../../store/credit-read-queries.js';
 import type { HubContext } from '../context.js';
-import { badInput, notFound } from '../errors.js';
+import { badInput, ClientError, notFound } from '../errors.js';
 import { decodeCursor, encodeCursor, isNumberTuple, pageSize, toPage } from '../pagination.js';
 import { recordView } from '../record-view.js';
 import type { Readers } from '../readers.js';
@@ -19,11 +21,16 @@ const CLASSES: readonly CreditClass[] = ['A', 'B', 'C', 'D'];
 const MODEL_VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;
 const AGENCY_CODE = /^[A-Z0-9][A-Z0-9_-]{1,39}$/;
 
-/** Records an explanation points at, as far as the client's record grant lets it read them (newest first, bounded). */
+/** Records an explanation points at, as far as the client may read them (its record grant): the newest, bounded. */
 async function linkedRecords(readers: Readers, ids: readonly number[]) {
-  const newest = [...ids].sort((a, b) => b - a).slice(0, MAX_LINKED_RECORDS);
+  const newest = (await readers.readableRecordIds(ids)).sort((a, b) => b - a).slice(0, MAX_LINKED_RECORDS);
   const rows = await Promise.all(newest.map((id) => readers.record(id)));
   return rows.flatMap((row) => (row ? [recordView(row)] : []));
+}
+
+/** How many of the records an explanation counts the client may not read: a grade and its measures count them all. */
+async function recordsOutsideGrant(readers: Readers, ids: readonly number[]): Promise<number> {
+  return ids.length - (await readers.readableRecordIds(ids)).length;
 }
 
 /** The enterprise, or NOT_FOUND as `subject` answers (with a hint when its check digit is wrong). */
@@ -36,7 +43,7 @@ async function knownSubject(readers: Readers, uscc: string) {
 }
 
 async function standingOf(context: HubContext, uscc: string): Promise<{ grade: StoredGrade | null; standing: SubjectStanding }> {
-  const [grade, records] = await Promise.all([context.readers.creditGrade(uscc), context.readers.activeRecordFacts(uscc, kindsLookedAt(context.credit.measures))]);
+  const [grade, records] = await Promise.all([context.readers.creditGrade(uscc), context.readers.recordFactsInForce(uscc, kindsLookedAt(context.credit.measures))]);
   return { grade, standing: { grade: grade?.class ?? null, records } };
 }
 
@@ -84,6 +91,17 @@ function configuredVersion(context: HubContext, version: string): string {
     throw badInput(`version ${shown} is not a configured model version (configured: ${known})`, { field: 'version', rule: 'UNKNOWN_MODEL_VERSION', value: version });
   }
   return version;
+}
+
+/** Runs the evaluation; while another runs, CONFLICT naming it (version, who asked, since when). */
+async function evaluateOnce(context: HubContext, version: string) {
+  try {
+    return await context.credit.evaluateModel(version, context.access.principal.clientId);
+  } catch (error) {
+    if (!(error instanceof EvaluationRunningError)) throw error;
+    const { running } = error;
+    throw new ClientError('CONFLICT', error.message, { reason: 'EVALUATION_RUNNING', running: { version: running.version, requestedBy: running.requestedBy, startedAt: inChinaTime(running.startedAt) } });
+  }
 }
 
 async function distributionFilter(readers: Readers, args: { region?: string | null; agencyCode?: string | null }) {
@@ -141,7 +159,7 @@ export const creditResolvers = {
     },
     evaluateModel: async (_: unknown, args: { version: string }, context: HubContext) => {
       const version = configuredVersion(context, args.version);
-      const result = await context.credit.evaluateModel(version);
+      const result = await evaluateOnce(context, version);
       const counts = (byClass: Readonly<Record<CreditClass, number>>, labelVersion: string | null) =>
         CLASSES.map((creditClass) => ({ creditClass, label: classLabelOf(context.credit.models, creditClass, labelVersion, version), count: byClass[creditClass] }));
       return {
@@ -151,7 +169,7 @@ export const creditResolvers = {
         ungraded: result.ungraded,
         active: counts(result.current, result.currentVersion),
         candidate: counts(result.candidate, version),
-        transitions: result.transitions.map((t) => ({ from: t.from === 'UNGRADED' ? null : t.from, to: t.to, count: t.count })),
+        transitions: result.transitions,
         populationStabilityIndex: result.psi,
       };
     },
@@ -185,12 +203,15 @@ export const creditResolvers = {
   },
   GradeContribution: {
     records: (item: { allRecordIds: readonly number[] }, _: unknown, { readers }: HubContext) => linkedRecords(readers, item.allRecordIds),
+    recordsOutsideGrant: (item: { allRecordIds: readonly number[] }, _: unknown, { readers }: HubContext) => recordsOutsideGrant(readers, item.allRecordIds),
   },
   GradeReason: {
     records: (item: { allRecordIds: readonly number[] }, _: unknown, { readers }: HubContext) => linkedRecords(readers, item.allRecordIds),
+    recordsOutsideGrant: (item: { allRecordIds: readonly number[] }, _: unknown, { readers }: HubContext) => recordsOutsideGrant(readers, item.allRecordIds),
   },
   MeasureRule: {
     recordIds: async (rule: RuleView, _: unknown, { readers }: HubContext) => (await linkedRecords(readers, rule.allRecordIds)).map((r) => r.id),
     records: (rule: RuleView, _: unknown, { readers }: HubContext) => linkedRecords(readers, rule.allRecordIds),
+    recordsOutsideGrant: (rule: RuleView, _: unknown, { readers }: HubContext) => recordsOutsideGrant(readers, rule.allRecordIds),
   },
 };

@@ -2,8 +2,12 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { creditSchema, DEFAULT_CREDIT_MODEL } from '../../config/credit-model-schema.js';
 import { gradeAllSubjects } from '../../credit/grading.js';
 import { ingestAll, listEntryOf, penaltyOf, recordId, subjectUscc } from '../support/credit-records.js';
-import { FIXED_NOW } from '../support/ingestion.js';
+import { FIXED_NOW, ingestionDeps } from '../support/ingestion.js';
 import { startTestHub, TEST_CONFIG, type TestHub } from '../support/hub.js';
+import { TEST_CLIENTS } from '../support/clients.js';
+import { ingestBatch } from '../../ingestion/ingest-batch.js';
+import { compareModels, EvaluationRunningError, oneEvaluationAtATime } from '../../credit/model-governance.js';
+import { expireDueRecords } from '../../store/expiry-writes.js';
 import { enterpriseUscc } from '../support/records.js';
 
 /**
@@ -13,14 +17,21 @@ import { enterpriseUscc } from '../support/records.js';
  */
 
 const CANDIDATE = { ...DEFAULT_CREDIT_MODEL, version: '2026.2', classes: { ...DEFAULT_CREDIT_MODEL.classes, B: { label: '良', minScore: '950' } } };
-const CONFIG = { ...TEST_CONFIG, credit: creditSchema.parse({ models: [DEFAULT_CREDIT_MODEL, CANDIDATE] }) };
+/** An agency client that may read records from Zhejiang only (the fixtures are Shanghai's). */
+const RESTRICTED = { ...TEST_CLIENTS.otherAgency.config, id: 'test-agency-zj-only', regions: ['330000'] };
+const CONFIG = { ...TEST_CONFIG, clients: [...TEST_CONFIG.clients, RESTRICTED], credit: creditSchema.parse({ models: [DEFAULT_CREDIT_MODEL, CANDIDATE] }) };
 
-/** 1: one fine (B, 960); 3: a revocation with a fine of 150 万元 (D, not listed); 6: black-listed and red-listed (D, capped); 7: red-listed (A); 20: not graded yet. */
+/**
+ * 1: one fine (B, 960); 3: a revocation with a fine of 150 万元 (D, not listed); 6: black-listed and
+ * red-listed (D, capped); 7: red-listed (A); 20: not graded yet; 21: not graded yet, black-listed until
+ * 2024-05-20, still ACTIVE because the expiry job has not run since.
+ */
 const MEDIUM = subjectUscc(1);
 const REVOKED = subjectUscc(3);
 const LISTED = subjectUscc(6);
 const HONOURED = subjectUscc(7);
 const UNGRADED = subjectUscc(20);
+const DELISTED = subjectUscc(21);
 const UNKNOWN = enterpriseUscc('310115', 999);
 
 let testHub: TestHub;
@@ -34,6 +45,7 @@ const CALLERS = {
   admin: { client: 'test-admin', purpose: 'OPERATIONS' },
   bank: { client: 'test-bank', purpose: 'LOAN_REVIEW' },
   partner: { client: 'test-partner', purpose: 'MUTUAL_RECOGNITION' },
+  restricted: { client: RESTRICTED.id, purpose: 'SUPERVISION' },
 } as const;
 async function ask(query: string, variables: Record<string, unknown> = {}, caller: keyof typeof CALLERS = 'agency'): Promise<Body> {
   const response = await testHub.gql(query, variables, CALLERS[caller]);
@@ -61,6 +73,9 @@ beforeAll(async () => {
   await gradeAllSubjects({ db: testHub.database.db, credit: CONFIG.credit, clock: () => FIXED_NOW });
   // Known to the hub after the grading run: not graded yet.
   await ingestAll(testHub.database.db, [penaltyOf(20, 'P20', { CF_CFLB: '警告', CF_NR_FK: '', CF_NR: '警告' })]);
+  const monthBefore = ingestionDeps(testHub.database.db, { clock: () => new Date('2024-05-01T04:00:00Z') });
+  const delisted = await ingestBatch(monthBefore, { agencyCode: 'SH-SAMR', source: 'test', records: [listEntryOf('BLACK_LIST', 21, 'B21', { MD_YCRQ: '2024-05-20', MD_YCYY: '信用修复' })] });
+  expect(delisted).toMatchObject({ inserted: 1, rejected: 0 });
 }, 60_000);
 afterAll(async () => testHub.close());
 
@@ -183,6 +198,54 @@ describe('supervision and measures (分级分类监管, 联合奖惩)', () => {
   });
 });
 
+describe('records outside the client\'s grant (grades and measures count every record in force)', () => {
+  test('a region-restricted agency sees the grade and its counts, no record it may not read, and how many it may not', async () => {
+    const explanation = `query($u: USCC!) { evaluation(uscc: $u) { creditClass score
+      contributions { indicator recordCount recordsOutsideGrant records { id } } reasons { code recordCount recordsOutsideGrant records { id } } } }`;
+    const restricted = await ask(explanation, { u: REVOKED }, 'restricted');
+    expect(restricted.errors).toBeUndefined();
+    expect(restricted.data?.['evaluation']).toEqual({
+      creditClass: 'D', score: '770.00',
+      contributions: [
+        { indicator: 'PENALTY_SEVERE', recordCount: 1, recordsOutsideGrant: 1, records: [] },
+        { indicator: 'FINE_100_WAN_UP', recordCount: 1, recordsOutsideGrant: 1, records: [] },
+      ],
+      reasons: [
+        { code: 'PENALTY_SEVERE', recordCount: 1, recordsOutsideGrant: 1, records: [] },
+        { code: 'FINE_100_WAN_UP', recordCount: 1, recordsOutsideGrant: 1, records: [] },
+      ],
+    });
+    const full = await ask(explanation, { u: REVOKED });
+    expect((full.data?.['evaluation'] as { reasons: unknown[] }).reasons[0]).toEqual({ code: 'PENALTY_SEVERE', recordCount: 1, recordsOutsideGrant: 0, records: [{ id: await id('P3') }] });
+  });
+
+  test('a measure rule counts the records that make it hold and says how many the client may not read', async () => {
+    const query = `query($u: USCC!) { measuresFor(uscc: $u) { measure { code } rules { kind recordCount recordsOutsideGrant recordIds records { id } } } }`;
+    const restricted = (await ask(query, { u: LISTED }, 'restricted')).data?.['measuresFor'] as { measure: { code: string }; rules: unknown[] }[];
+    expect(restricted[0]).toEqual({ measure: { code: 'GOV_PROCUREMENT_BAN' }, rules: [{ kind: 'BLACK_LIST', recordCount: 1, recordsOutsideGrant: 1, recordIds: [], records: [] }] });
+    const b6 = await id('B6');
+    const full = (await ask(query, { u: LISTED })).data?.['measuresFor'] as { rules: unknown[] }[];
+    expect(full[0]?.rules).toEqual([{ kind: 'BLACK_LIST', recordCount: 1, recordsOutsideGrant: 0, recordIds: [b6], records: [{ id: b6 }] }]);
+  });
+});
+
+describe('records in force: one rule for grades, measures and expiry', () => {
+  test('a list entry past its removal date, still ACTIVE before the expiry job, triggers no measure, as it counts for no grade', async () => {
+    const b21 = await id('B21');
+    const stored = await testHub.database.db.selectFrom('records').select('status').where('id', '=', Number(b21)).executeTakeFirstOrThrow();
+    expect(stored.status).toBe('ACTIVE');
+    expect((await ask(MEASURES, { u: DELISTED })).data?.['measuresFor']).toEqual([]);
+    const check = await ask(CHECK, { u: DELISTED, m: 'GOV_PROCUREMENT_BAN' });
+    expect(check.data?.['checkMeasure']).toMatchObject({ applies: false, decidingRule: { role: 'NO_TRIGGER' } });
+    const grades = await compareModels(testHub.database.db, { credit: CONFIG.credit, version: '2026.1', today: '2024-06-01' });
+    expect(grades.transitions).toEqual(expect.arrayContaining([{ from: 'B', to: 'B', count: 3 }]));
+    // The expiry job applies the same rule: it expires exactly that record, and nothing changes for measures.
+    expect(await expireDueRecords(testHub.database.db, '2024-06-01', 'test')).toBe(1);
+    expect((await testHub.database.db.selectFrom('records').select('status').where('id', '=', Number(b21)).executeTakeFirstOrThrow()).status).toBe('EXPIRED');
+    expect((await ask(MEASURES, { u: DELISTED })).data?.['measuresFor']).toEqual([]);
+  });
+});
+
 describe('grade distribution', () => {
   test('per class for every graded enterprise, a region, or an agency; bad filters are BAD_USER_INPUT', async () => {
     const query = `query($r: String, $a: String) { gradeDistribution(region: $r, agencyCode: $a) { region { code } agencyCode total classes { creditClass label count } } }`;
@@ -224,7 +287,7 @@ describe('access: every field for every client type', () => {
     activateCreditModel: { query: 'mutation { activateCreditModel(version: "2026.1") { version } }', variables: {}, allowed: ['admin'] },
   };
   for (const [field, { query, variables, allowed }] of Object.entries(FIELDS)) {
-    for (const caller of Object.keys(CALLERS) as (keyof typeof CALLERS)[]) {
+    for (const caller of ['agency', 'admin', 'bank', 'partner'] as const) {
       const may = allowed.includes(caller);
       test(`${field} as ${caller}: ${may ? 'allowed' : 'refused (MISSING_SCOPE)'}`, async () => {
         const body = await ask(query, variables, caller);
@@ -258,15 +321,53 @@ describe('pricing', () => {
 });
 
 describe('model governance', () => {
-  test('evaluateModel compares a candidate with the stored grades without activating it', async () => {
-    const body = await ask('{ evaluateModel(version: "2026.2") { activeVersion candidateVersion population ungraded active { creditClass count } candidate { creditClass label count } transitions { from to count } populationStabilityIndex } }', {}, 'admin');
+  const EVALUATE = '{ evaluateModel(version: "%s") { activeVersion candidateVersion population ungraded active { creditClass count } candidate { creditClass label count } transitions { from to count } populationStabilityIndex } }';
+
+  test('evaluateModel runs the active version today beside the candidate, without activating or storing anything', async () => {
+    const body = await ask(EVALUATE.replace('%s', '2026.2'), {}, 'admin');
     expect(body.errors).toBeUndefined();
     const evaluation = body.data?.['evaluateModel'] as Record<string, unknown>;
-    expect(evaluation).toMatchObject({ activeVersion: '2026.1', candidateVersion: '2026.2', population: 5, ungraded: 1 });
-    expect(evaluation['active']).toEqual([{ creditClass: 'A', count: 1 }, { creditClass: 'B', count: 1 }, { creditClass: 'C', count: 0 }, { creditClass: 'D', count: 2 }]);
-    expect(evaluation['transitions']).toEqual(expect.arrayContaining([{ from: null, to: 'B', count: 1 }, { from: 'D', to: 'D', count: 2 }]));
-    expect(evaluation['populationStabilityIndex']).toMatch(/^-?\d+\.\d{4}$/);
+    // Subjects 20 and 21 have no stored grade: they are graded by both versions all the same (20: 990, 21: 1000).
+    expect(evaluation).toMatchObject({ activeVersion: '2026.1', candidateVersion: '2026.2', population: 6, ungraded: 2 });
+    expect(evaluation['active']).toEqual([{ creditClass: 'A', count: 1 }, { creditClass: 'B', count: 3 }, { creditClass: 'C', count: 0 }, { creditClass: 'D', count: 2 }]);
+    expect(evaluation['transitions']).toEqual([{ from: 'A', to: 'A', count: 1 }, { from: 'B', to: 'B', count: 3 }, { from: 'D', to: 'D', count: 2 }]);
+    expect(evaluation['populationStabilityIndex']).toBe('0.0000');
     expect((await ask(EVALUATION, { u: MEDIUM })).data?.['evaluation']).toMatchObject({ modelVersion: '2026.1' });
+    expect(await testHub.database.db.selectFrom('credit_grades').select('subject_uscc').where('subject_uscc', 'in', [UNGRADED, DELISTED]).execute()).toEqual([]);
+  });
+
+  test('the active version against itself: identical distributions, nobody moves, PSI 0', async () => {
+    const evaluation = (await ask(EVALUATE.replace('%s', '2026.1'), {}, 'admin')).data?.['evaluateModel'] as Record<string, unknown>;
+    expect(evaluation['candidate']).toEqual((evaluation['active'] as { creditClass: string; count: number }[]).map((c) => ({ ...c, label: expect.any(String) })));
+    expect((evaluation['transitions'] as { from: string; to: string }[]).every((t) => t.from === t.to)).toBe(true);
+    expect(evaluation['populationStabilityIndex']).toBe('0.0000');
+  });
+
+  test('evaluateModel is priced over pricePerRequest (the heavy lane)', async () => {
+    const body = await ask('{ evaluateModel(version: "2026.1") { population } }', {}, 'admin');
+    expect(body.errors).toBeUndefined();
+    expect(body.extensions?.price).toBeGreaterThan(TEST_CONFIG.limits.pricePerRequest);
+    expect(body.extensions?.price).toBeLessThanOrEqual(TEST_CONFIG.limits.maxQueryCost);
+  });
+
+  test('one evaluation at a time: a second while one runs is refused naming the one running; the next after it is served', async () => {
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => { open = resolve; });
+    const evaluate = oneEvaluationAtATime(async (version) => {
+      await gate;
+      return compareModels(testHub.database.db, { credit: CONFIG.credit, version, today: '2024-06-01' });
+    }, () => FIXED_NOW);
+    const first = evaluate('2026.2', 'test-admin');
+    const second = evaluate('2026.1', 'test-admin-2');
+    await expect(second).rejects.toThrow(EvaluationRunningError);
+    await expect(second).rejects.toMatchObject({
+      code: 'CONFLICT',
+      running: { version: '2026.2', requestedBy: 'test-admin' },
+      message: 'a model evaluation is already running (version 2026.2, requested by test-admin at 2024-06-01T12:00:00.000+08:00): one runs at a time; ask again when it has answered',
+    });
+    open();
+    expect(await first).toMatchObject({ candidateVersion: '2026.2' });
+    expect(await evaluate('2026.1', 'test-admin-2')).toMatchObject({ candidateVersion: '2026.1', psi: '0.0000' });
   });
 
   test('an unknown or malformed version is BAD_USER_INPUT naming the field', async () => {
