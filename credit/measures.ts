@@ -1,7 +1,7 @@
 import type { MeasureCondition, MeasureConfig } from '../config/measures-schema.js';
 import type { CreditClass } from '../store/tables.js';
 
-/** A record in force (ACTIVE) of a subject, as far as measures look at it. */
+/** A record of a subject in force (store/record-in-force.ts: ACTIVE and within its period), as far as measures look at it. */
 export interface RecordFact {
   readonly id: number;
   readonly kind: string;
