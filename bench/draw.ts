@@ -66,9 +66,10 @@ async function main(): Promise<void> {
       maxSubjectsPerRequest: 2000,
     };
     const noAudit = async () => undefined;
-    const [draw, committed] = await seconds(() => commitInspectionDraw(deps, 'BENCH', { randomnessReference: 'drand quicknet round 1' }, 'bench', noAudit));
+    const [draw, committed] = await seconds(() => commitInspectionDraw(deps, 'BENCH', { randomnessReference: 'bench operator value' }, 'bench', noAudit));
     say(`commit: ${committed} s (population ${draw.population_size}, digest ${draw.population_digest.slice(0, 16)}…, samples ${draw.classes.map((c) => `${c.class} ${c.sample}`).join(', ')})`);
-    const executor = { clientId: 'bench', agencyCode: 'BENCH', isAdmin: false };
+    // An operator's seed is entered by an admin client other than the committer.
+    const executor = { clientId: 'bench-admin', agencyCode: 'BENCH', isAdmin: true };
     const [, executed] = await seconds(() => executeInspectionDraw(deps, draw.id, SEED, executor, noAudit));
     const total = draw.classes.reduce((sum, c) => sum + c.sample, 0);
     say(`execute: ${executed} s (${total} targets × ${deps.config.inspectorsPerTarget} inspectors)`);
