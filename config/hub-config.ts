@@ -3,7 +3,7 @@ import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { isProvinceCode } from '../ingestion/regions.js';
-import { checkUscc } from '../ingestion/identifiers.js';
+import { agencyCode, usccCode } from './common-schemas.js';
 import { mappingSchema } from './mapping-schema.js';
 import { supervisionSchema } from './supervision-schema.js';
 import { creditSchema } from './credit-model-schema.js';
@@ -17,17 +17,9 @@ import { clientFileProblems, registrationProblems } from '../access/client-regis
 import cron from 'node-cron';
 
 const provinceCode = z.string().refine(isProvinceCode, { message: 'must be a province-level GB/T 2260 code such as 310000' });
-const agencyCode = z.string().regex(/^[A-Z0-9][A-Z0-9_-]{1,39}$/, 'must be 2-40 characters of A-Z, 0-9, _ and -');
 /** Checked here, so that a bad schedule stops the start naming its key instead of failing when jobs start. */
 const cronExpression = z.string().superRefine((expression, ctx) => {
   if (!cron.validate(expression)) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(expression.slice(0, 60))} is not a cron expression (six fields, seconds first, e.g. "0 5 0 * * *")` });
-});
-/** A 统一社会信用代码 with a valid check digit, normalised (half-width, upper case). */
-const usccCode = z.string().transform((raw, ctx) => {
-  const verdict = checkUscc(raw);
-  if (verdict.ok) return verdict.uscc;
-  ctx.addIssue({ code: 'custom', message: `must be a 统一社会信用代码 (${verdict.rule}: ${verdict.message})` });
-  return z.NEVER;
 });
 
 export { mappingSchema, type Mapping } from './mapping-schema.js';

@@ -1,12 +1,5 @@
 import { z } from 'zod';
-import { checkUscc } from '../ingestion/identifiers.js';
-
-const uscc = z.string().transform((raw, ctx) => {
-  const verdict = checkUscc(raw);
-  if (verdict.ok) return verdict.uscc;
-  ctx.addIssue({ code: 'custom', message: `must be a 统一社会信用代码 (${verdict.rule}: ${verdict.message})` });
-  return z.NEVER;
-});
+import { agencyCode, usccCode } from './common-schemas.js';
 
 /** One inspector (执法检查人员) of the pool 双随机 draws pick from. */
 const inspectorSchema = z
@@ -15,9 +8,9 @@ const inspectorSchema = z
     id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/, 'must be 1-40 characters of A-Z, a-z, 0-9, _ and -'),
     name: z.string().trim().min(1).max(100),
     /** The agency (code) whose draws the inspector takes part in. */
-    agency: z.string().regex(/^[A-Z0-9][A-Z0-9_-]{1,39}$/, 'must be an agency code'),
+    agency: agencyCode,
     /** Enterprises the inspector must not inspect (conflict of interest: 回避). */
-    conflicts: z.array(uscc).max(1000).default([]),
+    conflicts: z.array(usccCode).max(1000).default([]),
   })
   .strict();
 
