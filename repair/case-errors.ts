@@ -1,3 +1,4 @@
+import { findIdentityNumberIn, maskIdentityNumber } from '../ingestion/identifiers.js';
 import type { RepairRule } from './eligibility.js';
 
 /** Who acts on a repair request or objection: the request's principal, as far as the rules need it. */
@@ -7,6 +8,8 @@ export interface CaseActor {
   readonly isAdmin: boolean;
   /** The agency an AGENCY client speaks for; it decides the cases of its own records. */
   readonly agencyCode: string | null;
+  /** The province (GB/T 2260) whose subjects the actor's agency registers (登记机关); null when it registers none. */
+  readonly registrationRegion: string | null;
 }
 
 /** A refused input of a repair or objection step: names the field and the rule (GraphQL BAD_USER_INPUT). */
@@ -24,13 +27,16 @@ export class CaseInputError extends Error {
 /** A repair request the eligibility rules refuse, with the first date it could pass the rule (null: never by waiting). */
 export class RepairIneligibleError extends CaseInputError {
   constructor(
+    field: string,
     rule: RepairRule,
     readonly earliestEligibleOn: string | null,
     message: string,
     /** The record's subject, for the refusal's audit entry. */
     readonly subjectUscc: string | null,
+    /** NO_REPEAT: the repeat's record id, named to a client that may read it. */
+    readonly repeatRecordId: number | undefined,
   ) {
-    super('recordId', rule, message);
+    super(field, rule, message);
     this.name = 'RepairIneligibleError';
   }
 }
@@ -47,14 +53,32 @@ export class NotSourceAgencyError extends Error {
   }
 }
 
+/** An objection filed by a client outside the record's objection window (source agency, registration agency, operator). */
+export class NotObjectionWindowError extends Error {
+  constructor(
+    readonly subjectUscc: string | null,
+    recordId: number,
+  ) {
+    super(`recordId: an objection to record ${recordId} is filed by the record's source agency, the registration agency of its subject's province or an operator`);
+    this.name = 'NotObjectionWindowError';
+  }
+}
+
 /** Throws NotSourceAgencyError unless the actor is an operator or speaks for `agencyCode`. */
 export function requireSourceAgency(actor: CaseActor, agencyCode: string, subjectUscc: string | null, noun: string): void {
   if (!actor.isAdmin && actor.agencyCode !== agencyCode) throw new NotSourceAgencyError(subjectUscc, noun, agencyCode);
 }
 
-/** Text of a case (evidence, reason, note): trimmed, 1 to `max` characters, or CaseInputError naming the field. */
+/**
+ * Text of a case (evidence, reason, note): trimmed, 1 to `max` characters, carrying no identity
+ * number (other agencies read it), or CaseInputError naming the field (the number masked).
+ */
 export function caseText(field: string, value: string, max: number): string {
   const text = value.trim();
   if (!text || text.length > max) throw new CaseInputError(field, 'LENGTH', `must be 1 to ${max} characters (got ${text.length})`);
+  const identityNumber = findIdentityNumberIn(text);
+  if (identityNumber) {
+    throw new CaseInputError(field, 'IDENTITY_NUMBER_IN_TEXT', `carries identity number ${maskIdentityNumber(identityNumber)}: a case text names no person's identity number (other agencies read it)`);
+  }
   return text;
 }

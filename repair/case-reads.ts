@@ -1,7 +1,5 @@
 import type { HubDb } from '../store/database.js';
 import {
-  findObjection,
-  findRepairRequest,
   listObjectionSteps,
   listObjections,
   listRepairRequests,
@@ -33,14 +31,14 @@ function withSteps<R extends { id: number }>(rows: readonly R[], steps: readonly
   return rows.map((row) => ({ row, steps: byCase.get(row.id) ?? [] }));
 }
 
-/** Repair requests (one by `id`, or a page by the filter, newest first before `beforeId`) with their steps: two queries. */
-export async function readRepairRequests(db: HubDb, filter: RepairRequestFilter & { id?: number }, first: number, beforeId: number | undefined): Promise<CasePage<RepairRequestRow>> {
-  const page = filter.id === undefined ? await listRepairRequests(db, filter, first, beforeId) : { rows: [await findRepairRequest(db, filter.id)].filter((row) => row !== undefined), hasMore: false };
+/** Repair requests (a page by the filter, newest first before `beforeId`) with their steps: two queries. */
+export async function readRepairRequests(db: HubDb, filter: RepairRequestFilter, first: number, beforeId: number | undefined): Promise<CasePage<RepairRequestRow>> {
+  const page = await listRepairRequests(db, filter, first, beforeId);
   return { rows: withSteps(page.rows, await listRepairSteps(db, page.rows.map((row) => row.id))), hasMore: page.hasMore };
 }
 
-/** Objections (one by `id`, or a page by the filter, newest first before `beforeId`) with their steps: two queries. */
-export async function readObjections(db: HubDb, filter: ObjectionFilter & { id?: number }, first: number, beforeId: number | undefined): Promise<CasePage<ObjectionRow>> {
-  const page = filter.id === undefined ? await listObjections(db, filter, first, beforeId) : { rows: [await findObjection(db, filter.id)].filter((row) => row !== undefined), hasMore: false };
+/** Objections (a page by the filter, newest first before `beforeId`) with their steps: two queries. */
+export async function readObjections(db: HubDb, filter: ObjectionFilter, first: number, beforeId: number | undefined): Promise<CasePage<ObjectionRow>> {
+  const page = await listObjections(db, filter, first, beforeId);
   return { rows: withSteps(page.rows, await listObjectionSteps(db, page.rows.map((row) => row.id))), hasMore: page.hasMore };
 }

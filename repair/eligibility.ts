@@ -32,6 +32,8 @@ export type RepairEligibility =
       /** The first China date a request could pass this rule; null when waiting cannot make the record eligible. */
       readonly earliestEligibleOn: string | null;
       readonly message: string;
+      /** NO_REPEAT: the repeat's record id, not in the message (the client may not be allowed to read it). */
+      readonly repeatRecordId?: number;
     };
 
 /** The tier of a record's adverse information, or undefined for a penalty of a never-eligible type. */
@@ -71,7 +73,8 @@ export function assessRepairEligibility(
   if (fulfilledOn > today) return refuse('DECISION_FULFILLED', `fulfilledOn ${fulfilledOn} is after today (${today}): the decision must have been fulfilled`, fulfilledOn);
   if (fulfilledOn < candidate.eventDate) return refuse('DECISION_FULFILLED', `fulfilledOn ${fulfilledOn} is before the decision date ${candidate.eventDate}`);
   if (repeatRecordId !== undefined) {
-    return refuse('NO_REPEAT', `record ${repeatRecordId} of the same subject, of the same type, was decided on or after this one: a repeat is not repaired`);
+    const message = 'another record of the same subject, of the same type, was decided on or after this one: a repeat is not repaired';
+    return { eligible: false, rule: 'NO_REPEAT', earliestEligibleOn: null, message, repeatRecordId };
   }
   const eligibleOn = addMonths(candidate.eventDate, rules.minimumMonths[tier]);
   if (today < eligibleOn) {

@@ -1,9 +1,12 @@
 import type { RepairConfig } from '../config/repair-schema.js';
+import { chinaToday } from '../ingestion/dates.js';
 import { ConflictError, NotFoundError } from '../ingestion/errors.js';
 import type { HubDb } from '../store/database.js';
-import { findRecordsByIds } from '../store/record-queries.js';
+import { findRecordsByIds, type StoredRecord } from '../store/record-queries.js';
+import { findSubjects } from '../store/subject-queries.js';
 import {
   extendObjectionRow,
+  findLastConfirmation,
   insertObjection,
   insertObjectionStep,
   lockObjection,
@@ -12,26 +15,47 @@ import {
   restoreDisputedRecord,
   type ObjectionRow,
 } from '../store/repair-queries.js';
-import { CaseInputError, caseText, requireSourceAgency, type CaseActor } from './case-errors.js';
+import { CaseInputError, NotObjectionWindowError, caseText, requireSourceAgency, type CaseActor } from './case-errors.js';
 import type { CaseTime } from './repair-requests.js';
 import { addWorkingDays } from './working-days.js';
 
 const MAX_TEXT = 2000;
 
 /**
+ * Whether the actor may file an objection to the record: its source agency, the registration agency
+ * (登记机关) of its subject's province, or an operator (the hub's one window).
+ */
+async function inObjectionWindow(db: HubDb, record: StoredRecord, actor: CaseActor): Promise<boolean> {
+  if (actor.isAdmin || actor.agencyCode === record.agency_code) return true;
+  if (actor.registrationRegion === null || record.subject_uscc === null) return false;
+  const [subject] = await findSubjects(db, [record.subject_uscc]);
+  return subject?.region === actor.registrationRegion;
+}
+
+/**
  * Files an objection (异议) to an ACTIVE record on behalf of its subject: the record becomes DISPUTED
- * (status primitive: new version, history row) and the source agency must answer within
- * `objections.dueWorkingDays` working days of today. One open objection per record. Throws
- * CaseInputError (reason; a record that is not ACTIVE: rule RECORD_ACTIVE), NotFoundError,
- * ConflictError when the record already has an open objection.
+ * (status primitive: new version, history row), leaves scoring until the objection is resolved, and
+ * the source agency must answer within `objections.dueWorkingDays` working days of today. The caller
+ * has checked that the client may read the record. Filed only by the record's source agency, the
+ * registration agency of its subject's province or an operator (else NotObjectionWindowError). One
+ * open objection per record; once one was CONFIRMED, only an operator may file another (the
+ * subject's further remedy is administrative review, 行政复议). Throws CaseInputError (reason; rules
+ * RECORD_ACTIVE, ALREADY_CONFIRMED), NotFoundError, ConflictError when the record already has an open
+ * objection.
  */
 export async function fileObjection(db: HubDb, recordId: number, reason: string, actor: CaseActor, rules: RepairConfig, time: CaseTime): Promise<ObjectionRow> {
   const text = caseText('reason', reason, MAX_TEXT);
   const [record] = await findRecordsByIds(db, [recordId]);
   if (!record) throw new NotFoundError(`recordId: no record ${recordId}`);
+  if (!(await inObjectionWindow(db, record, actor))) throw new NotObjectionWindowError(record.subject_uscc, recordId);
   if (record.status !== 'ACTIVE') {
     if (record.status === 'DISPUTED') throw new ConflictError(`recordId: record ${recordId} already has an open objection`);
     throw new CaseInputError('recordId', 'RECORD_ACTIVE', `record ${recordId} is ${record.status}: only an ACTIVE record can be disputed`);
+  }
+  const confirmedAt = actor.isAdmin ? undefined : await findLastConfirmation(db, recordId);
+  if (confirmedAt) {
+    const message = `an objection to record ${recordId} was confirmed on ${chinaToday(confirmedAt)}: the subject's further remedy is administrative review (行政复议); only an operator may file anew`;
+    throw new CaseInputError('recordId', 'ALREADY_CONFIRMED', message);
   }
   const objection = await insertObjection(db, {
     record_id: record.id,

@@ -34,9 +34,9 @@ export interface CaseTime {
   readonly now: Date;
 }
 
-async function recordOf(db: HubDb, recordId: number): Promise<StoredRecord> {
+async function recordOf(db: HubDb, recordId: number, field: string): Promise<StoredRecord> {
   const [record] = await findRecordsByIds(db, [recordId]);
-  if (!record) throw new NotFoundError(`recordId: no record ${recordId}`);
+  if (!record) throw new NotFoundError(`${field}: no record ${recordId}`);
   return record;
 }
 
@@ -45,21 +45,32 @@ async function recordOf(db: HubDb, recordId: number): Promise<StoredRecord> {
  * eligibility rule (eligibility.ts) first: a refused request stores nothing and throws
  * RepairIneligibleError naming the rule and the earliest eligible date. Throws CaseInputError for
  * bad evidence or dates, NotFoundError for an unknown record, ConflictError when the record already
- * has a pending request. Run in the transaction that writes the request's audit entry.
+ * has a pending request. Run in the transaction that writes the request's audit entry, after the
+ * caller checked that the client may read the record (any agency that can, or an operator, files:
+ * one window for repairs).
  */
-export async function fileRepairRequest(db: HubDb, input: RepairRequestInput, actor: CaseActor, rules: RepairConfig, time: CaseTime): Promise<RepairRequestRow> {
-  const evidence = caseText('evidence', input.evidence, MAX_EVIDENCE);
-  const fulfilmentEvidence = caseText('fulfilmentEvidence', input.fulfilmentEvidence, MAX_EVIDENCE);
+export async function fileRepairRequest(
+  db: HubDb,
+  input: RepairRequestInput,
+  actor: CaseActor,
+  rules: RepairConfig,
+  time: CaseTime,
+): Promise<RepairRequestRow> {
+  const evidence = caseText('input.evidence', input.evidence, MAX_EVIDENCE);
+  const fulfilmentEvidence = caseText('input.fulfilmentEvidence', input.fulfilmentEvidence, MAX_EVIDENCE);
   const fulfilled = parseCalendarDate(input.fulfilledOn);
-  if (!fulfilled.ok) throw new CaseInputError('fulfilledOn', 'DATE', fulfilled.message);
-  const record = await recordOf(db, input.recordId);
+  if (!fulfilled.ok) throw new CaseInputError('input.fulfilledOn', 'DATE', fulfilled.message);
+  const record = await recordOf(db, input.recordId, 'input.recordId');
   const fields = record.fields as Record<string, unknown>;
   const penaltyTypes = Array.isArray(fields['CF_CFLB']) ? (fields['CF_CFLB'] as string[]) : [];
   const fine = fields['CF_NR_FK'];
   const candidate = { kind: record.kind, status: record.status, eventDate: record.event_date, penaltyTypes, fineWan: typeof fine === 'string' ? fine : undefined };
   const repeat = await findRepeatRecord(db, record);
   const verdict = assessRepairEligibility(candidate, fulfilled.date, repeat, rules, time.today);
-  if (!verdict.eligible) throw new RepairIneligibleError(verdict.rule, verdict.earliestEligibleOn, verdict.message, record.subject_uscc);
+  if (!verdict.eligible) {
+    const field = verdict.rule === 'DECISION_FULFILLED' ? 'input.fulfilledOn' : 'input.recordId';
+    throw new RepairIneligibleError(field, verdict.rule, verdict.earliestEligibleOn, verdict.message, record.subject_uscc, verdict.repeatRecordId);
+  }
   const request = await insertRepairRequest(db, {
     record_id: record.id,
     agency_code: record.agency_code,
@@ -71,7 +82,7 @@ export async function fileRepairRequest(db: HubDb, input: RepairRequestInput, ac
     filed_by: actor.clientId,
     filed_at: time.now,
   });
-  if (!request) throw new ConflictError(`recordId: record ${record.id} already has a pending repair request`);
+  if (!request) throw new ConflictError(`input.recordId: record ${record.id} already has a pending repair request`);
   await insertRepairStep(db, request.id, 'FILED', actor.clientId, time.now, null);
   return request;
 }
@@ -96,7 +107,7 @@ export async function decideRepairRequest(
   requireSourceAgency(actor, current.agency_code, current.subject_uscc, `repair request ${id}`);
   const text = caseText('note', note, MAX_NOTE);
   if (current.status !== 'PENDING') throw new ConflictError(`repair request ${id} was already ${current.status}`);
-  const record = await recordOf(db, current.record_id);
+  const record = await recordOf(db, current.record_id, 'id');
   if (decision === 'APPROVE' && !(await moveRecordStatus(db, record.id, 'ACTIVE', 'REPAIRED', `repair:${id}`))) {
     throw new ConflictError(`record ${record.id} is ${record.status} now, not ACTIVE: it cannot be repaired; reject the request`);
   }

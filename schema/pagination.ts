@@ -82,10 +82,10 @@ const ID_DIGITS = /^[1-9]\d{0,15}$/;
 
 /**
  * A numeric ID argument (records, quarantine entries, authorisations): digits only, from 1, a safe
- * integer. Anything else is BAD_USER_INPUT naming the argument, e.g. `record id "abc" is not a hub record id`.
+ * integer. Anything else is BAD_USER_INPUT naming the argument (`field`, e.g. input.recordId), e.g. `record id "abc" is not a hub record id`.
  */
-export function parseId(id: string, noun = 'id'): number {
+export function parseId(id: string, noun = 'id', field = 'id'): number {
   const value = Number(id);
-  if (!ID_DIGITS.test(id) || !Number.isSafeInteger(value)) throw badInput(`${noun} ${JSON.stringify(id.slice(0, 40))} is not a hub ${noun}`, { field: 'id', rule: 'ID' });
+  if (!ID_DIGITS.test(id) || !Number.isSafeInteger(value)) throw badInput(`${noun} ${JSON.stringify(id.slice(0, 40))} is not a hub ${noun}`, { field, rule: 'ID' });
   return value;
 }

@@ -160,6 +160,8 @@ export function createReaders(pools: ReadPools, access: ReadAccess) {
     agency: (code: string) => agencies.load(code),
     allAgencies: () => listAgencies(db()),
     record: (id: number) => records.load(id),
+    /** Drops a record read earlier in this request, after a write changed it, so later fields read it anew. */
+    forgetRecord: (id: number) => void records.clear(id),
     recordHistory: (id: number) => history.load(id),
     /** Those of `ids` the client may read (record grant, repaired records), in their order; their content is read with `record`. */
     readableRecordIds: async (ids: readonly number[]) => {

@@ -108,7 +108,20 @@ export async function insertRepairStep(db: HubDb, requestId: number, step: strin
   await sql`insert into repair_request_steps (request_id, step, actor, at, note) values (${requestId}, ${step}, ${actor}, ${at}, ${note})`.execute(db);
 }
 
+/**
+ * Whose cases a reader sees: undefined, every case (an operator); an agency code, the cases of that
+ * agency (on its records as source agency, or filed by one of its clients); null, none.
+ */
+export type CaseAgency = string | null | undefined;
+
+/** The condition "the case is visible to `agency`" (see CaseAgency) on a table with agency_code and filed_by. */
+const visibleTo = (agency: CaseAgency) => sql`(${agency === undefined}::boolean
+  or agency_code = ${agency ?? null} or filed_by in (select id from api_clients where agency_code = ${agency ?? null}))`;
+
 export interface RepairRequestFilter {
+  /** Only this request. */
+  readonly id?: number | undefined;
+  readonly visibleTo: CaseAgency;
   readonly status?: string | undefined;
   readonly agencyCode?: string | undefined;
   readonly subjectUscc?: string | undefined;
@@ -118,19 +131,15 @@ export interface RepairRequestFilter {
 export async function listRepairRequests(db: HubDb, filter: RepairRequestFilter, first: number, beforeId: number | undefined): Promise<{ rows: RepairRequestRow[]; hasMore: boolean }> {
   const result = await sql<RepairRequestRow>`
     select ${REQUEST_COLUMNS} from repair_requests
-    where (${filter.status ?? null}::text is null or status = ${filter.status ?? null})
+    where ${visibleTo(filter.visibleTo)}
+      and (${filter.id ?? null}::int8 is null or id = ${filter.id ?? null})
+      and (${filter.status ?? null}::text is null or status = ${filter.status ?? null})
       and (${filter.agencyCode ?? null}::text is null or agency_code = ${filter.agencyCode ?? null})
       and (${filter.subjectUscc ?? null}::text is null or subject_uscc = ${filter.subjectUscc ?? null})
       and (${beforeId ?? null}::int8 is null or id < ${beforeId ?? null})
     order by id desc limit ${first + 1}
   `.execute(db);
   return { rows: result.rows.slice(0, first).map(toNumbers), hasMore: result.rows.length > first };
-}
-
-export async function findRepairRequest(db: HubDb, id: number): Promise<RepairRequestRow | undefined> {
-  const result = await sql<RepairRequestRow>`select ${REQUEST_COLUMNS} from repair_requests where id = ${id}`.execute(db);
-  const row = result.rows[0];
-  return row ? toNumbers(row) : undefined;
 }
 
 /** The steps of many requests, oldest first. */
@@ -180,6 +189,9 @@ export async function insertObjectionStep(db: HubDb, objectionId: number, step: 
 }
 
 export interface ObjectionFilter {
+  /** Only this objection. */
+  readonly id?: number | undefined;
+  readonly visibleTo: CaseAgency;
   readonly status?: string | undefined;
   readonly agencyCode?: string | undefined;
   /** Only open objections due before this China date (overdue on it). */
@@ -190,7 +202,9 @@ export interface ObjectionFilter {
 export async function listObjections(db: HubDb, filter: ObjectionFilter, first: number, beforeId: number | undefined): Promise<{ rows: ObjectionRow[]; hasMore: boolean }> {
   const result = await sql<ObjectionRow>`
     select ${OBJECTION_COLUMNS} from objections
-    where (${filter.status ?? null}::text is null or status = ${filter.status ?? null})
+    where ${visibleTo(filter.visibleTo)}
+      and (${filter.id ?? null}::int8 is null or id = ${filter.id ?? null})
+      and (${filter.status ?? null}::text is null or status = ${filter.status ?? null})
       and (${filter.agencyCode ?? null}::text is null or agency_code = ${filter.agencyCode ?? null})
       and (${filter.overdueOn ?? null}::date is null or (status = 'OPEN' and due_on < ${filter.overdueOn ?? null}::date))
       and (${beforeId ?? null}::int8 is null or id < ${beforeId ?? null})
@@ -199,10 +213,12 @@ export async function listObjections(db: HubDb, filter: ObjectionFilter, first: 
   return { rows: result.rows.slice(0, first).map(toNumbers), hasMore: result.rows.length > first };
 }
 
-export async function findObjection(db: HubDb, id: number): Promise<ObjectionRow | undefined> {
-  const result = await sql<ObjectionRow>`select ${OBJECTION_COLUMNS} from objections where id = ${id}`.execute(db);
-  const row = result.rows[0];
-  return row ? toNumbers(row) : undefined;
+/** When the latest CONFIRMED objection to the record was confirmed; undefined when none was. */
+export async function findLastConfirmation(db: HubDb, recordId: number): Promise<Date | undefined> {
+  const result = await sql<{ resolved_at: Date }>`
+    select resolved_at from objections where record_id = ${recordId} and status = 'CONFIRMED' order by resolved_at desc limit 1
+  `.execute(db);
+  return result.rows[0]?.resolved_at;
 }
 
 /** The open objections of these records (one at most per record). */

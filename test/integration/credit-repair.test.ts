@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { gradeAllSubjects, gradeChangedSubjects } from '../../credit/grading.js';
 import { ingestBatch } from '../../ingestion/ingest-batch.js';
+import { TEST_CLIENTS } from '../support/clients.js';
 import { startTestHub, TEST_CONFIG, type TestHub } from '../support/hub.js';
 import { FIXED_NOW } from '../support/ingestion.js';
 import { enterpriseUscc, penaltyRecord } from '../support/records.js';
@@ -12,6 +13,12 @@ const REGRADED = enterpriseUscc('310115', 13);
 const AGENCY = { client: 'test-agency', purpose: 'CREDIT_REPAIR' };
 const OTHER_AGENCY = { client: 'test-agency-zj', purpose: 'CREDIT_REPAIR' };
 const ADMIN = { client: 'test-admin', purpose: 'OPERATIONS' };
+// ZJ-TAX through a client that reads only records originating in Zhejiang.
+const RESTRICTED = { client: 'zj-restricted', purpose: 'CREDIT_REPAIR' };
+const ZJ_SUBJECT = enterpriseUscc('330106', 14);
+const TEXT_SUBJECT = enterpriseUscc('310115', 15);
+// A resident identity number with a right GB 11643 check character (the standard's example).
+const IDENTITY_NUMBER = '11010519491231002X';
 
 let testHub: TestHub;
 const ids = new Map<string, string>();
@@ -19,7 +26,13 @@ const ids = new Map<string, string>();
 const subjectFields = (uscc: string, name: string) => ({ CF_XDR_MC: name, CF_XDR_SHXYM: uscc });
 
 beforeAll(async () => {
-  testHub = await startTestHub();
+  const restricted = { ...TEST_CLIENTS.otherAgency.config, id: 'zj-restricted', regions: ['330000'] };
+  testHub = await startTestHub({ ...TEST_CONFIG, clients: [...TEST_CONFIG.clients, restricted] });
+  await ingestBatch(testHub.hub.ingestion, {
+    agencyCode: 'ZJ-TAX',
+    source: 'test',
+    records: [penaltyRecord({ ...subjectFields(ZJ_SUBJECT, '浙江跨省示例有限公司'), CF_JDRQ: '2024-01-10', CF_WSH: '浙税罚〔2024〕1号', CF_WFXW: '偷税' }, 'ZJ-FIRST')],
+  });
   await ingestBatch(testHub.hub.ingestion, {
     agencyCode: 'SH-SAMR',
     source: 'test',
@@ -31,6 +44,8 @@ beforeAll(async () => {
       penaltyRecord({ ...subjectFields(REPEATER, '上海再犯示例有限公司'), CF_JDRQ: '2024-01-10', CF_WSH: '沪罚〔2024〕105号' }, 'REPEAT-FIRST'),
       penaltyRecord({ ...subjectFields(REPEATER, '上海再犯示例有限公司'), CF_JDRQ: '2024-04-10', CF_WSH: '沪罚〔2024〕106号' }, 'REPEAT-SECOND'),
       penaltyRecord({ ...subjectFields(REGRADED, '上海重评示例有限公司'), CF_JDRQ: '2024-01-20', CF_WSH: '沪罚〔2024〕107号' }, 'REGRADE'),
+      penaltyRecord({ ...subjectFields(ZJ_SUBJECT, '浙江跨省示例有限公司'), CF_JDRQ: '2024-03-01', CF_WSH: '沪罚〔2024〕108号', CF_WFXW: '偷税' }, 'SH-REPEAT'),
+      penaltyRecord({ ...subjectFields(TEXT_SUBJECT, '上海文本示例有限公司'), CF_JDRQ: '2024-01-12', CF_WSH: '沪罚〔2024〕109号', CF_WFXW: '广告违法' }, 'REPAIR-TEXT'),
     ],
   });
   const rows = await testHub.database.db.selectFrom('records').select(['id', 'source_record_id']).execute();
@@ -54,15 +69,14 @@ async function statusOf(source: string): Promise<string> {
 describe('credit repair: filing', () => {
   test('an ineligible request is BAD_USER_INPUT naming the rule and the earliest eligible date, and stores nothing', async () => {
     const early = await fileFor('REPAIR-TOO-EARLY');
-    expect(early.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'recordId', rule: 'MINIMUM_PERIOD', earliestEligibleOn: '2024-06-02' });
+    expect(early.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.recordId', rule: 'MINIMUM_PERIOD', earliestEligibleOn: '2024-06-02' });
     expect(early.body.errors[0].message).toContain('eligible from 2024-06-02');
     const never = await fileFor('REPAIR-NEVER');
     expect(never.body.errors[0].extensions).toMatchObject({ rule: 'NEVER_ELIGIBLE', earliestEligibleOn: null });
     const repeat = await fileFor('REPEAT-FIRST');
-    expect(repeat.body.errors[0].extensions).toMatchObject({ rule: 'NO_REPEAT', earliestEligibleOn: null });
-    expect(repeat.body.errors[0].message).toContain(`record ${ids.get('REPEAT-SECOND')}`);
+    expect(repeat.body.errors[0].extensions).toMatchObject({ rule: 'NO_REPEAT', earliestEligibleOn: null, repeatRecordId: ids.get('REPEAT-SECOND') });
     const unfulfilled = await fileFor('REPAIR-OK', AGENCY, '2024-06-02');
-    expect(unfulfilled.body.errors[0].extensions).toMatchObject({ rule: 'DECISION_FULFILLED', earliestEligibleOn: '2024-06-02' });
+    expect(unfulfilled.body.errors[0].extensions).toMatchObject({ field: 'input.fulfilledOn', rule: 'DECISION_FULFILLED', earliestEligibleOn: '2024-06-02' });
     const stored = await testHub.database.db.selectFrom('repair_requests' as never).select(({ fn }) => fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     expect(Number(stored.n)).toBe(0);
     // Each refusal has its audit entry.
@@ -72,7 +86,7 @@ describe('credit repair: filing', () => {
 
   test('bad input names its field: empty evidence, an impossible date, an unknown record', async () => {
     const empty = await testHub.gql(FILE, { input: { recordId: ids.get('REPAIR-OK'), evidence: '  ', fulfilledOn: '2024-03-01', fulfilmentEvidence: 'x' } }, AGENCY);
-    expect(empty.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'evidence', rule: 'LENGTH' });
+    expect(empty.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.evidence', rule: 'LENGTH' });
     const date = await testHub.gql(FILE, { input: { recordId: ids.get('REPAIR-OK'), evidence: 'x', fulfilledOn: '2024-02-30', fulfilmentEvidence: 'x' } }, AGENCY);
     expect(date.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     const missing = await testHub.gql(FILE, { input: { recordId: '999999', evidence: 'x', fulfilledOn: '2024-03-01', fulfilmentEvidence: 'x' } }, AGENCY);
@@ -190,5 +204,63 @@ describe('ingestion keeps a status set by repair', () => {
     expect(await statusOf('REPAIR-OK')).toBe('REPAIRED');
     expect((await resend({ CF_ZT: '2' })).updated).toBe(1);
     expect(await statusOf('REPAIR-OK')).toBe('REVOKED');
+  });
+});
+
+describe('credit repair: who files, who sees', () => {
+  test('a client that cannot read the record gets NOT_FOUND as for no record, revealing nothing; nothing is stored', async () => {
+    const hidden = await fileFor('REPAIR-TEXT', RESTRICTED);
+    const missing = await testHub.gql(FILE, { input: { recordId: '999999', evidence: 'x', fulfilledOn: '2024-03-01', fulfilmentEvidence: 'x' } }, RESTRICTED);
+    expect(hidden.body.errors[0]).toMatchObject({ message: `input.recordId: no record ${ids.get('REPAIR-TEXT')}`, extensions: { code: 'NOT_FOUND' } });
+    expect(missing.body.errors[0]).toMatchObject({ message: 'input.recordId: no record 999999', extensions: { code: 'NOT_FOUND' } });
+    // An ineligible record it cannot read is NOT_FOUND too: no rule, status or date of it.
+    const never = await fileFor('REPAIR-NEVER', RESTRICTED);
+    expect(never.body.errors[0].extensions).toEqual({ code: 'NOT_FOUND' });
+    const stored = await testHub.database.db.selectFrom('repair_requests' as never).select(({ fn }) => fn.countAll<string>().as('n')).where('record_id' as never, '=', Number(ids.get('REPAIR-TEXT')) as never).executeTakeFirstOrThrow();
+    expect(Number(stored.n)).toBe(0);
+  });
+
+  test('a repeat the client cannot read bars repair without being named', async () => {
+    const refused = await fileFor('ZJ-FIRST', RESTRICTED);
+    expect(refused.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.recordId', rule: 'NO_REPEAT' });
+    expect(refused.body.errors[0].extensions).not.toHaveProperty('repeatRecordId');
+    expect(refused.body.errors[0].message).toContain('another record of the same subject');
+    // An agency that can read the repeat is told which record it is.
+    const named = await fileFor('ZJ-FIRST', OTHER_AGENCY);
+    expect(named.body.errors[0].extensions).toMatchObject({ rule: 'NO_REPEAT', repeatRecordId: ids.get('SH-REPEAT') });
+  });
+
+  test('an identity number in evidence or fulfilment evidence is refused, masked; a USCC is not', async () => {
+    const input = { recordId: ids.get('REPAIR-TEXT'), evidence: '已整改', fulfilledOn: '2024-05-01', fulfilmentEvidence: '缴款书 2024-0002' };
+    for (const field of ['evidence', 'fulfilmentEvidence'] as const) {
+      const refused = await testHub.gql(FILE, { input: { ...input, [field]: `法定代表人身份证 ${IDENTITY_NUMBER} 已到场` } }, AGENCY);
+      expect(refused.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: `input.${field}`, rule: 'IDENTITY_NUMBER_IN_TEXT' });
+      expect(refused.body.errors[0].message).toContain('1101**********002X');
+      expect(JSON.stringify(refused.body)).not.toContain(IDENTITY_NUMBER);
+    }
+    const withUscc = await testHub.gql(FILE, { input: { ...input, evidence: `当事人 ${TEXT_SUBJECT} 已缴清罚款` } }, AGENCY);
+    expect(withUscc.body.errors).toBeUndefined();
+    const audit = await testHub.database.db.selectFrom('audit_log').select('entry').where('operation', '=', 'mutation fileRepairRequest').execute();
+    expect(JSON.stringify(audit)).not.toContain(IDENTITY_NUMBER);
+  });
+
+  test('a bad record id names input.recordId', async () => {
+    const bad = await testHub.gql(FILE, { input: { recordId: 'abc', evidence: 'x', fulfilledOn: '2024-03-01', fulfilmentEvidence: 'x' } }, AGENCY);
+    expect(bad.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.recordId', rule: 'ID' });
+  });
+
+  test('agencies see only their own cases (filed by them or on their records); operators see all', async () => {
+    const listed = async (caller: { client: string; purpose: string }) =>
+      (await testHub.gql('{ repairRequests(first: 100) { edges { node { id recordId filedBy agencyCode } } } }', {}, caller)).body.data.repairRequests.edges.map((e: { node: { recordId: string } }) => e.node);
+    const all = await listed(ADMIN);
+    expect(all.length).toBeGreaterThanOrEqual(4);
+    // SH-SAMR: every case is on its records.
+    expect((await listed(AGENCY)).length).toBe(all.length);
+    // ZJ-TAX (through either of its clients): only the request its client filed.
+    for (const caller of [OTHER_AGENCY, RESTRICTED]) expect((await listed(caller)).map((c: { recordId: string }) => c.recordId)).toEqual([ids.get('REPAIR-OK')]);
+    const foreign = all.find((c: { filedBy: string }) => c.filedBy === 'test-agency');
+    const one = await testHub.gql('query($id: ID!) { repairRequest(id: $id) { id } }', { id: foreign.id }, OTHER_AGENCY);
+    expect(one.body.data.repairRequest).toBeNull();
+    expect((await testHub.gql('query($id: ID!) { repairRequest(id: $id) { id } }', { id: foreign.id }, AGENCY)).body.data.repairRequest).toEqual({ id: foreign.id });
   });
 });

@@ -3,7 +3,8 @@ import { repairSchema } from '../../config/repair-schema.js';
 import { ingestBatch } from '../../ingestion/ingest-batch.js';
 import { fileObjection, resolveObjection } from '../../repair/objections.js';
 import { expireDueRecords } from '../../store/expiry-writes.js';
-import { startTestHub, type TestHub } from '../support/hub.js';
+import { TEST_CLIENTS } from '../support/clients.js';
+import { startTestHub, TEST_CONFIG, type TestHub } from '../support/hub.js';
 import { enterpriseUscc, penaltyRecord } from '../support/records.js';
 
 // The test hub's clock is Saturday 2024-06-01 (China): 5 working days later is Friday 2024-06-07.
@@ -11,8 +12,11 @@ const SUBJECT = enterpriseUscc('310115', 21);
 const AGENCY = { client: 'test-agency', purpose: 'CREDIT_REPAIR' };
 const OTHER_AGENCY = { client: 'test-agency-zj', purpose: 'CREDIT_REPAIR' };
 const ADMIN = { client: 'test-admin', purpose: 'OPERATIONS' };
-const OPERATOR = { clientId: 'test-admin', isAdmin: true, agencyCode: null };
+const OPERATOR = { clientId: 'test-admin', isAdmin: true, agencyCode: null, registrationRegion: null };
 const rules = repairSchema.parse({});
+// ZJ-TAX (not a registration agency) through a client that reads only records originating in Zhejiang.
+const RESTRICTED = { client: 'zj-restricted', purpose: 'CREDIT_REPAIR' };
+const IDENTITY_NUMBER = '11010519491231002X';
 
 let testHub: TestHub;
 const ids = new Map<string, string>();
@@ -21,12 +25,15 @@ const record = (source: string, n: number, extra: Record<string, unknown> = {}) 
   penaltyRecord({ CF_XDR_MC: '上海异议示例有限公司', CF_XDR_SHXYM: SUBJECT, CF_JDRQ: '2024-02-01', CF_WSH: `沪罚〔2024〕2${n}号`, CF_WFXW: `违法行为${n}`, ...extra }, source);
 
 beforeAll(async () => {
-  testHub = await startTestHub();
+  const restricted = { ...TEST_CLIENTS.otherAgency.config, id: 'zj-restricted', regions: ['330000'] };
+  testHub = await startTestHub({ ...TEST_CONFIG, clients: [...TEST_CONFIG.clients, restricted] });
   await ingestBatch(testHub.hub.ingestion, {
     agencyCode: 'SH-SAMR',
     source: 'test',
     records: [record('OBJ-CONFIRM', 1), record('OBJ-CORRECT', 2), record('OBJ-LAPSES', 3, { CF_GSJZQ: '2024-06-10' }), record('OBJ-OVERDUE', 4), record('OBJ-RESENT', 5)],
   });
+  // A Zhejiang tax penalty of the Shanghai subject: SH-SAMR registers Shanghai's subjects.
+  await ingestBatch(testHub.hub.ingestion, { agencyCode: 'ZJ-TAX', source: 'test', records: [record('OBJ-ZJ', 6, { CF_WSH: '浙税罚〔2024〕6号' })] });
   for (const row of await testHub.database.db.selectFrom('records').select(['id', 'source_record_id']).execute()) ids.set(row.source_record_id, String(row.id));
 });
 afterAll(async () => testHub.close());
@@ -124,5 +131,63 @@ describe('objections (异议)', () => {
     expect(await statusOf('OBJ-RESENT')).toBe('DISPUTED');
     expect((await resend({ CF_ZT: '2' })).updated).toBe(1);
     expect(await statusOf('OBJ-RESENT')).toBe('REVOKED');
+  });
+});
+
+describe('objections: who files, who sees, filing again', () => {
+  test('a client that cannot read the record gets NOT_FOUND as for no record; the record keeps counting', async () => {
+    const hidden = await fileVia('OBJ-RESENT', RESTRICTED);
+    expect(hidden.body.errors[0]).toMatchObject({ message: `recordId: no record ${ids.get('OBJ-RESENT')}`, extensions: { code: 'NOT_FOUND' } });
+    const confirmedHidden = await fileVia('OBJ-CONFIRM', RESTRICTED);
+    expect(confirmedHidden.body.errors[0].extensions).toEqual({ code: 'NOT_FOUND' });
+    const missing = await testHub.gql(FILE, { r: '999999', reason: 'x' }, RESTRICTED);
+    expect(missing.body.errors[0]).toMatchObject({ message: 'recordId: no record 999999', extensions: { code: 'NOT_FOUND' } });
+    const bad = await testHub.gql(FILE, { r: 'abc', reason: 'x' }, AGENCY);
+    expect(bad.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'recordId', rule: 'ID' });
+  });
+
+  test('another agency that is neither source nor registration agency is FORBIDDEN, audited as a denial; nothing changes', async () => {
+    const refused = await fileVia('OBJ-CONFIRM', OTHER_AGENCY);
+    expect(refused.body.errors[0].extensions).toEqual({ code: 'FORBIDDEN', reason: 'NOT_OBJECTION_WINDOW' });
+    expect(await statusOf('OBJ-CONFIRM')).toBe('ACTIVE');
+    const audit = await testHub.database.db.selectFrom('audit_log').select(['outcome', 'client_id']).where('operation', '=', 'mutation fileObjection').where('outcome', 'like', 'DENIED%').execute();
+    expect(audit).toEqual([{ outcome: 'DENIED:NOT_OBJECTION_WINDOW', client_id: 'test-agency-zj' }]);
+  });
+
+  test('the registration agency of the subject files on another agency\'s record; the source agency files on its own', async () => {
+    const zjOwn = await testHub.gql(FILE, { r: ids.get('OBJ-ZJ'), reason: '当事人称已补缴' }, AGENCY);
+    expect(zjOwn.body.errors).toBeUndefined();
+    expect(zjOwn.body.data.fileObjection.record).toEqual({ id: ids.get('OBJ-ZJ'), status: 'DISPUTED' });
+  });
+
+  test('once confirmed, an objection is not filed again except by an operator', async () => {
+    const again = await fileVia('OBJ-CONFIRM');
+    expect(again.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'recordId', rule: 'ALREADY_CONFIRMED' });
+    expect(again.body.errors[0].message).toContain('confirmed on 2024-06-01');
+    expect(again.body.errors[0].message).toContain('行政复议');
+    expect(await statusOf('OBJ-CONFIRM')).toBe('ACTIVE');
+    const byOperator = await fileVia('OBJ-CONFIRM', ADMIN);
+    expect(byOperator.body.data.fileObjection).toMatchObject({ status: 'OPEN', record: { status: 'DISPUTED' } });
+  });
+
+  test('an identity number in a reason or note is refused, masked', async () => {
+    const reason = await testHub.gql(FILE, { r: ids.get('OBJ-RESENT'), reason: `法定代表人 ${IDENTITY_NUMBER} 称已整改` }, AGENCY);
+    expect(reason.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'reason', rule: 'IDENTITY_NUMBER_IN_TEXT' });
+    expect(reason.body.errors[0].message).toContain('1101**********002X');
+    const open = (await testHub.gql('{ objections(status: OPEN, first: 1) { edges { node { id } } } }', {}, AGENCY)).body.data.objections.edges[0].node.id;
+    const note = await testHub.gql(RESOLVE, { id: open, r: 'CONFIRM', n: `经办人 ${IDENTITY_NUMBER}` }, AGENCY);
+    expect(note.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'note', rule: 'IDENTITY_NUMBER_IN_TEXT' });
+    expect(JSON.stringify([reason.body, note.body])).not.toContain(IDENTITY_NUMBER);
+  });
+
+  test('agencies see only their own cases (filed by them or on their records); operators see all', async () => {
+    const listed = async (caller: { client: string; purpose: string }) =>
+      (await testHub.gql('{ objections(first: 100) { edges { node { id recordId } } } }', {}, caller)).body.data.objections.edges.map((e: { node: { id: string; recordId: string } }) => e.node);
+    const all = await listed(ADMIN);
+    expect((await listed(AGENCY)).length).toBe(all.length);
+    for (const caller of [OTHER_AGENCY, RESTRICTED]) expect(new Set((await listed(caller)).map((c: { recordId: string }) => c.recordId))).toEqual(new Set([ids.get('OBJ-ZJ')]));
+    const foreign = all.find((c: { recordId: string }) => c.recordId === ids.get('OBJ-CONFIRM'));
+    expect((await testHub.gql('query($id: ID!) { objection(id: $id) { id } }', { id: foreign.id }, OTHER_AGENCY)).body.data.objection).toBeNull();
+    expect((await testHub.gql('query($id: ID!) { objection(id: $id) { id } }', { id: foreign.id }, AGENCY)).body.data.objection).toEqual({ id: foreign.id });
   });
 });

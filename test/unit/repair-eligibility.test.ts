@@ -54,7 +54,7 @@ describe('assessRepairEligibility', () => {
 
   test('a repeat of the same type bars repair', () => {
     expect(assessRepairEligibility(penalty(['罚款']), '2024-04-01', 42, rules, '2030-01-01')).toMatchObject({
-      eligible: false, rule: 'NO_REPEAT', earliestEligibleOn: null, message: expect.stringContaining('record 42'),
+      eligible: false, rule: 'NO_REPEAT', earliestEligibleOn: null, repeatRecordId: 42, message: expect.stringContaining('another record of the same subject'),
     });
   });
 
