@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { parse as parseJsonc } from 'jsonc-parser';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readEnv } from '../../config/env.js';
@@ -16,7 +17,8 @@ type RawConfig = {
   clients: { publicKeyFile?: string; secretFile?: string }[];
 };
 function demoConfig(): RawConfig {
-  const raw = JSON.parse(readFileSync('config/demo.config.json', 'utf8')) as RawConfig;
+  // The demo config carries comments, as any config file may.
+  const raw = parseJsonc(readFileSync('config/demo.config.json', 'utf8')) as RawConfig;
   for (const client of raw.clients) if (client.publicKeyFile) client.publicKeyFile = resolve('config', client.publicKeyFile);
   return raw;
 }
