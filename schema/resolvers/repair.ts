@@ -76,39 +76,39 @@ async function caseStep<T extends { subject_uscc: string | null }>(context: HubC
 
 const stepView = (step: CaseStep) => ({ step: step.step, actor: step.actor, at: step.at, note: step.note });
 
-function repairRequestView(row: RepairRequestRow, steps: readonly CaseStep[]) {
+/** What a repair request and an objection show alike: the case, its record, its status and who filed it when, with its steps. */
+function caseView(row: RepairRequestRow | ObjectionRow, steps: readonly CaseStep[]) {
   return {
     id: String(row.id),
     recordId: String(row.record_id),
     agencyCode: row.agency_code,
     uscc: row.subject_uscc,
     status: row.status,
+    filedBy: row.filed_by,
+    filedAt: row.filed_at,
+    steps: steps.map(stepView),
+  };
+}
+
+function repairRequestView(row: RepairRequestRow, steps: readonly CaseStep[]) {
+  return {
+    ...caseView(row, steps),
     tier: row.tier,
     evidence: row.evidence,
     fulfilledOn: row.fulfilled_on,
     fulfilmentEvidence: row.fulfilment_evidence,
-    filedBy: row.filed_by,
-    filedAt: row.filed_at,
     decidedAt: row.decided_at,
-    steps: steps.map(stepView),
   };
 }
 
 function objectionView(row: ObjectionRow, steps: readonly CaseStep[], today: string) {
   return {
-    id: String(row.id),
-    recordId: String(row.record_id),
-    agencyCode: row.agency_code,
-    uscc: row.subject_uscc,
-    status: row.status,
+    ...caseView(row, steps),
     reason: row.reason,
-    filedBy: row.filed_by,
-    filedAt: row.filed_at,
     dueOn: row.due_on,
     extended: row.extended,
     overdue: row.status === 'OPEN' && row.due_on < today,
     resolvedAt: row.resolved_at,
-    steps: steps.map(stepView),
   };
 }
 
