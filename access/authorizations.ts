@@ -55,7 +55,12 @@ export async function grantAuthorization(
   if (client.type !== 'BANK') throw new InvalidInputError(`clientId: ${client.id} is a ${client.type} client; authorisations are given to banks`);
   const purpose = context.purposes.find((p) => p.code === input.purpose);
   if (!purpose || !purpose.clientTypes.includes('BANK')) {
-    throw new InvalidInputError(`purpose: "${input.purpose.slice(0, 40)}" is not a purpose a bank may state (${context.purposes.filter((p) => p.clientTypes.includes('BANK')).map((p) => p.code).join(', ')})`);
+    throw new InvalidInputError(
+      `purpose: "${input.purpose.slice(0, 40)}" is not a purpose a bank may state (${context.purposes
+        .filter((p) => p.clientTypes.includes('BANK'))
+        .map((p) => p.code)
+        .join(', ')})`,
+    );
   }
   const parsed = parseCalendarDate(input.validUntil);
   if (!parsed.ok) throw new InvalidInputError(`validUntil: ${parsed.message}`);
@@ -66,7 +71,14 @@ export async function grantAuthorization(
   }
   const evidence = input.evidence.trim();
   if (!evidence || evidence.length > MAX_EVIDENCE) throw new InvalidInputError(`evidence: must be 1 to ${MAX_EVIDENCE} characters (got ${evidence.length})`);
-  return insertAuthorization(db, { subjectUscc: uscc.uscc, clientId: client.id, purpose: purpose.code, validUntil: validUntil.value, grantedBy: context.grantedBy, evidence });
+  return insertAuthorization(db, {
+    subjectUscc: uscc.uscc,
+    clientId: client.id,
+    purpose: purpose.code,
+    validUntil: validUntil.value,
+    grantedBy: context.grantedBy,
+    evidence,
+  });
 }
 
 /**

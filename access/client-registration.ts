@@ -69,8 +69,10 @@ export async function readPublicJwks(path: string): Promise<{ keys: object[] }> 
   const keys = Array.isArray((parsed as { keys?: unknown } | null)?.keys) ? (parsed as { keys: unknown[] }).keys : [parsed];
   if (keys.length === 0) throw new RegistrationError(`public key file ${path} holds no keys`);
   for (const key of keys) {
-    if (typeof key !== 'object' || key === null || typeof (key as { kty?: unknown }).kty !== 'string') throw new RegistrationError(`public key file ${path}: every key needs a kty`);
-    if (PRIVATE_MEMBERS.some((member) => member in key)) throw new RegistrationError(`public key file ${path} holds a private or symmetric key: register only the public half`);
+    if (typeof key !== 'object' || key === null || typeof (key as { kty?: unknown }).kty !== 'string')
+      throw new RegistrationError(`public key file ${path}: every key needs a kty`);
+    if (PRIVATE_MEMBERS.some((member) => member in key))
+      throw new RegistrationError(`public key file ${path} holds a private or symmetric key: register only the public half`);
   }
   await checkKeyMaterial(path, keys as JWK[]);
   return { keys: keys as object[] };
@@ -129,18 +131,25 @@ export async function secretMatches(secret: string, stored: string): Promise<boo
  * What is wrong with a client description, each problem with the field it concerns: the one set of
  * rules behind both the config file's validation and `npm run hub -- client add`.
  */
-export function registrationProblems(client: Pick<ClientDescription, 'type' | 'agency' | 'scopes' | 'publicKeyFile' | 'jwksUrl' | 'secretFile'>): { field: string; message: string }[] {
+export function registrationProblems(
+  client: Pick<ClientDescription, 'type' | 'agency' | 'scopes' | 'publicKeyFile' | 'jwksUrl' | 'secretFile'>,
+): { field: string; message: string }[] {
   const problems: { field: string; message: string }[] = [];
   if (!client.publicKeyFile && !client.jwksUrl && !client.secretFile) {
     problems.push({ field: 'publicKeyFile', message: 'set publicKeyFile, jwksUrl or secretFile: how the client authenticates' });
   }
   if (client.jwksUrl !== undefined && !isFetchableJwksUrl(client.jwksUrl)) {
-    problems.push({ field: 'jwksUrl', message: `${JSON.stringify(client.jwksUrl.slice(0, 100))} is not an https URL (plain http only on this machine: localhost, 127.0.0.1, [::1])` });
+    problems.push({
+      field: 'jwksUrl',
+      message: `${JSON.stringify(client.jwksUrl.slice(0, 100))} is not an https URL (plain http only on this machine: localhost, 127.0.0.1, [::1])`,
+    });
   }
-  if ((client.type === 'AGENCY') !== Boolean(client.agency)) problems.push({ field: 'agency', message: 'an AGENCY client names its agency; other types do not' });
+  if ((client.type === 'AGENCY') !== Boolean(client.agency))
+    problems.push({ field: 'agency', message: 'an AGENCY client names its agency; other types do not' });
   const allowed = SCOPES_BY_CLIENT_TYPE[client.type];
   (client.scopes ?? []).forEach((scope, index) => {
-    if (!allowed.includes(scope)) problems.push({ field: `scopes.${index}`, message: `scope ${scope} is not allowed for a ${client.type} client (allowed: ${allowed.join(', ')})` });
+    if (!allowed.includes(scope))
+      problems.push({ field: `scopes.${index}`, message: `scope ${scope} is not allowed for a ${client.type} client (allowed: ${allowed.join(', ')})` });
   });
   return problems;
 }

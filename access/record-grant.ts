@@ -5,10 +5,7 @@ import { holdsScope, isAdmin, type Principal } from './clients.js';
  * It holds on every path that reaches a record (root lists, one record, a subject's records, the
  * change feed), so a nested field never reads more than the root field would.
  */
-export type RecordGrant =
-  | { readonly kind: 'all' }
-  | { readonly kind: 'regions'; readonly regions: readonly string[] }
-  | { readonly kind: 'none' };
+export type RecordGrant = { readonly kind: 'all' } | { readonly kind: 'regions'; readonly regions: readonly string[] } | { readonly kind: 'none' };
 
 /**
  * Agencies (records:read) and partner hubs (sync:feed) read the records of their registered regions

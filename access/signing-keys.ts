@@ -28,7 +28,12 @@ async function newKeyPair(algorithm: SigningAlgorithm) {
   const { publicKey, privateKey } = await generateKeyPair(algorithm === 'EdDSA' ? 'Ed25519' : 'ES256', { extractable: true });
   const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
-  return { kid, alg: algorithm, publicJwk: { ...publicJwk, kid, alg: algorithm, use: 'sig' }, privateJwk: { ...(await exportJWK(privateKey)), kid, alg: algorithm } };
+  return {
+    kid,
+    alg: algorithm,
+    publicJwk: { ...publicJwk, kid, alg: algorithm, use: 'sig' },
+    privateJwk: { ...(await exportJWK(privateKey)), kid, alg: algorithm },
+  };
 }
 
 /**
@@ -83,7 +88,8 @@ export class SigningKeys {
       entry = this.publicKeys.find((k) => k.kid === kid);
     }
     if (!entry) return undefined;
-    if (maxRetiredSeconds !== undefined && entry.retiredAt && this.deps.clock().getTime() - entry.retiredAt.getTime() > maxRetiredSeconds * 1000) return undefined;
+    if (maxRetiredSeconds !== undefined && entry.retiredAt && this.deps.clock().getTime() - entry.retiredAt.getTime() > maxRetiredSeconds * 1000)
+      return undefined;
     let key = this.imported.get(kid);
     if (!key) {
       key = (await importJWK(entry.jwk, entry.alg)) as CryptoKey;
@@ -95,7 +101,13 @@ export class SigningKeys {
   private async refresh(force: boolean): Promise<void> {
     if (!force && performance.now() - this.loadedAt < REFRESH_MS) return;
     const rows = await listSigningKeys(this.deps.db);
-    this.publicKeys = rows.map((row: SigningKeyRow) => ({ kid: row.kid, alg: row.alg, jwk: row.public_jwk as JWK, activatedAt: row.activated_at, retiredAt: row.retired_at }));
+    this.publicKeys = rows.map((row: SigningKeyRow) => ({
+      kid: row.kid,
+      alg: row.alg,
+      jwk: row.public_jwk as JWK,
+      activatedAt: row.activated_at,
+      retiredAt: row.retired_at,
+    }));
     this.loadedAt = performance.now();
     const active = this.publicKeys.find((k) => k.retiredAt === null);
     if (this.signer && this.signer.kid !== active?.kid) this.signer = undefined;

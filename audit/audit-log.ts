@@ -43,7 +43,14 @@ export function serialiseAuditEvent(event: AuditEvent): string {
 }
 
 /** The columns an entry's text fixes: the verifier checks the stored columns against them. */
-export function indexedColumnsOf(entry: string): { at: string; client: string; operation: string; subjects: string[]; purpose: string | null; outcome: string } {
+export function indexedColumnsOf(entry: string): {
+  at: string;
+  client: string;
+  operation: string;
+  subjects: string[];
+  purpose: string | null;
+  outcome: string;
+} {
   const parsed = JSON.parse(entry) as { at: string; client: string; operation: string; subjects: string[]; purpose: string | null; outcome: string };
   return { at: parsed.at, client: parsed.client, operation: parsed.operation, subjects: parsed.subjects, purpose: parsed.purpose, outcome: parsed.outcome };
 }

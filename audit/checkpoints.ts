@@ -112,7 +112,10 @@ async function subtreeRootsFor(db: HubDb, seq: number, treeSize: number) {
   inclusionPath(seq, treeSize, (start, size) => (needed.push({ start, size }), EMPTY_TREE_ROOT));
   const key = (start: number, size: number) => subtreeKey(Math.log2(size), start / size);
   const large = needed.filter((s) => s.size >= STORED_SUBTREE_LEAVES);
-  const stored = await readSubtreeRoots(db, large.map((s) => ({ level: Math.log2(s.size), position: s.start / s.size })));
+  const stored = await readSubtreeRoots(
+    db,
+    large.map((s) => ({ level: Math.log2(s.size), position: s.start / s.size })),
+  );
   // Small subtrees, and large ones not stored (checkpoints signed before subtrees were kept), come from leaves.
   const leaves = new Map<number, Buffer>();
   for (const { start, size } of needed) {
@@ -130,7 +133,11 @@ async function subtreeRootsFor(db: HubDb, seq: number, treeSize: number) {
 }
 
 /** Checks a checkpoint's signature against the hub's keys; returns its claims, or why it fails. */
-export async function verifyCheckpointSignature(keys: SigningKeys, issuer: string, signed: string): Promise<{ treeSize: number; rootHash: string } | { error: string }> {
+export async function verifyCheckpointSignature(
+  keys: SigningKeys,
+  issuer: string,
+  signed: string,
+): Promise<{ treeSize: number; rootHash: string } | { error: string }> {
   try {
     const { kid } = decodeProtectedHeader(signed);
     const key = kid ? await keys.verificationKey(kid) : undefined;

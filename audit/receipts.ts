@@ -124,9 +124,16 @@ async function inclusionProblem(deps: ReceiptCheckDeps, stated: AuditReceipt, ch
   let root: Buffer | undefined;
   try {
     const { auditPath } = await inclusionProofAt(deps.db, stated.seq, size);
-    root = rootFromInclusionProof(Buffer.from(stated.leafHash, 'hex'), stated.seq, size, auditPath.map((h) => Buffer.from(h, 'hex')));
+    root = rootFromInclusionProof(
+      Buffer.from(stated.leafHash, 'hex'),
+      stated.seq,
+      size,
+      auditPath.map((h) => Buffer.from(h, 'hex')),
+    );
   } catch {
     root = undefined; // the log lacks entries the proof needs
   }
-  return root?.toString('hex') === signedRoot ? undefined : `the log no longer proves the receipted entry in the signed checkpoint of size ${size} (entries were altered or dropped)`;
+  return root?.toString('hex') === signedRoot
+    ? undefined
+    : `the log no longer proves the receipted entry in the signed checkpoint of size ${size} (entries were altered or dropped)`;
 }

@@ -1,6 +1,15 @@
 import type { SigningKeys } from '../access/signing-keys.js';
 import type { HubDb } from '../store/database.js';
-import { listCheckpoints, readAuditEntries, readAuditHead, readSubjectIndex, readSubtreeRoots, subtreeKey, type AuditRow, type SubtreeRoot } from '../store/audit-queries.js';
+import {
+  listCheckpoints,
+  readAuditEntries,
+  readAuditHead,
+  readSubjectIndex,
+  readSubtreeRoots,
+  subtreeKey,
+  type AuditRow,
+  type SubtreeRoot,
+} from '../store/audit-queries.js';
 import { indexedColumnsOf } from './audit-log.js';
 import { keepStoredSubtrees, verifyCheckpointSignature } from './checkpoints.js';
 import { chainLink, EMPTY_TREE_ROOT, leafHash, MerkleFrontier } from './merkle.js';
@@ -43,7 +52,12 @@ function columnMismatch(row: AuditRow): string | undefined {
  * of. Streams the log; memory stays flat. `onProgress` is called after each page with the entries
  * checked so far and the log's size.
  */
-export async function verifyAuditLog(db: HubDb, keys: SigningKeys, issuer: string, onProgress?: (checked: number, total: number) => void): Promise<LogVerification> {
+export async function verifyAuditLog(
+  db: HubDb,
+  keys: SigningKeys,
+  issuer: string,
+  onProgress?: (checked: number, total: number) => void,
+): Promise<LogVerification> {
   const checkpoints = await listCheckpoints(db);
   const head = await readAuditHead(db);
   const completed: SubtreeRoot[] = [];
@@ -62,8 +76,13 @@ export async function verifyAuditLog(db: HubDb, keys: SigningKeys, issuer: strin
       if (checkpoint.tree_size !== size) continue;
       const claims = await verifyCheckpointSignature(keys, issuer, checkpoint.signed);
       if ('error' in claims) fail(size, `checkpoint at size ${size}: ${claims.error}`);
-      else if (claims.treeSize !== size || claims.rootHash !== checkpoint.root_hash) fail(size, `checkpoint at size ${size}: stored size or root differs from what was signed`);
-      else if (claims.rootHash !== frontier.root().toString('hex')) fail(size, `checkpoint at size ${size}: the log's first ${size} entries no longer hash to the signed root (an entry before ${size} was altered or replaced)`);
+      else if (claims.treeSize !== size || claims.rootHash !== checkpoint.root_hash)
+        fail(size, `checkpoint at size ${size}: stored size or root differs from what was signed`);
+      else if (claims.rootHash !== frontier.root().toString('hex'))
+        fail(
+          size,
+          `checkpoint at size ${size}: the log's first ${size} entries no longer hash to the signed root (an entry before ${size} was altered or replaced)`,
+        );
     }
   };
 
@@ -96,7 +115,11 @@ export async function verifyAuditLog(db: HubDb, keys: SigningKeys, issuer: strin
     onProgress?.(expected, head.size);
     if (rows.length < PAGE) break;
   }
-  if (head.size !== expected) fail(Math.min(head.size, expected), `the log holds ${expected} entries but its head says ${head.size}: entries at the end were deleted or added outside the hub`);
+  if (head.size !== expected)
+    fail(
+      Math.min(head.size, expected),
+      `the log holds ${expected} entries but its head says ${head.size}: entries at the end were deleted or added outside the hub`,
+    );
   else if (head.chainHash !== chain.toString('hex')) fail(expected - 1, 'the head’s hash chain does not match the last entry');
   const beyond = checkpoints.find((c) => c.tree_size > expected);
   if (beyond) fail(expected, `checkpoint at size ${beyond.tree_size} covers entries the log no longer holds (truncated)`);
@@ -105,7 +128,10 @@ export async function verifyAuditLog(db: HubDb, keys: SigningKeys, issuer: strin
 
 /** Compares the stored roots of subtrees the log completed with the roots recomputed from its entries (a root not stored is fine). */
 async function checkSubtreeRoots(db: HubDb, recomputed: readonly SubtreeRoot[], fail: (seq: number, problem: string) => void): Promise<void> {
-  const stored = await readSubtreeRoots(db, recomputed.map(({ level, position }) => ({ level, position })));
+  const stored = await readSubtreeRoots(
+    db,
+    recomputed.map(({ level, position }) => ({ level, position })),
+  );
   for (const { level, position, hash } of recomputed) {
     const kept = stored.get(subtreeKey(level, position));
     if (kept && !kept.equals(hash)) {

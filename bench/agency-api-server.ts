@@ -31,11 +31,26 @@ function record(n: number): string {
   const body = `913101${String(10 + (n % 90))}${n.toString().padStart(9, '0')}`;
   const uscc = body + usccCheckCharacter(body);
   return JSON.stringify({
-    kind: 'PENALTY', id: `S${n}`, updated_at: new Date(updatedAt(n)).toISOString(),
-    CF_XDR_MC: `上海同步测试${n}号科技有限公司`, CF_XDR_LB: '02', CF_XDR_SHXYM: uscc, CF_FRDB: '张三',
-    CF_WSH: `沪罚〔2024〕S${n}号`, CF_WFXW: '虚假宣传', CF_SY: '发布虚假广告', CF_YJ: '《反不正当竞争法》第二十条', CF_CFLB: '罚款',
-    CF_NR: '罚款', CF_NR_FK: changed && n % 100 === 0 ? '2.5' : '1.5', CF_JDRQ: '2024-03-15', CF_YXQ: '2099-12-31',
-    CF_CFJG: '上海市市场监督管理局', CF_CFJGDM: AUTHORITY, CF_SJLY: '上海市市场监督管理局', CF_SJLYDM: AUTHORITY,
+    kind: 'PENALTY',
+    id: `S${n}`,
+    updated_at: new Date(updatedAt(n)).toISOString(),
+    CF_XDR_MC: `上海同步测试${n}号科技有限公司`,
+    CF_XDR_LB: '02',
+    CF_XDR_SHXYM: uscc,
+    CF_FRDB: '张三',
+    CF_WSH: `沪罚〔2024〕S${n}号`,
+    CF_WFXW: '虚假宣传',
+    CF_SY: '发布虚假广告',
+    CF_YJ: '《反不正当竞争法》第二十条',
+    CF_CFLB: '罚款',
+    CF_NR: '罚款',
+    CF_NR_FK: changed && n % 100 === 0 ? '2.5' : '1.5',
+    CF_JDRQ: '2024-03-15',
+    CF_YXQ: '2099-12-31',
+    CF_CFJG: '上海市市场监督管理局',
+    CF_CFJGDM: AUTHORITY,
+    CF_SJLY: '上海市市场监督管理局',
+    CF_SJLYDM: AUTHORITY,
   });
 }
 
@@ -43,12 +58,29 @@ function record(n: number): string {
 function mixedRecord(n: number): string {
   const body = `913101${String(10 + (n % 90))}${n.toString().padStart(9, '0')}`;
   const shared = {
-    lx: n % 2 === 0 ? 'XZCF' : 'XZXK', id: `M${n}`, gxsj: updatedAt(n), dsr_mc: `上海同步测试${n}号科技有限公司`, dsr_lb: '2',
-    tyshxydm: body + usccCheckCharacter(body), fddbr: '张三', jdrq: '2024/3/15', jdjg: '上海市市场监督管理局', jdjgdm: AUTHORITY,
+    lx: n % 2 === 0 ? 'XZCF' : 'XZXK',
+    id: `M${n}`,
+    gxsj: updatedAt(n),
+    dsr_mc: `上海同步测试${n}号科技有限公司`,
+    dsr_lb: '2',
+    tyshxydm: body + usccCheckCharacter(body),
+    fddbr: '张三',
+    jdrq: '2024/3/15',
+    jdjg: '上海市市场监督管理局',
+    jdjgdm: AUTHORITY,
   };
   return JSON.stringify(
     n % 2 === 0
-      ? { ...shared, wsh: `沪市监罚〔2024〕${n}号`, wfxw: '虚假宣传', wfss: '经查，当事人发布虚假广告', cfyj: '《反不正当竞争法》第二十条', cflb: '02', cfnr: '罚款', fkje: changed && n % 100 === 0 ? '2.5' : '1.5' }
+      ? {
+          ...shared,
+          wsh: `沪市监罚〔2024〕${n}号`,
+          wfxw: '虚假宣传',
+          wfss: '经查，当事人发布虚假广告',
+          cfyj: '《反不正当竞争法》第二十条',
+          cflb: '02',
+          cfnr: '罚款',
+          fkje: changed && n % 100 === 0 ? '2.5' : '1.5',
+        }
       : { ...shared, wsh: `沪市监许〔2024〕${n}号`, xklb: '普通', xknr: '食品经营', yxqz: '2024年3月15日', yxq: '20290314' },
   );
 }

@@ -50,11 +50,19 @@ async function serveWithoutAccessControl(hub: Hub, config: HubConfig): Promise<{
   );
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as AddressInfo).port, close: async () => { await apollo.stop(); server.close(); } };
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: async () => {
+      await apollo.stop();
+      server.close();
+    },
+  };
 }
 
 async function main(): Promise<void> {
-  say(`auth overhead: ${ENGINE}, ${SUBJECTS} subjects × ${PER_SUBJECT} records, ${QUERIES} queries each way; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}`);
+  say(
+    `auth overhead: ${ENGINE}, ${SUBJECTS} subjects × ${PER_SUBJECT} records, ${QUERIES} queries each way; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}`,
+  );
   const { database, cleanup } = await openBenchDatabase(ENGINE);
   const { hub, config, headers, stop } = await startBenchHub(database);
   try {
@@ -63,7 +71,8 @@ async function main(): Promise<void> {
     const without = await serveWithoutAccessControl(hub, config);
     const on: number[] = [];
     const off: number[] = [];
-    for (let i = 0; i < 200; i++) await Promise.all([timeSubjectQuery(withAccess, headers, SUBJECTS, PER_SUBJECT), timeSubjectQuery(without.port, {}, SUBJECTS, PER_SUBJECT)]); // warm-up
+    for (let i = 0; i < 200; i++)
+      await Promise.all([timeSubjectQuery(withAccess, headers, SUBJECTS, PER_SUBJECT), timeSubjectQuery(without.port, {}, SUBJECTS, PER_SUBJECT)]); // warm-up
     for (let i = 0; i < QUERIES; i++) {
       on.push(await timeSubjectQuery(withAccess, headers, SUBJECTS, PER_SUBJECT));
       off.push(await timeSubjectQuery(without.port, {}, SUBJECTS, PER_SUBJECT));

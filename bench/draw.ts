@@ -49,7 +49,9 @@ async function generatePopulation(db: HubDb): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  say(`draw: ${ENGINE}, ${SUBJECTS} subjects, ${INSPECTORS} inspectors; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}, ${Math.round(totalmem() / 2 ** 30)} GiB; ${new Date().toISOString()}`);
+  say(
+    `draw: ${ENGINE}, ${SUBJECTS} subjects, ${INSPECTORS} inspectors; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}, ${Math.round(totalmem() / 2 ** 30)} GiB; ${new Date().toISOString()}`,
+  );
   const { database, cleanup } = await openBenchDatabase(ENGINE);
   try {
     const [, generated] = await seconds(() => generatePopulation(database.db));
@@ -67,7 +69,9 @@ async function main(): Promise<void> {
     };
     const noAudit = async () => undefined;
     const [draw, committed] = await seconds(() => commitInspectionDraw(deps, 'BENCH', { randomnessReference: 'bench operator value' }, 'bench', noAudit));
-    say(`commit: ${committed} s (population ${draw.population_size}, digest ${draw.population_digest.slice(0, 16)}…, samples ${draw.classes.map((c) => `${c.class} ${c.sample}`).join(', ')})`);
+    say(
+      `commit: ${committed} s (population ${draw.population_size}, digest ${draw.population_digest.slice(0, 16)}…, samples ${draw.classes.map((c) => `${c.class} ${c.sample}`).join(', ')})`,
+    );
     // An operator's seed is entered by an admin client other than the committer.
     const executor = { clientId: 'bench-admin', agencyCode: 'BENCH', isAdmin: true };
     const [, executed] = await seconds(() => executeInspectionDraw(deps, draw.id, SEED, executor, noAudit));

@@ -88,7 +88,9 @@ async function changeSubjects(db: HubDb, count: number): Promise<void> {
 
 async function main(): Promise<void> {
   const records = SUBJECTS * PER_SUBJECT;
-  say(`grading: ${ENGINE}, ${SUBJECTS} subjects, ${records} records; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}, ${Math.round(totalmem() / 2 ** 30)} GiB; ${new Date().toISOString()}`);
+  say(
+    `grading: ${ENGINE}, ${SUBJECTS} subjects, ${records} records; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}, ${Math.round(totalmem() / 2 ** 30)} GiB; ${new Date().toISOString()}`,
+  );
   const { database, cleanup } = await openBenchDatabase(ENGINE);
   const db = database.db;
   try {
@@ -99,7 +101,9 @@ async function main(): Promise<void> {
     await registerModelVersions(db, credit, clock);
     const deps: GradingDeps = { db, credit, clock };
 
-    const [ceiling, ceilingSeconds] = await seconds(() => sql<{ n: number }>`select count(*)::int as n from (select subject_uscc, count(*) from records group by subject_uscc) g`.execute(db));
+    const [ceiling, ceilingSeconds] = await seconds(() =>
+      sql<{ n: number }>`select count(*)::int as n from (select subject_uscc, count(*) from records group by subject_uscc) g`.execute(db),
+    );
     say(`ceiling: select subject_uscc, count(*) from records group by subject_uscc (${ceiling.rows[0]?.n} groups): ${ceilingSeconds.toFixed(2)} s`);
 
     const [first, firstSeconds] = await seconds(() => gradeAllSubjects(deps));
@@ -109,7 +113,9 @@ async function main(): Promise<void> {
 
     await changeSubjects(db, CHANGED);
     const [incremental, incrementalSeconds] = await seconds(() => gradeChangedSubjects(deps));
-    say(`incremental: ${CHANGED} subjects with a new penalty → ${incremental.graded} graded, ${incremental.changed} changed in ${incrementalSeconds.toFixed(3)} s`);
+    say(
+      `incremental: ${CHANGED} subjects with a new penalty → ${incremental.graded} graded, ${incremental.changed} changed in ${incrementalSeconds.toFixed(3)} s`,
+    );
 
     const timings: number[] = [];
     for (let i = 0; i < 2000; i++) {

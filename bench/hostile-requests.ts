@@ -10,9 +10,22 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import { countArg, engineArg, ingestGenerated, openBenchDatabase, percentile, runBenchmark, say, startBenchHub, subjectUscc, timeSubjectQuery } from './support.js';
+import {
+  countArg,
+  engineArg,
+  ingestGenerated,
+  openBenchDatabase,
+  percentile,
+  runBenchmark,
+  say,
+  startBenchHub,
+  subjectUscc,
+  timeSubjectQuery,
+} from './support.js';
 
-const { values: args } = parseArgs({ options: { engine: { type: 'string', default: 'postgres' }, subjects: { type: 'string', default: '20000' }, seconds: { type: 'string', default: '10' } } });
+const { values: args } = parseArgs({
+  options: { engine: { type: 'string', default: 'postgres' }, subjects: { type: 'string', default: '20000' }, seconds: { type: 'string', default: '10' } },
+});
 const ENGINE = engineArg(args.engine);
 const SUBJECTS = countArg('subjects', args.subjects);
 const SECONDS = countArg('seconds', args.seconds);
@@ -25,22 +38,56 @@ const RECORD_FIELDS = `id kind sourceRecordId status eventDate validFrom validTo
 
 /** Requests a hostile client builds: the issue's findings first, then the costliest the limits admit. */
 const HOSTILE: readonly { name: string; query: string; variables?: Record<string, unknown> }[] = [
-  { name: '5,000 aliases of records(first: $n) { totalCount }, n = 100', query: `query($n: Int) { ${aliases(5000, 'records(first: $n) { totalCount }')} }`, variables: { n: 100 } },
+  {
+    name: '5,000 aliases of records(first: $n) { totalCount }, n = 100',
+    query: `query($n: Int) { ${aliases(5000, 'records(first: $n) { totalCount }')} }`,
+    variables: { n: 100 },
+  },
   { name: '5,300 aliases of an introspection query', query: `{ ${aliases(5300, '__schema { types { name fields { name type { name } } } }')} }` },
-  { name: '4 introspection queries (within the limits)', query: `{ ${aliases(4, '__schema { types { name kind description fields { name description args { name } type { name kind ofType { name } } } } }')} }` },
-  { name: 'records(first: 100) with every field, standard fields and history', query: `{ records(first: 100) { totalCount edges { node { ${RECORD_FIELDS} } } } }` },
-  { name: '10 root fields: records(first: 100) { totalCount } over different filters', query: `{ ${Array.from({ length: 10 }, (_, i) => `a${i}: records(first: 100, filter: { from: "20${10 + i}-01-01" }) { totalCount edges { node { id documentNumber } } }`).join(' ')} }` },
-  { name: 'subjects(first: 100) → records(first: 10) with totalCount', query: '{ subjects(nameContains: "基准", first: 100) { totalCount edges { node { uscc name records(first: 10) { totalCount edges { node { id kind documentNumber } } } } } } }' },
-  { name: 'a fragment doubling itself 20 times', query: `{ ...F0 } ${Array.from({ length: 20 }, (_, i) => `fragment F${i} on Query { ${i === 19 ? 'me { id }' : `...F${i + 1} ...F${i + 1}`} }`).join(' ')}` },
+  {
+    name: '4 introspection queries (within the limits)',
+    query: `{ ${aliases(4, '__schema { types { name kind description fields { name description args { name } type { name kind ofType { name } } } } }')} }`,
+  },
+  {
+    name: 'records(first: 100) with every field, standard fields and history',
+    query: `{ records(first: 100) { totalCount edges { node { ${RECORD_FIELDS} } } } }`,
+  },
+  {
+    name: '10 root fields: records(first: 100) { totalCount } over different filters',
+    query: `{ ${Array.from({ length: 10 }, (_, i) => `a${i}: records(first: 100, filter: { from: "20${10 + i}-01-01" }) { totalCount edges { node { id documentNumber } } }`).join(' ')} }`,
+  },
+  {
+    name: 'subjects(first: 100) → records(first: 10) with totalCount',
+    query:
+      '{ subjects(nameContains: "基准", first: 100) { totalCount edges { node { uscc name records(first: 10) { totalCount edges { node { id kind documentNumber } } } } } } }',
+  },
+  {
+    name: 'a fragment doubling itself 20 times',
+    query: `{ ...F0 } ${Array.from({ length: 20 }, (_, i) => `fragment F${i} on Query { ${i === 19 ? 'me { id }' : `...F${i + 1} ...F${i + 1}`} }`).join(' ')}`,
+  },
 ];
 
-async function send(port: number, headers: Record<string, string>, body: object): Promise<{ status: number; bytes: number; ms: number; price: unknown; code: unknown }> {
+async function send(
+  port: number,
+  headers: Record<string, string>,
+  body: object,
+): Promise<{ status: number; bytes: number; ms: number; price: unknown; code: unknown }> {
   const t0 = performance.now();
-  const response = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await response.text();
   const ms = performance.now() - t0;
   const parsed = JSON.parse(text) as { extensions?: { price?: unknown }; errors?: { extensions?: { code?: unknown; price?: unknown } }[] };
-  return { status: response.status, bytes: text.length, ms, price: parsed.extensions?.price ?? parsed.errors?.[0]?.extensions?.price ?? '-', code: parsed.errors?.[0]?.extensions?.code ?? 'OK' };
+  return {
+    status: response.status,
+    bytes: text.length,
+    ms,
+    price: parsed.extensions?.price ?? parsed.errors?.[0]?.extensions?.price ?? '-',
+    code: parsed.errors?.[0]?.extensions?.code ?? 'OK',
+  };
 }
 
 /** Samples the process's heap every 10 ms while `work` runs; resolves with its peak in MB. */
@@ -74,7 +121,9 @@ async function main(): Promise<void> {
         result = await send(port, headers, body);
       });
       if (!result) continue;
-      say(`| ${request.name} | ${result.status} | ${String(result.code)} | ${String(result.price)} | ${result.ms.toFixed(0)} ms | ${(result.bytes / 1024).toFixed(0)} KB | ${peak} MB |`);
+      say(
+        `| ${request.name} | ${result.status} | ${String(result.code)} | ${String(result.price)} | ${result.ms.toFixed(0)} ms | ${(result.bytes / 1024).toFixed(0)} KB | ${peak} MB |`,
+      );
       if (result.status === 200) admitted.push({ name: request.name, ms: result.ms, body });
     }
     const worst = admitted.sort((a, b) => b.ms - a.ms)[0];

@@ -30,7 +30,9 @@ const BATCH = countArg('batch', args.batch);
 
 async function main(): Promise<void> {
   const total = SUBJECTS * PER_SUBJECT;
-  say(`bench: ${ENGINE}, ${SUBJECTS} subjects × ${PER_SUBJECT} records = ${total} records, batches of ${BATCH}, ${AGENCIES} agencies ingesting at once; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}`);
+  say(
+    `bench: ${ENGINE}, ${SUBJECTS} subjects × ${PER_SUBJECT} records = ${total} records, batches of ${BATCH}, ${AGENCIES} agencies ingesting at once; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}`,
+  );
   const { database, cleanup } = await openBenchDatabase(ENGINE);
   const { hub, headers, stop } = await startBenchHub(database, AGENCIES);
   try {

@@ -47,10 +47,17 @@ async function round(port: number, headers: Record<string, string>): Promise<{ t
 }
 
 async function main(): Promise<void> {
-  say(`metrics overhead: ${ENGINE}, ${SUBJECTS} subjects × ${PER_SUBJECT} records, ${ROUNDS} rounds × ${QUERIES} queries each way, ${CONCURRENCY} at a time; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}; ${new Date().toISOString()}`);
+  say(
+    `metrics overhead: ${ENGINE}, ${SUBJECTS} subjects × ${PER_SUBJECT} records, ${ROUNDS} rounds × ${QUERIES} queries each way, ${CONCURRENCY} at a time; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}; ${new Date().toISOString()}`,
+  );
   const { database, cleanup } = await openBenchDatabase(ENGINE);
   const { hub: metered, config, headers, stop } = await startBenchHub(database);
-  const unmetered = await createHub({ config: { ...config, metrics: { ...config.metrics, enabled: false } }, database, logger: pino({ level: 'warn' }), clock: () => new Date() });
+  const unmetered = await createHub({
+    config: { ...config, metrics: { ...config.metrics, enabled: false } },
+    database,
+    logger: pino({ level: 'warn' }),
+    clock: () => new Date(),
+  });
   try {
     await ingestGenerated(metered, SUBJECTS, PER_SUBJECT, { batchSize: 5000, agencies: 1 });
     const on = await metered.listen(0, '127.0.0.1');

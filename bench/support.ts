@@ -39,9 +39,20 @@ function record(subject: number, k: number, name: string, uscc: string): Incomin
       kind: 'PERMIT',
       sourceRecordId: `XK-${id}`,
       fields: {
-        XK_XDR_MC: name, XK_XDR_LB: '02', XK_XDR_SHXYM: uscc, XK_FRDB: '张三',
-        XK_WSH: `沪许〔${id}〕号`, XK_XKLB: '普通', XK_NR: '预包装食品销售', XK_JDRQ: day, XK_YXQZ: day, XK_YXQZI: '2030-12-31',
-        XK_XKJG: '上海市市场监督管理局', XK_XKJGDM: AUTHORITY, XK_LYDW: '上海市市场监督管理局', XK_LYDWDM: AUTHORITY,
+        XK_XDR_MC: name,
+        XK_XDR_LB: '02',
+        XK_XDR_SHXYM: uscc,
+        XK_FRDB: '张三',
+        XK_WSH: `沪许〔${id}〕号`,
+        XK_XKLB: '普通',
+        XK_NR: '预包装食品销售',
+        XK_JDRQ: day,
+        XK_YXQZ: day,
+        XK_YXQZI: '2030-12-31',
+        XK_XKJG: '上海市市场监督管理局',
+        XK_XKJGDM: AUTHORITY,
+        XK_LYDW: '上海市市场监督管理局',
+        XK_LYDWDM: AUTHORITY,
       },
     };
   }
@@ -49,10 +60,23 @@ function record(subject: number, k: number, name: string, uscc: string): Incomin
     kind: 'PENALTY',
     sourceRecordId: `CF-${id}`,
     fields: {
-      CF_XDR_MC: name, CF_XDR_LB: '02', CF_XDR_SHXYM: uscc, CF_FRDB: '张三',
-      CF_WSH: `沪罚〔${id}〕号`, CF_WFXW: '虚假宣传', CF_SY: '发布虚假广告', CF_YJ: '《反不正当竞争法》第二十条', CF_CFLB: '罚款',
-      CF_NR: '罚款', CF_NR_FK: `${k}.5`, CF_JDRQ: day, CF_YXQ: '2099-12-31', CF_CFJG: '上海市市场监督管理局', CF_CFJGDM: AUTHORITY,
-      CF_SJLY: '上海市市场监督管理局', CF_SJLYDM: AUTHORITY,
+      CF_XDR_MC: name,
+      CF_XDR_LB: '02',
+      CF_XDR_SHXYM: uscc,
+      CF_FRDB: '张三',
+      CF_WSH: `沪罚〔${id}〕号`,
+      CF_WFXW: '虚假宣传',
+      CF_SY: '发布虚假广告',
+      CF_YJ: '《反不正当竞争法》第二十条',
+      CF_CFLB: '罚款',
+      CF_NR: '罚款',
+      CF_NR_FK: `${k}.5`,
+      CF_JDRQ: day,
+      CF_YXQ: '2099-12-31',
+      CF_CFJG: '上海市市场监督管理局',
+      CF_CFJGDM: AUTHORITY,
+      CF_SJLY: '上海市市场监督管理局',
+      CF_SJLYDM: AUTHORITY,
     },
   };
 }
@@ -92,12 +116,24 @@ export async function openBenchDatabase(engine: BenchEngine): Promise<{ database
     const server = external ? undefined : await startTemporaryPostgres(BENCH_SERVER_SETTINGS);
     const database = await openDatabase({ engine: 'postgres', url: external ?? server!.url, poolSize: 4 });
     await migrateToLatest(database.db);
-    return { database, cleanup: async () => { await database.close(); server?.stop(); } };
+    return {
+      database,
+      cleanup: async () => {
+        await database.close();
+        server?.stop();
+      },
+    };
   }
   const dir = await mkdtemp(join(tmpdir(), 'hub-bench-'));
   const database = await openDatabase({ engine: 'pglite', dataDir: dir });
   await migrateToLatest(database.db);
-  return { database, cleanup: async () => { await database.close(); await rm(dir, { recursive: true, force: true }); } };
+  return {
+    database,
+    cleanup: async () => {
+      await database.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Code of the n-th benchmark agency (from 0); the first is BENCH. */
@@ -107,7 +143,10 @@ export const benchAgency = (n: number): string => (n === 0 ? 'BENCH' : `BENCH-${
  * A hub with `agencies` agencies (BENCH, BENCH-2, …) and one operator client, and the headers its
  * requests carry: the operator's bearer token and purpose.
  */
-export async function startBenchHub(database: Database, agencies = 1): Promise<{ hub: Hub; config: HubConfig; headers: Record<string, string>; stop: () => Promise<void> }> {
+export async function startBenchHub(
+  database: Database,
+  agencies = 1,
+): Promise<{ hub: Hub; config: HubConfig; headers: Record<string, string>; stop: () => Promise<void> }> {
   const folder = await mkdtemp(join(tmpdir(), 'hub-bench-client-'));
   await writeFile(join(folder, 'secret'), 'bench-secret-0123456789abcdef');
   const config = hubConfigSchema.parse({

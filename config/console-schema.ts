@@ -4,11 +4,26 @@ import { z } from 'zod';
 export const consoleSchema = z
   .object({
     /** A session ends after this many minutes without a request (idle timeout). */
-    idleMinutes: z.number().int().min(1).max(24 * 60).default(30),
+    idleMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(30),
     /** A session ends this many hours after sign-in, however busy (absolute timeout). */
-    absoluteHours: z.number().int().min(1).max(7 * 24).default(8),
+    absoluteHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24)
+      .default(8),
     /** A one-time sign-in link (`console invite`) works for this many hours. */
-    inviteHours: z.number().int().min(1).max(14 * 24).default(24),
+    inviteHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(14 * 24)
+      .default(24),
     /**
      * `auto`: the session cookie is Secure when the request came over TLS, as a trusted proxy says
      * (X-Forwarded-Proto: https from an address in `trustedProxies`). `always` / `never` fix it.

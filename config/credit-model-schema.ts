@@ -22,9 +22,16 @@ const decayBands = z
     bands.forEach((band, index) => {
       const previous = bands[index - 1];
       const expectedFrom = previous === undefined ? 0 : previous.toDay === undefined ? undefined : previous.toDay + 1;
-      if (previous !== undefined && previous.toDay === undefined) ctx.addIssue({ code: 'custom', path: [index - 1, 'toDay'], message: 'only the last band may be open-ended' });
-      else if (band.fromDay !== expectedFrom) ctx.addIssue({ code: 'custom', path: [index, 'fromDay'], message: `must be ${expectedFrom} (bands start at day 0 and follow one another without gaps)` });
-      if (band.toDay !== undefined && band.toDay < band.fromDay) ctx.addIssue({ code: 'custom', path: [index, 'toDay'], message: `must be at least fromDay (${band.fromDay})` });
+      if (previous !== undefined && previous.toDay === undefined)
+        ctx.addIssue({ code: 'custom', path: [index - 1, 'toDay'], message: 'only the last band may be open-ended' });
+      else if (band.fromDay !== expectedFrom)
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'fromDay'],
+          message: `must be ${expectedFrom} (bands start at day 0 and follow one another without gaps)`,
+        });
+      if (band.toDay !== undefined && band.toDay < band.fromDay)
+        ctx.addIssue({ code: 'custom', path: [index, 'toDay'], message: `must be at least fromDay (${band.fromDay})` });
     });
   });
 
@@ -98,7 +105,8 @@ const model = z
     m.indicators.forEach((i, index) => {
       if (seen.has(i.code)) ctx.addIssue({ code: 'custom', path: ['indicators', index, 'code'], message: `duplicate indicator ${i.code}` });
       seen.add(i.code);
-      if (!dimensions.has(i.dimension)) ctx.addIssue({ code: 'custom', path: ['indicators', index, 'dimension'], message: `${i.dimension} is not one of the model's dimensions` });
+      if (!dimensions.has(i.dimension))
+        ctx.addIssue({ code: 'custom', path: ['indicators', index, 'dimension'], message: `${i.dimension} is not one of the model's dimensions` });
       if (i.match.kind === 'PENALTY' && i.match.tier !== undefined && !tiers.has(i.match.tier)) {
         ctx.addIssue({ code: 'custom', path: ['indicators', index, 'match', 'tier'], message: `${i.match.tier} is not one of the model's penaltyTiers` });
       }
@@ -108,13 +116,24 @@ const model = z
       }
     });
     const { A, B, C } = m.classes;
-    if (!(Number(A.minScore) > Number(B.minScore))) ctx.addIssue({ code: 'custom', path: ['classes', 'A', 'minScore'], message: `must be above B's (${B.minScore}): thresholds are ordered A > B > C` });
-    if (!(Number(B.minScore) > Number(C.minScore))) ctx.addIssue({ code: 'custom', path: ['classes', 'B', 'minScore'], message: `must be above C's (${C.minScore}): thresholds are ordered A > B > C` });
+    if (!(Number(A.minScore) > Number(B.minScore)))
+      ctx.addIssue({ code: 'custom', path: ['classes', 'A', 'minScore'], message: `must be above B's (${B.minScore}): thresholds are ordered A > B > C` });
+    if (!(Number(B.minScore) > Number(C.minScore)))
+      ctx.addIssue({ code: 'custom', path: ['classes', 'B', 'minScore'], message: `must be above C's (${C.minScore}): thresholds are ordered A > B > C` });
   });
 
-const LIGHT_DECAY = [{ fromDay: 0, toDay: 365, factor: '1' }, { fromDay: 366, toDay: 730, factor: '0.5' }];
-const SEVERE_DECAY = [{ fromDay: 0, toDay: 730, factor: '1' }, { fromDay: 731, toDay: 1095, factor: '0.5' }];
-const INSPECTION_DECAY = [{ fromDay: 0, toDay: 180, factor: '1' }, { fromDay: 181, toDay: 365, factor: '0.5' }];
+const LIGHT_DECAY = [
+  { fromDay: 0, toDay: 365, factor: '1' },
+  { fromDay: 366, toDay: 730, factor: '0.5' },
+];
+const SEVERE_DECAY = [
+  { fromDay: 0, toDay: 730, factor: '1' },
+  { fromDay: 731, toDay: 1095, factor: '0.5' },
+];
+const INSPECTION_DECAY = [
+  { fromDay: 0, toDay: 180, factor: '1' },
+  { fromDay: 181, toDay: 365, factor: '0.5' },
+];
 
 /** The model shipped with the hub and its demo; README (Credit grades) documents it as a table. */
 export const DEFAULT_CREDIT_MODEL: z.input<typeof model> = {
@@ -131,16 +150,75 @@ export const DEFAULT_CREDIT_MODEL: z.input<typeof model> = {
     { tier: 'LIGHT', categories: ['警告', '通报批评'] },
   ],
   indicators: [
-    { code: 'PENALTY_SEVERE', dimension: 'LAW', name: '严重行政处罚 (吊销、责令关闭、限制从业、停产停业…)', match: { kind: 'PENALTY', tier: 'SEVERE' }, points: '-150', decay: SEVERE_DECAY },
-    { code: 'PENALTY_MEDIUM', dimension: 'LAW', name: '一般行政处罚 (罚款、没收…)', match: { kind: 'PENALTY', tier: 'MEDIUM' }, points: '-40', cap: '-300', decay: LIGHT_DECAY },
-    { code: 'PENALTY_LIGHT', dimension: 'LAW', name: '轻微行政处罚 (警告、通报批评)', match: { kind: 'PENALTY', tier: 'LIGHT' }, points: '-10', cap: '-100', decay: LIGHT_DECAY },
-    { code: 'FINE_10_TO_100_WAN', dimension: 'LAW', name: '罚款 10–100 万元', match: { kind: 'PENALTY', fineWan: { min: '10', max: '100' } }, points: '-30', decay: LIGHT_DECAY },
-    { code: 'FINE_100_WAN_UP', dimension: 'LAW', name: '罚款 100 万元以上', match: { kind: 'PENALTY', fineWan: { min: '100' } }, points: '-80', decay: SEVERE_DECAY },
+    {
+      code: 'PENALTY_SEVERE',
+      dimension: 'LAW',
+      name: '严重行政处罚 (吊销、责令关闭、限制从业、停产停业…)',
+      match: { kind: 'PENALTY', tier: 'SEVERE' },
+      points: '-150',
+      decay: SEVERE_DECAY,
+    },
+    {
+      code: 'PENALTY_MEDIUM',
+      dimension: 'LAW',
+      name: '一般行政处罚 (罚款、没收…)',
+      match: { kind: 'PENALTY', tier: 'MEDIUM' },
+      points: '-40',
+      cap: '-300',
+      decay: LIGHT_DECAY,
+    },
+    {
+      code: 'PENALTY_LIGHT',
+      dimension: 'LAW',
+      name: '轻微行政处罚 (警告、通报批评)',
+      match: { kind: 'PENALTY', tier: 'LIGHT' },
+      points: '-10',
+      cap: '-100',
+      decay: LIGHT_DECAY,
+    },
+    {
+      code: 'FINE_10_TO_100_WAN',
+      dimension: 'LAW',
+      name: '罚款 10–100 万元',
+      match: { kind: 'PENALTY', fineWan: { min: '10', max: '100' } },
+      points: '-30',
+      decay: LIGHT_DECAY,
+    },
+    {
+      code: 'FINE_100_WAN_UP',
+      dimension: 'LAW',
+      name: '罚款 100 万元以上',
+      match: { kind: 'PENALTY', fineWan: { min: '100' } },
+      points: '-80',
+      decay: SEVERE_DECAY,
+    },
     { code: 'BLACK_LIST', dimension: 'LAW', name: '列入严重失信主体名单', match: { kind: 'BLACK_LIST' }, points: '-200' },
     { code: 'ABNORMAL_OPERATION', dimension: 'RISK', name: '列入经营异常名录', match: { kind: 'ABNORMAL_OPERATION' }, points: '-60' },
-    { code: 'INSPECTION_ISSUES', dimension: 'RISK', name: '抽查发现问题 (责令整改、未发现开展经营活动)', match: { kind: 'INSPECTION', results: ['责令整改', '未发现开展经营活动'] }, points: '-20', decay: INSPECTION_DECAY },
-    { code: 'INSPECTION_CASE', dimension: 'RISK', name: '抽查立案查处或不配合检查', match: { kind: 'INSPECTION', results: ['立案查处', '不配合检查'] }, points: '-60', decay: INSPECTION_DECAY },
-    { code: 'INSPECTION_CLEAN', dimension: 'RISK', name: '抽查未发现问题', match: { kind: 'INSPECTION', results: ['未发现问题'] }, points: '10', cap: '20', decay: INSPECTION_DECAY },
+    {
+      code: 'INSPECTION_ISSUES',
+      dimension: 'RISK',
+      name: '抽查发现问题 (责令整改、未发现开展经营活动)',
+      match: { kind: 'INSPECTION', results: ['责令整改', '未发现开展经营活动'] },
+      points: '-20',
+      decay: INSPECTION_DECAY,
+    },
+    {
+      code: 'INSPECTION_CASE',
+      dimension: 'RISK',
+      name: '抽查立案查处或不配合检查',
+      match: { kind: 'INSPECTION', results: ['立案查处', '不配合检查'] },
+      points: '-60',
+      decay: INSPECTION_DECAY,
+    },
+    {
+      code: 'INSPECTION_CLEAN',
+      dimension: 'RISK',
+      name: '抽查未发现问题',
+      match: { kind: 'INSPECTION', results: ['未发现问题'] },
+      points: '10',
+      cap: '20',
+      decay: INSPECTION_DECAY,
+    },
     { code: 'RED_LIST', dimension: 'HONOUR', name: '列入守信红名单', match: { kind: 'RED_LIST' }, points: '40', cap: '80' },
     { code: 'PERMITS_HELD', dimension: 'HONOUR', name: '持有有效行政许可', match: { kind: 'PERMIT' }, points: '5', cap: '20' },
   ],
@@ -165,7 +243,8 @@ export const creditSchema = z
       if (versions.has(m.version)) ctx.addIssue({ code: 'custom', path: ['models', index, 'version'], message: `duplicate model version ${m.version}` });
       versions.add(m.version);
     });
-    if (!versions.has(credit.initialVersion)) ctx.addIssue({ code: 'custom', path: ['initialVersion'], message: `${credit.initialVersion} is not one of the configured model versions` });
+    if (!versions.has(credit.initialVersion))
+      ctx.addIssue({ code: 'custom', path: ['initialVersion'], message: `${credit.initialVersion} is not one of the configured model versions` });
   });
 export type CreditConfig = z.infer<typeof creditSchema>;
 export type CreditModel = CreditConfig['models'][number];

@@ -7,12 +7,18 @@ const envSchema = z.object({
   /** Loopback by default: nothing is exposed until an operator says so. */
   HOST: z.string().min(1).default('127.0.0.1'),
   /** postgres://… switches from the embedded database to a PostgreSQL server. */
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   HUB_DATA_DIR: z.string().min(1).default('./data'),
   HUB_CONFIG: z.string().min(1).default('config/demo.config.json'),
   /** Run every configured source once at start-up (the demo data, agency pulls). */
-  HUB_LOAD_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  HUB_LOAD_ON_START: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   /** Where `npm run hub -- token request` finds the hub; default http://localhost:$PORT. */
   HUB_URL: z.url({ protocol: /^https?$/ }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -19,7 +19,11 @@ import cron from 'node-cron';
 const provinceCode = z.string().refine(isProvinceCode, { message: 'must be a province-level GB/T 2260 code such as 310000' });
 /** Checked here, so that a bad schedule stops the start naming its key instead of failing when jobs start. */
 const cronExpression = z.string().superRefine((expression, ctx) => {
-  if (!cron.validate(expression)) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(expression.slice(0, 60))} is not a cron expression (six fields, seconds first, e.g. "0 5 0 * * *")` });
+  if (!cron.validate(expression))
+    ctx.addIssue({
+      code: 'custom',
+      message: `${JSON.stringify(expression.slice(0, 60))} is not a cron expression (six fields, seconds first, e.g. "0 5 0 * * *")`,
+    });
 });
 
 export { mappingSchema, type Mapping } from './mapping-schema.js';
@@ -28,7 +32,10 @@ const fileDropSource = z
   .object({
     type: z.literal('file-drop'),
     /** Unique among the agency's sources; default: type and position, e.g. file-drop-1. */
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/).optional(),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,39}$/)
+      .optional(),
     /** Cron expression with seconds (China time) for regular pickup; none: only at start-up. */
     schedule: cronExpression.optional(),
     /** Folder with the agency's .csv and .jsonl files, relative to the config file. */
@@ -47,7 +54,10 @@ const JSON_PATH = /^(?:[^.\s]+(?:\.[^.\s]+)*)?$/;
 const httpJsonSource = z
   .object({
     type: z.literal('http-json'),
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/).optional(),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,39}$/)
+      .optional(),
     schedule: cronExpression.optional(),
     /** The agency API's list endpoint; see README for the paging contract. */
     url: z.url({ protocol: /^https?$/ }),
@@ -122,7 +132,10 @@ const httpJsonSource = z
   })
   .strict()
   .refine((s) => !(s.bearerTokenFile && s.signedJwtAudience), { message: 'set bearerTokenFile or signedJwtAudience, not both', path: ['signedJwtAudience'] })
-  .refine((s) => s.response.records !== '' || s.paging !== 'cursor', { message: 'a body that is a bare array has no cursor: set paging to offset or page', path: ['response', 'records'] });
+  .refine((s) => s.response.records !== '' || s.paging !== 'cursor', {
+    message: 'a body that is a bare array has no cursor: set paging to offset or page',
+    path: ['response', 'records'],
+  });
 
 const agencySchema = z
   .object({
@@ -202,14 +215,20 @@ const clientSchema = z
   })
   .strict()
   .superRefine((client, ctx) => {
-    for (const problem of registrationProblems(client)) ctx.addIssue({ code: 'custom', path: problem.field.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)), message: problem.message });
+    for (const problem of registrationProblems(client))
+      ctx.addIssue({ code: 'custom', path: problem.field.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)), message: problem.message });
   });
 
 export const hubConfigSchema = z
   .object({
     hub: z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/), region: provinceCode }).strict(),
     publication: z
-      .object({ smallFineMaxWan: z.string().regex(/^\d{1,12}(\.\d{1,6})?$/).default('1') })
+      .object({
+        smallFineMaxWan: z
+          .string()
+          .regex(/^\d{1,12}(\.\d{1,6})?$/)
+          .default('1'),
+      })
       .strict()
       .default({ smallFineMaxWan: '1' }),
     /** Pilot-era USCCs whose check digit fails but which are real. */
@@ -227,9 +246,19 @@ export const hubConfigSchema = z
         maxAliases: z.number().int().min(0).max(1000).default(30),
         /** Lexical tokens one document may have: a long document is refused before it is parsed. */
         maxTokens: z.number().int().min(100).max(100_000).default(3000),
-        maxBodyBytes: z.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+        maxBodyBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(50 * 1024 * 1024)
+          .default(1024 * 1024),
         /** The largest response the hub sends; a larger one is withheld with an error naming the limit. */
-        maxResponseBytes: z.number().int().min(64 * 1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
+        maxResponseBytes: z
+          .number()
+          .int()
+          .min(64 * 1024)
+          .max(256 * 1024 * 1024)
+          .default(8 * 1024 * 1024),
         /** Distinct subjects (enterprises, persons) one request may touch; a request that would touch more is refused and audited as such. */
         maxSubjectsPerRequest: z.number().int().min(1).max(100_000).default(2000),
         /** Each database statement a GraphQL read makes is cancelled after this long (on a PostgreSQL server). */
@@ -290,7 +319,8 @@ export const hubConfigSchema = z
     config.clients.forEach((client, index) => {
       if (clientIds.has(client.id)) ctx.addIssue({ code: 'custom', path: ['clients', index, 'id'], message: `duplicate client id ${client.id}` });
       clientIds.add(client.id);
-      if (client.agency && !seen.has(client.agency)) ctx.addIssue({ code: 'custom', path: ['clients', index, 'agency'], message: `agency ${client.agency} is not configured` });
+      if (client.agency && !seen.has(client.agency))
+        ctx.addIssue({ code: 'custom', path: ['clients', index, 'agency'], message: `agency ${client.agency} is not configured` });
     });
   });
 export type HubConfig = z.infer<typeof hubConfigSchema>;
@@ -325,7 +355,9 @@ function parseConfigText(text: string, path: string): unknown {
   const first = errors[0];
   if (first) {
     const before = text.slice(0, first.offset).split('\n');
-    throw new ConfigError(`config file ${path} is not JSON: ${printParseErrorCode(first.error)} at line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`);
+    throw new ConfigError(
+      `config file ${path} is not JSON: ${printParseErrorCode(first.error)} at line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`,
+    );
   }
   return raw;
 }
@@ -358,7 +390,11 @@ export async function loadHubConfig(path: string): Promise<HubConfig> {
     })),
   };
   // Key and secret files are read now, so a missing file or unusable key stops the start naming its key.
-  const fileProblems = (await Promise.all(config.clients.map(async (client, index) => (await clientFileProblems(client)).map((p) => `  - clients.${index}.${p.field}: ${p.message}`)))).flat();
+  const fileProblems = (
+    await Promise.all(
+      config.clients.map(async (client, index) => (await clientFileProblems(client)).map((p) => `  - clients.${index}.${p.field}: ${p.message}`)),
+    )
+  ).flat();
   if (fileProblems.length > 0) throw new ConfigError(`config file ${path} is invalid:\n${fileProblems.join('\n')}`);
   return config;
 }

@@ -40,7 +40,12 @@ export const inspectionsSchema = z
     config.inspectors.forEach((inspector, index) => {
       const count = (perAgency.get(inspector.agency) ?? 0) + 1;
       perAgency.set(inspector.agency, count);
-      if (count === MAX_INSPECTORS_PER_AGENCY + 1) ctx.addIssue({ code: 'custom', path: ['inspectors', index, 'agency'], message: `agency ${inspector.agency} has more than ${MAX_INSPECTORS_PER_AGENCY} inspectors` });
+      if (count === MAX_INSPECTORS_PER_AGENCY + 1)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['inspectors', index, 'agency'],
+          message: `agency ${inspector.agency} has more than ${MAX_INSPECTORS_PER_AGENCY} inspectors`,
+        });
     });
   });
 export type InspectionsConfig = z.infer<typeof inspectionsSchema>;

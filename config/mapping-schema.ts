@@ -81,7 +81,8 @@ interface MappingProblem {
  */
 function mappingProblems(mapping: Mapping): MappingProblem[] {
   const problems: MappingProblem[] = [];
-  if (mapping.kindValues && !mapping.kindColumn) problems.push({ path: ['kindValues'], message: 'kindValues translates the codes of kindColumn: set kindColumn' });
+  if (mapping.kindValues && !mapping.kindColumn)
+    problems.push({ path: ['kindValues'], message: 'kindValues translates the codes of kindColumn: set kindColumn' });
   const possible: readonly RecordKind[] = mapping.kind ? [mapping.kind] : mapping.kindValues ? [...new Set(Object.values(mapping.kindValues))] : RECORD_KINDS;
   problems.push(...ruleProblems(mapping, possible, []));
   for (const [kind, rules] of Object.entries(mapping.byKind ?? {}) as [RecordKind, KindRules][]) {

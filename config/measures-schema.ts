@@ -19,7 +19,10 @@ const conditionSchema = z
       .default([]),
   })
   .strict()
-  .refine((c) => c.penaltyTypes.length === 0 || c.kinds.includes('PENALTY'), { message: 'penaltyTypes needs kind PENALTY among kinds', path: ['penaltyTypes'] });
+  .refine((c) => c.penaltyTypes.length === 0 || c.kinds.includes('PENALTY'), {
+    message: 'penaltyTypes needs kind PENALTY among kinds',
+    path: ['penaltyTypes'],
+  });
 
 /** The most measures a catalogue holds (the national basic list of 2021 has 14 kinds of measures). */
 export const MAX_MEASURES = 30;

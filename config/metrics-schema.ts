@@ -8,7 +8,16 @@ const readinessSchema = z
      * `connector:<AGENCY>/<source>`) may go without completing before /readyz fails; 0: not required.
      * A job not named here gets `missedRuns` times the gap between its cron's firings, plus `graceSeconds`.
      */
-    requiredWithinSeconds: z.record(z.string().min(1).max(120), z.number().int().min(0).max(366 * 86_400)).default({}),
+    requiredWithinSeconds: z
+      .record(
+        z.string().min(1).max(120),
+        z
+          .number()
+          .int()
+          .min(0)
+          .max(366 * 86_400),
+      )
+      .default({}),
     missedRuns: z.number().int().min(1).max(100).default(2),
     graceSeconds: z.number().int().min(0).max(86_400).default(300),
   })

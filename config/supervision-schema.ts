@@ -1,9 +1,7 @@
 import { z } from 'zod';
 
 /** A ratio written as an exact decimal string between 0 and 1, e.g. "0.02" for 2 %. */
-const ratio = z
-  .string()
-  .regex(/^(0(\.\d{1,6})?|1(\.0{1,6})?)$/, 'must be a decimal between 0 and 1 with at most 6 places, e.g. "0.02"');
+const ratio = z.string().regex(/^(0(\.\d{1,6})?|1(\.0{1,6})?)$/, 'must be a decimal between 0 and 1 with at most 6 places, e.g. "0.02"');
 
 /** What differentiated supervision (分级分类监管) does for the subjects of one credit class. */
 const classPolicy = z

@@ -87,7 +87,11 @@ function unmappedColumn(column: string, kind: string, mappedForAnotherKind: bool
  * The row's kind: the fixed one, the kind column's code through `kindValues`, or, without
  * `kindValues`, the column's value as it is (validation refuses one that is not a record kind).
  */
-function resolveKind(row: Readonly<Record<string, unknown>>, mapping: Mapping, plan: CompiledMapping): { kind: string } | { code: string; rejection: Rejection } {
+function resolveKind(
+  row: Readonly<Record<string, unknown>>,
+  mapping: Mapping,
+  plan: CompiledMapping,
+): { kind: string } | { code: string; rejection: Rejection } {
   if (mapping.kind) return { kind: mapping.kind };
   const column = mapping.kindColumn ?? '';
   const sent = String(row[column] ?? '');

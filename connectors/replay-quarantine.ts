@@ -18,7 +18,8 @@ export interface ReplayTotals extends RunTotals {
 }
 
 /** An open entry as re-validated: the record to store, the reasons it fails for now, or neither (nothing to re-read). */
-type Revalidation = { readonly id: number; readonly record: IncomingRecord } | { readonly id: number; readonly reasons: readonly Rejection[] } | { readonly id: number };
+type Revalidation =
+  { readonly id: number; readonly record: IncomingRecord } | { readonly id: number; readonly reasons: readonly Rejection[] } | { readonly id: number };
 
 /**
  * Replays an agency's open quarantine after a fix — a corrected mapping in the config, a code list

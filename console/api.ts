@@ -57,7 +57,12 @@ export async function currentSession(): Promise<SignedIn | undefined> {
 
 /** Exchanges the invite token of a sign-in link for a session. */
 export async function signIn(invite: string): Promise<SignedIn> {
-  const response = await fetch('/console/api/sign-in', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ invite }) });
+  const response = await fetch('/console/api/sign-in', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ invite }),
+  });
   const body = await readJson(response);
   if (!response.ok) throw failure(response.status, body);
   const session = body as SignedIn;

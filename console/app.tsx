@@ -74,30 +74,59 @@ export function App() {
   const menu = PAGES.map((key) => {
     // Partner hubs (cross-region federation) have no console API yet: the slot is kept, disabled.
     const disabled = key === 'partners' || (key === 'grades' && !holds('credit:read')) || (key === 'repairs' && !holds('repair:write'));
-    return { key, label: <span data-testid={`nav-${key}`} title={disabled ? w.comingSoon : w[key]}>{w[key]}</span>, disabled };
+    return {
+      key,
+      label: (
+        <span data-testid={`nav-${key}`} title={disabled ? w.comingSoon : w[key]}>
+          {w[key]}
+        </span>
+      ),
+      disabled,
+    };
   });
   return (
     <ConfigProvider locale={language === 'zh' ? zhCN : enUS} csp={{ nonce: STYLE_NONCE }}>
       <WordsContext.Provider value={w}>
         <Layout style={{ minHeight: '100vh' }}>
           <Layout.Header style={{ display: 'flex', alignItems: 'center', color: '#fff', gap: 16 }}>
-            <strong style={{ fontSize: 18 }}>{w.title} · {w.console}</strong>
+            <strong style={{ fontSize: 18 }}>
+              {w.title} · {w.console}
+            </strong>
             <span style={{ flex: 1 }} />
             {signed.state === 'in' && (
               <Space>
-                <span data-testid="signed-in-as">{signed.session.user.personName}（{signed.session.user.name}）</span>
-                <Tag>{w.actingFor} {signed.session.user.clientId}</Tag>
-                <Tag>{w.purpose}: {signed.session.user.purpose}</Tag>
+                <span data-testid="signed-in-as">
+                  {signed.session.user.personName}（{signed.session.user.name}）
+                </span>
+                <Tag>
+                  {w.actingFor} {signed.session.user.clientId}
+                </Tag>
+                <Tag>
+                  {w.purpose}: {signed.session.user.purpose}
+                </Tag>
                 <Tag>{signed.session.user.role}</Tag>
-                <Button size="small" data-testid="sign-out" onClick={() => void signOut().then(() => setSigned({ state: 'out' }))}>{w.signOut}</Button>
+                <Button size="small" data-testid="sign-out" onClick={() => void signOut().then(() => setSigned({ state: 'out' }))}>
+                  {w.signOut}
+                </Button>
               </Space>
             )}
-            <Button size="small" onClick={() => setLanguage(language === 'zh' ? 'en' : 'zh')}>{w.language}</Button>
+            <Button size="small" onClick={() => setLanguage(language === 'zh' ? 'en' : 'zh')}>
+              {w.language}
+            </Button>
           </Layout.Header>
-          {signed.state === 'checking' && <Spin style={{ margin: 48 }} tip={w.loading}><div /></Spin>}
+          {signed.state === 'checking' && (
+            <Spin style={{ margin: 48 }} tip={w.loading}>
+              <div />
+            </Spin>
+          )}
           {signed.state === 'out' && (
             <div data-testid="signed-out">
-              <Result status="403" title={w.signIn} subTitle={w.notSignedIn} extra={signed.problem && <Alert type="error" message={`${w.signInFailed}: ${signed.problem}`} />} />
+              <Result
+                status="403"
+                title={w.signIn}
+                subTitle={w.notSignedIn}
+                extra={signed.problem && <Alert type="error" message={`${w.signInFailed}: ${signed.problem}`} />}
+              />
             </div>
           )}
           {signed.state === 'in' && (

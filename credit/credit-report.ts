@@ -92,7 +92,12 @@ export async function buildCreditReport(db: HubDb, uscc: string): Promise<Credit
   }
   const page = pages.get(uscc) ?? { rows: [], hasMore: false };
   const reportGrade = grade
-    ? { creditClass: grade.class, modelVersion: grade.model_version, reasons: grade.reasons.map(({ code, points }) => ({ code, points })), evaluatedAt: grade.evaluated_at }
+    ? {
+        creditClass: grade.class,
+        modelVersion: grade.model_version,
+        reasons: grade.reasons.map(({ code, points }) => ({ code, points })),
+        evaluatedAt: grade.evaluated_at,
+      }
     : null;
   return { subject, counts: [...byKind.values()], entries: page.rows.map(entryOf), entriesTruncated: page.hasMore, grade: reportGrade };
 }

@@ -65,7 +65,11 @@ async function gradingRun(deps: GradingDeps, scope: 'changed' | 'all'): Promise<
       });
       result = await gradeCollectedTargets(trx, options);
     }
-    const next: GradingState = { position, gradedThrough: state.gradedThrough !== null && state.gradedThrough > today ? state.gradedThrough : today, modelVersion: model.version };
+    const next: GradingState = {
+      position,
+      gradedThrough: state.gradedThrough !== null && state.gradedThrough > today ? state.gradedThrough : today,
+      modelVersion: model.version,
+    };
     await saveGradingState(trx, next);
     return { modelVersion: model.version, today, watermark: position.seq, ...result };
   });

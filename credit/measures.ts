@@ -20,7 +20,13 @@ export interface SubjectStanding {
  * `role` says whether it is one of the measure's triggers or one of its exclusions.
  */
 export type RuleHit =
-  | { readonly role: 'TRIGGER' | 'EXCLUSION'; readonly via: 'RECORD_KIND'; readonly kind: string; readonly penaltyTypes: readonly string[]; readonly recordIds: readonly number[] }
+  | {
+      readonly role: 'TRIGGER' | 'EXCLUSION';
+      readonly via: 'RECORD_KIND';
+      readonly kind: string;
+      readonly penaltyTypes: readonly string[];
+      readonly recordIds: readonly number[];
+    }
   | { readonly role: 'TRIGGER' | 'EXCLUSION'; readonly via: 'CREDIT_CLASS'; readonly creditClass: CreditClass };
 
 /** Why a measure does not apply when neither a trigger nor an exclusion holds. */
@@ -50,7 +56,10 @@ const carriesPenaltyType = (record: RecordFact, types: readonly string[]) => typ
 function hitsOf(condition: MeasureCondition, standing: SubjectStanding, role: RuleHit['role']): RuleHit[] {
   const byKind: RuleHit[] = condition.kinds.flatMap((kind) => {
     const penaltyTypes = kind === 'PENALTY' ? condition.penaltyTypes : [];
-    const recordIds = standing.records.filter((r) => r.kind === kind && carriesPenaltyType(r, penaltyTypes)).map((r) => r.id).sort((a, b) => b - a);
+    const recordIds = standing.records
+      .filter((r) => r.kind === kind && carriesPenaltyType(r, penaltyTypes))
+      .map((r) => r.id)
+      .sort((a, b) => b - a);
     return recordIds.length > 0 ? [{ role, via: 'RECORD_KIND' as const, kind, penaltyTypes, recordIds }] : [];
   });
   const grade = standing.grade;
@@ -86,13 +95,24 @@ export function kindsLookedAt(catalogue: readonly MeasureConfig[]): string[] {
 export function explainRule(rule: DecidingRule, measure: MeasureConfig): string {
   if (rule.via === 'NONE') {
     const looked = [
-      ...(measure.triggers.kinds.length > 0 ? [`no record in force of kind ${measure.triggers.kinds.join(' or ')}${measure.triggers.penaltyTypes.length > 0 ? ` (penalties: ${measure.triggers.penaltyTypes.join('、')})` : ''}`] : []),
-      ...(measure.triggers.classes.length > 0 ? [rule.grade ? `class ${rule.grade} is not ${measure.triggers.classes.join(' or ')}` : `not graded yet, so no class ${measure.triggers.classes.join(' or ')}`] : []),
+      ...(measure.triggers.kinds.length > 0
+        ? [
+            `no record in force of kind ${measure.triggers.kinds.join(' or ')}${measure.triggers.penaltyTypes.length > 0 ? ` (penalties: ${measure.triggers.penaltyTypes.join('、')})` : ''}`,
+          ]
+        : []),
+      ...(measure.triggers.classes.length > 0
+        ? [
+            rule.grade
+              ? `class ${rule.grade} is not ${measure.triggers.classes.join(' or ')}`
+              : `not graded yet, so no class ${measure.triggers.classes.join(' or ')}`,
+          ]
+        : []),
     ];
     return `none of its triggers holds: ${looked.join('; ')}`;
   }
-  const what = rule.via === 'CREDIT_CLASS'
-    ? `credit class ${rule.creditClass}`
-    : `${rule.recordIds.length} record(s) in force of kind ${rule.kind}${rule.penaltyTypes.length > 0 ? ` with penalty type ${rule.penaltyTypes.join(' or ')}` : ''}`;
+  const what =
+    rule.via === 'CREDIT_CLASS'
+      ? `credit class ${rule.creditClass}`
+      : `${rule.recordIds.length} record(s) in force of kind ${rule.kind}${rule.penaltyTypes.length > 0 ? ` with penalty type ${rule.penaltyTypes.join(' or ')}` : ''}`;
   return rule.role === 'TRIGGER' ? `triggered by ${what}` : `excluded by ${what}`;
 }

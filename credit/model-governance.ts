@@ -26,7 +26,9 @@ export async function registerModelVersions(db: HubDb, credit: CreditConfig, clo
   const edited = credit.models.flatMap((model, index) => {
     const seen = known.get(model.version);
     return seen && seen.fingerprint !== modelFingerprint(model)
-      ? [`  - credit.models.${index}: version ${model.version} differs from the one first seen on ${seen.firstSeenAt.toISOString()}: publish the change as a new version`]
+      ? [
+          `  - credit.models.${index}: version ${model.version} differs from the one first seen on ${seen.firstSeenAt.toISOString()}: publish the change as a new version`,
+        ]
       : [];
   });
   if (edited.length > 0) throw new ConfigError(`credit model configuration is invalid:\n${edited.join('\n')}`);
@@ -42,7 +44,12 @@ export async function registerModelVersions(db: HubDb, credit: CreditConfig, clo
  * InvalidInputError (BAD_USER_INPUT) when the version is not one the hub knows from its configuration.
  * Returns the version active before.
  */
-export async function activateModelVersion(db: HubDb, version: string, by: string, clock: () => Date): Promise<{ version: string; previousVersion: string | null; activatedAt: Date }> {
+export async function activateModelVersion(
+  db: HubDb,
+  version: string,
+  by: string,
+  clock: () => Date,
+): Promise<{ version: string; previousVersion: string | null; activatedAt: Date }> {
   const previous = await findActiveModelVersion(db);
   const activatedAt = clock();
   if (!(await markModelVersionActive(db, version, by, activatedAt))) throw unknownVersion(version);
@@ -83,7 +90,10 @@ export interface ModelComparison {
  * is the model's, not the stored grades' lag. Throws InvalidInputError when the version is not
  * configured. Costs two full grading passes: an admin operation, one at a time (oneEvaluationAtATime).
  */
-export async function compareModels(db: HubDb, options: { readonly credit: CreditConfig; readonly version: string; readonly today: string }): Promise<ModelComparison> {
+export async function compareModels(
+  db: HubDb,
+  options: { readonly credit: CreditConfig; readonly version: string; readonly today: string },
+): Promise<ModelComparison> {
   const model = findModel(options.credit, options.version);
   if (!model) throw unknownVersion(options.version);
   return db.transaction().execute(async (trx) => {
@@ -94,7 +104,13 @@ export async function compareModels(db: HubDb, options: { readonly credit: Credi
     const { transitions } = await compareModelGrades(trx, active ? modelTables(active) : null, modelTables(model), options.today);
     const current = countBy(transitions, 'from');
     const candidate = countBy(transitions, 'to');
-    const psi = active ? await populationStabilityIndex(trx, CLASSES.map((c) => ({ before: current[c], after: candidate[c] })), PSI_EMPTY_CLASS_SHARE) : null;
+    const psi = active
+      ? await populationStabilityIndex(
+          trx,
+          CLASSES.map((c) => ({ before: current[c], after: candidate[c] })),
+          PSI_EMPTY_CLASS_SHARE,
+        )
+      : null;
     return {
       candidateVersion: model.version,
       currentVersion,
@@ -118,7 +134,9 @@ export interface RunningEvaluation {
 /** Refusal of a model evaluation while another runs; names the one running. */
 export class EvaluationRunningError extends ConflictError {
   constructor(readonly running: RunningEvaluation) {
-    super(`a model evaluation is already running (version ${running.version}, requested by ${running.requestedBy} at ${inChinaTime(running.startedAt)}): one runs at a time; ask again when it has answered`);
+    super(
+      `a model evaluation is already running (version ${running.version}, requested by ${running.requestedBy} at ${inChinaTime(running.startedAt)}): one runs at a time; ask again when it has answered`,
+    );
   }
 }
 
@@ -127,7 +145,10 @@ export class EvaluationRunningError extends ConflictError {
  * passes, and a second at once would only compete for the same cores. A second call while one runs is
  * refused at once with EvaluationRunningError.
  */
-export function oneEvaluationAtATime(evaluate: (version: string) => Promise<ModelComparison>, clock: () => Date): (version: string, requestedBy: string) => Promise<ModelComparison> {
+export function oneEvaluationAtATime(
+  evaluate: (version: string) => Promise<ModelComparison>,
+  clock: () => Date,
+): (version: string, requestedBy: string) => Promise<ModelComparison> {
   let running: RunningEvaluation | undefined;
   return async (version, requestedBy) => {
     if (running) throw new EvaluationRunningError(running);

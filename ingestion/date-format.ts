@@ -35,7 +35,8 @@ export function compileDateFormat(format: string): (value: string) => string {
       rest = rest.slice(1);
     }
   }
-  if (new Set(parts).size !== 3 || parts.length !== 3) throw new Error(`date format "${format}" needs exactly one year, one month and one day (YYYY or YY, MM or M, DD or D)`);
+  if (new Set(parts).size !== 3 || parts.length !== 3)
+    throw new Error(`date format "${format}" needs exactly one year, one month and one day (YYYY or YY, MM or M, DD or D)`);
   const regex = new RegExp(`^${pattern}$`);
   const twoDigitYear = format.includes('YY') && !format.includes('YYYY');
   return (value) => {

@@ -12,7 +12,11 @@ export async function drawReferenceRejections(db: HubDb, agencyCode: string, rec
     const drawId = record.kind === 'INSPECTION' ? record.fields['JC_CCBH'] : undefined;
     return typeof drawId === 'string' && drawId !== '' ? [{ index, drawId, uscc: record.subjectUscc ?? '' }] : [];
   });
-  const held = await drawnByAgency(db, agencyCode, claims.filter((claim) => claim.uscc !== ''));
+  const held = await drawnByAgency(
+    db,
+    agencyCode,
+    claims.filter((claim) => claim.uscc !== ''),
+  );
   const rejections = new Map<number, Rejection>();
   for (const { index, drawId } of claims.filter((claim) => !held.has(`${claim.drawId}\n${claim.uscc}`))) {
     const message = `JC_CCBH names draw ${drawId.slice(0, 64)}, which is no executed draw of agency ${agencyCode} that drew this record's subject`;

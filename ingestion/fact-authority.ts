@@ -21,7 +21,12 @@ export interface AgencyAuthority {
 export function agencyAuthorities(
   agencies: readonly { code: string; region: string; uscc: string; publishesFor: readonly string[]; registersSubjects: boolean }[],
 ): ReadonlyMap<string, AgencyAuthority> {
-  return new Map(agencies.map((a) => [a.code, { code: a.code, region: a.region, uscc: a.uscc, publishesFor: new Set(a.publishesFor), registersSubjects: a.registersSubjects }]));
+  return new Map(
+    agencies.map((a) => [
+      a.code,
+      { code: a.code, region: a.region, uscc: a.uscc, publishesFor: new Set(a.publishesFor), registersSubjects: a.registersSubjects },
+    ]),
+  );
 }
 
 /** The column naming the authority that made a record's decision (许可机关, 处罚机关, 作出决定机关, 检查机关). */

@@ -73,8 +73,7 @@ export function usccDivisionCode(uscc: string): string {
 }
 
 export type ResidentIdVerdict =
-  | { readonly ok: true; readonly id: string }
-  | { readonly ok: false; readonly rule: 'RESIDENT_ID_FORMAT' | 'RESIDENT_ID_CHECKSUM'; readonly message: string };
+  { readonly ok: true; readonly id: string } | { readonly ok: false; readonly rule: 'RESIDENT_ID_FORMAT' | 'RESIDENT_ID_CHECKSUM'; readonly message: string };
 
 /** Validates a 居民身份证号 (GB 11643-1999): 17 digits, a check character, and a real birth date. */
 export function checkResidentId(raw: string): ResidentIdVerdict {

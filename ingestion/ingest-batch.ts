@@ -131,7 +131,11 @@ export async function prepareBatch(deps: IngestionDeps, request: IngestRequest):
   const agency = deps.agencies.get(request.agencyCode);
   if (!agency) throw new NotFoundError(`agency ${request.agencyCode} is not registered`);
   const startedAt = deps.clock();
-  const context = { today: chinaToday(startedAt), publication: deps.publication, acceptedChecksumFailures: await acceptedChecksumFailures(deps.db, deps.usccAllowList) };
+  const context = {
+    today: chinaToday(startedAt),
+    publication: deps.publication,
+    acceptedChecksumFailures: await acceptedChecksumFailures(deps.db, deps.usccAllowList),
+  };
   const valid: ValidatedRecord[] = [];
   const rejectedIndexes: number[] = [];
   const quarantined: QuarantineRow[] = preRejected.map((item) => ({
@@ -144,11 +148,17 @@ export async function prepareBatch(deps: IngestionDeps, request: IngestRequest):
   for (const [index, record] of request.records.entries()) {
     if (index > 0 && index % RECORDS_PER_YIELD === 0) await yieldToEventLoop();
     const result = validateRecord(record, context);
-    verdicts.push(result.ok ? { record: result.record, reasons: authorityRejections(result.record, agency) } : { record: undefined, reasons: result.rejections });
+    verdicts.push(
+      result.ok ? { record: result.record, reasons: authorityRejections(result.record, agency) } : { record: undefined, reasons: result.rejections },
+    );
   }
   // Results naming a draw must name one of the agency's own executed draws that drew the subject: one query for the batch.
   const claimants = verdicts.flatMap((v, index) => (v.record && v.reasons.length === 0 ? [{ index, record: v.record }] : []));
-  const drawMismatches = await drawReferenceRejections(deps.db, request.agencyCode, claimants.map((c) => c.record));
+  const drawMismatches = await drawReferenceRejections(
+    deps.db,
+    request.agencyCode,
+    claimants.map((c) => c.record),
+  );
   claimants.forEach((claimant, k) => {
     const mismatch = drawMismatches.get(k);
     if (mismatch) verdicts[claimant.index] = { record: claimant.record, reasons: [mismatch] };
@@ -162,7 +172,16 @@ export async function prepareBatch(deps: IngestionDeps, request: IngestRequest):
       quarantined.push({ payload: record, source_record_id: quarantineSourceRecordId(record), kind: record.kind ?? null, reasons });
     }
   });
-  return { agencyCode: request.agencyCode, source: request.source, startedAt, received, valid, quarantined, rejectedIndexes, defaultRegion: request.defaultRegion };
+  return {
+    agencyCode: request.agencyCode,
+    source: request.source,
+    startedAt,
+    received,
+    valid,
+    quarantined,
+    rejectedIndexes,
+    defaultRegion: request.defaultRegion,
+  };
 }
 
 /**
@@ -185,7 +204,13 @@ export async function writePreparedBatch(deps: IngestionDeps, batch: PreparedBat
     await resolveSupersededQuarantine(trx, agency.code, settled.supersededIds, `superseded by ${origin.changedBy}`);
     await insertQuarantine(trx, agency.code, batchId, settled.toQuarantine, batch.run?.connector ?? null);
     const count = (outcome: RecordOutcome) => outcomes.filter((o) => o === outcome).length;
-    const totals = { received: batch.received, inserted: count('INSERTED'), updated: count('UPDATED'), unchanged: count('UNCHANGED'), rejected: batch.quarantined.length };
+    const totals = {
+      received: batch.received,
+      inserted: count('INSERTED'),
+      updated: count('UPDATED'),
+      unchanged: count('UNCHANGED'),
+      rejected: batch.quarantined.length,
+    };
     await closeBatch(trx, batchId, totals);
     if (batch.run) await recordRunPages(trx, batch.run.id, batch.run.pages);
     await alsoInTransaction?.(trx);
@@ -204,7 +229,11 @@ export async function writePreparedBatch(deps: IngestionDeps, batch: PreparedBat
 async function writeValidRecords(trx: HubDb, origin: Parameters<typeof upsertRecords>[1], records: readonly ValidatedRecord[]): Promise<RecordOutcome[]> {
   const outcomes = new Array<RecordOutcome>(records.length).fill('UNCHANGED');
   for (const round of splitIntoRounds(records)) {
-    const changed = await upsertRecords(trx, origin, round.map((index) => toRecordRow(records[index]!)));
+    const changed = await upsertRecords(
+      trx,
+      origin,
+      round.map((index) => toRecordRow(records[index]!)),
+    );
     const inserted = new Set(changed.inserted);
     const updated = new Set(changed.updated);
     for (const index of round) {

@@ -30,7 +30,11 @@ export interface QuarantineSettlement {
  * rows count as coming first). Reading the same batch again settles the same way, so a re-read adds
  * no entry and resolves none twice. Arguments as in PreparedBatch.
  */
-export function settleQuarantine(valid: readonly ValidatedRecord[], quarantined: readonly QuarantineRow[], rejectedIndexes: readonly number[]): QuarantineSettlement {
+export function settleQuarantine(
+  valid: readonly ValidatedRecord[],
+  quarantined: readonly QuarantineRow[],
+  rejectedIndexes: readonly number[],
+): QuarantineSettlement {
   const refusedAt = new Set(rejectedIndexes);
   const lastValid = new Map<string, number>();
   let position = 0;

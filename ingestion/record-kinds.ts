@@ -34,16 +34,33 @@ export interface FieldSpec {
 
 /** 行政相对人类别 (01 自然人, 02 法人, 03 非法人组织, 04 个体工商户); agencies send codes or names. */
 export const SUBJECT_CATEGORIES: Readonly<Record<string, string>> = {
-  '01': '01', 自然人: '01',
-  '02': '02', 法人: '02', 法人及非法人组织: '02',
-  '03': '03', 非法人组织: '03',
-  '04': '04', 个体工商户: '04',
+  '01': '01',
+  自然人: '01',
+  '02': '02',
+  法人: '02',
+  法人及非法人组织: '02',
+  '03': '03',
+  非法人组织: '03',
+  '04': '04',
+  个体工商户: '04',
 };
 export const NATURAL_PERSON = '01';
 
 const PENALTY_TYPES = [
-  '警告', '通报批评', '罚款', '没收违法所得', '没收非法财物', '暂扣许可证件', '降低资质等级', '吊销许可证件',
-  '限制开展生产经营活动', '责令停产停业', '责令关闭', '限制从业', '行政拘留', '其他',
+  '警告',
+  '通报批评',
+  '罚款',
+  '没收违法所得',
+  '没收非法财物',
+  '暂扣许可证件',
+  '降低资质等级',
+  '吊销许可证件',
+  '限制开展生产经营活动',
+  '责令停产停业',
+  '责令关闭',
+  '限制从业',
+  '行政拘留',
+  '其他',
 ] as const;
 export const MINOR_PENALTY_TYPES: ReadonlySet<string> = new Set(['警告', '通报批评']);
 /** Penalty types that last for a period; their end can extend publication beyond 3 years. */

@@ -35,21 +35,37 @@ export async function releaseQuarantinedRecord(
   const reasons = entry.reasons as Rejection[];
   const otherFaults = reasons.filter((r) => r.rule !== 'USCC_CHECKSUM');
   if (otherFaults.length > 0) {
-    throw new InvalidInputError(`only a failing USCC check digit can be overridden; this record also breaks ${otherFaults.map((r) => `${r.field} ${r.rule}`).join(', ')}`);
+    throw new InvalidInputError(
+      `only a failing USCC check digit can be overridden; this record also breaks ${otherFaults.map((r) => `${r.field} ${r.rule}`).join(', ')}`,
+    );
   }
   const usccs = reasons.flatMap((r) => (r.value ? [r.value] : []));
   const overridden = new Set([...(await acceptedChecksumFailures(deps.db, deps.usccAllowList)), ...usccs]);
   const now = deps.clock();
   const agency = deps.agencies.get(entry.agency_code);
   if (!agency) throw new NotFoundError(`agency ${entry.agency_code} is not registered`);
-  const result = validateRecord(entry.payload as unknown as IncomingRecord, { today: chinaToday(now), publication: deps.publication, acceptedChecksumFailures: overridden });
+  const result = validateRecord(entry.payload as unknown as IncomingRecord, {
+    today: chinaToday(now),
+    publication: deps.publication,
+    acceptedChecksumFailures: overridden,
+  });
   // An agency's configuration may have changed since: it still publishes only its own decisions.
   const authorityFailures = result.ok ? authorityRejections(result.record, agency) : result.rejections;
   // A result naming a draw still needs the agency's own executed draw that drew its subject.
-  const drawFailures = result.ok && authorityFailures.length === 0 ? [...(await drawReferenceRejections(deps.db, entry.agency_code, [result.record])).values()] : [];
+  const drawFailures =
+    result.ok && authorityFailures.length === 0 ? [...(await drawReferenceRejections(deps.db, entry.agency_code, [result.record])).values()] : [];
   const failures = [...authorityFailures, ...drawFailures];
   if (!result.ok || failures.length > 0) throw new InvalidInputError(`the record still fails: ${failures.map((r) => r.message).join('; ')}`);
-  const batch = { agencyCode: entry.agency_code, source: `quarantine:${id}`, startedAt: now, received: 1, valid: [result.record], quarantined: [], rejectedIndexes: [], changedBy: `quarantine:${id}` };
+  const batch = {
+    agencyCode: entry.agency_code,
+    source: `quarantine:${id}`,
+    startedAt: now,
+    received: 1,
+    valid: [result.record],
+    quarantined: [],
+    rejectedIndexes: [],
+    changedBy: `quarantine:${id}`,
+  };
   await writePreparedBatch(deps, batch, async (trx) => {
     await recordUsccOverrides(trx, usccs, id, reason);
     await resolveQuarantine(trx, id, 'RELEASED', reason);

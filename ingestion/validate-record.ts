@@ -3,7 +3,16 @@ import { parseAmountWan } from './amounts.js';
 import { parseCalendarDate } from './dates.js';
 import { checkResidentId, checkUscc, maskIdentityNumber, normalizeIdentifier } from './identifiers.js';
 import { derivePenaltyValidity, inspectionValidTo, penaltyPublicationEnd, type PublicationRules } from './publication.js';
-import { KIND_LAYOUTS, LIST_SEPARATORS, NATURAL_PERSON, isRecordKind, type FieldSpec, type KindLayout, type RecordKind, type RecordStatus } from './record-kinds.js';
+import {
+  KIND_LAYOUTS,
+  LIST_SEPARATORS,
+  NATURAL_PERSON,
+  isRecordKind,
+  type FieldSpec,
+  type KindLayout,
+  type RecordKind,
+  type RecordStatus,
+} from './record-kinds.js';
 import { storableText } from '../store/storable-json.js';
 import { tidyText, toHalfWidth, unstorableCharacter } from './text.js';
 
@@ -56,9 +65,7 @@ export interface ValidationContext {
   readonly acceptedChecksumFailures: ReadonlySet<string>;
 }
 
-export type ValidationResult =
-  | { readonly ok: true; readonly record: ValidatedRecord }
-  | { readonly ok: false; readonly rejections: readonly Rejection[] };
+export type ValidationResult = { readonly ok: true; readonly record: ValidatedRecord } | { readonly ok: false; readonly rejections: readonly Rejection[] };
 
 const KNOWN_CODES = Object.fromEntries(
   Object.entries(KIND_LAYOUTS).map(([kind, layout]) => [kind, new Set(layout.fields.map((spec) => spec.code))]),
@@ -75,7 +82,14 @@ const RESIDENT_ID_TYPES = new Set(['身份证', '居民身份证', '001', '111',
 export function validateRecord(input: IncomingRecord, context: ValidationContext): ValidationResult {
   const kind = toHalfWidth(String(input.kind ?? '')).toUpperCase();
   if (!isRecordKind(kind)) {
-    return reject([{ field: 'kind', rule: 'ENUM', value: report(storableText(String(input.kind ?? ''))), message: `kind must be one of ${Object.keys(KIND_LAYOUTS).join(', ')}` }]);
+    return reject([
+      {
+        field: 'kind',
+        rule: 'ENUM',
+        value: report(storableText(String(input.kind ?? ''))),
+        message: `kind must be one of ${Object.keys(KIND_LAYOUTS).join(', ')}`,
+      },
+    ]);
   }
   const layout = KIND_LAYOUTS[kind];
   const rejections: Rejection[] = [];
@@ -116,9 +130,19 @@ export function validateRecord(input: IncomingRecord, context: ValidationContext
   if (!sourceRecordId) {
     rejections.push({ field: 'sourceRecordId', rule: 'REQUIRED', value: null, message: 'a source record id (or a document number) is required' });
   } else if (unstorableId) {
-    rejections.push({ field: 'sourceRecordId', rule: 'CONTROL_CHARACTER', value: report(storableText(sourceRecordId)), message: `the source record id contains ${unstorableId}` });
+    rejections.push({
+      field: 'sourceRecordId',
+      rule: 'CONTROL_CHARACTER',
+      value: report(storableText(sourceRecordId)),
+      message: `the source record id contains ${unstorableId}`,
+    });
   } else if (sourceRecordId.length > MAX_SOURCE_ID_LENGTH) {
-    rejections.push({ field: 'sourceRecordId', rule: 'MAX_LENGTH', value: report(sourceRecordId), message: `must be at most ${MAX_SOURCE_ID_LENGTH} characters` });
+    rejections.push({
+      field: 'sourceRecordId',
+      rule: 'MAX_LENGTH',
+      value: report(sourceRecordId),
+      message: `must be at most ${MAX_SOURCE_ID_LENGTH} characters`,
+    });
   }
   if (rejections.length > 0 || !sourceRecordId) return reject(rejections);
   return { ok: true, record: assemble(kind, layout, sourceRecordId, fields, context) };
@@ -187,7 +211,10 @@ function parseField(spec: FieldSpec, text: string, context: ValidationContext): 
       return value === undefined ? fail('ENUM', `must be one of ${Object.keys(spec.values ?? {}).join(', ')}`) : { value };
     }
     case 'enumList': {
-      const items = text.split(LIST_SEPARATORS).map((item) => item.trim()).filter(Boolean);
+      const items = text
+        .split(LIST_SEPARATORS)
+        .map((item) => item.trim())
+        .filter(Boolean);
       const unknown = items.filter((item) => spec.values?.[item] === undefined);
       if (items.length === 0 || unknown.length > 0) return fail('ENUM', `values ${unknown.join(', ') || '(none)'} are not in the code list`);
       return { value: [...new Set(items.map((item) => spec.values?.[item] ?? item))] };
@@ -234,12 +261,18 @@ function checkDateOrder(layout: KindLayout, fields: Record<string, FieldValue>):
   return [{ field: layout.validTo, rule: 'DATE_ORDER', value: to, message: `${layout.validTo} (${to}) is before ${layout.validFrom} (${from})` }];
 }
 
-function assemble(kind: RecordKind, layout: KindLayout, sourceRecordId: string, fields: Record<string, FieldValue>, context: ValidationContext): ValidatedRecord {
+function assemble(
+  kind: RecordKind,
+  layout: KindLayout,
+  sourceRecordId: string,
+  fields: Record<string, FieldValue>,
+  context: ValidationContext,
+): ValidatedRecord {
   const p = layout.prefix;
   const pick = (code: string | undefined): string | null => (code ? asText(fields[code]) || null : null);
   const eventDate = asText(fields[layout.eventDate]);
   const validTo = kind === 'INSPECTION' ? inspectionValidTo(eventDate) : pick(layout.validTo);
-  const publicationEnd = kind === 'PENALTY' ? pick(layout.publicationEnd) ?? derivePenaltyPublicationEnd(fields, context) : pick(layout.publicationEnd);
+  const publicationEnd = kind === 'PENALTY' ? (pick(layout.publicationEnd) ?? derivePenaltyPublicationEnd(fields, context)) : pick(layout.publicationEnd);
   const removalDate = pick(layout.removalDate);
   const revoked = layout.status !== undefined && fields[layout.status] === 'REVOKED';
   // The last valid day is still valid; on its removal date an entry is already off the list.

@@ -17,7 +17,8 @@ function validateReason(raw: string): string {
   if (reason.length === 0 || reason.length > MAX_CANCEL_REASON_LENGTH || CONTROL.test(reason)) {
     throw new DrawInputError('reason', 'TEXT', `${shown} must be 1-${MAX_CANCEL_REASON_LENGTH} characters without control characters`);
   }
-  if (findIdentityNumberIn(reason) !== undefined) throw new DrawInputError('reason', 'IDENTITY_NUMBER_IN_TEXT', `${shown} holds an identity number; the reason is published to every client`);
+  if (findIdentityNumberIn(reason) !== undefined)
+    throw new DrawInputError('reason', 'IDENTITY_NUMBER_IN_TEXT', `${shown} holds an identity number; the reason is published to every client`);
   return reason;
 }
 
@@ -27,7 +28,13 @@ function validateReason(raw: string): string {
  * writes the mutation's audit entry in the same transaction. Throws NotFoundError, NotDrawOwnerError,
  * ConflictError (executed or already cancelled) or DrawInputError for a bad reason.
  */
-export async function cancelInspectionDraw(deps: InspectionDeps, id: string, rawReason: string, executor: Executor, audit: (trx: HubDb) => Promise<void>): Promise<DrawRow> {
+export async function cancelInspectionDraw(
+  deps: InspectionDeps,
+  id: string,
+  rawReason: string,
+  executor: Executor,
+  audit: (trx: HubDb) => Promise<void>,
+): Promise<DrawRow> {
   const reason = validateReason(rawReason);
   return deps.db.transaction().execute(async (trx) => {
     const draw = await findDraw(trx, id, true);

@@ -12,7 +12,9 @@ import { parseRandomnessReference } from './randomness-source.js';
 const UNIQUE_VIOLATION = '23505';
 
 const openDrawConflict = (agencyCode: string, open: string) =>
-  new ConflictError(`agency ${agencyCode} has an open draw in this period (${open}): execute or cancel it before committing another (one open draw per agency and period)`);
+  new ConflictError(
+    `agency ${agencyCode} has an open draw in this period (${open}): execute or cancel it before committing another (one open draw per agency and period)`,
+  );
 
 /**
  * Commits a 双随机 draw for `agencyCode` (step one of two): freezes the population (filters, minus the
@@ -35,7 +37,11 @@ export async function commitInspectionDraw(
   const pool = canonicalPool(deps.config.inspectors.filter((inspector) => inspector.agency === agencyCode));
   const perTarget = deps.config.inspectorsPerTarget;
   if (pool.length < perTarget) {
-    throw new DrawInputError('agencyCode', 'INSPECTOR_POOL', `agency ${agencyCode} has ${pool.length} inspectors in inspections.inspectors, fewer than inspections.inspectorsPerTarget (${perTarget})`);
+    throw new DrawInputError(
+      'agencyCode',
+      'INSPECTOR_POOL',
+      `agency ${agencyCode} has ${pool.length} inspectors in inspections.inspectors, fewer than inspections.inspectorsPerTarget (${perTarget})`,
+    );
   }
   const committedAt = deps.clock();
   const source = parseRandomnessReference(valid.randomnessReference, committedAt);

@@ -40,7 +40,10 @@ export function inspectorPickValue(seed: string, uscc: string, pick: number): bi
  * `count` picks, each by inspectorPickValue modulo what remains, the picked one removed.
  */
 export function pickInspectors(seed: string, uscc: string, pool: readonly PoolInspector[], count: number): string[] {
-  const eligible = pool.filter((inspector) => !inspector.conflicts.includes(uscc)).map((inspector) => inspector.id).sort(byteOrder);
+  const eligible = pool
+    .filter((inspector) => !inspector.conflicts.includes(uscc))
+    .map((inspector) => inspector.id)
+    .sort(byteOrder);
   const picked: string[] = [];
   for (let pick = 1; pick <= count && eligible.length > 0; pick += 1) {
     const index = Number(inspectorPickValue(seed, uscc, pick) % BigInt(eligible.length));

@@ -6,9 +6,7 @@ import { DrawInputError } from './draw-errors.js';
  * anyone until its time) or a value an operator enters (then an admin client other than the
  * committer enters it, so the committing agency cannot choose it).
  */
-export type RandomnessSource =
-  | { readonly kind: 'DRAND_QUICKNET'; readonly round: number; readonly roundTime: string }
-  | { readonly kind: 'OPERATOR' };
+export type RandomnessSource = { readonly kind: 'DRAND_QUICKNET'; readonly round: number; readonly roundTime: string } | { readonly kind: 'OPERATOR' };
 
 /** drand quicknet: genesis time (Unix seconds, UTC) and period in seconds (https://api.drand.sh/52db9ba7…/info). */
 export const DRAND_QUICKNET_GENESIS = 1692803367;
@@ -49,7 +47,11 @@ export function parseRandomnessReference(reference: string, committedAt: Date): 
   const roundTime = drandRoundTime(round);
   const earliest = committedAt.getTime() + MIN_ROUND_DELAY_SECONDS * 1000;
   if (roundTime.getTime() < earliest) {
-    throw new DrawInputError(FIELD, 'DRAND_ROUND_TOO_EARLY', `round ${round} is published at ${roundTime.toISOString()}, less than ${MIN_ROUND_DELAY_SECONDS} s after this commitment: name a later round`);
+    throw new DrawInputError(
+      FIELD,
+      'DRAND_ROUND_TOO_EARLY',
+      `round ${round} is published at ${roundTime.toISOString()}, less than ${MIN_ROUND_DELAY_SECONDS} s after this commitment: name a later round`,
+    );
   }
   return { kind: 'DRAND_QUICKNET', round, roundTime: roundTime.toISOString() };
 }
@@ -61,9 +63,17 @@ export function parseRandomnessReference(reference: string, committedAt: Date): 
  */
 export function checkDrandSeed(source: Extract<RandomnessSource, { kind: 'DRAND_QUICKNET' }>, seed: string, now: Date): void {
   if (now.getTime() < Date.parse(source.roundTime)) {
-    throw new DrawInputError('seed', 'DRAND_ROUND_PENDING', `drand quicknet round ${source.round} is published at ${source.roundTime}; execute the draw after that`);
+    throw new DrawInputError(
+      'seed',
+      'DRAND_ROUND_PENDING',
+      `drand quicknet round ${source.round} is published at ${source.roundTime}; execute the draw after that`,
+    );
   }
   if (!DRAND_RANDOMNESS.test(seed)) {
-    throw new DrawInputError('seed', 'DRAND_RANDOMNESS', `${JSON.stringify(seed.slice(0, 80))} is not a drand randomness (64 lowercase hex digits) of round ${source.round}`);
+    throw new DrawInputError(
+      'seed',
+      'DRAND_RANDOMNESS',
+      `${JSON.stringify(seed.slice(0, 80))} is not a drand randomness (64 lowercase hex digits) of round ${source.round}`,
+    );
   }
 }

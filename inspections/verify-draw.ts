@@ -57,7 +57,12 @@ export function computeDrawTargets(inputs: DrawInputs): DrawTarget[] {
       .map((subject) => ({ uscc: subject.uscc, key: subjectRankKey(inputs.seed, subject.uscc) }))
       .sort((a, b) => byteOrder(a.key, b.key) || byteOrder(a.uscc, b.uscc));
     ranked.slice(0, sampleByClass.get(cls) ?? 0).forEach((subject, index) => {
-      targets.push({ uscc: subject.uscc, class: cls, rank: index + 1, inspectors: pickInspectors(inputs.seed, subject.uscc, inputs.pool, inputs.inspectorsPerTarget) });
+      targets.push({
+        uscc: subject.uscc,
+        class: cls,
+        rank: index + 1,
+        inspectors: pickInspectors(inputs.seed, subject.uscc, inputs.pool, inputs.inspectorsPerTarget),
+      });
     });
   }
   return targets;
@@ -75,9 +80,11 @@ export function verifyDraw(draw: PublishedDraw): string[] {
   if (digest !== draw.populationDigest) differences.push(`population digest: stated ${draw.populationDigest}, recomputed ${digest}`);
   for (const committed of draw.classes) {
     const population = draw.population.filter((subject) => subject.class === committed.class).length;
-    if (population !== committed.population) differences.push(`class ${committed.class}: stated population ${committed.population}, the snapshot holds ${population}`);
+    if (population !== committed.population)
+      differences.push(`class ${committed.class}: stated population ${committed.population}, the snapshot holds ${population}`);
     const sample = sampleSize(population, committed.ratio);
-    if (sample !== committed.sample) differences.push(`class ${committed.class}: stated sample ${committed.sample}, ${population} × ${committed.ratio} rounded up is ${sample}`);
+    if (sample !== committed.sample)
+      differences.push(`class ${committed.class}: stated sample ${committed.sample}, ${population} × ${committed.ratio} rounded up is ${sample}`);
   }
   const poolDigest = inspectorPoolDigest(draw.pool);
   if (poolDigest !== draw.poolDigest) differences.push(`inspector pool digest: stated ${draw.poolDigest}, recomputed ${poolDigest}`);

@@ -19,7 +19,9 @@ export const EXPIRE_RECORDS_JOB = 'expire-records';
  */
 export async function runExpireRecords(deps: ExpireRecordsDeps): Promise<LeasedResult<{ expired: number }>> {
   const today = chinaToday(deps.clock());
-  const outcome = await withLease(deps.db, `job:${EXPIRE_RECORDS_JOB}`, async () => ({ expired: await expireDueRecords(deps.db, today, `job:${EXPIRE_RECORDS_JOB}`) }));
+  const outcome = await withLease(deps.db, `job:${EXPIRE_RECORDS_JOB}`, async () => ({
+    expired: await expireDueRecords(deps.db, today, `job:${EXPIRE_RECORDS_JOB}`),
+  }));
   if (outcome.ran) deps.logger.info({ job: EXPIRE_RECORDS_JOB, today, ...outcome.result }, 'records expired');
   else deps.logger.info({ job: EXPIRE_RECORDS_JOB }, 'skipped: running in another hub process');
   return outcome;

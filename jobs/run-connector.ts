@@ -23,7 +23,9 @@ export class RunsInProgress {
   readonly #runs = new Map<string, Promise<RunStart | undefined>>();
 
   /** The run of `key` in progress here, or a claim on it: `claim` resolves waiters with the run once it starts. */
-  claim(key: string): { readonly inProgress: Promise<RunStart | undefined> } | { readonly announce: (run: RunStart | undefined) => void; readonly release: () => void } {
+  claim(
+    key: string,
+  ): { readonly inProgress: Promise<RunStart | undefined> } | { readonly announce: (run: RunStart | undefined) => void; readonly release: () => void } {
     const inProgress = this.#runs.get(key);
     if (inProgress) return { inProgress };
     let announce: (run: RunStart | undefined) => void = () => undefined;
@@ -88,7 +90,10 @@ export async function runConnector(deps: RunConnectorDeps, connector: Connector)
   try {
     const leased = await withLease(deps.db, `connector:${key}`, async () => {
       for (const abandoned of await closeAbandonedRuns(deps.db, connector.agencyCode, connector.name)) {
-        deps.logger.warn({ agency: connector.agencyCode, connector: connector.name, ...abandoned }, 'connector run abandoned by a process that stopped: closed as ABANDONED');
+        deps.logger.warn(
+          { agency: connector.agencyCode, connector: connector.name, ...abandoned },
+          'connector run abandoned by a process that stopped: closed as ABANDONED',
+        );
       }
       const run = await startConnectorRun(deps.db, connector.agencyCode, connector.name);
       claim.announce(run);
@@ -109,10 +114,15 @@ export async function runConnector(deps: RunConnectorDeps, connector: Connector)
  * holds the connector's lease (at start-up). Returns how many it closed.
  */
 export async function closeAbandonedConnectorRuns(deps: RunConnectorDeps, connector: Connector): Promise<number> {
-  const leased = await withLease(deps.db, `connector:${connector.agencyCode}/${connector.name}`, () => closeAbandonedRuns(deps.db, connector.agencyCode, connector.name));
+  const leased = await withLease(deps.db, `connector:${connector.agencyCode}/${connector.name}`, () =>
+    closeAbandonedRuns(deps.db, connector.agencyCode, connector.name),
+  );
   const closed = leased.ran ? leased.result : [];
   for (const abandoned of closed) {
-    deps.logger.warn({ agency: connector.agencyCode, connector: connector.name, ...abandoned }, 'connector run abandoned by a process that stopped: closed as ABANDONED');
+    deps.logger.warn(
+      { agency: connector.agencyCode, connector: connector.name, ...abandoned },
+      'connector run abandoned by a process that stopped: closed as ABANDONED',
+    );
   }
   return closed.length;
 }
@@ -121,7 +131,8 @@ async function execute(deps: RunConnectorDeps, connector: Connector, run: RunSta
   const log = deps.logger.child({ agency: connector.agencyCode, connector: connector.name, run: run.id });
   const report = new RunDetail(log);
   const started = performance.now();
-  const finished = (status: FinishedRun['status']) => deps.onRunFinished?.({ agencyCode: connector.agencyCode, connector: connector.name, status, seconds: (performance.now() - started) / 1000 });
+  const finished = (status: FinishedRun['status']) =>
+    deps.onRunFinished?.({ agencyCode: connector.agencyCode, connector: connector.name, status, seconds: (performance.now() - started) / 1000 });
   const active: ActiveRun = {
     ...run,
     agencyCode: connector.agencyCode,

@@ -59,7 +59,9 @@ export class NotObjectionWindowError extends Error {
     readonly subjectUscc: string | null,
     recordId: number,
   ) {
-    super(`recordId: an objection to record ${recordId} is filed by the record's source agency, the registration agency of its subject's province or an operator`);
+    super(
+      `recordId: an objection to record ${recordId} is filed by the record's source agency, the registration agency of its subject's province or an operator`,
+    );
     this.name = 'NotObjectionWindowError';
   }
 }
@@ -78,7 +80,11 @@ export function caseText(field: string, value: string, max: number): string {
   if (!text || text.length > max) throw new CaseInputError(field, 'LENGTH', `must be 1 to ${max} characters (got ${text.length})`);
   const identityNumber = findIdentityNumberIn(text);
   if (identityNumber) {
-    throw new CaseInputError(field, 'IDENTITY_NUMBER_IN_TEXT', `carries identity number ${maskIdentityNumber(identityNumber)}: a case text names no person's identity number (other agencies read it)`);
+    throw new CaseInputError(
+      field,
+      'IDENTITY_NUMBER_IN_TEXT',
+      `carries identity number ${maskIdentityNumber(identityNumber)}: a case text names no person's identity number (other agencies read it)`,
+    );
   }
   return text;
 }

@@ -27,18 +27,42 @@ export interface CasePage<R> {
 
 function withSteps<R extends { id: number }>(rows: readonly R[], steps: readonly CaseStepRow[]): { row: R; steps: CaseStep[] }[] {
   const byCase = new Map<number, CaseStep[]>();
-  for (const step of steps) byCase.set(step.case_id, [...(byCase.get(step.case_id) ?? []), { step: step.step, actor: step.actor, at: step.at, note: step.note }]);
+  for (const step of steps)
+    byCase.set(step.case_id, [...(byCase.get(step.case_id) ?? []), { step: step.step, actor: step.actor, at: step.at, note: step.note }]);
   return rows.map((row) => ({ row, steps: byCase.get(row.id) ?? [] }));
 }
 
 /** Repair requests (a page by the filter, newest first before `beforeId`) with their steps: two queries. */
-export async function readRepairRequests(db: HubDb, filter: RepairRequestFilter, first: number, beforeId: number | undefined): Promise<CasePage<RepairRequestRow>> {
+export async function readRepairRequests(
+  db: HubDb,
+  filter: RepairRequestFilter,
+  first: number,
+  beforeId: number | undefined,
+): Promise<CasePage<RepairRequestRow>> {
   const page = await listRepairRequests(db, filter, first, beforeId);
-  return { rows: withSteps(page.rows, await listRepairSteps(db, page.rows.map((row) => row.id))), hasMore: page.hasMore };
+  return {
+    rows: withSteps(
+      page.rows,
+      await listRepairSteps(
+        db,
+        page.rows.map((row) => row.id),
+      ),
+    ),
+    hasMore: page.hasMore,
+  };
 }
 
 /** Objections (a page by the filter, newest first before `beforeId`) with their steps: two queries. */
 export async function readObjections(db: HubDb, filter: ObjectionFilter, first: number, beforeId: number | undefined): Promise<CasePage<ObjectionRow>> {
   const page = await listObjections(db, filter, first, beforeId);
-  return { rows: withSteps(page.rows, await listObjectionSteps(db, page.rows.map((row) => row.id))), hasMore: page.hasMore };
+  return {
+    rows: withSteps(
+      page.rows,
+      await listObjectionSteps(
+        db,
+        page.rows.map((row) => row.id),
+      ),
+    ),
+    hasMore: page.hasMore,
+  };
 }

@@ -62,15 +62,22 @@ export function assessRepairEligibility(
   rules: RepairConfig,
   today: string,
 ): RepairEligibility {
-  const refuse = (rule: RepairRule, message: string, earliestEligibleOn: string | null = null): RepairEligibility => ({ eligible: false, rule, earliestEligibleOn, message });
-  if (!REPAIRABLE_KINDS.has(candidate.kind)) return refuse('REPAIRABLE_KIND', `a ${candidate.kind} record is not repaired: repair is for PENALTY, BLACK_LIST and ABNORMAL_OPERATION records`);
+  const refuse = (rule: RepairRule, message: string, earliestEligibleOn: string | null = null): RepairEligibility => ({
+    eligible: false,
+    rule,
+    earliestEligibleOn,
+    message,
+  });
+  if (!REPAIRABLE_KINDS.has(candidate.kind))
+    return refuse('REPAIRABLE_KIND', `a ${candidate.kind} record is not repaired: repair is for PENALTY, BLACK_LIST and ABNORMAL_OPERATION records`);
   if (candidate.status !== 'ACTIVE') return refuse('RECORD_ACTIVE', `the record is ${candidate.status}: only an ACTIVE record can be repaired`);
   const tier = repairTier(candidate, rules);
   if (!tier) {
     const types = candidate.penaltyTypes.filter((type) => rules.neverEligiblePenaltyTypes.includes(type));
     return refuse('NEVER_ELIGIBLE', `a penalty of type ${types.join('、')} is never ended early by repair (repair.neverEligiblePenaltyTypes)`);
   }
-  if (fulfilledOn > today) return refuse('DECISION_FULFILLED', `fulfilledOn ${fulfilledOn} is after today (${today}): the decision must have been fulfilled`, fulfilledOn);
+  if (fulfilledOn > today)
+    return refuse('DECISION_FULFILLED', `fulfilledOn ${fulfilledOn} is after today (${today}): the decision must have been fulfilled`, fulfilledOn);
   if (fulfilledOn < candidate.eventDate) return refuse('DECISION_FULFILLED', `fulfilledOn ${fulfilledOn} is before the decision date ${candidate.eventDate}`);
   if (repeatRecordId !== undefined) {
     const message = 'another record of the same subject, of the same type, was decided on or after this one: a repeat is not repaired';
@@ -78,7 +85,11 @@ export function assessRepairEligibility(
   }
   const eligibleOn = addMonths(candidate.eventDate, rules.minimumMonths[tier]);
   if (today < eligibleOn) {
-    return refuse('MINIMUM_PERIOD', `${tier} information must be public ${rules.minimumMonths[tier]} months from ${candidate.eventDate} (repair.minimumMonths.${tier}): eligible from ${eligibleOn}`, eligibleOn);
+    return refuse(
+      'MINIMUM_PERIOD',
+      `${tier} information must be public ${rules.minimumMonths[tier]} months from ${candidate.eventDate} (repair.minimumMonths.${tier}): eligible from ${eligibleOn}`,
+      eligibleOn,
+    );
   }
   return { eligible: true, tier };
 }

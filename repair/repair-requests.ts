@@ -64,7 +64,13 @@ export async function fileRepairRequest(
   const fields = record.fields as Record<string, unknown>;
   const penaltyTypes = Array.isArray(fields['CF_CFLB']) ? (fields['CF_CFLB'] as string[]) : [];
   const fine = fields['CF_NR_FK'];
-  const candidate = { kind: record.kind, status: record.status, eventDate: record.event_date, penaltyTypes, fineWan: typeof fine === 'string' ? fine : undefined };
+  const candidate = {
+    kind: record.kind,
+    status: record.status,
+    eventDate: record.event_date,
+    penaltyTypes,
+    fineWan: typeof fine === 'string' ? fine : undefined,
+  };
   const repeat = await findRepeatRecord(db, record);
   const verdict = assessRepairEligibility(candidate, fulfilled.date, repeat, rules, time.today);
   if (!verdict.eligible) {

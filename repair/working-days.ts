@@ -22,7 +22,7 @@ function isWorkingDay(isoDate: string, calendar: WorkingCalendar): boolean {
  */
 export function addWorkingDays(start: string, days: number, calendar: WorkingCalendar): string {
   let date = start;
-  for (let counted = 0; counted < days; ) {
+  for (let counted = 0; counted < days;) {
     date = nextDay(date);
     if (isWorkingDay(date, calendar)) counted += 1;
   }

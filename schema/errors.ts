@@ -18,8 +18,18 @@ export const forbidden = (reason: string, message: string) => new ClientError('F
 
 /** Codes Apollo, graphql-js and the hub's request limits assign to request errors; these reach clients as they are. */
 const PASS_THROUGH = new Set([
-  'BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'FORBIDDEN', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE', 'REQUEST_TOO_EXPENSIVE', 'RATE_LIMITED', 'RESPONSE_TOO_LARGE',
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'CONFLICT',
+  'FORBIDDEN',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'OPERATION_RESOLUTION_FAILURE',
+  'REQUEST_TOO_EXPENSIVE',
+  'RATE_LIMITED',
+  'RESPONSE_TOO_LARGE',
 ]);
 
 /** PostgreSQL's query_canceled: a statement ran past the API's statement timeout. */
@@ -47,7 +57,8 @@ function formatFor(logger: Logger) {
       return { message: original.message, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: original.code } };
     }
     if (isStatementTimeout(original)) {
-      const message = 'a database statement of this request ran past the time the hub allows (limits.statementTimeoutMs): ask for smaller pages or fewer totalCounts';
+      const message =
+        'a database statement of this request ran past the time the hub allows (limits.statementTimeoutMs): ask for smaller pages or fewer totalCounts';
       return { message, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'QUERY_TIMEOUT' } };
     }
     const code = typeof formatted.extensions?.['code'] === 'string' ? formatted.extensions['code'] : undefined;

@@ -32,7 +32,17 @@ export function createSchema(): GraphQLSchema {
     typeDefs,
     resolvers: [
       { USCC: UsccScalar, Date: DateScalar, DateTime: DateTimeScalar, Decimal: DecimalScalar, JSONObject: GraphQLJSONObject },
-      ...[subjectResolvers, recordResolvers, agencyResolvers, accessResolvers, submissionResolvers, creditResolvers, repairResolvers, inspectionResolvers, statisticsResolvers].map((resolvers) => guardRootFields(rootFields, resolvers)),
+      ...[
+        subjectResolvers,
+        recordResolvers,
+        agencyResolvers,
+        accessResolvers,
+        submissionResolvers,
+        creditResolvers,
+        repairResolvers,
+        inspectionResolvers,
+        statisticsResolvers,
+      ].map((resolvers) => guardRootFields(rootFields, resolvers)),
     ],
   });
 }

@@ -66,16 +66,19 @@ const MAX_TRANSACTION_ID = 2n ** 63n - 1n;
 const isTransactionId = (value: unknown): value is string => typeof value === 'string' && /^\d{1,19}$/.test(value) && BigInt(value) <= MAX_TRANSACTION_ID;
 
 /** Records: [event date, id]. */
-export const isDateIdTuple = (value: unknown): value is [string, number] => Array.isArray(value) && value.length === 2 && isCalendarDate(value[0]) && isRowNumber(value[1]);
+export const isDateIdTuple = (value: unknown): value is [string, number] =>
+  Array.isArray(value) && value.length === 2 && isCalendarDate(value[0]) && isRowNumber(value[1]);
 
 /** Subjects: [name, USCC]. */
-export const isStringPair = (value: unknown): value is [string, string] => Array.isArray(value) && value.length === 2 && isStorableText(value[0]) && isStorableText(value[1]);
+export const isStringPair = (value: unknown): value is [string, string] =>
+  Array.isArray(value) && value.length === 2 && isStorableText(value[0]) && isStorableText(value[1]);
 
 /** Agency logs and the audit log: [id or seq]. */
 export const isNumberTuple = (value: unknown): value is [number] => Array.isArray(value) && value.length === 1 && isRowNumber(value[0]);
 
 /** The change feed: [transaction id as digits, seq]. */
-export const isFeedCursor = (value: unknown): value is [string, number] => Array.isArray(value) && value.length === 2 && isTransactionId(value[0]) && isRowNumber(value[1]);
+export const isFeedCursor = (value: unknown): value is [string, number] =>
+  Array.isArray(value) && value.length === 2 && isTransactionId(value[0]) && isRowNumber(value[1]);
 
 /** The largest id the hub hands out is a safe integer; longer digit strings are no id of its. */
 const ID_DIGITS = /^[1-9]\d{0,15}$/;
@@ -86,6 +89,7 @@ const ID_DIGITS = /^[1-9]\d{0,15}$/;
  */
 export function parseId(id: string, noun = 'id', field = 'id'): number {
   const value = Number(id);
-  if (!ID_DIGITS.test(id) || !Number.isSafeInteger(value)) throw badInput(`${noun} ${JSON.stringify(id.slice(0, 40))} is not a hub ${noun}`, { field, rule: 'ID' });
+  if (!ID_DIGITS.test(id) || !Number.isSafeInteger(value))
+    throw badInput(`${noun} ${JSON.stringify(id.slice(0, 40))} is not a hub ${noun}`, { field, rule: 'ID' });
   return value;
 }

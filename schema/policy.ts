@@ -76,7 +76,8 @@ export const ROOT_FIELD_RULES: Readonly<Record<string, FieldRule>> = {
 /** Why the principal may not use a field under a rule, or undefined when it may. */
 export function denialReason(rule: FieldRule, principal: Principal, args: Record<string, unknown>): { reason: string; message: string } | undefined {
   if (rule.kind === 'authenticated') return undefined;
-  if (!holdsScope(principal, rule.scope)) return { reason: 'MISSING_SCOPE', message: `this needs scope ${rule.scope}, which client ${principal.clientId} does not hold` };
+  if (!holdsScope(principal, rule.scope))
+    return { reason: 'MISSING_SCOPE', message: `this needs scope ${rule.scope}, which client ${principal.clientId} does not hold` };
   if (rule.kind === 'own-agency' && !isAdmin(principal) && args[rule.arg] !== principal.agencyCode) {
     return { reason: 'NOT_OWN_AGENCY', message: `client ${principal.clientId} may only use this for its own agency ${principal.agencyCode ?? ''}` };
   }
@@ -115,5 +116,7 @@ export function guardRootFields(schemaRootFields: readonly string[], resolvers: 
 
 /** Names of the schema's root fields, e.g. Query.subject. */
 export function rootFieldsOf(schema: GraphQLSchema): string[] {
-  return [schema.getQueryType(), schema.getMutationType()].flatMap((type) => (type ? Object.keys(type.getFields()).map((field) => `${type.name}.${field}`) : []));
+  return [schema.getQueryType(), schema.getMutationType()].flatMap((type) =>
+    type ? Object.keys(type.getFields()).map((field) => `${type.name}.${field}`) : [],
+  );
 }

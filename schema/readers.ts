@@ -3,7 +3,14 @@ import { isAdmin, type Principal } from '../access/clients.js';
 import { grantCovers, grantedRegions, recordGrantOf } from '../access/record-grant.js';
 import { proveInclusion, signCheckpoint, type CheckpointDeps } from '../audit/checkpoints.js';
 import { buildCreditReport } from '../credit/credit-report.js';
-import { countGradesByClass, findGrades, listGradeHistory, listRecordFactsInForce, type DistributionFilter, type StoredGrade } from '../store/credit-read-queries.js';
+import {
+  countGradesByClass,
+  findGrades,
+  listGradeHistory,
+  listRecordFactsInForce,
+  type DistributionFilter,
+  type StoredGrade,
+} from '../store/credit-read-queries.js';
 import { findActiveModelVersion } from '../store/credit-model-queries.js';
 import { chinaToday } from '../ingestion/dates.js';
 import { findAuditEntry, listAuditEntries, type AuditFilter } from '../store/audit-queries.js';
@@ -92,7 +99,8 @@ export function createReaders(pools: ReadPools, access: ReadAccess) {
   /** The filter narrowed to the records the client may read; undefined when it may read none of them. */
   // A REPAIRED record has left public view: only its source agency and operators list it, by asking for it by status.
   const repairedOf: RecordFilter['repairedOf'] = isAdmin(access.principal) ? 'ALL' : access.principal.agencyCode ? [access.principal.agencyCode] : [];
-  const repairedVisible = (row: { status: string; agency_code: string }): boolean => row.status !== 'REPAIRED' || repairedOf === 'ALL' || repairedOf.includes(row.agency_code);
+  const repairedVisible = (row: { status: string; agency_code: string }): boolean =>
+    row.status !== 'REPAIRED' || repairedOf === 'ALL' || repairedOf.includes(row.agency_code);
   const withinGrant = (filter: RecordFilter): RecordFilter | undefined => {
     const originRegions = grantedRegions(grant, filter.originRegions);
     return originRegions?.length === 0 ? undefined : { ...filter, originRegions, repairedOf };
@@ -135,7 +143,13 @@ export function createReaders(pools: ReadPools, access: ReadAccess) {
       const pages = new Map<string, RecordPage<StoredRecord>>();
       for (const group of groupBySubject(keys).values()) {
         const sample = group[0]!;
-        const result = await listRecordsForSubjects(db(), group.map((k) => k.uscc), sample.filter, sample.first, sample.position);
+        const result = await listRecordsForSubjects(
+          db(),
+          group.map((k) => k.uscc),
+          sample.filter,
+          sample.first,
+          sample.position,
+        );
         for (const page of result.values()) noteRecords(page.rows);
         for (const key of group) pages.set(JSON.stringify(key), result.get(key.uscc) ?? { rows: [], hasMore: false });
       }
@@ -147,7 +161,11 @@ export function createReaders(pools: ReadPools, access: ReadAccess) {
     async (keys) => {
       const counts = new Map<string, number>();
       for (const group of groupBySubject(keys).values()) {
-        const result = await countRecordsForSubjects(db(), group.map((k) => k.uscc), group[0]!.filter);
+        const result = await countRecordsForSubjects(
+          db(),
+          group.map((k) => k.uscc),
+          group[0]!.filter,
+        );
         for (const key of group) counts.set(JSON.stringify(key), result.get(key.uscc) ?? 0);
       }
       return keys.map((key) => counts.get(JSON.stringify(key)) ?? 0);
@@ -209,7 +227,10 @@ export function createReaders(pools: ReadPools, access: ReadAccess) {
         : await findValidAuthorization(db(), uscc, access.principal.clientId, access.purpose, chinaToday(access.clock()));
       if (!authorization && !isAdmin(access.principal)) {
         trail.noteDenial('NO_AUTHORIZATION');
-        throw forbidden('NO_AUTHORIZATION', `enterprise ${uscc} has not authorised client ${access.principal.clientId} for purpose ${access.purpose}, or the authorisation has expired or been revoked`);
+        throw forbidden(
+          'NO_AUTHORIZATION',
+          `enterprise ${uscc} has not authorised client ${access.principal.clientId} for purpose ${access.purpose}, or the authorisation has expired or been revoked`,
+        );
       }
       if (authorization) trail.noteAuthorization(authorization.id);
       const report = await buildCreditReport(db(), uscc);
@@ -229,10 +250,13 @@ export function createReaders(pools: ReadPools, access: ReadAccess) {
       const rows = (await findRecordsByIds(db(), [...new Set(page.rows.map((row) => row.record_id))])).filter((row) => visible(row));
       noteRecords(rows);
       const byId = new Map(rows.map((row) => [row.id, row]));
-      return { ...page, rows: page.rows.flatMap((change) => {
-        const record = byId.get(change.record_id);
-        return record ? [{ change, record }] : [];
-      }) };
+      return {
+        ...page,
+        rows: page.rows.flatMap((change) => {
+          const record = byId.get(change.record_id);
+          return record ? [{ change, record }] : [];
+        }),
+      };
     },
     /** An enterprise's current grade (null: not graded yet); the subject is noted as read. */
     creditGrade: (uscc: string) => {

@@ -36,7 +36,10 @@ export const UsccScalar = scalar('USCC', 'A 统一社会信用代码 (GB 32100-2
   }
   // A person's identity number never passes as a USCC: it would be echoed in answers and noted in plain in the audit log.
   if (isIdentityNumberNotUscc(normalized)) {
-    throw badInput(`USCC "${maskIdentityNumber(normalized)}" is a resident identity number, not a 统一社会信用代码: identity numbers are not accepted here`, { field: 'uscc', rule: 'IDENTITY_NUMBER' });
+    throw badInput(`USCC "${maskIdentityNumber(normalized)}" is a resident identity number, not a 统一社会信用代码: identity numbers are not accepted here`, {
+      field: 'uscc',
+      rule: 'IDENTITY_NUMBER',
+    });
   }
   return normalized;
 });

@@ -42,7 +42,9 @@ async function upToDate(root: string, outDir: string): Promise<boolean> {
   } catch {
     return false;
   }
-  const consoleFiles = await Promise.all([...inputs.filter((input) => input.startsWith('console/')), 'package-lock.json'].map((input) => mtime(join(root, input))));
+  const consoleFiles = await Promise.all(
+    [...inputs.filter((input) => input.startsWith('console/')), 'package-lock.json'].map((input) => mtime(join(root, input))),
+  );
   return consoleFiles.every((time) => time !== undefined && time <= built);
 }
 

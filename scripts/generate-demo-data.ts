@@ -30,7 +30,33 @@ function randomSource(seed: number) {
 }
 type Random = ReturnType<typeof randomSource>;
 
-const WORDS = ['华阳', '锦程', '恒信', '瑞丰', '鑫达', '嘉禾', '正泰', '宏远', '明辉', '天成', '汇通', '永盛', '新视界', '绿源', '博雅', '长青', '致远', '海纳', '众合', '金桥', '德润', '启航', '晨光', '安和', '融创'];
+const WORDS = [
+  '华阳',
+  '锦程',
+  '恒信',
+  '瑞丰',
+  '鑫达',
+  '嘉禾',
+  '正泰',
+  '宏远',
+  '明辉',
+  '天成',
+  '汇通',
+  '永盛',
+  '新视界',
+  '绿源',
+  '博雅',
+  '长青',
+  '致远',
+  '海纳',
+  '众合',
+  '金桥',
+  '德润',
+  '启航',
+  '晨光',
+  '安和',
+  '融创',
+];
 const EXTRA_WORDS = ['同舟', '润泽', '和信', '远航', '凯达', '东升', '佳禾', '祥云', '益民', '华兴'];
 const TRADES = ['科技', '贸易', '食品', '建材', '物流', '环保科技', '机械制造', '电子', '服装', '餐饮管理', '医药', '新材料'];
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴', '徐', '孙'];
@@ -54,7 +80,11 @@ interface Company {
 }
 
 export function uscc(prefix2: string, division: string, serial: number): string {
-  const body = `${prefix2}${division}${serial.toString(36).toUpperCase().replace(/[IOSVZ]/g, '0').padStart(9, '0')}`.slice(0, 17);
+  const body = `${prefix2}${division}${serial
+    .toString(36)
+    .toUpperCase()
+    .replace(/[IOSVZ]/g, '0')
+    .padStart(9, '0')}`.slice(0, 17);
   return body + usccCheckCharacter(body);
 }
 
@@ -284,7 +314,9 @@ function hefeiPenalties(random: Random, firms: Company[]): Row[] {
 function faultyRows(rows: Row[], prefix: string): void {
   const [a, b, c] = [rows[10], rows[20], rows[30]];
   if (a) for (const key of Object.keys(a)) if (/JDRQ|处罚决定日期|LRRQ/.test(key)) a[key] = '2023-02-30';
-  if (b) for (const key of Object.keys(b)) if (/SHXYM$|统一社会信用代码/.test(key)) b[key] = `${(b[key] ?? '').slice(0, 17)}${(b[key] ?? '').endsWith('0') ? '1' : '0'}`;
+  if (b)
+    for (const key of Object.keys(b))
+      if (/SHXYM$|统一社会信用代码/.test(key)) b[key] = `${(b[key] ?? '').slice(0, 17)}${(b[key] ?? '').endsWith('0') ? '1' : '0'}`;
   if (c) for (const key of Object.keys(c)) if (/_WSH$|处罚决定书文号/.test(key)) c[key] = '';
   if (c) c['sourceRecordId'] = c['sourceRecordId'] ?? `${prefix}-missing-document-number`;
 }

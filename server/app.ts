@@ -56,7 +56,6 @@ import { consoleRoutes } from './console/console-routes.js';
 import { defaultBundleDir } from './console/console-page.js';
 import { requireTokenOrSession } from './console/session-bridge.js';
 
-
 export interface HubDeps {
   readonly config: HubConfig;
   /** Open and migrated. The hub does not close it; its owner does. */
@@ -135,14 +134,27 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   const checkpoints: CheckpointDeps = { db: database.db, keys, issuer, clock: deps.clock };
   const trailRules = { maxSubjects: config.limits.maxSubjectsPerRequest, persons: await PersonSubjects.load(database.db) };
 
-  const connectors = wireConnectors({ config, database, ingestion, logger, keys, issuer, clock: deps.clock, configPath: deps.configPath, onRunFinished: metrics?.connectorRunFinished });
+  const connectors = wireConnectors({
+    config,
+    database,
+    ingestion,
+    logger,
+    keys,
+    issuer,
+    clock: deps.clock,
+    configPath: deps.configPath,
+    onRunFinished: metrics?.connectorRunFinished,
+  });
 
   const credit: CreditOperations = {
     supervision: config.supervision,
     measures: config.measures,
     models: config.credit,
     // Two full grading passes: on the main pool, not under the API's statement timeout (an admin operation), one at a time.
-    evaluateModel: oneEvaluationAtATime((version) => compareModels(database.db, { credit: config.credit, version, today: chinaToday(deps.clock()) }), deps.clock),
+    evaluateModel: oneEvaluationAtATime(
+      (version) => compareModels(database.db, { credit: config.credit, version, today: chinaToday(deps.clock()) }),
+      deps.clock,
+    ),
     activateModel: (db, version, activatedBy) => activateModelVersion(db, version, activatedBy, deps.clock),
   };
   const inspections: InspectionDeps = {
@@ -157,7 +169,16 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   const createContext = (principal: Principal, purpose: string): HubContext => {
     const trail = new AuditTrail({ principal, purpose, requestId: randomUUID(), clock: deps.clock }, trailRules);
     const access = { principal, purpose, trail, clock: deps.clock, checkpoints, lane: { heavy: false } };
-    return { access, readers: createReaders({ standard: database.readDb, heavy: database.heavyReadDb }, access), ingestion, purposes: config.auth.purposes, repair: config.repair, connectors: connectors.operations, credit, inspections };
+    return {
+      access,
+      readers: createReaders({ standard: database.readDb, heavy: database.heavyReadDb }, access),
+      ingestion,
+      purposes: config.auth.purposes,
+      repair: config.repair,
+      connectors: connectors.operations,
+      credit,
+      inspections,
+    };
   };
 
   const app = express();
@@ -173,7 +194,14 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
     formatError: createErrorFormatter(logger.child({ component: 'graphql' })),
     validationRules: queryLimitRules(config.limits),
     parseOptions: { maxTokens: config.limits.maxTokens },
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ...(metrics ? [metricsPlugin(metrics)] : []), inputGuardPlugin(), requestPricePlugin({ limits: config.limits, chargeClient: (clientId, units) => clientRates.take(clientId, units) }), auditPlugin(database.db, logger.child({ component: 'audit' }), checkpoints, config.limits.maxResponseBytes)],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      ...(metrics ? [metricsPlugin(metrics)] : []),
+      inputGuardPlugin(),
+      requestPricePlugin({ limits: config.limits, chargeClient: (clientId, units) => clientRates.take(clientId, units) }),
+      auditPlugin(database.db, logger.child({ component: 'audit' }), checkpoints, config.limits.maxResponseBytes),
+    ],
   });
   await apollo.start();
 
@@ -183,21 +211,50 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
   // The first loadSources() call is the start-up load /readyz reports on.
   let firstLoad: FirstLoad = 'none';
   if (metrics) app.use(metrics.http);
-  app.use(healthRoutes(database, perAddress, () => firstLoad, () => observers.readiness.overdue()));
+  app.use(
+    healthRoutes(
+      database,
+      perAddress,
+      () => firstLoad,
+      () => observers.readiness.overdue(),
+    ),
+  );
   app.use(discoveryRoutes(keys, issuer));
   app.use('/oauth/token', perAddress);
   app.use(tokenEndpoint({ tokens, clientAuth, logger: logger.child({ component: 'oauth' }), onOutcome: metrics?.tokenRequest }));
   // Off the public surface: an admin token here, or only on a loopback port (started by listen).
-  if (metrics && config.metrics.access === 'admin-token') app.use(adminMetricsRoute(metrics, { perAddress, requireToken: requireToken(tokens, logger.child({ component: 'auth' })) }, logger.child({ component: 'metrics' })));
+  if (metrics && config.metrics.access === 'admin-token')
+    app.use(
+      adminMetricsRoute(
+        metrics,
+        { perAddress, requireToken: requireToken(tokens, logger.child({ component: 'auth' })) },
+        logger.child({ component: 'metrics' }),
+      ),
+    );
   app.use(graphiqlAssets(perAddress));
   const consoleSessions = new ConsoleSessions({ db: database.db, clock: deps.clock, config: config.console });
-  app.use(consoleRoutes({ sessions: consoleSessions, config: config.console, bundleDir: deps.consoleBundleDir ?? defaultBundleDir(), rateLimit: perAddress, logger: logger.child({ component: 'console' }) }));
+  app.use(
+    consoleRoutes({
+      sessions: consoleSessions,
+      config: config.console,
+      bundleDir: deps.consoleBundleDir ?? defaultBundleDir(),
+      rateLimit: perAddress,
+      logger: logger.child({ component: 'console' }),
+    }),
+  );
   app.get('/graphql', graphiqlPage(perAddress));
   app.use(
     '/graphql',
     perAddress,
     // A console session (cookie and CSRF header) stands in for a bearer token: server/console/session-bridge.ts.
-    requireTokenOrSession({ sessions: consoleSessions, clients, requireToken: requireToken(tokens, logger.child({ component: 'auth' })), maxBodyBytes: config.limits.maxBodyBytes, maxTokens: config.limits.maxTokens, logger: logger.child({ component: 'auth' }) }),
+    requireTokenOrSession({
+      sessions: consoleSessions,
+      clients,
+      requireToken: requireToken(tokens, logger.child({ component: 'auth' })),
+      maxBodyBytes: config.limits.maxBodyBytes,
+      maxTokens: config.limits.maxTokens,
+      logger: logger.child({ component: 'auth' }),
+    }),
     requirePurpose(config.auth.purposes, logger.child({ component: 'auth' })),
     limitPerClient(clientRates, logger.child({ component: 'auth' })),
     express.json({ limit: config.limits.maxBodyBytes }),
@@ -244,7 +301,11 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       const jobs = [
         // The outcome itself, so a run skipped for another process's lease is reported as skipped.
         { name: EXPIRE_RECORDS_JOB, ...config.jobs.expireRecords, run: () => runExpireRecords({ db: database.db, clock: deps.clock, logger }) },
-        { name: GRADE_SUBJECTS_JOB, ...config.jobs.gradeSubjects, run: () => runGradeSubjects({ db: database.db, credit: config.credit, clock: deps.clock, logger }) },
+        {
+          name: GRADE_SUBJECTS_JOB,
+          ...config.jobs.gradeSubjects,
+          run: () => runGradeSubjects({ db: database.db, credit: config.credit, clock: deps.clock, logger }),
+        },
         { name: SIGN_CHECKPOINT_JOB, cron: config.auth.checkpointCron, enabled: true, run: () => runSignCheckpoint({ ...checkpoints, logger }) },
         ...connectors.scheduledJobs(),
       ];
@@ -256,7 +317,10 @@ export async function createHub(deps: HubDeps): Promise<Hub> {
       }
     },
     registerFromConfig: async () => {
-      await upsertAgencies(database.db, config.agencies.map((a) => ({ code: a.code, name: a.name, region: a.region, hub: config.hub.id })));
+      await upsertAgencies(
+        database.db,
+        config.agencies.map((a) => ({ code: a.code, name: a.name, region: a.region, hub: config.hub.id })),
+      );
       await upsertClients(database.db, await Promise.all(config.clients.map(toRegistration)));
       if (await keys.ensureKey()) logger.info('first signing key created');
       await registerModelVersions(database.db, config.credit, deps.clock);

@@ -84,7 +84,9 @@ export function auditPlugin(db: HubDb, logger: Logger, receipts: ReceiptSigningD
           } catch (error) {
             logger.error({ err: error }, 'audit log append failed: response withheld');
             context.response.http.status = 503;
-            body.singleResult = { errors: [{ message: 'the audit log is unavailable, so the response is withheld; retry later', extensions: { code: 'SERVICE_UNAVAILABLE' } }] };
+            body.singleResult = {
+              errors: [{ message: 'the audit log is unavailable, so the response is withheld; retry later', extensions: { code: 'SERVICE_UNAVAILABLE' } }],
+            };
           }
         },
       };

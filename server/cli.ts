@@ -64,7 +64,13 @@ function required(values: Record<string, unknown>, name: string): string {
   return value;
 }
 
-const list = (value: unknown): string[] | undefined => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+const list = (value: unknown): string[] | undefined =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 
 async function withDatabase<T>(run: (database: Database, config: HubConfig) => Promise<T>): Promise<T> {
   const env = readEnv();
@@ -77,14 +83,23 @@ async function withDatabase<T>(run: (database: Database, config: HubConfig) => P
   }
 }
 
-const signingKeys = (database: Database, config: HubConfig) => new SigningKeys({ db: database.db, algorithm: config.auth.signingAlgorithm, clock: () => new Date() });
+const signingKeys = (database: Database, config: HubConfig) =>
+  new SigningKeys({ db: database.db, algorithm: config.auth.signingAlgorithm, clock: () => new Date() });
 
 async function addClient(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
-      id: { type: 'string' }, name: { type: 'string' }, type: { type: 'string' }, agency: { type: 'string' }, regions: { type: 'string' },
-      scopes: { type: 'string' }, 'public-key': { type: 'string' }, 'jwks-url': { type: 'string' }, 'secret-file': { type: 'string' }, 'requests-per-minute': { type: 'string' },
+      id: { type: 'string' },
+      name: { type: 'string' },
+      type: { type: 'string' },
+      agency: { type: 'string' },
+      regions: { type: 'string' },
+      scopes: { type: 'string' },
+      'public-key': { type: 'string' },
+      'jwks-url': { type: 'string' },
+      'secret-file': { type: 'string' },
+      'requests-per-minute': { type: 'string' },
     },
   });
   const type = required(values, 'type');
@@ -125,7 +140,9 @@ async function writeClientKeyPair(args: string[]): Promise<void> {
   // 'wx': never overwrite a key someone may already use.
   await writeFile(`${prefix}.private.jwk.json`, `${JSON.stringify(privateJwk, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
   await writeFile(`${prefix}.public.jwk.json`, `${JSON.stringify({ keys: [publicJwk] }, null, 2)}\n`, { flag: 'wx' });
-  process.stdout.write(`wrote ${prefix}.private.jwk.json (keep it with the client, readable only by it) and ${prefix}.public.jwk.json (key id ${kid});\nregister it with: npm run hub -- client add ... --public-key ${prefix}.public.jwk.json\n`);
+  process.stdout.write(
+    `wrote ${prefix}.private.jwk.json (keep it with the client, readable only by it) and ${prefix}.public.jwk.json (key id ${kid});\nregister it with: npm run hub -- client add ... --public-key ${prefix}.public.jwk.json\n`,
+  );
 }
 
 const jsonWanted = (args: readonly string[]): boolean => args.includes('--json');
@@ -139,7 +156,10 @@ function hubUrlFor(option: string | undefined): string {
 
 /** A progress bar on standard error (drawn only on a terminal): update(done, total), then stop. */
 function progressBar(what: string, unit: string): { update: (done: number, total: number) => void; stop: () => void } {
-  const bar = new SingleBar({ format: `${what} [{bar}] {percentage}% | {value}/{total} ${unit} | {eta_formatted} left`, stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { format: `${what} [{bar}] {percentage}% | {value}/{total} ${unit} | {eta_formatted} left`, stream: process.stderr, hideCursor: true },
+    Presets.shades_classic,
+  );
   let started = false;
   return {
     update: (done, total) => {
@@ -155,13 +175,21 @@ function progressBar(what: string, unit: string): { update: (done: number, total
 }
 
 async function importCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { agency: { type: 'string' }, source: { type: 'string' }, json: { type: 'boolean', default: false } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { agency: { type: 'string' }, source: { type: 'string' }, json: { type: 'boolean', default: false } },
+    allowPositionals: true,
+  });
   const path = positionals[0];
   if (!path) throw new UsageError('import needs the file: import FILE --agency CODE [--source NAME]');
   const agencyCode = required(values, 'agency');
   const bar = progressBar(basename(path), 'rows');
   const totals = await withDatabase((database, config) =>
-    importFile({ db: database.db, config, clock: () => new Date(), logger: createLogger(readEnv().LOG_LEVEL, pino.destination(2)) }, { agencyCode, sourceName: values.source, path }, bar.update),
+    importFile(
+      { db: database.db, config, clock: () => new Date(), logger: createLogger(readEnv().LOG_LEVEL, pino.destination(2)) },
+      { agencyCode, sourceName: values.source, path },
+      bar.update,
+    ),
   ).finally(bar.stop);
   process.stdout.write(
     values.json
@@ -201,13 +229,23 @@ async function run(argv: string[]): Promise<number> {
       return withDatabase(async ({ db }) => {
         const clients = await listClients(db);
         if (jsonWanted(rest)) {
-          const shown = clients.map((c) => ({ id: c.id, name: c.name, type: c.type, agency: c.agency_code, scopes: c.scopes, regions: c.regions, revokedAt: c.revoked_at?.toISOString() ?? null }));
+          const shown = clients.map((c) => ({
+            id: c.id,
+            name: c.name,
+            type: c.type,
+            agency: c.agency_code,
+            scopes: c.scopes,
+            regions: c.regions,
+            revokedAt: c.revoked_at?.toISOString() ?? null,
+          }));
           process.stdout.write(`${JSON.stringify(shown)}\n`);
           return 0;
         }
         for (const c of clients) {
           const auth = [c.public_jwks || c.jwks_url ? 'private_key_jwt' : '', c.secret_hash ? 'client_secret_basic' : ''].filter(Boolean).join('+');
-          process.stdout.write(`${c.id}\t${c.type}\t${c.agency_code ?? '-'}\t${c.revoked_at ? `REVOKED ${c.revoked_at.toISOString()}` : 'active'}\t${auth}\t${c.scopes.join(' ')}\t${c.name}\n`);
+          process.stdout.write(
+            `${c.id}\t${c.type}\t${c.agency_code ?? '-'}\t${c.revoked_at ? `REVOKED ${c.revoked_at.toISOString()}` : 'active'}\t${auth}\t${c.scopes.join(' ')}\t${c.name}\n`,
+          );
         }
         return 0;
       });
@@ -242,7 +280,10 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     }
     case 'token request': {
-      const { values } = parseArgs({ args: rest, options: { client: { type: 'string' }, key: { type: 'string' }, hub: { type: 'string' }, scope: { type: 'string' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { client: { type: 'string' }, key: { type: 'string' }, hub: { type: 'string' }, scope: { type: 'string' } },
+      });
       const token = await requestToken({
         hubUrl: hubUrlFor(values.hub),
         clientId: required(values, 'client'),
@@ -254,9 +295,13 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'audit verify': {
       const bar = progressBar('audit log', 'entries');
-      const result = await withDatabase((database, config) => verifyAuditLog(database.db, signingKeys(database, config), tokenIdentity(config).issuer, bar.update)).finally(bar.stop);
+      const result = await withDatabase((database, config) =>
+        verifyAuditLog(database.db, signingKeys(database, config), tokenIdentity(config).issuer, bar.update),
+      ).finally(bar.stop);
       if (result.firstProblem) {
-        process.stdout.write(`AUDIT LOG ALTERED: ${result.firstProblem.problem}\n(first problem at seq ${result.firstProblem.seq}; ${result.entries} entries, ${result.checkpoints} checkpoints examined)\n`);
+        process.stdout.write(
+          `AUDIT LOG ALTERED: ${result.firstProblem.problem}\n(first problem at seq ${result.firstProblem.seq}; ${result.entries} entries, ${result.checkpoints} checkpoints examined)\n`,
+        );
         return 2;
       }
       process.stdout.write(`audit log intact: ${result.entries} entries, ${result.checkpoints} signed checkpoints verified\n`);
@@ -280,7 +325,11 @@ async function run(argv: string[]): Promise<number> {
     default: {
       if (group === 'console') {
         const code = await withDatabase((database, config) =>
-          runConsoleCommand({ db: database.db, config, clock: () => new Date(), print: (line) => process.stdout.write(`${line}\n`), defaultUrl: hubUrlFor(undefined) }, command, rest),
+          runConsoleCommand(
+            { db: database.db, config, clock: () => new Date(), print: (line) => process.stdout.write(`${line}\n`), defaultUrl: hubUrlFor(undefined) },
+            command,
+            rest,
+          ),
         );
         if (code !== undefined) return code;
       }
@@ -292,7 +341,12 @@ async function run(argv: string[]): Promise<number> {
 run(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const known = error instanceof UsageError || error instanceof RegistrationError || error instanceof ConfigError || error instanceof ConsoleUserError || error instanceof ImportError;
+    const known =
+      error instanceof UsageError ||
+      error instanceof RegistrationError ||
+      error instanceof ConfigError ||
+      error instanceof ConsoleUserError ||
+      error instanceof ImportError;
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${error instanceof UsageError ? `\n${USAGE}\n` : ''}`);
     if (!known && error instanceof Error && process.env['HUB_CLI_DEBUG']) process.stderr.write(`${error.stack ?? ''}\n`);
     process.exit(1);

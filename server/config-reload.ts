@@ -64,7 +64,9 @@ export function planReload(running: HubConfig, next: HubConfig): { changed: stri
       const candidate = nextSources.get(name);
       nextSources.delete(name);
       if (!candidate) return void needsRestart.push(`${path} (removed)`);
-      const differing = unionKeys(source, candidate).filter((key) => !isDeepStrictEqual(source[key as keyof SourceConfig], candidate[key as keyof SourceConfig]));
+      const differing = unionKeys(source, candidate).filter(
+        (key) => !isDeepStrictEqual(source[key as keyof SourceConfig], candidate[key as keyof SourceConfig]),
+      );
       if (differing.length === 0) return;
       if (differing.includes('type')) return void needsRestart.push(`${path}.type`);
       needsRestart.push(...differing.filter((key) => RESTART_SOURCE_KEYS.has(key)).map((key) => `${path}.${key}`));

@@ -61,12 +61,20 @@ export function wireConnectors(deps: ConnectorWiringDeps): WiredConnectors {
   // Each connector reads its source's settings from sourceOf at the start of a run: a reload swaps them there.
   const { connectors, sources: sourceOf } = reloadableConnectors(config.agencies, connectorDeps);
   const reloader = deps.configPath === undefined ? undefined : createConfigReloader({ path: deps.configPath, initial: config, sources: sourceOf });
-  const runDeps: RunConnectorDeps = { db: database.db, logger, unhealthyAfterFailures: config.jobs.unhealthyAfterFailures, runs: new RunsInProgress(), onRunFinished: deps.onRunFinished };
+  const runDeps: RunConnectorDeps = {
+    db: database.db,
+    logger,
+    unhealthyAfterFailures: config.jobs.unhealthyAfterFailures,
+    runs: new RunsInProgress(),
+    onRunFinished: deps.onRunFinished,
+  };
 
   const operations: ConnectorOperations = {
     unhealthyAfterFailures: config.jobs.unhealthyAfterFailures,
     list: (agencyCode) =>
-      connectors.filter((c) => c.agencyCode === agencyCode).map((c) => ({ name: c.name, type: c.type, schedule: sourceOf.get(`${agencyCode}/${c.name}`)?.schedule ?? null })),
+      connectors
+        .filter((c) => c.agencyCode === agencyCode)
+        .map((c) => ({ name: c.name, type: c.type, schedule: sourceOf.get(`${agencyCode}/${c.name}`)?.schedule ?? null })),
     runNow: async (agencyCode, name) => {
       const connector = connectors.find((c) => c.agencyCode === agencyCode && c.name === name);
       if (!connector) throw new NotFoundError(`agency ${agencyCode.slice(0, 40)} has no connector ${name.slice(0, 40)}`);
@@ -78,7 +86,9 @@ export function wireConnectors(deps: ConnectorWiringDeps): WiredConnectors {
       return run;
     },
     replayQuarantine: (agencyCode) => {
-      const mappings = new Map(connectors.filter((c) => c.agencyCode === agencyCode).map((c) => [c.name, sourceOf.get(`${agencyCode}/${c.name}`)!.mapping] as const));
+      const mappings = new Map(
+        connectors.filter((c) => c.agencyCode === agencyCode).map((c) => [c.name, sourceOf.get(`${agencyCode}/${c.name}`)!.mapping] as const),
+      );
       return replayQuarantine(ingestion, agencyCode, mappings);
     },
     reloadConfiguration: async (beforeApply) => {
@@ -99,7 +109,11 @@ export function wireConnectors(deps: ConnectorWiringDeps): WiredConnectors {
         const cron = sourceOf.get(`${connector.agencyCode}/${connector.name}`)?.schedule;
         const run = async () => {
           const outcome = await runConnector(runDeps, connector);
-          if (!outcome.ran) logger.info({ agency: connector.agencyCode, connector: connector.name, inProgress: outcome.inProgress?.id }, `scheduled run skipped: ${alreadyRunning(connector, outcome.inProgress)}`);
+          if (!outcome.ran)
+            logger.info(
+              { agency: connector.agencyCode, connector: connector.name, inProgress: outcome.inProgress?.id },
+              `scheduled run skipped: ${alreadyRunning(connector, outcome.inProgress)}`,
+            );
           return outcome;
         };
         return cron ? [{ name: `connector:${connector.agencyCode}/${connector.name}`, cron, enabled: true, run }] : [];
@@ -124,7 +138,11 @@ export function wireConnectors(deps: ConnectorWiringDeps): WiredConnectors {
                 return undefined;
               });
               if (outcome?.ran) mergeTotals(totals, outcome.totals);
-              else if (outcome) logger.info({ agency: connector.agencyCode, connector: connector.name, inProgress: outcome.inProgress?.id }, `load skipped: ${alreadyRunning(connector, outcome.inProgress)}`);
+              else if (outcome)
+                logger.info(
+                  { agency: connector.agencyCode, connector: connector.name, inProgress: outcome.inProgress?.id },
+                  `load skipped: ${alreadyRunning(connector, outcome.inProgress)}`,
+                );
             }
           }),
         ),
@@ -148,5 +166,7 @@ function forCallerRun(batch: PreparedBatch): PreparedBatch {
 /** Why a connector did not run now: the run in progress, by id and start time. */
 function alreadyRunning(connector: Connector, inProgress: RunStart | undefined): string {
   const which = `connector ${connector.agencyCode}/${connector.name}`;
-  return inProgress ? `${which} is already running: run ${inProgress.id}, started ${inChinaTime(inProgress.startedAt)}` : `${which} is starting in another hub process`;
+  return inProgress
+    ? `${which} is already running: run ${inProgress.id}, started ${inChinaTime(inProgress.startedAt)}`
+    : `${which} is starting in another hub process`;
 }

@@ -12,7 +12,9 @@ export function lockDataDir(dataDir: string, holder: string): () => void {
   try {
     const [pid, ...owner] = readFileSync(file, 'utf8').trim().split(' ');
     if (pid && Number(pid) !== process.pid && isRunning(Number(pid))) {
-      throw new Error(`the embedded database in ${dataDir} is in use by ${owner.join(' ') || 'another process'} (pid ${pid}); stop it first, or use a PostgreSQL server (DATABASE_URL) to share the database`);
+      throw new Error(
+        `the embedded database in ${dataDir} is in use by ${owner.join(' ') || 'another process'} (pid ${pid}); stop it first, or use a PostgreSQL server (DATABASE_URL) to share the database`,
+      );
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;

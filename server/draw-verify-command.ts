@@ -14,7 +14,9 @@ export async function verifyDrawCommand(db: HubDb, id: string, write: (line: str
     const draw = await loadPublishedDraw(db, id);
     const differences = verifyDraw(draw);
     if (differences.length === 0) {
-      write(`OK: draw ${id} recomputed (${draw.algorithm}, ${draw.population.length} subjects, ${draw.targets.length} targets, population digest ${draw.populationDigest})`);
+      write(
+        `OK: draw ${id} recomputed (${draw.algorithm}, ${draw.population.length} subjects, ${draw.targets.length} targets, population digest ${draw.populationDigest})`,
+      );
       return 0;
     }
     write(`DRAW ${id} DIFFERS from what its inputs give (${differences.length} differences):`);

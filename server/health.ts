@@ -30,7 +30,8 @@ export function healthRoutes(database: Database, rateLimit: RequestHandler, firs
       const migrated = await isFullyMigrated(database.db);
       if (!migrated) return void res.status(503).json({ status: 'migrations pending', database: database.engine, firstLoad: firstLoad() });
       const overdue = overdueJobs();
-      if (overdue.length > 0) return void res.status(503).json({ status: 'jobs overdue', database: database.engine, firstLoad: firstLoad(), overdueJobs: overdue });
+      if (overdue.length > 0)
+        return void res.status(503).json({ status: 'jobs overdue', database: database.engine, firstLoad: firstLoad(), overdueJobs: overdue });
       res.json({ status: 'ready', database: database.engine, firstLoad: firstLoad() });
     } catch {
       res.status(503).json({ status: 'database unreachable', database: database.engine });

@@ -31,7 +31,8 @@ export async function importFile(
   onProgress: (rowsRead: number, rowsInFile: number) => void,
 ): Promise<RunTotals> {
   const { source, connector } = fileDropSourceFor(deps.config, request);
-  if (!['.csv', '.jsonl', '.ndjson'].includes(extname(request.path).toLowerCase())) throw new ImportError(`${basename(request.path)}: only .csv, .jsonl and .ndjson files can be imported`);
+  if (!['.csv', '.jsonl', '.ndjson'].includes(extname(request.path).toLowerCase()))
+    throw new ImportError(`${basename(request.path)}: only .csv, .jsonl and .ndjson files can be imported`);
   const rowsInFile = await countRows(request.path);
   const ingestion = ingestionDepsFor(deps.config, deps.db, deps.clock, deps.logger);
   const totals = emptyTotals();
@@ -49,14 +50,20 @@ export async function importFile(
 
 function fileDropSourceFor(config: HubConfig, request: ImportRequest): { source: FileDropSourceConfig; connector: string } {
   const agency = config.agencies.find((a) => a.code === request.agencyCode);
-  if (!agency) throw new ImportError(`--agency ${request.agencyCode} is not a configured agency (configured: ${config.agencies.map((a) => a.code).join(', ')})`);
+  if (!agency)
+    throw new ImportError(`--agency ${request.agencyCode} is not a configured agency (configured: ${config.agencies.map((a) => a.code).join(', ')})`);
   const fileDrops = agency.sources.flatMap((source, index) => (source.type === 'file-drop' ? [{ source, connector: connectorName(source, index) }] : []));
   const named = request.sourceName === undefined ? fileDrops : fileDrops.filter((s) => s.connector === request.sourceName);
   const [only, ...more] = named;
   if (only && more.length === 0) return only;
   const names = fileDrops.map((s) => s.connector).join(', ') || 'none';
-  if (request.sourceName !== undefined) throw new ImportError(`--source ${request.sourceName} is not a file-drop source of ${agency.code} (its file-drop sources: ${names})`);
-  throw new ImportError(fileDrops.length === 0 ? `${agency.code} has no file-drop source whose mapping could read the file` : `${agency.code} has several file-drop sources (${names}): name the one whose mapping reads the file with --source`);
+  if (request.sourceName !== undefined)
+    throw new ImportError(`--source ${request.sourceName} is not a file-drop source of ${agency.code} (its file-drop sources: ${names})`);
+  throw new ImportError(
+    fileDrops.length === 0
+      ? `${agency.code} has no file-drop source whose mapping could read the file`
+      : `${agency.code} has several file-drop sources (${names}): name the one whose mapping reads the file with --source`,
+  );
 }
 
 /** Lines that are not blank: a CSV's rows plus its header, a JSON Lines file's records (an estimate for progress only). */

@@ -97,11 +97,14 @@ function refuseText({ text, path, isKey }: PlacedText): GraphQLError | undefined
   const problem = unstorableCharacter(text);
   if (!problem) return undefined;
   const field = path.length > MAX_PATH_SHOWN ? `${path.slice(0, MAX_PATH_SHOWN)}…` : path;
-  return badInput(`${isKey ? `a key of ${field}` : field} contains ${problem}: no text the hub takes may hold control characters (but tab, line feed and carriage return) or unpaired surrogates`, {
-    field,
-    rule: 'CONTROL_CHARACTER',
-    http: { status: 400 },
-  });
+  return badInput(
+    `${isKey ? `a key of ${field}` : field} contains ${problem}: no text the hub takes may hold control characters (but tab, line feed and carriage return) or unpaired surrogates`,
+    {
+      field,
+      rule: 'CONTROL_CHARACTER',
+      http: { status: 400 },
+    },
+  );
 }
 
 /**
@@ -118,7 +121,9 @@ export function inputGuardPlugin(): ApolloServerPlugin<HubContext> {
           // Without an operation nothing runs: Apollo answers OPERATION_RESOLUTION_FAILURE.
           if (!operation) return;
           if (operation.operation === 'subscription') {
-            throw new GraphQLError('this API has no subscriptions: send a query or a mutation', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', rule: 'OPERATION_TYPE', http: { status: 400 } } });
+            throw new GraphQLError('this API has no subscriptions: send a query or a mutation', {
+              extensions: { code: 'GRAPHQL_VALIDATION_FAILED', rule: 'OPERATION_TYPE', http: { status: 400 } },
+            });
           }
           for (const texts of [variableTexts(schema, operation, request.variables ?? {}), literalTexts(schema, document)]) {
             for (const placed of texts) {

@@ -38,7 +38,14 @@ export function serializeError(error: unknown, depth = 0): LoggedError {
     ...(statement ? { statement } : {}),
     ...(constraint ? { constraint } : {}),
     // Frames only: the stack's first lines repeat the message unmasked.
-    ...(error.stack ? { stack: error.stack.split('\n').filter((line) => /^\s+at /.test(line)).join('\n') } : {}),
+    ...(error.stack
+      ? {
+          stack: error.stack
+            .split('\n')
+            .filter((line) => /^\s+at /.test(line))
+            .join('\n'),
+        }
+      : {}),
     ...(error.cause !== undefined && depth < 3 ? { cause: serializeError(error.cause, depth + 1) } : {}),
   };
 }

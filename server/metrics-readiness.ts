@@ -60,6 +60,10 @@ export class JobReadiness {
     const now = this.clock().getTime();
     return [...this.#jobs]
       .filter(([, watched]) => now - watched.since.getTime() > watched.requiredWithinSeconds * 1000)
-      .map(([job, watched]) => ({ job, lastCompletedAt: watched.completed ? watched.since.toISOString() : null, requiredWithinSeconds: watched.requiredWithinSeconds }));
+      .map(([job, watched]) => ({
+        job,
+        lastCompletedAt: watched.completed ? watched.since.toISOString() : null,
+        requiredWithinSeconds: watched.requiredWithinSeconds,
+      }));
   }
 }

@@ -15,7 +15,9 @@ export interface HubObservers {
 
 /** Builds the hub's observers from its configuration (`metrics`), over the hub's database and clock. */
 export function createObservers(config: HubConfig, database: Database, clock: () => Date): HubObservers {
-  const sources = config.agencies.flatMap((agency) => agency.sources.map((source, index) => ({ agencyCode: agency.code, connector: connectorName(source, index) })));
+  const sources = config.agencies.flatMap((agency) =>
+    agency.sources.map((source, index) => ({ agencyCode: agency.code, connector: connectorName(source, index) })),
+  );
   const metrics = config.metrics.enabled
     ? new HubMetrics({ db: database.db, clock, agencies: config.agencies.map((agency) => agency.code), sources, poolUse: database.poolUse })
     : undefined;

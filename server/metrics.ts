@@ -22,7 +22,15 @@ export interface HubMetricsDeps {
 }
 
 /** The paths /metrics reports by name; any other is `other`, so a scan of made-up URLs adds no series. */
-const NAMED_ROUTES = new Set(['/graphql', '/oauth/token', '/healthz', '/readyz', '/metrics', '/.well-known/jwks.json', '/.well-known/oauth-authorization-server']);
+const NAMED_ROUTES = new Set([
+  '/graphql',
+  '/oauth/token',
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/.well-known/jwks.json',
+  '/.well-known/oauth-authorization-server',
+]);
 const routeOf = (path: string): string => (NAMED_ROUTES.has(path) ? path : path.startsWith('/ide/') ? '/ide' : 'other');
 
 /** Every ingested record is one of these; `rejected` ones went to quarantine. */
@@ -63,19 +71,80 @@ export class HubMetrics {
     buckets: SECONDS_BUCKETS,
     registers: [this.registry],
   });
-  readonly graphqlErrors = new Counter({ name: 'hub_graphql_errors_total', help: 'Errors in GraphQL responses by extensions.code', labelNames: ['code'] as const, registers: [this.registry] });
-  readonly #http = new Histogram({ name: 'hub_http_request_duration_seconds', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'] as const, buckets: SECONDS_BUCKETS, registers: [this.registry] });
+  readonly graphqlErrors = new Counter({
+    name: 'hub_graphql_errors_total',
+    help: 'Errors in GraphQL responses by extensions.code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly #http = new Histogram({
+    name: 'hub_http_request_duration_seconds',
+    help: 'HTTP requests by route, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: SECONDS_BUCKETS,
+    registers: [this.registry],
+  });
   readonly #tokensIssued = new Counter({ name: 'hub_tokens_issued_total', help: 'Access tokens issued at /oauth/token', registers: [this.registry] });
-  readonly #tokensRefused = new Counter({ name: 'hub_tokens_refused_total', help: 'Token requests refused at /oauth/token, by OAuth error code', labelNames: ['reason'] as const, registers: [this.registry] });
-  readonly #records = new Counter({ name: 'hub_records_ingested_total', help: 'Records in committed batches by agency and outcome (inserted, updated, unchanged, rejected to quarantine)', labelNames: ['agency', 'outcome'] as const, registers: [this.registry] });
-  readonly #quarantine = new Gauge({ name: 'hub_quarantine_open_entries', help: 'Open quarantine entries by agency', labelNames: ['agency'] as const, registers: [this.registry] });
-  readonly #runs = new Histogram({ name: 'hub_connector_run_duration_seconds', help: 'Connector runs recorded by this process, by source and outcome (_count: runs)', labelNames: ['agency', 'connector', 'outcome'] as const, buckets: RUN_BUCKETS, registers: [this.registry] });
-  readonly #lastSuccess = new Gauge({ name: 'hub_connector_last_success_timestamp_seconds', help: 'When each source last finished a successful run (any hub process); 0: never', labelNames: ['agency', 'connector'] as const, registers: [this.registry] });
-  readonly #jobs = new Histogram({ name: 'hub_job_run_duration_seconds', help: 'Scheduled job runs by job and outcome (succeeded, failed, skipped: another process held the lease) (_count: runs)', labelNames: ['job', 'outcome'] as const, buckets: RUN_BUCKETS, registers: [this.registry] });
-  readonly #takeovers = new Counter({ name: 'hub_lease_takeovers_total', help: 'Leases this process took at once from a dead holder on this host', labelNames: ['lease'] as const, registers: [this.registry] });
-  readonly #auditEntries = new Counter({ name: 'hub_audit_entries_total', help: 'Entries appended to the audit log (by any hub process)', registers: [this.registry] });
-  readonly #checkpointAge = new Gauge({ name: 'hub_audit_checkpoint_age_seconds', help: 'Seconds since the latest audit checkpoint was signed; -1: none yet', registers: [this.registry] });
-  readonly #pool = new Gauge({ name: 'hub_db_pool_connections', help: 'Database pool connections by pool and state (total, idle, waiting: requests queued for one); absent on the embedded engine', labelNames: ['pool', 'state'] as const, registers: [this.registry] });
+  readonly #tokensRefused = new Counter({
+    name: 'hub_tokens_refused_total',
+    help: 'Token requests refused at /oauth/token, by OAuth error code',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly #records = new Counter({
+    name: 'hub_records_ingested_total',
+    help: 'Records in committed batches by agency and outcome (inserted, updated, unchanged, rejected to quarantine)',
+    labelNames: ['agency', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly #quarantine = new Gauge({
+    name: 'hub_quarantine_open_entries',
+    help: 'Open quarantine entries by agency',
+    labelNames: ['agency'] as const,
+    registers: [this.registry],
+  });
+  readonly #runs = new Histogram({
+    name: 'hub_connector_run_duration_seconds',
+    help: 'Connector runs recorded by this process, by source and outcome (_count: runs)',
+    labelNames: ['agency', 'connector', 'outcome'] as const,
+    buckets: RUN_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly #lastSuccess = new Gauge({
+    name: 'hub_connector_last_success_timestamp_seconds',
+    help: 'When each source last finished a successful run (any hub process); 0: never',
+    labelNames: ['agency', 'connector'] as const,
+    registers: [this.registry],
+  });
+  readonly #jobs = new Histogram({
+    name: 'hub_job_run_duration_seconds',
+    help: 'Scheduled job runs by job and outcome (succeeded, failed, skipped: another process held the lease) (_count: runs)',
+    labelNames: ['job', 'outcome'] as const,
+    buckets: RUN_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly #takeovers = new Counter({
+    name: 'hub_lease_takeovers_total',
+    help: 'Leases this process took at once from a dead holder on this host',
+    labelNames: ['lease'] as const,
+    registers: [this.registry],
+  });
+  readonly #auditEntries = new Counter({
+    name: 'hub_audit_entries_total',
+    help: 'Entries appended to the audit log (by any hub process)',
+    registers: [this.registry],
+  });
+  readonly #checkpointAge = new Gauge({
+    name: 'hub_audit_checkpoint_age_seconds',
+    help: 'Seconds since the latest audit checkpoint was signed; -1: none yet',
+    registers: [this.registry],
+  });
+  readonly #pool = new Gauge({
+    name: 'hub_db_pool_connections',
+    help: 'Database pool connections by pool and state (total, idle, waiting: requests queued for one); absent on the embedded engine',
+    labelNames: ['pool', 'state'] as const,
+    registers: [this.registry],
+  });
   #auditEntriesSeen = 0;
   readonly #onTakeover = (message: unknown) => {
     const lease = (message as { lease?: unknown }).lease;

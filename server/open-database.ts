@@ -23,7 +23,11 @@ export async function openHubDatabase(env: Env, holder: string, statementTimeout
   const dataDir = resolve(env.HUB_DATA_DIR, 'pglite');
   const unlock = env.DATABASE_URL ? () => undefined : lockDataDir(resolve(env.HUB_DATA_DIR), holder);
   try {
-    const database = await openDatabase(env.DATABASE_URL ? { engine: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, ...(statementTimeoutMs ? { statementTimeoutMs } : {}) } : { engine: 'pglite', dataDir });
+    const database = await openDatabase(
+      env.DATABASE_URL
+        ? { engine: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, ...(statementTimeoutMs ? { statementTimeoutMs } : {}) }
+        : { engine: 'pglite', dataDir },
+    );
     if (env.DATABASE_URL) await assertServerReachable(database, env.DATABASE_URL);
     const applied = await migrateToLatest(database.db);
     return {

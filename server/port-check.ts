@@ -18,6 +18,7 @@ export async function assertPortAvailable(port: number, host: string): Promise<v
 function portProblem(error: NodeJS.ErrnoException, port: number, host: string): Error {
   if (error.code === 'EADDRINUSE') return new ConfigError(`PORT ${port} on ${host} is in use by another process: stop that process or set PORT to a free port`);
   if (error.code === 'EACCES') return new ConfigError(`PORT ${port} on ${host} needs privileges this process lacks: set PORT to 1024 or above`);
-  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') return new ConfigError(`HOST ${host} is not an address of this machine: set HOST to one (127.0.0.1, or 0.0.0.0 for every interface)`);
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND')
+    return new ConfigError(`HOST ${host} is not an address of this machine: set HOST to one (127.0.0.1, or 0.0.0.0 for every interface)`);
   return error;
 }

@@ -48,7 +48,10 @@ export class ProcessPresence {
     const holders = await findLiveLeaseHolders(this.db, PRESENCE_PREFIX);
     const processes = Math.max(1, holders.filter((holder) => !isDeadLocalHolder(holder)).length);
     if (processes !== this.#processes) {
-      const message = processes === 1 ? 'this is the only hub process on this database: it enforces each request rate whole' : `${processes} hub processes serve this database: each enforces 1/${processes} of every request rate`;
+      const message =
+        processes === 1
+          ? 'this is the only hub process on this database: it enforces each request rate whole'
+          : `${processes} hub processes serve this database: each enforces 1/${processes} of every request rate`;
       this.logger.info({ processes }, message);
     }
     this.#processes = processes;

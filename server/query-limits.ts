@@ -39,9 +39,13 @@ export function addressRateLimit(limits: HubConfig['limits'], share: RateShare =
     limit: () => share(limits.requestsPerMinute),
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    message: { error: 'rate_limited', error_description: `more than ${limits.requestsPerMinute} requests per minute from this address; retry after the Retry-After header's seconds` },
+    message: {
+      error: 'rate_limited',
+      error_description: `more than ${limits.requestsPerMinute} requests per minute from this address; retry after the Retry-After header's seconds`,
+    },
     handler: (req, res, _next, options) => {
-      if (logger) logRefusal(logger, req, res, { status: options.statusCode, reason: `over the address rate of ${limits.requestsPerMinute} requests per minute` });
+      if (logger)
+        logRefusal(logger, req, res, { status: options.statusCode, reason: `over the address rate of ${limits.requestsPerMinute} requests per minute` });
       res.status(options.statusCode).json(options.message);
     },
   });

@@ -132,7 +132,10 @@ function estimate({ type, field, node, args, childComplexity, context }: Complex
   if (field.name === 'totalCount') return PRICES.count;
   if (type.name === 'Query' && field.name === 'evaluateModel') return PRICES.modelEvaluation + childComplexity;
   const records: unknown = args['records'];
-  const own = type.name === 'Mutation' ? (HEAVY_MUTATIONS[field.name] ?? PRICES.mutation) + PRICES.submittedRecord * (Array.isArray(records) ? records.length : 0) : PRICES.field;
+  const own =
+    type.name === 'Mutation'
+      ? (HEAVY_MUTATIONS[field.name] ?? PRICES.mutation) + PRICES.submittedRecord * (Array.isArray(records) ? records.length : 0)
+      : PRICES.field;
   const pageArgument = field.args.find((arg) => arg.name === 'first');
   if (pageArgument) {
     // `first: null` is answered with the list's default page, so it is priced as that page.
@@ -196,7 +199,15 @@ const fragmentsOf = (document: DocumentNode): ReadonlyMap<string, FragmentDefini
 function priceRequest(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined): RequestPrice {
   const tally: PriceTally = { introspection: 0, introspectionBounds: introspectionBounds(schema), fragments: fragmentsOf(document), edges: new WeakMap() };
   try {
-    const price = getComplexity({ schema, query: document, variables, estimators: [estimate], context: tally, maxQueryNodes: MAX_PRICED_NODES, ...(operationName ? { operationName } : {}) });
+    const price = getComplexity({
+      schema,
+      query: document,
+      variables,
+      estimators: [estimate],
+      context: tally,
+      maxQueryNodes: MAX_PRICED_NODES,
+      ...(operationName ? { operationName } : {}),
+    });
     return { price, introspection: tally.introspection };
   } catch (error) {
     if (error instanceof GraphQLError) return { price: Number.POSITIVE_INFINITY, introspection: tally.introspection };
@@ -255,42 +266,69 @@ export function requestPricePlugin(deps: RequestPriceDeps): ApolloServerPlugin<H
           const { principal } = contextValue.access;
           const rootFields = countRootFields(operation.selectionSet, fragmentsOf(document));
           if (rootFields > limits.maxRootFields) {
-            throw refusal(`the operation selects ${rootFields} root fields (aliases included); at most ${limits.maxRootFields} are allowed: split it into several requests`, 'REQUEST_TOO_EXPENSIVE', 400, { rootFields, maxRootFields: limits.maxRootFields });
+            throw refusal(
+              `the operation selects ${rootFields} root fields (aliases included); at most ${limits.maxRootFields} are allowed: split it into several requests`,
+              'REQUEST_TOO_EXPENSIVE',
+              400,
+              { rootFields, maxRootFields: limits.maxRootFields },
+            );
           }
           // Variables are coerced as execution will coerce them: a wrong one is the client's error, not an unpriceable request.
           const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 5 });
           if (coerced.errors) {
             // The first error's field and rule (from the scalar that refused the value) stay with the refusal.
             const { field, rule } = coerced.errors[0]?.extensions ?? {};
-            throw new GraphQLError(coerced.errors.map((error) => error.message).join('; '), { extensions: { code: 'BAD_USER_INPUT', ...(field ? { field } : {}), ...(rule ? { rule } : {}), http: { status: 400 } } });
+            throw new GraphQLError(coerced.errors.map((error) => error.message).join('; '), {
+              extensions: { code: 'BAD_USER_INPUT', ...(field ? { field } : {}), ...(rule ? { rule } : {}), http: { status: 400 } },
+            });
           }
           const { price: dataPrice, introspection } = priceRequest(schema, document, request.variables ?? {}, request.operationName ?? undefined);
           const price = dataPrice + introspection;
           if (Number.isFinite(price)) priced = price;
           if (introspection > 0 && !limits.introspectionClientTypes.includes(principal.clientType as ClientType)) {
             contextValue.access.trail.noteDenial('INTROSPECTION_DISABLED');
-            throw refusal(`schema introspection is not available to ${principal.clientType} clients; the schema is documented in the hub's README`, 'FORBIDDEN', 403, { reason: 'INTROSPECTION_DISABLED' });
+            throw refusal(
+              `schema introspection is not available to ${principal.clientType} clients; the schema is documented in the hub's README`,
+              'FORBIDDEN',
+              403,
+              { reason: 'INTROSPECTION_DISABLED' },
+            );
           }
           if (dataPrice > limits.maxQueryCost) {
             const shown = Number.isFinite(dataPrice) ? String(dataPrice) : 'beyond what can be priced';
-            throw refusal(`the request's price is ${shown}, over the limit of ${limits.maxQueryCost}: ask for smaller pages (first), fewer fields or fewer totalCounts`, 'REQUEST_TOO_EXPENSIVE', 400, {
-              price: Number.isFinite(dataPrice) ? dataPrice : null,
-              maxPrice: limits.maxQueryCost,
-            });
+            throw refusal(
+              `the request's price is ${shown}, over the limit of ${limits.maxQueryCost}: ask for smaller pages (first), fewer fields or fewer totalCounts`,
+              'REQUEST_TOO_EXPENSIVE',
+              400,
+              {
+                price: Number.isFinite(dataPrice) ? dataPrice : null,
+                maxPrice: limits.maxQueryCost,
+              },
+            );
           }
           if (introspection > limits.maxIntrospectionCost) {
-            throw refusal(`the request reads the schema at a price of ${introspection}, over the limit of ${limits.maxIntrospectionCost}: read it once (one __schema walk, as GraphiQL does)`, 'REQUEST_TOO_EXPENSIVE', 400, {
-              price: introspection,
-              maxPrice: limits.maxIntrospectionCost,
-            });
+            throw refusal(
+              `the request reads the schema at a price of ${introspection}, over the limit of ${limits.maxIntrospectionCost}: read it once (one __schema walk, as GraphiQL does)`,
+              'REQUEST_TOO_EXPENSIVE',
+              400,
+              {
+                price: introspection,
+                maxPrice: limits.maxIntrospectionCost,
+              },
+            );
           }
           const units = Math.ceil(price / limits.pricePerRequest);
           if (units > 1) {
             if (heavy.has(principal.clientId)) {
-              throw refusal(`client ${principal.clientId} already has an expensive request (price over ${limits.pricePerRequest}) running; send the next when it has been answered`, 'RATE_LIMITED', 429, {
-                price,
-                retryAfter: 1,
-              });
+              throw refusal(
+                `client ${principal.clientId} already has an expensive request (price over ${limits.pricePerRequest}) running; send the next when it has been answered`,
+                'RATE_LIMITED',
+                429,
+                {
+                  price,
+                  retryAfter: 1,
+                },
+              );
             }
             // Taken before the charge is awaited, so two requests arriving together cannot both pass.
             heavy.add(principal.clientId);
@@ -298,10 +336,15 @@ export function requestPricePlugin(deps: RequestPriceDeps): ApolloServerPlugin<H
             contextValue.access.lane.heavy = true;
             const charged = await deps.chargeClient(principal.clientId, units - 1);
             if (!charged.ok) {
-              throw refusal(`the request's price ${price} costs ${units} units of client ${principal.clientId}'s rate, more than it holds now; retry after ${charged.retryAfterSeconds} s`, 'RATE_LIMITED', 429, {
-                price,
-                retryAfter: charged.retryAfterSeconds,
-              });
+              throw refusal(
+                `the request's price ${price} costs ${units} units of client ${principal.clientId}'s rate, more than it holds now; retry after ${charged.retryAfterSeconds} s`,
+                'RATE_LIMITED',
+                429,
+                {
+                  price,
+                  retryAfter: charged.retryAfterSeconds,
+                },
+              );
             }
           }
         },

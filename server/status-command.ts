@@ -31,7 +31,9 @@ export async function probeReadiness(hubUrl: string): Promise<HubStatus['hub']> 
 
 /** The store's part of the status: audit log head and checkpoint, open quarantine, each configured source's last success. */
 export async function readStoreStatus(db: HubDb, config: HubConfig): Promise<HubStatus['store']> {
-  const sources = config.agencies.flatMap((agency) => agency.sources.map((source, index) => ({ agencyCode: agency.code, connector: connectorName(source, index) })));
+  const sources = config.agencies.flatMap((agency) =>
+    agency.sources.map((source, index) => ({ agencyCode: agency.code, connector: connectorName(source, index) })),
+  );
   const gauges = await readStoreGauges(db, sources);
   return {
     auditEntries: gauges.auditEntries,
@@ -47,7 +49,11 @@ export async function readStoreStatus(db: HubDb, config: HubConfig): Promise<Hub
 /** The status as lines for a person. */
 export function statusLines(status: HubStatus): string[] {
   const { hub, store } = status;
-  const lines = [hub.answered ? `hub at ${hub.url}: ${hub.ready ? 'ready' : 'NOT READY'} ${JSON.stringify(hub.readiness)}` : `hub at ${hub.url}: no answer (${String(hub.readiness)})`];
+  const lines = [
+    hub.answered
+      ? `hub at ${hub.url}: ${hub.ready ? 'ready' : 'NOT READY'} ${JSON.stringify(hub.readiness)}`
+      : `hub at ${hub.url}: no answer (${String(hub.readiness)})`,
+  ];
   if ('unavailable' in store) return [...lines, `store: ${store.unavailable}`];
   lines.push(`audit log: ${store.auditEntries} entries; last signed checkpoint ${store.lastCheckpointAt ?? 'none yet'}`);
   const quarantine = Object.entries(store.openQuarantine);

@@ -62,7 +62,12 @@ const hex = (column: 'leaf_hash' | 'chain_hash') => sql<string>`encode(${sql.ref
 const ROW = ['seq', 'at', 'client_id', 'operation', 'subjects', 'purpose', 'outcome', 'entry', hex('leaf_hash'), hex('chain_hash')] as const;
 
 /** Entries matching the filter, newest first, after the given seq (keyset). */
-export async function listAuditEntries(db: HubDb, filter: AuditFilter, first: number, beforeSeq: number | undefined): Promise<{ rows: AuditRow[]; hasMore: boolean }> {
+export async function listAuditEntries(
+  db: HubDb,
+  filter: AuditFilter,
+  first: number,
+  beforeSeq: number | undefined,
+): Promise<{ rows: AuditRow[]; hasMore: boolean }> {
   let query = db.selectFrom('audit_log').select(ROW);
   if (filter.clientId) query = query.where('client_id', '=', filter.clientId);
   if (filter.subject) {
@@ -78,7 +83,10 @@ export async function listAuditEntries(db: HubDb, filter: AuditFilter, first: nu
   if (filter.from) query = query.where('at', '>=', filter.from);
   if (filter.to) query = query.where('at', '<', filter.to);
   if (beforeSeq !== undefined) query = query.where('seq', '<', beforeSeq);
-  const rows = await query.orderBy('seq', 'desc').limit(first + 1).execute();
+  const rows = await query
+    .orderBy('seq', 'desc')
+    .limit(first + 1)
+    .execute();
   return { rows: rows.slice(0, first), hasMore: rows.length > first };
 }
 
@@ -98,7 +106,10 @@ export async function readLeafHashes(db: HubDb, fromSeq: number, toSeq: number):
 }
 
 export async function readAuditHead(db: HubDb): Promise<{ size: number; chainHash: string }> {
-  const row = await db.selectFrom('audit_head').select(['size', sql<string>`encode(chain_hash, 'hex')`.as('chain_hash')]).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('audit_head')
+    .select(['size', sql<string>`encode(chain_hash, 'hex')`.as('chain_hash')])
+    .executeTakeFirstOrThrow();
   return { size: row.size, chainHash: row.chain_hash };
 }
 
@@ -163,7 +174,14 @@ export async function insertCheckpoint(db: HubDb, checkpoint: { treeSize: number
 
 /** The subject index for entries [fromSeq, toSeq): seq → its subjects, sorted (for the verifier). */
 export async function readSubjectIndex(db: HubDb, fromSeq: number, toSeq: number): Promise<Map<number, string[]>> {
-  const rows = await db.selectFrom('audit_subjects').select(['seq', 'subject']).where('seq', '>=', fromSeq).where('seq', '<', toSeq).orderBy('seq').orderBy('subject').execute();
+  const rows = await db
+    .selectFrom('audit_subjects')
+    .select(['seq', 'subject'])
+    .where('seq', '>=', fromSeq)
+    .where('seq', '<', toSeq)
+    .orderBy('seq')
+    .orderBy('subject')
+    .execute();
   const index = new Map<number, string[]>();
   for (const row of rows) index.set(row.seq, [...(index.get(row.seq) ?? []), row.subject]);
   return index;

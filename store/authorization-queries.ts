@@ -21,7 +21,14 @@ export async function insertAuthorization(
 ): Promise<AuthorizationRow> {
   return db
     .insertInto('authorizations')
-    .values({ subject_uscc: grant.subjectUscc, client_id: grant.clientId, purpose: grant.purpose, valid_until: grant.validUntil, granted_by: grant.grantedBy, evidence: grant.evidence })
+    .values({
+      subject_uscc: grant.subjectUscc,
+      client_id: grant.clientId,
+      purpose: grant.purpose,
+      valid_until: grant.validUntil,
+      granted_by: grant.grantedBy,
+      evidence: grant.evidence,
+    })
     .returning(COLUMNS)
     .executeTakeFirstOrThrow();
 }
@@ -33,11 +40,23 @@ export async function findAuthorizationInForce(db: HubDb, id: number): Promise<A
 
 /** Revokes an authorisation still in force; returns it, or undefined when none such exists. */
 export async function revokeAuthorization(db: HubDb, id: number, revokedBy: string): Promise<AuthorizationRow | undefined> {
-  return db.updateTable('authorizations').set({ revoked_at: new Date(), revoked_by: revokedBy }).where('id', '=', id).where('revoked_at', 'is', null).returning(COLUMNS).executeTakeFirst();
+  return db
+    .updateTable('authorizations')
+    .set({ revoked_at: new Date(), revoked_by: revokedBy })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .returning(COLUMNS)
+    .executeTakeFirst();
 }
 
 /** The authorisation in force on `today` letting the client see the subject for the purpose, longest-lasting first. */
-export async function findValidAuthorization(db: HubDb, subjectUscc: string, clientId: string, purpose: string, today: string): Promise<AuthorizationRow | undefined> {
+export async function findValidAuthorization(
+  db: HubDb,
+  subjectUscc: string,
+  clientId: string,
+  purpose: string,
+  today: string,
+): Promise<AuthorizationRow | undefined> {
   return db
     .selectFrom('authorizations')
     .select(COLUMNS)

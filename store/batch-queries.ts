@@ -4,7 +4,10 @@ import type { HubDb } from './database.js';
 export async function listBatches(db: HubDb, agencyCode: string, first: number, afterId: number | undefined) {
   let query = db.selectFrom('ingestion_batches').selectAll().where('agency_code', '=', agencyCode);
   if (afterId !== undefined) query = query.where('id', '<', afterId);
-  const rows = await query.orderBy('id', 'desc').limit(first + 1).execute();
+  const rows = await query
+    .orderBy('id', 'desc')
+    .limit(first + 1)
+    .execute();
   return { rows: rows.slice(0, first), hasMore: rows.length > first };
 }
 export type BatchRow = Awaited<ReturnType<typeof listBatches>>['rows'][number];

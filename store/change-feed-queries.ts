@@ -22,7 +22,12 @@ export interface ChangeRow {
  * below the snapshot's xmin), ordered by (transaction, seq). A change that commits later always has
  * a larger position, so a reader that resumes from its last position never misses one.
  */
-export async function listChanges(db: HubDb, regions: readonly string[], position: FeedPosition | undefined, first: number): Promise<{ rows: ChangeRow[]; hasMore: boolean }> {
+export async function listChanges(
+  db: HubDb,
+  regions: readonly string[],
+  position: FeedPosition | undefined,
+  first: number,
+): Promise<{ rows: ChangeRow[]; hasMore: boolean }> {
   let query = db
     .selectFrom('record_history as h')
     .innerJoin('records as r', 'r.id', 'h.record_id')
@@ -30,6 +35,10 @@ export async function listChanges(db: HubDb, regions: readonly string[], positio
     .where(sql<boolean>`h.tx_id < pg_snapshot_xmin(pg_current_snapshot())`);
   if (regions.length > 0) query = query.where('r.origin_region', 'in', regions);
   if (position) query = query.where(sql<boolean>`(h.tx_id, h.seq) > (${position.txId}::xid8, ${position.seq})`);
-  const rows = await query.orderBy('h.tx_id').orderBy('h.seq').limit(first + 1).execute();
+  const rows = await query
+    .orderBy('h.tx_id')
+    .orderBy('h.seq')
+    .limit(first + 1)
+    .execute();
   return { rows: rows.slice(0, first), hasMore: rows.length > first };
 }

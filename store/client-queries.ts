@@ -28,7 +28,20 @@ export interface ClientRegistration {
   readonly requestsPerMinute: number | null;
 }
 
-const COLUMNS = ['id', 'name', 'type', 'agency_code', 'regions', 'scopes', 'public_jwks', 'jwks_url', 'secret_hash', 'requests_per_minute', 'created_at', 'revoked_at'] as const;
+const COLUMNS = [
+  'id',
+  'name',
+  'type',
+  'agency_code',
+  'regions',
+  'scopes',
+  'public_jwks',
+  'jwks_url',
+  'secret_hash',
+  'requests_per_minute',
+  'created_at',
+  'revoked_at',
+] as const;
 
 export async function findClient(db: HubDb, id: string): Promise<ClientRow | undefined> {
   return db.selectFrom('api_clients').select(COLUMNS).where('id', '=', id).executeTakeFirst();

@@ -55,7 +55,11 @@ export async function startConnectorRun(db: HubDb, agencyCode: string, connector
 
 /** Pages read so far by a run; called in the transaction of each batch it writes, so a run that dies keeps what it stored. */
 export async function recordRunPages(trx: HubDb, runId: number, pages: number): Promise<void> {
-  await trx.updateTable('connector_runs').set({ pages: sql<number>`greatest(pages, ${pages})` }).where('id', '=', runId).execute();
+  await trx
+    .updateTable('connector_runs')
+    .set({ pages: sql<number>`greatest(pages, ${pages})` })
+    .where('id', '=', runId)
+    .execute();
 }
 
 /** Ends a run; its counts are those of the batches committed under it. Returns them. */
@@ -119,13 +123,20 @@ export async function findConnectorRun(db: HubDb, id: number): Promise<Connector
 export async function listConnectorRuns(db: HubDb, agencyCode: string, first: number, afterId: number | undefined) {
   let query = db.selectFrom('connector_runs').selectAll().where('agency_code', '=', agencyCode);
   if (afterId !== undefined) query = query.where('id', '<', afterId);
-  const rows = await query.orderBy('id', 'desc').limit(first + 1).execute();
+  const rows = await query
+    .orderBy('id', 'desc')
+    .limit(first + 1)
+    .execute();
   return { rows: rows.slice(0, first), hasMore: rows.length > first };
 }
 export type ConnectorRunRow = Awaited<ReturnType<typeof listConnectorRuns>>['rows'][number];
 
 export async function countConnectorRuns(db: HubDb, agencyCode: string): Promise<number> {
-  const row = await db.selectFrom('connector_runs').select((eb) => eb.fn.countAll<string>().as('n')).where('agency_code', '=', agencyCode).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('connector_runs')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('agency_code', '=', agencyCode)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -146,7 +157,12 @@ export async function connectorHealth(db: HubDb, agencyCode: string): Promise<Ma
             'f.id',
             '>',
             inner.fn.coalesce(
-              inner.selectFrom('connector_runs as s').select((s) => s.fn.max('s.id').as('id')).whereRef('s.agency_code', '=', 'r.agency_code').whereRef('s.connector', '=', 'r.connector').where('s.status', '=', 'SUCCEEDED'),
+              inner
+                .selectFrom('connector_runs as s')
+                .select((s) => s.fn.max('s.id').as('id'))
+                .whereRef('s.agency_code', '=', 'r.agency_code')
+                .whereRef('s.connector', '=', 'r.connector')
+                .where('s.status', '=', 'SUCCEEDED'),
               inner.lit(0),
             ),
           ),
@@ -154,7 +170,17 @@ export async function connectorHealth(db: HubDb, agencyCode: string): Promise<Ma
         .as('failures'),
     )
     .where('r.agency_code', '=', agencyCode)
-    .where((eb) => eb('r.id', '=', eb.selectFrom('connector_runs as l').select((l) => l.fn.max('l.id').as('id')).whereRef('l.agency_code', '=', 'r.agency_code').whereRef('l.connector', '=', 'r.connector')))
+    .where((eb) =>
+      eb(
+        'r.id',
+        '=',
+        eb
+          .selectFrom('connector_runs as l')
+          .select((l) => l.fn.max('l.id').as('id'))
+          .whereRef('l.agency_code', '=', 'r.agency_code')
+          .whereRef('l.connector', '=', 'r.connector'),
+      ),
+    )
     .execute();
   return new Map(rows.map(({ failures, ...run }) => [run.connector, { consecutiveFailures: Number(failures ?? 0), lastRun: run }]));
 }

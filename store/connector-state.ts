@@ -1,7 +1,12 @@
 import type { HubDb } from './database.js';
 
 export async function readWatermark(db: HubDb, agencyCode: string, connector: string): Promise<string | undefined> {
-  const row = await db.selectFrom('connector_state').select('watermark').where('agency_code', '=', agencyCode).where('connector', '=', connector).executeTakeFirst();
+  const row = await db
+    .selectFrom('connector_state')
+    .select('watermark')
+    .where('agency_code', '=', agencyCode)
+    .where('connector', '=', connector)
+    .executeTakeFirst();
   return row?.watermark;
 }
 

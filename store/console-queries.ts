@@ -56,10 +56,7 @@ export async function consumeConsoleInvite(db: HubDb, tokenHash: string, at: Dat
   return rows[0]?.user_name;
 }
 
-export async function insertConsoleSession(
-  db: HubDb,
-  session: { idHash: string; handle: string; userName: string; at: Date; expiresAt: Date },
-): Promise<void> {
+export async function insertConsoleSession(db: HubDb, session: { idHash: string; handle: string; userName: string; at: Date; expiresAt: Date }): Promise<void> {
   await sql`insert into console_sessions (id_hash, handle, user_name, created_at, last_seen_at, expires_at)
     values (${session.idHash}, ${session.handle}, ${session.userName}, ${session.at}, ${session.at}, ${session.expiresAt})`.execute(db);
 }
@@ -69,7 +66,17 @@ export async function insertConsoleSession(
  * after `idleSince`, its user enabled), marking it seen now; undefined otherwise.
  */
 export async function touchConsoleSession(db: HubDb, idHash: string, at: Date, idleSince: Date): Promise<ConsoleSessionRow | undefined> {
-  const { rows } = await sql<{ handle: string; expires_at: Date; name: string; person_name: string; role: ConsoleRole; client_id: string; purpose: string; created_at: Date; disabled_at: Date | null }>`
+  const { rows } = await sql<{
+    handle: string;
+    expires_at: Date;
+    name: string;
+    person_name: string;
+    role: ConsoleRole;
+    client_id: string;
+    purpose: string;
+    created_at: Date;
+    disabled_at: Date | null;
+  }>`
     update console_sessions s set last_seen_at = greatest(s.last_seen_at, ${at})
     from console_users u
     where s.id_hash = ${idHash} and u.name = s.user_name and u.disabled_at is null
@@ -88,7 +95,9 @@ export async function revokeConsoleSessionById(db: HubDb, idHash: string, at: Da
 
 /** Ends the session with this public handle; returns whether a live one was ended. */
 export async function revokeConsoleSessionByHandle(db: HubDb, handle: string, at: Date): Promise<boolean> {
-  const { rows } = await sql<{ handle: string }>`update console_sessions set revoked_at = ${at} where handle = ${handle} and revoked_at is null returning handle`.execute(db);
+  const { rows } = await sql<{
+    handle: string;
+  }>`update console_sessions set revoked_at = ${at} where handle = ${handle} and revoked_at is null returning handle`.execute(db);
   return rows.length > 0;
 }
 
@@ -96,13 +105,18 @@ export async function revokeConsoleSessionByHandle(db: HubDb, handle: string, at
 export async function revokeConsoleUserAccess(db: HubDb, userName: string, at: Date): Promise<number> {
   return db.transaction().execute(async (trx) => {
     await sql`update console_invites set used_at = ${at} where user_name = ${userName} and used_at is null`.execute(trx);
-    const { rows } = await sql<{ handle: string }>`update console_sessions set revoked_at = ${at} where user_name = ${userName} and revoked_at is null returning handle`.execute(trx);
+    const { rows } = await sql<{
+      handle: string;
+    }>`update console_sessions set revoked_at = ${at} where user_name = ${userName} and revoked_at is null returning handle`.execute(trx);
     return rows.length;
   });
 }
 
 /** Sessions not revoked and before their absolute expiry, newest first (idle ones included: the CLI shows last_seen_at). */
-export async function listOpenConsoleSessions(db: HubDb, at: Date): Promise<{ handle: string; user_name: string; created_at: Date; last_seen_at: Date; expires_at: Date }[]> {
+export async function listOpenConsoleSessions(
+  db: HubDb,
+  at: Date,
+): Promise<{ handle: string; user_name: string; created_at: Date; last_seen_at: Date; expires_at: Date }[]> {
   const { rows } = await sql<{ handle: string; user_name: string; created_at: Date; last_seen_at: Date; expires_at: Date }>`
     select handle, user_name, created_at, last_seen_at, expires_at from console_sessions
     where revoked_at is null and expires_at > ${at} order by created_at desc limit 200`.execute(db);

@@ -87,9 +87,15 @@ function keyedRules(model: ModelTables): MatchKeys {
       if (band.from_day > 0) points.add(band.from_day);
       if (band.to_day !== null) points.add(band.to_day + 1);
     }
-    ageBreakpoints.set(indicator.kind, [...points].sort((x, y) => x - y));
+    ageBreakpoints.set(
+      indicator.kind,
+      [...points].sort((x, y) => x - y),
+    );
   }
-  const bounds = model.indicators.flatMap((i) => [i.fine_min, i.fine_max]).filter((v): v is string => v !== null).sort(compareDecimal);
+  const bounds = model.indicators
+    .flatMap((i) => [i.fine_min, i.fine_max])
+    .filter((v): v is string => v !== null)
+    .sort(compareDecimal);
   const finePoints = bounds.filter((v, n) => n === 0 || compareDecimal(v, bounds[n - 1] ?? v) !== 0);
   const tierKeys = [...new Set(model.tiers.map((t) => t.rank)), -1];
   const rules: MatchKeys['rules'][number][] = [];
@@ -113,7 +119,8 @@ function keyedRules(model: ModelTables): MatchKeys {
       if (!band) continue;
       for (const tier_key of tiers) {
         for (const result_key of results) {
-          for (const fine_bucket of fineBuckets) rules.push({ kind: indicator.kind, tier_key, result_key, age_bucket: bucket, fine_bucket, ord: indicator.ord, factor: band.factor });
+          for (const fine_bucket of fineBuckets)
+            rules.push({ kind: indicator.kind, tier_key, result_key, age_bucket: bucket, fine_bucket, ord: indicator.ord, factor: band.factor });
         }
       }
     }

@@ -39,13 +39,21 @@ export async function findGrades(db: HubDb, usccs: readonly string[]): Promise<S
 }
 
 /** A page of an enterprise's grade changes, newest first, before the change `beforeId` when given; one extra row says whether more follow. */
-export async function listGradeHistory(db: HubDb, uscc: string, first: number, beforeId: number | undefined): Promise<{ rows: StoredGradeChange[]; hasMore: boolean }> {
+export async function listGradeHistory(
+  db: HubDb,
+  uscc: string,
+  first: number,
+  beforeId: number | undefined,
+): Promise<{ rows: StoredGradeChange[]; hasMore: boolean }> {
   let query = db
     .selectFrom('credit_grade_history')
     .select(['id', 'model_version', 'score', 'class', 'previous_score', 'previous_class', 'cause', 'evaluated_at'])
     .where('subject_uscc', '=', uscc);
   if (beforeId !== undefined) query = query.where('id', '<', beforeId);
-  const rows = await query.orderBy('id', 'desc').limit(first + 1).execute();
+  const rows = await query
+    .orderBy('id', 'desc')
+    .limit(first + 1)
+    .execute();
   return { rows: rows.slice(0, first), hasMore: rows.length > first };
 }
 
@@ -62,11 +70,17 @@ export async function countGradesByClass(db: HubDb, filter: DistributionFilter):
   let query = db.selectFrom('credit_grades as g').select(['g.class', (eb) => eb.fn.countAll<string>().as('n')]);
   if (filter.region) {
     const region = filter.region;
-    query = query.where((eb) => eb.exists(eb.selectFrom('subjects as s').select(sql.lit(1).as('one')).whereRef('s.uscc', '=', 'g.subject_uscc').where('s.region', '=', region)));
+    query = query.where((eb) =>
+      eb.exists(eb.selectFrom('subjects as s').select(sql.lit(1).as('one')).whereRef('s.uscc', '=', 'g.subject_uscc').where('s.region', '=', region)),
+    );
   }
   if (filter.agencyCode) {
     const agency = filter.agencyCode;
-    query = query.where((eb) => eb.exists(eb.selectFrom('records as r').select(sql.lit(1).as('one')).whereRef('r.subject_uscc', '=', 'g.subject_uscc').where('r.agency_code', '=', agency)));
+    query = query.where((eb) =>
+      eb.exists(
+        eb.selectFrom('records as r').select(sql.lit(1).as('one')).whereRef('r.subject_uscc', '=', 'g.subject_uscc').where('r.agency_code', '=', agency),
+      ),
+    );
   }
   const rows = await query.groupBy('g.class').execute();
   return rows.map((row) => ({ class: row.class, n: Number(row.n) }));
@@ -77,7 +91,12 @@ export async function countGradesByClass(db: HubDb, filter: DistributionFilter):
  * grading applies), with a penalty's 处罚类别: what the measures catalogue decides on. Ids and kinds
  * only; their content is read through the record grant.
  */
-export async function listRecordFactsInForce(db: HubDb, uscc: string, kinds: readonly string[], today: string): Promise<{ id: number; kind: string; penaltyTypes: string[] }[]> {
+export async function listRecordFactsInForce(
+  db: HubDb,
+  uscc: string,
+  kinds: readonly string[],
+  today: string,
+): Promise<{ id: number; kind: string; penaltyTypes: string[] }[]> {
   if (kinds.length === 0) return [];
   const rows = await db
     .selectFrom('records as r')

@@ -65,7 +65,9 @@ function serverPool(url: string, poolSize: number, statementTimeoutMs?: number):
     connectionString: url,
     max: poolSize,
     ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}),
-    types: { getTypeParser: ((oid: number, format?: string) => serverParsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser },
+    types: {
+      getTypeParser: ((oid: number, format?: string) => serverParsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
   });
   // An idle connection the server closes (restart, failover, a dropped database) is reported here; the
   // pool discards it and the next query opens a new one. Unhandled, the event would end the process.
@@ -75,7 +77,13 @@ function serverPool(url: string, poolSize: number, statementTimeoutMs?: number):
 
 async function openServer(url: string, poolSize: number, statementTimeoutMs: number): Promise<Database> {
   const pools = { main: serverPool(url, poolSize), read: serverPool(url, poolSize, statementTimeoutMs), 'heavy-read': serverPool(url, 1, statementTimeoutMs) };
-  const poolUse = () => Object.entries(pools).map(([name, { pool }]) => ({ pool: name as PoolUse['pool'], total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }));
+  const poolUse = () =>
+    Object.entries(pools).map(([name, { pool }]) => ({
+      pool: name as PoolUse['pool'],
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+    }));
   const listen = async (channel: string, onMessage: (payload: string) => void, onLost: (error: Error) => void) => {
     // A dedicated connection: pooled ones are shared and do not keep a LISTEN.
     const client = new pg.Client({ connectionString: url });

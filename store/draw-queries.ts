@@ -117,7 +117,12 @@ export async function insertDrawWithPopulation(trx: HubDb, draw: NewDraw): Promi
   `.execute(trx);
   const frozen = digest.rows[0];
   if (!frozen) throw new Error('inspection draw digest returned no row');
-  const countsByClass = new Map([['A', frozen.a], ['B', frozen.b], ['C', frozen.c], ['D', frozen.d]]);
+  const countsByClass = new Map([
+    ['A', frozen.a],
+    ['B', frozen.b],
+    ['C', frozen.c],
+    ['D', frozen.d],
+  ]);
   return { id, size: frozen.size, digest: frozen.digest, countsByClass };
 }
 

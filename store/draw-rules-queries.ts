@@ -21,7 +21,12 @@ export async function storeDrawCancellation(trx: HubDb, drawId: string, at: Date
 }
 
 /** A page of a draw's targets in USCC byte order (an order that tells nothing of their classes); `after` is the last USCC seen. */
-export async function listTargetsByUscc(db: HubDb, drawId: string, limit: number, after: string | undefined): Promise<{ uscc: string; inspectors: string[] }[]> {
+export async function listTargetsByUscc(
+  db: HubDb,
+  drawId: string,
+  limit: number,
+  after: string | undefined,
+): Promise<{ uscc: string; inspectors: string[] }[]> {
   const result = await sql<{ uscc: string; inspectors: string[] }>`
     select uscc, inspectors from inspection_draw_targets
     where draw_id = ${drawId} ${after === undefined ? sql`` : sql`and uscc > ${after}`}

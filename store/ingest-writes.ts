@@ -48,7 +48,18 @@ export async function lockAgencyForIngest(trx: Executor, agencyCode: string): Pr
 export async function openBatch(trx: Executor, agencyCode: string, source: string, startedAt: Date, runId: number | null): Promise<number> {
   const row = await trx
     .insertInto('ingestion_batches')
-    .values({ agency_code: agencyCode, source, started_at: startedAt, finished_at: null, received: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, run_id: runId })
+    .values({
+      agency_code: agencyCode,
+      source,
+      started_at: startedAt,
+      finished_at: null,
+      received: 0,
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+      rejected: 0,
+      run_id: runId,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
@@ -59,7 +70,11 @@ export async function closeBatch(
   batchId: number,
   counts: { received: number; inserted: number; updated: number; unchanged: number; rejected: number },
 ): Promise<void> {
-  await trx.updateTable('ingestion_batches').set({ ...counts, finished_at: new Date() }).where('id', '=', batchId).execute();
+  await trx
+    .updateTable('ingestion_batches')
+    .set({ ...counts, finished_at: new Date() })
+    .where('id', '=', batchId)
+    .execute();
 }
 
 /** A subject as one agency's batch states it, with the precedence of that statement. */
@@ -171,7 +186,13 @@ function recordRowsJson(rows: readonly RecordRow[]): string {
  * replaced, so a row holding it is quarantined instead of failing the batch. `connector` names the
  * connector that refused the rows (null for pushed records).
  */
-export async function insertQuarantine(trx: Executor, agencyCode: string, batchId: number, rows: readonly QuarantineRow[], connector: string | null): Promise<void> {
+export async function insertQuarantine(
+  trx: Executor,
+  agencyCode: string,
+  batchId: number,
+  rows: readonly QuarantineRow[],
+  connector: string | null,
+): Promise<void> {
   if (rows.length === 0) return;
   await sql`
     insert into quarantine (batch_id, agency_code, source_record_id, kind, payload, reasons, connector)

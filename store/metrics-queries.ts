@@ -21,7 +21,12 @@ export interface StoreGauges {
 export async function readStoreGauges(db: HubDb, sources: readonly { agencyCode: string; connector: string }[]): Promise<StoreGauges> {
   const agencies = sources.map((source) => source.agencyCode);
   const connectors = sources.map((source) => source.connector);
-  const { rows } = await sql<{ audit_entries: number; last_checkpoint_at: Date | null; open_quarantine: Record<string, number> | null; last_runs: { key: string; at: string | null }[] | null }>`
+  const { rows } = await sql<{
+    audit_entries: number;
+    last_checkpoint_at: Date | null;
+    open_quarantine: Record<string, number> | null;
+    last_runs: { key: string; at: string | null }[] | null;
+  }>`
     select
       (select size from audit_head) as audit_entries,
       (select created_at from audit_checkpoints order by tree_size desc limit 1) as last_checkpoint_at,

@@ -7,7 +7,10 @@ const COLUMNS = ['id', 'agency_code', 'source_record_id', 'kind', 'connector', '
 export async function listQuarantine(db: HubDb, agencyCode: string, status: string, first: number, afterId: number | undefined) {
   let query = db.selectFrom('quarantine').select(COLUMNS).where('agency_code', '=', agencyCode).where('status', '=', status);
   if (afterId !== undefined) query = query.where('id', '<', afterId);
-  const rows = await query.orderBy('id', 'desc').limit(first + 1).execute();
+  const rows = await query
+    .orderBy('id', 'desc')
+    .limit(first + 1)
+    .execute();
   return { rows: rows.slice(0, first), hasMore: rows.length > first };
 }
 export type QuarantineListRow = Awaited<ReturnType<typeof listQuarantine>>['rows'][number];
@@ -24,7 +27,11 @@ export async function countQuarantine(db: HubDb, agencyCode: string, status: str
 
 /** The full entry including the payload as received, for replay. */
 export async function findQuarantineEntry(db: HubDb, id: number) {
-  return db.selectFrom('quarantine').select([...COLUMNS, 'payload']).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('quarantine')
+    .select([...COLUMNS, 'payload'])
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 /** Open entries of an agency with their payloads, oldest first, after `afterId` (for replay). */

@@ -30,10 +30,25 @@ export interface RecordPage<T> {
 }
 
 const RECORD_COLUMNS = [
-  'records.id', 'records.agency_code', 'records.source_record_id', 'records.kind', 'records.subject_uscc',
-  'records.subject_name', 'records.subject_category', 'records.status', 'records.event_date', 'records.valid_from',
-  'records.valid_to', 'records.publication_end', 'records.document_no', 'records.fields', 'records.origin_region',
-  'records.origin_hub', 'records.version', 'records.created_at', 'records.updated_at',
+  'records.id',
+  'records.agency_code',
+  'records.source_record_id',
+  'records.kind',
+  'records.subject_uscc',
+  'records.subject_name',
+  'records.subject_category',
+  'records.status',
+  'records.event_date',
+  'records.valid_from',
+  'records.valid_to',
+  'records.publication_end',
+  'records.document_no',
+  'records.fields',
+  'records.origin_region',
+  'records.origin_hub',
+  'records.version',
+  'records.created_at',
+  'records.updated_at',
 ] as const;
 
 type RecordQuery = SelectQueryBuilder<HubTables, 'records', object>;
@@ -61,9 +76,11 @@ function statusCondition(eb: ExpressionBuilder<HubTables, 'records'>, filter: Re
   const others = asked.filter((status) => status !== 'REPAIRED');
   const repairedOf = asked.includes('REPAIRED') ? filter.repairedOf : undefined;
   const repaired =
-    repairedOf === 'ALL' ? eb('records.status', '=', 'REPAIRED')
-    : repairedOf?.length ? eb.and([eb('records.status', '=', 'REPAIRED'), eb('records.agency_code', 'in', repairedOf)])
-    : undefined;
+    repairedOf === 'ALL'
+      ? eb('records.status', '=', 'REPAIRED')
+      : repairedOf?.length
+        ? eb.and([eb('records.status', '=', 'REPAIRED'), eb('records.agency_code', 'in', repairedOf)])
+        : undefined;
   const conditions = [...(others.length ? [eb('records.status', 'in', others)] : []), ...(repaired ? [repaired] : [])];
   return conditions.length ? eb.or(conditions) : eb.lit(false);
 }
@@ -76,12 +93,19 @@ function after(eb: ExpressionBuilder<HubTables, 'records'>, position: RecordPosi
 export async function listRecords(db: HubDb, filter: RecordFilter, first: number, position: RecordPosition | undefined): Promise<RecordPage<StoredRecord>> {
   let query = applyFilter(selectRecords(db), filter);
   if (position) query = query.where((eb) => after(eb, position));
-  const rows = await query.orderBy('records.event_date', 'desc').orderBy('records.id', 'desc').limit(first + 1).execute();
+  const rows = await query
+    .orderBy('records.event_date', 'desc')
+    .orderBy('records.id', 'desc')
+    .limit(first + 1)
+    .execute();
   return { rows: rows.slice(0, first), hasMore: rows.length > first };
 }
 
 export async function countRecords(db: HubDb, filter: RecordFilter): Promise<number> {
-  const row = await applyFilter(db.selectFrom('records').select((eb) => eb.fn.countAll<string>().as('n')), filter).executeTakeFirstOrThrow();
+  const row = await applyFilter(
+    db.selectFrom('records').select((eb) => eb.fn.countAll<string>().as('n')),
+    filter,
+  ).executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -114,7 +138,11 @@ export async function listRecordsForSubjects(
       (eb) => {
         let query = applyFilter(selectRecords(eb as unknown as HubDb), filter).where('records.subject_uscc', '=', eb.ref('subject.uscc'));
         if (position) query = query.where((inner) => after(inner, position));
-        return query.orderBy('records.event_date', 'desc').orderBy('records.id', 'desc').limit(first + 1).as('r');
+        return query
+          .orderBy('records.event_date', 'desc')
+          .orderBy('records.id', 'desc')
+          .limit(first + 1)
+          .as('r');
       },
       (join) => join.onTrue(),
     )
@@ -134,7 +162,6 @@ export async function findRecordsByIds(db: HubDb, ids: readonly number[]): Promi
   if (ids.length === 0) return [];
   return selectRecords(db).where('records.id', 'in', ids).execute();
 }
-
 
 /** The most history entries one record shows: its latest changes. */
 export const MAX_HISTORY_ENTRIES = 100;

@@ -31,7 +31,15 @@ export interface RecordStatusChange {
 export async function changeRecordStatus(db: HubDb, selection: RecordSelection, status: string, changedBy: string): Promise<RecordStatusChange[]> {
   const predicate = 'ids' in selection ? sql`r.id = any(${[...selection.ids]}::bigint[])` : selection.where;
   if ('ids' in selection && selection.ids.length === 0) return [];
-  const result = await sql<{ id: string | number; agency_code: string; source_record_id: string; subject_uscc: string | null; kind: string; old_status: string; version: string | number }>`
+  const result = await sql<{
+    id: string | number;
+    agency_code: string;
+    source_record_id: string;
+    subject_uscc: string | null;
+    kind: string;
+    old_status: string;
+    version: string | number;
+  }>`
     with due as materialized (
       select r.id, r.status, r.content_hash, to_jsonb(r) as previous, nextval('record_change_seq') as version
       from records r

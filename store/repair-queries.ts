@@ -59,7 +59,10 @@ const toNumbers = <R extends { id: unknown; record_id: unknown }>(row: R): R => 
  * list entry's 名单名称 MD_MDMC), decided on or after `eventDate` and not revoked: a repeat, which bars
  * repair. Only subjects with a USCC are matched. Returns its id, or undefined.
  */
-export async function findRepeatRecord(db: HubDb, record: { id: number; subject_uscc: string | null; kind: string; event_date: string; fields: unknown }): Promise<number | undefined> {
+export async function findRepeatRecord(
+  db: HubDb,
+  record: { id: number; subject_uscc: string | null; kind: string; event_date: string; fields: unknown },
+): Promise<number | undefined> {
   if (!record.subject_uscc) return undefined;
   const typeColumn = record.kind === 'PENALTY' ? 'CF_WFXW' : 'MD_MDMC';
   const type = (record.fields as Record<string, unknown>)[typeColumn];
@@ -128,7 +131,12 @@ export interface RepairRequestFilter {
 }
 
 /** Requests matching the filter, newest first, after id `beforeId`; one extra row tells whether more follow. */
-export async function listRepairRequests(db: HubDb, filter: RepairRequestFilter, first: number, beforeId: number | undefined): Promise<{ rows: RepairRequestRow[]; hasMore: boolean }> {
+export async function listRepairRequests(
+  db: HubDb,
+  filter: RepairRequestFilter,
+  first: number,
+  beforeId: number | undefined,
+): Promise<{ rows: RepairRequestRow[]; hasMore: boolean }> {
   const result = await sql<RepairRequestRow>`
     select ${REQUEST_COLUMNS} from repair_requests
     where ${visibleTo(filter.visibleTo)}
@@ -153,7 +161,10 @@ export async function listRepairSteps(db: HubDb, requestIds: readonly number[]):
 }
 
 /** Stores an OPEN objection; undefined when the record already has one open. */
-export async function insertObjection(db: HubDb, objection: Omit<ObjectionRow, 'id' | 'status' | 'extended' | 'resolved_by' | 'resolved_at'>): Promise<ObjectionRow | undefined> {
+export async function insertObjection(
+  db: HubDb,
+  objection: Omit<ObjectionRow, 'id' | 'status' | 'extended' | 'resolved_by' | 'resolved_at'>,
+): Promise<ObjectionRow | undefined> {
   const result = await sql<ObjectionRow>`
     insert into objections (record_id, agency_code, subject_uscc, status, reason, previous_status, filed_by, filed_at, filed_on, due_on)
     values (${objection.record_id}, ${objection.agency_code}, ${objection.subject_uscc}, 'OPEN', ${objection.reason}, ${objection.previous_status},
@@ -173,7 +184,8 @@ export async function lockObjection(db: HubDb, id: number): Promise<ObjectionRow
 }
 
 export async function extendObjectionRow(db: HubDb, id: number, dueOn: string): Promise<ObjectionRow> {
-  const result = await sql<ObjectionRow>`update objections set due_on = ${dueOn}::date, extended = true where id = ${id} returning ${OBJECTION_COLUMNS}`.execute(db);
+  const result =
+    await sql<ObjectionRow>`update objections set due_on = ${dueOn}::date, extended = true where id = ${id} returning ${OBJECTION_COLUMNS}`.execute(db);
   return toNumbers(result.rows[0] as ObjectionRow);
 }
 
@@ -199,7 +211,12 @@ export interface ObjectionFilter {
 }
 
 /** Objections matching the filter, newest first, after id `beforeId`; one extra row tells whether more follow. */
-export async function listObjections(db: HubDb, filter: ObjectionFilter, first: number, beforeId: number | undefined): Promise<{ rows: ObjectionRow[]; hasMore: boolean }> {
+export async function listObjections(
+  db: HubDb,
+  filter: ObjectionFilter,
+  first: number,
+  beforeId: number | undefined,
+): Promise<{ rows: ObjectionRow[]; hasMore: boolean }> {
   const result = await sql<ObjectionRow>`
     select ${OBJECTION_COLUMNS} from objections
     where ${visibleTo(filter.visibleTo)}
@@ -224,7 +241,8 @@ export async function findLastConfirmation(db: HubDb, recordId: number): Promise
 /** The open objections of these records (one at most per record). */
 export async function findOpenObjections(db: HubDb, recordIds: readonly number[]): Promise<ObjectionRow[]> {
   if (recordIds.length === 0) return [];
-  const result = await sql<ObjectionRow>`select ${OBJECTION_COLUMNS} from objections where status = 'OPEN' and record_id = any(${[...recordIds]}::int8[])`.execute(db);
+  const result =
+    await sql<ObjectionRow>`select ${OBJECTION_COLUMNS} from objections where status = 'OPEN' and record_id = any(${[...recordIds]}::int8[])`.execute(db);
   return result.rows.map(toNumbers);
 }
 
@@ -252,7 +270,13 @@ export async function moveRecordStatus(db: HubDb, recordId: number, from: string
  * (the expiry rule, periodEnded), else back to `previousStatus`. Returns the status set, or undefined
  * when the record was no longer DISPUTED (revoked by its agency meanwhile).
  */
-export async function restoreDisputedRecord(db: HubDb, recordId: number, previousStatus: string, today: string, changedBy: string): Promise<string | undefined> {
+export async function restoreDisputedRecord(
+  db: HubDb,
+  recordId: number,
+  previousStatus: string,
+  today: string,
+  changedBy: string,
+): Promise<string | undefined> {
   const expired = await changeRecordStatus(db, { where: sql`r.id = ${recordId} and r.status = 'DISPUTED' and ${periodEnded(today)}` }, 'EXPIRED', changedBy);
   if (expired.length > 0) return 'EXPIRED';
   return (await moveRecordStatus(db, recordId, 'DISPUTED', previousStatus, changedBy)) ? previousStatus : undefined;

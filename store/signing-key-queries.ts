@@ -11,7 +11,12 @@ export interface SigningKeyRow {
 
 /** Every key the hub has had, newest first; public halves only. */
 export async function listSigningKeys(db: HubDb): Promise<SigningKeyRow[]> {
-  return db.selectFrom('hub_signing_keys').select(['kid', 'alg', 'public_jwk', 'activated_at', 'retired_at']).orderBy('activated_at', 'desc').orderBy('kid', 'desc').execute();
+  return db
+    .selectFrom('hub_signing_keys')
+    .select(['kid', 'alg', 'public_jwk', 'activated_at', 'retired_at'])
+    .orderBy('activated_at', 'desc')
+    .orderBy('kid', 'desc')
+    .execute();
 }
 
 /** The private half of the active key (the newest not retired), or undefined before the first. */

@@ -33,7 +33,11 @@ function likeFragment(fragment: string): string {
 export async function searchSubjectsByName(db: HubDb, fragment: string, first: number, position: SubjectPosition | undefined) {
   let query = db.selectFrom('subjects').select(SUBJECT_COLUMNS).where('name', 'ilike', likeFragment(fragment));
   if (position) query = query.where((eb) => eb(eb.refTuple('name', 'uscc'), '>', eb.tuple(position.name, position.uscc)));
-  const rows = await query.orderBy('name').orderBy('uscc').limit(first + 1).execute();
+  const rows = await query
+    .orderBy('name')
+    .orderBy('uscc')
+    .limit(first + 1)
+    .execute();
   return { rows: rows.slice(0, first), hasMore: rows.length > first };
 }
 

@@ -4,7 +4,18 @@ import type { FileDropSourceConfig } from '../../config/hub-config.js';
 import type { PreRejected } from '../../ingestion/ingest-batch.js';
 import type { IncomingRecord } from '../../ingestion/validate-record.js';
 import { applyMapping } from '../mapping.js';
-import { addCounts, ConnectorFailure, createOrderedWriter, emptyTotals, IGNORED_REPORT, mergeTotals, type Connector, type ConnectorDeps, type RunReport, type RunTotals } from '../types.js';
+import {
+  addCounts,
+  ConnectorFailure,
+  createOrderedWriter,
+  emptyTotals,
+  IGNORED_REPORT,
+  mergeTotals,
+  type Connector,
+  type ConnectorDeps,
+  type RunReport,
+  type RunTotals,
+} from '../types.js';
 import { readCsvRows, readJsonLines, type FileRow } from './read-rows.js';
 
 const READERS: Readonly<Record<string, (path: string, encoding: FileDropSourceConfig['encoding']) => AsyncGenerator<FileRow>>> = {
@@ -36,9 +47,16 @@ export function createFileDropConnector(agencyCode: string, name: string, source
     run: async (report: RunReport = IGNORED_REPORT) => {
       const entries = await readdir(source.folder, { withFileTypes: true }).catch((error: unknown) => {
         const code = (error as { code?: unknown }).code;
-        throw new ConnectorFailure('SOURCE_UNREADABLE', `folder ${source.folder} of source ${name} cannot be read (${typeof code === 'string' ? code : 'unknown error'})`, { cause: error });
+        throw new ConnectorFailure(
+          'SOURCE_UNREADABLE',
+          `folder ${source.folder} of source ${name} cannot be read (${typeof code === 'string' ? code : 'unknown error'})`,
+          { cause: error },
+        );
       });
-      const files = entries.filter((e) => e.isFile() && READERS[extname(e.name).toLowerCase()]).map((e) => e.name).sort();
+      const files = entries
+        .filter((e) => e.isFile() && READERS[extname(e.name).toLowerCase()])
+        .map((e) => e.name)
+        .sort();
       const totals = emptyTotals();
       for (const file of files) {
         // Batches written before a file turns out unreadable stay, and count.
@@ -55,7 +73,17 @@ export function createFileDropConnector(agencyCode: string, name: string, source
           deps.logger.warn({ file, code, reason }, 'file cannot be read');
           // The agency sees it with its rejected records: the file, the rule it broke and why.
           const rejection = { field: 'file', rule: code, value: file, message: `${file} cannot be read: ${reason}` };
-          addCounts(fileTotals, await deps.write(await deps.prepare({ agencyCode, source: `file:${file}`, records: [], preRejected: [{ payload: { file }, sourceRecordId: null, kind: null, rejections: [rejection] }] })));
+          addCounts(
+            fileTotals,
+            await deps.write(
+              await deps.prepare({
+                agencyCode,
+                source: `file:${file}`,
+                records: [],
+                preRejected: [{ payload: { file }, sourceRecordId: null, kind: null, rejections: [rejection] }],
+              }),
+            ),
+          );
           if (source.afterRun === 'move') await moveTo(file, 'failed');
         } finally {
           mergeTotals(totals, fileTotals);
@@ -85,7 +113,13 @@ export async function ingestFile(
   let rejected: PreRejected[] = [];
   const flush = async () => {
     if (records.length + rejected.length === 0) return;
-    const batch = await deps.prepare({ agencyCode, source: `file:${basename(path)}`, records, preRejected: rejected, defaultRegion: source.mapping.defaultRegion });
+    const batch = await deps.prepare({
+      agencyCode,
+      source: `file:${basename(path)}`,
+      records,
+      preRejected: rejected,
+      defaultRegion: source.mapping.defaultRegion,
+    });
     onRows(records.length + rejected.length);
     records = [];
     rejected = [];
@@ -94,7 +128,12 @@ export async function ingestFile(
   try {
     for await (const item of read(path, source.encoding)) {
       if ('error' in item) {
-        rejected.push({ payload: { file: basename(path), line: item.line }, sourceRecordId: null, kind: null, rejections: [{ field: `line ${item.line}`, rule: 'SYNTAX', value: null, message: item.error }] });
+        rejected.push({
+          payload: { file: basename(path), line: item.line },
+          sourceRecordId: null,
+          kind: null,
+          rejections: [{ field: `line ${item.line}`, rule: 'SYNTAX', value: null, message: item.error }],
+        });
       } else {
         const mapped = applyMapping(item.row, source.mapping, connector);
         if (mapped.ok) records.push(mapped.record);

@@ -27,7 +27,13 @@ export function parseChangeTime(value: unknown): number {
   const utc = Date.UTC(year, month - 1, day, hour, minute, second, Number(fraction.padEnd(3, '0').slice(0, 3)));
   const back = new Date(utc);
   // Date.UTC rolls 2024-02-30 over into March; an impossible time is no time.
-  const real = back.getUTCFullYear() === year && back.getUTCMonth() === month - 1 && back.getUTCDate() === day && back.getUTCHours() === hour && back.getUTCMinutes() === minute && back.getUTCSeconds() === second;
+  const real =
+    back.getUTCFullYear() === year &&
+    back.getUTCMonth() === month - 1 &&
+    back.getUTCDate() === day &&
+    back.getUTCHours() === hour &&
+    back.getUTCMinutes() === minute &&
+    back.getUTCSeconds() === second;
   return real ? utc - CHINA_OFFSET_MS : Number.NaN;
 }
 
@@ -50,5 +56,8 @@ export function formatSince(watermark: string, form: SinceFormat, inclusive = tr
   const ms = sinceSentMs(watermark, form, inclusive);
   if (form === 'epoch-ms') return String(ms);
   if (form === 'iso') return inclusive ? watermark : new Date(ms).toISOString();
-  return new Date(ms + CHINA_OFFSET_MS).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+  return new Date(ms + CHINA_OFFSET_MS)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, '');
 }

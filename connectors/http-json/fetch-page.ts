@@ -67,14 +67,20 @@ function requestFailure(abort: AbortController, error: unknown): ConnectorFailur
   if (abort.signal.aborted && abort.signal.reason instanceof ConnectorFailure) return abort.signal.reason;
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   const code = (cause as { code?: unknown } | null)?.code;
-  return new ConnectorFailure('UPSTREAM_UNAVAILABLE', `agency API could not be reached (${typeof code === 'string' ? code : error instanceof Error ? error.message.slice(0, 120) : 'unknown error'})`, { cause: error });
+  return new ConnectorFailure(
+    'UPSTREAM_UNAVAILABLE',
+    `agency API could not be reached (${typeof code === 'string' ? code : error instanceof Error ? error.message.slice(0, 120) : 'unknown error'})`,
+    { cause: error },
+  );
 }
 
 /** The failure an HTTP status stands for; undefined for a success. */
 function statusCodeFailure(status: number, statusText: string): ConnectorFailure | AbortError | undefined {
   if (status === 429 || status >= 500) return new ConnectorFailure('UPSTREAM_UNAVAILABLE', `agency API answered HTTP ${status}`);
-  if (status === 401 || status === 403) return new AbortError(new ConnectorFailure('UNAUTHORIZED', `agency API answered HTTP ${status} ${statusText}: not retried`));
-  if (status < 200 || status > 299) return new AbortError(new ConnectorFailure('BAD_RESPONSE', `agency API answered HTTP ${status} ${statusText}: not retried`));
+  if (status === 401 || status === 403)
+    return new AbortError(new ConnectorFailure('UNAUTHORIZED', `agency API answered HTTP ${status} ${statusText}: not retried`));
+  if (status < 200 || status > 299)
+    return new AbortError(new ConnectorFailure('BAD_RESPONSE', `agency API answered HTTP ${status} ${statusText}: not retried`));
   return undefined;
 }
 
@@ -95,8 +101,13 @@ export async function openPage(source: HttpJsonSourceConfig, query: Record<strin
     const waiting = deadline(source.timeoutMs, (message) => abort.abort(new ConnectorFailure('UPSTREAM_TIMEOUT', message)));
     waiting.start(`agency API did not answer within ${source.timeoutMs} ms`);
     try {
-      const response = await fetch(url, { headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, signal: abort.signal });
-      const refused = statusCodeFailure(response.status, response.statusText) ?? (response.body ? undefined : new AbortError(new ConnectorFailure('BAD_RESPONSE', 'agency API answered without a body')));
+      const response = await fetch(url, {
+        headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        signal: abort.signal,
+      });
+      const refused =
+        statusCodeFailure(response.status, response.statusText) ??
+        (response.body ? undefined : new AbortError(new ConnectorFailure('BAD_RESPONSE', 'agency API answered without a body')));
       if (refused) {
         await response.body?.cancel();
         if (response.status === 429) await new Promise((resolve) => setTimeout(resolve, retryAfterMs(response.headers.get('retry-after'))));
@@ -122,7 +133,12 @@ export async function openPage(source: HttpJsonSourceConfig, query: Record<strin
     },
   });
   let summary: PageSummary = { nextCursor: null, total: undefined, hasMore: undefined };
-  const body = { stream: opened.body, awaitChunk: opened.awaitChunk, chunkArrived: opened.chunkArrived, readFailure: (error: unknown) => bodyReadFailure(opened.timedOut(), error) };
+  const body = {
+    stream: opened.body,
+    awaitChunk: opened.awaitChunk,
+    chunkArrived: opened.chunkArrived,
+    readFailure: (error: unknown) => bodyReadFailure(opened.timedOut(), error),
+  };
   return {
     records: parseRecords(body, source, (read) => (summary = read)),
     summary: () => summary,
@@ -179,7 +195,12 @@ async function* parseRecords(body: Body, source: HttpJsonSourceConfig, setSummar
 /** The value at a dotted path of the response body ('' is the body itself). */
 function valueAt(body: unknown, path: string): unknown {
   if (path === '') return body;
-  return path.split('.').reduce<unknown>((value, key) => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined), body);
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (value, key) => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined),
+      body,
+    );
 }
 
 /** How errors name the records array. */
@@ -262,7 +283,8 @@ function parseWhole(bytes: Buffer, source: HttpJsonSourceConfig, setSummary: (su
   if (refused) throw refused;
   const records = valueAt(body, recordsPath);
   if (!Array.isArray(records)) throw new ConnectorFailure('BAD_RESPONSE', `agency API response has no ${recordsName(recordsPath)} array`);
-  if (records.some((item) => item === null || typeof item !== 'object' || Array.isArray(item))) throw new ConnectorFailure('BAD_RESPONSE', `agency API sent a ${recordsName(recordsPath)} item that is not an object`);
+  if (records.some((item) => item === null || typeof item !== 'object' || Array.isArray(item)))
+    throw new ConnectorFailure('BAD_RESPONSE', `agency API sent a ${recordsName(recordsPath)} item that is not an object`);
   setSummary(summaryOf(source.response, (path) => valueAt(body, path)));
   return records as Row[];
 }
@@ -275,7 +297,10 @@ async function* parseStreaming(
 ): AsyncGenerator<Row> {
   const { response } = source;
   const recordsPath = response.records;
-  const parser = new JSONParser({ paths: [recordsPath === '' ? '$.*' : `$.${recordsPath}.*`, ...fieldPaths(response).map((path) => `$.${path}`)], keepStack: false });
+  const parser = new JSONParser({
+    paths: [recordsPath === '' ? '$.*' : `$.${recordsPath}.*`, ...fieldPaths(response).map((path) => `$.${path}`)],
+    keepStack: false,
+  });
   const ready: Row[] = [];
   const seen = new Map<string, unknown>();
   let emitted = 0;

@@ -78,7 +78,12 @@ export function createHttpJsonConnector(agencyCode: string, name: string, source
       return totals;
 
       /** Prepares rows as a batch and queues its write, with the watermark when it ends a page. Returns the latest change time seen. */
-      async function submit(rows: Row[], latestSoFar: string | undefined, checkOrder: (changedAt: number) => void, endOfPage: boolean): Promise<string | undefined> {
+      async function submit(
+        rows: Row[],
+        latestSoFar: string | undefined,
+        checkOrder: (changedAt: number) => void,
+        endOfPage: boolean,
+      ): Promise<string | undefined> {
         const { records, rejected, latest } = mapPage(rows, source, name, latestSoFar, checkOrder);
         const watermarkToSave = endOfPage ? latest : undefined;
         const moves = watermarkToSave !== undefined && watermarkToSave !== watermark;
@@ -91,7 +96,13 @@ export function createHttpJsonConnector(agencyCode: string, name: string, source
   };
 }
 
-function mapPage(rows: readonly Row[], source: HttpJsonSourceConfig, connector: string, watermark: string | undefined, checkOrder: (changedAt: number) => void) {
+function mapPage(
+  rows: readonly Row[],
+  source: HttpJsonSourceConfig,
+  connector: string,
+  watermark: string | undefined,
+  checkOrder: (changedAt: number) => void,
+) {
   const records: IncomingRecord[] = [];
   const rejected: PreRejected[] = [];
   let latest = watermark === undefined ? Number.NEGATIVE_INFINITY : Date.parse(watermark);
@@ -99,7 +110,19 @@ function mapPage(rows: readonly Row[], source: HttpJsonSourceConfig, connector: 
     const { [source.updatedAtField]: updatedAt, ...fields } = row;
     const changedAt = parseChangeTime(updatedAt);
     if (Number.isNaN(changedAt)) {
-      rejected.push({ payload: row, sourceRecordId: null, kind: null, rejections: [{ field: source.updatedAtField, rule: 'DATETIME', value: String(updatedAt ?? '') || null, message: `${source.updatedAtField} must be ${CHANGE_TIME_FORMS}` }] });
+      rejected.push({
+        payload: row,
+        sourceRecordId: null,
+        kind: null,
+        rejections: [
+          {
+            field: source.updatedAtField,
+            rule: 'DATETIME',
+            value: String(updatedAt ?? '') || null,
+            message: `${source.updatedAtField} must be ${CHANGE_TIME_FORMS}`,
+          },
+        ],
+      });
       continue;
     }
     checkOrder(changedAt);

@@ -42,10 +42,18 @@ export interface PagingStep {
   readonly warnings: readonly PagingWarning[];
 }
 
-export const firstPosition = (since: string | undefined): PagePosition => ({ since, cursor: null, offset: 0, page: 0, shortPage: undefined, previousFirst: undefined });
+export const firstPosition = (since: string | undefined): PagePosition => ({
+  since,
+  cursor: null,
+  offset: 0,
+  page: 0,
+  shortPage: undefined,
+  previousFirst: undefined,
+});
 
 /** The `updated_since` the query sends, as the API receives it. */
-const sinceSent = (source: HttpJsonSourceConfig, since: string | undefined) => (since === undefined ? undefined : formatSince(since, source.sinceFormat, source.sinceInclusive));
+const sinceSent = (source: HttpJsonSourceConfig, since: string | undefined) =>
+  since === undefined ? undefined : formatSince(since, source.sinceFormat, source.sinceInclusive);
 
 export function pageQuery(source: HttpJsonSourceConfig, position: PagePosition): Record<string, string> {
   const { params } = source;
@@ -68,19 +76,35 @@ function queryName(source: HttpJsonSourceConfig, position: PagePosition): string
  * What the API says of the records after this page (`response.total`, `response.hasMore`): more,
  * none, or undefined when it says nothing usable (not configured, not sent, or self-contradicting).
  */
-function apiVerdict(source: HttpJsonSourceConfig, position: PagePosition, page: PageOutcome, warn: (warning: PagingWarning) => void): 'more' | 'end' | undefined {
+function apiVerdict(
+  source: HttpJsonSourceConfig,
+  position: PagePosition,
+  page: PageOutcome,
+  warn: (warning: PagingWarning) => void,
+): 'more' | 'end' | undefined {
   const { total, hasMore } = page.summary;
   const read = position.offset + page.rows;
-  if (total === null) warn({ code: 'PAGING_FIELD_MISSING', message: `agency API sent no count at ${source.response.total ?? ''}: the end of data is found by an empty page` });
-  if (hasMore === null) warn({ code: 'PAGING_FIELD_MISSING', message: `agency API sent no true or false at ${source.response.hasMore ?? ''}: the end of data is found by an empty page` });
+  if (total === null)
+    warn({ code: 'PAGING_FIELD_MISSING', message: `agency API sent no count at ${source.response.total ?? ''}: the end of data is found by an empty page` });
+  if (hasMore === null)
+    warn({
+      code: 'PAGING_FIELD_MISSING',
+      message: `agency API sent no true or false at ${source.response.hasMore ?? ''}: the end of data is found by an empty page`,
+    });
   let byTotal: 'more' | 'end' | undefined = typeof total === 'number' ? (read < total ? 'more' : 'end') : undefined;
   if (typeof total === 'number' && read > total) {
-    warn({ code: 'TOTAL_DISAGREES', message: `agency API said ${total} records for ${queryName(source, position)} but sent ${read}: paging goes on to an empty page` });
+    warn({
+      code: 'TOTAL_DISAGREES',
+      message: `agency API said ${total} records for ${queryName(source, position)} but sent ${read}: paging goes on to an empty page`,
+    });
     byTotal = undefined;
   }
   const byFlag = typeof hasMore === 'boolean' ? (hasMore ? 'more' : 'end') : undefined;
   if (byTotal !== undefined && byFlag !== undefined && byTotal !== byFlag) {
-    warn({ code: 'TOTAL_DISAGREES', message: `agency API's total (${String(total)}, ${read} read) and has-more (${String(hasMore)}) disagree for ${queryName(source, position)}: paging goes on to an empty page` });
+    warn({
+      code: 'TOTAL_DISAGREES',
+      message: `agency API's total (${String(total)}, ${read} read) and has-more (${String(hasMore)}) disagree for ${queryName(source, position)}: paging goes on to an empty page`,
+    });
     return undefined;
   }
   return byTotal ?? byFlag;
@@ -107,15 +131,25 @@ export function nextPosition(source: HttpJsonSourceConfig, position: PagePositio
 
   if (position.offset > 0 && page.first !== undefined && page.first === position.previousFirst) {
     const param = source.paging === 'offset' ? source.params.offset : source.params.page;
-    throw new ConnectorFailure('BAD_RESPONSE', `agency API sent the same page again for a later ${param}: ${source.paging} paging needs the API to honour ${param}`);
+    throw new ConnectorFailure(
+      'BAD_RESPONSE',
+      `agency API sent the same page again for a later ${param}: ${source.paging} paging needs the API to honour ${param}`,
+    );
   }
   const moved = page.latest !== position.since;
   if (position.shortPage !== undefined && page.rows >= position.shortPage && (moved || position.offset > 0)) {
-    warn({ code: 'PAGE_SHORTER_THAN_ASKED', message: `agency API sent ${position.shortPage} records for ${asked} and more followed: it seems to cap its pages (set pageSize to its limit, or configure response.total or response.hasMore)` });
+    warn({
+      code: 'PAGE_SHORTER_THAN_ASKED',
+      message: `agency API sent ${position.shortPage} records for ${asked} and more followed: it seems to cap its pages (set pageSize to its limit, or configure response.total or response.hasMore)`,
+    });
   }
   const verdict = apiVerdict(source, position, page, warn);
   if (page.rows === 0) {
-    if (verdict === 'more') warn({ code: 'TOTAL_DISAGREES', message: `agency API said more records follow for ${queryName(source, position)} after ${position.offset} but sent an empty page` });
+    if (verdict === 'more')
+      warn({
+        code: 'TOTAL_DISAGREES',
+        message: `agency API said more records follow for ${queryName(source, position)} after ${position.offset} but sent an empty page`,
+      });
     return { next: null, warnings };
   }
   if (verdict === 'end') return { next: null, warnings };
@@ -129,7 +163,8 @@ function nextByCursor(source: HttpJsonSourceConfig, position: PagePosition, page
   const read = position.offset + page.rows;
   const { nextCursor, total } = page.summary;
   if (nextCursor) return { ...position, cursor: nextCursor, offset: read };
-  if (typeof total === 'number' && read < total) warn({ code: 'TOTAL_DISAGREES', message: `agency API said ${total} records for ${queryName(source, position)} but its cursor ended after ${read}` });
+  if (typeof total === 'number' && read < total)
+    warn({ code: 'TOTAL_DISAGREES', message: `agency API said ${total} records for ${queryName(source, position)} but its cursor ended after ${read}` });
   if (total === null) warn({ code: 'PAGING_FIELD_MISSING', message: `agency API sent no count at ${source.response.total ?? ''}` });
   return null;
 }
@@ -145,10 +180,16 @@ export function changeOrderCheck(source: HttpJsonSourceConfig, since: string | u
   let previous = floor;
   return (changedAt) => {
     if (changedAt < floor) {
-      throw new ConnectorFailure('BAD_RESPONSE', `agency API sent a record with ${source.updatedAtField} ${new Date(changedAt).toISOString()}, before ${source.params.updatedSince}=${sinceSent(source, since) ?? ''}: ${source.paging} paging needs the API to filter by it`);
+      throw new ConnectorFailure(
+        'BAD_RESPONSE',
+        `agency API sent a record with ${source.updatedAtField} ${new Date(changedAt).toISOString()}, before ${source.params.updatedSince}=${sinceSent(source, since) ?? ''}: ${source.paging} paging needs the API to filter by it`,
+      );
     }
     if (changedAt < previous) {
-      throw new ConnectorFailure('BAD_RESPONSE', `agency API sent records out of ${source.updatedAtField} order (${new Date(changedAt).toISOString()} after ${new Date(previous).toISOString()}): ${source.paging} paging needs them in ascending order`);
+      throw new ConnectorFailure(
+        'BAD_RESPONSE',
+        `agency API sent records out of ${source.updatedAtField} order (${new Date(changedAt).toISOString()} after ${new Date(previous).toISOString()}): ${source.paging} paging needs them in ascending order`,
+      );
     }
     previous = changedAt;
   };

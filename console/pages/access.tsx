@@ -21,39 +21,85 @@ export function AccessPage({ me }: { me: Me }) {
       <Card title={w.auditVerify} style={{ marginBottom: 16 }}>
         {head.data && (
           <>
-            <Tag color="green">{w.treeSize}: {head.data.auditCheckpoint.treeSize}</Tag>
-            <Typography.Text code copyable>{head.data.auditCheckpoint.rootHash}</Typography.Text>
-            <p><small>{w.verifyHint}</small></p>
+            <Tag color="green">
+              {w.treeSize}: {head.data.auditCheckpoint.treeSize}
+            </Tag>
+            <Typography.Text code copyable>
+              {head.data.auditCheckpoint.rootHash}
+            </Typography.Text>
+            <p>
+              <small>{w.verifyHint}</small>
+            </p>
           </>
         )}
       </Card>
       <Card title={w.auditSearch} style={{ marginBottom: 16 }}>
-        <Form layout="inline" onFinish={(values: { clientId?: string; uscc?: string }) => setFilter({ ...(values.clientId ? { clientId: values.clientId } : {}), ...(values.uscc ? { uscc: values.uscc } : {}) })}>
-          <Form.Item name="clientId" label={w.client}><Input allowClear /></Form.Item>
-          <Form.Item name="uscc" label={w.uscc}><Input allowClear /></Form.Item>
-          <Button htmlType="submit" type="primary">{w.search}</Button>
+        <Form
+          layout="inline"
+          onFinish={(values: { clientId?: string; uscc?: string }) =>
+            setFilter({ ...(values.clientId ? { clientId: values.clientId } : {}), ...(values.uscc ? { uscc: values.uscc } : {}) })
+          }
+        >
+          <Form.Item name="clientId" label={w.client}>
+            <Input allowClear />
+          </Form.Item>
+          <Form.Item name="uscc" label={w.uscc}>
+            <Input allowClear />
+          </Form.Item>
+          <Button htmlType="submit" type="primary">
+            {w.search}
+          </Button>
         </Form>
         {audit.error && <Alert type="error" message={audit.error} />}
-        <Table data-testid="audit-table" size="small" rowKey="seq" pagination={{ pageSize: 20 }} dataSource={audit.data?.auditLog.edges.map((e) => e.node) ?? []} columns={[
-          { title: '#', dataIndex: 'seq' }, { title: w.time, render: (_, e) => chinaTime(e.at) }, { title: w.client, dataIndex: 'clientId' },
-          { title: w.person, render: (_, e) => e.person ?? '—' }, { title: w.purpose, render: (_, e) => e.purpose ?? '—' },
-          { title: w.operation, dataIndex: 'operation' }, { title: w.outcome, render: (_, e) => <Tag color={e.outcome === 'OK' ? 'green' : 'red'}>{e.outcome}</Tag> },
-        ]} />
+        <Table
+          data-testid="audit-table"
+          size="small"
+          rowKey="seq"
+          pagination={{ pageSize: 20 }}
+          dataSource={audit.data?.auditLog.edges.map((e) => e.node) ?? []}
+          columns={[
+            { title: '#', dataIndex: 'seq' },
+            { title: w.time, render: (_, e) => chinaTime(e.at) },
+            { title: w.client, dataIndex: 'clientId' },
+            { title: w.person, render: (_, e) => e.person ?? '—' },
+            { title: w.purpose, render: (_, e) => e.purpose ?? '—' },
+            { title: w.operation, dataIndex: 'operation' },
+            { title: w.outcome, render: (_, e) => <Tag color={e.outcome === 'OK' ? 'green' : 'red'}>{e.outcome}</Tag> },
+          ]}
+        />
       </Card>
       <Card title={w.authorizations} style={{ marginBottom: 16 }}>
         <Input.Search placeholder={w.uscc} onSearch={(v) => setAuthUscc(v.trim().toUpperCase())} style={{ maxWidth: 360, marginBottom: 8 }} />
         {authorizations.error && <Alert type="error" message={authorizations.error} />}
-        <Table size="small" rowKey="id" pagination={false} dataSource={authorizations.data?.authorizations ?? []} columns={[
-          { title: w.client, dataIndex: 'clientId' }, { title: w.purpose, dataIndex: 'purpose' }, { title: w.validUntil, dataIndex: 'validUntil' },
-          { title: w.status, render: (_, a) => (a.revokedAt ? <Tag>revoked {chinaTime(a.revokedAt)}</Tag> : <Tag color="green">in force</Tag>) },
-        ]} />
+        <Table
+          size="small"
+          rowKey="id"
+          pagination={false}
+          dataSource={authorizations.data?.authorizations ?? []}
+          columns={[
+            { title: w.client, dataIndex: 'clientId' },
+            { title: w.purpose, dataIndex: 'purpose' },
+            { title: w.validUntil, dataIndex: 'validUntil' },
+            { title: w.status, render: (_, a) => (a.revokedAt ? <Tag>revoked {chinaTime(a.revokedAt)}</Tag> : <Tag color="green">in force</Tag>) },
+          ]}
+        />
       </Card>
       <Card title={w.clients}>
-        <Table size="small" rowKey="id" pagination={false} dataSource={clients.data?.clients ?? []} columns={[
-          { title: 'ID', dataIndex: 'id' }, { title: w.name, dataIndex: 'name' }, { title: 'type', dataIndex: 'type' }, { title: w.agency, render: (_, c) => c.agencyCode ?? '—' },
-          { title: 'scopes', render: (_, c) => c.scopes.join(' ') }, { title: 'auth', render: (_, c) => c.authMethods.join(', ') },
-          { title: w.status, render: (_, c) => (c.revokedAt ? <Tag color="red">{chinaTime(c.revokedAt)}</Tag> : <Tag color="green">active</Tag>) },
-        ]} />
+        <Table
+          size="small"
+          rowKey="id"
+          pagination={false}
+          dataSource={clients.data?.clients ?? []}
+          columns={[
+            { title: 'ID', dataIndex: 'id' },
+            { title: w.name, dataIndex: 'name' },
+            { title: 'type', dataIndex: 'type' },
+            { title: w.agency, render: (_, c) => c.agencyCode ?? '—' },
+            { title: 'scopes', render: (_, c) => c.scopes.join(' ') },
+            { title: 'auth', render: (_, c) => c.authMethods.join(', ') },
+            { title: w.status, render: (_, c) => (c.revokedAt ? <Tag color="red">{chinaTime(c.revokedAt)}</Tag> : <Tag color="green">active</Tag>) },
+          ]}
+        />
       </Card>
     </div>
   );

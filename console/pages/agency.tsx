@@ -42,41 +42,151 @@ export function AgencyPage({ me, canChange }: { me: Me; canChange: boolean }) {
       {notices}
       <Space style={{ marginBottom: 16 }}>
         {w.pickAgency}
-        <Select data-testid="agency-select" style={{ width: 320 }} value={agencyCode} disabled={!isAdmin} onChange={setAgencyCode}
-          options={(agencies.data?.agencies ?? []).map((a) => ({ value: a.code, label: `${a.name} (${a.code})` }))} />
-        {isAdmin && canChange && <Button onClick={() => act(async () => { const r = await request(REPLAY_QUARANTINE, { agencyCode }); return `${w.replay}: ${r.replayQuarantine.replayed}/${r.replayQuarantine.examined}`; })}>{w.replay}</Button>}
+        <Select
+          data-testid="agency-select"
+          style={{ width: 320 }}
+          value={agencyCode}
+          disabled={!isAdmin}
+          onChange={setAgencyCode}
+          options={(agencies.data?.agencies ?? []).map((a) => ({ value: a.code, label: `${a.name} (${a.code})` }))}
+        />
+        {isAdmin && canChange && (
+          <Button
+            onClick={() =>
+              act(async () => {
+                const r = await request(REPLAY_QUARANTINE, { agencyCode });
+                return `${w.replay}: ${r.replayQuarantine.replayed}/${r.replayQuarantine.examined}`;
+              })
+            }
+          >
+            {w.replay}
+          </Button>
+        )}
       </Space>
       {state.error && <Alert type="error" message={state.error} />}
       <Card title={w.connectors} style={{ marginBottom: 16 }}>
-        <Table size="small" pagination={false} rowKey="name" dataSource={data?.connectors ?? []} columns={[
-          { title: w.name, dataIndex: 'name' }, { title: 'type', dataIndex: 'type' }, { title: 'cron', render: (_, c) => c.schedule ?? '—' },
-          { title: w.health, render: (_, c) => (c.healthy ? <Tag color="green">{w.healthy}</Tag> : <Tag color="red">{w.unhealthy}</Tag>) },
-          ...(isAdmin && canChange ? [{ title: '', key: 'run', render: (_: unknown, c: { name: string }) => <Button size="small" onClick={() => act(async () => { const r = await request(RUN_CONNECTOR, { agencyCode, connector: c.name }); return `${c.name}: ${label(STATUS_LABELS, r.runConnectorNow.status)}`; })}>{w.runNow}</Button> }] : []),
-        ]} />
+        <Table
+          size="small"
+          pagination={false}
+          rowKey="name"
+          dataSource={data?.connectors ?? []}
+          columns={[
+            { title: w.name, dataIndex: 'name' },
+            { title: 'type', dataIndex: 'type' },
+            { title: 'cron', render: (_, c) => c.schedule ?? '—' },
+            { title: w.health, render: (_, c) => (c.healthy ? <Tag color="green">{w.healthy}</Tag> : <Tag color="red">{w.unhealthy}</Tag>) },
+            ...(isAdmin && canChange
+              ? [
+                  {
+                    title: '',
+                    key: 'run',
+                    render: (_: unknown, c: { name: string }) => (
+                      <Button
+                        size="small"
+                        onClick={() =>
+                          act(async () => {
+                            const r = await request(RUN_CONNECTOR, { agencyCode, connector: c.name });
+                            return `${c.name}: ${label(STATUS_LABELS, r.runConnectorNow.status)}`;
+                          })
+                        }
+                      >
+                        {w.runNow}
+                      </Button>
+                    ),
+                  },
+                ]
+              : []),
+          ]}
+        />
       </Card>
       <Card title={`${w.quarantine} (${data?.quarantine.totalCount ?? 0})`} style={{ marginBottom: 16 }}>
-        <Table data-testid="quarantine-table" size="small" pagination={false} rowKey="id" dataSource={data?.quarantine.edges.map((e) => e.node) ?? []} columns={[
-          { title: '#', dataIndex: 'id' }, { title: w.kind, render: (_, q) => label(KIND_LABELS, q.kind) }, { title: 'ID', render: (_, q) => q.sourceRecordId ?? '—' },
-          { title: w.reasons, render: (_, q) => q.reasons.map((r, i) => <div key={i}><Tag color="orange">{label(RULE_LABELS, r.rule)}</Tag>{r.field}{r.value ? `「${r.value}」` : ''}：{r.message}</div>) },
-          { title: w.time, render: (_, q) => chinaTime(q.receivedAt) },
-          ...(isAdmin && canChange ? [{ title: '', key: 'release', render: (_: unknown, q: QuarantineEntry) => (q.reasons.every((r) => r.rule === 'USCC_CHECKSUM') ? <Button size="small" data-testid={`release-${q.id}`} onClick={() => setReleasing(q)}>{w.release}</Button> : null) }] : []),
-        ]} />
+        <Table
+          data-testid="quarantine-table"
+          size="small"
+          pagination={false}
+          rowKey="id"
+          dataSource={data?.quarantine.edges.map((e) => e.node) ?? []}
+          columns={[
+            { title: '#', dataIndex: 'id' },
+            { title: w.kind, render: (_, q) => label(KIND_LABELS, q.kind) },
+            { title: 'ID', render: (_, q) => q.sourceRecordId ?? '—' },
+            {
+              title: w.reasons,
+              render: (_, q) =>
+                q.reasons.map((r, i) => (
+                  <div key={i}>
+                    <Tag color="orange">{label(RULE_LABELS, r.rule)}</Tag>
+                    {r.field}
+                    {r.value ? `「${r.value}」` : ''}：{r.message}
+                  </div>
+                )),
+            },
+            { title: w.time, render: (_, q) => chinaTime(q.receivedAt) },
+            ...(isAdmin && canChange
+              ? [
+                  {
+                    title: '',
+                    key: 'release',
+                    render: (_: unknown, q: QuarantineEntry) =>
+                      q.reasons.every((r) => r.rule === 'USCC_CHECKSUM') ? (
+                        <Button size="small" data-testid={`release-${q.id}`} onClick={() => setReleasing(q)}>
+                          {w.release}
+                        </Button>
+                      ) : null,
+                  },
+                ]
+              : []),
+          ]}
+        />
       </Card>
       <Card title={w.runs} style={{ marginBottom: 16 }}>
-        <Table size="small" pagination={false} rowKey="id" dataSource={data?.connectorRuns.edges.map((e) => e.node) ?? []} columns={[
-          { title: w.name, dataIndex: 'connector' }, { title: w.started, render: (_, r) => chinaTime(r.startedAt) }, { title: w.status, render: (_, r) => label(STATUS_LABELS, r.status) },
-          { title: w.received, dataIndex: 'received' }, { title: w.inserted, dataIndex: 'inserted' }, { title: w.rejected, dataIndex: 'rejected' },
-          { title: w.error, render: (_, r) => (r.failureReason ? `${label(FAILURE_LABELS, r.failureReason)}：${r.error ?? ''}` : '—') },
-        ]} />
+        <Table
+          size="small"
+          pagination={false}
+          rowKey="id"
+          dataSource={data?.connectorRuns.edges.map((e) => e.node) ?? []}
+          columns={[
+            { title: w.name, dataIndex: 'connector' },
+            { title: w.started, render: (_, r) => chinaTime(r.startedAt) },
+            { title: w.status, render: (_, r) => label(STATUS_LABELS, r.status) },
+            { title: w.received, dataIndex: 'received' },
+            { title: w.inserted, dataIndex: 'inserted' },
+            { title: w.rejected, dataIndex: 'rejected' },
+            { title: w.error, render: (_, r) => (r.failureReason ? `${label(FAILURE_LABELS, r.failureReason)}：${r.error ?? ''}` : '—') },
+          ]}
+        />
       </Card>
       <Card title={w.batches}>
-        <Table size="small" pagination={false} rowKey="id" dataSource={data?.ingestionBatches.edges.map((e) => e.node) ?? []} columns={[
-          { title: '#', dataIndex: 'id' }, { title: 'source', dataIndex: 'source' }, { title: w.started, render: (_, b) => chinaTime(b.startedAt) },
-          { title: w.received, dataIndex: 'received' }, { title: w.inserted, dataIndex: 'inserted' }, { title: w.rejected, dataIndex: 'rejected' },
-        ]} />
+        <Table
+          size="small"
+          pagination={false}
+          rowKey="id"
+          dataSource={data?.ingestionBatches.edges.map((e) => e.node) ?? []}
+          columns={[
+            { title: '#', dataIndex: 'id' },
+            { title: 'source', dataIndex: 'source' },
+            { title: w.started, render: (_, b) => chinaTime(b.startedAt) },
+            { title: w.received, dataIndex: 'received' },
+            { title: w.inserted, dataIndex: 'inserted' },
+            { title: w.rejected, dataIndex: 'rejected' },
+          ]}
+        />
       </Card>
-      <Modal title={w.release} open={releasing !== undefined} onOk={release} okButtonProps={{ disabled: justification.trim().length === 0, id: 'release-confirm' }} onCancel={() => setReleasing(undefined)}>
-        <Input.TextArea data-testid="release-justification" rows={3} maxLength={500} placeholder={w.justification} value={justification} onChange={(e) => setJustification(e.target.value)} />
+      <Modal
+        title={w.release}
+        open={releasing !== undefined}
+        onOk={release}
+        okButtonProps={{ disabled: justification.trim().length === 0, id: 'release-confirm' }}
+        onCancel={() => setReleasing(undefined)}
+      >
+        <Input.TextArea
+          data-testid="release-justification"
+          rows={3}
+          maxLength={500}
+          placeholder={w.justification}
+          value={justification}
+          onChange={(e) => setJustification(e.target.value)}
+        />
       </Modal>
     </div>
   );

@@ -21,15 +21,29 @@ export function EnterpriseSearchPage() {
   };
   return (
     <div data-testid="page-enterprise-search">
-      <Input.Search data-testid="enterprise-search" size="large" placeholder={w.searchPlaceholder} enterButton={w.search} onSearch={search} style={{ maxWidth: 640, marginBottom: 16 }} />
+      <Input.Search
+        data-testid="enterprise-search"
+        size="large"
+        placeholder={w.searchPlaceholder}
+        enterButton={w.search}
+        onSearch={search}
+        style={{ maxWidth: 640, marginBottom: 16 }}
+      />
       {results.error && <Alert type="error" message={results.error} />}
       {name.length >= 2 && (
-        <Table data-testid="search-results" rowKey="uscc" loading={results.loading} dataSource={results.data?.subjects.edges.map((e) => e.node) ?? []}
+        <Table
+          data-testid="search-results"
+          rowKey="uscc"
+          loading={results.loading}
+          dataSource={results.data?.subjects.edges.map((e) => e.node) ?? []}
           onRow={(row) => ({ onClick: () => navigate(`/enterprise/${row.uscc}`), style: { cursor: 'pointer' } })}
           columns={[
-            { title: w.name, render: (_, s) => <a data-testid={`open-${s.uscc}`}>{s.name}</a> }, { title: w.uscc, dataIndex: 'uscc' },
-            { title: w.category, render: (_, s) => label(CATEGORY_LABELS, s.category) }, { title: w.region, render: (_, s) => s.region.name },
-          ]} />
+            { title: w.name, render: (_, s) => <a data-testid={`open-${s.uscc}`}>{s.name}</a> },
+            { title: w.uscc, dataIndex: 'uscc' },
+            { title: w.category, render: (_, s) => label(CATEGORY_LABELS, s.category) },
+            { title: w.region, render: (_, s) => s.region.name },
+          ]}
+        />
       )}
     </div>
   );
@@ -39,7 +53,9 @@ function RecordFields({ record }: { record: RecordNode }) {
   return (
     <Descriptions size="small" column={2} bordered>
       {record.standardFields.map((field) => (
-        <Descriptions.Item key={field.code} label={`${field.label}`}>{codedValue(field.code, field.value)}</Descriptions.Item>
+        <Descriptions.Item key={field.code} label={`${field.label}`}>
+          {codedValue(field.code, field.value)}
+        </Descriptions.Item>
       ))}
     </Descriptions>
   );
@@ -65,35 +81,90 @@ export function EnterpriseProfilePage({ uscc, me }: { uscc: string; me: Me }) {
           <Descriptions size="small" column={3}>
             <Descriptions.Item label={w.uscc}>{subject.uscc}</Descriptions.Item>
             <Descriptions.Item label={w.category}>{label(CATEGORY_LABELS, subject.category)}</Descriptions.Item>
-            <Descriptions.Item label={w.region}>{subject.region.name} ({subject.divisionCode})</Descriptions.Item>
+            <Descriptions.Item label={w.region}>
+              {subject.region.name} ({subject.divisionCode})
+            </Descriptions.Item>
           </Descriptions>
         </Card>
       )}
-      <Card title={`${w.records} (${subject?.records.totalCount ?? 0})`} extra={
-        <Space>
-          {w.filters}
-          <Select mode="multiple" allowClear style={{ minWidth: 200 }} placeholder={w.kind} value={kinds} onChange={setKinds} options={Object.entries(KIND_LABELS).map(([value, text]) => ({ value, label: text }))} />
-          <Select mode="multiple" allowClear style={{ minWidth: 160 }} placeholder={w.status} value={statuses} onChange={setStatuses} options={['ACTIVE', 'EXPIRED', 'REVOKED', 'DISPUTED'].map((value) => ({ value, label: label(STATUS_LABELS, value) }))} />
-        </Space>
-      }>
-        <p><small>{w.fineNote}</small></p>
-        {records.length === 0 && !profile.loading ? <Empty /> : (
-          <Timeline data-testid="record-timeline" items={records.map((record, index) => ({
-            color: record.status === 'ACTIVE' ? (record.kind === 'RED_LIST' || record.kind === 'PERMIT' ? 'green' : 'red') : 'gray',
-            children: (
-              <Collapse size="small" defaultActiveKey={index === 0 ? [record.id] : []} items={[{ key: record.id, label: (
-                <span>{record.eventDate} <Tag>{label(KIND_LABELS, record.kind)}</Tag><Tag>{label(STATUS_LABELS, record.status)}</Tag>{record.documentNumber ?? ''} · {w.originAgency}: {record.agency.name} · {w.originRegion}: {record.originRegion.name}</span>
-              ), children: <RecordFields record={record} /> }]} />
-            ),
-          }))} />
+      <Card
+        title={`${w.records} (${subject?.records.totalCount ?? 0})`}
+        extra={
+          <Space>
+            {w.filters}
+            <Select
+              mode="multiple"
+              allowClear
+              style={{ minWidth: 200 }}
+              placeholder={w.kind}
+              value={kinds}
+              onChange={setKinds}
+              options={Object.entries(KIND_LABELS).map(([value, text]) => ({ value, label: text }))}
+            />
+            <Select
+              mode="multiple"
+              allowClear
+              style={{ minWidth: 160 }}
+              placeholder={w.status}
+              value={statuses}
+              onChange={setStatuses}
+              options={['ACTIVE', 'EXPIRED', 'REVOKED', 'DISPUTED'].map((value) => ({ value, label: label(STATUS_LABELS, value) }))}
+            />
+          </Space>
+        }
+      >
+        <p>
+          <small>{w.fineNote}</small>
+        </p>
+        {records.length === 0 && !profile.loading ? (
+          <Empty />
+        ) : (
+          <Timeline
+            data-testid="record-timeline"
+            items={records.map((record, index) => ({
+              color: record.status === 'ACTIVE' ? (record.kind === 'RED_LIST' || record.kind === 'PERMIT' ? 'green' : 'red') : 'gray',
+              children: (
+                <Collapse
+                  size="small"
+                  defaultActiveKey={index === 0 ? [record.id] : []}
+                  items={[
+                    {
+                      key: record.id,
+                      label: (
+                        <span>
+                          {record.eventDate} <Tag>{label(KIND_LABELS, record.kind)}</Tag>
+                          <Tag>{label(STATUS_LABELS, record.status)}</Tag>
+                          {record.documentNumber ?? ''} · {w.originAgency}: {record.agency.name} · {w.originRegion}: {record.originRegion.name}
+                        </span>
+                      ),
+                      children: <RecordFields record={record} />,
+                    },
+                  ]}
+                />
+              ),
+            }))}
+          />
         )}
       </Card>
       <Card title={w.whoLooked} style={{ marginTop: 16 }}>
-        {!mayAudit ? <Alert type="info" message={w.noPermission} /> : looked.error ? <Alert type="error" message={looked.error} /> : (
-          <Table size="small" pagination={false} rowKey="seq" dataSource={looked.data?.subjectAccessLog.edges.map((e) => e.node) ?? []} columns={[
-            { title: w.time, render: (_, e) => chinaTime(e.at) }, { title: w.client, dataIndex: 'clientId' }, { title: w.person, render: (_, e) => e.person ?? '—' },
-            { title: w.purpose, render: (_, e) => e.purpose ?? '—' }, { title: w.operation, dataIndex: 'operation' },
-          ]} />
+        {!mayAudit ? (
+          <Alert type="info" message={w.noPermission} />
+        ) : looked.error ? (
+          <Alert type="error" message={looked.error} />
+        ) : (
+          <Table
+            size="small"
+            pagination={false}
+            rowKey="seq"
+            dataSource={looked.data?.subjectAccessLog.edges.map((e) => e.node) ?? []}
+            columns={[
+              { title: w.time, render: (_, e) => chinaTime(e.at) },
+              { title: w.client, dataIndex: 'clientId' },
+              { title: w.person, render: (_, e) => e.person ?? '—' },
+              { title: w.purpose, render: (_, e) => e.purpose ?? '—' },
+              { title: w.operation, dataIndex: 'operation' },
+            ]}
+          />
         )}
       </Card>
     </div>

@@ -12,7 +12,10 @@ export function GradesPage() {
   return (
     <Card data-testid="page-grades" title={`${w.distribution} (${distribution.data?.gradeDistribution.total ?? 0})`}>
       {distribution.error && <Alert type="error" message={distribution.error} />}
-      <Bars testId="chart-grades" data={(distribution.data?.gradeDistribution.classes ?? []).map((c) => ({ label: `${c.creditClass} ${c.label}`, value: c.count }))} />
+      <Bars
+        testId="chart-grades"
+        data={(distribution.data?.gradeDistribution.classes ?? []).map((c) => ({ label: `${c.creditClass} ${c.label}`, value: c.count }))}
+      />
     </Card>
   );
 }
@@ -24,9 +27,17 @@ export function DrawsPage() {
   return (
     <Card data-testid="page-draws" title={w.draws}>
       {draws.error && <Alert type="error" message={draws.error} />}
-      <Table size="small" rowKey="id" dataSource={draws.data?.inspectionDraws.edges.map((e) => e.node) ?? []} columns={[
-        { title: 'ID', dataIndex: 'id' }, { title: w.agency, dataIndex: 'agencyCode' }, { title: 'algorithm', dataIndex: 'algorithm' }, { title: w.entries, dataIndex: 'populationSize' },
-      ]} />
+      <Table
+        size="small"
+        rowKey="id"
+        dataSource={draws.data?.inspectionDraws.edges.map((e) => e.node) ?? []}
+        columns={[
+          { title: 'ID', dataIndex: 'id' },
+          { title: w.agency, dataIndex: 'agencyCode' },
+          { title: 'algorithm', dataIndex: 'algorithm' },
+          { title: w.entries, dataIndex: 'populationSize' },
+        ]}
+      />
     </Card>
   );
 }
@@ -38,10 +49,19 @@ export function RepairsPage() {
   return (
     <Card data-testid="page-repairs" title={w.repairs}>
       {repairs.error && <Alert type="error" message={repairs.error} />}
-      <Table size="small" rowKey="id" dataSource={repairs.data?.repairRequests.edges.map((e) => e.node) ?? []} columns={[
-        { title: 'ID', dataIndex: 'id' }, { title: w.agency, dataIndex: 'agencyCode' }, { title: w.uscc, render: (_, r) => r.uscc ?? '—' },
-        { title: w.status, render: (_, r) => label(STATUS_LABELS, r.status) }, { title: 'tier', dataIndex: 'tier' }, { title: w.client, dataIndex: 'filedBy' },
-      ]} />
+      <Table
+        size="small"
+        rowKey="id"
+        dataSource={repairs.data?.repairRequests.edges.map((e) => e.node) ?? []}
+        columns={[
+          { title: 'ID', dataIndex: 'id' },
+          { title: w.agency, dataIndex: 'agencyCode' },
+          { title: w.uscc, render: (_, r) => r.uscc ?? '—' },
+          { title: w.status, render: (_, r) => label(STATUS_LABELS, r.status) },
+          { title: 'tier', dataIndex: 'tier' },
+          { title: w.client, dataIndex: 'filedBy' },
+        ]}
+      />
     </Card>
   );
 }

@@ -8,7 +8,12 @@ import { KIND_LABELS, label } from '../labels.js';
 import { AGENCIES, AGENCY_STATE, AUDIT_HEAD, RECORD_STATISTICS, type Agency, type ConnectorStatus, type IngestionBatch, type Me } from '../operations.js';
 import { Bars } from '../parts/bar-chart.js';
 
-interface AgencyState { agency: Agency; connectors: ConnectorStatus[]; quarantine: number; batches: IngestionBatch[] }
+interface AgencyState {
+  agency: Agency;
+  connectors: ConnectorStatus[];
+  quarantine: number;
+  batches: IngestionBatch[];
+}
 
 /** The agencies the person may see operationally: every one for an operator, else their own. */
 function useAgencyStates(me: Me): { states: AgencyState[] | undefined; error: string | undefined } {
@@ -37,8 +42,12 @@ export function OverviewPage({ me }: { me: Me }) {
   const statistics = useOperation(RECORD_STATISTICS, {});
   const perDay = useMemo(() => {
     const days = new Map<string, number>();
-    for (const batch of states?.flatMap((s) => s.batches) ?? []) days.set(chinaDay(batch.startedAt), (days.get(chinaDay(batch.startedAt)) ?? 0) + batch.inserted + batch.updated);
-    return [...days.entries()].sort(([a], [b]) => a.localeCompare(b)).slice(-30).map(([day, value]) => ({ label: day, value }));
+    for (const batch of states?.flatMap((s) => s.batches) ?? [])
+      days.set(chinaDay(batch.startedAt), (days.get(chinaDay(batch.startedAt)) ?? 0) + batch.inserted + batch.updated);
+    return [...days.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .slice(-30)
+      .map(([day, value]) => ({ label: day, value }));
   }, [states]);
   const byKind = useMemo(() => {
     const kinds = new Map<string, number>();
@@ -51,26 +60,73 @@ export function OverviewPage({ me }: { me: Me }) {
     <div data-testid="page-overview">
       {error && <Alert type="error" message={error} />}
       <Row gutter={[16, 16]}>
-        <Col span={8}><Card><Statistic title={w.quarantineBacklog} value={backlog ?? '…'} /></Card></Col>
-        <Col span={8}><Card><Statistic title={`${w.auditHead} (${w.entries})`} value={audit.data ? (audit.data.auditLog.edges[0]?.node.seq ?? -1) + 1 : audit.error ? '—' : '…'} /></Card></Col>
-        <Col span={8}><Card><Statistic title={w.lastCheckpoint} value={audit.data ? audit.data.auditCheckpoint.treeSize : '—'} suffix={w.entries} /></Card></Col>
-        <Col span={12}><Card title={w.recordsByKind}>{statistics.error ? <Alert type="info" message={statistics.error} /> : <Bars testId="chart-kinds" data={byKind} />}</Card></Col>
-        <Col span={12}><Card title={w.ingestedPerDay}><Bars testId="chart-per-day" data={perDay} /></Card></Col>
+        <Col span={8}>
+          <Card>
+            <Statistic title={w.quarantineBacklog} value={backlog ?? '…'} />
+          </Card>
+        </Col>
+        <Col span={8}>
+          <Card>
+            <Statistic
+              title={`${w.auditHead} (${w.entries})`}
+              value={audit.data ? (audit.data.auditLog.edges[0]?.node.seq ?? -1) + 1 : audit.error ? '—' : '…'}
+            />
+          </Card>
+        </Col>
+        <Col span={8}>
+          <Card>
+            <Statistic title={w.lastCheckpoint} value={audit.data ? audit.data.auditCheckpoint.treeSize : '—'} suffix={w.entries} />
+          </Card>
+        </Col>
+        <Col span={12}>
+          <Card title={w.recordsByKind}>
+            {statistics.error ? <Alert type="info" message={statistics.error} /> : <Bars testId="chart-kinds" data={byKind} />}
+          </Card>
+        </Col>
+        <Col span={12}>
+          <Card title={w.ingestedPerDay}>
+            <Bars testId="chart-per-day" data={perDay} />
+          </Card>
+        </Col>
         <Col span={12}>
           <Card title={w.recordsByKind + ' × ' + w.region}>
-            <Table size="small" pagination={false} rowKey={(r) => `${r.kind}-${r.region.code}`} dataSource={statistics.data?.recordCounts ?? []}
-              columns={[{ title: w.kind, render: (_, r) => label(KIND_LABELS, r.kind) }, { title: w.region, render: (_, r) => r.region.name }, { title: w.entries, dataIndex: 'count' }]} />
+            <Table
+              size="small"
+              pagination={false}
+              rowKey={(r) => `${r.kind}-${r.region.code}`}
+              dataSource={statistics.data?.recordCounts ?? []}
+              columns={[
+                { title: w.kind, render: (_, r) => label(KIND_LABELS, r.kind) },
+                { title: w.region, render: (_, r) => r.region.name },
+                { title: w.entries, dataIndex: 'count' },
+              ]}
+            />
           </Card>
         </Col>
         <Col span={12}>
           <Card title={w.connectors}>
-            <Table size="small" pagination={false} rowKey={(c) => `${c.agency.code}/${c.name}`} dataSource={connectors}
+            <Table
+              size="small"
+              pagination={false}
+              rowKey={(c) => `${c.agency.code}/${c.name}`}
+              dataSource={connectors}
               columns={[
                 { title: w.agency, render: (_, c) => c.agency.name },
                 { title: w.name, dataIndex: 'name' },
-                { title: w.health, render: (_, c) => (c.healthy ? <Tag color="green">{w.healthy}</Tag> : <Tag color="red">{w.unhealthy} ({c.consecutiveFailures})</Tag>) },
+                {
+                  title: w.health,
+                  render: (_, c) =>
+                    c.healthy ? (
+                      <Tag color="green">{w.healthy}</Tag>
+                    ) : (
+                      <Tag color="red">
+                        {w.unhealthy} ({c.consecutiveFailures})
+                      </Tag>
+                    ),
+                },
                 { title: w.finished, render: (_, c) => chinaTime(c.lastRun?.finishedAt) },
-              ]} />
+              ]}
+            />
           </Card>
         </Col>
       </Row>

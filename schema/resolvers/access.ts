@@ -100,14 +100,28 @@ export const accessResolvers = {
       return {
         edges: connection.edges.map((edge) => ({
           cursor: edge.cursor,
-          node: { seq: String(edge.node.change.seq), change: edge.node.change.change, changedAt: edge.node.change.changed_at, record: recordView(edge.node.record) },
+          node: {
+            seq: String(edge.node.change.seq),
+            change: edge.node.change.change,
+            changedAt: edge.node.change.changed_at,
+            record: recordView(edge.node.record),
+          },
         })),
         pageInfo: connection.pageInfo,
       };
     },
-    auditLog: (_: unknown, args: PageArgs & { filter?: { clientId?: string | null; uscc?: string | null; from?: Date | null; to?: Date | null } | null }, context: HubContext) => {
+    auditLog: (
+      _: unknown,
+      args: PageArgs & { filter?: { clientId?: string | null; uscc?: string | null; from?: Date | null; to?: Date | null } | null },
+      context: HubContext,
+    ) => {
       const f = args.filter ?? {};
-      const filter: AuditFilter = { ...(f.clientId ? { clientId: f.clientId } : {}), ...(f.uscc ? { subject: f.uscc } : {}), ...(f.from ? { from: f.from } : {}), ...(f.to ? { to: f.to } : {}) };
+      const filter: AuditFilter = {
+        ...(f.clientId ? { clientId: f.clientId } : {}),
+        ...(f.uscc ? { subject: f.uscc } : {}),
+        ...(f.from ? { from: f.from } : {}),
+        ...(f.to ? { to: f.to } : {}),
+      };
       return auditConnection(context, filter, args);
     },
     subjectAccessLog: (_: unknown, args: PageArgs & { uscc: string }, context: HubContext) => auditConnection(context, { subject: args.uscc }, args),

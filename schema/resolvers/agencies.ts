@@ -67,7 +67,12 @@ async function agencyLog<Row extends { id: number }, View>(
   const first = pageSize(args.first);
   const after = decodeCursor(args.after, isNumberTuple);
   const page = await list(agency.code, first, after?.[0]);
-  const connection = toConnection(page.rows, page.hasMore, (row) => encodeCursor([row.id]), () => count(agency.code));
+  const connection = toConnection(
+    page.rows,
+    page.hasMore,
+    (row) => encodeCursor([row.id]),
+    () => count(agency.code),
+  );
   return { ...connection, edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: view(edge.node) })) };
 }
 
@@ -78,7 +83,12 @@ export const agencyResolvers = {
       return connectors.list(args.agencyCode).map((connector) => {
         const status = health.get(connector.name);
         const consecutiveFailures = status?.consecutiveFailures ?? 0;
-        return { ...connector, consecutiveFailures, healthy: consecutiveFailures < connectors.unhealthyAfterFailures, lastRun: status ? connectorRunView(status.lastRun) : null };
+        return {
+          ...connector,
+          consecutiveFailures,
+          healthy: consecutiveFailures < connectors.unhealthyAfterFailures,
+          lastRun: status ? connectorRunView(status.lastRun) : null,
+        };
       });
     },
     agencies: (_: unknown, __: unknown, { readers }: HubContext) => readers.allAgencies(),

@@ -43,7 +43,10 @@ async function knownSubject(readers: Readers, uscc: string) {
 }
 
 async function standingOf(context: HubContext, uscc: string): Promise<{ grade: StoredGrade | null; standing: SubjectStanding }> {
-  const [grade, records] = await Promise.all([context.readers.creditGrade(uscc), context.readers.recordFactsInForce(uscc, kindsLookedAt(context.credit.measures))]);
+  const [grade, records] = await Promise.all([
+    context.readers.creditGrade(uscc),
+    context.readers.recordFactsInForce(uscc, kindsLookedAt(context.credit.measures)),
+  ]);
   return { grade, standing: { grade: grade?.class ?? null, records } };
 }
 
@@ -72,8 +75,17 @@ function evaluationView(grade: StoredGrade, label: string) {
     creditClass: grade.class,
     label,
     score: grade.score,
-    base: baseScoreOf(grade.score, grade.contributions.map((c) => c.points)),
-    contributions: grade.contributions.map((c) => ({ indicator: c.indicator, dimension: c.dimension, points: c.points, recordCount: c.records.length, allRecordIds: c.records })),
+    base: baseScoreOf(
+      grade.score,
+      grade.contributions.map((c) => c.points),
+    ),
+    contributions: grade.contributions.map((c) => ({
+      indicator: c.indicator,
+      dimension: c.dimension,
+      points: c.points,
+      recordCount: c.records.length,
+      allRecordIds: c.records,
+    })),
     reasons: grade.reasons.map((r) => ({ code: r.code, points: r.points, recordCount: r.records.length, allRecordIds: r.records })),
     cappedBy: grade.capped_by,
     modelVersion: grade.model_version,
@@ -85,10 +97,15 @@ type EvaluationView = ReturnType<typeof evaluationView>;
 /** A model version argument: well formed and configured, else BAD_USER_INPUT naming it. */
 function configuredVersion(context: HubContext, version: string): string {
   const shown = JSON.stringify(version.slice(0, 40));
-  if (!MODEL_VERSION.test(version)) throw badInput(`version ${shown} is not a model version (1-40 letters, digits, ., _ and -)`, { field: 'version', rule: 'FORMAT' });
+  if (!MODEL_VERSION.test(version))
+    throw badInput(`version ${shown} is not a model version (1-40 letters, digits, ., _ and -)`, { field: 'version', rule: 'FORMAT' });
   if (!findModel(context.credit.models, version)) {
     const known = context.credit.models.models.map((m) => m.version).join(', ');
-    throw badInput(`version ${shown} is not a configured model version (configured: ${known})`, { field: 'version', rule: 'UNKNOWN_MODEL_VERSION', value: version });
+    throw badInput(`version ${shown} is not a configured model version (configured: ${known})`, {
+      field: 'version',
+      rule: 'UNKNOWN_MODEL_VERSION',
+      value: version,
+    });
   }
   return version;
 }
@@ -100,7 +117,10 @@ async function evaluateOnce(context: HubContext, version: string) {
   } catch (error) {
     if (!(error instanceof EvaluationRunningError)) throw error;
     const { running } = error;
-    throw new ClientError('CONFLICT', error.message, { reason: 'EVALUATION_RUNNING', running: { version: running.version, requestedBy: running.requestedBy, startedAt: inChinaTime(running.startedAt) } });
+    throw new ClientError('CONFLICT', error.message, {
+      reason: 'EVALUATION_RUNNING',
+      running: { version: running.version, requestedBy: running.requestedBy, startedAt: inChinaTime(running.startedAt) },
+    });
   }
 }
 
@@ -108,7 +128,10 @@ async function distributionFilter(readers: Readers, args: { region?: string | nu
   const region = args.region ?? undefined;
   const agencyCode = args.agencyCode ?? undefined;
   if (region !== undefined && !isProvinceCode(region)) {
-    throw badInput(`region ${JSON.stringify(region.slice(0, 20))} is not a province-level GB/T 2260 code such as 310000`, { field: 'region', rule: 'PROVINCE_CODE' });
+    throw badInput(`region ${JSON.stringify(region.slice(0, 20))} is not a province-level GB/T 2260 code such as 310000`, {
+      field: 'region',
+      rule: 'PROVINCE_CODE',
+    });
   }
   if (agencyCode !== undefined && (!AGENCY_CODE.test(agencyCode) || !(await readers.agency(agencyCode)))) {
     throw badInput(`agencyCode ${JSON.stringify(agencyCode.slice(0, 40))} is not an agency of this hub`, { field: 'agencyCode', rule: 'UNKNOWN_AGENCY' });
@@ -144,7 +167,10 @@ export const creditResolvers = {
       const measure = context.credit.measures.find((m) => m.code === code);
       if (!measure) {
         const known = context.credit.measures.map((m) => m.code).join(', ');
-        throw badInput(`measure ${JSON.stringify(code.slice(0, 40))} is not in the measures catalogue (known: ${known})`, { field: 'measure', rule: 'UNKNOWN_MEASURE' });
+        throw badInput(`measure ${JSON.stringify(code.slice(0, 40))} is not in the measures catalogue (known: ${known})`, {
+          field: 'measure',
+          rule: 'UNKNOWN_MEASURE',
+        });
       }
       await knownSubject(context.readers, args.uscc);
       const { standing } = await standingOf(context, args.uscc);
@@ -154,14 +180,25 @@ export const creditResolvers = {
     gradeDistribution: async (_: unknown, args: { region?: string | null; agencyCode?: string | null }, context: HubContext) => {
       const filter = await distributionFilter(context.readers, args);
       const counts = new Map((await context.readers.gradeDistribution(filter)).map((row) => [row.class, row.n]));
-      const classes = await Promise.all(CLASSES.map(async (creditClass) => ({ creditClass, label: await labelOf(context, creditClass, null), count: counts.get(creditClass) ?? 0 })));
-      return { region: filter.region ? regionOf(filter.region) : null, agencyCode: filter.agencyCode ?? null, total: classes.reduce((sum, c) => sum + c.count, 0), classes };
+      const classes = await Promise.all(
+        CLASSES.map(async (creditClass) => ({ creditClass, label: await labelOf(context, creditClass, null), count: counts.get(creditClass) ?? 0 })),
+      );
+      return {
+        region: filter.region ? regionOf(filter.region) : null,
+        agencyCode: filter.agencyCode ?? null,
+        total: classes.reduce((sum, c) => sum + c.count, 0),
+        classes,
+      };
     },
     evaluateModel: async (_: unknown, args: { version: string }, context: HubContext) => {
       const version = configuredVersion(context, args.version);
       const result = await evaluateOnce(context, version);
       const counts = (byClass: Readonly<Record<CreditClass, number>>, labelVersion: string | null) =>
-        CLASSES.map((creditClass) => ({ creditClass, label: classLabelOf(context.credit.models, creditClass, labelVersion, version), count: byClass[creditClass] }));
+        CLASSES.map((creditClass) => ({
+          creditClass,
+          label: classLabelOf(context.credit.models, creditClass, labelVersion, version),
+          count: byClass[creditClass],
+        }));
       return {
         activeVersion: result.currentVersion,
         candidateVersion: result.candidateVersion,
@@ -178,7 +215,9 @@ export const creditResolvers = {
     activateCreditModel: async (_: unknown, args: { version: string }, context: HubContext) => {
       const version = configuredVersion(context, args.version);
       const activatedBy = context.access.principal.clientId;
-      const activation = await context.access.trail.recordWrite(context.ingestion.db, 'mutation activateCreditModel', (trx) => context.credit.activateModel(trx, version, activatedBy));
+      const activation = await context.access.trail.recordWrite(context.ingestion.db, 'mutation activateCreditModel', (trx) =>
+        context.credit.activateModel(trx, version, activatedBy),
+      );
       return { ...activation, activatedBy };
     },
   },
@@ -191,7 +230,15 @@ export const creditResolvers = {
       return {
         edges: connection.edges.map(({ cursor, node }) => ({
           cursor,
-          node: { creditClass: node.class, score: node.score, previousClass: node.previous_class, previousScore: node.previous_score, cause: node.cause, modelVersion: node.model_version, evaluatedAt: node.evaluated_at },
+          node: {
+            creditClass: node.class,
+            score: node.score,
+            previousClass: node.previous_class,
+            previousScore: node.previous_score,
+            cause: node.cause,
+            modelVersion: node.model_version,
+            evaluatedAt: node.evaluated_at,
+          },
         })),
         pageInfo: connection.pageInfo,
       };

@@ -5,7 +5,17 @@ import { DrawInputError, NotDrawOwnerError, SeedByOperatorError } from '../../in
 import type { DrawRequest } from '../../inspections/draw-input.js';
 import { executeInspectionDraw } from '../../inspections/execute-draw.js';
 import { listTargetsByUscc } from '../../store/draw-rules-queries.js';
-import { countDraws, countTargets, findDraw, listDraws, listDrawResults, listPopulation, listTargets, type DrawRow, type DrawResultRow } from '../../store/draw-queries.js';
+import {
+  countDraws,
+  countTargets,
+  findDraw,
+  listDraws,
+  listDrawResults,
+  listPopulation,
+  listTargets,
+  type DrawRow,
+  type DrawResultRow,
+} from '../../store/draw-queries.js';
 import type { HubDb } from '../../store/database.js';
 import type { HubContext } from '../context.js';
 import { badInput, forbidden } from '../errors.js';
@@ -19,14 +29,23 @@ const MAX_POPULATION_PAGE = 1000;
 export const MAX_RESULTS_PER_TARGET = 5;
 
 function drawId(id: string): string {
-  if (!DRAW_ID.test(id)) throw badInput(`id ${JSON.stringify(id.slice(0, 40))} is not an inspection draw id (SJCC-<year>-<number>)`, { field: 'id', rule: 'DRAW_ID' });
+  if (!DRAW_ID.test(id))
+    throw badInput(`id ${JSON.stringify(id.slice(0, 40))} is not an inspection draw id (SJCC-<year>-<number>)`, { field: 'id', rule: 'DRAW_ID' });
   return id;
 }
 
 const isDrawCursor = (v: unknown): v is [string, string] =>
-  Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && /^\d{4}-\d{2}-\d{2}T/.test(v[0]) && typeof v[1] === 'string' && DRAW_ID.test(v[1]);
-const isPopulationCursor = (v: unknown): v is [string, string] => Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && /^[A-D]$/.test(v[0]) && typeof v[1] === 'string' && USCC_SHAPE.test(v[1]);
-const isTargetCursor = (v: unknown): v is [string, number] => Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && /^[A-D]$/.test(v[0]) && Number.isSafeInteger(v[1]) && (v[1] as number) >= 0;
+  Array.isArray(v) &&
+  v.length === 2 &&
+  typeof v[0] === 'string' &&
+  !Number.isNaN(Date.parse(v[0])) &&
+  /^\d{4}-\d{2}-\d{2}T/.test(v[0]) &&
+  typeof v[1] === 'string' &&
+  DRAW_ID.test(v[1]);
+const isPopulationCursor = (v: unknown): v is [string, string] =>
+  Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && /^[A-D]$/.test(v[0]) && typeof v[1] === 'string' && USCC_SHAPE.test(v[1]);
+const isTargetCursor = (v: unknown): v is [string, number] =>
+  Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && /^[A-D]$/.test(v[0]) && Number.isSafeInteger(v[1]) && (v[1] as number) >= 0;
 
 const isPublicTargetCursor = (v: unknown): v is [string] => Array.isArray(v) && v.length === 1 && typeof v[0] === 'string' && USCC_SHAPE.test(v[0]);
 
@@ -46,7 +65,11 @@ function asClientError(error: unknown, context: HubContext): unknown {
   return forbidden(reason, error.message);
 }
 
-const executorOf = ({ principal }: HubContext['access']) => ({ clientId: principal.clientId, agencyCode: principal.agencyCode ?? undefined, isAdmin: isAdmin(principal) });
+const executorOf = ({ principal }: HubContext['access']) => ({
+  clientId: principal.clientId,
+  agencyCode: principal.agencyCode ?? undefined,
+  isAdmin: isAdmin(principal),
+});
 
 const readDb = ({ inspections, access }: HubContext): HubDb => (access.lane.heavy ? inspections.reads.heavy : inspections.reads.standard);
 
@@ -71,9 +94,10 @@ function drawView(row: DrawRow, context: HubContext): DrawParent & Record<string
     inspectorPool: row.inspector_pool.map(({ id, name, agency }) => ({ id, name, agency })),
     inspectorPoolDigest: row.inspector_pool_digest,
     randomnessReference: row.randomness_reference,
-    randomnessSource: row.randomness_source.kind === 'DRAND_QUICKNET'
-      ? { kind: row.randomness_source.kind, drandRound: row.randomness_source.round, roundTime: new Date(row.randomness_source.roundTime) }
-      : { kind: row.randomness_source.kind, drandRound: null, roundTime: null },
+    randomnessSource:
+      row.randomness_source.kind === 'DRAND_QUICKNET'
+        ? { kind: row.randomness_source.kind, drandRound: row.randomness_source.round, roundTime: new Date(row.randomness_source.roundTime) }
+        : { kind: row.randomness_source.kind, drandRound: null, roundTime: null },
     status: row.cancelled_at ? 'CANCELLED' : row.executed_at ? 'EXECUTED' : 'COMMITTED',
     cancelledAt: row.cancelled_at,
     cancelReason: row.cancel_reason,
@@ -105,7 +129,12 @@ export const inspectionResolvers = {
       const agency = args.agencyCode ?? undefined;
       const rows = await listDraws(readDb(context), agency, first, after ? { committedAt: after[0], id: after[1] } : undefined);
       const views = rows.slice(0, first).map((row) => drawView(row, context));
-      return toConnection(views, rows.length > first, (v) => encodeCursor([v.row.committed_at.toISOString(), v.row.id]), () => countDraws(readDb(context), agency));
+      return toConnection(
+        views,
+        rows.length > first,
+        (v) => encodeCursor([v.row.committed_at.toISOString(), v.row.id]),
+        () => countDraws(readDb(context), agency),
+      );
     },
   },
   Mutation: {
@@ -153,14 +182,21 @@ export const inspectionResolvers = {
     population: async (parent: DrawParent, args: PageArgs, context: HubContext) => {
       if (!readsClasses(context.access.principal)) {
         context.access.trail.noteDenial('MISSING_SCOPE');
-        throw forbidden('MISSING_SCOPE', 'a draw\'s population (with each subject\'s credit class) is shown to clients holding inspections:draw or credit:read; the commitment\'s digest and counts per class are public');
+        throw forbidden(
+          'MISSING_SCOPE',
+          "a draw's population (with each subject's credit class) is shown to clients holding inspections:draw or credit:read; the commitment's digest and counts per class are public",
+        );
       }
       const first = pageSize(args.first, 100, MAX_POPULATION_PAGE);
       const after = decodeCursor(args.after, isPopulationCursor);
       const rows = await listPopulation(readDb(context), parent.row.id, first, after);
       const page = rows.slice(0, first);
       page.forEach((subject) => context.access.trail.noteSubject(subject.uscc));
-      return toPage(page.map((s) => ({ uscc: s.uscc, creditClass: s.class })), rows.length > first, (s) => encodeCursor([s.creditClass, s.uscc]));
+      return toPage(
+        page.map((s) => ({ uscc: s.uscc, creditClass: s.class })),
+        rows.length > first,
+        (s) => encodeCursor([s.creditClass, s.uscc]),
+      );
     },
     targets: async (parent: DrawParent, args: PageArgs, context: HubContext) => {
       const first = pageSize(args.first);
@@ -172,7 +208,12 @@ export const inspectionResolvers = {
         : await listTargetsByUscc(db, parent.row.id, first, decodeCursor(args.after, isPublicTargetCursor)?.[0]);
       const page = rows.slice(0, first);
       page.forEach((target) => context.access.trail.noteSubject(target.uscc));
-      const results = await listDrawResults(db, parent.row.id, page.map((t) => t.uscc), MAX_RESULTS_PER_TARGET);
+      const results = await listDrawResults(
+        db,
+        parent.row.id,
+        page.map((t) => t.uscc),
+        MAX_RESULTS_PER_TARGET,
+      );
       if (results.length > 0) context.access.trail.noteReturned('kind:INSPECTION');
       const views = page.map((t) => ({
         uscc: t.uscc,

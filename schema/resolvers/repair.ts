@@ -14,7 +14,12 @@ import type { PageArgs } from './records.js';
 function actorOf({ access, ingestion }: HubContext): CaseActor {
   const { agencyCode } = access.principal;
   const authority = agencyCode === null ? undefined : ingestion.agencies.get(agencyCode);
-  return { clientId: access.principal.clientId, isAdmin: isAdmin(access.principal), agencyCode, registrationRegion: authority?.registersSubjects ? authority.region : null };
+  return {
+    clientId: access.principal.clientId,
+    isAdmin: isAdmin(access.principal),
+    agencyCode,
+    registrationRegion: authority?.registersSubjects ? authority.region : null,
+  };
 }
 
 /** Whose cases the client sees: an operator every case, an agency its own (see CaseAgency). */
@@ -44,7 +49,11 @@ function timeOf({ access }: HubContext): CaseTime {
  * a decision by another agency to FORBIDDEN NOT_SOURCE_AGENCY and an objection from outside the
  * record's objection window to FORBIDDEN NOT_OBJECTION_WINDOW, both audited as denials.
  */
-async function caseStep<T extends { subject_uscc: string | null }>(context: HubContext, operation: string, write: (trx: HubContext['ingestion']['db']) => Promise<T>): Promise<T> {
+async function caseStep<T extends { subject_uscc: string | null }>(
+  context: HubContext,
+  operation: string,
+  write: (trx: HubContext['ingestion']['db']) => Promise<T>,
+): Promise<T> {
   const { trail } = context.access;
   try {
     return await trail.recordWrite(context.ingestion.db, `mutation ${operation}`, async (trx) => {
@@ -57,7 +66,12 @@ async function caseStep<T extends { subject_uscc: string | null }>(context: HubC
       trail.noteSubject(error.subjectUscc);
       // Read after the write's transaction ended, through the grant: a repeat the client may not read stays unnamed.
       const repeat = error.repeatRecordId === undefined ? null : await context.readers.record(error.repeatRecordId);
-      throw badInput(error.message, { field: error.field, rule: error.rule, earliestEligibleOn: error.earliestEligibleOn, ...(repeat ? { repeatRecordId: String(repeat.id) } : {}) });
+      throw badInput(error.message, {
+        field: error.field,
+        rule: error.rule,
+        earliestEligibleOn: error.earliestEligibleOn,
+        ...(repeat ? { repeatRecordId: String(repeat.id) } : {}),
+      });
     }
     if (error instanceof CaseInputError) throw badInput(error.message, { field: error.field, rule: error.rule });
     if (error instanceof NotObjectionWindowError) {
@@ -122,15 +136,35 @@ export const repairResolvers = {
     repairRequests: async (_: unknown, args: PageArgs & { status?: string | null; agencyCode?: string | null; uscc?: string | null }, context: HubContext) => {
       const first = pageSize(args.first);
       const after = decodeCursor(args.after, isNumberTuple);
-      const filter = { visibleTo: caseAgencyOf(context), status: args.status ?? undefined, agencyCode: args.agencyCode ?? undefined, subjectUscc: args.uscc ?? undefined };
+      const filter = {
+        visibleTo: caseAgencyOf(context),
+        status: args.status ?? undefined,
+        agencyCode: args.agencyCode ?? undefined,
+        subjectUscc: args.uscc ?? undefined,
+      };
       if (filter.subjectUscc) context.access.trail.noteSubject(filter.subjectUscc);
       const page = await readRepairRequests(context.ingestion.db, filter, first, after?.[0]);
-      noteCases(context, page.rows.map((entry) => entry.row));
-      return toPage(page.rows.map((entry) => repairRequestView(entry.row, entry.steps)), page.hasMore, (view) => encodeCursor([Number(view.id)]));
+      noteCases(
+        context,
+        page.rows.map((entry) => entry.row),
+      );
+      return toPage(
+        page.rows.map((entry) => repairRequestView(entry.row, entry.steps)),
+        page.hasMore,
+        (view) => encodeCursor([Number(view.id)]),
+      );
     },
     repairRequest: async (_: unknown, args: { id: string }, context: HubContext) => {
-      const page = await readRepairRequests(context.ingestion.db, { id: parseId(args.id, 'repair request id'), visibleTo: caseAgencyOf(context) }, 1, undefined);
-      noteCases(context, page.rows.map((entry) => entry.row));
+      const page = await readRepairRequests(
+        context.ingestion.db,
+        { id: parseId(args.id, 'repair request id'), visibleTo: caseAgencyOf(context) },
+        1,
+        undefined,
+      );
+      noteCases(
+        context,
+        page.rows.map((entry) => entry.row),
+      );
       const entry = page.rows[0];
       return entry ? repairRequestView(entry.row, entry.steps) : null;
     },
@@ -138,20 +172,39 @@ export const repairResolvers = {
       const first = pageSize(args.first);
       const after = decodeCursor(args.after, isNumberTuple);
       const { today } = timeOf(context);
-      const filter = { visibleTo: caseAgencyOf(context), status: args.status ?? undefined, agencyCode: args.agencyCode ?? undefined, overdueOn: args.overdue ? today : undefined };
+      const filter = {
+        visibleTo: caseAgencyOf(context),
+        status: args.status ?? undefined,
+        agencyCode: args.agencyCode ?? undefined,
+        overdueOn: args.overdue ? today : undefined,
+      };
       const page = await readObjections(context.ingestion.db, filter, first, after?.[0]);
-      noteCases(context, page.rows.map((entry) => entry.row));
-      return toPage(page.rows.map((entry) => objectionView(entry.row, entry.steps, today)), page.hasMore, (view) => encodeCursor([Number(view.id)]));
+      noteCases(
+        context,
+        page.rows.map((entry) => entry.row),
+      );
+      return toPage(
+        page.rows.map((entry) => objectionView(entry.row, entry.steps, today)),
+        page.hasMore,
+        (view) => encodeCursor([Number(view.id)]),
+      );
     },
     objection: async (_: unknown, args: { id: string }, context: HubContext) => {
       const page = await readObjections(context.ingestion.db, { id: parseId(args.id, 'objection id'), visibleTo: caseAgencyOf(context) }, 1, undefined);
-      noteCases(context, page.rows.map((entry) => entry.row));
+      noteCases(
+        context,
+        page.rows.map((entry) => entry.row),
+      );
       const entry = page.rows[0];
       return entry ? objectionView(entry.row, entry.steps, timeOf(context).today) : null;
     },
   },
   Mutation: {
-    fileRepairRequest: async (_: unknown, args: { input: { recordId: string; evidence: string; fulfilledOn: string; fulfilmentEvidence: string } }, context: HubContext) => {
+    fileRepairRequest: async (
+      _: unknown,
+      args: { input: { recordId: string; evidence: string; fulfilledOn: string; fulfilmentEvidence: string } },
+      context: HubContext,
+    ) => {
       const input = { ...args.input, recordId: await readableRecordId(context, args.input.recordId, 'input.recordId') };
       const request = await caseStep(context, 'fileRepairRequest', (trx) => fileRepairRequest(trx, input, actorOf(context), context.repair, timeOf(context)));
       context.readers.forgetRecord(input.recordId);
@@ -159,13 +212,17 @@ export const repairResolvers = {
     },
     decideRepairRequest: async (_: unknown, args: { id: string; decision: 'APPROVE' | 'REJECT'; note: string }, context: HubContext) => {
       const id = parseId(args.id, 'repair request id');
-      const request = await caseStep(context, 'decideRepairRequest', (trx) => decideRepairRequest(trx, id, args.decision, args.note, actorOf(context), timeOf(context)));
+      const request = await caseStep(context, 'decideRepairRequest', (trx) =>
+        decideRepairRequest(trx, id, args.decision, args.note, actorOf(context), timeOf(context)),
+      );
       context.readers.forgetRecord(request.record_id);
       return viewAfterWrite(context, id, 'repair');
     },
     fileObjection: async (_: unknown, args: { recordId: string; reason: string }, context: HubContext) => {
       const recordId = await readableRecordId(context, args.recordId, 'recordId');
-      const objection = await caseStep(context, 'fileObjection', (trx) => fileObjection(trx, recordId, args.reason, actorOf(context), context.repair, timeOf(context)));
+      const objection = await caseStep(context, 'fileObjection', (trx) =>
+        fileObjection(trx, recordId, args.reason, actorOf(context), context.repair, timeOf(context)),
+      );
       context.readers.forgetRecord(recordId);
       return viewAfterWrite(context, objection.id, 'objection');
     },
@@ -176,7 +233,9 @@ export const repairResolvers = {
     },
     resolveObjection: async (_: unknown, args: { id: string; resolution: 'CONFIRM' | 'CORRECT'; note: string }, context: HubContext) => {
       const id = parseId(args.id, 'objection id');
-      const objection = await caseStep(context, 'resolveObjection', (trx) => resolveObjection(trx, id, args.resolution, args.note, actorOf(context), timeOf(context)));
+      const objection = await caseStep(context, 'resolveObjection', (trx) =>
+        resolveObjection(trx, id, args.resolution, args.note, actorOf(context), timeOf(context)),
+      );
       context.readers.forgetRecord(objection.record_id);
       return viewAfterWrite(context, id, 'objection');
     },

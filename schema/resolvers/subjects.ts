@@ -28,7 +28,12 @@ export const subjectResolvers = {
       const first = pageSize(args.first);
       const after = decodeCursor(args.after, isStringPair);
       const page = await readers.searchSubjects(fragment, first, after ? { name: after[0], uscc: after[1] } : undefined);
-      return toConnection(page.rows, page.hasMore, (s) => encodeCursor([s.name, s.uscc]), () => readers.countSubjects(fragment));
+      return toConnection(
+        page.rows,
+        page.hasMore,
+        (s) => encodeCursor([s.name, s.uscc]),
+        () => readers.countSubjects(fragment),
+      );
     },
   },
   Subject: {

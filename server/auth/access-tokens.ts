@@ -107,7 +107,9 @@ export async function verifyAccessToken(deps: TokenDeps, token: string): Promise
   if (!client || client.revoked_at) throw new AuthError('invalid_token', 'the client of this access token is revoked or no longer registered');
   // A registration narrowed since the token was issued takes effect at once.
   const current = new Set(client.scopes);
-  const scopes = String(payload['scope']).split(' ').filter((scope) => current.has(scope));
+  const scopes = String(payload['scope'])
+    .split(' ')
+    .filter((scope) => current.has(scope));
   if (!(CLIENT_TYPES as readonly string[]).includes(client.type)) throw new AuthError('invalid_token', 'the client has an unknown type');
   return {
     clientId: client.id,

@@ -1,5 +1,6 @@
 /** OAuth 2.0 / RFC 6750 error codes the hub answers with. */
-export type AuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope' | 'invalid_token';
+export type AuthErrorCode =
+  'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope' | 'invalid_token';
 
 /**
  * A refused credential. The message is safe to show the client: it never echoes the token or a

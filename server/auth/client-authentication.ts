@@ -67,7 +67,8 @@ const noSecretHash = (): Promise<string> => (unmatchableHash ??= hashSecret(rand
 function claimedClient(request: TokenRequest, assertion: string): string {
   const header = precheckJwt(assertion, 'invalid_client', 'the client assertion');
   if (!CLIENT_ALGORITHMS.includes(header.alg ?? '')) throw new AuthError('invalid_client', 'the client assertion uses an algorithm that is not allowed');
-  if (header.typ?.toLowerCase().replace(/^application\//, '') !== CLIENT_ASSERTION_TYP) throw new AuthError('invalid_client', 'the client assertion is the wrong kind of token (typ)');
+  if (header.typ?.toLowerCase().replace(/^application\//, '') !== CLIENT_ASSERTION_TYP)
+    throw new AuthError('invalid_client', 'the client assertion is the wrong kind of token (typ)');
   let claims: JWTPayload;
   try {
     claims = decodeJwt(assertion);
@@ -80,7 +81,8 @@ function claimedClient(request: TokenRequest, assertion: string): string {
     if (typeof value !== 'string') throw new AuthError('invalid_client', `the client assertion's ${name} must be a string`);
     checkValue(`the client assertion's ${name}`, value, ASSERTION_VALUE_RULES[name as keyof typeof ASSERTION_VALUE_RULES], 'invalid_client');
   }
-  if (!claims.sub || (request.clientId !== undefined && request.clientId !== claims.sub)) throw new AuthError('invalid_client', 'client_id and the assertion’s subject differ');
+  if (!claims.sub || (request.clientId !== undefined && request.clientId !== claims.sub))
+    throw new AuthError('invalid_client', 'client_id and the assertion’s subject differ');
   return claims.sub;
 }
 
@@ -102,12 +104,14 @@ async function authenticateByAssertion(deps: ClientAuthDeps, request: TokenReque
     }));
   } catch (error) {
     // Claims are checked only after the signature verified: only the key's holder learns what was wrong with them.
-    if (error instanceof errors.JWTClaimValidationFailed || error instanceof errors.JWTExpired) throw describeJoseError(error, 'the client assertion', 'invalid_client');
+    if (error instanceof errors.JWTClaimValidationFailed || error instanceof errors.JWTExpired)
+      throw describeJoseError(error, 'the client assertion', 'invalid_client');
     throw error instanceof AuthError ? error : notAuthenticated(describeJoseError(error, 'the client assertion', 'invalid_client').message);
   }
   const now = deps.clock().getTime() / 1000;
   const expires = payload.exp ?? now;
-  if (expires - now > MAX_ASSERTION_LIFETIME_SECONDS + deps.clockSkewSeconds) throw new AuthError('invalid_client', `the client assertion lives longer than ${MAX_ASSERTION_LIFETIME_SECONDS} seconds`);
+  if (expires - now > MAX_ASSERTION_LIFETIME_SECONDS + deps.clockSkewSeconds)
+    throw new AuthError('invalid_client', `the client assertion lives longer than ${MAX_ASSERTION_LIFETIME_SECONDS} seconds`);
   const fresh = await rememberAssertionId(deps.db, client.id, String(payload.jti), new Date((expires + deps.clockSkewSeconds) * 1000), deps.clock());
   if (!fresh) throw new AuthError('invalid_client', 'the client assertion was already used (jti replay)');
   return client;

@@ -40,6 +40,7 @@ export function describeJoseError(error: unknown, what: string, code: AuthErrorC
   }
   if (error instanceof errors.JOSEAlgNotAllowed) return new AuthError(code, `${what} uses an algorithm that is not allowed`);
   if (error instanceof errors.JWSSignatureVerificationFailed) return new AuthError(code, `${what} has an invalid signature`);
-  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) return new AuthError(code, `${what} is signed with a key that is not registered`);
+  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys)
+    return new AuthError(code, `${what} is signed with a key that is not registered`);
   return new AuthError(code, `${what} is invalid`);
 }

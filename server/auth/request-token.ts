@@ -8,7 +8,12 @@ import { CLIENT_ASSERTION_TYP, CLIENT_ASSERTION_TYPE } from './client-authentica
  * metadata, sign a one-minute assertion with its private key, and post it to the token endpoint.
  * The reference for agency, bank and partner-hub developers (used by `npm run hub -- token request`).
  */
-export async function requestToken(options: { hubUrl: string; clientId: string; privateKeyFile: string; scope?: string }): Promise<{ access_token: string; expires_in: number; scope: string }> {
+export async function requestToken(options: {
+  hubUrl: string;
+  clientId: string;
+  privateKeyFile: string;
+  scope?: string;
+}): Promise<{ access_token: string; expires_in: number; scope: string }> {
   const metadataResponse = await reach(new URL('/.well-known/oauth-authorization-server', options.hubUrl));
   if (!metadataResponse.ok) throw new Error(`cannot read the hub's metadata at ${options.hubUrl}: HTTP ${metadataResponse.status}`);
   const metadata = (await metadataResponse.json()) as { issuer: string; token_endpoint: string };
@@ -19,7 +24,12 @@ export async function requestToken(options: { hubUrl: string; clientId: string; 
   const assertion = await new SignJWT({ iss: options.clientId, sub: options.clientId, aud: metadata.issuer, iat: now, exp: now + 60, jti: randomUUID() })
     .setProtectedHeader({ alg, typ: CLIENT_ASSERTION_TYP, ...(jwk.kid ? { kid: jwk.kid } : {}) })
     .sign(await importJWK(jwk, alg));
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: options.clientId, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion });
+  const form = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: options.clientId,
+    client_assertion_type: CLIENT_ASSERTION_TYPE,
+    client_assertion: assertion,
+  });
   if (options.scope) form.set('scope', options.scope);
   // The token endpoint on the URL the caller used (the metadata's host may be the hub's public name).
   const response = await reach(new URL('/oauth/token', options.hubUrl), { method: 'POST', body: form });

@@ -35,7 +35,8 @@ export function requireToken(deps: TokenDeps, logger: Logger): RequestHandler {
     const header = req.get('authorization');
     if (!header) return refuse(req, res);
     const [scheme, token, ...rest] = header.split(' ');
-    if (scheme?.toLowerCase() !== 'bearer' || !token || rest.length > 0) return refuse(req, res, new AuthError('invalid_request', 'the Authorization header must be "Bearer <token>"'));
+    if (scheme?.toLowerCase() !== 'bearer' || !token || rest.length > 0)
+      return refuse(req, res, new AuthError('invalid_request', 'the Authorization header must be "Bearer <token>"'));
     try {
       (res.locals as Partial<AccessLocals>).principal = await verifyAccessToken(deps, token);
       next();
@@ -53,7 +54,9 @@ export function requirePurpose(purposes: readonly PurposeConfig[], logger: Logge
     const allowed = purposes.filter((p) => p.clientTypes.includes(principal.clientType)).map((p) => p.code);
     const stated = req.get(PURPOSE_HEADER);
     if (!stated || !allowed.includes(stated)) {
-      const problem = stated ? `purpose "${stated.slice(0, 40)}" is not one a ${principal.clientType} client may state` : `the ${PURPOSE_HEADER} header is required`;
+      const problem = stated
+        ? `purpose "${stated.slice(0, 40)}" is not one a ${principal.clientType} client may state`
+        : `the ${PURPOSE_HEADER} header is required`;
       logRefusal(logger, req, res, { status: 400, reason: stated ? 'purpose not allowed for the client type' : 'no purpose stated' });
       return void res.status(400).json({ error: 'invalid_purpose', error_description: `${problem}; state one of: ${allowed.join(', ')}` });
     }
@@ -70,6 +73,12 @@ export function limitPerClient(rates: ClientRates, logger: Logger): RequestHandl
     if (verdict.ok) return next();
     const { retryAfterSeconds, perMinute } = verdict;
     logRefusal(logger, req, res, { status: 429, reason: `over the client rate of ${perMinute} requests per minute` });
-    res.status(429).set('Retry-After', String(retryAfterSeconds)).json({ error: 'rate_limited', error_description: `more than ${perMinute} requests per minute from client ${clientId}; retry after ${retryAfterSeconds} s` });
+    res
+      .status(429)
+      .set('Retry-After', String(retryAfterSeconds))
+      .json({
+        error: 'rate_limited',
+        error_description: `more than ${perMinute} requests per minute from client ${clientId}; retry after ${retryAfterSeconds} s`,
+      });
   };
 }

@@ -25,14 +25,20 @@ export type TokenRequestOutcome = 'issued' | AuthError['code'];
  * anything is looked up; a refusal is logged with its reason and the caller's address. `onOutcome`
  * hears how each request ended.
  */
-export function tokenEndpoint(deps: { tokens: TokenDeps; clientAuth: ClientAuthDeps; logger: Logger; onOutcome?: ((outcome: TokenRequestOutcome) => void) | undefined }): Router {
+export function tokenEndpoint(deps: {
+  tokens: TokenDeps;
+  clientAuth: ClientAuthDeps;
+  logger: Logger;
+  onOutcome?: ((outcome: TokenRequestOutcome) => void) | undefined;
+}): Router {
   const router = express.Router();
   router.post('/oauth/token', express.urlencoded({ extended: false, limit: '16kb' }), async (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     try {
       if (!req.is('application/x-www-form-urlencoded')) throw new AuthError('invalid_request', 'send the token request as application/x-www-form-urlencoded');
       const form = checkedForm(body, TOKEN_REQUEST_RULES);
-      if (form.grant_type !== 'client_credentials') throw new AuthError('unsupported_grant_type', `grant_type must be client_credentials${form.grant_type ? '' : ' (it is missing)'}`);
+      if (form.grant_type !== 'client_credentials')
+        throw new AuthError('unsupported_grant_type', `grant_type must be client_credentials${form.grant_type ? '' : ' (it is missing)'}`);
       const client = await authenticateClient(deps.clientAuth, {
         clientId: form.client_id,
         clientAssertionType: form.client_assertion_type,
@@ -41,7 +47,11 @@ export function tokenEndpoint(deps: { tokens: TokenDeps; clientAuth: ClientAuthD
       });
       const requested = form.scope?.split(' ');
       const refused = (requested ?? []).filter((scope) => !client.scopes.includes(scope));
-      if (refused.length > 0) throw new AuthError('invalid_scope', `scope ${refused.map((s) => s.slice(0, 60)).join(', ')} is not granted to this client (granted: ${client.scopes.join(' ')})`);
+      if (refused.length > 0)
+        throw new AuthError(
+          'invalid_scope',
+          `scope ${refused.map((s) => s.slice(0, 60)).join(', ')} is not granted to this client (granted: ${client.scopes.join(' ')})`,
+        );
       const token = await issueAccessToken(deps.tokens, client, requested?.length ? requested : client.scopes);
       deps.logger.info({ client: client.id, jti: token.jti, scope: token.scope }, 'access token issued');
       deps.onOutcome?.('issued');

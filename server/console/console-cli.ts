@@ -1,6 +1,12 @@
 import { parseArgs } from 'node:util';
 import type { HubConfig } from '../../config/hub-config.js';
-import { findConsoleUser, listConsoleUsers, listOpenConsoleSessions, revokeConsoleSessionByHandle, revokeConsoleUserAccess } from '../../store/console-queries.js';
+import {
+  findConsoleUser,
+  listConsoleUsers,
+  listOpenConsoleSessions,
+  revokeConsoleSessionByHandle,
+  revokeConsoleUserAccess,
+} from '../../store/console-queries.js';
 import type { HubDb } from '../../store/database.js';
 import { ConsoleSessions } from './console-sessions.js';
 import { addConsoleUser, ConsoleUserError } from './console-users.js';
@@ -32,10 +38,19 @@ export async function runConsoleCommand(deps: ConsoleCliDeps, command: string | 
     case 'user': {
       const [sub, ...rest] = args;
       if (sub !== 'add') return undefined;
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { person: { type: 'string' }, client: { type: 'string' }, purpose: { type: 'string' }, role: { type: 'string' } } });
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { person: { type: 'string' }, client: { type: 'string' }, purpose: { type: 'string' }, role: { type: 'string' } },
+      });
       const name = positionals[0];
       if (!name) throw new ConsoleUserError('console user add needs the user name');
-      await addConsoleUser(deps.db, deps.config.auth.purposes, { name, personName: values.person ?? '', clientId: values.client ?? '', purpose: values.purpose ?? '', role: values.role ?? 'OPERATOR' }, at);
+      await addConsoleUser(
+        deps.db,
+        deps.config.auth.purposes,
+        { name, personName: values.person ?? '', clientId: values.client ?? '', purpose: values.purpose ?? '', role: values.role ?? 'OPERATOR' },
+        at,
+      );
       deps.print(`console user ${name} saved; make a sign-in link with: npm run hub -- console invite ${name}`);
       return 0;
     }
@@ -50,8 +65,12 @@ export async function runConsoleCommand(deps: ConsoleCliDeps, command: string | 
       return 0;
     }
     case 'list': {
-      for (const user of await listConsoleUsers(deps.db)) deps.print(`user\t${user.name}\t${user.role}\t${user.client_id}\t${user.purpose}\t${user.disabled_at ? 'disabled' : 'enabled'}\t${user.person_name}`);
-      for (const session of await listOpenConsoleSessions(deps.db, at)) deps.print(`session\t${session.handle}\t${session.user_name}\tsigned in ${session.created_at.toISOString()}\tlast seen ${session.last_seen_at.toISOString()}\tends ${session.expires_at.toISOString()}`);
+      for (const user of await listConsoleUsers(deps.db))
+        deps.print(`user\t${user.name}\t${user.role}\t${user.client_id}\t${user.purpose}\t${user.disabled_at ? 'disabled' : 'enabled'}\t${user.person_name}`);
+      for (const session of await listOpenConsoleSessions(deps.db, at))
+        deps.print(
+          `session\t${session.handle}\t${session.user_name}\tsigned in ${session.created_at.toISOString()}\tlast seen ${session.last_seen_at.toISOString()}\tends ${session.expires_at.toISOString()}`,
+        );
       return 0;
     }
     case 'revoke': {

@@ -62,7 +62,10 @@ export function consolePageRoutes(deps: { bundleDir: string; rateLimit: RequestH
     if (req.path.startsWith('/console/api/') || req.path.startsWith('/console/assets/')) return next();
     if (!existsSync(join(deps.bundleDir, 'console.js'))) return void res.status(503).json({ error: 'the console is not built: run npm run build' });
     const nonce = randomBytes(16).toString('base64');
-    res.set({ 'Content-Security-Policy': csp(nonce), 'Cache-Control': 'no-store' }).type('html').send(page(nonce));
+    res
+      .set({ 'Content-Security-Policy': csp(nonce), 'Cache-Control': 'no-store' })
+      .type('html')
+      .send(page(nonce));
   });
   return router;
 }

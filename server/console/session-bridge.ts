@@ -65,18 +65,21 @@ export function requireTokenOrSession(deps: SessionBridgeDeps): RequestHandler {
     const sessionId = sessionIdOf(req);
     if (!sessionId || req.get('authorization')) return void deps.requireToken(req, res, next);
     const csrf = req.get(CSRF_HEADER);
-    if (!csrf || !isCsrfTokenOf(sessionId, csrf)) return refuse(req, res, 403, 'csrf', `a console request needs the session's ${CSRF_HEADER} header (from GET /console/api/session)`);
+    if (!csrf || !isCsrfTokenOf(sessionId, csrf))
+      return refuse(req, res, 403, 'csrf', `a console request needs the session's ${CSRF_HEADER} header (from GET /console/api/session)`);
     try {
       const session = await deps.sessions.resume(sessionId);
       const principal = session ? await principalOf(deps, session) : undefined;
-      if (!session || !principal) return refuse(req, res, 401, 'no_session', 'the console session has ended (idle, expired, signed out or revoked): sign in with a new link');
+      if (!session || !principal)
+        return refuse(req, res, 401, 'no_session', 'the console session has ended (idle, expired, signed out or revoked): sign in with a new link');
       (res.locals as Partial<AccessLocals>).principal = principal;
       // The user's purpose, not the page's: a person acts under the purpose they were given.
       req.headers[PURPOSE_HEADER.toLowerCase()] = session.user.purpose;
       if (session.user.role !== 'VIEWER') return next();
       readJson(req, res, (error?: unknown) => {
         if (error) next(error);
-        else if (asksForMutation(req.body, deps.maxTokens)) refuse(req, res, 403, 'read_only', `console user ${session.user.name} is a VIEWER: changes need an OPERATOR`);
+        else if (asksForMutation(req.body, deps.maxTokens))
+          refuse(req, res, 403, 'read_only', `console user ${session.user.name} is a VIEWER: changes need an OPERATOR`);
         else next();
       });
     } catch (error) {

@@ -39,9 +39,23 @@ export function consoleSessionRoutes(deps: { sessions: ConsoleSessions; config: 
 
   router.post('/console/api/sign-in', express.json({ limit: 1024 }), async (req, res) => {
     const invite: unknown = (req.body as { invite?: unknown } | undefined)?.invite;
-    if (typeof invite !== 'string' || !INVITE.test(invite)) return refuse(req, res, 400, 'invalid_request', 'invite: the body must be {"invite": "<the token of the sign-in link>"} (43 characters of A-Z, a-z, 0-9, - and _)');
+    if (typeof invite !== 'string' || !INVITE.test(invite))
+      return refuse(
+        req,
+        res,
+        400,
+        'invalid_request',
+        'invite: the body must be {"invite": "<the token of the sign-in link>"} (43 characters of A-Z, a-z, 0-9, - and _)',
+      );
     const signedIn = await sessions.signIn(invite);
-    if (!signedIn) return refuse(req, res, 401, 'invalid_invite', 'this sign-in link is used, expired or unknown: ask an operator for a new one (npm run hub -- console invite <user>)');
+    if (!signedIn)
+      return refuse(
+        req,
+        res,
+        401,
+        'invalid_invite',
+        'this sign-in link is used, expired or unknown: ask an operator for a new one (npm run hub -- console invite <user>)',
+      );
     res.set('Set-Cookie', sessionCookie(req, config, signedIn.sessionId, config.absoluteHours * 3600));
     logger.info({ user: signedIn.session.user.name, session: signedIn.session.handle }, 'console sign-in');
     res.json(sessionView(signedIn.sessionId, signedIn.session));
@@ -50,7 +64,8 @@ export function consoleSessionRoutes(deps: { sessions: ConsoleSessions; config: 
   router.get('/console/api/session', async (req, res) => {
     const sessionId = sessionIdOf(req);
     const session = sessionId ? await sessions.resume(sessionId) : undefined;
-    if (!sessionId || !session) return void res.status(401).json({ error: 'no_session', error_description: 'not signed in, or the session has ended: sign in with a new link' });
+    if (!sessionId || !session)
+      return void res.status(401).json({ error: 'no_session', error_description: 'not signed in, or the session has ended: sign in with a new link' });
     res.json(sessionView(sessionId, session));
   });
 

@@ -18,7 +18,16 @@ import { FIXED_NOW, ingest } from '../support/ingestion.js';
 import { enterpriseUscc, penaltyRecord, permitRecord } from '../support/records.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SCREENSHOTS = join(process.cwd(), 'test-output', 'console');
 const PUDONG = enterpriseUscc('310115', 1);
 const BAD_CHECK_DIGIT = `${PUDONG.slice(0, 17)}${PUDONG.endsWith('0') ? '1' : '0'}`;
@@ -26,7 +35,9 @@ const BAD_CHECK_DIGIT = `${PUDONG.slice(0, 17)}${PUDONG.endsWith('0') ? '1' : '0
 // Without chromium the test is skipped, saying why, on a developer's machine; under CI it must run (.ci/run installs chromium).
 const runnable = existsSync(CHROMIUM) || process.env['CI'] === 'true';
 const suite = runnable ? describe : describe.skip;
-const title = runnable ? 'the console in headless chromium' : `the console in headless chromium: SKIPPED, ${CHROMIUM} is missing (apt-get install chromium fonts-noto-cjk; with CI=true this test runs)`;
+const title = runnable
+  ? 'the console in headless chromium'
+  : `the console in headless chromium: SKIPPED, ${CHROMIUM} is missing (apt-get install chromium fonts-noto-cjk; with CI=true this test runs)`;
 
 let testHub: TestHub;
 let context: BrowserContext;
@@ -59,9 +70,19 @@ suite(title, () => {
     testHub = await startTestHub();
     const port = await testHub.hub.listen(0, '127.0.0.1');
     origin = `http://127.0.0.1:${port}`;
-    await ingest(testHub.database.db, [penaltyRecord(), permitRecord(), penaltyRecord({ CF_XDR_SHXYM: BAD_CHECK_DIGIT, CF_WSH: '沪市监浦处〔2024〕2号' }, 'CF-0002')]);
+    await ingest(testHub.database.db, [
+      penaltyRecord(),
+      permitRecord(),
+      penaltyRecord({ CF_XDR_SHXYM: BAD_CHECK_DIGIT, CF_WSH: '沪市监浦处〔2024〕2号' }, 'CF-0002'),
+    ]);
     profileDir = await mkdtemp(join(tmpdir(), 'console-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: FLAGS, locale: 'zh-CN', viewport: { width: 1440, height: 900 } });
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      locale: 'zh-CN',
+      viewport: { width: 1440, height: 900 },
+    });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (message) => {
       if (message.type() === 'error') browserProblems.push(message.text());
@@ -81,7 +102,12 @@ suite(title, () => {
 
   test('sign in with an invite, look up an enterprise, release a quarantined record, find its audit entry, sign out', async () => {
     const lines: string[] = [];
-    const cli = (command: string, ...args: string[]) => runConsoleCommand({ db: testHub.database.db, config: TEST_CONFIG, clock: () => FIXED_NOW, print: (line) => lines.push(line), defaultUrl: origin }, command, args);
+    const cli = (command: string, ...args: string[]) =>
+      runConsoleCommand(
+        { db: testHub.database.db, config: TEST_CONFIG, clock: () => FIXED_NOW, print: (line) => lines.push(line), defaultUrl: origin },
+        command,
+        args,
+      );
     await cli('user', 'add', 'wang.min', '--person', '王敏', '--client', 'test-admin', '--purpose', 'OPERATIONS');
     await cli('invite', 'wang.min');
     const link = lines.at(-2) ?? '';
@@ -117,7 +143,16 @@ suite(title, () => {
     await page.getByTestId('sign-out').click();
     await page.getByTestId('signed-out').waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(SCREENSHOTS, 'signed-out.png'), fullPage: true });
-    const refused = await page.evaluate(async () => (await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', 'x-purpose': 'OPERATIONS' }, body: JSON.stringify({ query: '{ me { id } }' }) })).status);
+    const refused = await page.evaluate(
+      async () =>
+        (
+          await fetch('/graphql', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-purpose': 'OPERATIONS' },
+            body: JSON.stringify({ query: '{ me { id } }' }),
+          })
+        ).status,
+    );
     expect(refused).toBe(401);
     await page.goto(`${origin}/console/enterprise/${PUDONG}`);
     await page.getByTestId('signed-out').waitFor({ timeout: 30_000 });

@@ -28,7 +28,12 @@ describe('the operator CLI as a newcomer uses it', () => {
 
   test('keygen makes a key pair, client add registers it, and token request finds the hub on PORT', async () => {
     const port = await freePort();
-    const env = hubEnv({ dataDir: workspace.folder, config: 'config/demo.config.json', databaseUrl: workspace.databaseUrl, extra: { PORT: String(port), HUB_LOAD_ON_START: 'false' } });
+    const env = hubEnv({
+      dataDir: workspace.folder,
+      config: 'config/demo.config.json',
+      databaseUrl: workspace.databaseUrl,
+      extra: { PORT: String(port), HUB_LOAD_ON_START: 'false' },
+    });
     const prefix = join(workspace.folder, 'new-bank');
 
     const keygen = await runCli(env, ['client', 'keygen', '--out', prefix]);
@@ -58,7 +63,9 @@ describe('the operator CLI as a newcomer uses it', () => {
     await writeFile(file, (await readFile('demo/drop/SH-QP-SAMR/penalties/penalties.csv', 'utf8')).split('\n').slice(0, 11).join('\n'));
     const ambiguous = await runCli(env, ['import', file, '--agency', 'SH-QP-SAMR']);
     expect(ambiguous.code).toBe(1);
-    expect(ambiguous.stderr).toContain('SH-QP-SAMR has several file-drop sources (file-drop-1, file-drop-2): name the one whose mapping reads the file with --source');
+    expect(ambiguous.stderr).toContain(
+      'SH-QP-SAMR has several file-drop sources (file-drop-1, file-drop-2): name the one whose mapping reads the file with --source',
+    );
     const imported = await runCli(env, ['import', file, '--agency', 'SH-QP-SAMR', '--source', 'file-drop-1', '--json']);
     expect(imported.code).toBe(0);
     expect(JSON.parse(imported.stdout)).toMatchObject({ received: 10, inserted: 10, batches: 1 });
@@ -81,7 +88,11 @@ describe('the operator CLI as a newcomer uses it', () => {
       const status = JSON.parse(running.stdout) as { hub: { ready: boolean }; store: Record<string, unknown> };
       expect(status.hub.ready).toBe(true);
       // The embedded database is the running hub's alone; a server database is read beside it.
-      if (workspace.databaseUrl) expect(status.store).toMatchObject({ auditEntries: expect.any(Number), sources: expect.arrayContaining([expect.objectContaining({ agency: 'SH-QP-SAMR' })]) });
+      if (workspace.databaseUrl)
+        expect(status.store).toMatchObject({
+          auditEntries: expect.any(Number),
+          sources: expect.arrayContaining([expect.objectContaining({ agency: 'SH-QP-SAMR' })]),
+        });
       else expect(status.store['unavailable']).toMatch(/in use by the hub/);
     } finally {
       await stopHubProcess(hub);

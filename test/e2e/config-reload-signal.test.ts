@@ -9,7 +9,10 @@ const workspace = hubWorkspace('hub-e2e-reload-');
 /** A hub with one agency and one file-drop source, as an operator writes it. */
 function config(drop: string, changes: { afterRun?: 'keep' | 'move'; agencyName?: string } = {}) {
   const source = { type: 'file-drop', name: 'drop', folder: drop, afterRun: changes.afterRun ?? 'move', mapping: { kind: 'PENALTY' } };
-  return { hub: { id: 'hub-reload', region: '310000' }, agencies: [{ code: 'SH-SAMR', name: changes.agencyName ?? '上海市市场监督管理局', region: '310000', uscc: authorityUscc('310000', 2), sources: [source] }] };
+  return {
+    hub: { id: 'hub-reload', region: '310000' },
+    agencies: [{ code: 'SH-SAMR', name: changes.agencyName ?? '上海市市场监督管理局', region: '310000', uscc: authorityUscc('310000', 2), sources: [source] }],
+  };
 }
 
 /** The next log line with this message, once the hub writes it. */
@@ -29,12 +32,17 @@ describe('SIGHUP', () => {
     await mkdir(drop, { recursive: true });
     const path = join(workspace.folder, 'hub.config.json');
     await writeFile(path, JSON.stringify(config(drop)));
-    const hub = await startHubProcess(hubEnv({ dataDir: workspace.folder, config: path, databaseUrl: workspace.databaseUrl, extra: { HUB_LOAD_ON_START: 'false' } }));
+    const hub = await startHubProcess(
+      hubEnv({ dataDir: workspace.folder, config: path, databaseUrl: workspace.databaseUrl, extra: { HUB_LOAD_ON_START: 'false' } }),
+    );
     try {
       await writeFile(path, JSON.stringify(config(drop, { afterRun: 'keep', agencyName: '新名称' })));
       let seen = hub.lines.length;
       hub.child.kill('SIGHUP');
-      expect(await logLine(hub, 'configuration reloaded', seen)).toMatchObject({ changed: ['agencies.SH-SAMR.sources.drop.afterRun'], needsRestart: ['agencies.SH-SAMR.name'] });
+      expect(await logLine(hub, 'configuration reloaded', seen)).toMatchObject({
+        changed: ['agencies.SH-SAMR.sources.drop.afterRun'],
+        needsRestart: ['agencies.SH-SAMR.name'],
+      });
 
       await writeFile(path, '{ "hub": ');
       seen = hub.lines.length;

@@ -17,7 +17,12 @@ const ADMIN_KEY = resolve('config/demo-clients/demo-admin.private.jwk.json');
 
 function sourceRecord(n: number) {
   const { fields } = penaltyRecord({ CF_XDR_SHXYM: enterpriseUscc('310115', 9000 + n), CF_WSH: `沪罚〔2024〕K${n}号` }, `K${n}`);
-  return { kind: 'PENALTY', id: `K${n}`, updated_at: `2024-05-01T08:${String(Math.floor(n / 60)).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}.000Z`, ...fields };
+  return {
+    kind: 'PENALTY',
+    id: `K${n}`,
+    updated_at: `2024-05-01T08:${String(Math.floor(n / 60)).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}.000Z`,
+    ...fields,
+  };
 }
 
 async function writeConfig(source: Record<string, unknown>): Promise<string> {
@@ -46,8 +51,18 @@ async function asAdmin(graphqlUrl: string, query: string): Promise<{ body: GqlBo
   return { body: (await response.json()) as GqlBody, ms: Date.now() - started };
 }
 
-const RUNS = '{ connectorRuns(agencyCode: "SH-SAMR") { edges { node { status failureReason batches received inserted rejected pages watermarkBefore watermarkAfter } } } }';
-type RunView = { status: string; failureReason: string | null; batches: number; received: number; inserted: number; rejected: number; pages: number; watermarkAfter: string | null };
+const RUNS =
+  '{ connectorRuns(agencyCode: "SH-SAMR") { edges { node { status failureReason batches received inserted rejected pages watermarkBefore watermarkAfter } } } }';
+type RunView = {
+  status: string;
+  failureReason: string | null;
+  batches: number;
+  received: number;
+  inserted: number;
+  rejected: number;
+  pages: number;
+  watermarkAfter: string | null;
+};
 type GqlBody = { data: { connectorRuns: { edges: { node: RunView }[] } } };
 const runsOf = (body: GqlBody) => body.data.connectorRuns.edges.map((e) => e.node);
 
@@ -140,7 +155,10 @@ describe('a run whose process was killed', () => {
       ? await openDatabase({ engine: 'postgres', url: serverDb.url, poolSize: 1 })
       : await openDatabase({ engine: 'pglite', dataDir: join(folder, 'data', 'pglite') });
     try {
-      const stored = await database.db.selectFrom('records').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+      const stored = await database.db
+        .selectFrom('records')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow();
       expect(Number(stored.n)).toBe(run.inserted);
       expect(run.received).toBe(run.inserted);
     } finally {

@@ -20,7 +20,14 @@ async function writeConfig(): Promise<string> {
     publicKeyFile: resolve('config/demo-clients/demo-agency.public.jwk.json'),
     requestsPerMinute: RATE,
   };
-  await writeFile(path, JSON.stringify({ hub: { id: 'hub-e2e', region: '310000' }, agencies: [{ code: 'SH-SAMR', name: '上海市市场监督管理局', region: '310000', uscc: AUTHORITY_USCC }], clients: [client] }));
+  await writeFile(
+    path,
+    JSON.stringify({
+      hub: { id: 'hub-e2e', region: '310000' },
+      agencies: [{ code: 'SH-SAMR', name: '上海市市场监督管理局', region: '310000', uscc: AUTHORITY_USCC }],
+      clients: [client],
+    }),
+  );
   return path;
 }
 
@@ -49,12 +56,21 @@ async function statuses(hub: HubProcess, token: string, count: number): Promise<
 
 (TEST_ENGINE === 'postgres' ? describe : describe.skip)('two hub processes on one database', () => {
   test('split a client’s request rate between them, and the one left takes the whole rate back', async () => {
-    const env = hubEnv({ dataDir: join(workspace.folder, 'data'), config: await writeConfig(), databaseUrl: workspace.databaseUrl, extra: { HUB_LOAD_ON_START: 'false' } });
+    const env = hubEnv({
+      dataDir: join(workspace.folder, 'data'),
+      config: await writeConfig(),
+      databaseUrl: workspace.databaseUrl,
+      extra: { HUB_LOAD_ON_START: 'false' },
+    });
     const first = await startHubProcess(env);
     const second = await startHubProcess(env);
     try {
       await Promise.all([logged(first, '2 hub processes serve this database'), logged(second, '2 hub processes serve this database')]);
-      const { access_token: token } = await requestToken({ hubUrl: first.url, clientId: 'demo-agency', privateKeyFile: 'config/demo-clients/demo-agency.private.jwk.json' });
+      const { access_token: token } = await requestToken({
+        hubUrl: first.url,
+        clientId: 'demo-agency',
+        privateKeyFile: 'config/demo-clients/demo-agency.private.jwk.json',
+      });
       // Each process enforces half the client's rate: the client gets its rate in all, not twice it.
       expect(await statuses(first, token, RATE / 2 + 1)).toEqual([200, 429]);
       expect(await statuses(second, token, RATE / 2 + 1)).toEqual([200, 429]);

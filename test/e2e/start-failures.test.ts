@@ -37,7 +37,9 @@ describe('the commonest start-up failures are one line naming what to fix', () =
       const dataDir = await mkdtemp(join(tmpdir(), 'hub-port-'));
       const result = await startAndWaitForExit(hubEnv({ dataDir, config: 'config/demo.config.json', extra: { PORT: String(port) } }));
       expect(result.code).toBe(1);
-      expect(result.stderr.trim()).toBe(`credit hub failed to start: PORT ${port} on 127.0.0.1 is in use by another process: stop that process or set PORT to a free port`);
+      expect(result.stderr.trim()).toBe(
+        `credit hub failed to start: PORT ${port} on 127.0.0.1 is in use by another process: stop that process or set PORT to a free port`,
+      );
       expect(result.stdout).not.toContain('opening database');
     } finally {
       server.close();
@@ -51,7 +53,9 @@ describe('the commonest start-up failures are one line naming what to fix', () =
     const url = `postgres://hub:s3cret-pass@127.0.0.1:${port}/hub`;
     const result = await startAndWaitForExit(hubEnv({ dataDir, config: 'config/demo.config.json', databaseUrl: url }));
     expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toBe(`credit hub failed to start: DATABASE_URL: cannot use the PostgreSQL server at postgres://hub:***@127.0.0.1:${port}/hub: connection refused: is the server running and listening there? (ECONNREFUSED)`);
+    expect(result.stderr.trim()).toBe(
+      `credit hub failed to start: DATABASE_URL: cannot use the PostgreSQL server at postgres://hub:***@127.0.0.1:${port}/hub: connection refused: is the server running and listening there? (ECONNREFUSED)`,
+    );
     expect(result.stderr + result.stdout).not.toContain('s3cret-pass');
     expect(result.stderr).not.toContain('migration');
   });

@@ -36,7 +36,10 @@ describe('npm start', () => {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token.access_token}`, 'x-purpose': 'SUPERVISION' },
         body: query,
       });
-      const body = (await response.json()) as { data: { agencies: { code: string }[]; records: { totalCount: number } }; extensions: { auditEntries: number[] } };
+      const body = (await response.json()) as {
+        data: { agencies: { code: string }[]; records: { totalCount: number } };
+        extensions: { auditEntries: number[] };
+      };
       expect(body.data.agencies.map((a) => a.code).sort()).toEqual(['AH-HF-EEB', 'JS-WJ-SAMR', 'SH-QP-SAMR', 'ZJ-JS-TAX']);
       expect(body.data.records.totalCount).toBe(99);
       expect(body.extensions.auditEntries).toHaveLength(1);

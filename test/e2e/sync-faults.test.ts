@@ -15,13 +15,33 @@ let serverDb: { url: string; drop(): Promise<void> } | undefined;
 
 function sourceRecord(n: number, fine: string) {
   const { fields } = penaltyRecord({ CF_XDR_SHXYM: enterpriseUscc('310115', 9000 + n), CF_WSH: `沪罚〔2024〕K${n}号`, CF_NR_FK: fine }, `K${n}`);
-  return { kind: 'PENALTY', id: `K${n}`, updated_at: `2024-05-01T${String(8 + Math.floor(n / 600)).padStart(2, '0')}:${String(Math.floor(n / 10) % 60).padStart(2, '0')}:00.000Z`, ...fields };
+  return {
+    kind: 'PENALTY',
+    id: `K${n}`,
+    updated_at: `2024-05-01T${String(8 + Math.floor(n / 600)).padStart(2, '0')}:${String(Math.floor(n / 10) % 60).padStart(2, '0')}:00.000Z`,
+    ...fields,
+  };
 }
 
 async function writeConfig(schedule?: string): Promise<string> {
   const path = join(folder, 'hub.config.json');
-  const source = { type: 'http-json', name: 'penalties', url: api.url, pageSize: 50, retries: 0, timeoutMs: 5000, ...(schedule ? { schedule } : {}), mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' } };
-  await writeFile(path, JSON.stringify({ hub: { id: 'hub-e2e', region: '310000' }, agencies: [{ code: 'SH-SAMR', name: '上海市市场监督管理局', region: '310000', uscc: AUTHORITY_USCC, sources: [source] }] }));
+  const source = {
+    type: 'http-json',
+    name: 'penalties',
+    url: api.url,
+    pageSize: 50,
+    retries: 0,
+    timeoutMs: 5000,
+    ...(schedule ? { schedule } : {}),
+    mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' },
+  };
+  await writeFile(
+    path,
+    JSON.stringify({
+      hub: { id: 'hub-e2e', region: '310000' },
+      agencies: [{ code: 'SH-SAMR', name: '上海市市场监督管理局', region: '310000', uscc: AUTHORITY_USCC, sources: [source] }],
+    }),
+  );
   return path;
 }
 
@@ -31,8 +51,15 @@ async function storeContents(): Promise<{ fines: Map<string, string>; created: n
     ? await openDatabase({ engine: 'postgres', url: serverDb.url, poolSize: 1 })
     : await openDatabase({ engine: 'pglite', dataDir: join(folder, 'data', 'pglite') });
   try {
-    const rows = await database.db.selectFrom('records').select(['source_record_id', (eb) => eb.ref('fields', '->>').key('CF_NR_FK').as('fine')]).execute();
-    const created = await database.db.selectFrom('record_history').select((eb) => eb.fn.countAll<string>().as('n')).where('change', '=', 'CREATED').executeTakeFirstOrThrow();
+    const rows = await database.db
+      .selectFrom('records')
+      .select(['source_record_id', (eb) => eb.ref('fields', '->>').key('CF_NR_FK').as('fine')])
+      .execute();
+    const created = await database.db
+      .selectFrom('record_history')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('change', '=', 'CREATED')
+      .executeTakeFirstOrThrow();
     return { fines: new Map(rows.map((r) => [r.source_record_id, String(r.fine)])), created: Number(created.n) };
   } finally {
     await database.close();
@@ -93,7 +120,12 @@ describe('sync survives the hub being killed', () => {
 
 (TEST_ENGINE === 'postgres' ? describe : describe.skip)('two hub processes on one database', () => {
   test('running the same schedule, each page of the full sync is fetched once', async () => {
-    const env = hubEnv({ dataDir: join(folder, 'data'), config: await writeConfig('* * * * * *'), databaseUrl: serverDb?.url, extra: { HUB_LOAD_ON_START: 'false' } });
+    const env = hubEnv({
+      dataDir: join(folder, 'data'),
+      config: await writeConfig('* * * * * *'),
+      databaseUrl: serverDb?.url,
+      extra: { HUB_LOAD_ON_START: 'false' },
+    });
     api.delayMs = 20;
     const hubs = await Promise.all([startHubProcess(env), startHubProcess(env)]);
     try {

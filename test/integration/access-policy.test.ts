@@ -12,8 +12,10 @@ const HANGZHOU = enterpriseUscc('330106', 3);
 const ID_NUMBER = '11010519491231002X';
 
 const asBank = (query: string, variables: Record<string, unknown> = {}) => testHub.gql(query, variables, { client: 'test-bank', purpose: 'LOAN_REVIEW' });
-const asAgency = (query: string, variables: Record<string, unknown> = {}, client = 'test-agency') => testHub.gql(query, variables, { client, purpose: 'SUPERVISION' });
-const asPartner = (query: string, variables: Record<string, unknown> = {}) => testHub.gql(query, variables, { client: 'test-partner', purpose: 'MUTUAL_RECOGNITION' });
+const asAgency = (query: string, variables: Record<string, unknown> = {}, client = 'test-agency') =>
+  testHub.gql(query, variables, { client, purpose: 'SUPERVISION' });
+const asPartner = (query: string, variables: Record<string, unknown> = {}) =>
+  testHub.gql(query, variables, { client: 'test-partner', purpose: 'MUTUAL_RECOGNITION' });
 const errorOf = (response: { body: { errors?: { extensions: { code: string; reason?: string }; message: string }[] } }) => response.body.errors?.[0];
 
 const REPORT = `query($u: USCC!) { creditReport(uscc: $u) { uscc name region { code } counts { kind active total }
@@ -38,7 +40,9 @@ afterAll(async () => testHub.close());
 describe('policy', () => {
   test('every root field of the schema has exactly one rule, and no rule names a field that does not exist', () => {
     const dir = 'schema';
-    const typeDefs = readdirSync(dir).filter((f) => f.endsWith('.graphql')).map((f) => readFileSync(`${dir}/${f}`, 'utf8'));
+    const typeDefs = readdirSync(dir)
+      .filter((f) => f.endsWith('.graphql'))
+      .map((f) => readFileSync(`${dir}/${f}`, 'utf8'));
     const fields = rootFieldsOf(makeExecutableSchema({ typeDefs }));
     expect(fields.filter((f) => !ROOT_FIELD_RULES[f])).toEqual([]);
     expect(Object.keys(ROOT_FIELD_RULES).filter((f) => !fields.includes(f))).toEqual([]);
@@ -48,21 +52,52 @@ describe('policy', () => {
 describe('banks (信易贷)', () => {
   test('without an authorisation the report is FORBIDDEN with reason NO_AUTHORIZATION; shared records are out of reach', async () => {
     const report = await asBank(REPORT, { u: PUDONG });
-    expect(errorOf(report)).toMatchObject({ extensions: { code: 'FORBIDDEN', reason: 'NO_AUTHORIZATION' }, message: expect.stringContaining('has not authorised client test-bank') });
+    expect(errorOf(report)).toMatchObject({
+      extensions: { code: 'FORBIDDEN', reason: 'NO_AUTHORIZATION' },
+      message: expect.stringContaining('has not authorised client test-bank'),
+    });
     const records = await asBank('{ records { totalCount } }');
     expect(errorOf(records)?.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE' });
     expect(records.body.data).toBeNull();
   });
 
   test('an agency records the enterprise’s authorisation; the bank then gets report fields only, never identity numbers', async () => {
-    const granted = await asAgency(GRANT, { input: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 2024-0001' } });
-    expect(granted.body.data.grantAuthorization).toMatchObject({ uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', grantedBy: 'test-agency' });
+    const granted = await asAgency(GRANT, {
+      input: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 2024-0001' },
+    });
+    expect(granted.body.data.grantAuthorization).toMatchObject({
+      uscc: PUDONG,
+      clientId: 'test-bank',
+      purpose: 'LOAN_REVIEW',
+      validUntil: '2024-12-31',
+      grantedBy: 'test-agency',
+    });
     const report = await asBank(REPORT, { u: PUDONG });
     expect(report.body.errors).toBeUndefined();
     const body = report.body.data.creditReport;
-    expect(body).toMatchObject({ uscc: PUDONG, name: '上海浦东示例科技有限公司', region: { code: '310000' }, entriesTruncated: false, authorization: { id: granted.body.data.grantAuthorization.id, purpose: 'LOAN_REVIEW' } });
-    expect(body.counts).toEqual(expect.arrayContaining([{ kind: 'PENALTY', active: 1, total: 1 }, { kind: 'PERMIT', active: 1, total: 1 }]));
-    expect(body.entries).toEqual([{ kind: 'PENALTY', agencyCode: 'SH-SAMR', documentNo: '沪市监浦处〔2024〕1号', eventDate: '2024-03-15', summary: '罚款: 虚假宣传', fineTenThousandYuan: '5.000000' }]);
+    expect(body).toMatchObject({
+      uscc: PUDONG,
+      name: '上海浦东示例科技有限公司',
+      region: { code: '310000' },
+      entriesTruncated: false,
+      authorization: { id: granted.body.data.grantAuthorization.id, purpose: 'LOAN_REVIEW' },
+    });
+    expect(body.counts).toEqual(
+      expect.arrayContaining([
+        { kind: 'PENALTY', active: 1, total: 1 },
+        { kind: 'PERMIT', active: 1, total: 1 },
+      ]),
+    );
+    expect(body.entries).toEqual([
+      {
+        kind: 'PENALTY',
+        agencyCode: 'SH-SAMR',
+        documentNo: '沪市监浦处〔2024〕1号',
+        eventDate: '2024-03-15',
+        summary: '罚款: 虚假宣传',
+        fineTenThousandYuan: '5.000000',
+      },
+    ]);
     const text = JSON.stringify(report.body);
     expect(text).not.toContain(ID_NUMBER);
     expect(text).not.toContain('张三');
@@ -92,10 +127,19 @@ describe('banks (信易贷)', () => {
       [{ validUntil: '2030-01-01' }, /and 2027-06-01/],
     ];
     for (const [change, message] of cases) {
-      const response = await asAgency(GRANT, { input: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 2024-0001', ...change } });
-      expect(errorOf(response)).toMatchObject({ extensions: { code: expect.stringMatching(/BAD_USER_INPUT|NOT_FOUND/) }, message: expect.stringMatching(message) });
+      const response = await asAgency(GRANT, {
+        input: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 2024-0001', ...change },
+      });
+      expect(errorOf(response)).toMatchObject({
+        extensions: { code: expect.stringMatching(/BAD_USER_INPUT|NOT_FOUND/) },
+        message: expect.stringMatching(message),
+      });
     }
-    expect(errorOf(await asBank(GRANT, { input: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 2024-0001' } }))?.extensions.reason).toBe('MISSING_SCOPE');
+    expect(
+      errorOf(
+        await asBank(GRANT, { input: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 2024-0001' } }),
+      )?.extensions.reason,
+    ).toBe('MISSING_SCOPE');
   });
 });
 
@@ -106,21 +150,37 @@ describe('agencies', () => {
     const own = await asAgency('{ ingestionBatches(agencyCode: "SH-SAMR") { totalCount } }');
     expect(own.body.data.ingestionBatches.totalCount).toBe(1);
     const foreign = await asAgency('{ quarantine(agencyCode: "ZJ-TAX") { totalCount } }');
-    expect(errorOf(foreign)).toMatchObject({ extensions: { code: 'FORBIDDEN', reason: 'NOT_OWN_AGENCY' }, message: expect.stringContaining('its own agency SH-SAMR') });
+    expect(errorOf(foreign)).toMatchObject({
+      extensions: { code: 'FORBIDDEN', reason: 'NOT_OWN_AGENCY' },
+      message: expect.stringContaining('its own agency SH-SAMR'),
+    });
   });
 
   test('operator-only fields are refused to agencies', async () => {
-    for (const query of ['{ clients { id } }', '{ auditLog { edges { node { seq } } } }', 'mutation { releaseQuarantinedRecord(id: "1", justification: "x") { id } }']) {
+    for (const query of [
+      '{ clients { id } }',
+      '{ auditLog { edges { node { seq } } } }',
+      'mutation { releaseQuarantinedRecord(id: "1", justification: "x") { id } }',
+    ]) {
       expect(errorOf(await asAgency(query))?.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE' });
     }
   });
 
   test('who looked at an enterprise: the access history an agency can give the enterprise', async () => {
-    const log = await asAgency('query($u: USCC!) { subjectAccessLog(uscc: $u, first: 50) { edges { node { clientId purpose operation outcome authorizations } } } }', { u: PUDONG });
+    const log = await asAgency(
+      'query($u: USCC!) { subjectAccessLog(uscc: $u, first: 50) { edges { node { clientId purpose operation outcome authorizations } } } }',
+      { u: PUDONG },
+    );
     const entries = log.body.data.subjectAccessLog.edges.map((e: { node: unknown }) => e.node);
     expect(entries).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ clientId: 'test-bank', purpose: 'LOAN_REVIEW', operation: 'query creditReport', outcome: 'OK', authorizations: [expect.any(String)] }),
+        expect.objectContaining({
+          clientId: 'test-bank',
+          purpose: 'LOAN_REVIEW',
+          operation: 'query creditReport',
+          outcome: 'OK',
+          authorizations: [expect.any(String)],
+        }),
         expect.objectContaining({ clientId: 'test-bank', operation: 'query creditReport', outcome: 'DENIED:NO_AUTHORIZATION' }),
         expect.objectContaining({ clientId: 'test-agency', operation: 'mutation grantAuthorization', outcome: 'OK' }),
       ]),
@@ -130,7 +190,8 @@ describe('agencies', () => {
 
 describe('partner hubs', () => {
   test('read the change feed of their regions only, page by page without gaps or repeats; nothing else', async () => {
-    const FEED = 'query($after: String) { changeFeed(first: 2, after: $after) { edges { node { seq change record { sourceRecordId originRegion { code } } } } pageInfo { hasNextPage endCursor } } }';
+    const FEED =
+      'query($after: String) { changeFeed(first: 2, after: $after) { edges { node { seq change record { sourceRecordId originRegion { code } } } } pageInfo { hasNextPage endCursor } } }';
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 5; page++) {

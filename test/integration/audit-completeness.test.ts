@@ -31,7 +31,8 @@ async function ingestSubjects(count: number): Promise<string[]> {
   return usccs;
 }
 
-const entryAt = (seq: number) => testHub.database.db.selectFrom('audit_log').select(['subjects', 'outcome', 'entry']).where('seq', '=', seq).executeTakeFirstOrThrow();
+const entryAt = (seq: number) =>
+  testHub.database.db.selectFrom('audit_log').select(['subjects', 'outcome', 'entry']).where('seq', '=', seq).executeTakeFirstOrThrow();
 
 describe('every subject a response touches is in its audit entry', () => {
   test('a request that would touch more than limits.maxSubjectsPerRequest is refused, its data withheld, and audited as DENIED:TOO_MANY_SUBJECTS', async () => {
@@ -71,7 +72,10 @@ describe('every subject a response touches is in its audit entry', () => {
 describe('natural persons are noted by a keyed hash of their identity number', () => {
   test('a person’s record read is noted as person:<hash>, never the number; personAccessLog finds it by the number', async () => {
     testHub = await startTestHub();
-    const person = penaltyRecord({ CF_XDR_LB: '自然人', CF_XDR_MC: '李四', CF_XDR_SHXYM: '', CF_FRDB: '', CF_XDR_ZJLX: '身份证', CF_XDR_ZJHM: PERSON_ID }, 'P-PERSON');
+    const person = penaltyRecord(
+      { CF_XDR_LB: '自然人', CF_XDR_MC: '李四', CF_XDR_SHXYM: '', CF_FRDB: '', CF_XDR_ZJLX: '身份证', CF_XDR_ZJHM: PERSON_ID },
+      'P-PERSON',
+    );
     await ingestBatch(testHub.hub.ingestion, { agencyCode: 'SH-SAMR', source: 'test', records: [person] });
     const read = await testHub.gql('{ records(first: 5) { edges { node { party { name idNumberMasked } } } } }', {}, AS_AGENCY);
     expect(read.body.data.records.edges).toEqual([{ node: { party: { name: '李四', idNumberMasked: '1101**********002X' } } }]);
@@ -83,19 +87,36 @@ describe('natural persons are noted by a keyed hash of their identity number', (
     expect(entry.subjects[0]).not.toBe(`person:${createHash('sha256').update(PERSON_ID).digest('hex')}`);
 
     // Found by the number as written in any case or width.
-    const log = await testHub.gql('query($id: String!) { personAccessLog(idNumber: $id) { edges { node { seq subjects outcome } } } }', { id: ' １１０１０５１９４９１２３１００２x' }, AS_AGENCY);
+    const log = await testHub.gql(
+      'query($id: String!) { personAccessLog(idNumber: $id) { edges { node { seq subjects outcome } } } }',
+      { id: ' １１０１０５１９４９１２３１００２x' },
+      AS_AGENCY,
+    );
     expect(log.body.data.personAccessLog.edges).toEqual([{ node: { seq, subjects: entry.subjects, outcome: 'OK' } }]);
 
-    const other = await testHub.gql('query($id: String!) { personAccessLog(idNumber: $id) { edges { node { seq } } } }', { id: '110105194912310038' }, AS_AGENCY);
+    const other = await testHub.gql(
+      'query($id: String!) { personAccessLog(idNumber: $id) { edges { node { seq } } } }',
+      { id: '110105194912310038' },
+      AS_AGENCY,
+    );
     expect(other.body.data.personAccessLog.edges.map((e: { node: { seq: number } }) => e.node.seq)).not.toContain(seq);
   });
 
   test('personAccessLog refuses a number failing GB 11643 without echoing it, and needs scope audit:subject', async () => {
     testHub = await startTestHub();
     const bad = await testHub.gql('query($id: String!) { personAccessLog(idNumber: $id) { edges { node { seq } } } }', { id: '110105194912310021' }, AS_AGENCY);
-    expect(bad.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'idNumber', rule: 'RESIDENT_ID_CHECKSUM', value: '1101**********0021' });
+    expect(bad.body.errors[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'idNumber',
+      rule: 'RESIDENT_ID_CHECKSUM',
+      value: '1101**********0021',
+    });
     expect(JSON.stringify(bad.body)).not.toContain('110105194912310021');
-    const bank = await testHub.gql('query($id: String!) { personAccessLog(idNumber: $id) { edges { node { seq } } } }', { id: PERSON_ID }, { client: 'test-bank', purpose: 'LOAN_REVIEW' });
+    const bank = await testHub.gql(
+      'query($id: String!) { personAccessLog(idNumber: $id) { edges { node { seq } } } }',
+      { id: PERSON_ID },
+      { client: 'test-bank', purpose: 'LOAN_REVIEW' },
+    );
     expect(bank.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE' });
   });
 
@@ -142,7 +163,9 @@ describe('signed receipts of audit entries', () => {
         const entry = row.seq === seq ? row.entry.replace('"SUPERVISION"', '"CREDIT_REPAIR"') : row.entry;
         const leaf = leafHash(Buffer.from(entry));
         chain = chainLink(chain, leaf);
-        await sql`update audit_log set entry = ${entry}, purpose = ${JSON.parse(entry).purpose}, leaf_hash = decode(${leaf.toString('hex')}, 'hex'), chain_hash = decode(${chain.toString('hex')}, 'hex') where seq = ${row.seq}`.execute(db);
+        await sql`update audit_log set entry = ${entry}, purpose = ${JSON.parse(entry).purpose}, leaf_hash = decode(${leaf.toString('hex')}, 'hex'), chain_hash = decode(${chain.toString('hex')}, 'hex') where seq = ${row.seq}`.execute(
+          db,
+        );
       }
       await sql`update audit_head set chain_hash = decode(${chain.toString('hex')}, 'hex')`.execute(db);
     } finally {
@@ -160,7 +183,11 @@ describe('signed receipts of audit entries', () => {
 
     const { seq, receipt } = await readWithReceipt();
     const { payload, protectedHeader } = await jwtVerify(receipt, createLocalJWKSet(await jwks()), { typ: RECEIPT_TYP, issuer });
-    const row = await db.selectFrom('audit_log').select(sql<string>`encode(leaf_hash, 'hex')`.as('leaf')).where('seq', '=', seq).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('audit_log')
+      .select(sql<string>`encode(leaf_hash, 'hex')`.as('leaf'))
+      .where('seq', '=', seq)
+      .executeTakeFirstOrThrow();
     expect(protectedHeader.typ).toBe('audit-receipt+jwt');
     expect(payload).toMatchObject({ iss: issuer, seq, leaf_hash: row.leaf, tree_size: seq + 1, iat: expect.any(Number) });
     expect(await check(receipt)).toEqual({ verdict: 'HELD', message: `entry ${seq} is in the log as receipted; no signed checkpoint covers it yet` });
@@ -181,7 +208,10 @@ describe('signed receipts of audit entries', () => {
 
     await rewriteConsistently(seq);
     expect((await verifyAuditLog(db, testHub.hub.keys, issuer)).firstProblem).toBeUndefined();
-    expect(await check(receipt)).toEqual({ verdict: 'ALTERED', message: `entry ${seq} was altered: the log's entry at that position is not the one the hub receipted` });
+    expect(await check(receipt)).toEqual({
+      verdict: 'ALTERED',
+      message: `entry ${seq} was altered: the log's entry at that position is not the one the hub receipted`,
+    });
     // A checkpoint signed over the rewritten log does not make the receipt check out either.
     await signCheckpoint(testHub.hub.checkpoints);
     expect((await check(receipt)).verdict).toBe('ALTERED');
@@ -208,7 +238,11 @@ describe('signed receipts of audit entries', () => {
 describe('identity numbers where a USCC belongs, and refusals after a write', () => {
   test('a resident identity number given as a USCC is refused without echoing it, and noted only by its keyed hash', async () => {
     testHub = await startTestHub();
-    const response = await testHub.gql('query($u: USCC!) { creditReport(uscc: $u) { name } }', { u: PERSON_ID }, { client: 'test-bank', purpose: 'LOAN_REVIEW' });
+    const response = await testHub.gql(
+      'query($u: USCC!) { creditReport(uscc: $u) { name } }',
+      { u: PERSON_ID },
+      { client: 'test-bank', purpose: 'LOAN_REVIEW' },
+    );
     expect(response.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', rule: 'IDENTITY_NUMBER' });
     expect(JSON.stringify(response.body)).not.toContain(PERSON_ID);
     const inline = await testHub.gql(`{ subjectAccessLog(uscc: "${PERSON_ID}") { edges { node { seq } } } }`, {}, AS_AGENCY);
@@ -220,10 +254,9 @@ describe('identity numbers where a USCC belongs, and refusals after a write', ()
   test('a denial after a successful write in the same request gets its own audit entry', async () => {
     testHub = await startTestHub();
     await ingestBatch(testHub.hub.ingestion, { agencyCode: 'SH-SAMR', source: 'test', records: [penaltyRecord({}, 'P-1')] });
-    const grant = await testHub.gql(
-      'mutation($i: GrantAuthorizationInput!) { grantAuthorization(input: $i) { id } }',
-      { i: { uscc: enterpriseUscc('310115', 1), clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 1' } },
-    );
+    const grant = await testHub.gql('mutation($i: GrantAuthorizationInput!) { grantAuthorization(input: $i) { id } }', {
+      i: { uscc: enterpriseUscc('310115', 1), clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 1' },
+    });
     const id = grant.body.data.grantAuthorization.id as string;
     const mixed = await testHub.gql(
       `mutation($i: GrantAuthorizationInput!) { g: grantAuthorization(input: $i) { id } r: revokeAuthorization(id: "${id}") { id } }`,

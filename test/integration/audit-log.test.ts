@@ -32,7 +32,11 @@ async function tamper(db: HubDb, change: () => Promise<unknown>): Promise<void> 
 async function fillLog(entries: number): Promise<number[]> {
   const seqs: number[] = [];
   for (let i = 0; i < entries; i++) {
-    const response = await testHub.gql(SUBJECT_QUERY, { u: PUDONG }, { client: i % 2 ? 'test-agency' : 'test-admin', purpose: i % 2 ? 'SUPERVISION' : 'OPERATIONS' });
+    const response = await testHub.gql(
+      SUBJECT_QUERY,
+      { u: PUDONG },
+      { client: i % 2 ? 'test-agency' : 'test-admin', purpose: i % 2 ? 'SUPERVISION' : 'OPERATIONS' },
+    );
     seqs.push(...response.body.extensions.auditEntries);
   }
   return seqs;
@@ -51,7 +55,14 @@ describe('what is audited', () => {
     const [row] = await testHub.database.db.selectFrom('audit_log').selectAll().execute();
     const entry = JSON.parse(row!.entry);
     expect(entry).toMatchObject({
-      v: 1, client: 'test-agency', clientType: 'AGENCY', operation: 'query subject', subjects: [PUDONG], purpose: 'SUPERVISION', authorizations: [], outcome: 'OK',
+      v: 1,
+      client: 'test-agency',
+      clientType: 'AGENCY',
+      operation: 'query subject',
+      subjects: [PUDONG],
+      purpose: 'SUPERVISION',
+      authorizations: [],
+      outcome: 'OK',
     });
     expect(entry.returned).toEqual(expect.arrayContaining(['Query.subject', 'Subject.name', 'Record.documentNumber', 'kind:PENALTY']));
     expect(row!.entry).not.toContain('上海浦东示例科技有限公司');
@@ -97,15 +108,33 @@ describe('what is audited', () => {
 
 describe('proofs anyone can check', () => {
   test('a proof in a large log reads stored subtree roots, not the whole log; each proof checks out against the signed root', async () => {
-    const event = { clientId: 'test-admin', clientType: 'ADMIN', operation: 'query subject', subjects: [PUDONG], returned: [], purpose: 'OPERATIONS', authorizations: [], outcome: 'OK' };
+    const event = {
+      clientId: 'test-admin',
+      clientType: 'ADMIN',
+      operation: 'query subject',
+      subjects: [PUDONG],
+      returned: [],
+      purpose: 'OPERATIONS',
+      authorizations: [],
+      outcome: 'OK',
+    };
     for (let i = 0; i < 600; i++) await appendAuditEvent(testHub.database.db, { ...event, at: new Date(Date.UTC(2024, 0, 1, 0, 0, i)), requestId: `r${i}` });
     const checkpoint = await signCheckpoint(testHub.hub.checkpoints);
     const stored = await testHub.database.db.selectFrom('audit_subtrees').select(['level', 'position']).orderBy('level').orderBy('position').execute();
-    expect(stored).toEqual([{ level: 8, position: 0 }, { level: 8, position: 1 }, { level: 9, position: 0 }]);
+    expect(stored).toEqual([
+      { level: 8, position: 0 },
+      { level: 8, position: 1 },
+      { level: 9, position: 0 },
+    ]);
     const proofs = [];
     for (const seq of [0, 5, 300, 511, 512, checkpoint.treeSize - 1]) {
       const proof = (await proveInclusion(testHub.hub.checkpoints, seq))!;
-      const root = rootFromInclusionProof(Buffer.from(proof.leafHash, 'hex'), seq, proof.checkpoint.treeSize, proof.auditPath.map((h) => Buffer.from(h, 'hex')));
+      const root = rootFromInclusionProof(
+        Buffer.from(proof.leafHash, 'hex'),
+        seq,
+        proof.checkpoint.treeSize,
+        proof.auditPath.map((h) => Buffer.from(h, 'hex')),
+      );
       expect(root?.toString('hex')).toBe(proof.checkpoint.rootHash);
       proofs.push(proof);
     }
@@ -113,7 +142,12 @@ describe('proofs anyone can check', () => {
     await sql`alter table audit_subtrees disable trigger audit_subtrees_append_only`.execute(testHub.database.db);
     await sql`update audit_subtrees set hash = sha256(hash) where level = 8 and position = 1`.execute(testHub.database.db);
     const forged = (await proveInclusion(testHub.hub.checkpoints, 5))!;
-    const root = rootFromInclusionProof(Buffer.from(forged.leafHash, 'hex'), 5, forged.checkpoint.treeSize, forged.auditPath.map((h) => Buffer.from(h, 'hex')));
+    const root = rootFromInclusionProof(
+      Buffer.from(forged.leafHash, 'hex'),
+      5,
+      forged.checkpoint.treeSize,
+      forged.auditPath.map((h) => Buffer.from(h, 'hex')),
+    );
     expect(root?.toString('hex')).not.toBe(forged.checkpoint.rootHash);
     expect((await verify()).firstProblem).toEqual({ seq: 256, problem: expect.stringContaining('stored root of entries 256 to 511') });
     // Without stored roots (checkpoints signed before they were kept) the proof is computed from the leaves.
@@ -125,7 +159,11 @@ describe('proofs anyone can check', () => {
   test('a client proves its own entry against a checkpoint signed with a key of the public JWKS; another client’s entry is refused', async () => {
     const seqs = await fillLog(5);
     const mine = seqs[1]!; // test-agency's
-    const proof = await testHub.gql('query($s: Int!) { auditProof(seq: $s) { leafHash auditPath entry { seq entry clientId } checkpoint { treeSize rootHash signed } } }', { s: mine }, { client: 'test-agency', purpose: 'SUPERVISION' });
+    const proof = await testHub.gql(
+      'query($s: Int!) { auditProof(seq: $s) { leafHash auditPath entry { seq entry clientId } checkpoint { treeSize rootHash signed } } }',
+      { s: mine },
+      { client: 'test-agency', purpose: 'SUPERVISION' },
+    );
     const body = proof.body.data.auditProof;
     expect(body.entry).toMatchObject({ seq: mine, clientId: 'test-agency' });
     // Verified as an outsider would: public keys from JWKS, hashes recomputed from the entry text.
@@ -134,7 +172,12 @@ describe('proofs anyone can check', () => {
     expect(payload).toMatchObject({ tree_size: body.checkpoint.treeSize, root_hash: body.checkpoint.rootHash });
     const leaf = leafHash(Buffer.from(body.entry.entry, 'utf8'));
     expect(leaf.toString('hex')).toBe(body.leafHash);
-    const root = rootFromInclusionProof(leaf, mine, body.checkpoint.treeSize, body.auditPath.map((h: string) => Buffer.from(h, 'hex')));
+    const root = rootFromInclusionProof(
+      leaf,
+      mine,
+      body.checkpoint.treeSize,
+      body.auditPath.map((h: string) => Buffer.from(h, 'hex')),
+    );
     expect(root?.toString('hex')).toBe(payload['root_hash']);
 
     const theirs = await testHub.gql('query($s: Int!) { auditProof(seq: $s) { leafHash } }', { s: seqs[0] }, { client: 'test-agency', purpose: 'SUPERVISION' });
@@ -175,7 +218,9 @@ describe('the verifier catches every alteration', () => {
     await tamper(db, async () => {
       const row = await db.selectFrom('audit_log').select('entry').where('seq', '=', 6).executeTakeFirstOrThrow();
       const forged = row.entry.replace('"OK"', '"DENIED:MISSING_SCOPE"');
-      await sql`update audit_log set entry = ${forged}, outcome = 'DENIED:MISSING_SCOPE', leaf_hash = decode(${leafHash(Buffer.from(forged)).toString('hex')}, 'hex') where seq = 6`.execute(db);
+      await sql`update audit_log set entry = ${forged}, outcome = 'DENIED:MISSING_SCOPE', leaf_hash = decode(${leafHash(Buffer.from(forged)).toString('hex')}, 'hex') where seq = 6`.execute(
+        db,
+      );
     });
     expect((await verify()).firstProblem?.seq).toBe(6);
     expect((await verify()).firstProblem?.problem).toMatch(/entry 6 breaks the hash chain/);
@@ -185,7 +230,10 @@ describe('the verifier catches every alteration', () => {
     await sql`alter table audit_subjects disable trigger audit_subjects_append_only`.execute(db);
     await db.deleteFrom('audit_subjects').where('seq', '=', 3).execute();
     await sql`alter table audit_subjects enable trigger audit_subjects_append_only`.execute(db);
-    expect((await verify()).firstProblem).toEqual({ seq: 3, problem: 'the subject index disagrees with entry 3 (who looked at a subject would be answered wrongly)' });
+    expect((await verify()).firstProblem).toEqual({
+      seq: 3,
+      problem: 'the subject index disagrees with entry 3 (who looked at a subject would be answered wrongly)',
+    });
   });
 
   test('a deleted entry', async () => {
@@ -216,11 +264,12 @@ describe('the verifier catches every alteration', () => {
         const entry = row.seq === 1 ? row.entry.replace('"SUPERVISION"', '"CREDIT_REPAIR"') : row.entry;
         const leaf = leafHash(Buffer.from(entry));
         chain = chainLink(chain, leaf);
-        await sql`update audit_log set entry = ${entry}, purpose = ${JSON.parse(entry).purpose}, leaf_hash = decode(${leaf.toString('hex')}, 'hex'), chain_hash = decode(${chain.toString('hex')}, 'hex') where seq = ${row.seq}`.execute(db);
+        await sql`update audit_log set entry = ${entry}, purpose = ${JSON.parse(entry).purpose}, leaf_hash = decode(${leaf.toString('hex')}, 'hex'), chain_hash = decode(${chain.toString('hex')}, 'hex') where seq = ${row.seq}`.execute(
+          db,
+        );
       }
       await sql`update audit_head set chain_hash = decode(${chain.toString('hex')}, 'hex')`.execute(db);
     });
     expect((await verify()).firstProblem?.problem).toMatch(/checkpoint at size 4: the log's first 4 entries no longer hash to the signed root/);
   });
 });
-

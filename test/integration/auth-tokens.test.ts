@@ -25,7 +25,16 @@ const query = (token: string, purpose = 'OPERATIONS') =>
 
 /** Claims of a valid access token of the admin client, to spoil one at a time. */
 const adminClaims = (extra: Record<string, unknown> = {}) => ({
-  iss: issuer, sub: 'test-admin', aud: audience, iat: NOW, nbf: NOW, exp: NOW + 300, jti: `t-${Math.random()}`, scope: 'admin', client_type: 'ADMIN', ...extra,
+  iss: issuer,
+  sub: 'test-admin',
+  aud: audience,
+  iat: NOW,
+  nbf: NOW,
+  exp: NOW + 300,
+  jti: `t-${Math.random()}`,
+  scope: 'admin',
+  client_type: 'ADMIN',
+  ...extra,
 });
 
 async function expectRefused(token: string, reason: RegExp) {
@@ -59,8 +68,15 @@ describe('token endpoint', () => {
     const response = await withAssertion(await clientAssertion(TEST_CLIENTS.agency, issuer));
     expect(response.status).toBe(200);
     expect(response.headers['cache-control']).toBe('no-store');
-    expect(response.body).toMatchObject({ token_type: 'Bearer', expires_in: 300, scope: 'records:read records:write:SH-SAMR authorizations:write audit:subject credit:read inspections:draw repair:write' });
-    const [header, payload] = response.body.access_token.split('.').slice(0, 2).map((part: string) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+    expect(response.body).toMatchObject({
+      token_type: 'Bearer',
+      expires_in: 300,
+      scope: 'records:read records:write:SH-SAMR authorizations:write audit:subject credit:read inspections:draw repair:write',
+    });
+    const [header, payload] = response.body.access_token
+      .split('.')
+      .slice(0, 2)
+      .map((part: string) => JSON.parse(Buffer.from(part, 'base64url').toString()));
     expect(header).toMatchObject({ alg: 'EdDSA', typ: 'at+jwt' });
     expect(payload).toMatchObject({ iss: issuer, sub: 'test-agency', aud: audience, client_type: 'AGENCY', agency: 'SH-SAMR', regions: [], exp: NOW + 300 });
     expect(typeof payload.jti).toBe('string');
@@ -84,7 +100,11 @@ describe('token endpoint', () => {
     expect(wrong.body.error).toBe('invalid_client');
     const disabled = await startTestHub({ ...TEST_CONFIG, auth: { ...TEST_CONFIG.auth, allowClientSecret: false } });
     try {
-      const refused = await request(disabled.hub.httpServer).post('/oauth/token').type('form').send({ grant_type: 'client_credentials' }).auth('test-agency', DEV_SECRET);
+      const refused = await request(disabled.hub.httpServer)
+        .post('/oauth/token')
+        .type('form')
+        .send({ grant_type: 'client_credentials' })
+        .auth('test-agency', DEV_SECRET);
       expect(refused.status).toBe(401);
       expect(refused.body.error_description).toMatch(/client_secret_basic is disabled/);
     } finally {
@@ -94,7 +114,10 @@ describe('token endpoint', () => {
 
   test('malformed requests get RFC 6749 errors', async () => {
     expect((await tokenRequest({ grant_type: 'password' })).body.error).toBe('unsupported_grant_type');
-    expect((await tokenRequest({ grant_type: 'client_credentials' })).body).toMatchObject({ error: 'invalid_client', error_description: expect.stringContaining('required') });
+    expect((await tokenRequest({ grant_type: 'client_credentials' })).body).toMatchObject({
+      error: 'invalid_client',
+      error_description: expect.stringContaining('required'),
+    });
     const json = await request(testHub.hub.httpServer).post('/oauth/token').send({ grant_type: 'client_credentials' });
     expect(json.body.error).toBe('invalid_request');
   });
@@ -133,7 +156,9 @@ describe('client assertion attacks are refused with 401 invalid_client', () => {
       await withAssertion(await clientAssertion(unknown, issuer, { key: strangersKey })),
       await withAssertion(await clientAssertion(TEST_CLIENTS.bank, issuer, { key: strangersKey })),
       await withAssertion(await clientAssertion(TEST_CLIENTS.bank, issuer, { key: strangersKey, header: { kid: 'a-kid-nobody-registered' } })),
-      await withAssertion(await clientAssertion(TEST_CLIENTS.bank, issuer, { key: strangersKey, header: { kid: 'a-kid-nobody-registered' } }), { client_id: 'test-bank' }),
+      await withAssertion(await clientAssertion(TEST_CLIENTS.bank, issuer, { key: strangersKey, header: { kid: 'a-kid-nobody-registered' } }), {
+        client_id: 'test-bank',
+      }),
     ];
     const basic = (id: string, secret: string) => tokenRequest({ grant_type: 'client_credentials' }).auth(id, secret);
     const bySecret = [await basic('no-such-client', DEV_SECRET), await basic('test-agency', 'not-the-secret-at-all'), await basic('test-bank', DEV_SECRET)];
@@ -154,7 +179,11 @@ describe('client assertion attacks are refused with 401 invalid_client', () => {
       const response = await request(gone.hub.httpServer)
         .post('/oauth/token')
         .type('form')
-        .send({ grant_type: 'client_credentials', client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: await clientAssertion(TEST_CLIENTS.partner, issuer) });
+        .send({
+          grant_type: 'client_credentials',
+          client_assertion_type: CLIENT_ASSERTION_TYPE,
+          client_assertion: await clientAssertion(TEST_CLIENTS.partner, issuer),
+        });
       expect(response.status).toBe(401);
       expect(response.body.error_description).toMatch(/revoked/);
     } finally {
@@ -199,9 +228,14 @@ describe('access token attacks are refused with 401 and WWW-Authenticate: Bearer
 
   test('unknown kid, and a key-locating header', async () => {
     const { privateKey } = await generateKeyPair('Ed25519');
-    await expectRefused(await new SignJWT(adminClaims()).setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'attacker-key' }).sign(privateKey), /does not know/);
+    await expectRefused(
+      await new SignJWT(adminClaims()).setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'attacker-key' }).sign(privateKey),
+      /does not know/,
+    );
     const { kid } = (await testHub.hub.keys.allPublicKeys())[0]!;
-    const withJku = await new SignJWT(adminClaims()).setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid, jku: 'https://evil.example/jwks.json' }).sign(privateKey);
+    const withJku = await new SignJWT(adminClaims())
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid, jku: 'https://evil.example/jwks.json' })
+      .sign(privateKey);
     await expectRefused(withJku, /"jku" header/);
   });
 
@@ -230,7 +264,8 @@ describe('access token attacks are refused with 401 and WWW-Authenticate: Bearer
     try {
       const bankToken = await hub.tokenFor('test-bank');
       const partnerToken = await hub.tokenFor('test-partner');
-      const me = (token: string, purpose: string) => request(hub.hub.httpServer).post('/graphql').set('authorization', `Bearer ${token}`).set('x-purpose', purpose).send({ query: '{ me { id } }' });
+      const me = (token: string, purpose: string) =>
+        request(hub.hub.httpServer).post('/graphql').set('authorization', `Bearer ${token}`).set('x-purpose', purpose).send({ query: '{ me { id } }' });
       expect((await me(bankToken, 'LOAN_REVIEW')).status).toBe(200);
       await revokeClient(hub.database.db, 'test-bank');
       const revoked = await answerWithin(401, 1000, () => me(bankToken, 'LOAN_REVIEW'));
@@ -265,7 +300,15 @@ describe('keys, purpose and rate', () => {
       const after = await hub.tokenFor('test-admin');
       expect(JSON.parse(Buffer.from(after.split('.')[0]!, 'base64url').toString()).kid).toBe(newKid);
       for (const token of [before, after]) {
-        expect((await request(hub.hub.httpServer).post('/graphql').set('authorization', `Bearer ${token}`).set('x-purpose', 'OPERATIONS').send({ query: '{ me { id } }' })).status).toBe(200);
+        expect(
+          (
+            await request(hub.hub.httpServer)
+              .post('/graphql')
+              .set('authorization', `Bearer ${token}`)
+              .set('x-purpose', 'OPERATIONS')
+              .send({ query: '{ me { id } }' })
+          ).status,
+        ).toBe(200);
       }
       const kids = (await request(hub.hub.httpServer).get('/.well-known/jwks.json')).body.keys.map((k: { kid: string }) => k.kid);
       expect(kids).toEqual([newKid, oldKid]);

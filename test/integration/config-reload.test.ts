@@ -22,7 +22,16 @@ function agencyRow(n: number, overrides: Record<string, unknown> = {}) {
 
 /** The config file as an operator writes it: TEST_CONFIG with one http-json source for SH-SAMR. */
 function configFile(columns: Record<string, string>, change: { pageSize?: number; hubId?: string; schedule?: string } = {}): unknown {
-  const source = { type: 'http-json', name: 'penalties', url: api.url, pageSize: change.pageSize ?? 10, retries: 0, timeoutMs: 2000, mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id', columns }, ...(change.schedule ? { schedule: change.schedule } : {}) };
+  const source = {
+    type: 'http-json',
+    name: 'penalties',
+    url: api.url,
+    pageSize: change.pageSize ?? 10,
+    retries: 0,
+    timeoutMs: 2000,
+    mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id', columns },
+    ...(change.schedule ? { schedule: change.schedule } : {}),
+  };
   return {
     ...TEST_CONFIG,
     hub: { ...TEST_CONFIG.hub, id: change.hubId ?? TEST_CONFIG.hub.id },
@@ -65,19 +74,28 @@ describe('configuration reload', () => {
       needsRestart: ['hub', 'agencies.SH-SAMR.sources.penalties.schedule'],
     });
     // The schedule runs as it was until a restart, and the hub shows it so.
-    expect((await testHub.gql('{ connectors(agencyCode: "SH-SAMR") { name schedule } }')).body.data.connectors).toEqual([{ name: 'penalties', schedule: null }]);
+    expect((await testHub.gql('{ connectors(agencyCode: "SH-SAMR") { name schedule } }')).body.data.connectors).toEqual([
+      { name: 'penalties', schedule: null },
+    ]);
 
     api.records.set('R3', agencyRow(3));
     expect((await testHub.gql(RUN)).body.data.runConnectorNow).toMatchObject({ status: 'SUCCEEDED', inserted: 1 });
     // The new page size is used from this run on.
     expect(api.requests.at(-1)?.get('page_size')).toBe('1');
 
-    const entries = await testHub.database.db.selectFrom('audit_log').select(['operation', 'outcome', 'entry']).where('operation', '=', 'mutation reloadConfiguration').execute();
+    const entries = await testHub.database.db
+      .selectFrom('audit_log')
+      .select(['operation', 'outcome', 'entry'])
+      .where('operation', '=', 'mutation reloadConfiguration')
+      .execute();
     expect(entries).toEqual([expect.objectContaining({ outcome: 'OK' })]);
     expect(entries[0]?.entry).toContain('config:agencies.SH-SAMR.sources.penalties.mapping');
 
     // Reloading the same file again changes nothing more; the restart items are still pending.
-    expect((await testHub.gql(RELOAD)).body.data.reloadConfiguration).toEqual({ changed: [], needsRestart: ['hub', 'agencies.SH-SAMR.sources.penalties.schedule'] });
+    expect((await testHub.gql(RELOAD)).body.data.reloadConfiguration).toEqual({
+      changed: [],
+      needsRestart: ['hub', 'agencies.SH-SAMR.sources.penalties.schedule'],
+    });
   });
 
   test('a bad file is refused naming every problem, and the running configuration is kept', async () => {
@@ -93,7 +111,10 @@ describe('configuration reload', () => {
     expect(refused.body.errors[0].message).toContain('the running one is kept');
 
     await writeConfig('{ not json');
-    expect((await testHub.gql(RELOAD)).body.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringContaining('is not JSON: InvalidSymbol at line 1, column 3') });
+    expect((await testHub.gql(RELOAD)).body.errors[0]).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT' },
+      message: expect.stringContaining('is not JSON: InvalidSymbol at line 1, column 3'),
+    });
 
     // Still the old mapping: the rows are refused for the unmapped column.
     expect((await testHub.gql(RUN)).body.data.runConnectorNow).toMatchObject({ status: 'SUCCEEDED', inserted: 0, rejected: 2 });
@@ -104,7 +125,10 @@ describe('configuration reload', () => {
     expect(asAgency.body.errors[0].extensions.reason).toBe('MISSING_SCOPE');
     const fileless = await startTestHub();
     try {
-      expect((await fileless.gql(RELOAD)).body.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringContaining('without a config file') });
+      expect((await fileless.gql(RELOAD)).body.errors[0]).toMatchObject({
+        extensions: { code: 'BAD_USER_INPUT' },
+        message: expect.stringContaining('without a config file'),
+      });
     } finally {
       await fileless.close();
     }
@@ -125,7 +149,13 @@ describe('replayQuarantine re-validates with the current mapping', () => {
     expect((await testHub.gql(REPLAY)).body.data.replayQuarantine).toEqual({ examined: 2, replayed: 1, stillRejected: 1, inserted: 1 });
 
     const open = (await testHub.gql(QUARANTINE)).body.data.quarantine.edges.map((e: { node: unknown }) => e.node);
-    expect(open).toEqual([{ sourceRecordId: 'R2', reasons: [expect.objectContaining({ field: 'CF_JDRQ', rule: 'DATE', value: '2024-02-30' })], resolution: expect.stringContaining('re-validated by a replay') }]);
+    expect(open).toEqual([
+      {
+        sourceRecordId: 'R2',
+        reasons: [expect.objectContaining({ field: 'CF_JDRQ', rule: 'DATE', value: '2024-02-30' })],
+        resolution: expect.stringContaining('re-validated by a replay'),
+      },
+    ]);
     // A second replay finds the same reasons and stores nothing twice.
     expect((await testHub.gql(REPLAY)).body.data.replayQuarantine).toEqual({ examined: 1, replayed: 0, stillRejected: 1, inserted: 0 });
   });
@@ -137,7 +167,10 @@ describe('replayQuarantine re-validates with the current mapping', () => {
     await writeConfig(configFile({ 决定书文号: 'CF_WSH', 备注X: 'BZ' }));
     await testHub.gql(RELOAD);
     expect((await testHub.gql(REPLAY)).body.data.replayQuarantine).toMatchObject({ examined: 2, replayed: 0, stillRejected: 2 });
-    const reasons = (await testHub.gql(QUARANTINE)).body.data.quarantine.edges.map((e: { node: { sourceRecordId: string; reasons: unknown } }) => [e.node.sourceRecordId, e.node.reasons]);
+    const reasons = (await testHub.gql(QUARANTINE)).body.data.quarantine.edges.map((e: { node: { sourceRecordId: string; reasons: unknown } }) => [
+      e.node.sourceRecordId,
+      e.node.reasons,
+    ]);
     expect(reasons).toEqual([
       ['R2', [expect.objectContaining({ field: 'CF_JDRQ', rule: 'DATE' })]],
       ['R1', [{ field: '备注', rule: 'UNMAPPED_COLUMN', value: null }]],

@@ -10,7 +10,10 @@ import { AUTHORITY_USCC } from '../support/records.js';
 
 /** A source as the config file declares it, with every default filled in. */
 function parsedSource(source: Record<string, unknown>): SourceConfig {
-  const config = hubConfigSchema.parse({ hub: { id: 'hub-test', region: '310000' }, agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', uscc: AUTHORITY_USCC, sources: [source] }] });
+  const config = hubConfigSchema.parse({
+    hub: { id: 'hub-test', region: '310000' },
+    agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', uscc: AUTHORITY_USCC, sources: [source] }],
+  });
   const [parsed] = config.agencies[0]?.sources ?? [];
   if (!parsed) throw new Error('the source did not parse');
   return parsed;
@@ -45,7 +48,15 @@ defineConnectorConformanceSuite<FolderSource>('file-drop', {
     };
   },
   createConnector: (source, name, mapping: Mapping, deps) =>
-    createFileDropConnector('SH-SAMR', name, { ...(parsedSource({ type: 'file-drop', name, folder: source.folder, afterRun: 'keep', mapping: { kind: 'PENALTY' } }) as FileDropSourceConfig), mapping }, deps),
+    createFileDropConnector(
+      'SH-SAMR',
+      name,
+      {
+        ...(parsedSource({ type: 'file-drop', name, folder: source.folder, afterRun: 'keep', mapping: { kind: 'PENALTY' } }) as FileDropSourceConfig),
+        mapping,
+      },
+      deps,
+    ),
 });
 
 interface ApiSource extends ConformanceSource {
@@ -75,7 +86,18 @@ defineConnectorConformanceSuite<ApiSource>('http-json', {
     createHttpJsonConnector(
       'SH-SAMR',
       name,
-      { ...(parsedSource({ type: 'http-json', name, url: source.api.url, pageSize: 5, retries: 0, timeoutMs: TIMEOUT_MS, mapping: { kind: 'PENALTY' } }) as HttpJsonSourceConfig), mapping },
+      {
+        ...(parsedSource({
+          type: 'http-json',
+          name,
+          url: source.api.url,
+          pageSize: 5,
+          retries: 0,
+          timeoutMs: TIMEOUT_MS,
+          mapping: { kind: 'PENALTY' },
+        }) as HttpJsonSourceConfig),
+        mapping,
+      },
       deps,
     ),
 });

@@ -22,7 +22,10 @@ function agencyRow(n: number) {
 function configWith(columns: Record<string, string>, extra: { signedJwtAudience?: string } = {}): HubConfig {
   const mapping = { kindColumn: 'kind', sourceRecordIdColumn: 'id', columns };
   const source = { type: 'http-json', name: 'penalties', url: api.url, pageSize: 10, retries: 0, timeoutMs: 2000, mapping, ...extra };
-  const [parsed] = hubConfigSchema.parse({ hub: { id: 'hub-test', region: '310000' }, agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', uscc: AUTHORITY_USCC, sources: [source] }] }).agencies[0]!.sources;
+  const [parsed] = hubConfigSchema.parse({
+    hub: { id: 'hub-test', region: '310000' },
+    agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', uscc: AUTHORITY_USCC, sources: [source] }],
+  }).agencies[0]!.sources;
   return { ...TEST_CONFIG, agencies: TEST_CONFIG.agencies.map((a) => (a.code === 'SH-SAMR' ? { ...a, sources: [parsed!] } : a)) };
 }
 
@@ -47,7 +50,9 @@ describe('connector operations', () => {
       expect(run.body.data.runConnectorNow).toMatchObject({ status: 'FAILED', error: expect.stringContaining('401') });
     }
     const sick = await testHub.gql(CONNECTORS, {}, { client: 'test-agency', purpose: 'DATA_SUBMISSION' });
-    expect(sick.body.data.connectors).toEqual([{ name: 'penalties', type: 'http-json', healthy: false, consecutiveFailures: 3, lastRun: { status: 'FAILED', error: expect.stringContaining('401') } }]);
+    expect(sick.body.data.connectors).toEqual([
+      { name: 'penalties', type: 'http-json', healthy: false, consecutiveFailures: 3, lastRun: { status: 'FAILED', error: expect.stringContaining('401') } },
+    ]);
     expect((await testHub.gql(RUN)).body.data.runConnectorNow.status).toBe('SUCCEEDED');
     const well = await testHub.gql(CONNECTORS);
     expect(well.body.data.connectors[0]).toMatchObject({ healthy: true, consecutiveFailures: 0, lastRun: { status: 'SUCCEEDED' } });
@@ -58,7 +63,9 @@ describe('connector operations', () => {
     expect((await asAgency(RUN)).body.errors[0].extensions.reason).toBe('MISSING_SCOPE');
     expect((await asAgency('mutation { replayQuarantine(agencyCode: "SH-SAMR") { replayed } }')).body.errors[0].extensions.reason).toBe('MISSING_SCOPE');
     expect((await asAgency('{ connectors(agencyCode: "ZJ-TAX") { name } }')).body.errors[0].extensions.reason).toBe('NOT_OWN_AGENCY');
-    expect((await testHub.gql('mutation { runConnectorNow(agencyCode: "SH-SAMR", connector: "nope") { status } }')).body.errors[0].extensions.code).toBe('NOT_FOUND');
+    expect((await testHub.gql('mutation { runConnectorNow(agencyCode: "SH-SAMR", connector: "nope") { status } }')).body.errors[0].extensions.code).toBe(
+      'NOT_FOUND',
+    );
   });
 
   test('rows refused for an unmapped column are stored by a replay once the mapping is fixed', async () => {
@@ -92,7 +99,12 @@ describe('connector operations', () => {
       const seen: unknown[] = [];
       api.authorize = async (authorization) => {
         const token = authorization?.replace(/^Bearer /, '') ?? '';
-        const verified = await jwtVerify(token, jwks, { issuer: tokenIdentity(TEST_CONFIG).issuer, audience: 'https://samr.example/api', typ: 'hub-request+jwt', currentDate: FIXED_NOW }).catch(() => undefined);
+        const verified = await jwtVerify(token, jwks, {
+          issuer: tokenIdentity(TEST_CONFIG).issuer,
+          audience: 'https://samr.example/api',
+          typ: 'hub-request+jwt',
+          currentDate: FIXED_NOW,
+        }).catch(() => undefined);
         seen.push(verified?.payload.sub);
         return verified !== undefined;
       };

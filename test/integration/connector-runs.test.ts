@@ -23,7 +23,10 @@ function agencyRow(n: number) {
 function configWith(columns: Record<string, string>, extra: { schedule?: string; pageSize?: number } = {}): HubConfig {
   const mapping = { kindColumn: 'kind', sourceRecordIdColumn: 'id', columns };
   const source = { type: 'http-json', name: 'penalties', url: api.url, pageSize: 10, retries: 0, timeoutMs: 5000, mapping, ...extra };
-  const [parsed] = hubConfigSchema.parse({ hub: { id: 'hub-test', region: '310000' }, agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', uscc: AUTHORITY_USCC, sources: [source] }] }).agencies[0]!.sources;
+  const [parsed] = hubConfigSchema.parse({
+    hub: { id: 'hub-test', region: '310000' },
+    agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', uscc: AUTHORITY_USCC, sources: [source] }],
+  }).agencies[0]!.sources;
   return { ...TEST_CONFIG, agencies: TEST_CONFIG.agencies.map((a) => (a.code === 'SH-SAMR' ? { ...a, sources: [parsed!] } : a)) };
 }
 
@@ -109,7 +112,16 @@ describe('runs that tell the truth', () => {
   test('a run records its pages and watermarks; a failed run its typed reason and the batches it committed', async () => {
     testHub = await startTestHub(configWith({ 决定书文号: 'CF_WSH' }, { pageSize: 2 }));
     const ran = (await testHub.gql(RUN)).body.data.runConnectorNow;
-    expect(ran).toMatchObject({ status: 'SUCCEEDED', received: 3, inserted: 3, batches: 2, watermarkBefore: null, watermarkAfter: '2024-05-01T08:03:00.000Z', failureReason: null, warnings: [] });
+    expect(ran).toMatchObject({
+      status: 'SUCCEEDED',
+      received: 3,
+      inserted: 3,
+      batches: 2,
+      watermarkBefore: null,
+      watermarkAfter: '2024-05-01T08:03:00.000Z',
+      failureReason: null,
+      warnings: [],
+    });
     // Two full pages and the empty one that confirms the end, or two when the API's has_more says so.
     expect(ran.pages).toBeGreaterThanOrEqual(2);
 
@@ -118,7 +130,13 @@ describe('runs that tell the truth', () => {
     api.records.set('R6', agencyRow(6));
     api.faults.push({ pass: true }, { status: 401 });
     const failed = (await testHub.gql(RUN)).body.data.runConnectorNow;
-    expect(failed).toMatchObject({ status: 'FAILED', failureReason: 'UNAUTHORIZED', error: expect.stringContaining('401'), watermarkBefore: '2024-05-01T08:03:00.000Z', pages: 1 });
+    expect(failed).toMatchObject({
+      status: 'FAILED',
+      failureReason: 'UNAUTHORIZED',
+      error: expect.stringContaining('401'),
+      watermarkBefore: '2024-05-01T08:03:00.000Z',
+      pages: 1,
+    });
     // The page stored before the failure is counted on the failed run, and its watermark is where the run left it.
     expect(failed.batches).toBe(1);
     expect(failed.received).toBeGreaterThanOrEqual(2);
@@ -134,10 +152,22 @@ describe('runs that tell the truth', () => {
       const mapping = { kindColumn: 'kind', sourceRecordIdColumn: 'id', ignoreColumns: ['updated_at', '决定书文号'] };
       const [source] = hubConfigSchema.parse({
         hub: { id: 'hub-test', region: '310000' },
-        agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', uscc: AUTHORITY_USCC, sources: [{ type: 'file-drop', name: 'drops', folder, afterRun: 'keep', mapping }] }],
+        agencies: [
+          {
+            code: 'SH-SAMR',
+            name: 'x',
+            region: '310000',
+            uscc: AUTHORITY_USCC,
+            sources: [{ type: 'file-drop', name: 'drops', folder, afterRun: 'keep', mapping }],
+          },
+        ],
       }).agencies[0]!.sources;
       testHub = await startTestHub({ ...TEST_CONFIG, agencies: TEST_CONFIG.agencies.map((a) => (a.code === 'SH-SAMR' ? { ...a, sources: [source!] } : a)) });
-      const ran = (await testHub.gql('mutation { runConnectorNow(agencyCode: "SH-SAMR", connector: "drops") { status pages batches received inserted rejected watermarkBefore watermarkAfter } }')).body.data.runConnectorNow;
+      const ran = (
+        await testHub.gql(
+          'mutation { runConnectorNow(agencyCode: "SH-SAMR", connector: "drops") { status pages batches received inserted rejected watermarkBefore watermarkAfter } }',
+        )
+      ).body.data.runConnectorNow;
       expect(ran).toEqual({ status: 'SUCCEEDED', pages: 2, batches: 2, received: 3, inserted: 2, rejected: 1, watermarkBefore: null, watermarkAfter: null });
       const refused = await testHub.gql('{ quarantine(agencyCode: "SH-SAMR") { edges { node { sourceRecordId connector } } } }');
       expect(refused.body.data.quarantine.edges).toEqual([{ node: { sourceRecordId: 'R2', connector: 'drops' } }]);
@@ -150,11 +180,26 @@ describe('runs that tell the truth', () => {
     testHub = await startTestHub(configWith({}));
     const db = testHub.database.db;
     const leftRunning = async () => {
-      const run = await db.insertInto('connector_runs').values({ agency_code: 'SH-SAMR', connector: 'penalties', status: 'RUNNING', finished_at: null, error: null, pages: 4 }).returning('id').executeTakeFirstOrThrow();
+      const run = await db
+        .insertInto('connector_runs')
+        .values({ agency_code: 'SH-SAMR', connector: 'penalties', status: 'RUNNING', finished_at: null, error: null, pages: 4 })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       for (const received of [10, 7]) {
         await db
           .insertInto('ingestion_batches')
-          .values({ agency_code: 'SH-SAMR', source: 'http:penalties', started_at: new Date(), finished_at: new Date(), received, inserted: received - 1, updated: 0, unchanged: 0, rejected: 1, run_id: run.id })
+          .values({
+            agency_code: 'SH-SAMR',
+            source: 'http:penalties',
+            started_at: new Date(),
+            finished_at: new Date(),
+            received,
+            inserted: received - 1,
+            updated: 0,
+            unchanged: 0,
+            rejected: 1,
+            run_id: run.id,
+          })
           .execute();
       }
       // Its lease is still held (not expired) by a process of this host that no longer runs.
@@ -174,7 +219,10 @@ describe('runs that tell the truth', () => {
     const ran = (await testHub.gql(RUN)).body.data.runConnectorNow;
     expect(ran).toMatchObject({ status: 'SUCCEEDED', received: 3, batches: 1 });
     const after = (await testHub.gql(RUNS)).body.data.connectorRuns.edges.map((e: { node: { id: string } }) => e.node);
-    expect(after.find((run: { id: string }) => run.id === byNextRun)).toMatchObject({ ...abandoned, error: expect.stringMatching(/stopped before it finished/) });
+    expect(after.find((run: { id: string }) => run.id === byNextRun)).toMatchObject({
+      ...abandoned,
+      error: expect.stringMatching(/stopped before it finished/),
+    });
     const health = await testHub.gql('{ connectors(agencyCode: "SH-SAMR") { consecutiveFailures lastRun { id } } }');
     expect(health.body.data.connectors[0]).toEqual({ consecutiveFailures: 0, lastRun: { id: ran.id } });
   });

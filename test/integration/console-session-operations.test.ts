@@ -12,7 +12,14 @@ const BAD_CHECK_DIGIT = `${PUDONG.slice(0, 17)}${PUDONG.endsWith('0') ? '1' : '0
 
 /** Each console operation with the variables a page sends. */
 const CALLS: Readonly<Record<string, Record<string, unknown>>> = {
-  ME: {}, AGENCIES: {}, AUDIT_HEAD: {}, CLIENTS: {}, RECORD_STATISTICS: {}, INSPECTION_DRAWS: {}, REPAIR_REQUESTS: {}, GRADE_DISTRIBUTION: {},
+  ME: {},
+  AGENCIES: {},
+  AUDIT_HEAD: {},
+  CLIENTS: {},
+  RECORD_STATISTICS: {},
+  INSPECTION_DRAWS: {},
+  REPAIR_REQUESTS: {},
+  GRADE_DISTRIBUTION: {},
   AGENCY_STATE: { agencyCode: 'SH-SAMR', batches: 100, runs: 20, quarantine: 50 },
   SEARCH_SUBJECTS: { name: '浦东示例' },
   SUBJECT_PROFILE: { uscc: PUDONG, filter: {} },
@@ -21,12 +28,18 @@ const CALLS: Readonly<Record<string, Record<string, unknown>>> = {
   AUTHORIZATIONS: { uscc: PUDONG },
 };
 
-const documents = Object.entries(operations).flatMap(([name, value]) => (typeof value === 'object' && value !== null && 'document' in value ? [[name, (value as { document: string }).document] as const] : []));
+const documents = Object.entries(operations).flatMap(([name, value]) =>
+  typeof value === 'object' && value !== null && 'document' in value ? [[name, (value as { document: string }).document] as const] : [],
+);
 
 let testHub: TestHub;
 beforeAll(async () => {
   testHub = await startTestHub();
-  await ingest(testHub.database.db, [penaltyRecord(), permitRecord(), penaltyRecord({ CF_XDR_SHXYM: BAD_CHECK_DIGIT, CF_WSH: '沪市监浦处〔2024〕2号' }, 'CF-0002')]);
+  await ingest(testHub.database.db, [
+    penaltyRecord(),
+    permitRecord(),
+    penaltyRecord({ CF_XDR_SHXYM: BAD_CHECK_DIGIT, CF_WSH: '沪市监浦处〔2024〕2号' }, 'CF-0002'),
+  ]);
 });
 afterAll(async () => {
   await testHub.close();

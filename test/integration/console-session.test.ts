@@ -23,12 +23,28 @@ let printed: string[];
 /** Runs a `console` CLI command against the test database, as `npm run hub -- console ...` does. */
 async function cli(command: string, ...args: string[]): Promise<number | undefined> {
   printed = [];
-  return runConsoleCommand({ db: testHub.database.db, config: TEST_CONFIG, clock: () => FIXED_NOW, print: (line) => printed.push(line), defaultUrl: 'http://hub.test' }, command, args);
+  return runConsoleCommand(
+    { db: testHub.database.db, config: TEST_CONFIG, clock: () => FIXED_NOW, print: (line) => printed.push(line), defaultUrl: 'http://hub.test' },
+    command,
+    args,
+  );
 }
 
 /** A sign-in link's token for a new user of `client` (default: the operator client). */
 async function inviteFor(user: string, options: { client?: string; purpose?: string; role?: string } = {}): Promise<string> {
-  await cli('user', 'add', user, '--person', '张伟', '--client', options.client ?? 'test-admin', '--purpose', options.purpose ?? 'OPERATIONS', '--role', options.role ?? 'OPERATOR');
+  await cli(
+    'user',
+    'add',
+    user,
+    '--person',
+    '张伟',
+    '--client',
+    options.client ?? 'test-admin',
+    '--purpose',
+    options.purpose ?? 'OPERATIONS',
+    '--role',
+    options.role ?? 'OPERATOR',
+  );
   expect(await cli('invite', user)).toBe(0);
   const link = printed[0] ?? '';
   expect(link).toMatch(/^http:\/\/hub\.test\/console\/sign-in#invite=[A-Za-z0-9_-]{43}$/);
@@ -72,11 +88,22 @@ describe('console sign-in', () => {
       const sessions = new ConsoleSessions({ db: testHub.database.db, clock: () => FIXED_NOW, config });
       return express().use(consoleSessionRoutes({ sessions, config, rateLimit: (_req, _res, next) => next(), logger: testLogger() }));
     };
-    const secure = await request(behind(['127.0.0.1'])).post('/console/api/sign-in').set('x-forwarded-proto', 'https').send({ invite: await inviteFor('li.na') }).expect(200);
+    const secure = await request(behind(['127.0.0.1']))
+      .post('/console/api/sign-in')
+      .set('x-forwarded-proto', 'https')
+      .send({ invite: await inviteFor('li.na') })
+      .expect(200);
     expect(String(secure.headers['set-cookie'])).toMatch(/; Secure$/);
-    const untrusted = await request(behind(['10.0.0.1'])).post('/console/api/sign-in').set('x-forwarded-proto', 'https').send({ invite: await inviteFor('li.na') }).expect(200);
+    const untrusted = await request(behind(['10.0.0.1']))
+      .post('/console/api/sign-in')
+      .set('x-forwarded-proto', 'https')
+      .send({ invite: await inviteFor('li.na') })
+      .expect(200);
     expect(String(untrusted.headers['set-cookie'])).not.toMatch(/Secure/);
-    const plain = await request(behind(['127.0.0.1'])).post('/console/api/sign-in').send({ invite: await inviteFor('li.na') }).expect(200);
+    const plain = await request(behind(['127.0.0.1']))
+      .post('/console/api/sign-in')
+      .send({ invite: await inviteFor('li.na') })
+      .expect(200);
     expect(String(plain.headers['set-cookie'])).not.toMatch(/Secure/);
   });
 
@@ -90,7 +117,8 @@ describe('console sign-in', () => {
     expect(ok.body.data.me.id).toBe('test-admin');
     const seq = ok.body.extensions.auditEntries[0] as number;
     const log = await testHub.gql('{ auditLog(first: 20) { edges { node { seq clientId purpose person operation } } } }');
-    const entryOf = (wanted: number) => log.body.data.auditLog.edges.map((edge: { node: { seq: number } }) => edge.node).find((node: { seq: number }) => node.seq === wanted);
+    const entryOf = (wanted: number) =>
+      log.body.data.auditLog.edges.map((edge: { node: { seq: number } }) => edge.node).find((node: { seq: number }) => node.seq === wanted);
     // The user's purpose, not the one the page sent.
     expect(entryOf(seq)).toEqual({ seq, clientId: 'test-admin', purpose: 'OPERATIONS', person: 'zhao.lei (张伟)', operation: 'query me' });
     expect(entryOf(machineSeq).person).toBeNull();
@@ -104,7 +132,13 @@ describe('console sign-in', () => {
     const forged = await consoleGql('hub_console_session=' + 'a'.repeat(43), 'b'.repeat(43), ME).expect(403);
     expect(forged.body.error).toBe('csrf');
     const token = await testHub.tokenFor('test-admin');
-    await request(testHub.hub.httpServer).post('/graphql').set('cookie', 'hub_console_session=stale').set('authorization', `Bearer ${token}`).set('x-purpose', 'OPERATIONS').send({ query: ME }).expect(200);
+    await request(testHub.hub.httpServer)
+      .post('/graphql')
+      .set('cookie', 'hub_console_session=stale')
+      .set('authorization', `Bearer ${token}`)
+      .set('x-purpose', 'OPERATIONS')
+      .send({ query: ME })
+      .expect(200);
   });
 
   test('sign-out ends the session; CLI revocation of a user or one session ends theirs', async () => {
@@ -141,10 +175,16 @@ describe('console sign-in', () => {
   });
 
   test('console user add refuses what it cannot store, naming the field and value', async () => {
-    await expect(cli('user', 'add', 'Bad Name', '--person', '张伟', '--client', 'test-admin', '--purpose', 'OPERATIONS')).rejects.toThrow(/user "Bad Name" is not a sign-in name/);
-    await expect(cli('user', 'add', 'ok.user', '--person', '张伟', '--client', 'nobody', '--purpose', 'OPERATIONS')).rejects.toThrow(/--client "nobody" is not an active registered client/);
+    await expect(cli('user', 'add', 'Bad Name', '--person', '张伟', '--client', 'test-admin', '--purpose', 'OPERATIONS')).rejects.toThrow(
+      /user "Bad Name" is not a sign-in name/,
+    );
+    await expect(cli('user', 'add', 'ok.user', '--person', '张伟', '--client', 'nobody', '--purpose', 'OPERATIONS')).rejects.toThrow(
+      /--client "nobody" is not an active registered client/,
+    );
     await expect(cli('user', 'add', 'ok.user', '--person', '张伟', '--client', 'test-bank', '--purpose', 'OPERATIONS')).rejects.toThrow(ConsoleUserError);
-    await expect(cli('user', 'add', 'ok.user', '--person', '张伟', '--client', 'test-admin', '--purpose', 'OPERATIONS', '--role', 'ROOT')).rejects.toThrow(/--role "ROOT" is not a console role/);
+    await expect(cli('user', 'add', 'ok.user', '--person', '张伟', '--client', 'test-admin', '--purpose', 'OPERATIONS', '--role', 'ROOT')).rejects.toThrow(
+      /--role "ROOT" is not a console role/,
+    );
     await expect(cli('invite', 'nobody')).rejects.toThrow(/no enabled console user nobody/);
   });
 });
@@ -153,7 +193,11 @@ describe('session timeouts', () => {
   test('a session ends after the idle timeout, and after the absolute timeout however busy', async () => {
     let now = FIXED_NOW.getTime();
     await cli('user', 'add', 'sun.li', '--person', '张伟', '--client', 'test-admin', '--purpose', 'OPERATIONS');
-    const sessions = new ConsoleSessions({ db: testHub.database.db, clock: () => new Date(now), config: consoleSchema.parse({ idleMinutes: 30, absoluteHours: 8 }) });
+    const sessions = new ConsoleSessions({
+      db: testHub.database.db,
+      clock: () => new Date(now),
+      config: consoleSchema.parse({ idleMinutes: 30, absoluteHours: 8 }),
+    });
     const idle = await sessions.signIn((await sessions.invite('sun.li'))?.token ?? '');
     now += 29 * 60_000;
     expect(await sessions.resume(idle?.sessionId ?? '')).toBeDefined();

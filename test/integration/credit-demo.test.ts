@@ -21,9 +21,22 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => testHub.close());
 
-type Evaluation = { activeVersion: string; population: number; active: { count: number }[]; candidate: { count: number }[]; transitions: { from: string; to: string; count: number }[]; populationStabilityIndex: string };
+type Evaluation = {
+  activeVersion: string;
+  population: number;
+  active: { count: number }[];
+  candidate: { count: number }[];
+  transitions: { from: string; to: string; count: number }[];
+  populationStabilityIndex: string;
+};
 async function evaluate(version: string): Promise<Evaluation> {
-  const body = (await testHub.gql(`{ evaluateModel(version: "${version}") { activeVersion population active { creditClass count } candidate { creditClass count } transitions { from to count } populationStabilityIndex } }`, {}, ADMIN)).body;
+  const body = (
+    await testHub.gql(
+      `{ evaluateModel(version: "${version}") { activeVersion population active { creditClass count } candidate { creditClass count } transitions { from to count } populationStabilityIndex } }`,
+      {},
+      ADMIN,
+    )
+  ).body;
   expect(body.errors).toBeUndefined();
   return body.data.evaluateModel as Evaluation;
 }
@@ -52,7 +65,10 @@ describe('credit models of the demo', () => {
     const readme = await readFile('README.md', 'utf8');
     const section = readme.slice(readme.indexOf('## Differentiated supervision'));
     const block = /```graphql\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
-    const operations = block.split(/\n(?=query|mutation)/).map((op) => op.trim()).filter(Boolean);
+    const operations = block
+      .split(/\n(?=query|mutation)/)
+      .map((op) => op.trim())
+      .filter(Boolean);
     expect(operations.length).toBeGreaterThanOrEqual(6);
     for (const operation of operations) {
       const caller = /evaluateModel|activateCreditModel/.test(operation) ? ADMIN : { client: 'demo-agency', purpose: 'SUPERVISION' };
@@ -60,7 +76,12 @@ describe('credit models of the demo', () => {
       expect({ operation, errors: body.errors }).toEqual({ operation, errors: undefined });
       expect(Object.values(body.data ?? {})[0]).not.toBeNull();
     }
-    const active = await testHub.database.db.selectFrom('credit_model_versions').select('version').orderBy('activated_at', 'desc').where('activated_by', '=', 'demo-admin').execute();
+    const active = await testHub.database.db
+      .selectFrom('credit_model_versions')
+      .select('version')
+      .orderBy('activated_at', 'desc')
+      .where('activated_by', '=', 'demo-admin')
+      .execute();
     expect(active.map((row) => row.version)).toEqual(['2026.2']);
   });
 });

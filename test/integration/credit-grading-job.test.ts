@@ -15,7 +15,11 @@ import { testLogger } from '../support/test-log.js';
 
 let database: TestDatabase;
 /** The default model and a stricter 2026.2: B from 1000, C from 950. */
-const STRICT = { ...structuredClone(DEFAULT_CREDIT_MODEL), version: '2026.2', classes: { ...DEFAULT_CREDIT_MODEL.classes, B: { label: '良', minScore: '1000' }, C: { label: '中', minScore: '950' } } };
+const STRICT = {
+  ...structuredClone(DEFAULT_CREDIT_MODEL),
+  version: '2026.2',
+  classes: { ...DEFAULT_CREDIT_MODEL.classes, B: { label: '良', minScore: '1000' }, C: { label: '中', minScore: '950' } },
+};
 const credit = creditSchema.parse({ models: [DEFAULT_CREDIT_MODEL, STRICT] });
 const logger = testLogger();
 
@@ -57,10 +61,15 @@ afterAll(async () => database.dispose());
 describe('model versions at start-up', () => {
   test('the initial version is activated once; an edited version is refused naming its key; a new version is only registered', async () => {
     const versions = await database.db.selectFrom('credit_model_versions').selectAll().orderBy('version').execute();
-    expect(versions.map((v) => [v.version, v.activated_by])).toEqual([['2026.1', 'config'], ['2026.2', null]]);
+    expect(versions.map((v) => [v.version, v.activated_by])).toEqual([
+      ['2026.1', 'config'],
+      ['2026.2', null],
+    ]);
     const edited = creditSchema.parse({ models: [{ ...DEFAULT_CREDIT_MODEL, base: '900' }, STRICT] });
     await expect(registerModelVersions(database.db, edited, chinaNoon('2024-06-01'))).rejects.toThrow(ConfigError);
-    await expect(registerModelVersions(database.db, edited, chinaNoon('2024-06-01'))).rejects.toThrow(/credit\.models\.0: version 2026\.1 differs from the one first seen/);
+    await expect(registerModelVersions(database.db, edited, chinaNoon('2024-06-01'))).rejects.toThrow(
+      /credit\.models\.0: version 2026\.1 differs from the one first seen/,
+    );
     // Another initial version on a later start does not change the active one.
     await registerModelVersions(database.db, creditSchema.parse({ models: [DEFAULT_CREDIT_MODEL, STRICT], initialVersion: '2026.2' }), chinaNoon('2024-06-02'));
     const active = await database.db.selectFrom('credit_model_versions').select('version').where('activated_at', 'is not', null).execute();
@@ -123,25 +132,44 @@ describe('grade-subjects job', () => {
   test('compareModels grades everyone with a candidate without writing, with transitions and PSI', async () => {
     const before = await database.db.selectFrom('credit_grades').selectAll().orderBy('subject_uscc').execute();
     const same = await compareModels(database.db, { credit, version: '2026.1', today: '2026-06-01' });
-    expect(same).toMatchObject({ candidateVersion: '2026.1', currentVersion: '2026.1', population: 4, ungraded: 0, current: { A: 1, B: 3, C: 0, D: 0 }, candidate: { A: 1, B: 3, C: 0, D: 0 }, psi: '0.0000' });
+    expect(same).toMatchObject({
+      candidateVersion: '2026.1',
+      currentVersion: '2026.1',
+      population: 4,
+      ungraded: 0,
+      current: { A: 1, B: 3, C: 0, D: 0 },
+      candidate: { A: 1, B: 3, C: 0, D: 0 },
+      psi: '0.0000',
+    });
     const strict = await compareModels(database.db, { credit, version: '2026.2', today: '2026-06-01' });
     // 1000 and 1005 stay B, 965 becomes C.
     expect(strict.candidate).toEqual({ A: 1, B: 2, C: 1, D: 0 });
-    expect(strict.transitions).toEqual([{ from: 'A', to: 'A', count: 1 }, { from: 'B', to: 'B', count: 2 }, { from: 'B', to: 'C', count: 1 }]);
+    expect(strict.transitions).toEqual([
+      { from: 'A', to: 'A', count: 1 },
+      { from: 'B', to: 'B', count: 2 },
+      { from: 'B', to: 'C', count: 1 },
+    ]);
     // a = (.25, .75, 0→.0001, 0→.0001), c = (.25, .5, .25, 0→.0001): (.5-.75)·ln(.5/.75) + (.25-.0001)·ln(.25/.0001)
     const expected = -0.25 * Math.log(0.5 / 0.75) + (0.25 - 0.0001) * Math.log(0.25 / 0.0001);
     expect(strict.psi).toBe(expected.toFixed(4));
-    await expect(compareModels(database.db, { credit, version: '2099.1', today: '2026-06-01' })).rejects.toThrow(/version: "2099.1" is not a configured credit model version/);
+    await expect(compareModels(database.db, { credit, version: '2099.1', today: '2026-06-01' })).rejects.toThrow(
+      /version: "2099.1" is not a configured credit model version/,
+    );
     expect(await database.db.selectFrom('credit_grades').selectAll().orderBy('subject_uscc').execute()).toEqual(before);
   });
 
   test('activating a version regrades everyone on the next run (MODEL_ACTIVATION), history only where the grade changed', async () => {
     const historyBefore = (await history()).length;
     await expect(activateModelVersion(database.db, '2099.1', 'admin', chinaNoon('2026-06-01'))).rejects.toThrow(/is not a configured credit model version/);
-    expect(await activateModelVersion(database.db, '2026.2', 'test-admin', chinaNoon('2026-06-01'))).toMatchObject({ version: '2026.2', previousVersion: '2026.1' });
+    expect(await activateModelVersion(database.db, '2026.2', 'test-admin', chinaNoon('2026-06-01'))).toMatchObject({
+      version: '2026.2',
+      previousVersion: '2026.1',
+    });
     expect(await ran('2026-06-01')).toMatchObject({ modelVersion: '2026.2', graded: 4, written: 4, changed: 1 });
     const added = (await history()).slice(historyBefore);
-    expect(added.map((h) => [h.subject_uscc, h.cause, h.model_version, h.previous_class, h.class])).toEqual([[subjectUscc(4), 'MODEL_ACTIVATION', '2026.2', 'B', 'C']]);
+    expect(added.map((h) => [h.subject_uscc, h.cause, h.model_version, h.previous_class, h.class])).toEqual([
+      [subjectUscc(4), 'MODEL_ACTIVATION', '2026.2', 'B', 'C'],
+    ]);
     const versions = await database.db.selectFrom('credit_grades').select('model_version').distinct().execute();
     expect(versions).toEqual([{ model_version: '2026.2' }]);
     expect(await ran('2026-06-01')).toMatchObject({ graded: 0 });
@@ -161,10 +189,13 @@ describe('grade-subjects job', () => {
       await client.query('begin');
       const red = await recordId(database.db, 'R3');
       await client.query(`select 1 from (select nextval('record_change_seq')) s`);
-      await client.query(`with due as (select r.*, to_jsonb(r) as prev, nextval('record_change_seq') as v from records r where id = $1 for update),
+      await client.query(
+        `with due as (select r.*, to_jsonb(r) as prev, nextval('record_change_seq') as v from records r where id = $1 for update),
         u as (update records r set status = 'REVOKED', version = due.v from due where r.id = due.id)
         insert into record_history (seq, record_id, agency_code, source_record_id, change, old_hash, new_hash, old_status, new_status, changed_by, previous)
-        select v, id, agency_code, source_record_id, 'STATUS_CHANGED', content_hash, content_hash, 'ACTIVE', 'REVOKED', 'test', prev from due`, [red]);
+        select v, id, agency_code, source_record_id, 'STATUS_CHANGED', content_hash, content_hash, 'ACTIVE', 'REVOKED', 'test', prev from due`,
+        [red],
+      );
       await ingestAll(database.db, [penaltyOf(2, 'P2-LATER', { CF_JDRQ: '2026-05-01' })]);
       const held = await job('2026-06-01');
       expect(held.ran && held.result.graded).toBe(0);

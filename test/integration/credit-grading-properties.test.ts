@@ -27,7 +27,11 @@ function cents(decimal: string): bigint {
 const dateArb = fc.integer({ min: 0, max: 1200 }).map((days) => addDays('2021-02-18', days));
 let counter = 0;
 const nextId = (prefix: string) => `${prefix}-${++counter}`;
-const penaltyArb = fc.record({ types: fc.subarray(PENALTY_TYPES, { minLength: 1, maxLength: 3 }), fine: fc.option(fc.constantFrom('0.5', '5', '10', '99.99', '100', '250'), { nil: undefined }), date: dateArb });
+const penaltyArb = fc.record({
+  types: fc.subarray(PENALTY_TYPES, { minLength: 1, maxLength: 3 }),
+  fine: fc.option(fc.constantFrom('0.5', '5', '10', '99.99', '100', '250'), { nil: undefined }),
+  date: dateArb,
+});
 const penaltyFor = (n: number, p: { types: string[]; fine: string | undefined; date: string }) =>
   penaltyOf(n, nextId('PP'), { CF_CFLB: p.types.join(','), CF_NR_FK: p.fine ?? '', CF_JDRQ: p.date, CF_NR: p.types.join('、') });
 const otherArb = fc.constantFrom('PERMIT', 'RED_LIST', 'BLACK_LIST', 'ABNORMAL_OPERATION', 'INSPECTION_OK', 'INSPECTION_CASE');
@@ -62,7 +66,13 @@ describe('credit grading properties (fast-check, fixed seed)', () => {
         await database.db.deleteFrom('credit_grades').where('subject_uscc', '=', subjectUscc(n)).execute();
         await gradeAllSubjects({ db: database.db, credit, clock: chinaNoon('2024-06-01') });
         const again = await gradeOf(n);
-        expect([again.score, again.class, again.capped_by, again.contributions, again.reasons]).toEqual([before.score, before.class, before.capped_by, before.contributions, before.reasons]);
+        expect([again.score, again.class, again.capped_by, again.contributions, again.reasons]).toEqual([
+          before.score,
+          before.class,
+          before.capped_by,
+          before.contributions,
+          before.reasons,
+        ]);
 
         await ingestAll(database.db, [penaltyFor(n, extra)]);
         await gradeAllSubjects({ db: database.db, credit, clock: chinaNoon('2024-06-01') });
@@ -108,10 +118,18 @@ describe('credit grading properties (fast-check, fixed seed)', () => {
           }
           await gradeUntilSettled(today);
         }
-        const incremental = await database.db.selectFrom('credit_grades').select(['subject_uscc', 'score', 'class', 'capped_by', 'contributions', 'reasons']).orderBy('subject_uscc').execute();
+        const incremental = await database.db
+          .selectFrom('credit_grades')
+          .select(['subject_uscc', 'score', 'class', 'capped_by', 'contributions', 'reasons'])
+          .orderBy('subject_uscc')
+          .execute();
         const full = await gradeAllSubjects({ db: database.db, credit, clock: chinaNoon(today) });
         expect(full).toMatchObject({ written: 0, changed: 0 });
-        const after = await database.db.selectFrom('credit_grades').select(['subject_uscc', 'score', 'class', 'capped_by', 'contributions', 'reasons']).orderBy('subject_uscc').execute();
+        const after = await database.db
+          .selectFrom('credit_grades')
+          .select(['subject_uscc', 'score', 'class', 'capped_by', 'contributions', 'reasons'])
+          .orderBy('subject_uscc')
+          .execute();
         expect(after).toEqual(incremental);
       }),
       { seed: SEED, numRuns: 8 },

@@ -31,21 +31,41 @@ beforeAll(async () => {
   await ingestBatch(testHub.hub.ingestion, {
     agencyCode: 'ZJ-TAX',
     source: 'test',
-    records: [penaltyRecord({ ...subjectFields(ZJ_SUBJECT, '浙江跨省示例有限公司'), CF_JDRQ: '2024-01-10', CF_WSH: '浙税罚〔2024〕1号', CF_WFXW: '偷税' }, 'ZJ-FIRST')],
+    records: [
+      penaltyRecord({ ...subjectFields(ZJ_SUBJECT, '浙江跨省示例有限公司'), CF_JDRQ: '2024-01-10', CF_WSH: '浙税罚〔2024〕1号', CF_WFXW: '偷税' }, 'ZJ-FIRST'),
+    ],
   });
   await ingestBatch(testHub.hub.ingestion, {
     agencyCode: 'SH-SAMR',
     source: 'test',
     records: [
       penaltyRecord({ ...subjectFields(SUBJECT, '上海修复示例有限公司'), CF_JDRQ: '2024-02-01', CF_WSH: '沪罚〔2024〕101号' }, 'REPAIR-OK'),
-      penaltyRecord({ ...subjectFields(SUBJECT, '上海修复示例有限公司'), CF_JDRQ: '2024-03-02', CF_WSH: '沪罚〔2024〕102号', CF_WFXW: '无照经营' }, 'REPAIR-TOO-EARLY'),
-      penaltyRecord({ ...subjectFields(SUBJECT, '上海修复示例有限公司'), CF_JDRQ: '2024-01-05', CF_WSH: '沪罚〔2024〕103号', CF_WFXW: '超范围经营', CF_CFLB: '罚款;吊销许可证件' }, 'REPAIR-NEVER'),
-      penaltyRecord({ ...subjectFields(SUBJECT, '上海修复示例有限公司'), CF_JDRQ: '2024-01-10', CF_WSH: '沪罚〔2024〕104号', CF_WFXW: '商标侵权' }, 'REPAIR-REJECT'),
+      penaltyRecord(
+        { ...subjectFields(SUBJECT, '上海修复示例有限公司'), CF_JDRQ: '2024-03-02', CF_WSH: '沪罚〔2024〕102号', CF_WFXW: '无照经营' },
+        'REPAIR-TOO-EARLY',
+      ),
+      penaltyRecord(
+        {
+          ...subjectFields(SUBJECT, '上海修复示例有限公司'),
+          CF_JDRQ: '2024-01-05',
+          CF_WSH: '沪罚〔2024〕103号',
+          CF_WFXW: '超范围经营',
+          CF_CFLB: '罚款;吊销许可证件',
+        },
+        'REPAIR-NEVER',
+      ),
+      penaltyRecord(
+        { ...subjectFields(SUBJECT, '上海修复示例有限公司'), CF_JDRQ: '2024-01-10', CF_WSH: '沪罚〔2024〕104号', CF_WFXW: '商标侵权' },
+        'REPAIR-REJECT',
+      ),
       penaltyRecord({ ...subjectFields(REPEATER, '上海再犯示例有限公司'), CF_JDRQ: '2024-01-10', CF_WSH: '沪罚〔2024〕105号' }, 'REPEAT-FIRST'),
       penaltyRecord({ ...subjectFields(REPEATER, '上海再犯示例有限公司'), CF_JDRQ: '2024-04-10', CF_WSH: '沪罚〔2024〕106号' }, 'REPEAT-SECOND'),
       penaltyRecord({ ...subjectFields(REGRADED, '上海重评示例有限公司'), CF_JDRQ: '2024-01-20', CF_WSH: '沪罚〔2024〕107号' }, 'REGRADE'),
       penaltyRecord({ ...subjectFields(ZJ_SUBJECT, '浙江跨省示例有限公司'), CF_JDRQ: '2024-03-01', CF_WSH: '沪罚〔2024〕108号', CF_WFXW: '偷税' }, 'SH-REPEAT'),
-      penaltyRecord({ ...subjectFields(TEXT_SUBJECT, '上海文本示例有限公司'), CF_JDRQ: '2024-01-12', CF_WSH: '沪罚〔2024〕109号', CF_WFXW: '广告违法' }, 'REPAIR-TEXT'),
+      penaltyRecord(
+        { ...subjectFields(TEXT_SUBJECT, '上海文本示例有限公司'), CF_JDRQ: '2024-01-12', CF_WSH: '沪罚〔2024〕109号', CF_WFXW: '广告违法' },
+        'REPAIR-TEXT',
+      ),
     ],
   });
   const rows = await testHub.database.db.selectFrom('records').select(['id', 'source_record_id']).execute();
@@ -69,7 +89,12 @@ async function statusOf(source: string): Promise<string> {
 describe('credit repair: filing', () => {
   test('an ineligible request is BAD_USER_INPUT naming the rule and the earliest eligible date, and stores nothing', async () => {
     const early = await fileFor('REPAIR-TOO-EARLY');
-    expect(early.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.recordId', rule: 'MINIMUM_PERIOD', earliestEligibleOn: '2024-06-02' });
+    expect(early.body.errors[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.recordId',
+      rule: 'MINIMUM_PERIOD',
+      earliestEligibleOn: '2024-06-02',
+    });
     expect(early.body.errors[0].message).toContain('eligible from 2024-06-02');
     const never = await fileFor('REPAIR-NEVER');
     expect(never.body.errors[0].extensions).toMatchObject({ rule: 'NEVER_ELIGIBLE', earliestEligibleOn: null });
@@ -77,17 +102,33 @@ describe('credit repair: filing', () => {
     expect(repeat.body.errors[0].extensions).toMatchObject({ rule: 'NO_REPEAT', earliestEligibleOn: null, repeatRecordId: ids.get('REPEAT-SECOND') });
     const unfulfilled = await fileFor('REPAIR-OK', AGENCY, '2024-06-02');
     expect(unfulfilled.body.errors[0].extensions).toMatchObject({ field: 'input.fulfilledOn', rule: 'DECISION_FULFILLED', earliestEligibleOn: '2024-06-02' });
-    const stored = await testHub.database.db.selectFrom('repair_requests' as never).select(({ fn }) => fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const stored = await testHub.database.db
+      .selectFrom('repair_requests' as never)
+      .select(({ fn }) => fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(stored.n)).toBe(0);
     // Each refusal has its audit entry.
-    const audit = await testHub.database.db.selectFrom('audit_log').select(['subjects', 'outcome']).where('operation', '=', 'mutation fileRepairRequest').orderBy('seq').execute();
+    const audit = await testHub.database.db
+      .selectFrom('audit_log')
+      .select(['subjects', 'outcome'])
+      .where('operation', '=', 'mutation fileRepairRequest')
+      .orderBy('seq')
+      .execute();
     expect(audit).toEqual([SUBJECT, SUBJECT, REPEATER, SUBJECT].map((uscc) => ({ subjects: [uscc], outcome: 'ERROR:BAD_USER_INPUT' })));
   });
 
   test('bad input names its field: empty evidence, an impossible date, an unknown record', async () => {
-    const empty = await testHub.gql(FILE, { input: { recordId: ids.get('REPAIR-OK'), evidence: '  ', fulfilledOn: '2024-03-01', fulfilmentEvidence: 'x' } }, AGENCY);
+    const empty = await testHub.gql(
+      FILE,
+      { input: { recordId: ids.get('REPAIR-OK'), evidence: '  ', fulfilledOn: '2024-03-01', fulfilmentEvidence: 'x' } },
+      AGENCY,
+    );
     expect(empty.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.evidence', rule: 'LENGTH' });
-    const date = await testHub.gql(FILE, { input: { recordId: ids.get('REPAIR-OK'), evidence: 'x', fulfilledOn: '2024-02-30', fulfilmentEvidence: 'x' } }, AGENCY);
+    const date = await testHub.gql(
+      FILE,
+      { input: { recordId: ids.get('REPAIR-OK'), evidence: 'x', fulfilledOn: '2024-02-30', fulfilmentEvidence: 'x' } },
+      AGENCY,
+    );
     expect(date.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     const missing = await testHub.gql(FILE, { input: { recordId: '999999', evidence: 'x', fulfilledOn: '2024-03-01', fulfilmentEvidence: 'x' } }, AGENCY);
     expect(missing.body.errors[0].extensions.code).toBe('NOT_FOUND');
@@ -100,7 +141,14 @@ describe('credit repair: decision', () => {
     const filed = await fileFor('REPAIR-OK', OTHER_AGENCY);
     expect(filed.body.errors).toBeUndefined();
     const request = filed.body.data.fileRepairRequest;
-    expect(request).toMatchObject({ status: 'PENDING', tier: 'GENERAL', agencyCode: 'SH-SAMR', uscc: SUBJECT, fulfilledOn: '2024-05-01', steps: [{ step: 'FILED', actor: 'test-agency-zj', note: null }] });
+    expect(request).toMatchObject({
+      status: 'PENDING',
+      tier: 'GENERAL',
+      agencyCode: 'SH-SAMR',
+      uscc: SUBJECT,
+      fulfilledOn: '2024-05-01',
+      steps: [{ step: 'FILED', actor: 'test-agency-zj', note: null }],
+    });
     const again = await fileFor('REPAIR-OK');
     expect(again.body.errors[0].extensions.code).toBe('CONFLICT');
 
@@ -108,18 +156,31 @@ describe('credit repair: decision', () => {
     const wrong = await testHub.gql(DECIDE, { id: request.id, d: 'APPROVE', n: '同意' }, OTHER_AGENCY);
     expect(wrong.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_SOURCE_AGENCY' });
     expect(await statusOf('REPAIR-OK')).toBe('ACTIVE');
-    const denied = await testHub.database.db.selectFrom('audit_log').select(['outcome', 'subjects']).where('operation', 'like', '%decideRepairRequest%').execute();
+    const denied = await testHub.database.db
+      .selectFrom('audit_log')
+      .select(['outcome', 'subjects'])
+      .where('operation', 'like', '%decideRepairRequest%')
+      .execute();
     expect(denied).toEqual([{ outcome: 'DENIED:NOT_SOURCE_AGENCY', subjects: [SUBJECT] }]);
 
     const before = await testHub.database.db.selectFrom('records').select('version').where('source_record_id', '=', 'REPAIR-OK').executeTakeFirstOrThrow();
     const approved = await testHub.gql(DECIDE, { id: request.id, d: 'APPROVE', n: '已履行, 同意修复' }, AGENCY);
     expect(approved.body.errors).toBeUndefined();
     expect(approved.body.data.decideRepairRequest).toMatchObject({
-      status: 'APPROVED', record: { id: ids.get('REPAIR-OK'), status: 'REPAIRED' },
-      steps: [{ step: 'FILED', actor: 'test-agency-zj' }, { step: 'APPROVED', actor: 'test-agency', note: '已履行, 同意修复' }],
+      status: 'APPROVED',
+      record: { id: ids.get('REPAIR-OK'), status: 'REPAIRED' },
+      steps: [
+        { step: 'FILED', actor: 'test-agency-zj' },
+        { step: 'APPROVED', actor: 'test-agency', note: '已履行, 同意修复' },
+      ],
     });
     expect(await statusOf('REPAIR-OK')).toBe('REPAIRED');
-    const history = await testHub.database.db.selectFrom('record_history').select(['seq', 'change', 'old_status', 'new_status', 'changed_by']).where('record_id', '=', Number(ids.get('REPAIR-OK'))).orderBy('seq').execute();
+    const history = await testHub.database.db
+      .selectFrom('record_history')
+      .select(['seq', 'change', 'old_status', 'new_status', 'changed_by'])
+      .where('record_id', '=', Number(ids.get('REPAIR-OK')))
+      .orderBy('seq')
+      .execute();
     expect(history.at(-1)).toMatchObject({ change: 'STATUS_CHANGED', old_status: 'ACTIVE', new_status: 'REPAIRED', changed_by: `repair:${request.id}` });
     expect(Number(history.at(-1)?.seq)).toBeGreaterThan(Number(before.version));
 
@@ -129,22 +190,42 @@ describe('credit repair: decision', () => {
     expect(last).toEqual({ change: 'STATUS_CHANGED', record: { id: ids.get('REPAIR-OK'), status: 'REPAIRED' } });
 
     // Gone from the public views: a subject's records, records, a record by id, a bank's report.
-    const subject = await testHub.gql(`query($u: USCC!) { subject(uscc: $u) { records(first: 50) { totalCount edges { node { id } } } } }`, { u: SUBJECT }, { client: 'test-agency-zj', purpose: 'SUPERVISION' });
+    const subject = await testHub.gql(
+      `query($u: USCC!) { subject(uscc: $u) { records(first: 50) { totalCount edges { node { id } } } } }`,
+      { u: SUBJECT },
+      { client: 'test-agency-zj', purpose: 'SUPERVISION' },
+    );
     expect(subject.body.data.subject.records.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(ids.get('REPAIR-OK'));
     expect(subject.body.data.subject.records.totalCount).toBe(3);
     const listed = await testHub.gql(`{ records(first: 100) { edges { node { id } } } }`, {}, { client: 'test-agency-zj', purpose: 'SUPERVISION' });
     expect(listed.body.data.records.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(ids.get('REPAIR-OK'));
-    const asked = await testHub.gql(`{ records(first: 100, filter: { statuses: [REPAIRED] }) { totalCount edges { node { id } } } }`, {}, { client: 'test-agency-zj', purpose: 'SUPERVISION' });
+    const asked = await testHub.gql(
+      `{ records(first: 100, filter: { statuses: [REPAIRED] }) { totalCount edges { node { id } } } }`,
+      {},
+      { client: 'test-agency-zj', purpose: 'SUPERVISION' },
+    );
     expect(asked.body.data.records).toEqual({ totalCount: 0, edges: [] });
-    const byId = await testHub.gql(`query($id: ID!) { record(id: $id) { id } }`, { id: ids.get('REPAIR-OK') }, { client: 'test-agency-zj', purpose: 'SUPERVISION' });
+    const byId = await testHub.gql(
+      `query($id: ID!) { record(id: $id) { id } }`,
+      { id: ids.get('REPAIR-OK') },
+      { client: 'test-agency-zj', purpose: 'SUPERVISION' },
+    );
     expect(byId.body.data.record).toBeNull();
     // Its source agency and operators see it when they ask for it by status.
     for (const caller of [{ client: 'test-agency', purpose: 'SUPERVISION' }, ADMIN]) {
       const own = await testHub.gql(`{ records(first: 100, filter: { statuses: [REPAIRED] }) { totalCount edges { node { id status } } } }`, {}, caller);
       expect(own.body.data.records).toEqual({ totalCount: 1, edges: [{ node: { id: ids.get('REPAIR-OK'), status: 'REPAIRED' } }] });
     }
-    await testHub.gql(`mutation { grantAuthorization(input: { uscc: "${SUBJECT}", clientId: "test-bank", purpose: "LOAN_REVIEW", validUntil: "2025-01-01", evidence: "授权书 1" }) { id } }`, {}, AGENCY);
-    const report = await testHub.gql(`query($u: USCC!) { creditReport(uscc: $u) { counts { kind active total } entries { documentNo } } }`, { u: SUBJECT }, { client: 'test-bank', purpose: 'LOAN_REVIEW' });
+    await testHub.gql(
+      `mutation { grantAuthorization(input: { uscc: "${SUBJECT}", clientId: "test-bank", purpose: "LOAN_REVIEW", validUntil: "2025-01-01", evidence: "授权书 1" }) { id } }`,
+      {},
+      AGENCY,
+    );
+    const report = await testHub.gql(
+      `query($u: USCC!) { creditReport(uscc: $u) { counts { kind active total } entries { documentNo } } }`,
+      { u: SUBJECT },
+      { client: 'test-bank', purpose: 'LOAN_REVIEW' },
+    );
     expect(report.body.data.creditReport.counts).toEqual([{ kind: 'PENALTY', active: 3, total: 3 }]);
     expect(report.body.data.creditReport.entries.map((e: { documentNo: string }) => e.documentNo)).not.toContain('沪罚〔2024〕101号');
 
@@ -160,17 +241,32 @@ describe('credit repair: decision', () => {
     expect(rejected.body.data.decideRepairRequest).toMatchObject({ status: 'REJECTED', record: { status: 'ACTIVE' } });
     expect(await statusOf('REPAIR-REJECT')).toBe('ACTIVE');
     const read = await testHub.gql(`query($id: ID!) { repairRequest(id: $id) { status steps { step actor note } } }`, { id }, AGENCY);
-    expect(read.body.data.repairRequest).toEqual({ status: 'REJECTED', steps: [{ step: 'FILED', actor: 'test-agency', note: null }, { step: 'REJECTED', actor: 'test-admin', note: '证明材料不全' }] });
+    expect(read.body.data.repairRequest).toEqual({
+      status: 'REJECTED',
+      steps: [
+        { step: 'FILED', actor: 'test-agency', note: null },
+        { step: 'REJECTED', actor: 'test-admin', note: '证明材料不全' },
+      ],
+    });
     const list = await testHub.gql(`query($u: USCC) { repairRequests(uscc: $u) { edges { node { id status } } } }`, { u: SUBJECT }, AGENCY);
     expect(list.body.data.repairRequests.edges.map((e: { node: { status: string } }) => e.node.status)).toEqual(['REJECTED', 'APPROVED']);
     const pending = await testHub.gql(`{ repairRequests(status: PENDING) { edges { node { id } } } }`, {}, AGENCY);
     expect(pending.body.data.repairRequests.edges).toEqual([]);
-    const audit = await testHub.database.db.selectFrom('audit_log').select(['subjects', 'outcome']).where('operation', '=', 'query repairRequest').orderBy('seq', 'desc').limit(1).execute();
+    const audit = await testHub.database.db
+      .selectFrom('audit_log')
+      .select(['subjects', 'outcome'])
+      .where('operation', '=', 'query repairRequest')
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .execute();
     expect(audit).toEqual([{ subjects: [SUBJECT], outcome: 'OK' }]);
   });
 
   test('banks and partner hubs may not use the repair fields', async () => {
-    for (const caller of [{ client: 'test-bank', purpose: 'LOAN_REVIEW' }, { client: 'test-partner', purpose: 'MUTUAL_RECOGNITION' }]) {
+    for (const caller of [
+      { client: 'test-bank', purpose: 'LOAN_REVIEW' },
+      { client: 'test-partner', purpose: 'MUTUAL_RECOGNITION' },
+    ]) {
       const response = await testHub.gql('{ repairRequests { edges { node { id } } } }', {}, caller);
       expect(response.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE' });
     }
@@ -181,7 +277,8 @@ describe('credit repair and grading', () => {
   test('an approved repair re-grades the subject from the change log: the penalty stops counting', async () => {
     const grading = { db: testHub.database.db, credit: TEST_CONFIG.credit, clock: () => FIXED_NOW };
     await gradeAllSubjects(grading);
-    const gradeOf = () => testHub.database.db.selectFrom('credit_grades').select(['score', 'record_seq']).where('subject_uscc', '=', REGRADED).executeTakeFirstOrThrow();
+    const gradeOf = () =>
+      testHub.database.db.selectFrom('credit_grades').select(['score', 'record_seq']).where('subject_uscc', '=', REGRADED).executeTakeFirstOrThrow();
     const before = await gradeOf();
     const id = (await fileFor('REGRADE')).body.data.fileRepairRequest.id;
     expect((await testHub.gql(DECIDE, { id, d: 'APPROVE', n: '同意修复' }, AGENCY)).body.errors).toBeUndefined();
@@ -197,7 +294,13 @@ describe('credit repair and grading', () => {
 describe('ingestion keeps a status set by repair', () => {
   test('a REPAIRED record re-sent changed stays REPAIRED; the agency revoking it wins', async () => {
     const resend = (fields: Record<string, unknown>) =>
-      ingestBatch(testHub.hub.ingestion, { agencyCode: 'SH-SAMR', source: 'test', records: [penaltyRecord({ ...subjectFields(SUBJECT, '上海修复示例有限公司'), CF_JDRQ: '2024-02-01', CF_WSH: '沪罚〔2024〕101号', ...fields }, 'REPAIR-OK')] });
+      ingestBatch(testHub.hub.ingestion, {
+        agencyCode: 'SH-SAMR',
+        source: 'test',
+        records: [
+          penaltyRecord({ ...subjectFields(SUBJECT, '上海修复示例有限公司'), CF_JDRQ: '2024-02-01', CF_WSH: '沪罚〔2024〕101号', ...fields }, 'REPAIR-OK'),
+        ],
+      });
     expect((await resend({})).unchanged).toBe(1);
     expect(await statusOf('REPAIR-OK')).toBe('REPAIRED');
     expect((await resend({ CF_NR: '罚款人民币5万元（更正）' })).updated).toBe(1);
@@ -216,7 +319,11 @@ describe('credit repair: who files, who sees', () => {
     // An ineligible record it cannot read is NOT_FOUND too: no rule, status or date of it.
     const never = await fileFor('REPAIR-NEVER', RESTRICTED);
     expect(never.body.errors[0].extensions).toEqual({ code: 'NOT_FOUND' });
-    const stored = await testHub.database.db.selectFrom('repair_requests' as never).select(({ fn }) => fn.countAll<string>().as('n')).where('record_id' as never, '=', Number(ids.get('REPAIR-TEXT')) as never).executeTakeFirstOrThrow();
+    const stored = await testHub.database.db
+      .selectFrom('repair_requests' as never)
+      .select(({ fn }) => fn.countAll<string>().as('n'))
+      .where('record_id' as never, '=', Number(ids.get('REPAIR-TEXT')) as never)
+      .executeTakeFirstOrThrow();
     expect(Number(stored.n)).toBe(0);
   });
 
@@ -251,16 +358,21 @@ describe('credit repair: who files, who sees', () => {
 
   test('agencies see only their own cases (filed by them or on their records); operators see all', async () => {
     const listed = async (caller: { client: string; purpose: string }) =>
-      (await testHub.gql('{ repairRequests(first: 100) { edges { node { id recordId filedBy agencyCode } } } }', {}, caller)).body.data.repairRequests.edges.map((e: { node: { recordId: string } }) => e.node);
+      (
+        await testHub.gql('{ repairRequests(first: 100) { edges { node { id recordId filedBy agencyCode } } } }', {}, caller)
+      ).body.data.repairRequests.edges.map((e: { node: { recordId: string } }) => e.node);
     const all = await listed(ADMIN);
     expect(all.length).toBeGreaterThanOrEqual(4);
     // SH-SAMR: every case is on its records.
     expect((await listed(AGENCY)).length).toBe(all.length);
     // ZJ-TAX (through either of its clients): only the request its client filed.
-    for (const caller of [OTHER_AGENCY, RESTRICTED]) expect((await listed(caller)).map((c: { recordId: string }) => c.recordId)).toEqual([ids.get('REPAIR-OK')]);
+    for (const caller of [OTHER_AGENCY, RESTRICTED])
+      expect((await listed(caller)).map((c: { recordId: string }) => c.recordId)).toEqual([ids.get('REPAIR-OK')]);
     const foreign = all.find((c: { filedBy: string }) => c.filedBy === 'test-agency');
     const one = await testHub.gql('query($id: ID!) { repairRequest(id: $id) { id } }', { id: foreign.id }, OTHER_AGENCY);
     expect(one.body.data.repairRequest).toBeNull();
-    expect((await testHub.gql('query($id: ID!) { repairRequest(id: $id) { id } }', { id: foreign.id }, AGENCY)).body.data.repairRequest).toEqual({ id: foreign.id });
+    expect((await testHub.gql('query($id: ID!) { repairRequest(id: $id) { id } }', { id: foreign.id }, AGENCY)).body.data.repairRequest).toEqual({
+      id: foreign.id,
+    });
   });
 });

@@ -17,7 +17,10 @@ afterAll(async () => {
 
 async function digest(dir: string): Promise<string> {
   const hash = createHash('sha256');
-  const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+  const files = (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
   for (const file of files) hash.update(file.slice(dir.length)).update(await readFile(file));
   return hash.digest('hex');
 }
@@ -50,7 +53,10 @@ describe('bundled demo data', () => {
     );
     expect(runs.body.data.connectorRuns.totalCount).toBe(4);
     expect(runs.body.data.connectorRuns.edges.map((e: { node: { connector: string; status: string } }) => [e.node.connector, e.node.status])).toEqual([
-      ['file-drop-2', 'SUCCEEDED'], ['file-drop-1', 'SUCCEEDED'], ['file-drop-2', 'SUCCEEDED'], ['file-drop-1', 'SUCCEEDED'],
+      ['file-drop-2', 'SUCCEEDED'],
+      ['file-drop-1', 'SUCCEEDED'],
+      ['file-drop-2', 'SUCCEEDED'],
+      ['file-drop-1', 'SUCCEEDED'],
     ]);
     expect(runs.body.data.connectorRuns.edges[0].node).toMatchObject({ received: 800, inserted: 0, unchanged: 797, error: null });
   });
@@ -58,7 +64,11 @@ describe('bundled demo data', () => {
   test('a source that cannot be read is a FAILED run with its reason, and the other sources still load', async () => {
     const config = await loadHubConfig('config/demo.config.json');
     const wujiang = config.agencies[1]!;
-    const broken = { ...config, clients: [], agencies: [{ ...wujiang, sources: wujiang.sources.map((s) => ({ ...s, folder: '/nonexistent/drop' })) }, config.agencies[2]!] };
+    const broken = {
+      ...config,
+      clients: [],
+      agencies: [{ ...wujiang, sources: wujiang.sources.map((s) => ({ ...s, folder: '/nonexistent/drop' })) }, config.agencies[2]!],
+    };
     const hub = await startTestHub(broken);
     try {
       expect(await hub.hub.loadSources()).toMatchObject({ received: 600, inserted: 597 });
@@ -77,7 +87,11 @@ describe('bundled demo data', () => {
     scratch.push(drop);
     const config = await loadHubConfig('config/demo.config.json');
     const agency = config.agencies[1]!;
-    const scheduled = { ...config, clients: [], agencies: [{ ...agency, sources: [{ ...agency.sources[0]!, folder: drop, afterRun: 'move' as const, schedule: '* * * * * *' }] }] };
+    const scheduled = {
+      ...config,
+      clients: [],
+      agencies: [{ ...agency, sources: [{ ...agency.sources[0]!, folder: drop, afterRun: 'move' as const, schedule: '* * * * * *' }] }],
+    };
     const hub = await startTestHub(scheduled);
     try {
       hub.hub.startSchedules();
@@ -90,7 +104,12 @@ describe('bundled demo data', () => {
       // The first 50 lines of that file hold 3 of the demo's deliberate faults: 47 records are valid.
       while (Date.now() < deadline && (stored < 47 || (await readdir(drop)).includes('late.jsonl'))) {
         await new Promise((resolve) => setTimeout(resolve, 200));
-        stored = (await hub.database.db.selectFrom('records').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n as unknown as number;
+        stored = (
+          await hub.database.db
+            .selectFrom('records')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n as unknown as number;
         stored = Number(stored);
       }
       expect(stored).toBe(47);

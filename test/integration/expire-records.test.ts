@@ -25,9 +25,18 @@ beforeAll(async () => {
       kind: 'ABNORMAL_OPERATION',
       sourceRecordId: 'LIST-REMOVED-JUNE',
       fields: {
-        MD_XDR_MC: '上海异常示例有限公司', MD_XDR_LB: '02', MD_XDR_SHXYM: enterpriseUscc('310115', 55), MD_FRDB: '赵六',
-        MD_MDMC: '经营异常名录', MD_LRYY: '未按期公示年度报告', MD_LRRQ: '2024-01-02', MD_YCRQ: '2024-06-15',
-        MD_LRJG: '市监局', MD_LRJGDM: (penaltyRecord().fields['CF_CFJGDM'] as string), MD_LYDW: '市监局', MD_LYDWDM: (penaltyRecord().fields['CF_CFJGDM'] as string),
+        MD_XDR_MC: '上海异常示例有限公司',
+        MD_XDR_LB: '02',
+        MD_XDR_SHXYM: enterpriseUscc('310115', 55),
+        MD_FRDB: '赵六',
+        MD_MDMC: '经营异常名录',
+        MD_LRYY: '未按期公示年度报告',
+        MD_LRRQ: '2024-01-02',
+        MD_YCRQ: '2024-06-15',
+        MD_LRJG: '市监局',
+        MD_LRJGDM: penaltyRecord().fields['CF_CFJGDM'] as string,
+        MD_LYDW: '市监局',
+        MD_LYDWDM: penaltyRecord().fields['CF_CFJGDM'] as string,
       },
     },
   ]);
@@ -42,14 +51,26 @@ async function statuses() {
 describe('expire-records job', () => {
   test('expires exactly the records whose period ended, with history, and is idempotent', async () => {
     expect(await statuses()).toEqual({
-      'LIST-REMOVED-JUNE': 'ACTIVE', 'PEN-ENDS-JULY': 'ACTIVE', 'PERMIT-ENDS-JUNE': 'ACTIVE', 'PERMIT-LONG': 'ACTIVE', 'PERMIT-REVOKED': 'REVOKED',
+      'LIST-REMOVED-JUNE': 'ACTIVE',
+      'PEN-ENDS-JULY': 'ACTIVE',
+      'PERMIT-ENDS-JUNE': 'ACTIVE',
+      'PERMIT-LONG': 'ACTIVE',
+      'PERMIT-REVOKED': 'REVOKED',
     });
-    const before = await database.db.selectFrom('records').select(['id', 'version', 'content_hash']).where('source_record_id', '=', 'PERMIT-ENDS-JUNE').executeTakeFirstOrThrow();
+    const before = await database.db
+      .selectFrom('records')
+      .select(['id', 'version', 'content_hash'])
+      .where('source_record_id', '=', 'PERMIT-ENDS-JUNE')
+      .executeTakeFirstOrThrow();
 
     const first = await runExpireRecords({ db: database.db, clock: at('2024-07-01T16:30:00Z'), logger: silent }); // 2024-07-02 in China
     expect(first).toEqual({ ran: true, result: { expired: 3 } });
     expect(await statuses()).toEqual({
-      'LIST-REMOVED-JUNE': 'EXPIRED', 'PEN-ENDS-JULY': 'EXPIRED', 'PERMIT-ENDS-JUNE': 'EXPIRED', 'PERMIT-LONG': 'ACTIVE', 'PERMIT-REVOKED': 'REVOKED',
+      'LIST-REMOVED-JUNE': 'EXPIRED',
+      'PEN-ENDS-JULY': 'EXPIRED',
+      'PERMIT-ENDS-JUNE': 'EXPIRED',
+      'PERMIT-LONG': 'ACTIVE',
+      'PERMIT-REVOKED': 'REVOKED',
     });
     const history = await database.db.selectFrom('record_history').selectAll().where('record_id', '=', before.id).orderBy('seq').execute();
     expect(history.map((h) => [h.change, h.old_status, h.new_status, h.changed_by])).toEqual([
@@ -86,7 +107,18 @@ describe('scheduleJob', () => {
 
   test('a scheduled job runs on its schedule, and a failing run does not stop the schedule', async () => {
     let runs = 0;
-    const task = scheduleJob({ name: 'tick', cron: '* * * * * *', enabled: true, run: async () => { runs += 1; throw new Error('agency down'); } }, silent);
+    const task = scheduleJob(
+      {
+        name: 'tick',
+        cron: '* * * * * *',
+        enabled: true,
+        run: async () => {
+          runs += 1;
+          throw new Error('agency down');
+        },
+      },
+      silent,
+    );
     try {
       const deadline = Date.now() + 5000;
       while (runs < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));

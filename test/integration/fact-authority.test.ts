@@ -26,8 +26,10 @@ const REPORT = 'query($u: USCC!) { creditReport(uscc: $u) { name entries { kind 
 const GRANT = 'mutation($i: GrantAuthorizationInput!) { grantAuthorization(input: $i) { id grantedBy evidence } }';
 const REVOKE = 'mutation($id: ID!) { revokeAuthorization(id: $id) { id revokedAt } }';
 
-const asZjTax = (query: string, variables: Record<string, unknown>, purpose = 'DATA_SUBMISSION') => testHub.gql(query, variables, { client: 'test-agency-zj', purpose });
-const asShSamr = (query: string, variables: Record<string, unknown>, purpose = 'DATA_SUBMISSION') => testHub.gql(query, variables, { client: 'test-agency', purpose });
+const asZjTax = (query: string, variables: Record<string, unknown>, purpose = 'DATA_SUBMISSION') =>
+  testHub.gql(query, variables, { client: 'test-agency-zj', purpose });
+const asShSamr = (query: string, variables: Record<string, unknown>, purpose = 'DATA_SUBMISSION') =>
+  testHub.gql(query, variables, { client: 'test-agency', purpose });
 const asBank = (query: string, variables: Record<string, unknown>) => testHub.gql(query, variables, { client: 'test-bank', purpose: 'LOAN_REVIEW' });
 const errorOf = (response: { body: { errors?: { extensions: { code: string; reason?: string }; message: string }[] } }) => response.body.errors?.[0];
 
@@ -37,10 +39,19 @@ function blackListRecord(uscc: string, name: string, authority: string, sourceRe
     kind: 'BLACK_LIST',
     sourceRecordId,
     fields: {
-      MD_XDR_MC: name, MD_XDR_LB: '02', MD_XDR_SHXYM: uscc, MD_FRDB: '张三',
-      MD_MDMC: '重大税收违法失信主体', MD_LRYY: '虚开增值税专用发票', MD_YJ: '《重大税收违法失信主体信息公布管理办法》第六条',
-      MD_WSH: `浙税稽〔2024〕${sourceRecordId}号`, MD_LRRQ: '2024-04-01', MD_LRJG: '国家税务总局浙江省税务局', MD_LRJGDM: authority,
-      MD_LYDW: '国家税务总局浙江省税务局', MD_LYDWDM: authority,
+      MD_XDR_MC: name,
+      MD_XDR_LB: '02',
+      MD_XDR_SHXYM: uscc,
+      MD_FRDB: '张三',
+      MD_MDMC: '重大税收违法失信主体',
+      MD_LRYY: '虚开增值税专用发票',
+      MD_YJ: '《重大税收违法失信主体信息公布管理办法》第六条',
+      MD_WSH: `浙税稽〔2024〕${sourceRecordId}号`,
+      MD_LRRQ: '2024-04-01',
+      MD_LRJG: '国家税务总局浙江省税务局',
+      MD_LRJGDM: authority,
+      MD_LYDW: '国家税务总局浙江省税务局',
+      MD_LYDWDM: authority,
     },
   };
 }
@@ -53,7 +64,9 @@ async function subjectName(uscc: string): Promise<string> {
 beforeAll(async () => {
   testHub = await startTestHub();
   await ingestBatch(testHub.hub.ingestion, { agencyCode: 'SH-SAMR', source: 'test', records: [penaltyRecord({ CF_CFJGDM: SH_SAMR.uscc }, 'SH-1')] });
-  const granted = await testHub.gql(GRANT, { i: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 2024-0001' } });
+  const granted = await testHub.gql(GRANT, {
+    i: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 2024-0001' },
+  });
   expect(granted.body.errors).toBeUndefined();
 });
 afterAll(async () => testHub.close());
@@ -65,16 +78,24 @@ describe('a subject’s registered name comes from its registration authority', 
 
     const subject = (await testHub.gql(SUBJECT, { u: PUDONG })).body.data.subject;
     expect(subject.name).toBe(REGISTERED_NAME);
-    const parties = Object.fromEntries(subject.records.edges.map((e: { node: { sourceRecordId: string; party: { name: string } } }) => [e.node.sourceRecordId, e.node.party.name]));
+    const parties = Object.fromEntries(
+      subject.records.edges.map((e: { node: { sourceRecordId: string; party: { name: string } } }) => [e.node.sourceRecordId, e.node.party.name]),
+    );
     expect(parties).toEqual({ 'SH-1': REGISTERED_NAME, 'ZJ-BL-1': '浦东示例科技更名有限公司' });
 
     const report = await asBank(REPORT, { u: PUDONG });
-    expect(report.body.data.creditReport).toMatchObject({ name: REGISTERED_NAME, entries: expect.arrayContaining([{ kind: 'BLACK_LIST', agencyCode: 'ZJ-TAX' }]) });
+    expect(report.body.data.creditReport).toMatchObject({
+      name: REGISTERED_NAME,
+      entries: expect.arrayContaining([{ kind: 'BLACK_LIST', agencyCode: 'ZJ-TAX' }]),
+    });
   });
 
   test('the registration authority renames it, on the subject and on the bank’s credit report', async () => {
     const renamed = '上海浦东新示例科技有限公司';
-    const pushed = await asShSamr(SUBMIT, { a: 'SH-SAMR', r: [submitted(penaltyRecord({ CF_XDR_MC: renamed, CF_CFJGDM: SH_SAMR.uscc, CF_WSH: '沪市监浦处〔2024〕2号' }, 'SH-2'))] });
+    const pushed = await asShSamr(SUBMIT, {
+      a: 'SH-SAMR',
+      r: [submitted(penaltyRecord({ CF_XDR_MC: renamed, CF_CFJGDM: SH_SAMR.uscc, CF_WSH: '沪市监浦处〔2024〕2号' }, 'SH-2'))],
+    });
     expect(pushed.body.data.submitRecords).toMatchObject({ inserted: 1, rejected: 0 });
     expect(await subjectName(PUDONG)).toBe(renamed);
     expect((await asBank(REPORT, { u: PUDONG })).body.data.creditReport.name).toBe(renamed);
@@ -82,27 +103,54 @@ describe('a subject’s registered name comes from its registration authority', 
 
   test('the registration authority takes over a name another agency set first; among other agencies the first keeps it', async () => {
     const minhang = enterpriseUscc('310112', 7);
-    await ingestBatch(testHub.hub.ingestion, { agencyCode: 'ZJ-TAX', source: 'test', records: [penaltyRecord({ CF_XDR_SHXYM: minhang, CF_XDR_MC: '闵行税务拼写有限公司', CF_WSH: '浙税罚〔2024〕7号' }, 'ZJ-7')] });
+    await ingestBatch(testHub.hub.ingestion, {
+      agencyCode: 'ZJ-TAX',
+      source: 'test',
+      records: [penaltyRecord({ CF_XDR_SHXYM: minhang, CF_XDR_MC: '闵行税务拼写有限公司', CF_WSH: '浙税罚〔2024〕7号' }, 'ZJ-7')],
+    });
     expect(await subjectName(minhang)).toBe('闵行税务拼写有限公司');
-    await ingestBatch(testHub.hub.ingestion, { agencyCode: 'SH-SAMR', source: 'test', records: [penaltyRecord({ CF_XDR_SHXYM: minhang, CF_XDR_MC: '上海闵行示例有限公司', CF_WSH: '沪市监闵处〔2024〕7号' }, 'SH-7')] });
+    await ingestBatch(testHub.hub.ingestion, {
+      agencyCode: 'SH-SAMR',
+      source: 'test',
+      records: [penaltyRecord({ CF_XDR_SHXYM: minhang, CF_XDR_MC: '上海闵行示例有限公司', CF_WSH: '沪市监闵处〔2024〕7号' }, 'SH-7')],
+    });
     expect(await subjectName(minhang)).toBe('上海闵行示例有限公司');
-    await ingestBatch(testHub.hub.ingestion, { agencyCode: 'ZJ-TAX', source: 'test', records: [penaltyRecord({ CF_XDR_SHXYM: minhang, CF_XDR_MC: '闵行税务又一拼写有限公司', CF_WSH: '浙税罚〔2024〕8号' }, 'ZJ-8')] });
+    await ingestBatch(testHub.hub.ingestion, {
+      agencyCode: 'ZJ-TAX',
+      source: 'test',
+      records: [penaltyRecord({ CF_XDR_SHXYM: minhang, CF_XDR_MC: '闵行税务又一拼写有限公司', CF_WSH: '浙税罚〔2024〕8号' }, 'ZJ-8')],
+    });
     expect(await subjectName(minhang)).toBe('上海闵行示例有限公司');
 
     // A Jiangsu subject: neither test agency registers it, so the first to publish keeps the name,
     // and only that agency changes it.
     const suzhou = enterpriseUscc('320505', 8);
-    await ingestBatch(testHub.hub.ingestion, { agencyCode: 'ZJ-TAX', source: 'test', records: [penaltyRecord({ CF_XDR_SHXYM: suzhou, CF_XDR_MC: '苏州甲有限公司', CF_WSH: '浙税罚〔2024〕9号' }, 'ZJ-9')] });
-    await ingestBatch(testHub.hub.ingestion, { agencyCode: 'SH-SAMR', source: 'test', records: [penaltyRecord({ CF_XDR_SHXYM: suzhou, CF_XDR_MC: '苏州乙有限公司', CF_WSH: '沪市监处〔2024〕9号' }, 'SH-9')] });
+    await ingestBatch(testHub.hub.ingestion, {
+      agencyCode: 'ZJ-TAX',
+      source: 'test',
+      records: [penaltyRecord({ CF_XDR_SHXYM: suzhou, CF_XDR_MC: '苏州甲有限公司', CF_WSH: '浙税罚〔2024〕9号' }, 'ZJ-9')],
+    });
+    await ingestBatch(testHub.hub.ingestion, {
+      agencyCode: 'SH-SAMR',
+      source: 'test',
+      records: [penaltyRecord({ CF_XDR_SHXYM: suzhou, CF_XDR_MC: '苏州乙有限公司', CF_WSH: '沪市监处〔2024〕9号' }, 'SH-9')],
+    });
     expect(await subjectName(suzhou)).toBe('苏州甲有限公司');
-    await ingestBatch(testHub.hub.ingestion, { agencyCode: 'ZJ-TAX', source: 'test', records: [penaltyRecord({ CF_XDR_SHXYM: suzhou, CF_XDR_MC: '苏州丙有限公司', CF_WSH: '浙税罚〔2024〕9号' }, 'ZJ-9')] });
+    await ingestBatch(testHub.hub.ingestion, {
+      agencyCode: 'ZJ-TAX',
+      source: 'test',
+      records: [penaltyRecord({ CF_XDR_SHXYM: suzhou, CF_XDR_MC: '苏州丙有限公司', CF_WSH: '浙税罚〔2024〕9号' }, 'ZJ-9')],
+    });
     expect(await subjectName(suzhou)).toBe('苏州丙有限公司');
   });
 });
 
 describe('an agency’s record states only its own decisions', () => {
   test('a pushed record decided by an authority the agency does not represent is quarantined NOT_OWN_AUTHORITY', async () => {
-    const pushed = await asZjTax(SUBMIT, { a: 'ZJ-TAX', r: [submitted(blackListRecord(PUDONG, '假冒决定有限公司', STRANGER, 'ZJ-BL-2')), submitted(blackListRecord(PUDONG, '浦东示例', ZJ_TAX.uscc, 'ZJ-BL-3'))] });
+    const pushed = await asZjTax(SUBMIT, {
+      a: 'ZJ-TAX',
+      r: [submitted(blackListRecord(PUDONG, '假冒决定有限公司', STRANGER, 'ZJ-BL-2')), submitted(blackListRecord(PUDONG, '浦东示例', ZJ_TAX.uscc, 'ZJ-BL-3'))],
+    });
     const result = pushed.body.data.submitRecords;
     expect(result).toMatchObject({ inserted: 1, rejected: 1 });
     expect(result.results[0]).toEqual({
@@ -112,8 +160,13 @@ describe('an agency’s record states only its own decisions', () => {
     });
     expect(result.results[1].outcome).toBe('INSERTED');
     const quarantine = await asZjTax('{ quarantine(agencyCode: "ZJ-TAX") { edges { node { sourceRecordId reasons { field rule value } } } } }', {});
-    expect(quarantine.body.data.quarantine.edges.map((e: { node: unknown }) => e.node)).toContainEqual({ sourceRecordId: 'ZJ-BL-2', reasons: [{ field: 'MD_LRJGDM', rule: 'NOT_OWN_AUTHORITY', value: STRANGER }] });
-    const records = (await testHub.gql(SUBJECT, { u: PUDONG })).body.data.subject.records.edges.map((e: { node: { sourceRecordId: string } }) => e.node.sourceRecordId);
+    expect(quarantine.body.data.quarantine.edges.map((e: { node: unknown }) => e.node)).toContainEqual({
+      sourceRecordId: 'ZJ-BL-2',
+      reasons: [{ field: 'MD_LRJGDM', rule: 'NOT_OWN_AUTHORITY', value: STRANGER }],
+    });
+    const records = (await testHub.gql(SUBJECT, { u: PUDONG })).body.data.subject.records.edges.map(
+      (e: { node: { sourceRecordId: string } }) => e.node.sourceRecordId,
+    );
     expect(records).not.toContain('ZJ-BL-2');
   });
 
@@ -121,10 +174,19 @@ describe('an agency’s record states only its own decisions', () => {
     const counts = await ingestBatch(testHub.hub.ingestion, {
       agencyCode: 'SH-SAMR',
       source: 'test',
-      records: [penaltyRecord({ CF_CFJGDM: STRANGER, CF_WSH: '沪罚〔2024〕X1号' }, 'X-1'), permitRecord({ XK_XKJGDM: STRANGER }, 'X-2'), permitRecord({ XK_XKJGDM: SH_SAMR.uscc }, 'X-3')],
+      records: [
+        penaltyRecord({ CF_CFJGDM: STRANGER, CF_WSH: '沪罚〔2024〕X1号' }, 'X-1'),
+        permitRecord({ XK_XKJGDM: STRANGER }, 'X-2'),
+        permitRecord({ XK_XKJGDM: SH_SAMR.uscc }, 'X-3'),
+      ],
     });
     expect(counts).toMatchObject({ inserted: 1, rejected: 2 });
-    const rows = await testHub.database.db.selectFrom('quarantine').select(['source_record_id', 'reasons']).where('source_record_id', 'in', ['X-1', 'X-2']).orderBy('source_record_id').execute();
+    const rows = await testHub.database.db
+      .selectFrom('quarantine')
+      .select(['source_record_id', 'reasons'])
+      .where('source_record_id', 'in', ['X-1', 'X-2'])
+      .orderBy('source_record_id')
+      .execute();
     expect(rows.map((r) => [r.source_record_id, (r.reasons as { field: string; rule: string }[]).map((reason) => `${reason.field} ${reason.rule}`)])).toEqual([
       ['X-1', ['CF_CFJGDM NOT_OWN_AUTHORITY']],
       ['X-2', ['XK_XKJGDM NOT_OWN_AUTHORITY']],
@@ -137,28 +199,54 @@ describe('an agency’s record states only its own decisions', () => {
     expect(AUTHORITY_USCC).not.toBe(ZJ_TAX.uscc);
     expect(await ingestBatch(testHub.hub.ingestion, { agencyCode: 'ZJ-TAX', source: 'test', records: [record] })).toMatchObject({ inserted: 1, rejected: 0 });
 
-    const config = hubConfigSchema.parse({ hub: { id: 'hub-test', region: '310000' }, agencies: TEST_AGENCIES.map(({ hub: _hub, ...a }) => (a.code === 'ZJ-TAX' ? { ...a, publishesFor: [STRANGER] } : a)) });
+    const config = hubConfigSchema.parse({
+      hub: { id: 'hub-test', region: '310000' },
+      agencies: TEST_AGENCIES.map(({ hub: _hub, ...a }) => (a.code === 'ZJ-TAX' ? { ...a, publishesFor: [STRANGER] } : a)),
+    });
     const deps = { ...testHub.hub.ingestion, agencies: agencyAuthorities(config.agencies) };
-    const moved = await ingestBatch(deps, { agencyCode: 'ZJ-TAX', source: 'test', records: [penaltyRecord({ ...record.fields, CF_WSH: '浙税罚〔2024〕P2号' }, 'PF-2'), penaltyRecord({ ...record.fields, CF_CFJGDM: STRANGER, CF_WSH: '浙税罚〔2024〕P3号' }, 'PF-3')] });
+    const moved = await ingestBatch(deps, {
+      agencyCode: 'ZJ-TAX',
+      source: 'test',
+      records: [
+        penaltyRecord({ ...record.fields, CF_WSH: '浙税罚〔2024〕P2号' }, 'PF-2'),
+        penaltyRecord({ ...record.fields, CF_CFJGDM: STRANGER, CF_WSH: '浙税罚〔2024〕P3号' }, 'PF-3'),
+      ],
+    });
     expect(moved).toMatchObject({ inserted: 1, rejected: 1 });
-    const refused = await testHub.database.db.selectFrom('quarantine').select('source_record_id').where('agency_code', '=', 'ZJ-TAX').where('source_record_id', '=', 'PF-2').execute();
+    const refused = await testHub.database.db
+      .selectFrom('quarantine')
+      .select('source_record_id')
+      .where('agency_code', '=', 'ZJ-TAX')
+      .where('source_record_id', '=', 'PF-2')
+      .execute();
     expect(refused).toHaveLength(1);
   });
 
   test('an operator cannot release a record that is not the agency’s own decision', async () => {
     const pilot = '91350100M000100Y44';
-    await ingestBatch(testHub.hub.ingestion, { agencyCode: 'SH-SAMR', source: 'test', records: [penaltyRecord({ CF_XDR_SHXYM: pilot, CF_CFJGDM: STRANGER, CF_WSH: '沪罚〔2024〕R1号' }, 'R-1')] });
+    await ingestBatch(testHub.hub.ingestion, {
+      agencyCode: 'SH-SAMR',
+      source: 'test',
+      records: [penaltyRecord({ CF_XDR_SHXYM: pilot, CF_CFJGDM: STRANGER, CF_WSH: '沪罚〔2024〕R1号' }, 'R-1')],
+    });
     const entry = await testHub.database.db.selectFrom('quarantine').select('id').where('source_record_id', '=', 'R-1').executeTakeFirstOrThrow();
-    const released = await testHub.gql('mutation($id: ID!) { releaseQuarantinedRecord(id: $id, justification: "试点期间核发代码") { status } }', { id: String(entry.id) });
+    const released = await testHub.gql('mutation($id: ID!) { releaseQuarantinedRecord(id: $id, justification: "试点期间核发代码") { status } }', {
+      id: String(entry.id),
+    });
     expect(errorOf(released)).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringContaining('CF_CFJGDM names authority') });
   });
 
   test('the configuration requires each agency’s own USCC, with a valid check digit', () => {
     const agency = { code: 'SH-SAMR', name: 'x', region: '310000' };
-    const problems = (agencies: unknown[]) => hubConfigSchema.safeParse({ hub: { id: 'hub-test', region: '310000' }, agencies }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    const problems = (agencies: unknown[]) =>
+      hubConfigSchema.safeParse({ hub: { id: 'hub-test', region: '310000' }, agencies }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(problems([agency])).toEqual([expect.stringMatching(/^agencies\.0\.uscc: /)]);
-    expect(problems([{ ...agency, uscc: `${SH_SAMR.uscc.slice(0, 17)}0` }])).toEqual([expect.stringMatching(/^agencies\.0\.uscc: must be a 统一社会信用代码 \(USCC_CHECKSUM/)]);
-    expect(problems([{ ...agency, uscc: SH_SAMR.uscc, publishesFor: ['nope'] }])).toEqual([expect.stringMatching(/^agencies\.0\.publishesFor\.0: must be a 统一社会信用代码 \(USCC_FORMAT/)]);
+    expect(problems([{ ...agency, uscc: `${SH_SAMR.uscc.slice(0, 17)}0` }])).toEqual([
+      expect.stringMatching(/^agencies\.0\.uscc: must be a 统一社会信用代码 \(USCC_CHECKSUM/),
+    ]);
+    expect(problems([{ ...agency, uscc: SH_SAMR.uscc, publishesFor: ['nope'] }])).toEqual([
+      expect.stringMatching(/^agencies\.0\.publishesFor\.0: must be a 统一社会信用代码 \(USCC_FORMAT/),
+    ]);
   });
 });
 
@@ -167,8 +255,14 @@ describe('authorisations', () => {
 
   test('evidence is required: a grant without it does not validate; blank or over 500 characters is BAD_USER_INPUT', async () => {
     const withoutEvidence = `mutation { grantAuthorization(input: { uscc: "${PUDONG}", clientId: "test-bank", purpose: "LOAN_REVIEW", validUntil: "2024-12-31" }) { id } }`;
-    expect(errorOf(await asShSamr(withoutEvidence, {}, 'SUPERVISION'))).toMatchObject({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' }, message: expect.stringContaining('evidence') });
-    expect(errorOf(await asShSamr(GRANT, { i: { ...input, evidence: '   ' } }, 'SUPERVISION'))).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringContaining('evidence: must be 1 to 500 characters') });
+    expect(errorOf(await asShSamr(withoutEvidence, {}, 'SUPERVISION'))).toMatchObject({
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+      message: expect.stringContaining('evidence'),
+    });
+    expect(errorOf(await asShSamr(GRANT, { i: { ...input, evidence: '   ' } }, 'SUPERVISION'))).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT' },
+      message: expect.stringContaining('evidence: must be 1 to 500 characters'),
+    });
     expect(errorOf(await asShSamr(GRANT, { i: { ...input, evidence: '证'.repeat(501) } }, 'SUPERVISION'))?.extensions.code).toBe('BAD_USER_INPUT');
   });
 
@@ -178,9 +272,16 @@ describe('authorisations', () => {
     const id = granted.body.data.grantAuthorization.id;
 
     const refused = await asZjTax(REVOKE, { id }, 'SUPERVISION');
-    expect(errorOf(refused)).toMatchObject({ extensions: { code: 'FORBIDDEN', reason: 'NOT_GRANTOR' }, message: expect.stringContaining('recorded by client test-agency') });
+    expect(errorOf(refused)).toMatchObject({
+      extensions: { code: 'FORBIDDEN', reason: 'NOT_GRANTOR' },
+      message: expect.stringContaining('recorded by client test-agency'),
+    });
     const [seq] = refused.body.extensions.auditEntries;
-    const entry = await testHub.database.db.selectFrom('audit_log').select(['client_id', 'operation', 'outcome']).where('seq', '=', seq).executeTakeFirstOrThrow();
+    const entry = await testHub.database.db
+      .selectFrom('audit_log')
+      .select(['client_id', 'operation', 'outcome'])
+      .where('seq', '=', seq)
+      .executeTakeFirstOrThrow();
     expect(entry).toEqual({ client_id: 'test-agency-zj', operation: 'mutation revokeAuthorization', outcome: 'DENIED:NOT_GRANTOR' });
     const stillInForce = await testHub.database.db.selectFrom('authorizations').select('revoked_at').where('id', '=', Number(id)).executeTakeFirstOrThrow();
     expect(stillInForce.revoked_at).toBeNull();
@@ -199,11 +300,19 @@ describe('migration 0006 on subjects named before it', () => {
     const empty = TEST_ENGINE === 'postgres' ? await createEmptyServerDatabase() : undefined;
     const database = await openDatabase(empty ? { engine: 'postgres', url: empty.url, poolSize: 2 } : { engine: 'pglite' });
     try {
-      const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => ({ '0001-initial': initial, '0006-subject-authority': subjectAuthority }) } });
+      const migrator = new Migrator({
+        db: database.db,
+        provider: { getMigrations: async () => ({ '0001-initial': initial, '0006-subject-authority': subjectAuthority }) },
+      });
       expect((await migrator.migrateTo('0001-initial')).error).toBeUndefined();
       await sql`insert into agencies (code, name, region, hub) values ('A', 'a', '310000', 'h'), ('B', 'b', '330000', 'h')`.execute(database.db);
-      await sql`insert into subjects (uscc, name, category, division_code, region) values (${PUDONG}, '乙拼写', '02', '310115', '310000'), ('UNSEEN', '无记录', '02', '310115', '310000')`.execute(database.db);
-      for (const [agency, version] of [['A', 1], ['B', 2]] as const) {
+      await sql`insert into subjects (uscc, name, category, division_code, region) values (${PUDONG}, '乙拼写', '02', '310115', '310000'), ('UNSEEN', '无记录', '02', '310115', '310000')`.execute(
+        database.db,
+      );
+      for (const [agency, version] of [
+        ['A', 1],
+        ['B', 2],
+      ] as const) {
         await sql`insert into records (agency_code, source_record_id, kind, subject_uscc, subject_name, subject_category, status, event_date, fields, content_hash, origin_region, origin_hub, version)
           values (${agency}, 'R', 'PENALTY', ${PUDONG}, 'x', '02', 'ACTIVE', '2024-01-01', '{}'::jsonb, 'h', '310000', 'h', ${version})`.execute(database.db);
       }

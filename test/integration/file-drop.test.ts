@@ -23,7 +23,12 @@ afterAll(async () => {
 });
 
 function connectorFor(dir: string, mapping: unknown, afterRun: 'keep' | 'move' = 'keep', encoding: 'utf-8' | 'gb18030' = 'utf-8') {
-  return createFileDropConnector('SH-SAMR', 'file-drop-1', { type: 'file-drop', folder: dir, afterRun, encoding, mapping: mappingSchema.parse(mapping) }, testConnectorDeps(database.db));
+  return createFileDropConnector(
+    'SH-SAMR',
+    'file-drop-1',
+    { type: 'file-drop', folder: dir, afterRun, encoding, mapping: mappingSchema.parse(mapping) },
+    testConnectorDeps(database.db),
+  );
 }
 
 const LEGACY_HEADER = '编号,名称,类别,信用代码,法人,文号,违法类型,事由,依据,处罚类别1,处罚类别2,结果,罚款,日期,有效期,机关,机关代码,来源,来源代码';
@@ -31,9 +36,24 @@ const LEGACY_MAPPING = {
   kind: 'PENALTY',
   sourceRecordIdColumn: '编号',
   columns: {
-    名称: 'CF_XDR_MC', 类别: 'CF_XDR_LB', 信用代码: 'CF_XDR_SHXYM', 法人: 'CF_FRDB', 文号: 'CF_WSH', 违法类型: 'CF_WFXW', 事由: 'CF_SY',
-    依据: 'CF_YJ', 处罚类别1: 'CF_CFLB', 处罚类别2: 'CF_CFLB', 结果: 'CF_NR', 罚款: 'CF_NR_FK', 日期: 'CF_JDRQ', 有效期: 'CF_YXQ',
-    机关: 'CF_CFJG', 机关代码: 'CF_CFJGDM', 来源: 'CF_SJLY', 来源代码: 'CF_SJLYDM',
+    名称: 'CF_XDR_MC',
+    类别: 'CF_XDR_LB',
+    信用代码: 'CF_XDR_SHXYM',
+    法人: 'CF_FRDB',
+    文号: 'CF_WSH',
+    违法类型: 'CF_WFXW',
+    事由: 'CF_SY',
+    依据: 'CF_YJ',
+    处罚类别1: 'CF_CFLB',
+    处罚类别2: 'CF_CFLB',
+    结果: 'CF_NR',
+    罚款: 'CF_NR_FK',
+    日期: 'CF_JDRQ',
+    有效期: 'CF_YXQ',
+    机关: 'CF_CFJG',
+    机关代码: 'CF_CFJGDM',
+    来源: 'CF_SJLY',
+    来源代码: 'CF_SJLYDM',
   },
   values: { CF_CFLB: { '01': '警告', '02': '罚款' } },
 };
@@ -69,7 +89,13 @@ describe('file-drop connector', () => {
     await import('node:fs/promises').then((fs) => fs.mkdir(dir));
     const good = penaltyRecord({ CF_XDR_SHXYM: enterpriseUscc('310115', 21) }, 'J1');
     const drifted = { kind: 'PENALTY', sourceRecordId: 'J3', ...penaltyRecord({}, 'J3').fields, decision_date_v2: '2024-01-01' };
-    const lines = [JSON.stringify({ kind: good.kind, sourceRecordId: 'J1', ...good.fields }), '{"kind": "PENALTY", broken', '', JSON.stringify(drifted), '[1,2]'];
+    const lines = [
+      JSON.stringify({ kind: good.kind, sourceRecordId: 'J1', ...good.fields }),
+      '{"kind": "PENALTY", broken',
+      '',
+      JSON.stringify(drifted),
+      '[1,2]',
+    ];
     await writeFile(join(dir, 'b.jsonl'), `${lines.join('\n')}\n`);
     const totals = await connectorFor(dir, { kindColumn: 'kind', sourceRecordIdColumn: 'sourceRecordId' }).run();
     expect(totals).toMatchObject({ received: 4, inserted: 1, rejected: 3 });
@@ -115,12 +141,20 @@ describe('file-drop connector', () => {
     const csvDir = join(folder, 'gbk-csv');
     const jsonDir = join(folder, 'gbk-jsonl');
     await Promise.all([mkdir(csvDir), mkdir(jsonDir)]);
-    await writeFile(join(csvDir, 'a.csv'), iconv.encode(`${LEGACY_HEADER}\r\n${legacyLine('G1', enterpriseUscc('310115', 41), '2024年3月1日')}\r\n`, 'gb18030'));
+    await writeFile(
+      join(csvDir, 'a.csv'),
+      iconv.encode(`${LEGACY_HEADER}\r\n${legacyLine('G1', enterpriseUscc('310115', 41), '2024年3月1日')}\r\n`, 'gb18030'),
+    );
     const { fields } = penaltyRecord({ CF_XDR_SHXYM: enterpriseUscc('310115', 42), CF_XDR_MC: '上海𠮷祥餐饮有限公司' }, 'G2');
     await writeFile(join(jsonDir, 'b.jsonl'), iconv.encode(`${JSON.stringify({ id: 'G2', ...fields })}\n`, 'gb18030'));
     expect(await connectorFor(csvDir, LEGACY_MAPPING, 'keep', 'gb18030').run()).toMatchObject({ inserted: 1, rejected: 0 });
     expect(await connectorFor(jsonDir, { kind: 'PENALTY', sourceRecordIdColumn: 'id' }, 'keep', 'gb18030').run()).toMatchObject({ inserted: 1, rejected: 0 });
-    const names = await database.db.selectFrom('records').select(['source_record_id', 'subject_name']).where('source_record_id', 'in', ['G1', 'G2']).orderBy('source_record_id').execute();
+    const names = await database.db
+      .selectFrom('records')
+      .select(['source_record_id', 'subject_name'])
+      .where('source_record_id', 'in', ['G1', 'G2'])
+      .orderBy('source_record_id')
+      .execute();
     expect(names).toEqual([
       { source_record_id: 'G1', subject_name: '上海"引号"测试有限公司' },
       // A character outside GBK, which GB18030 still encodes.
@@ -137,7 +171,12 @@ describe('file-drop connector', () => {
     const entry = await database.db.selectFrom('quarantine').select(['payload', 'reasons']).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
     expect(entry.payload).toEqual({ file: 'export.csv' });
     expect(entry.reasons).toEqual([
-      expect.objectContaining({ field: 'file', rule: 'ENCODING', value: 'export.csv', message: expect.stringContaining('not valid UTF-8 near byte 0: an export in GBK or GB18030 needs "encoding": "gb18030"') }),
+      expect.objectContaining({
+        field: 'file',
+        rule: 'ENCODING',
+        value: 'export.csv',
+        message: expect.stringContaining('not valid UTF-8 near byte 0: an export in GBK or GB18030 needs "encoding": "gb18030"'),
+      }),
     ]);
     expect((await readdir(join(dir, 'failed'))).map((n) => n.replace(/^.*Z-/, ''))).toEqual(['export.csv']);
   });

@@ -57,7 +57,6 @@ const PLAUSIBLE: PlausibleValues = {
   fields: [penaltyRecord({}, 'P-FUZZ').fields as Record<string, string>],
 };
 
-
 let testHub: TestHub;
 const tokens = new Map<string, string>();
 
@@ -109,10 +108,13 @@ describe('fuzz: every argument of every field', () => {
   const plans = rootFieldPlans(createSchema());
 
   test.each(plans.map(({ operation, plan }) => [`${operation} ${plan.name}`, operation, plan] as const))('%s', async (_title, operation, plan) => {
-    const cases = fc.sample(fc.tuple(planValues(plan, PLAUSIBLE), fc.oneof(...CALLERS.map((caller) => ({ weight: caller.weight, arbitrary: fc.constant(caller) })))), {
-      seed: SEED,
-      numRuns: RUNS_PER_FIELD,
-    });
+    const cases = fc.sample(
+      fc.tuple(planValues(plan, PLAUSIBLE), fc.oneof(...CALLERS.map((caller) => ({ weight: caller.weight, arbitrary: fc.constant(caller) })))),
+      {
+        seed: SEED,
+        numRuns: RUNS_PER_FIELD,
+      },
+    );
     const failures: Failure[] = [];
     for (const [values, caller] of cases) {
       for (const mode of ['variables', 'literals'] as const) {
@@ -134,7 +136,10 @@ interface AssertionToSign {
 const anyJsonValue = fc.oneof(fc.jsonValue({ maxDepth: 2 }), anyText, fc.integer(), fc.constantFrom(2 ** 53, -1, 1e308));
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const unsignedAssertion = fc
-  .tuple(fc.dictionary(fc.oneof(fc.constantFrom('alg', 'typ', 'kid', 'crit', 'jku', 'jwk'), anyText), anyJsonValue, { maxKeys: 4 }), fc.dictionary(anyText, anyJsonValue, { maxKeys: 4 }))
+  .tuple(
+    fc.dictionary(fc.oneof(fc.constantFrom('alg', 'typ', 'kid', 'crit', 'jku', 'jwk'), anyText), anyJsonValue, { maxKeys: 4 }),
+    fc.dictionary(anyText, anyJsonValue, { maxKeys: 4 }),
+  )
   .map(([header, claims]) => `${base64url({ alg: 'none', typ: CLIENT_ASSERTION_TYP, ...header })}.${base64url(claims)}.`);
 const assertionToSign: fc.Arbitrary<AssertionToSign> = fc.record({
   claims: fc.dictionary(fc.oneof(fc.constantFrom('iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti'), anyText), anyJsonValue, { maxKeys: 3 }),
@@ -161,11 +166,20 @@ const TAME_FORM: readonly (readonly [string, string])[] = [
 const tokenRequest = fc.record({
   assertion: fc.oneof({ weight: 3, arbitrary: assertionToSign }, { weight: 1, arbitrary: formValue }),
   change: fc.option(
-    fc.record({ name: fc.oneof(fc.constantFrom(...TAME_FORM.map(([name]) => name), 'client_assertion', 'client_secret'), anyText), value: fc.option(formValue, { nil: undefined, freq: 5 }), repeat: fc.boolean() }),
+    fc.record({
+      name: fc.oneof(fc.constantFrom(...TAME_FORM.map(([name]) => name), 'client_assertion', 'client_secret'), anyText),
+      value: fc.option(formValue, { nil: undefined, freq: 5 }),
+      repeat: fc.boolean(),
+    }),
     { nil: undefined, freq: 5 },
   ),
   rawBytes: seldom(fc.uint8Array({ maxLength: 60 })),
-  authorization: seldom(fc.oneof(fc.string({ unit: 'grapheme-ascii', maxLength: 40 }), fc.tuple(anyText, anyText).map(([id, secret]) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`))),
+  authorization: seldom(
+    fc.oneof(
+      fc.string({ unit: 'grapheme-ascii', maxLength: 40 }),
+      fc.tuple(anyText, anyText).map(([id, secret]) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`),
+    ),
+  ),
   contentType: fc.oneof(
     { weight: 8, arbitrary: fc.constant('application/x-www-form-urlencoded') },
     { weight: 1, arbitrary: fc.constantFrom('application/x-www-form-urlencoded; charset=latin1', 'application/json', 'text/plain') },
@@ -173,7 +187,10 @@ const tokenRequest = fc.record({
 });
 
 /** The form's fields in order: the tame ones and the assertion, with the sample's change applied. */
-function formFields(sample: { assertion: FormValue; change: { name: string; value: FormValue | undefined; repeat: boolean } | undefined }): (readonly [string, FormValue])[] {
+function formFields(sample: {
+  assertion: FormValue;
+  change: { name: string; value: FormValue | undefined; repeat: boolean } | undefined;
+}): (readonly [string, FormValue])[] {
   const fields: (readonly [string, FormValue])[] = [...TAME_FORM, ['client_assertion', sample.assertion]];
   const { change } = sample;
   if (!change) return fields;
@@ -191,7 +208,12 @@ async function formText(value: FormValue): Promise<string> {
   const now = Math.floor(FIXED_NOW.getTime() / 1000);
   const client = TEST_CLIENTS.bank;
   return new SignJWT({ iss: client.config.id, sub: client.config.id, aud: issuer, iat: now, exp: now + 60, jti: `fuzz-${++assertionsSigned}`, ...value.claims })
-    .setProtectedHeader({ ...value.header, alg: 'EdDSA', kid: typeof value.header['kid'] === 'string' ? value.header['kid'] : client.kid, typ: typeof value.header['typ'] === 'string' ? value.header['typ'] : CLIENT_ASSERTION_TYP })
+    .setProtectedHeader({
+      ...value.header,
+      alg: 'EdDSA',
+      kid: typeof value.header['kid'] === 'string' ? value.header['kid'] : client.kid,
+      typ: typeof value.header['typ'] === 'string' ? value.header['typ'] : CLIENT_ASSERTION_TYP,
+    })
     .sign(client.privateKey)
     .catch(() => 'unsignable');
 }
@@ -199,7 +221,9 @@ async function formText(value: FormValue): Promise<string> {
 test('fuzz: the token endpoint answers any form and any assertion with 200 or a 4xx', async () => {
   const failures: Failure[] = [];
   for (const sample of fc.sample(tokenRequest, { seed: SEED, numRuns: TOKEN_ENDPOINT_RUNS })) {
-    const pairs = await Promise.all(formFields(sample).map(async ([name, value]) => `${percentEncoded(Buffer.from(name))}=${percentEncoded(Buffer.from(await formText(value)))}`));
+    const pairs = await Promise.all(
+      formFields(sample).map(async ([name, value]) => `${percentEncoded(Buffer.from(name))}=${percentEncoded(Buffer.from(await formText(value)))}`),
+    );
     const body = [...pairs, ...(sample.rawBytes ? [`client_id=${percentEncoded(sample.rawBytes)}`] : [])].join('&');
     const post = request(testHub.hub.httpServer).post('/oauth/token').set('content-type', sample.contentType);
     if (sample.authorization !== undefined) post.set('authorization', sample.authorization);

@@ -92,16 +92,31 @@ let testHub: TestHub;
 const walks = new Map<string, { root: string; body: { data?: unknown; errors?: { extensions?: { code?: string } }[] } }[]>();
 
 function principalOf(client: (typeof WALKERS)[number]['client']): Principal {
-  const scopes = new Set(client.type === 'AGENCY' ? ['records:read', `records:write:${client.agency ?? ''}`, 'authorizations:write', 'audit:subject', 'credit:read', 'inspections:draw', 'repair:write'] : { BANK: ['credit:report'], PARTNER_HUB: ['sync:feed'], ADMIN: ['admin'] }[client.type as Exclude<ClientType, 'AGENCY'>]);
-  return { clientId: client.id, clientType: client.type as ClientType, scopes, regions: client.regions ?? [], agencyCode: client.agency ?? null, tokenId: 'walk' };
+  const scopes = new Set(
+    client.type === 'AGENCY'
+      ? ['records:read', `records:write:${client.agency ?? ''}`, 'authorizations:write', 'audit:subject', 'credit:read', 'inspections:draw', 'repair:write']
+      : { BANK: ['credit:report'], PARTNER_HUB: ['sync:feed'], ADMIN: ['admin'] }[client.type as Exclude<ClientType, 'AGENCY'>],
+  );
+  return {
+    clientId: client.id,
+    clientType: client.type as ClientType,
+    scopes,
+    regions: client.regions ?? [],
+    agencyCode: client.agency ?? null,
+    tokenId: 'walk',
+  };
 }
 
 beforeAll(async () => {
   // Generous limits: the walk selects every field, far more than an honest request.
   const inspectors = [1, 2].map((n) => ({ id: `SH-${n}`, name: `检查员${n}`, agency: 'SH-SAMR', conflicts: [] }));
-  testHub = await startTestHub({ ...TEST_CONFIG, inspections: { ...TEST_CONFIG.inspections, inspectors }, limits: { ...TEST_CONFIG.limits, maxQueryDepth: 40, maxQueryCost: 100_000_000, maxTokens: 100_000, maxAliases: 1000, maxResponseBytes: 256 * 1024 * 1024 },
+  testHub = await startTestHub({
+    ...TEST_CONFIG,
+    inspections: { ...TEST_CONFIG.inspections, inspectors },
+    limits: { ...TEST_CONFIG.limits, maxQueryDepth: 40, maxQueryCost: 100_000_000, maxTokens: 100_000, maxAliases: 1000, maxResponseBytes: 256 * 1024 * 1024 },
     // And rates: walking every field of a list of measures down to their records' subjects' records is priced in millions.
-    auth: { ...TEST_CONFIG.auth, defaultClientRequestsPerMinute: 10_000_000 } });
+    auth: { ...TEST_CONFIG.auth, defaultClientRequestsPerMinute: 10_000_000 },
+  });
   await ingestBatch(testHub.hub.ingestion, {
     agencyCode: 'SH-SAMR',
     source: 'test',
@@ -112,7 +127,18 @@ beforeAll(async () => {
       penaltyRecord({ CF_WSH: '沪市监处〔2024〕11号', CF_WFXW: '未按规定公示信息', CF_JDRQ: '2024-01-10' }, 'P-REPAIRED'),
       // A Shanghai agency's record about a Hangzhou enterprise: origin 310000.
       penaltyRecord({ CF_XDR_MC: '杭州西湖示例科技有限公司', CF_XDR_SHXYM: HANGZHOU, CF_WSH: '沪市监处〔2024〕9号' }, 'P-HZ'),
-      penaltyRecord({ CF_XDR_MC: '李四', CF_XDR_LB: '自然人', CF_XDR_SHXYM: '', CF_FRDB: '', CF_XDR_ZJLX: '身份证', CF_XDR_ZJHM: ID_NUMBER, CF_WSH: '沪市监处〔2024〕10号' }, 'P-PERSON'),
+      penaltyRecord(
+        {
+          CF_XDR_MC: '李四',
+          CF_XDR_LB: '自然人',
+          CF_XDR_SHXYM: '',
+          CF_FRDB: '',
+          CF_XDR_ZJLX: '身份证',
+          CF_XDR_ZJHM: ID_NUMBER,
+          CF_WSH: '沪市监处〔2024〕10号',
+        },
+        'P-PERSON',
+      ),
       { kind: 'PENALTY', sourceRecordId: 'BAD', fields: { CF_WSH: 'x' } },
     ],
   });
@@ -120,17 +146,30 @@ beforeAll(async () => {
     agencyCode: 'ZJ-TAX',
     source: 'test',
     // ZJ-1 revokes a permit: the procurement ban applies, so the walk reaches a measure's records.
-    records: [1, 2].map((n) => penaltyRecord({ CF_XDR_MC: '杭州西湖示例科技有限公司', CF_XDR_SHXYM: HANGZHOU, CF_WSH: `浙税罚〔2024〕${n}号`, ...(n === 1 ? { CF_CFLB: '罚款,吊销许可证件' } : {}) }, `ZJ-${n}`)),
+    records: [1, 2].map((n) =>
+      penaltyRecord(
+        { CF_XDR_MC: '杭州西湖示例科技有限公司', CF_XDR_SHXYM: HANGZHOU, CF_WSH: `浙税罚〔2024〕${n}号`, ...(n === 1 ? { CF_CFLB: '罚款,吊销许可证件' } : {}) },
+        `ZJ-${n}`,
+      ),
+    ),
   });
   // Graded, so evaluation → contributions → records and the measures' records are walked too.
   await gradeAllSubjects({ db: testHub.database.db, credit: TEST_CONFIG.credit, clock: () => FIXED_NOW });
   // A published draw (SJCC-2024-000001) over the Shanghai and Hangzhou subjects, executed, so every client walks its targets.
   // Committed by the agency with an operator's value, so the operator (admin) enters the seed.
-  await testHub.gql('mutation { commitInspectionDraw(agencyCode: "SH-SAMR", input: { regions: ["310000", "330000"], randomnessReference: "walk" }) { id } }', {}, { client: 'test-agency', purpose: 'SUPERVISION' });
+  await testHub.gql(
+    'mutation { commitInspectionDraw(agencyCode: "SH-SAMR", input: { regions: ["310000", "330000"], randomnessReference: "walk" }) { id } }',
+    {},
+    { client: 'test-agency', purpose: 'SUPERVISION' },
+  );
   await testHub.gql('mutation { executeInspectionDraw(id: "SJCC-2024-000001", seed: "walk") { id } }');
   // A repair request approved (record REPAIRED) and an open objection (record DISPUTED), both with steps.
-  const idOf = async (source: string) => String((await testHub.database.db.selectFrom('records').select('id').where('source_record_id', '=', source).executeTakeFirstOrThrow()).id);
-  await testHub.gql('mutation($r: ID!) { fileRepairRequest(input: { recordId: $r, evidence: "已整改", fulfilledOn: "2024-02-01", fulfilmentEvidence: "缴款书" }) { id } }', { r: await idOf('P-REPAIRED') });
+  const idOf = async (source: string) =>
+    String((await testHub.database.db.selectFrom('records').select('id').where('source_record_id', '=', source).executeTakeFirstOrThrow()).id);
+  await testHub.gql(
+    'mutation($r: ID!) { fileRepairRequest(input: { recordId: $r, evidence: "已整改", fulfilledOn: "2024-02-01", fulfilmentEvidence: "缴款书" }) { id } }',
+    { r: await idOf('P-REPAIRED') },
+  );
   await testHub.gql('mutation { decideRepairRequest(id: "1", decision: APPROVE, note: "同意") { id } }');
   await testHub.gql('mutation($r: ID!) { fileObjection(recordId: $r, reason: "许可已变更") { id } }', { r: await idOf('L-1') });
   await testHub.gql('mutation($input: GrantAuthorizationInput!) { grantAuthorization(input: $input) { id } }', {
@@ -157,7 +196,9 @@ describe('every path from every root field a client may use stays within its gra
   test('no walk fails inside the hub, and none returns an identity number', () => {
     for (const { client } of WALKERS) {
       for (const { root, body } of walks.get(client.id) ?? []) {
-        expect({ client: client.id, root, codes: (body.errors ?? []).map((e) => e.extensions?.code) }).not.toMatchObject({ codes: expect.arrayContaining(['INTERNAL_SERVER_ERROR']) });
+        expect({ client: client.id, root, codes: (body.errors ?? []).map((e) => e.extensions?.code) }).not.toMatchObject({
+          codes: expect.arrayContaining(['INTERNAL_SERVER_ERROR']),
+        });
         expect(JSON.stringify(body)).not.toContain(ID_NUMBER);
       }
     }
@@ -171,7 +212,9 @@ describe('every path from every root field a client may use stays within its gra
     // Records at the walk's depth limit carry scalars only; their region is checked one level up.
     const outside = records.filter(({ object }) => object['originRegion'] && (object['originRegion'] as { code?: string }).code !== '330000');
     expect(outside.map(({ path }) => path)).toEqual([]);
-    const counts = (walks.get('test-partner') ?? []).flatMap(({ body }) => objectsIn(body.data)).filter(({ object }) => object['__typename'] === 'RecordConnection');
+    const counts = (walks.get('test-partner') ?? [])
+      .flatMap(({ body }) => objectsIn(body.data))
+      .filter(({ object }) => object['__typename'] === 'RecordConnection');
     // Three records of the Hangzhou subject exist, one of them from Shanghai: its count says 2.
     expect(counts.every(({ object }) => object['totalCount'] === 2)).toBe(true);
   });
@@ -194,8 +237,12 @@ describe('every path from every root field a client may use stays within its gra
     const rootsOf = (clientId: string) => (walks.get(clientId) ?? []).map(({ root }) => root);
     expect(rootsOf('test-agency')).toEqual(expect.arrayContaining(CREDIT_ROOTS));
     expect(rootsOf('test-admin')).toEqual(expect.arrayContaining([...CREDIT_ROOTS, 'evaluateModel']));
-    for (const clientId of ['test-bank', 'test-partner']) expect(rootsOf(clientId).filter((root) => [...CREDIT_ROOTS, 'evaluateModel'].includes(root))).toEqual([]);
-    const viaGrades = (walks.get('test-agency') ?? []).filter(({ root }) => root === 'evaluation' || root === 'measuresFor').flatMap(({ body }) => objectsIn(body.data)).filter(({ object }) => object['__typename'] === 'Record');
+    for (const clientId of ['test-bank', 'test-partner'])
+      expect(rootsOf(clientId).filter((root) => [...CREDIT_ROOTS, 'evaluateModel'].includes(root))).toEqual([]);
+    const viaGrades = (walks.get('test-agency') ?? [])
+      .filter(({ root }) => root === 'evaluation' || root === 'measuresFor')
+      .flatMap(({ body }) => objectsIn(body.data))
+      .filter(({ object }) => object['__typename'] === 'Record');
     expect(viaGrades.some(({ path }) => /contributions\[0\]\.records/.test(path))).toBe(true);
     expect(viaGrades.some(({ path }) => /rules\[0\]\.records/.test(path))).toBe(true);
   });
@@ -222,14 +269,17 @@ describe('every path from every root field a client may use stays within its gra
       expect(cases.map(({ root }) => root).sort()).toEqual([...REPAIR_ROOTS].sort());
       const objects = cases.flatMap(({ body }) => objectsIn(body.data));
       // The source agency (SH-SAMR) and an operator see the repaired record through its request.
-      const caseRecords = objects.filter(({ path, object }) => object['__typename'] === 'Record' && /(repairRequests?|objections?)(\.edges\[\d+\]\.node)?\.record$/.test(path));
+      const caseRecords = objects.filter(
+        ({ path, object }) => object['__typename'] === 'Record' && /(repairRequests?|objections?)(\.edges\[\d+\]\.node)?\.record$/.test(path),
+      );
       expect(caseRecords.map(({ object }) => object['status']).sort()).toEqual(['DISPUTED', 'DISPUTED', 'REPAIRED', 'REPAIRED']);
       expect(objects.filter(({ object }) => object['__typename'] === 'CaseStep').length).toBeGreaterThan(0);
     }
     for (const clientId of ['test-bank', 'test-partner']) expect((walks.get(clientId) ?? []).filter(({ root }) => REPAIR_ROOTS.includes(root))).toEqual([]);
     // No record list shows the repaired record (records, a subject's records, at any depth), whoever reads.
     const elsewhere = WALKERS.flatMap(({ client }) => walks.get(client.id) ?? [])
-      .flatMap(({ body }) => objectsIn(body.data)).filter(({ path, object }) => /records\.edges\[\d+\]\.node$/.test(path) && object['status'] === 'REPAIRED');
+      .flatMap(({ body }) => objectsIn(body.data))
+      .filter(({ path, object }) => /records\.edges\[\d+\]\.node$/.test(path) && object['status'] === 'REPAIRED');
     expect(elsewhere.map(({ path }) => path)).toEqual([]);
   });
 

@@ -20,12 +20,13 @@ async function gql(query: string, variables: Record<string, unknown> = {}) {
 beforeAll(async () => {
   testHub = await startTestHub();
   const records = [
-    ...Array.from({ length: 25 }, (_, i) =>
-      penaltyRecord({ CF_JDRQ: `2024-0${1 + (i % 5)}-1${i % 10}`, CF_WSH: `沪罚〔2024〕${i}号` }, `P-${i}`),
-    ),
+    ...Array.from({ length: 25 }, (_, i) => penaltyRecord({ CF_JDRQ: `2024-0${1 + (i % 5)}-1${i % 10}`, CF_WSH: `沪罚〔2024〕${i}号` }, `P-${i}`)),
     permitRecord({}, 'L-A'),
     permitRecord({ XK_XDR_MC: '上海浦东第二示例贸易有限公司', XK_XDR_SHXYM: PUDONG_B }, 'L-B'),
-    penaltyRecord({ CF_XDR_LB: '自然人', CF_XDR_MC: '李四', CF_XDR_SHXYM: '', CF_FRDB: '', CF_XDR_ZJLX: '身份证', CF_XDR_ZJHM: '11010519491231002X' }, 'P-PERSON'),
+    penaltyRecord(
+      { CF_XDR_LB: '自然人', CF_XDR_MC: '李四', CF_XDR_SHXYM: '', CF_FRDB: '', CF_XDR_ZJLX: '身份证', CF_XDR_ZJHM: '11010519491231002X' },
+      'P-PERSON',
+    ),
   ];
   await ingestBatch(testHub.hub.ingestion, { agencyCode: 'SH-SAMR', source: 'test', records });
   await ingestBatch(testHub.hub.ingestion, {
@@ -38,11 +39,20 @@ afterAll(async () => testHub.close());
 
 describe('GraphQL: subjects', () => {
   test('a subject by USCC, normalised from lower case, with region and records of every kind', async () => {
-    const response = await gql(`query($u: USCC!) { subject(uscc: $u) { uscc name category divisionCode region { code name }
-      records(first: 100) { totalCount edges { node { kind agency { code } } } } } }`, { u: PUDONG_A.toLowerCase() });
+    const response = await gql(
+      `query($u: USCC!) { subject(uscc: $u) { uscc name category divisionCode region { code name }
+      records(first: 100) { totalCount edges { node { kind agency { code } } } } } }`,
+      { u: PUDONG_A.toLowerCase() },
+    );
     expect(response.status).toBe(200);
     const subject = response.body.data.subject;
-    expect(subject).toMatchObject({ uscc: PUDONG_A, name: '上海浦东示例科技有限公司', category: 'LEGAL_PERSON', divisionCode: '310115', region: { code: '310000', name: '上海市' } });
+    expect(subject).toMatchObject({
+      uscc: PUDONG_A,
+      name: '上海浦东示例科技有限公司',
+      category: 'LEGAL_PERSON',
+      divisionCode: '310115',
+      region: { code: '310000', name: '上海市' },
+    });
     expect(subject.records.totalCount).toBe(26);
     expect(new Set(subject.records.edges.map((e: { node: { kind: string } }) => e.node.kind))).toEqual(new Set(['PENALTY', 'PERMIT']));
   });
@@ -66,8 +76,11 @@ describe('GraphQL: subjects', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let i = 0; i < 5; i++) {
-      const response = await gql(`query($a: String) { subjects(nameContains: "浦东", first: 1, after: $a) {
-        totalCount pageInfo { hasNextPage endCursor } edges { node { uscc name } } } }`, { a: after });
+      const response = await gql(
+        `query($a: String) { subjects(nameContains: "浦东", first: 1, after: $a) {
+        totalCount pageInfo { hasNextPage endCursor } edges { node { uscc name } } } }`,
+        { a: after },
+      );
       const page = response.body.data.subjects;
       expect(page.totalCount).toBe(2);
       seen.push(...page.edges.map((e: { node: { uscc: string } }) => e.node.uscc));
@@ -89,8 +102,11 @@ describe('GraphQL: records', () => {
     let after: string | null = null;
     let pages = 0;
     do {
-      const response = await gql(`query($a: String) { records(filter: { kinds: [PENALTY], agencyCodes: ["SH-SAMR"] }, first: 10, after: $a) {
-        pageInfo { hasNextPage endCursor } edges { node { id eventDate } } } }`, { a: after });
+      const response = await gql(
+        `query($a: String) { records(filter: { kinds: [PENALTY], agencyCodes: ["SH-SAMR"] }, first: 10, after: $a) {
+        pageInfo { hasNextPage endCursor } edges { node { id eventDate } } } }`,
+        { a: after },
+      );
       const page = response.body.data.records;
       pages += 1;
       for (const edge of page.edges) {
@@ -161,10 +177,18 @@ describe('GraphQL: records', () => {
 
 describe('GraphQL: ingestion batches', () => {
   test("an agency's batches list what each brought, newest first", async () => {
-    const response = await gql('{ ingestionBatches(agencyCode: "ZJ-TAX") { totalCount edges { node { agencyCode source received inserted updated unchanged rejected finishedAt } } } }');
+    const response = await gql(
+      '{ ingestionBatches(agencyCode: "ZJ-TAX") { totalCount edges { node { agencyCode source received inserted updated unchanged rejected finishedAt } } } }',
+    );
     expect(response.body.data.ingestionBatches.totalCount).toBe(1);
     expect(response.body.data.ingestionBatches.edges[0].node).toMatchObject({
-      agencyCode: 'ZJ-TAX', source: 'test', received: 1, inserted: 1, updated: 0, unchanged: 0, rejected: 0,
+      agencyCode: 'ZJ-TAX',
+      source: 'test',
+      received: 1,
+      inserted: 1,
+      updated: 0,
+      unchanged: 0,
+      rejected: 0,
     });
     expect(response.body.data.ingestionBatches.edges[0].node.finishedAt).toEqual(expect.any(String));
     expect((await gql('{ ingestionBatches(agencyCode: "NOPE") { totalCount } }')).body.errors[0].extensions.code).toBe('NOT_FOUND');
@@ -183,7 +207,10 @@ describe('GraphQL: limits', () => {
     const field = 'records(first: 100) { edges { node { party { name uscc } penalty { fine { yuan } } history { sequence } } } }';
     const response = await gql(`{ ${Array.from({ length: 8 }, (_, i) => `a${i}: ${field}`).join(' ')} }`);
     expect(response.status).toBe(400);
-    expect(response.body.errors[0]).toMatchObject({ extensions: { code: 'REQUEST_TOO_EXPENSIVE' }, message: expect.stringMatching(/price is \d+, over the limit of 20000/) });
+    expect(response.body.errors[0]).toMatchObject({
+      extensions: { code: 'REQUEST_TOO_EXPENSIVE' },
+      message: expect.stringMatching(/price is \d+, over the limit of 20000/),
+    });
   });
 
   test('a client over its request rate gets 429 with Retry-After; the liveness check is not limited', async () => {

@@ -41,7 +41,15 @@ function connector(name: string, retries = 3, options: SourceOptions = {}) {
   const { timeoutMs = 2000, pageSize = 10, ...rest } = options;
   const source = hubConfigSchema.parse({
     hub: { id: 'hub-test', region: '310000' },
-    agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', uscc: AUTHORITY_USCC, sources: [{ type: 'http-json', url: api.url, pageSize, retries, timeoutMs, ...rest, mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' } }] }],
+    agencies: [
+      {
+        code: 'SH-SAMR',
+        name: 'x',
+        region: '310000',
+        uscc: AUTHORITY_USCC,
+        sources: [{ type: 'http-json', url: api.url, pageSize, retries, timeoutMs, ...rest, mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' } }],
+      },
+    ],
   }).agencies[0]!.sources[0]!;
   if (source.type !== 'http-json') throw new Error('unreachable');
   return createHttpJsonConnector('SH-SAMR', name, source, testConnectorDeps(database.db));
@@ -82,7 +90,10 @@ describe('http-json connector', () => {
   ])('%s fails the run at once, recorded with its reason', async (_label, fault, reason) => {
     api.records.set('H40', apiRecord(40, stamp(40)));
     api.faults.push(fault);
-    expect(await runConnector({ db: database.db, logger: silent, unhealthyAfterFailures: 3, runs: new RunsInProgress() }, connector('broken'))).toMatchObject({ ran: true, status: 'FAILED' });
+    expect(await runConnector({ db: database.db, logger: silent, unhealthyAfterFailures: 3, runs: new RunsInProgress() }, connector('broken'))).toMatchObject({
+      ran: true,
+      status: 'FAILED',
+    });
     expect(api.requests).toHaveLength(1);
     const run = await database.db.selectFrom('connector_runs').selectAll().where('connector', '=', 'broken').orderBy('id', 'desc').executeTakeFirstOrThrow();
     expect(run.status).toBe('FAILED');
@@ -123,7 +134,11 @@ describe('http-json connector', () => {
       if (request === 1) api.records.set('C3', apiRecord(303, stamp(40), '8'));
     };
     expect(await connector('moving').run()).toMatchObject({ received: 26, inserted: 25, updated: 1 });
-    const fine = await database.db.selectFrom('records').select((eb) => eb.ref('fields', '->>').key('CF_NR_FK').as('fine')).where('document_no', '=', '沪罚〔2024〕H303号').executeTakeFirstOrThrow();
+    const fine = await database.db
+      .selectFrom('records')
+      .select((eb) => eb.ref('fields', '->>').key('CF_NR_FK').as('fine'))
+      .where('document_no', '=', '沪罚〔2024〕H303号')
+      .executeTakeFirstOrThrow();
     expect(fine.fine).toBe('8.000000');
     expect(await readWatermark(database.db, 'SH-SAMR', 'moving')).toBe(stamp(40));
   });
@@ -175,10 +190,14 @@ describe('http-json connector', () => {
     expect(await readWatermark(database.db, 'SH-SAMR', 'business-error')).toBe(stamp(9));
     // Without a message field, the code alone.
     api.faults.push({ businessError: { code: 500, msg: '系统繁忙' } });
-    await expect(connector('business-error', 0, { response: { ...response, status: { field: 'code', ok: ['0'] } } }).run()).rejects.toThrow(/^agency API answered code=500$/);
+    await expect(connector('business-error', 0, { response: { ...response, status: { field: 'code', ok: ['0'] } } }).run()).rejects.toThrow(
+      /^agency API answered code=500$/,
+    );
     // Without the status field configured, the same answer is still refused, less precisely.
     api.faults.push({ businessError: { code: 500, msg: '系统繁忙' } });
-    await expect(connector('business-error', 0, { response: { records: 'data.list', nextCursor: 'data.next' } }).run()).rejects.toThrow('agency API response has no "data.list" array');
+    await expect(connector('business-error', 0, { response: { records: 'data.list', nextCursor: 'data.next' } }).run()).rejects.toThrow(
+      'agency API response has no "data.list" array',
+    );
   });
 
   test('a body that is a bare array, paged by page number, is read', async () => {
@@ -221,7 +240,13 @@ describe('http-json connector', () => {
       // no-op), and the short page at 24 is not taken for the last: the next page of that query is empty.
       expect(await connector(`${paging}-full`, 0, { paging }).run()).toMatchObject({ received: 28, inserted: 25, unchanged: 3, rejected: 0 });
       const [first, second] = paging === 'offset' ? ['0', '1'] : ['1', '2'];
-      expect(pageParams()).toEqual([[null, first], [stamp(9), first], [stamp(18), first], [stamp(24), first], [stamp(24), second]]);
+      expect(pageParams()).toEqual([
+        [null, first],
+        [stamp(9), first],
+        [stamp(18), first],
+        [stamp(24), first],
+        [stamp(24), second],
+      ]);
       expect(await readWatermark(database.db, 'SH-SAMR', `${paging}-full`)).toBe(stamp(24));
     });
 
@@ -241,7 +266,11 @@ describe('http-json connector', () => {
       const stored = await database.db
         .selectFrom('records')
         .select(['source_record_id', (eb) => eb.ref('fields', '->>').key('CF_NR_FK').as('fine')])
-        .where('source_record_id', 'in', Array.from({ length: 25 }, (_, n) => `H${base + 100 + n}`))
+        .where(
+          'source_record_id',
+          'in',
+          Array.from({ length: 25 }, (_, n) => `H${base + 100 + n}`),
+        )
         .execute();
       expect(stored).toHaveLength(25);
       expect(stored.find((r) => r.source_record_id === `H${base + 103}`)?.fine).toBe('8.000000');
@@ -251,14 +280,18 @@ describe('http-json connector', () => {
     test('an API that does not filter by updated_since stops the run with the reason; the pages before are kept', async () => {
       for (let n = 0; n < 25; n++) api.records.set(`F${n}`, apiRecord(base + 200 + n, stamp(n)));
       api.ignoreSince = true;
-      await expect(connector(`${paging}-unfiltered`, 0, { paging }).run()).rejects.toThrow(`before updated_since=${stamp(9)}: ${paging} paging needs the API to filter by it`);
+      await expect(connector(`${paging}-unfiltered`, 0, { paging }).run()).rejects.toThrow(
+        `before updated_since=${stamp(9)}: ${paging} paging needs the API to filter by it`,
+      );
       expect(await readWatermark(database.db, 'SH-SAMR', `${paging}-unfiltered`)).toBe(stamp(9));
     });
 
     test('an API that sends the newest records first stops the run with the reason', async () => {
       for (let n = 0; n < 25; n++) api.records.set(`N${n}`, apiRecord(base + 300 + n, stamp(n)));
       api.newestFirst = true;
-      await expect(connector(`${paging}-newest-first`, 0, { paging }).run()).rejects.toThrow(`out of updated_at order (${stamp(23)} after ${stamp(24)}): ${paging} paging needs them in ascending order`);
+      await expect(connector(`${paging}-newest-first`, 0, { paging }).run()).rejects.toThrow(
+        `out of updated_at order (${stamp(23)} after ${stamp(24)}): ${paging} paging needs them in ascending order`,
+      );
       expect(await readWatermark(database.db, 'SH-SAMR', `${paging}-newest-first`)).toBeUndefined();
     });
   });

@@ -38,7 +38,25 @@ function seed(from: number, count: number) {
 function connector(name: string, options: Record<string, unknown> = {}) {
   const source = hubConfigSchema.parse({
     hub: { id: 'hub-test', region: '310000' },
-    agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', uscc: AUTHORITY_USCC, sources: [{ type: 'http-json', url: api.url, pageSize: 10, retries: 0, timeoutMs: 5000, ...options, mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' } }] }],
+    agencies: [
+      {
+        code: 'SH-SAMR',
+        name: 'x',
+        region: '310000',
+        uscc: AUTHORITY_USCC,
+        sources: [
+          {
+            type: 'http-json',
+            url: api.url,
+            pageSize: 10,
+            retries: 0,
+            timeoutMs: 5000,
+            ...options,
+            mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' },
+          },
+        ],
+      },
+    ],
   }).agencies[0]!.sources[0]!;
   if (source.type !== 'http-json') throw new Error('unreachable');
   return createHttpJsonConnector('SH-SAMR', name, source, testConnectorDeps(database.db));
@@ -57,7 +75,11 @@ function recordingReport() {
 
 async function storedOf(from: number, count: number): Promise<number> {
   const ids = Array.from({ length: count }, (_, i) => `Q${from + i}`);
-  const { stored } = await database.db.selectFrom('records').select((eb) => eb.fn.countAll<string>().as('stored')).where('source_record_id', 'in', ids).executeTakeFirstOrThrow();
+  const { stored } = await database.db
+    .selectFrom('records')
+    .select((eb) => eb.fn.countAll<string>().as('stored'))
+    .where('source_record_id', 'in', ids)
+    .executeTakeFirstOrThrow();
   return Number(stored);
 }
 
@@ -73,7 +95,11 @@ describe('paging that cannot end early (issue 10)', () => {
     expect(await connector('capped', { paging: 'page', pageSize: 1000, response }).run(report)).toMatchObject({ inserted: 3000, rejected: 0 });
     expect(await storedOf(0, 3000)).toBe(3000);
     expect(kept.warnings).toEqual([
-      { code: 'PAGE_SHORTER_THAN_ASKED', message: 'agency API sent 500 records for page_size=1000 and more followed: it seems to cap its pages (set pageSize to its limit, or configure response.total or response.hasMore)' },
+      {
+        code: 'PAGE_SHORTER_THAN_ASKED',
+        message:
+          'agency API sent 500 records for page_size=1000 and more followed: it seems to cap its pages (set pageSize to its limit, or configure response.total or response.hasMore)',
+      },
     ]);
     expect(kept.pages).toBe(api.requests.length);
     expect(kept.watermarks).toEqual([[undefined, '2024-05-01T08:16:39.000Z']]);
@@ -104,14 +130,21 @@ describe('paging that cannot end early (issue 10)', () => {
     api.totalSkew = 5;
     const low = recordingReport();
     expect(await connector('total-high', { paging: 'offset', response }).run(low.report)).toMatchObject({ inserted: 25 });
-    expect(low.kept.warnings).toEqual([{ code: 'TOTAL_DISAGREES', message: expect.stringMatching(/^agency API said more records follow for updated_since=2024-05-01T08:33:28.000Z after \d+ but sent an empty page$/) }]);
+    expect(low.kept.warnings).toEqual([
+      {
+        code: 'TOTAL_DISAGREES',
+        message: expect.stringMatching(/^agency API said more records follow for updated_since=2024-05-01T08:33:28.000Z after \d+ but sent an empty page$/),
+      },
+    ]);
 
     seed(6100, 25);
     api.totalSkew = -5;
     const high = recordingReport();
     expect(await connector('total-low', { paging: 'offset', response }).run(high.report)).toMatchObject({ inserted: 25 });
     expect(await storedOf(6100, 25)).toBe(25);
-    expect(high.kept.warnings).toEqual([{ code: 'TOTAL_DISAGREES', message: expect.stringMatching(/^agency API said \d+ records for .* but sent \d+: paging goes on to an empty page$/) }]);
+    expect(high.kept.warnings).toEqual([
+      { code: 'TOTAL_DISAGREES', message: expect.stringMatching(/^agency API said \d+ records for .* but sent \d+: paging goes on to an empty page$/) },
+    ]);
   });
 
   test('a page larger than asked is a warning on the run', async () => {
@@ -140,13 +173,19 @@ describe('paging that cannot end early (issue 10)', () => {
     test('with sinceInclusive false no record sharing the watermark’s time is lost across a page boundary; the overlap is unchanged no-ops', async () => {
       const from = sinceFormat === 'iso' ? 7000 : 7100;
       seedGroup(from);
-      expect(await connector(`exclusive-${sinceFormat}`, { paging: 'offset', sinceFormat, sinceInclusive: false }).run()).toMatchObject({ inserted: 14, rejected: 0 });
+      expect(await connector(`exclusive-${sinceFormat}`, { paging: 'offset', sinceFormat, sinceInclusive: false }).run()).toMatchObject({
+        inserted: 14,
+        rejected: 0,
+      });
       expect(await storedOf(from, 14)).toBe(14);
       const sent = sinceFormat === 'iso' ? new Date(Date.parse(time(2)) - 1).toISOString() : '2024-05-01 17:01:59';
       expect(api.requests[1]?.get('updated_since')).toBe(sent);
       // A record that changes later at the same minute as the watermark is still seen by the next run.
       api.records.set(`Q${from + 13}`, { ...apiRecord(from + 13, time(2)), CF_NR_FK: '7' });
-      expect(await connector(`exclusive-${sinceFormat}`, { paging: 'offset', sinceFormat, sinceInclusive: false }).run()).toMatchObject({ updated: 1, inserted: 0 });
+      expect(await connector(`exclusive-${sinceFormat}`, { paging: 'offset', sinceFormat, sinceInclusive: false }).run()).toMatchObject({
+        updated: 1,
+        inserted: 0,
+      });
     });
 
     test('read as inclusive, the same API loses the rest of the group (why the setting exists)', async () => {
@@ -172,7 +211,12 @@ describe('typed failure reasons', () => {
     ['429 after the retries', 'UPSTREAM_UNAVAILABLE', [{ status: 429, retryAfter: '0' }]],
     ['no answer after the retries', 'UPSTREAM_TIMEOUT', [{ hang: true }, { hang: true }], { retries: 1, timeoutMs: 200 }],
     ['a body that stops coming mid-page', 'UPSTREAM_TIMEOUT', [{ stall: true }], { timeoutMs: 300 }],
-    ['an error code in the body', 'UPSTREAM_ERROR_CODE', [{ businessError: { code: 500, msg: '系统繁忙' } }], { response: { records: 'data.list', nextCursor: 'data.next', status: { field: 'code', ok: ['0'] } } }],
+    [
+      'an error code in the body',
+      'UPSTREAM_ERROR_CODE',
+      [{ businessError: { code: 500, msg: '系统繁忙' } }],
+      { response: { records: 'data.list', nextCursor: 'data.next', status: { field: 'code', ok: ['0'] } } },
+    ],
     ['401', 'UNAUTHORIZED', [{ status: 401 }]],
     ['403', 'UNAUTHORIZED', [{ status: 403 }]],
     ['404', 'BAD_RESPONSE', [{ status: 404 }]],
@@ -209,7 +253,12 @@ describe('typed failure reasons', () => {
   test('file drop: an unreadable folder is SOURCE_UNREADABLE; each file read is a page', async () => {
     const mapping = mappingSchema.parse({ kindColumn: 'kind', sourceRecordIdColumn: 'id' });
     const deps = testConnectorDeps(database.db);
-    const missing = createFileDropConnector('SH-SAMR', 'drop-missing', { type: 'file-drop', folder: join(tmpdir(), 'hub-no-such-folder'), afterRun: 'keep', encoding: 'utf-8', mapping }, deps);
+    const missing = createFileDropConnector(
+      'SH-SAMR',
+      'drop-missing',
+      { type: 'file-drop', folder: join(tmpdir(), 'hub-no-such-folder'), afterRun: 'keep', encoding: 'utf-8', mapping },
+      deps,
+    );
     expect(await reasonOf(missing.run())).toBe('SOURCE_UNREADABLE');
 
     const folder = await mkdtemp(join(tmpdir(), 'hub-pages-'));

@@ -14,11 +14,7 @@ afterAll(async () => database.dispose());
 
 describe('ingestBatch', () => {
   test('inserts valid records, quarantines invalid ones, and reports counts', async () => {
-    const counts = await ingest(database.db, [
-      penaltyRecord({}, 'P-1'),
-      permitRecord({}, 'L-1'),
-      penaltyRecord({ CF_JDRQ: '2023-02-30' }, 'P-bad-date'),
-    ]);
+    const counts = await ingest(database.db, [penaltyRecord({}, 'P-1'), permitRecord({}, 'L-1'), penaltyRecord({ CF_JDRQ: '2023-02-30' }, 'P-bad-date')]);
     expect(counts).toMatchObject({ received: 3, inserted: 2, updated: 0, unchanged: 0, rejected: 1 });
     const quarantined = await database.db.selectFrom('quarantine').selectAll().where('source_record_id', '=', 'P-bad-date').executeTakeFirstOrThrow();
     expect(quarantined.reasons).toEqual([expect.objectContaining({ field: 'CF_JDRQ', rule: 'DATE', value: '2023-02-30' })]);
@@ -98,8 +94,18 @@ describe('ingestBatch', () => {
     const other = enterpriseUscc('100000', 882);
     const local = enterpriseUscc('320583', 883);
     await ingest(database.db, [penaltyRecord({ CF_XDR_SHXYM: national }, 'NAT-1')], 'ZJ-TAX');
-    await ingestBatch(ingestionDeps(database.db), { agencyCode: 'SH-SAMR', source: 'test', defaultRegion: '340000', records: [penaltyRecord({ CF_XDR_SHXYM: other }, 'NAT-2'), penaltyRecord({ CF_XDR_SHXYM: local }, 'NAT-3')] });
-    const regions = await database.db.selectFrom('subjects').select(['uscc', 'region', 'division_code']).where('uscc', 'in', [national, other, local]).orderBy('uscc').execute();
+    await ingestBatch(ingestionDeps(database.db), {
+      agencyCode: 'SH-SAMR',
+      source: 'test',
+      defaultRegion: '340000',
+      records: [penaltyRecord({ CF_XDR_SHXYM: other }, 'NAT-2'), penaltyRecord({ CF_XDR_SHXYM: local }, 'NAT-3')],
+    });
+    const regions = await database.db
+      .selectFrom('subjects')
+      .select(['uscc', 'region', 'division_code'])
+      .where('uscc', 'in', [national, other, local])
+      .orderBy('uscc')
+      .execute();
     expect(regions).toEqual([
       { uscc: national, region: '330000', division_code: '100000' },
       { uscc: other, region: '340000', division_code: '100000' },

@@ -28,10 +28,30 @@ describe('input guard: text no part of the hub may take', () => {
   test.each([
     ['a NUL in nameContains', 'query($n: String!) { subjects(nameContains: $n) { totalCount } }', { n: '示例\u0000公司' }, '$n'],
     ['a NUL in agencyCode', 'query($c: String!) { quarantine(agencyCode: $c) { totalCount } }', { c: 'SH-SAMR\u0000' }, '$c'],
-    ['a NUL in the audit filter clientId', 'query($f: AuditLogFilter) { auditLog(filter: $f) { edges { cursor } } }', { f: { clientId: 'test-\u0000bank' } }, '$f.clientId'],
-    ['an unpaired surrogate in evidence', 'mutation($i: GrantAuthorizationInput!) { grantAuthorization(input: $i) { id } }', { i: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2025-01-01', evidence: '授权书\ud800' } }, '$i.evidence'],
-    ['a NUL in sourceRecordId', 'mutation($r: [SubmittedRecordInput!]!) { submitRecords(agencyCode: "SH-SAMR", records: $r) { rejected } }', { r: [{ kind: 'PENALTY', sourceRecordId: 'P\u0000-2', fields: {} }] }, '$r[0].sourceRecordId'],
-    ['an escape character in an enum value', 'mutation($r: [SubmittedRecordInput!]!) { submitRecords(agencyCode: "SH-SAMR", records: $r) { rejected } }', { r: [{ kind: 'PENALTY\u001b[2J', fields: {} }] }, '$r[0].kind'],
+    [
+      'a NUL in the audit filter clientId',
+      'query($f: AuditLogFilter) { auditLog(filter: $f) { edges { cursor } } }',
+      { f: { clientId: 'test-\u0000bank' } },
+      '$f.clientId',
+    ],
+    [
+      'an unpaired surrogate in evidence',
+      'mutation($i: GrantAuthorizationInput!) { grantAuthorization(input: $i) { id } }',
+      { i: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2025-01-01', evidence: '授权书\ud800' } },
+      '$i.evidence',
+    ],
+    [
+      'a NUL in sourceRecordId',
+      'mutation($r: [SubmittedRecordInput!]!) { submitRecords(agencyCode: "SH-SAMR", records: $r) { rejected } }',
+      { r: [{ kind: 'PENALTY', sourceRecordId: 'P\u0000-2', fields: {} }] },
+      '$r[0].sourceRecordId',
+    ],
+    [
+      'an escape character in an enum value',
+      'mutation($r: [SubmittedRecordInput!]!) { submitRecords(agencyCode: "SH-SAMR", records: $r) { rejected } }',
+      { r: [{ kind: 'PENALTY\u001b[2J', fields: {} }] },
+      '$r[0].kind',
+    ],
   ])('%s is BAD_USER_INPUT naming the variable and the rule, never echoing the text, and audited', async (_title, query, variables, field) => {
     const { status, error, body, text } = await refusal(query, variables);
     expect(status).toBe(400);
@@ -46,7 +66,12 @@ describe('input guard: text no part of the hub may take', () => {
   test("a pushed record's columns are left to submitRecords, which quarantines a bad one and stores the others", async () => {
     const response = await testHub.gql(
       'mutation($r: [SubmittedRecordInput!]!) { submitRecords(agencyCode: "SH-SAMR", records: $r) { results { outcome reasons { field rule } } } }',
-      { r: [{ kind: 'PENALTY', sourceRecordId: 'P-NUL-NAME', fields: { ...penaltyRecord().fields, 'CF_\u0000WSH': 'x' } }, { kind: 'PENALTY', sourceRecordId: 'P-OK', fields: penaltyRecord().fields }] },
+      {
+        r: [
+          { kind: 'PENALTY', sourceRecordId: 'P-NUL-NAME', fields: { ...penaltyRecord().fields, 'CF_\u0000WSH': 'x' } },
+          { kind: 'PENALTY', sourceRecordId: 'P-OK', fields: penaltyRecord().fields },
+        ],
+      },
     );
     expect(response.status).toBe(200);
     const [refused, stored] = response.body.data.submitRecords.results;
@@ -107,14 +132,19 @@ describe('cursors hold only values their query can bind', () => {
     ['a nested records cursor with an impossible date', `{ subject(uscc: "${PUDONG}") { records(after: "%") { totalCount } } }`, cursor(['2023-02-29', 1])],
   ])('%s is BAD_USER_INPUT', async (_title, query, after) => {
     const { error } = await refusal(query.replace('%', after));
-    expect(error).toMatchObject({ message: 'after is not a cursor this list returned', extensions: { code: 'BAD_USER_INPUT', field: 'after', rule: 'CURSOR' } });
+    expect(error).toMatchObject({
+      message: 'after is not a cursor this list returned',
+      extensions: { code: 'BAD_USER_INPUT', field: 'after', rule: 'CURSOR' },
+    });
   });
 
   test('the largest feed position is a cursor (an empty page), and a real cursor pages on', async () => {
     const feed = await testHub.gql(`{ changeFeed(after: "${cursor(['9223372036854775807', 0])}") { edges { cursor } } }`);
     expect(feed.body.data.changeFeed.edges).toEqual([]);
     const first = await testHub.gql('{ records(first: 1) { pageInfo { endCursor } } }');
-    const next = await testHub.gql('query($a: String) { records(first: 1, after: $a) { edges { cursor } } }', { a: first.body.data.records.pageInfo.endCursor });
+    const next = await testHub.gql('query($a: String) { records(first: 1, after: $a) { edges { cursor } } }', {
+      a: first.body.data.records.pageInfo.endCursor,
+    });
     expect(next.body.errors).toBeUndefined();
   });
 });
@@ -143,11 +173,18 @@ describe('scalars and ids', () => {
   test.each([
     ['record(id:)', (id: string) => `{ record(id: "${id}") { id } }`, 'record id'],
     ['revokeAuthorization(id:)', (id: string) => `mutation { revokeAuthorization(id: "${id}") { id } }`, 'authorization id'],
-    ['releaseQuarantinedRecord(id:)', (id: string) => `mutation { releaseQuarantinedRecord(id: "${id}", justification: "试点期间核发代码") { id } }`, 'quarantine entry id'],
+    [
+      'releaseQuarantinedRecord(id:)',
+      (id: string) => `mutation { releaseQuarantinedRecord(id: "${id}", justification: "试点期间核发代码") { id } }`,
+      'quarantine entry id',
+    ],
   ])('%s refuses ids the hub never issues', async (_title, query, noun) => {
     for (const id of ['abc', '-1', '0', '1e3', '0x10', ' 1', '99999999999999999999', '9007199254740993']) {
       const { error } = await refusal(query(id));
-      expect(error).toMatchObject({ message: `${noun} ${JSON.stringify(id)} is not a hub ${noun}`, extensions: { code: 'BAD_USER_INPUT', field: 'id', rule: 'ID' } });
+      expect(error).toMatchObject({
+        message: `${noun} ${JSON.stringify(id)} is not a hub ${noun}`,
+        extensions: { code: 'BAD_USER_INPUT', field: 'id', rule: 'ID' },
+      });
     }
   });
 

@@ -51,7 +51,13 @@ const SEED = 'd4f8a1c2e3b4a5968778695a4b3c2d1e0f1e2d3c4b5a69788796a5b4c3d2e1f0';
 /** The first drand quicknet round published at or after `time`. */
 const roundAt = (time: Date) => Math.ceil((time.getTime() / 1000 - DRAND_QUICKNET_GENESIS) / 3) + 1;
 
-interface Target { uscc: string; creditClass: string | null; rank: number | null; inspectors: string[]; results: { recordId: string; result: string; taskNo: string }[] }
+interface Target {
+  uscc: string;
+  creditClass: string | null;
+  rank: number | null;
+  inspectors: string[];
+  results: { recordId: string; result: string; taskNo: string }[];
+}
 
 let testHub: TestHub;
 
@@ -60,8 +66,15 @@ function inspectionRecord(uscc: string, drawId: string | undefined, id: string) 
     kind: 'INSPECTION',
     sourceRecordId: id,
     fields: {
-      JC_XDR_MC: '上海示例企业', JC_XDR_LB: '02', JC_XDR_SHXYM: uscc, JC_FRDB: '张三',
-      JC_RWBH: `沪市监抽〔2024〕${id}`, JC_JCRQ: '2024-05-20', JC_JCJG: '责令整改', JC_JGMC: '上海市市场监督管理局', JC_JGDM: AUTHORITY_USCC,
+      JC_XDR_MC: '上海示例企业',
+      JC_XDR_LB: '02',
+      JC_XDR_SHXYM: uscc,
+      JC_FRDB: '张三',
+      JC_RWBH: `沪市监抽〔2024〕${id}`,
+      JC_JCRQ: '2024-05-20',
+      JC_JCJG: '责令整改',
+      JC_JGMC: '上海市市场监督管理局',
+      JC_JGDM: AUTHORITY_USCC,
       ...(drawId ? { JC_CCBH: drawId } : {}),
     },
   };
@@ -122,12 +135,17 @@ async function refusal(query: string, variables: Record<string, unknown>, caller
 beforeAll(async () => {
   testHub = await startTestHub({ ...TEST_CONFIG, inspections });
   const db = testHub.database.db;
-  const subjects = [...SH.map((uscc) => [uscc, '310000']), ...ZJ.map((uscc) => [uscc, '330000'])].map(([uscc, region]) => ({ uscc: uscc ?? '', region: region ?? '' }));
+  const subjects = [...SH.map((uscc) => [uscc, '310000']), ...ZJ.map((uscc) => [uscc, '330000'])].map(([uscc, region]) => ({
+    uscc: uscc ?? '',
+    region: region ?? '',
+  }));
   await sql`insert into subjects (uscc, name, category, division_code, region)
     select s->>'uscc', '示例企业', '02', substr(s->>'uscc', 3, 6), s->>'region' from jsonb_array_elements(${JSON.stringify(subjects)}::jsonb) s`.execute(db);
   await sql`insert into credit_model_versions (version, fingerprint) values ('draw-test', 'x')`.execute(db);
   await sql`insert into credit_grades (subject_uscc, model_version, score, class, contributions, reasons, evaluated_at, record_seq)
-    select u, 'draw-test', 500, c, '[]', '[]', now(), 0 from unnest(${[...GRADED_D, ...GRADED_C]}::text[], ${[...GRADED_D.map(() => 'D'), ...GRADED_C.map(() => 'C')]}::text[]) as g(u, c)`.execute(db);
+    select u, 'draw-test', 500, c, '[]', '[]', now(), 0 from unnest(${[...GRADED_D, ...GRADED_C]}::text[], ${[...GRADED_D.map(() => 'D'), ...GRADED_C.map(() => 'C')]}::text[]) as g(u, c)`.execute(
+    db,
+  );
   await submit([inspectionRecord(ALREADY_INSPECTED, undefined, 'PRE-1')]);
 }, 120_000);
 
@@ -148,9 +166,20 @@ describe('双随机 draws: commit, execute, publish, verify', () => {
     expect(draw.id).toMatch(/^SJCC-2024-\d{6}$/);
     const population = SH.filter((uscc) => uscc !== ALREADY_INSPECTED);
     expect(draw).toMatchObject({
-      agencyCode: 'SH-SAMR', regions: ['310000'], algorithm: 'hash-rank-v1', populationSize: 59, inspectorsPerTarget: 2,
-      populationDigest: populationDigest(population), periodStart: '2024-01-01', periodEnd: '2024-12-31', seed: null, executedAt: null,
-      randomnessReference: OPERATOR_REFERENCE, randomnessSource: { kind: 'OPERATOR', drandRound: null, roundTime: null }, status: 'COMMITTED', cancelledAt: null,
+      agencyCode: 'SH-SAMR',
+      regions: ['310000'],
+      algorithm: 'hash-rank-v1',
+      populationSize: 59,
+      inspectorsPerTarget: 2,
+      populationDigest: populationDigest(population),
+      periodStart: '2024-01-01',
+      periodEnd: '2024-12-31',
+      seed: null,
+      executedAt: null,
+      randomnessReference: OPERATOR_REFERENCE,
+      randomnessSource: { kind: 'OPERATOR', drandRound: null, roundTime: null },
+      status: 'COMMITTED',
+      cancelledAt: null,
     });
     // B: 39 ungraded × 0.02 = 0.78 → 1; C: 10 × 0.10 = 1; D: 10 × 0.30 = 3.
     expect(draw.classes).toEqual([
@@ -229,7 +258,10 @@ describe('双随机 draws: commit, execute, publish, verify', () => {
     const outsider = SH.find((uscc) => !drawn.has(uscc)) ?? '';
     expect(await submitAs('SH-SAMR', 'test-agency', [inspectionRecord(outsider, drawId, 'NOT-DRAWN-1')])).toMatchObject({ rejected: 1, results: mismatch });
     const open = await commit('SH-SAMR', {});
-    expect(await submitAs('SH-SAMR', 'test-agency', [inspectionRecord(target.uscc, open.id, 'UNEXECUTED-1')])).toMatchObject({ rejected: 1, results: mismatch });
+    expect(await submitAs('SH-SAMR', 'test-agency', [inspectionRecord(target.uscc, open.id, 'UNEXECUTED-1')])).toMatchObject({
+      rejected: 1,
+      results: mismatch,
+    });
     await cancel(open.id);
     const quarantined = await sql<{ reasons: { field: string; rule: string; message: string }[] }>`
       select reasons from quarantine where source_record_id = 'FORGED-1'`.execute(testHub.database.db);
@@ -252,7 +284,9 @@ describe('双随机 draws: commit, execute, publish, verify', () => {
   test('draw verify fails on a tampered target, naming it', async () => {
     const [target] = await targetsOf(drawId);
     if (!target) throw new Error('no target');
-    await sql`update inspection_draw_targets set inspectors = array['SH-02', 'SH-01'] where draw_id = ${drawId} and uscc = ${target.uscc}`.execute(testHub.database.db);
+    await sql`update inspection_draw_targets set inspectors = array['SH-02', 'SH-01'] where draw_id = ${drawId} and uscc = ${target.uscc}`.execute(
+      testHub.database.db,
+    );
     const lines: string[] = [];
     expect(await verifyDrawCommand(testHub.database.db, drawId, (line) => lines.push(line))).toBe(1);
     expect(lines.join('\n')).toContain(`target ${target.uscc}: stated class ${target.creditClass} rank ${target.rank} inspectors [SH-02, SH-01]`);
@@ -275,7 +309,11 @@ describe('randomness sources', () => {
   const future = roundAt(new Date(FIXED_NOW.getTime() + 3_600_000));
 
   test('a drand round must come at least 60 s after the commitment; the source is stored with its round time', async () => {
-    const early = await refusal(COMMIT, { a: 'ZJ-TAX', i: { randomnessReference: `drand quicknet round ${roundAt(new Date(FIXED_NOW.getTime() + 30_000))}` } }, AS_ZJ);
+    const early = await refusal(
+      COMMIT,
+      { a: 'ZJ-TAX', i: { randomnessReference: `drand quicknet round ${roundAt(new Date(FIXED_NOW.getTime() + 30_000))}` } },
+      AS_ZJ,
+    );
     expect(early).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.randomnessReference', rule: 'DRAND_ROUND_TOO_EARLY' });
     const draw = await commit('ZJ-TAX', { randomnessReference: `drand quicknet round ${future}` }, AS_ZJ);
     const roundTime = new Date((DRAND_QUICKNET_GENESIS + (future - 1) * 3) * 1000);
@@ -284,7 +322,8 @@ describe('randomness sources', () => {
   });
 
   test('a drand draw is executed by its own agency, not before its round’s time', async () => {
-    const [open] = (await testHub.gql('{ inspectionDraws(agencyCode: "ZJ-TAX", first: 1) { edges { node { id status } } } }', {}, AS_ZJ)).body.data.inspectionDraws.edges;
+    const [open] = (await testHub.gql('{ inspectionDraws(agencyCode: "ZJ-TAX", first: 1) { edges { node { id status } } } }', {}, AS_ZJ)).body.data
+      .inspectionDraws.edges;
     expect(open.node.status).toBe('COMMITTED');
     expect(await refusal(EXECUTE, { id: open.node.id, seed: SEED }, AS_AGENCY)).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_OWN_AGENCY' });
     const pending = await refusal(EXECUTE, { id: open.node.id, seed: SEED }, AS_ZJ);
@@ -296,8 +335,18 @@ describe('randomness sources', () => {
     // Committed two hours ago for the round one hour ago: executable now.
     const deps = { ...adminContext(testHub).inspections, clock: () => new Date(FIXED_NOW.getTime() - 7_200_000) };
     const round = roundAt(new Date(FIXED_NOW.getTime() - 3_600_000));
-    const committed = await commitInspectionDraw(deps, 'ZJ-TAX', { regions: ['310000'], randomnessReference: `drand quicknet round ${round}` }, 'test-agency-zj', async () => undefined);
-    expect(await refusal(EXECUTE, { id: committed.id, seed: 'not-a-beacon-value' }, AS_ZJ)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'seed', rule: 'DRAND_RANDOMNESS' });
+    const committed = await commitInspectionDraw(
+      deps,
+      'ZJ-TAX',
+      { regions: ['310000'], randomnessReference: `drand quicknet round ${round}` },
+      'test-agency-zj',
+      async () => undefined,
+    );
+    expect(await refusal(EXECUTE, { id: committed.id, seed: 'not-a-beacon-value' }, AS_ZJ)).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'seed',
+      rule: 'DRAND_RANDOMNESS',
+    });
     expect(await execute(committed.id, SEED, AS_ZJ)).toMatchObject({ seed: SEED, status: 'EXECUTED' });
     expect(await verifyDrawCommand(testHub.database.db, committed.id, () => undefined)).toBe(0);
   });
@@ -315,8 +364,14 @@ describe('randomness sources', () => {
     const withId = await refusal(COMMIT, { a: 'SH-SAMR', i: { randomnessReference: '操作员 11010519491231002X 输入' } });
     expect(withId).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.randomnessReference', rule: 'IDENTITY_NUMBER_IN_TEXT' });
     expect(withId.message).not.toContain('11010519491231002X');
-    expect(await refusal(COMMIT, { a: 'SH-SAMR', i: { randomnessReference: 'x'.repeat(201) } })).toMatchObject({ field: 'input.randomnessReference', rule: 'TEXT' });
-    expect(await refusal(COMMIT, { a: 'SH-SAMR', i: { randomnessReference: 'drand round 9000000' } })).toMatchObject({ field: 'input.randomnessReference', rule: 'DRAND_REFERENCE' });
+    expect(await refusal(COMMIT, { a: 'SH-SAMR', i: { randomnessReference: 'x'.repeat(201) } })).toMatchObject({
+      field: 'input.randomnessReference',
+      rule: 'TEXT',
+    });
+    expect(await refusal(COMMIT, { a: 'SH-SAMR', i: { randomnessReference: 'drand round 9000000' } })).toMatchObject({
+      field: 'input.randomnessReference',
+      rule: 'DRAND_REFERENCE',
+    });
   });
 });
 
@@ -327,7 +382,11 @@ describe('one open draw per agency and period; cancellation', () => {
     expect(second.code).toBe('CONFLICT');
     expect(second.message).toContain(open.id);
     expect(await refusal(CANCEL, { id: open.id, reason: '撤回' }, AS_ZJ)).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_OWN_AGENCY' });
-    expect(await refusal(CANCEL, { id: open.id, reason: '法人 11010519491231002X' })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'reason', rule: 'IDENTITY_NUMBER_IN_TEXT' });
+    expect(await refusal(CANCEL, { id: open.id, reason: '法人 11010519491231002X' })).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'reason',
+      rule: 'IDENTITY_NUMBER_IN_TEXT',
+    });
     const cancelled = await cancel(open.id);
     expect(cancelled).toMatchObject({ status: 'CANCELLED', cancelReason: '误操作，撤回', seed: null });
     expect(cancelled.cancelledAt).toEqual(expect.any(String));
@@ -343,7 +402,10 @@ describe('one open draw per agency and period; cancellation', () => {
   test('two commitments at once: one is committed, the other is a CONFLICT', async () => {
     const variables = { a: 'ZJ-TAX', i: { randomnessReference: OPERATOR_REFERENCE } };
     // Two clients (the agency, and an operator committing for it): one client gets one expensive request at a time.
-    const responses = await Promise.all([testHub.gql(COMMIT, variables, AS_ZJ), testHub.gql(COMMIT, variables, { client: 'test-admin', purpose: 'OPERATIONS' })]);
+    const responses = await Promise.all([
+      testHub.gql(COMMIT, variables, AS_ZJ),
+      testHub.gql(COMMIT, variables, { client: 'test-admin', purpose: 'OPERATIONS' }),
+    ]);
     const codes = responses.map((r) => r.body.errors?.[0]?.extensions.code ?? 'OK').sort();
     expect(codes).toEqual(['CONFLICT', 'OK']);
     const committed = responses.find((r) => !r.body.errors)?.body.data.commitInspectionDraw;
@@ -360,8 +422,11 @@ describe('one open draw per agency and period; cancellation', () => {
 
 describe('draw access and input', () => {
   test('banks and partner hubs read draws and targets without any credit class: no population, no class, no rank, targets by USCC', async () => {
-    const [executed] = (await testHub.gql('{ inspectionDraws(agencyCode: "SH-SAMR", first: 20) { edges { node { id status } } } }', {}, AS_AGENCY)).body.data.inspectionDraws.edges
-      .filter((e: { node: { status: string } }) => e.node.status === 'EXECUTED').reverse();
+    const [executed] = (
+      await testHub.gql('{ inspectionDraws(agencyCode: "SH-SAMR", first: 20) { edges { node { id status } } } }', {}, AS_AGENCY)
+    ).body.data.inspectionDraws.edges
+      .filter((e: { node: { status: string } }) => e.node.status === 'EXECUTED')
+      .reverse();
     const id: string = executed.node.id;
     const withClasses = await targetsOf(id, AS_AGENCY);
     for (const caller of [AS_BANK, AS_PARTNER]) {
@@ -375,8 +440,12 @@ describe('draw access and input', () => {
       const seen: Target[] = [];
       let after: string | null = null;
       do {
-        const page: { body: { errors?: unknown; data: { inspectionDraw: { targets: { pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: Target; cursor: string }[] } } } } } =
-          await testHub.gql(TARGETS.replace('edges {', 'edges { cursor'), { id, after, first: 2 }, caller);
+        const page: {
+          body: {
+            errors?: unknown;
+            data: { inspectionDraw: { targets: { pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: Target; cursor: string }[] } } };
+          };
+        } = await testHub.gql(TARGETS.replace('edges {', 'edges { cursor'), { id, after, first: 2 }, caller);
         expect(page.body.errors).toBeUndefined();
         const { edges, pageInfo } = page.body.data.inspectionDraw.targets;
         for (const edge of edges) expect(Buffer.from(edge.cursor, 'base64url').toString()).not.toMatch(/"[A-D]"/);
@@ -397,7 +466,13 @@ describe('draw access and input', () => {
     const cases: [string, Record<string, unknown>, string, string, string][] = [
       [COMMIT, { a: 'SH-SAMR', i: { randomnessReference: 'r', regions: ['999999'] } }, 'input.regions[0]', 'REGION', 'input.regions[0]: REGION — "999999"'],
       [COMMIT, { a: 'SH-SAMR', i: { randomnessReference: '  ' } }, 'input.randomnessReference', 'TEXT', 'input.randomnessReference: TEXT'],
-      [COMMIT, { a: 'SH-SAMR', i: { randomnessReference: 'r', agencies: ['NOPE'] } }, 'input.agencies[0]', 'UNKNOWN_AGENCY', 'input.agencies[0]: UNKNOWN_AGENCY'],
+      [
+        COMMIT,
+        { a: 'SH-SAMR', i: { randomnessReference: 'r', agencies: ['NOPE'] } },
+        'input.agencies[0]',
+        'UNKNOWN_AGENCY',
+        'input.agencies[0]: UNKNOWN_AGENCY',
+      ],
       [COMMIT, { a: 'NOPE', i: { randomnessReference: 'r' } }, 'agencyCode', 'UNKNOWN_AGENCY', 'agencyCode: UNKNOWN_AGENCY'],
       [EXECUTE, { id: 'SJCC-2024-000001', seed: 'tab\there' }, 'seed', 'SEED', 'seed: SEED'],
       [EXECUTE, { id: 'not-a-draw', seed: 's' }, 'id', 'DRAW_ID', 'is not an inspection draw id'],
@@ -420,6 +495,8 @@ describe('draw access and input', () => {
 
   test('an agency whose inspector pool is too small is refused naming the rule', async () => {
     const deps = { ...adminContext(testHub).inspections, config: inspectionsSchema.parse({ inspectors: [{ id: 'ZJ-01', name: '钱一', agency: 'ZJ-TAX' }] }) };
-    await expect(commitInspectionDraw(deps, 'ZJ-TAX', { randomnessReference: OPERATOR_REFERENCE }, 'test-agency-zj', async () => undefined)).rejects.toMatchObject({ field: 'agencyCode', rule: 'INSPECTOR_POOL' });
+    await expect(
+      commitInspectionDraw(deps, 'ZJ-TAX', { randomnessReference: OPERATOR_REFERENCE }, 'test-agency-zj', async () => undefined),
+    ).rejects.toMatchObject({ field: 'agencyCode', rule: 'INSPECTOR_POOL' });
   });
 });

@@ -56,15 +56,41 @@ describe('the service log', () => {
   test('a batch with NUL and an unpaired surrogate in records of natural persons: the bad records are refused with CONTROL_CHARACTER, the others stored, and the log holds no identity number', async () => {
     const { logger, lines } = capturedLogger();
     const person = (overrides: Record<string, unknown>, id: string) =>
-      penaltyRecord({ CF_XDR_MC: '李四', CF_XDR_LB: '自然人', CF_XDR_SHXYM: '', CF_FRDB: '', CF_XDR_ZJLX: '身份证', CF_XDR_ZJHM: ID_NUMBER, CF_WSH: `沪市监处〔2024〕${id}号`, ...overrides }, id);
+      penaltyRecord(
+        {
+          CF_XDR_MC: '李四',
+          CF_XDR_LB: '自然人',
+          CF_XDR_SHXYM: '',
+          CF_FRDB: '',
+          CF_XDR_ZJLX: '身份证',
+          CF_XDR_ZJHM: ID_NUMBER,
+          CF_WSH: `沪市监处〔2024〕${id}号`,
+          ...overrides,
+        },
+        id,
+      );
     const result = await ingestBatch(ingestionDeps(database.db, { logger }), {
       agencyCode: 'SH-SAMR',
       source: 'test',
-      records: [person({}, 'N-1'), person({ CF_SY: '经查\u0000当事人' }, 'N-2'), person({ CF_NR: '罚款\uD800' }, 'N-3'), person({ CF_XDR_ZJHM: `${ID_NUMBER}\u0000` }, 'N-4')],
+      records: [
+        person({}, 'N-1'),
+        person({ CF_SY: '经查\u0000当事人' }, 'N-2'),
+        person({ CF_NR: '罚款\uD800' }, 'N-3'),
+        person({ CF_XDR_ZJHM: `${ID_NUMBER}\u0000` }, 'N-4'),
+      ],
     });
     expect(result).toMatchObject({ received: 4, inserted: 1, rejected: 3 });
-    const reasons = await database.db.selectFrom('quarantine').select(['source_record_id', 'reasons']).where('source_record_id', 'in', ['N-2', 'N-3', 'N-4']).orderBy('source_record_id').execute();
-    expect(reasons.map((row) => (row.reasons as { field: string; rule: string }[]).map((r) => `${r.field} ${r.rule}`))).toEqual([['CF_SY CONTROL_CHARACTER'], ['CF_NR CONTROL_CHARACTER'], ['CF_XDR_ZJHM CONTROL_CHARACTER']]);
+    const reasons = await database.db
+      .selectFrom('quarantine')
+      .select(['source_record_id', 'reasons'])
+      .where('source_record_id', 'in', ['N-2', 'N-3', 'N-4'])
+      .orderBy('source_record_id')
+      .execute();
+    expect(reasons.map((row) => (row.reasons as { field: string; rule: string }[]).map((r) => `${r.field} ${r.rule}`))).toEqual([
+      ['CF_SY CONTROL_CHARACTER'],
+      ['CF_NR CONTROL_CHARACTER'],
+      ['CF_XDR_ZJHM CONTROL_CHARACTER'],
+    ]);
     expect(JSON.stringify(reasons)).not.toContain(ID_NUMBER);
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(line).not.toContain(ID_NUMBER);

@@ -33,8 +33,13 @@ describe('a mixed-kind agency feed through one file-drop source', () => {
     const rows = [
       // A fine without 处罚有效期, full-width USCC, date and amount, and free text with full-width punctuation.
       penaltyRow('M1', {
-        dsr_mc: '上海（青浦）示例贸易有限公司', tyshxydm: toFullWidth(uscc), jdrq: '２０２４年３月１５日', fkje: '１，２３４．５', yxq: '',
-        wfss: '经查，当事人在网站发布“全网最低价”等虚假广告；违法事实清楚。', cfnr: '罚款人民币１２３４．５万元',
+        dsr_mc: '上海（青浦）示例贸易有限公司',
+        tyshxydm: toFullWidth(uscc),
+        jdrq: '２０２４年３月１５日',
+        fkje: '１，２３４．５',
+        yxq: '',
+        wfss: '经查，当事人在网站发布“全网最低价”等虚假广告；违法事实清楚。',
+        cfnr: '罚款人民币１２３４．５万元',
       }),
       permitRow('M2', { tyshxydm: uscc, dsr_mc: '上海（青浦）示例贸易有限公司' }),
       penaltyRow('M3', { cflb: '05', cfnr: '责令停产停业', fkje: '', yxq: '' }),
@@ -44,7 +49,13 @@ describe('a mixed-kind agency feed through one file-drop source', () => {
     // The same feed as JSON: numeric kind codes and amounts.
     await writeFile(join(dir, '2-export.jsonl'), `${JSON.stringify({ ...penaltyRow('M5'), lx: 1, cflb: '01', fkje: 0.5, cfnr: '警告' })}\n`);
 
-    const source = { type: 'file-drop' as const, folder: dir, afterRun: 'keep' as const, encoding: 'utf-8' as const, mapping: mappingSchema.parse(MIXED_FEED_MAPPING) };
+    const source = {
+      type: 'file-drop' as const,
+      folder: dir,
+      afterRun: 'keep' as const,
+      encoding: 'utf-8' as const,
+      mapping: mappingSchema.parse(MIXED_FEED_MAPPING),
+    };
     const totals = await createFileDropConnector('SH-SAMR', 'agency-export', source, testConnectorDeps(database.db)).run();
     expect(totals).toMatchObject({ received: 5, inserted: 3, rejected: 2 });
 
@@ -70,9 +81,20 @@ describe('a mixed-kind agency feed through one file-drop source', () => {
       CF_YXQ: '2024-03-15',
       CF_SJLY: '上海市市场监督管理局',
     });
-    expect(fine).toMatchObject({ subject_name: '上海（青浦）示例贸易有限公司', event_date: '2024-03-15', valid_to: '2024-03-15', publication_end: '2027-03-15' });
+    expect(fine).toMatchObject({
+      subject_name: '上海（青浦）示例贸易有限公司',
+      event_date: '2024-03-15',
+      valid_to: '2024-03-15',
+      publication_end: '2027-03-15',
+    });
     expect(Object.keys(fine?.fields ?? {}).every((code) => code.startsWith('CF_'))).toBe(true);
-    expect(permit?.fields).toMatchObject({ XK_XDR_MC: '上海（青浦）示例贸易有限公司', XK_XDR_LB: '02', XK_WSH: '沪市监许〔2024〕M2号', XK_XKJGDM: expect.any(String), XK_LYDW: '上海市市场监督管理局' });
+    expect(permit?.fields).toMatchObject({
+      XK_XDR_MC: '上海（青浦）示例贸易有限公司',
+      XK_XDR_LB: '02',
+      XK_WSH: '沪市监许〔2024〕M2号',
+      XK_XKJGDM: expect.any(String),
+      XK_LYDW: '上海市市场监督管理局',
+    });
     expect(Object.keys(permit?.fields ?? {}).every((code) => code.startsWith('XK_'))).toBe(true);
     expect(permit).toMatchObject({ valid_to: '2029-01-09' });
     expect(warning?.fields).toMatchObject({ CF_CFLB: ['警告'], CF_NR_FK: '0.500000', CF_YXQ: '2024-03-15' });

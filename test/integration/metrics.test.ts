@@ -36,8 +36,19 @@ function unmappedRow(n: number) {
 }
 
 function configWithSource(api: AgencyApi): HubConfig {
-  const source = { type: 'http-json', name: 'penalties', url: api.url, pageSize: 10, retries: 0, timeoutMs: 5000, mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id', columns: {} } };
-  const parsed = hubConfigSchema.parse({ hub: { id: 'hub-test', region: '310000' }, agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', uscc: AUTHORITY_USCC, sources: [source] }] }).agencies[0]?.sources[0];
+  const source = {
+    type: 'http-json',
+    name: 'penalties',
+    url: api.url,
+    pageSize: 10,
+    retries: 0,
+    timeoutMs: 5000,
+    mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id', columns: {} },
+  };
+  const parsed = hubConfigSchema.parse({
+    hub: { id: 'hub-test', region: '310000' },
+    agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', uscc: AUTHORITY_USCC, sources: [source] }],
+  }).agencies[0]?.sources[0];
   if (!parsed) throw new Error('the test source did not parse');
   return {
     ...TEST_CONFIG,
@@ -62,7 +73,9 @@ describe('/metrics', () => {
   let api: AgencyApi;
   let testHub: TestHub;
   const scrape = async () => {
-    const response = await request(testHub.hub.httpServer).get('/metrics').set('authorization', `Bearer ${await testHub.tokenFor('test-admin')}`);
+    const response = await request(testHub.hub.httpServer)
+      .get('/metrics')
+      .set('authorization', `Bearer ${await testHub.tokenFor('test-admin')}`);
     expect(response.status).toBe(200);
     return response.text;
   };
@@ -85,12 +98,16 @@ describe('/metrics', () => {
     const bogus = await request(server).get('/metrics').set('authorization', 'Bearer not-a-token');
     expect(bogus.status).toBe(401);
     for (const client of ['test-agency', 'test-bank', 'test-partner']) {
-      const refused = await request(server).get('/metrics').set('authorization', `Bearer ${await testHub.tokenFor(client)}`);
+      const refused = await request(server)
+        .get('/metrics')
+        .set('authorization', `Bearer ${await testHub.tokenFor(client)}`);
       expect(refused.status).toBe(403);
       expect(refused.body.error).toBe('insufficient_scope');
       expect(refused.text).not.toMatch(/hub_/);
     }
-    const served = await request(server).get('/metrics').set('authorization', `Bearer ${await testHub.tokenFor('test-admin')}`);
+    const served = await request(server)
+      .get('/metrics')
+      .set('authorization', `Bearer ${await testHub.tokenFor('test-admin')}`);
     expect(served.status).toBe(200);
     expect(served.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(served.text).toMatch(/^# HELP hub_http_request_duration_seconds /m);
@@ -107,11 +124,16 @@ describe('/metrics', () => {
     // An operation named after a USCC is collapsed, not kept as a label.
     await testHub.gql(`query Q${enterpriseUscc('310115', 1)} { subjects(nameContains: "上海", first: 1) { totalCount } }`);
 
-    const token = (secret: string) => request(testHub.hub.httpServer).post('/oauth/token').type('form').send({ grant_type: 'client_credentials' }).auth('test-agency', secret);
+    const token = (secret: string) =>
+      request(testHub.hub.httpServer).post('/oauth/token').type('form').send({ grant_type: 'client_credentials' }).auth('test-agency', secret);
     expect((await token(DEV_SECRET)).status).toBe(200);
     expect((await token('not-the-secret-at-all')).status).toBe(401);
 
-    const ingested = await ingestBatch(testHub.hub.ingestion, { agencyCode: 'ZJ-TAX', source: 'test', records: [penaltyRecord({}, 'CF-M1'), penaltyRecord({ CF_JDRQ: 'not a date' }, 'CF-M2')] });
+    const ingested = await ingestBatch(testHub.hub.ingestion, {
+      agencyCode: 'ZJ-TAX',
+      source: 'test',
+      records: [penaltyRecord({}, 'CF-M1'), penaltyRecord({ CF_JDRQ: 'not a date' }, 'CF-M2')],
+    });
     expect(ingested).toMatchObject({ inserted: 1, rejected: 1 });
 
     const run = await testHub.gql('mutation RunPenalties { runConnectorNow(agencyCode: "SH-SAMR", connector: "penalties") { status rejected } }');
@@ -160,7 +182,9 @@ describe('/metrics', () => {
     expect(values.filter((value) => /[\u4e00-\u9fff]/.test(value))).toEqual([]);
 
     // The Grafana dashboard reads only metrics the hub has.
-    const charted = new Set([...readFileSync('monitoring/grafana-dashboard.json', 'utf8').matchAll(/\b((?:hub|process|nodejs)_\w+)/g)].map((match) => match[1] ?? ''));
+    const charted = new Set(
+      [...readFileSync('monitoring/grafana-dashboard.json', 'utf8').matchAll(/\b((?:hub|process|nodejs)_\w+)/g)].map((match) => match[1] ?? ''),
+    );
     expect(charted.size).toBeGreaterThan(15);
     for (const name of charted) expect(after).toMatch(new RegExp(`^# HELP ${name.replace(/_(bucket|count|sum)$/, '')} `, 'm'));
   });
@@ -185,7 +209,9 @@ describe('/metrics on a loopback port', () => {
     const testHub = await startTestHub(config);
     try {
       await testHub.hub.listen(0, '127.0.0.1');
-      const onApi = await request(testHub.hub.httpServer).get('/metrics').set('authorization', `Bearer ${await testHub.tokenFor('test-admin')}`);
+      const onApi = await request(testHub.hub.httpServer)
+        .get('/metrics')
+        .set('authorization', `Bearer ${await testHub.tokenFor('test-admin')}`);
       expect(onApi.status).toBe(404);
       const onLoopback = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(onLoopback.status).toBe(200);

@@ -22,7 +22,10 @@ let testHub: TestHub;
 const ids = new Map<string, string>();
 
 const record = (source: string, n: number, extra: Record<string, unknown> = {}) =>
-  penaltyRecord({ CF_XDR_MC: '上海异议示例有限公司', CF_XDR_SHXYM: SUBJECT, CF_JDRQ: '2024-02-01', CF_WSH: `沪罚〔2024〕2${n}号`, CF_WFXW: `违法行为${n}`, ...extra }, source);
+  penaltyRecord(
+    { CF_XDR_MC: '上海异议示例有限公司', CF_XDR_SHXYM: SUBJECT, CF_JDRQ: '2024-02-01', CF_WSH: `沪罚〔2024〕2${n}号`, CF_WFXW: `违法行为${n}`, ...extra },
+    source,
+  );
 
 beforeAll(async () => {
   const restricted = { ...TEST_CLIENTS.otherAgency.config, id: 'zj-restricted', regions: ['330000'] };
@@ -30,7 +33,13 @@ beforeAll(async () => {
   await ingestBatch(testHub.hub.ingestion, {
     agencyCode: 'SH-SAMR',
     source: 'test',
-    records: [record('OBJ-CONFIRM', 1), record('OBJ-CORRECT', 2), record('OBJ-LAPSES', 3, { CF_GSJZQ: '2024-06-10' }), record('OBJ-OVERDUE', 4), record('OBJ-RESENT', 5)],
+    records: [
+      record('OBJ-CONFIRM', 1),
+      record('OBJ-CORRECT', 2),
+      record('OBJ-LAPSES', 3, { CF_GSJZQ: '2024-06-10' }),
+      record('OBJ-OVERDUE', 4),
+      record('OBJ-RESENT', 5),
+    ],
   });
   // A Zhejiang tax penalty of the Shanghai subject: SH-SAMR registers Shanghai's subjects.
   await ingestBatch(testHub.hub.ingestion, { agencyCode: 'ZJ-TAX', source: 'test', records: [record('OBJ-ZJ', 6, { CF_WSH: '浙税罚〔2024〕6号' })] });
@@ -41,7 +50,8 @@ afterAll(async () => testHub.close());
 const FILE = `mutation($r: ID!, $reason: String!) { fileObjection(recordId: $r, reason: $reason) {
   id status dueOn extended overdue record { id status } steps { step actor note } } }`;
 const EXTEND = 'mutation($id: ID!, $n: String!) { extendObjection(id: $id, note: $n) { dueOn extended steps { step } } }';
-const RESOLVE = 'mutation($id: ID!, $r: ObjectionResolution!, $n: String!) { resolveObjection(id: $id, resolution: $r, note: $n) { status resolvedAt record { status } steps { step actor note } } }';
+const RESOLVE =
+  'mutation($id: ID!, $r: ObjectionResolution!, $n: String!) { resolveObjection(id: $id, resolution: $r, note: $n) { status resolvedAt record { status } steps { step actor note } } }';
 
 const statusOf = async (source: string) =>
   (await testHub.database.db.selectFrom('records').select('status').where('source_record_id', '=', source).executeTakeFirstOrThrow()).status;
@@ -52,16 +62,38 @@ describe('objections (异议)', () => {
     const filed = await fileVia('OBJ-CONFIRM');
     expect(filed.body.errors).toBeUndefined();
     expect(filed.body.data.fileObjection).toMatchObject({
-      status: 'OPEN', dueOn: '2024-06-07', extended: false, overdue: false, record: { id: ids.get('OBJ-CONFIRM'), status: 'DISPUTED' },
+      status: 'OPEN',
+      dueOn: '2024-06-07',
+      extended: false,
+      overdue: false,
+      record: { id: ids.get('OBJ-CONFIRM'), status: 'DISPUTED' },
       steps: [{ step: 'FILED', actor: 'test-agency', note: '该处罚已被行政复议撤销' }],
     });
-    const shown = await testHub.gql(`query($u: USCC!) { subject(uscc: $u) { records(first: 10, filter: { statuses: [DISPUTED] }) { edges { node { id status } } } } }`, { u: SUBJECT }, { client: 'test-agency-zj', purpose: 'SUPERVISION' });
+    const shown = await testHub.gql(
+      `query($u: USCC!) { subject(uscc: $u) { records(first: 10, filter: { statuses: [DISPUTED] }) { edges { node { id status } } } } }`,
+      { u: SUBJECT },
+      { client: 'test-agency-zj', purpose: 'SUPERVISION' },
+    );
     expect(shown.body.data.subject.records.edges).toEqual([{ node: { id: ids.get('OBJ-CONFIRM'), status: 'DISPUTED' } }]);
-    const history = await testHub.database.db.selectFrom('record_history').select(['change', 'old_status', 'new_status', 'changed_by']).where('record_id', '=', Number(ids.get('OBJ-CONFIRM'))).orderBy('seq').execute();
-    expect(history.at(-1)).toEqual({ change: 'STATUS_CHANGED', old_status: 'ACTIVE', new_status: 'DISPUTED', changed_by: expect.stringMatching(/^objection:\d+$/) });
+    const history = await testHub.database.db
+      .selectFrom('record_history')
+      .select(['change', 'old_status', 'new_status', 'changed_by'])
+      .where('record_id', '=', Number(ids.get('OBJ-CONFIRM')))
+      .orderBy('seq')
+      .execute();
+    expect(history.at(-1)).toEqual({
+      change: 'STATUS_CHANGED',
+      old_status: 'ACTIVE',
+      new_status: 'DISPUTED',
+      changed_by: expect.stringMatching(/^objection:\d+$/),
+    });
 
     expect((await fileVia('OBJ-CONFIRM')).body.errors[0].extensions.code).toBe('CONFLICT');
-    const repair = await testHub.gql(`mutation($r: ID!) { fileRepairRequest(input: { recordId: $r, evidence: "x", fulfilledOn: "2024-03-01", fulfilmentEvidence: "x" }) { id } }`, { r: ids.get('OBJ-CONFIRM') }, AGENCY);
+    const repair = await testHub.gql(
+      `mutation($r: ID!) { fileRepairRequest(input: { recordId: $r, evidence: "x", fulfilledOn: "2024-03-01", fulfilmentEvidence: "x" }) { id } }`,
+      { r: ids.get('OBJ-CONFIRM') },
+      AGENCY,
+    );
     expect(repair.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', rule: 'RECORD_ACTIVE' });
     const empty = await testHub.gql(FILE, { r: ids.get('OBJ-CORRECT'), reason: ' ' }, AGENCY);
     expect(empty.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'reason', rule: 'LENGTH' });
@@ -85,13 +117,22 @@ describe('objections (异议)', () => {
     expect(wrong.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_SOURCE_AGENCY' });
     expect(await statusOf('OBJ-CONFIRM')).toBe('DISPUTED');
     const confirmed = await testHub.gql(RESOLVE, { id: objection.node.id, r: 'CONFIRM', n: '经核实, 记录无误' }, AGENCY);
-    expect(confirmed.body.data.resolveObjection).toMatchObject({ status: 'CONFIRMED', record: { status: 'ACTIVE' }, steps: [{ step: 'FILED' }, { step: 'EXTENDED' }, { step: 'CONFIRMED', actor: 'test-agency', note: '经核实, 记录无误' }] });
+    expect(confirmed.body.data.resolveObjection).toMatchObject({
+      status: 'CONFIRMED',
+      record: { status: 'ACTIVE' },
+      steps: [{ step: 'FILED' }, { step: 'EXTENDED' }, { step: 'CONFIRMED', actor: 'test-agency', note: '经核实, 记录无误' }],
+    });
     expect((await testHub.gql(RESOLVE, { id: objection.node.id, r: 'CORRECT', n: 'x' }, AGENCY)).body.errors[0].extensions.code).toBe('CONFLICT');
 
     const corrected = (await fileVia('OBJ-CORRECT')).body.data.fileObjection;
     const resolved = await testHub.gql(RESOLVE, { id: corrected.id, r: 'CORRECT', n: '记录有误, 已撤销并重新报送' }, ADMIN);
     expect(resolved.body.data.resolveObjection).toMatchObject({ status: 'CORRECTED', record: { status: 'REVOKED' } });
-    const audit = await testHub.database.db.selectFrom('audit_log').select(['outcome', 'subjects']).where('operation', '=', 'mutation resolveObjection').orderBy('seq').execute();
+    const audit = await testHub.database.db
+      .selectFrom('audit_log')
+      .select(['outcome', 'subjects'])
+      .where('operation', '=', 'mutation resolveObjection')
+      .orderBy('seq')
+      .execute();
     expect(audit).toEqual([
       { outcome: 'DENIED:NOT_SOURCE_AGENCY', subjects: [SUBJECT] },
       { outcome: 'OK', subjects: [SUBJECT] },
@@ -104,28 +145,46 @@ describe('objections (异议)', () => {
     const filed = (await fileVia('OBJ-LAPSES')).body.data.fileObjection;
     expect(await expireDueRecords(testHub.database.db, '2024-06-20', 'job:expire-records')).toBe(0);
     expect(await statusOf('OBJ-LAPSES')).toBe('DISPUTED');
-    await testHub.database.db.transaction().execute((trx) => resolveObjection(trx, Number(filed.id), 'CONFIRM', '记录无误', OPERATOR, { today: '2024-06-20', now: new Date('2024-06-20T02:00:00Z') }));
+    await testHub.database.db
+      .transaction()
+      .execute((trx) =>
+        resolveObjection(trx, Number(filed.id), 'CONFIRM', '记录无误', OPERATOR, { today: '2024-06-20', now: new Date('2024-06-20T02:00:00Z') }),
+      );
     expect(await statusOf('OBJ-LAPSES')).toBe('EXPIRED');
   });
 
   test('overdue objections: open and past their due date, by the request clock', async () => {
     // Filed on Monday 2024-05-20 (an injected clock): due Monday 2024-05-27, overdue on 2024-06-01.
-    await testHub.database.db.transaction().execute((trx) =>
-      fileObjection(trx, Number(ids.get('OBJ-OVERDUE')), '当事人称已整改', OPERATOR, rules, { today: '2024-05-20', now: new Date('2024-05-20T02:00:00Z') }),
-    );
+    await testHub.database.db
+      .transaction()
+      .execute((trx) =>
+        fileObjection(trx, Number(ids.get('OBJ-OVERDUE')), '当事人称已整改', OPERATOR, rules, { today: '2024-05-20', now: new Date('2024-05-20T02:00:00Z') }),
+      );
     await fileVia('OBJ-RESENT');
     const overdue = await testHub.gql('{ objections(overdue: true) { edges { node { recordId dueOn overdue status } } } }', {}, AGENCY);
     expect(overdue.body.data.objections.edges).toEqual([{ node: { recordId: ids.get('OBJ-OVERDUE'), dueOn: '2024-05-27', overdue: true, status: 'OPEN' } }]);
-    const all = await testHub.gql('{ objections(agencyCode: "SH-SAMR", first: 2) { edges { node { recordId overdue } } pageInfo { hasNextPage endCursor } } }', {}, AGENCY);
-    expect(all.body.data.objections.edges).toEqual([{ node: { recordId: ids.get('OBJ-RESENT'), overdue: false } }, { node: { recordId: ids.get('OBJ-OVERDUE'), overdue: true } }]);
-    const next = await testHub.gql('query($a: String) { objections(agencyCode: "SH-SAMR", first: 10, after: $a) { edges { node { status } } } }', { a: all.body.data.objections.pageInfo.endCursor }, AGENCY);
+    const all = await testHub.gql(
+      '{ objections(agencyCode: "SH-SAMR", first: 2) { edges { node { recordId overdue } } pageInfo { hasNextPage endCursor } } }',
+      {},
+      AGENCY,
+    );
+    expect(all.body.data.objections.edges).toEqual([
+      { node: { recordId: ids.get('OBJ-RESENT'), overdue: false } },
+      { node: { recordId: ids.get('OBJ-OVERDUE'), overdue: true } },
+    ]);
+    const next = await testHub.gql(
+      'query($a: String) { objections(agencyCode: "SH-SAMR", first: 10, after: $a) { edges { node { status } } } }',
+      { a: all.body.data.objections.pageInfo.endCursor },
+      AGENCY,
+    );
     expect(next.body.data.objections.edges.map((e: { node: { status: string } }) => e.node.status)).toEqual(['CONFIRMED', 'CORRECTED', 'CONFIRMED']);
     const none = await testHub.gql('{ objections(agencyCode: "ZJ-TAX") { edges { node { id } } } }', {}, AGENCY);
     expect(none.body.data.objections.edges).toEqual([]);
   });
 
   test('ingestion keeps DISPUTED on a re-sent record; the agency revoking it wins', async () => {
-    const resend = (extra: Record<string, unknown>) => ingestBatch(testHub.hub.ingestion, { agencyCode: 'SH-SAMR', source: 'test', records: [record('OBJ-RESENT', 5, extra)] });
+    const resend = (extra: Record<string, unknown>) =>
+      ingestBatch(testHub.hub.ingestion, { agencyCode: 'SH-SAMR', source: 'test', records: [record('OBJ-RESENT', 5, extra)] });
     expect((await resend({})).unchanged).toBe(1);
     expect((await resend({ CF_NR: '罚款人民币5万元（补正）' })).updated).toBe(1);
     expect(await statusOf('OBJ-RESENT')).toBe('DISPUTED');
@@ -150,11 +209,16 @@ describe('objections: who files, who sees, filing again', () => {
     const refused = await fileVia('OBJ-CONFIRM', OTHER_AGENCY);
     expect(refused.body.errors[0].extensions).toEqual({ code: 'FORBIDDEN', reason: 'NOT_OBJECTION_WINDOW' });
     expect(await statusOf('OBJ-CONFIRM')).toBe('ACTIVE');
-    const audit = await testHub.database.db.selectFrom('audit_log').select(['outcome', 'client_id']).where('operation', '=', 'mutation fileObjection').where('outcome', 'like', 'DENIED%').execute();
+    const audit = await testHub.database.db
+      .selectFrom('audit_log')
+      .select(['outcome', 'client_id'])
+      .where('operation', '=', 'mutation fileObjection')
+      .where('outcome', 'like', 'DENIED%')
+      .execute();
     expect(audit).toEqual([{ outcome: 'DENIED:NOT_OBJECTION_WINDOW', client_id: 'test-agency-zj' }]);
   });
 
-  test('the registration agency of the subject files on another agency\'s record; the source agency files on its own', async () => {
+  test("the registration agency of the subject files on another agency's record; the source agency files on its own", async () => {
     const zjOwn = await testHub.gql(FILE, { r: ids.get('OBJ-ZJ'), reason: '当事人称已补缴' }, AGENCY);
     expect(zjOwn.body.errors).toBeUndefined();
     expect(zjOwn.body.data.fileObjection.record).toEqual({ id: ids.get('OBJ-ZJ'), status: 'DISPUTED' });
@@ -182,10 +246,13 @@ describe('objections: who files, who sees, filing again', () => {
 
   test('agencies see only their own cases (filed by them or on their records); operators see all', async () => {
     const listed = async (caller: { client: string; purpose: string }) =>
-      (await testHub.gql('{ objections(first: 100) { edges { node { id recordId } } } }', {}, caller)).body.data.objections.edges.map((e: { node: { id: string; recordId: string } }) => e.node);
+      (await testHub.gql('{ objections(first: 100) { edges { node { id recordId } } } }', {}, caller)).body.data.objections.edges.map(
+        (e: { node: { id: string; recordId: string } }) => e.node,
+      );
     const all = await listed(ADMIN);
     expect((await listed(AGENCY)).length).toBe(all.length);
-    for (const caller of [OTHER_AGENCY, RESTRICTED]) expect(new Set((await listed(caller)).map((c: { recordId: string }) => c.recordId))).toEqual(new Set([ids.get('OBJ-ZJ')]));
+    for (const caller of [OTHER_AGENCY, RESTRICTED])
+      expect(new Set((await listed(caller)).map((c: { recordId: string }) => c.recordId))).toEqual(new Set([ids.get('OBJ-ZJ')]));
     const foreign = all.find((c: { recordId: string }) => c.recordId === ids.get('OBJ-CONFIRM'));
     expect((await testHub.gql('query($id: ID!) { objection(id: $id) { id } }', { id: foreign.id }, OTHER_AGENCY)).body.data.objection).toBeNull();
     expect((await testHub.gql('query($id: ID!) { objection(id: $id) { id } }', { id: foreign.id }, AGENCY)).body.data.objection).toEqual({ id: foreign.id });

@@ -19,7 +19,10 @@ const server = () => request(testHub.hub.httpServer);
 
 /** The one line logged since `from` (a line count) for a refusal with `status` on `path`. */
 function refusalLine(from: number, status: number, path: string): Record<string, unknown> {
-  const lines = log.lines().slice(from).filter((line) => line['status'] === status && line['path'] === path);
+  const lines = log
+    .lines()
+    .slice(from)
+    .filter((line) => line['status'] === status && line['path'] === path);
   expect(lines).toHaveLength(1);
   return lines[0]!;
 }
@@ -43,7 +46,12 @@ describe('every request refused before GraphQL is written to the service log: re
       const { response, from } = await sent(() => server().post('/graphql').set(headers).set('x-purpose', 'OPERATIONS').send({ query: '{ me { id } }' }));
       expect(response.status).toBe(401);
       const line = refusalLine(from, 401, '/graphql');
-      expect(line).toMatchObject({ level: 30, msg: 'request refused before GraphQL', reason: expect.stringMatching(reason), address: expect.stringMatching(/127\.0\.0\.1$/) });
+      expect(line).toMatchObject({
+        level: 30,
+        msg: 'request refused before GraphQL',
+        reason: expect.stringMatching(reason),
+        address: expect.stringMatching(/127\.0\.0\.1$/),
+      });
       expect(line['clientId']).toBeUndefined();
     }
     expect(log.text()).not.toContain(token.split('.')[2]);
@@ -52,7 +60,10 @@ describe('every request refused before GraphQL is written to the service log: re
 
   test('400: no purpose, or one the client type may not state (the client is known by then)', async () => {
     const token = await testHub.tokenFor('test-bank');
-    for (const [purpose, reason] of [[undefined, 'no purpose stated'], ['SUPERVISION', 'purpose not allowed for the client type']] as const) {
+    for (const [purpose, reason] of [
+      [undefined, 'no purpose stated'],
+      ['SUPERVISION', 'purpose not allowed for the client type'],
+    ] as const) {
       const { response, from } = await sent(() => {
         const post = server().post('/graphql').set('authorization', `Bearer ${token}`);
         return (purpose ? post.set('x-purpose', purpose) : post).send({ query: '{ me { id } }' });
@@ -67,10 +78,16 @@ describe('every request refused before GraphQL is written to the service log: re
     const token = await testHub.tokenFor('test-bank-slow');
     let refused: { response: request.Response; from: number } | undefined;
     for (let i = 0; i < 10 && refused?.response.status !== 429; i++) {
-      refused = await sent(() => server().post('/graphql').set('authorization', `Bearer ${token}`).set('x-purpose', 'LOAN_REVIEW').send({ query: '{ me { id } }' }));
+      refused = await sent(() =>
+        server().post('/graphql').set('authorization', `Bearer ${token}`).set('x-purpose', 'LOAN_REVIEW').send({ query: '{ me { id } }' }),
+      );
     }
     expect(refused?.response.status).toBe(429);
-    expect(refusalLine(refused?.from ?? 0, 429, '/graphql')).toMatchObject({ level: 40, reason: expect.stringMatching(/client rate of 5 requests per minute/), clientId: 'test-bank-slow' });
+    expect(refusalLine(refused?.from ?? 0, 429, '/graphql')).toMatchObject({
+      level: 40,
+      reason: expect.stringMatching(/client rate of 5 requests per minute/),
+      clientId: 'test-bank-slow',
+    });
   });
 
   test('413 and 400: a body too large or malformed, without the body', async () => {
@@ -78,11 +95,21 @@ describe('every request refused before GraphQL is written to the service log: re
     const post = () => server().post('/graphql').set('authorization', `Bearer ${token}`).set('x-purpose', 'OPERATIONS').set('content-type', 'application/json');
     const large = await sent(() => post().send(JSON.stringify({ query: '{ me { id } }', variables: { pad: BODY_MARKER.repeat(10_000) } })));
     expect(large.response.status).toBe(413);
-    expect(refusalLine(large.from, 413, '/graphql')).toMatchObject({ level: 30, reason: 'request body too large', clientId: 'test-admin', address: expect.stringMatching(/127\.0\.0\.1$/) });
+    expect(refusalLine(large.from, 413, '/graphql')).toMatchObject({
+      level: 30,
+      reason: 'request body too large',
+      clientId: 'test-admin',
+      address: expect.stringMatching(/127\.0\.0\.1$/),
+    });
     const malformed = await sent(() => post().send(`{"query": "{ me { id } }", "${BODY_MARKER}`));
     expect(malformed.response.status).toBe(400);
     expect(refusalLine(malformed.from, 400, '/graphql')).toMatchObject({ reason: expect.stringMatching(/^malformed request body/), clientId: 'test-admin' });
-    const largeForm = await sent(() => server().post('/oauth/token').type('form').send({ grant_type: 'client_credentials', pad: BODY_MARKER.repeat(3000) }));
+    const largeForm = await sent(() =>
+      server()
+        .post('/oauth/token')
+        .type('form')
+        .send({ grant_type: 'client_credentials', pad: BODY_MARKER.repeat(3000) }),
+    );
     expect(largeForm.response.status).toBe(413);
     expect(largeForm.response.body.error).toMatch(/exceeds 16384 bytes/);
     expect(refusalLine(largeForm.from, 413, '/oauth/token')).toMatchObject({ reason: 'request body too large' });
@@ -120,6 +147,11 @@ describe('the per-address limit is in front of everything that costs: the IDE, i
     expect((await request(limited.hub.httpServer).get('/healthz')).status).toBe(200);
     const logged = limitedLog.lines().filter((line) => line['status'] === 429);
     expect(logged.map((line) => line['path'])).toEqual(['/graphql', '/ide/start.js', '/ide/graphiql.css', '/readyz', '/graphql']);
-    for (const line of logged) expect(line).toMatchObject({ level: 40, reason: `over the address rate of ${PER_MINUTE} requests per minute`, address: expect.stringMatching(/127\.0\.0\.1$/) });
+    for (const line of logged)
+      expect(line).toMatchObject({
+        level: 40,
+        reason: `over the address rate of ${PER_MINUTE} requests per minute`,
+        address: expect.stringMatching(/127\.0\.0\.1$/),
+      });
   });
 });

@@ -29,7 +29,11 @@ describe('push ingestion (submitRecords)', () => {
       { index: 1, sourceRecordId: 'PUSH-2', outcome: 'REJECTED', reasons: [expect.objectContaining({ field: 'CF_JDRQ', rule: 'DATE', value: '2024-02-30' })] },
       { index: 2, sourceRecordId: 'PUSH-3', outcome: 'INSERTED', reasons: [] },
     ]);
-    const quarantine = await testHub.gql('{ quarantine(agencyCode: "SH-SAMR") { totalCount edges { node { sourceRecordId } } } }', {}, { client: 'test-agency', purpose: 'DATA_SUBMISSION' });
+    const quarantine = await testHub.gql(
+      '{ quarantine(agencyCode: "SH-SAMR") { totalCount edges { node { sourceRecordId } } } }',
+      {},
+      { client: 'test-agency', purpose: 'DATA_SUBMISSION' },
+    );
     expect(quarantine.body.data.quarantine.edges.map((e: { node: { sourceRecordId: string } }) => e.node.sourceRecordId)).toEqual(['PUSH-2']);
     expect(response.body.extensions.auditEntries).toHaveLength(1);
   });
@@ -40,7 +44,9 @@ describe('push ingestion (submitRecords)', () => {
       r: [pushed({}, 'PUSH-1'), pushed({ CF_NR: '罚款人民币6万元', CF_NR_FK: '6' }, 'PUSH-3'), pushed({ CF_NR: '罚款人民币7万元', CF_NR_FK: '7' }, 'PUSH-3')],
     });
     expect(response.body.data.submitRecords.results.map((r: { outcome: string }) => r.outcome)).toEqual(['UNCHANGED', 'UPDATED', 'UPDATED']);
-    const record = await testHub.gql('{ records(filter: { agencyCodes: ["SH-SAMR"] }, first: 10) { edges { node { sourceRecordId penalty { fine { tenThousandYuan } } history { change } } } } }');
+    const record = await testHub.gql(
+      '{ records(filter: { agencyCodes: ["SH-SAMR"] }, first: 10) { edges { node { sourceRecordId penalty { fine { tenThousandYuan } } history { change } } } } }',
+    );
     const push3 = record.body.data.records.edges.find((e: { node: { sourceRecordId: string } }) => e.node.sourceRecordId === 'PUSH-3').node;
     expect(push3.penalty.fine.tenThousandYuan).toBe('7.000000');
     expect(push3.history.map((h: { change: string }) => h.change)).toEqual(['CREATED', 'UPDATED', 'UPDATED']);

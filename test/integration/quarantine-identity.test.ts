@@ -106,10 +106,17 @@ describe('one open quarantine entry per record and content', () => {
     const pilot = penaltyRecord({ CF_XDR_SHXYM: PILOT }, 'Q-PILOT');
     expect(await ingest([pilot])).toMatchObject({ rejected: 1 });
     const [entry] = await entriesOf('Q-PILOT');
-    const released = await testHub.gql('mutation($id: ID!) { releaseQuarantinedRecord(id: $id, justification: "试点期间核发代码，经登记机关核实") { status } }', { id: String(entry?.id) });
+    const released = await testHub.gql(
+      'mutation($id: ID!) { releaseQuarantinedRecord(id: $id, justification: "试点期间核发代码，经登记机关核实") { status } }',
+      { id: String(entry?.id) },
+    );
     expect(released.body.data.releaseQuarantinedRecord.status).toBe('RELEASED');
 
-    expect(await ingest([pilot, penaltyRecord({ CF_XDR_SHXYM: PILOT, CF_WSH: '沪市监处〔2024〕901号' }, 'Q-PILOT-2')])).toMatchObject({ inserted: 1, unchanged: 1, rejected: 0 });
+    expect(await ingest([pilot, penaltyRecord({ CF_XDR_SHXYM: PILOT, CF_WSH: '沪市监处〔2024〕901号' }, 'Q-PILOT-2')])).toMatchObject({
+      inserted: 1,
+      unchanged: 1,
+      rejected: 0,
+    });
     expect((await entriesOf('Q-PILOT')).map((e) => e.status)).toEqual(['RELEASED']);
     expect(await entriesOf('Q-PILOT-2')).toEqual([]);
     const override = await testHub.database.db.selectFrom('uscc_overrides').selectAll().where('uscc', '=', PILOT).executeTakeFirstOrThrow();
@@ -149,7 +156,11 @@ describe('text PostgreSQL cannot store', () => {
     expect(name?.reasons).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'CF_\uFFFDX' })]));
 
     // Read again, each stays one open entry: the hash is taken of what was stored.
-    await testHub.gql(SUBMIT, { r: [pushed(penaltyRecord({ CF_XDR_MC: 'NUL\u0000公司', CF_JDRQ: '2024-02-30' }, 'Q-TEXT-NUL'))] }, { client: 'test-agency', purpose: 'DATA_SUBMISSION' });
+    await testHub.gql(
+      SUBMIT,
+      { r: [pushed(penaltyRecord({ CF_XDR_MC: 'NUL\u0000公司', CF_JDRQ: '2024-02-30' }, 'Q-TEXT-NUL'))] },
+      { client: 'test-agency', purpose: 'DATA_SUBMISSION' },
+    );
     expect(await entriesOf('Q-TEXT-NUL')).toHaveLength(1);
   });
 
@@ -178,7 +189,13 @@ describe('text PostgreSQL cannot store', () => {
 });
 
 describe('migration 0005 on a quarantine that already has duplicates', () => {
-  const UP_TO_0005 = { '0001-initial': initial, '0002-connector-runs': connectorRuns, '0003-access-and-audit': accessAndAudit, '0004-audit-subtrees': auditSubtrees, '0005-quarantine-identity': quarantineIdentity };
+  const UP_TO_0005 = {
+    '0001-initial': initial,
+    '0002-connector-runs': connectorRuns,
+    '0003-access-and-audit': accessAndAudit,
+    '0004-audit-subtrees': auditSubtrees,
+    '0005-quarantine-identity': quarantineIdentity,
+  };
 
   async function emptyDatabase(): Promise<{ database: Database; dispose(): Promise<void> }> {
     if (TEST_ENGINE === 'pglite') {
@@ -197,7 +214,9 @@ describe('migration 0005 on a quarantine that already has duplicates', () => {
       expect((await migrator.migrateTo('0004-audit-subtrees')).error).toBeUndefined();
       await sql`insert into agencies (code, name, region, hub) values ('A', 'a', '310000', 'h')`.execute(database.db);
       const payload = (date: string, order: 'kind-first' | 'fields-first' = 'kind-first') =>
-        order === 'kind-first' ? `{"kind":"PENALTY","sourceRecordId":"R1","fields":{"CF_JDRQ":"${date}"}}` : `{"fields":{"CF_JDRQ":"${date}"},"sourceRecordId":"R1","kind":"PENALTY"}`;
+        order === 'kind-first'
+          ? `{"kind":"PENALTY","sourceRecordId":"R1","fields":{"CF_JDRQ":"${date}"}}`
+          : `{"fields":{"CF_JDRQ":"${date}"},"sourceRecordId":"R1","kind":"PENALTY"}`;
       const rows: [string | null, string, string][] = [
         ['R1', payload('2024-02-30'), 'OPEN'],
         ['R1', payload('2024-02-30', 'fields-first'), 'OPEN'],
@@ -208,7 +227,9 @@ describe('migration 0005 on a quarantine that already has duplicates', () => {
         [null, '{"file":"a.jsonl","line":3}', 'OPEN'],
       ];
       for (const [id, body, status] of rows) {
-        await sql`insert into quarantine (agency_code, source_record_id, kind, payload, reasons, status) values ('A', ${id}, 'PENALTY', ${body}::jsonb, '[]'::jsonb, ${status})`.execute(database.db);
+        await sql`insert into quarantine (agency_code, source_record_id, kind, payload, reasons, status) values ('A', ${id}, 'PENALTY', ${body}::jsonb, '[]'::jsonb, ${status})`.execute(
+          database.db,
+        );
       }
       expect((await migrator.migrateTo('0005-quarantine-identity')).error).toBeUndefined();
       const after = await database.db.selectFrom('quarantine').select(['id', 'status', 'resolution']).orderBy('id').execute();
@@ -223,7 +244,9 @@ describe('migration 0005 on a quarantine that already has duplicates', () => {
       ]);
       // The index now refuses a second open entry of the same content.
       await expect(
-        sql`insert into quarantine (agency_code, source_record_id, payload, reasons) values ('A', 'R1', ${payload('2024-02-31')}::jsonb, '[]'::jsonb)`.execute(database.db),
+        sql`insert into quarantine (agency_code, source_record_id, payload, reasons) values ('A', 'R1', ${payload('2024-02-31')}::jsonb, '[]'::jsonb)`.execute(
+          database.db,
+        ),
       ).rejects.toThrow(/quarantine_open_identity/);
     } finally {
       await dispose();

@@ -65,7 +65,10 @@ describe('/readyz and scheduled jobs', () => {
     now = new Date(now.getTime() + 61_000);
     const overdue = await readyz();
     expect(overdue.status).toBe(503);
-    expect(overdue.body).toMatchObject({ status: 'jobs overdue', overdueJobs: [{ job: 'expire-records', lastCompletedAt: lastRun, requiredWithinSeconds: 60 }] });
+    expect(overdue.body).toMatchObject({
+      status: 'jobs overdue',
+      overdueJobs: [{ job: 'expire-records', lastCompletedAt: lastRun, requiredWithinSeconds: 60 }],
+    });
 
     await nextExpiryRun();
     const recovered = await readyz();

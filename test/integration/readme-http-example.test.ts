@@ -39,7 +39,12 @@ function documentedMixedMapping(): unknown {
 const DECIDED = ['2024-03-15', '2024/3/15', '2024.3.15', '2024年3月15日', '20240315', '２０２４年３月１５日'];
 const VALID_TO = ['2029-01-09', '2029/1/9', '2029年1月9日', '20290109'];
 /** Fines in 万元 as sent, and as stored. */
-const FINES: [string | number, string][] = [['5', '5.000000'], ['１，２３４．５', '1234.500000'], [12.5, '12.500000'], ['0.05', '0.050000']];
+const FINES: [string | number, string][] = [
+  ['5', '5.000000'],
+  ['１，２３４．５', '1234.500000'],
+  [12.5, '12.500000'],
+  ['0.05', '0.050000'],
+];
 
 /** China time, three rows to a second from 09:00:00, as the agency writes `gxsj`. */
 function changeTime(n: number): string {
@@ -50,7 +55,13 @@ function changeTime(n: number): string {
 
 /** Row n of the agency's table: penalties at even n, permits at odd, each decided by the agency itself. */
 function agencyRow(n: number): Record<string, unknown> {
-  const shared = { dsr_mc: `上海青浦示例贸易有限公司${n}`, tyshxydm: enterpriseUscc('310118', 60_000 + n), jdjg: AGENCY.name, jdjgdm: AGENCY.uscc, gxsj: changeTime(n) };
+  const shared = {
+    dsr_mc: `上海青浦示例贸易有限公司${n}`,
+    tyshxydm: enterpriseUscc('310118', 60_000 + n),
+    jdjg: AGENCY.name,
+    jdjgdm: AGENCY.uscc,
+    gxsj: changeTime(n),
+  };
   const decided = DECIDED[n % DECIDED.length] ?? '';
   if (n % 2 === 1) return permitRow(`S${n}`, { ...shared, jdrq: decided, yxqz: decided, yxq: VALID_TO[n % VALID_TO.length] ?? '' });
   const [fine] = FINES[(n / 2) % FINES.length] ?? [''];
@@ -79,7 +90,10 @@ beforeAll(async () => {
   await writeFile(join(folder, 'hub.config.json'), JSON.stringify(file));
   const config = await loadHubConfig(join(folder, 'hub.config.json'));
 
-  await upsertAgencies(database.db, config.agencies.map((a) => ({ code: a.code, name: a.name, region: a.region, hub: config.hub.id })));
+  await upsertAgencies(
+    database.db,
+    config.agencies.map((a) => ({ code: a.code, name: a.name, region: a.region, hub: config.hub.id })),
+  );
   const deps = hubConnectorDeps(ingestionDeps(database.db, { agencies: agencyAuthorities(config.agencies) }), testLogger(), async () => {
     throw new Error('this source signs no tokens');
   });
@@ -95,7 +109,11 @@ afterAll(async () => {
 });
 
 async function storedCount(): Promise<number> {
-  const { stored } = await database.db.selectFrom('records').select((eb) => eb.fn.countAll<string>().as('stored')).where('agency_code', '=', AGENCY.code).executeTakeFirstOrThrow();
+  const { stored } = await database.db
+    .selectFrom('records')
+    .select((eb) => eb.fn.countAll<string>().as('stored'))
+    .where('agency_code', '=', AGENCY.code)
+    .executeTakeFirstOrThrow();
   return Number(stored);
 }
 
@@ -111,7 +129,11 @@ describe('README’s complete http-json source, against the agency system it des
     // After the first page of 500 (rows 0-499, the last at 09:02:46), the next asks from a second before.
     expect(api.requests[1]?.get('since')).toBe('2024-05-01 09:02:45');
 
-    const stored = await database.db.selectFrom('records').select(['source_record_id', 'kind', 'event_date', 'valid_to', 'status', 'fields']).where('agency_code', '=', AGENCY.code).execute();
+    const stored = await database.db
+      .selectFrom('records')
+      .select(['source_record_id', 'kind', 'event_date', 'valid_to', 'status', 'fields'])
+      .where('agency_code', '=', AGENCY.code)
+      .execute();
     expect(stored).toHaveLength(1200);
     for (const record of stored) {
       const n = Number(record.source_record_id.slice(1));
@@ -121,11 +143,27 @@ describe('README’s complete http-json source, against the agency system it des
       expect(record).toMatchObject({ event_date: '2024-03-15', status: 'ACTIVE' });
       if (n % 2 === 1) {
         expect(record).toMatchObject({ kind: 'PERMIT', valid_to: '2029-01-09' });
-        expect(record.fields).toMatchObject({ XK_WSH: row['wsh'], XK_XDR_SHXYM: row['tyshxydm'], XK_XDR_LB: '02', XK_JDRQ: '2024-03-15', XK_YXQZI: '2029-01-09', XK_XKJGDM: AGENCY.uscc, XK_LYDW: AGENCY.name });
+        expect(record.fields).toMatchObject({
+          XK_WSH: row['wsh'],
+          XK_XDR_SHXYM: row['tyshxydm'],
+          XK_XDR_LB: '02',
+          XK_JDRQ: '2024-03-15',
+          XK_YXQZI: '2029-01-09',
+          XK_XKJGDM: AGENCY.uscc,
+          XK_LYDW: AGENCY.name,
+        });
       } else {
         const [, fine] = FINES[(n / 2) % FINES.length] ?? [];
         expect(record).toMatchObject({ kind: 'PENALTY', valid_to: '2024-03-15' });
-        expect(record.fields).toMatchObject({ CF_WSH: row['wsh'], CF_XDR_SHXYM: row['tyshxydm'], CF_CFLB: ['罚款'], CF_NR_FK: fine, CF_JDRQ: '2024-03-15', CF_CFJGDM: AGENCY.uscc, CF_SJLY: AGENCY.name });
+        expect(record.fields).toMatchObject({
+          CF_WSH: row['wsh'],
+          CF_XDR_SHXYM: row['tyshxydm'],
+          CF_CFLB: ['罚款'],
+          CF_NR_FK: fine,
+          CF_JDRQ: '2024-03-15',
+          CF_CFJGDM: AGENCY.uscc,
+          CF_SJLY: AGENCY.name,
+        });
       }
     }
     expect(await database.db.selectFrom('quarantine').select('id').where('agency_code', '=', AGENCY.code).execute()).toEqual([]);

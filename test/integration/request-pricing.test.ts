@@ -47,7 +47,9 @@ describe('request pricing', () => {
     const many = await testHub.gql(`query($n: Int) ${aliases(5000, 'records(first: $n) { totalCount }')}`, { n: 100 });
     expect(many.status).toBe(400);
     expect(Date.now() - started).toBeLessThan(5000);
-    const within = await testHub.gql(`query($n: Int) ${aliases(5, 'records(first: $n) { totalCount edges { node { id standardFields { code value } } } }')}`, { n: 100 });
+    const within = await testHub.gql(`query($n: Int) ${aliases(5, 'records(first: $n) { totalCount edges { node { id standardFields { code value } } } }')}`, {
+      n: 100,
+    });
     expect(within.status).toBe(400);
     expect(errorOf(within)).toMatchObject({ extensions: { code: 'REQUEST_TOO_EXPENSIVE', price: expect.any(Number), maxPrice: 20000 } });
     expect(errorOf(within)?.message).toContain('price');
@@ -65,11 +67,17 @@ describe('request pricing', () => {
     expect(reads.status).toBe(400);
     expect(errorOf(reads)).toMatchObject({ extensions: { code: 'REQUEST_TOO_EXPENSIVE', rootFields: 11, maxRootFields: 10 } });
     const grant = `grantAuthorization(input: { uscc: "${PUDONG}", clientId: "test-bank", purpose: "LOAN_REVIEW", validUntil: "2024-12-31", evidence: "授权书" }) { id }`;
-    const before = await testHub.database.db.selectFrom('authorizations').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const before = await testHub.database.db
+      .selectFrom('authorizations')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     const writes = await testHub.gql(`mutation ${aliases(12, grant)}`);
     expect(writes.status).toBe(400);
     expect(errorOf(writes)?.extensions.code).toBe('REQUEST_TOO_EXPENSIVE');
-    const after = await testHub.database.db.selectFrom('authorizations').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const after = await testHub.database.db
+      .selectFrom('authorizations')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
     // The refusal itself is audited, once.
     expect(writes.body.extensions.auditEntries).toHaveLength(1);
@@ -96,13 +104,21 @@ describe('request pricing', () => {
     expect(agency.status).toBe(200);
     expect(agency.body.extensions.price).toBeGreaterThan(1000);
     // What GraphiQL asks for when it opens: allowed.
-    const ide = await testHub.gql(getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true }), {}, { client: 'test-agency', purpose: 'SUPERVISION' });
+    const ide = await testHub.gql(
+      getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true }),
+      {},
+      { client: 'test-agency', purpose: 'SUPERVISION' },
+    );
     expect(ide.status).toBe(200);
     expect(ide.body.data.__schema.types.length).toBeGreaterThan(50);
     // The same types read over and over with nested fields (about a second and 10 MB before): refused before it runs.
     const walk = 'fragment Top on __Type { name kind fields { name type { name ofType { name ofType { name fields { name type { name } } } } } } }';
     const started = Date.now();
-    const walks = await testHub.gql(`{ __schema { ${Array.from({ length: 28 }, (_, i) => `t${i}: types { ...Top }`).join(' ')} } } ${walk}`, {}, { client: 'test-agency', purpose: 'SUPERVISION' });
+    const walks = await testHub.gql(
+      `{ __schema { ${Array.from({ length: 28 }, (_, i) => `t${i}: types { ...Top }`).join(' ')} } } ${walk}`,
+      {},
+      { client: 'test-agency', purpose: 'SUPERVISION' },
+    );
     expect(walks.status).toBe(400);
     expect(errorOf(walks)).toMatchObject({ extensions: { code: 'REQUEST_TOO_EXPENSIVE', maxPrice: 100_000 } });
     expect(Date.now() - started).toBeLessThan(1000);
@@ -145,26 +161,30 @@ describe("a client's rate is charged by price", () => {
 });
 
 describe('expensive requests run one at a time per client', () => {
-  (TEST_ENGINE === 'postgres' ? test : test.skip)('while a client’s expensive request runs, its next one is refused with 429; a cheap one still passes', async () => {
-    const heavy = '{ records(first: 100) { totalCount edges { node { id standardFields { code value } } } } }';
-    const token = await testHub.tokenFor('test-agency');
-    const send = (query: string) => request(testHub.hub.httpServer).post('/graphql').set('authorization', `Bearer ${token}`).set(PURPOSE_HEADER, 'SUPERVISION').send({ query });
-    // Another transaction holds the records table, so the first expensive request waits inside the hub.
-    let first: Promise<request.Response> | undefined;
-    await testHub.database.db.transaction().execute(async (trx) => {
-      await sql`lock table records in access exclusive mode`.execute(trx);
-      first = send(heavy).then((response) => response);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const second = await send(heavy);
-      expect(second.status).toBe(429);
-      expect(errorOf(second)).toMatchObject({ extensions: { code: 'RATE_LIMITED' }, message: expect.stringContaining('already has an expensive request') });
-      const cheap = await send('{ me { id } }');
-      expect(cheap.status).toBe(200);
-    });
-    expect((await first)?.status).toBe(200);
-    const again = await send(heavy);
-    expect(again.status).toBe(200);
-  });
+  (TEST_ENGINE === 'postgres' ? test : test.skip)(
+    'while a client’s expensive request runs, its next one is refused with 429; a cheap one still passes',
+    async () => {
+      const heavy = '{ records(first: 100) { totalCount edges { node { id standardFields { code value } } } } }';
+      const token = await testHub.tokenFor('test-agency');
+      const send = (query: string) =>
+        request(testHub.hub.httpServer).post('/graphql').set('authorization', `Bearer ${token}`).set(PURPOSE_HEADER, 'SUPERVISION').send({ query });
+      // Another transaction holds the records table, so the first expensive request waits inside the hub.
+      let first: Promise<request.Response> | undefined;
+      await testHub.database.db.transaction().execute(async (trx) => {
+        await sql`lock table records in access exclusive mode`.execute(trx);
+        first = send(heavy).then((response) => response);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const second = await send(heavy);
+        expect(second.status).toBe(429);
+        expect(errorOf(second)).toMatchObject({ extensions: { code: 'RATE_LIMITED' }, message: expect.stringContaining('already has an expensive request') });
+        const cheap = await send('{ me { id } }');
+        expect(cheap.status).toBe(200);
+      });
+      expect((await first)?.status).toBe(200);
+      const again = await send(heavy);
+      expect(again.status).toBe(200);
+    },
+  );
 });
 
 describe('responses and statements are bounded', () => {
@@ -180,30 +200,46 @@ describe('responses and statements are bounded', () => {
       expect(errorOf(response)).toMatchObject({ extensions: { code: 'RESPONSE_TOO_LARGE', maxBytes: 64 * 1024 } });
       expect(response.body.data).toBeUndefined();
       expect(response.body.extensions.auditEntries).toHaveLength(1);
-      const entry = await hub.database.db.selectFrom('audit_log').select('outcome').where('seq', '=', response.body.extensions.auditEntries[0]).executeTakeFirstOrThrow();
+      const entry = await hub.database.db
+        .selectFrom('audit_log')
+        .select('outcome')
+        .where('seq', '=', response.body.extensions.auditEntries[0])
+        .executeTakeFirstOrThrow();
       expect(entry.outcome).toBe('ERROR:RESPONSE_TOO_LARGE');
     } finally {
       await hub.close();
     }
   });
 
-  (TEST_ENGINE === 'postgres' ? test : test.skip)('on a server, a read statement past statementTimeoutMs is cancelled with QUERY_TIMEOUT, never an internal error', async () => {
-    const url = testHub.database.url ?? '';
-    const timed = await openDatabase({ engine: 'postgres', url, poolSize: 2, statementTimeoutMs: 200 });
-    const hub = await createHub({ config: TEST_CONFIG, database: { ...testHub.database, readDb: timed.readDb, heavyReadDb: timed.heavyReadDb }, logger: testLogger(), clock: () => FIXED_NOW });
-    try {
-      const admin = await findClient(testHub.database.db, 'test-admin');
-      if (!admin) throw new Error('test-admin is not registered');
-      const token = (await issueAccessToken(hub.tokens, admin, admin.scopes)).accessToken;
-      // Another transaction holds the records table: the read waits, and its wait counts towards the timeout.
-      const response = await testHub.database.db.transaction().execute(async (trx) => {
-        await sql`lock table records in access exclusive mode`.execute(trx);
-        return request(hub.httpServer).post('/graphql').set('authorization', `Bearer ${token}`).set(PURPOSE_HEADER, 'OPERATIONS').send({ query: '{ records(first: 5) { edges { node { id } } } }' });
+  (TEST_ENGINE === 'postgres' ? test : test.skip)(
+    'on a server, a read statement past statementTimeoutMs is cancelled with QUERY_TIMEOUT, never an internal error',
+    async () => {
+      const url = testHub.database.url ?? '';
+      const timed = await openDatabase({ engine: 'postgres', url, poolSize: 2, statementTimeoutMs: 200 });
+      const hub = await createHub({
+        config: TEST_CONFIG,
+        database: { ...testHub.database, readDb: timed.readDb, heavyReadDb: timed.heavyReadDb },
+        logger: testLogger(),
+        clock: () => FIXED_NOW,
       });
-      expect(errorOf(response)).toMatchObject({ extensions: { code: 'QUERY_TIMEOUT' }, message: expect.stringContaining('statementTimeoutMs') });
-    } finally {
-      await hub.stop();
-      await timed.close();
-    }
-  });
+      try {
+        const admin = await findClient(testHub.database.db, 'test-admin');
+        if (!admin) throw new Error('test-admin is not registered');
+        const token = (await issueAccessToken(hub.tokens, admin, admin.scopes)).accessToken;
+        // Another transaction holds the records table: the read waits, and its wait counts towards the timeout.
+        const response = await testHub.database.db.transaction().execute(async (trx) => {
+          await sql`lock table records in access exclusive mode`.execute(trx);
+          return request(hub.httpServer)
+            .post('/graphql')
+            .set('authorization', `Bearer ${token}`)
+            .set(PURPOSE_HEADER, 'OPERATIONS')
+            .send({ query: '{ records(first: 5) { edges { node { id } } } }' });
+        });
+        expect(errorOf(response)).toMatchObject({ extensions: { code: 'QUERY_TIMEOUT' }, message: expect.stringContaining('statementTimeoutMs') });
+      } finally {
+        await hub.stop();
+        await timed.close();
+      }
+    },
+  );
 });

@@ -73,7 +73,10 @@ describe('the token endpoint checks every value before anything reaches the data
     ];
     for (const [form, description] of cases) expectOAuthRefusal(await withAssertion(assertion, form), 400, description);
     // A parameter sent twice (RFC 6749 §3.2).
-    const twice = await request(testHub.hub.httpServer).post('/oauth/token').type('form').send(`grant_type=client_credentials&client_id=test-bank&client_id=test-bank%00`);
+    const twice = await request(testHub.hub.httpServer)
+      .post('/oauth/token')
+      .type('form')
+      .send(`grant_type=client_credentials&client_id=test-bank&client_id=test-bank%00`);
     expectOAuthRefusal(twice, 400, /^client_id must be sent once/);
     // The assertion was never used: it still gets its token.
     expect((await withAssertion(assertion)).status).toBe(200);
@@ -88,7 +91,14 @@ describe('the token endpoint checks every value before anything reaches the data
     const lines = log.lines();
     const refusals = lines.filter((line) => line['msg'] === 'token request refused');
     expect(refusals.length).toBeGreaterThanOrEqual(20);
-    for (const line of refusals) expect(line).toMatchObject({ level: 30, status: expect.any(Number), reason: expect.any(String), address: expect.stringMatching(/127\.0\.0\.1/), path: '/oauth/token' });
+    for (const line of refusals)
+      expect(line).toMatchObject({
+        level: 30,
+        status: expect.any(Number),
+        reason: expect.any(String),
+        address: expect.stringMatching(/127\.0\.0\.1/),
+        path: '/oauth/token',
+      });
     expect(lines.filter((line) => Number(line['level']) >= 50)).toEqual([]);
     expect(log.text()).not.toMatch(/"stack"|\\n\s+at /);
     expect(log.text()).not.toMatch(/eyJ[\w-]+\.eyJ/);

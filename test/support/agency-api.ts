@@ -113,7 +113,8 @@ export async function startAgencyApi(): Promise<AgencyApi> {
     if (fault && 'malformed' in fault) return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"records": [ {"oops"');
     if (fault && 'notJson' in fault) return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"records": [ {"oops": nope} ]}');
     if (fault && 'status' in fault) return void res.writeHead(fault.status, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}).end('{}');
-    if (fault && 'businessError' in fault) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...fault.businessError, data: null }));
+    if (fault && 'businessError' in fault)
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...fault.businessError, data: null }));
     api.beforePage?.(number);
     const { params } = api;
     const position = positionBy(api.updatedAtField);
@@ -125,7 +126,8 @@ export async function startAgencyApi(): Promise<AgencyApi> {
     const ordered = matching
       .filter((r) => api.paging !== 'cursor' || !after || position(r) > after)
       .sort((x, y) => position(x).localeCompare(position(y)) * (api.newestFirst ? -1 : 1));
-    const start = api.paging === 'offset' ? Number(query.get(params.offset) ?? 0) : api.paging === 'page' ? (Number(query.get(params.page) ?? 1) - 1) * size : 0;
+    const start =
+      api.paging === 'offset' ? Number(query.get(params.offset) ?? 0) : api.paging === 'page' ? (Number(query.get(params.page) ?? 1) - 1) * size : 0;
     let page = ordered.slice(start, start + size);
     const next = api.paging === 'cursor' && ordered.length > size ? position(page.at(-1)!) : null;
     if (fault && 'emptyPage' in fault) page = [];

@@ -14,5 +14,13 @@ export function capturedLog(): CapturedLog {
   const chunks: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (chunk: string) => void chunks.push(chunk) });
   const text = () => chunks.join('');
-  return { logger, text, lines: () => text().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>) };
+  return {
+    logger,
+    text,
+    lines: () =>
+      text()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
 }

@@ -49,7 +49,12 @@ const FIXED_MAPPING = { ...MAPPING, columns: { ...MAPPING.columns, 备注: 'BZ' 
 /** A source's truth: `good` valid rows, 2 that carry the column the first mapping lacks, 1 with an impossible date. */
 function truth(prefix: string, seed: number, good = 9): { rows: AgencyRow[]; valid: string[]; unmapped: string[] } {
   const row = (n: number, extra: Record<string, unknown> = {}): AgencyRow => {
-    const { CF_WSH: wsh, ...fields } = penaltyRecord({ CF_XDR_SHXYM: enterpriseUscc('310115', seed + n), CF_WSH: `沪罚〔2024〕${prefix}${n}号`, CF_SY: `事由 ${n}`, ...extra }).fields;
+    const { CF_WSH: wsh, ...fields } = penaltyRecord({
+      CF_XDR_SHXYM: enterpriseUscc('310115', seed + n),
+      CF_WSH: `沪罚〔2024〕${prefix}${n}号`,
+      CF_SY: `事由 ${n}`,
+      ...extra,
+    }).fields;
     const updatedAt = new Date(Date.UTC(2024, 4, 1, 8, 0, n)).toISOString();
     return { kind: 'PENALTY', id: `${prefix}${n}`, updated_at: updatedAt, 决定书文号: wsh, ...fields };
   };
@@ -94,13 +99,25 @@ export function defineConnectorConformanceSuite<Source extends ConformanceSource
 
     /** What the store holds of these records: id → [document number, 事由], each record once. */
     async function stored(prefix: string): Promise<Map<string, [unknown, unknown]>> {
-      const rows = await database.db.selectFrom('records').select(['source_record_id', 'fields']).where('agency_code', '=', AGENCY).where('source_record_id', 'like', `${prefix}%`).execute();
+      const rows = await database.db
+        .selectFrom('records')
+        .select(['source_record_id', 'fields'])
+        .where('agency_code', '=', AGENCY)
+        .where('source_record_id', 'like', `${prefix}%`)
+        .execute();
       return new Map(rows.map((r) => [r.source_record_id, [r.fields['CF_WSH'], r.fields['CF_SY']]]));
     }
     const expected = (rows: readonly AgencyRow[], ids: readonly string[]) =>
       new Map(rows.filter((r) => ids.includes(String(r['id']))).map((r) => [String(r['id']), [r['决定书文号'], r['CF_SY']] as [unknown, unknown]]));
     const openEntries = async (prefix: string) =>
-      database.db.selectFrom('quarantine').select(['source_record_id', 'reasons']).where('agency_code', '=', AGENCY).where('status', '=', 'OPEN').where('source_record_id', 'like', `${prefix}%`).orderBy('source_record_id').execute();
+      database.db
+        .selectFrom('quarantine')
+        .select(['source_record_id', 'reasons'])
+        .where('agency_code', '=', AGENCY)
+        .where('status', '=', 'OPEN')
+        .where('source_record_id', 'like', `${prefix}%`)
+        .orderBy('source_record_id')
+        .execute();
 
     test('stores the truth exactly once; a re-run is all unchanged; a changed row is updated', async () => {
       const { source, prefix, seed, connector } = await setUp('exact');
@@ -133,7 +150,12 @@ export function defineConnectorConformanceSuite<Source extends ConformanceSource
       const replay = await replayQuarantine(ingestionDeps(database.db), AGENCY, new Map([['replay', mappingSchema.parse(FIXED_MAPPING)]]));
       expect(replay).toMatchObject({ replayed: 2, inserted: 2 });
       expect(await stored(prefix)).toEqual(expected(rows, [...valid, ...unmapped]));
-      const remark = await database.db.selectFrom('records').select('fields').where('agency_code', '=', AGENCY).where('source_record_id', '=', unmapped[0]!).executeTakeFirstOrThrow();
+      const remark = await database.db
+        .selectFrom('records')
+        .select('fields')
+        .where('agency_code', '=', AGENCY)
+        .where('source_record_id', '=', unmapped[0]!)
+        .executeTakeFirstOrThrow();
       expect(remark.fields['BZ']).toBe('经查，当事人');
       // The impossible date stays refused, for its real reason; reading the source again with the fix stores nothing twice.
       expect((await openEntries(prefix)).flatMap((e) => e.reasons)).toEqual([expect.objectContaining({ field: 'CF_JDRQ', rule: 'DATE' })]);
@@ -161,7 +183,12 @@ export function defineConnectorConformanceSuite<Source extends ConformanceSource
       const partial = await stored(prefix);
       expect(partial.size).toBeGreaterThan(0);
       expect(partial.size).toBeLessThan(valid.length);
-      const batches = await database.db.selectFrom('ingestion_batches').select(['received']).where('agency_code', '=', AGENCY).where('finished_at', 'is', null).execute();
+      const batches = await database.db
+        .selectFrom('ingestion_batches')
+        .select(['received'])
+        .where('agency_code', '=', AGENCY)
+        .where('finished_at', 'is', null)
+        .execute();
       expect(batches).toEqual([]);
 
       await connector(MAPPING, deps).run();
@@ -174,11 +201,17 @@ export function defineConnectorConformanceSuite<Source extends ConformanceSource
       const { rows, valid } = truth(prefix, seed);
       await source.serve(rows);
       await source.truncateNextRead();
-      const outcome = await connector().run().then(
-        (totals: RunTotals) => ({ totals }),
-        (error: unknown) => ({ error }),
-      );
-      if ('error' in outcome) expect(outcome.error).toMatchObject({ name: 'ConnectorFailure', reason: expect.stringMatching(/^(INCOMPLETE_PAGE|BAD_RESPONSE|UPSTREAM_UNAVAILABLE)$/) });
+      const outcome = await connector()
+        .run()
+        .then(
+          (totals: RunTotals) => ({ totals }),
+          (error: unknown) => ({ error }),
+        );
+      if ('error' in outcome)
+        expect(outcome.error).toMatchObject({
+          name: 'ConnectorFailure',
+          reason: expect.stringMatching(/^(INCOMPLETE_PAGE|BAD_RESPONSE|UPSTREAM_UNAVAILABLE)$/),
+        });
       const afterCut = await stored(prefix);
       for (const [id, content] of afterCut) expect(expected(rows, valid).get(id)).toEqual(content);
       await source.serve(rows);
@@ -191,11 +224,14 @@ export function defineConnectorConformanceSuite<Source extends ConformanceSource
       const { rows } = truth(prefix, seed);
       await source.serve(rows);
       await source.malformNextRead();
-      const outcome = await connector().run().then(
-        (totals: RunTotals) => ({ totals }),
-        (error: unknown) => ({ error }),
-      );
-      if ('error' in outcome) expect(outcome.error).toMatchObject({ name: 'ConnectorFailure', reason: expect.stringMatching(/^(BAD_RESPONSE|INCOMPLETE_PAGE|SOURCE_UNREADABLE)$/) });
+      const outcome = await connector()
+        .run()
+        .then(
+          (totals: RunTotals) => ({ totals }),
+          (error: unknown) => ({ error }),
+        );
+      if ('error' in outcome)
+        expect(outcome.error).toMatchObject({ name: 'ConnectorFailure', reason: expect.stringMatching(/^(BAD_RESPONSE|INCOMPLETE_PAGE|SOURCE_UNREADABLE)$/) });
       else expect(outcome.totals).toMatchObject({ inserted: 0, updated: 0 });
       expect((await stored(prefix)).size).toBe(0);
     });

@@ -23,7 +23,12 @@ export function permitOf(n: number, id: string, overrides: Record<string, unknow
 }
 
 /** A BLACK_LIST, RED_LIST or ABNORMAL_OPERATION entry of enterprise `n`, listed on 2024-01-02. */
-export function listEntryOf(kind: 'BLACK_LIST' | 'RED_LIST' | 'ABNORMAL_OPERATION', n: number, id: string, overrides: Record<string, unknown> = {}): IncomingRecord {
+export function listEntryOf(
+  kind: 'BLACK_LIST' | 'RED_LIST' | 'ABNORMAL_OPERATION',
+  n: number,
+  id: string,
+  overrides: Record<string, unknown> = {},
+): IncomingRecord {
   return {
     kind,
     sourceRecordId: id,

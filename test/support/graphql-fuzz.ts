@@ -29,7 +29,25 @@ export type FuzzValue = null | boolean | number | string | EnumName | readonly F
 /** Values that reach past the first checks (a registered agency, a held subject), by argument or scalar name. */
 export type PlausibleValues = Readonly<Record<string, readonly FuzzValue[]>>;
 
-const NASTY_TEXT = ['', ' ', '\u0000', 'a\u0000b', '\ud800', 'x\udfffy', '\u001b[2J', '\u007f', '%', '_%\\', "'; --", '\u2028', '🀄', 'x'.repeat(3000), '-1', '1e400', 'null'];
+const NASTY_TEXT = [
+  '',
+  ' ',
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  'x\udfffy',
+  '\u001b[2J',
+  '\u007f',
+  '%',
+  '_%\\',
+  "'; --",
+  '\u2028',
+  '🀄',
+  'x'.repeat(3000),
+  '-1',
+  '1e400',
+  'null',
+];
 /** Characters a database or a log line may choke on: NUL and other C0 controls, lone surrogates. */
 const HAZARD_CHARACTERS = ['\u0000', '\u0001', '\u0008', '\u000b', '\u001f', '\u007f', '\ud800', '\udbff', '\udc00', '\udfff', '\ufffe'];
 const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((unit) => String.fromCharCode(unit));
@@ -63,7 +81,16 @@ const dateText = fc.oneof(
   anyText,
 );
 const dateTimeText = fc.oneof(
-  fc.constantFrom('2024-06-01T00:00:00Z', '0001-01-01T00:00:00Z', '+275760-09-13T00:00:00.000Z', '-271821-04-20T00:00:00.000Z', '10000-01-01T00:00:00Z', '2024-02-30T00:00:00Z', '2024-06-01', '123'),
+  fc.constantFrom(
+    '2024-06-01T00:00:00Z',
+    '0001-01-01T00:00:00Z',
+    '+275760-09-13T00:00:00.000Z',
+    '-271821-04-20T00:00:00.000Z',
+    '10000-01-01T00:00:00Z',
+    '2024-02-30T00:00:00Z',
+    '2024-06-01',
+    '123',
+  ),
   fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
   anyText,
 );
@@ -77,7 +104,15 @@ const base64url = (text: string) => Buffer.from(text).toString('base64url');
 
 /** Cursors: random bytes, and JSON of every list's tuple shape holding impossible values. */
 const anyCursor: fc.Arbitrary<string> = fc.oneof(
-  fc.oneof(fc.tuple(dateText, anyNumber), fc.tuple(anyText, anyText), fc.tuple(anyNumber), fc.tuple(transactionIdText, anyNumber), fc.jsonValue({ maxDepth: 2 })).map((tuple) => base64url(JSON.stringify(tuple))),
+  fc
+    .oneof(
+      fc.tuple(dateText, anyNumber),
+      fc.tuple(anyText, anyText),
+      fc.tuple(anyNumber),
+      fc.tuple(transactionIdText, anyNumber),
+      fc.jsonValue({ maxDepth: 2 }),
+    )
+    .map((tuple) => base64url(JSON.stringify(tuple))),
   fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes).toString('base64url')),
   anyText,
 );
@@ -85,10 +120,15 @@ const anyCursor: fc.Arbitrary<string> = fc.oneof(
 /** A value of the wrong type for wherever it is sent. */
 const anyJson: fc.Arbitrary<FuzzValue> = fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<FuzzValue>;
 
-const jsonObject: fc.Arbitrary<FuzzValue> = fc.dictionary(fc.oneof(anyText, fc.constantFrom('CF_WSH', 'CF_XDR_MC', 'CF_JDRQ', 'XK_XDR_SHXYM', 'MD_LRRQ')), fc.oneof(anyText, anyJson), { maxKeys: 4 });
+const jsonObject: fc.Arbitrary<FuzzValue> = fc.dictionary(
+  fc.oneof(anyText, fc.constantFrom('CF_WSH', 'CF_XDR_MC', 'CF_JDRQ', 'XK_XDR_SHXYM', 'MD_LRRQ')),
+  fc.oneof(anyText, anyJson),
+  { maxKeys: 4 },
+);
 
 type JsonRecord = { readonly [key: string]: FuzzValue };
-const isRecord = (value: FuzzValue): value is JsonRecord => value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof EnumName);
+const isRecord = (value: FuzzValue): value is JsonRecord =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof EnumName);
 
 /** A plausible object with one of its values, or a new key, replaced by arbitrary text. */
 const spikedRecord = (records: readonly JsonRecord[]): fc.Arbitrary<FuzzValue> =>
@@ -165,7 +205,11 @@ function inputArbitraries(type: GraphQLInputType, name: string, plausible: Plaus
     const tame = fc.array(item.tame, { maxLength: 2 });
     typed = { tame, wild: fc.tuple(tame, item.wild).map(([items, wild]) => [...items, wild]) };
   } else if (isInputObjectType(type)) {
-    const fields = Object.values(type.getFields()).map((field) => ({ name: field.name, required: isNonNullType(field.type), ...inputArbitraries(field.type, field.name, plausible) }));
+    const fields = Object.values(type.getFields()).map((field) => ({
+      name: field.name,
+      required: isNonNullType(field.type),
+      ...inputArbitraries(field.type, field.name, plausible),
+    }));
     const requiredKeys = fields.filter((field) => field.required).map((field) => field.name);
     const tame = fc.record(Object.fromEntries(fields.map((field) => [field.name, field.tame])), { requiredKeys });
     const wildField = fc.constantFrom(...fields).chain((field) => fc.tuple(fc.constant(field.name), field.wild));
@@ -175,7 +219,10 @@ function inputArbitraries(type: GraphQLInputType, name: string, plausible: Plaus
   } else {
     typed = scalarArbitraries(type.name, name, plausible);
   }
-  return { tame: typed.tame, wild: fc.oneof({ weight: 10, arbitrary: typed.wild }, { weight: 1, arbitrary: anyJson }, { weight: 1, arbitrary: fc.constant(null) }) };
+  return {
+    tame: typed.tame,
+    wild: fc.oneof({ weight: 10, arbitrary: typed.wild }, { weight: 1, arbitrary: anyJson }, { weight: 1, arbitrary: fc.constant(null) }),
+  };
 }
 
 /** A field to select, with its arguments, and the object fields below it (all near the root, then those on the way to arguments, such as Subject.records). */
@@ -254,7 +301,9 @@ function withWildArgument(plan: FieldPlan, tame: PlanValues, wild: PlanValues, t
   let index = 0;
   const mix = (field: FieldPlan, tameValues: PlanValues, wildValues: PlanValues): PlanValues => ({
     args: Object.fromEntries(field.args.map((arg) => [arg.name, index++ === target ? wildValues.args[arg.name] : tameValues.args[arg.name]])),
-    children: field.children.map((child, i) => mix(child, tameValues.children[i] ?? { args: {}, children: [] }, wildValues.children[i] ?? { args: {}, children: [] })),
+    children: field.children.map((child, i) =>
+      mix(child, tameValues.children[i] ?? { args: {}, children: [] }, wildValues.children[i] ?? { args: {}, children: [] }),
+    ),
   });
   return mix(plan, tame, wild);
 }
@@ -284,7 +333,8 @@ function toLiteral(value: FuzzValue): string {
 function toVariable(value: FuzzValue): unknown {
   if (value instanceof EnumName) return value.name;
   if (Array.isArray(value)) return value.map(toVariable);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value as Record<string, FuzzValue>).map(([key, field]) => [key, toVariable(field)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value as Record<string, FuzzValue>).map(([key, field]) => [key, toVariable(field)]));
   return value;
 }
 
@@ -308,7 +358,11 @@ export function renderRequest(operation: 'query' | 'mutation', plan: FieldPlan, 
       variables[name] = toVariable(value);
       return [`${arg.name}: $${name}`];
     });
-    const inner = ['__typename', ...field.leaves, ...field.children.map((child, i) => renderField(child, fieldValues.children[i] ?? { args: {}, children: [] }))];
+    const inner = [
+      '__typename',
+      ...field.leaves,
+      ...field.children.map((child, i) => renderField(child, fieldValues.children[i] ?? { args: {}, children: [] })),
+    ];
     const selection = field.isObject ? ` { ${inner.join(' ')} }` : '';
     return `${field.name}${args.length > 0 ? `(${args.join(', ')})` : ''}${selection}`;
   };

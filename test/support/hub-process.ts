@@ -17,7 +17,15 @@ export interface HubProcess {
 
 /** Base environment: a free port, the given data folder and config, info logs, production mode as `npm start` runs it. */
 export function hubEnv(options: { dataDir: string; config: string; databaseUrl?: string | undefined; extra?: Record<string, string> }): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], NODE_ENV: 'production', PORT: '0', HUB_DATA_DIR: options.dataDir, HUB_CONFIG: options.config, LOG_LEVEL: 'info', ...options.extra };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env['PATH'],
+    NODE_ENV: 'production',
+    PORT: '0',
+    HUB_DATA_DIR: options.dataDir,
+    HUB_CONFIG: options.config,
+    LOG_LEVEL: 'info',
+    ...options.extra,
+  };
   if (options.databaseUrl) env['DATABASE_URL'] = options.databaseUrl;
   return env;
 }

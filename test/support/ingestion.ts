@@ -28,8 +28,24 @@ export function ingestionDeps(db: HubDb, overrides: Partial<IngestionDeps> = {})
  * regulation) is the registration authority of Shanghai's subjects.
  */
 export const TEST_AGENCIES = [
-  { code: 'SH-SAMR', name: '上海市市场监督管理局', region: '310000', hub: 'hub-sh', uscc: authorityUscc('310000', 2), publishesFor: [AUTHORITY_USCC], registersSubjects: true },
-  { code: 'ZJ-TAX', name: '国家税务总局浙江省税务局', region: '330000', hub: 'hub-sh', uscc: authorityUscc('330000', 3), publishesFor: [AUTHORITY_USCC], registersSubjects: false },
+  {
+    code: 'SH-SAMR',
+    name: '上海市市场监督管理局',
+    region: '310000',
+    hub: 'hub-sh',
+    uscc: authorityUscc('310000', 2),
+    publishesFor: [AUTHORITY_USCC],
+    registersSubjects: true,
+  },
+  {
+    code: 'ZJ-TAX',
+    name: '国家税务总局浙江省税务局',
+    region: '330000',
+    hub: 'hub-sh',
+    uscc: authorityUscc('330000', 3),
+    publishesFor: [AUTHORITY_USCC],
+    registersSubjects: false,
+  },
 ];
 
 export async function registerTestAgencies(db: HubDb): Promise<void> {

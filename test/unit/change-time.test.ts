@@ -36,7 +36,20 @@ describe('change times from agency APIs', () => {
     }
   });
 
-  test.each([['2024-02-30 10:00:00'], ['2024-05-01 24:00:00'], ['2024-05-01 10:60'], ['yesterday'], ['2024-05-01T08:00:00 UTC'], [''], [null], [undefined], [true], [-5], [1.5], [{}]])('%p is no change time', (value) => {
+  test.each([
+    ['2024-02-30 10:00:00'],
+    ['2024-05-01 24:00:00'],
+    ['2024-05-01 10:60'],
+    ['yesterday'],
+    ['2024-05-01T08:00:00 UTC'],
+    [''],
+    [null],
+    [undefined],
+    [true],
+    [-5],
+    [1.5],
+    [{}],
+  ])('%p is no change time', (value) => {
     expect(parseChangeTime(value)).toBeNaN();
   });
 

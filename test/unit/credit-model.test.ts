@@ -10,7 +10,9 @@ const clone = (): ModelInput => structuredClone(DEFAULT_CREDIT_MODEL);
 function problems(credit: unknown): string[] {
   const parsed = creditSchema.safeParse(credit);
   if (parsed.success) return [];
-  return describeIssues(parsed.error).split('\n').map((line) => `credit.${line.replace(/^ {2}- /, '')}`);
+  return describeIssues(parsed.error)
+    .split('\n')
+    .map((line) => `credit.${line.replace(/^ {2}- /, '')}`);
 }
 
 describe('credit model configuration', () => {
@@ -26,7 +28,13 @@ describe('credit model configuration', () => {
 
   test('each problem names its key, the rule and the value', () => {
     const model = clone();
-    model.indicators[3] = { ...model.indicators[3]!, decay: [{ fromDay: 0, toDay: 100, factor: '1' }, { fromDay: 102, factor: '0.5' }] };
+    model.indicators[3] = {
+      ...model.indicators[3]!,
+      decay: [
+        { fromDay: 0, toDay: 100, factor: '1' },
+        { fromDay: 102, factor: '0.5' },
+      ],
+    };
     model.indicators[4] = { ...model.indicators[4]!, points: '-1.005' };
     model.indicators[5] = { ...model.indicators[5]!, dimension: 'NOPE' };
     model.indicators[1] = { ...model.indicators[1]!, cap: '300' };
@@ -46,11 +54,23 @@ describe('credit model configuration', () => {
     const bad = clone();
     bad.indicators[0] = { ...bad.indicators[0]!, decay: [{ fromDay: 0, factor: '1.5' }] };
     expect(problems({ models: [clone(), clone()] })).toEqual([expect.stringMatching(/^credit\.models\.1\.version: duplicate model version 2026\.1/)]);
-    expect(problems({ models: [clone()], initialVersion: '2027.1' })).toEqual([expect.stringMatching(/^credit\.initialVersion: 2027\.1 is not one of the configured/)]);
-    expect(problems({ models: [bad] })).toEqual([expect.stringMatching(/^credit\.models\.0\.indicators\.0\.decay\.0\.factor: must be a decimal between 0 and 1/)]);
+    expect(problems({ models: [clone()], initialVersion: '2027.1' })).toEqual([
+      expect.stringMatching(/^credit\.initialVersion: 2027\.1 is not one of the configured/),
+    ]);
+    expect(problems({ models: [bad] })).toEqual([
+      expect.stringMatching(/^credit\.models\.0\.indicators\.0\.decay\.0\.factor: must be a decimal between 0 and 1/),
+    ]);
     const gap = clone();
-    gap.indicators[0] = { ...gap.indicators[0]!, decay: [{ fromDay: 0, factor: '1' }, { fromDay: 1, factor: '0' }] };
-    expect(problems({ models: [gap] })).toEqual([expect.stringMatching(/^credit\.models\.0\.indicators\.0\.decay\.0\.toDay: only the last band may be open-ended/)]);
+    gap.indicators[0] = {
+      ...gap.indicators[0]!,
+      decay: [
+        { fromDay: 0, factor: '1' },
+        { fromDay: 1, factor: '0' },
+      ],
+    };
+    expect(problems({ models: [gap] })).toEqual([
+      expect.stringMatching(/^credit\.models\.0\.indicators\.0\.decay\.0\.toDay: only the last band may be open-ended/),
+    ]);
   });
 
   test('the fingerprint ignores key order and defaults spelled out, and changes with any point', () => {
@@ -70,8 +90,17 @@ describe('credit model configuration', () => {
     const tables = modelTables(creditSchema.parse({}).models[0]!);
     expect(tables.tiers.find((t) => t.category === '吊销许可证件')?.rank).toBe(0);
     expect(tables.tiers.find((t) => t.category === '警告')?.rank).toBe(2);
-    expect(tables.indicators.find((i) => i.code === 'FINE_10_TO_100_WAN')).toMatchObject({ kind: 'PENALTY', tier_rank: null, fine_min: '10', fine_max: '100', points: '-30' });
-    expect(tables.bands.filter((b) => b.ord === 0)).toEqual([{ ord: 0, from_day: 0, to_day: 730, factor: '1' }, { ord: 0, from_day: 731, to_day: 1095, factor: '0.5' }]);
+    expect(tables.indicators.find((i) => i.code === 'FINE_10_TO_100_WAN')).toMatchObject({
+      kind: 'PENALTY',
+      tier_rank: null,
+      fine_min: '10',
+      fine_max: '100',
+      points: '-30',
+    });
+    expect(tables.bands.filter((b) => b.ord === 0)).toEqual([
+      { ord: 0, from_day: 0, to_day: 730, factor: '1' },
+      { ord: 0, from_day: 731, to_day: 1095, factor: '0.5' },
+    ]);
     expect(tables.thresholds).toEqual({ A: '1040', B: '960', C: '860' });
   });
 });

@@ -18,14 +18,29 @@ describe('per-agency date formats', () => {
     expect(() => compileDateFormat('DD/MM')).toThrow(/needs exactly one year, one month and one day/);
     const parsed = hubConfigSchema.safeParse({
       hub: { id: 'hub-test', region: '310000' },
-      agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', uscc: AUTHORITY_USCC, sources: [{ type: 'file-drop', folder: '.', mapping: { kind: 'PENALTY', dateFormat: 'MM/YYYY' } }] }],
+      agencies: [
+        {
+          code: 'SH-SAMR',
+          name: 'x',
+          region: '310000',
+          uscc: AUTHORITY_USCC,
+          sources: [{ type: 'file-drop', folder: '.', mapping: { kind: 'PENALTY', dateFormat: 'MM/YYYY' } }],
+        },
+      ],
     });
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues[0]?.path.join('.')).toBe('agencies.0.sources.0.mapping.dateFormat');
   });
 
   test('the mapping applies the format to date columns only', () => {
-    const mapping = { kind: 'PENALTY' as const, columns: { 决定日期: 'CF_JDRQ', 文号: 'CF_WSH' }, values: {}, defaults: {}, ignoreColumns: [], dateFormat: 'DD/MM/YYYY' };
+    const mapping = {
+      kind: 'PENALTY' as const,
+      columns: { 决定日期: 'CF_JDRQ', 文号: 'CF_WSH' },
+      values: {},
+      defaults: {},
+      ignoreColumns: [],
+      dateFormat: 'DD/MM/YYYY',
+    };
     const mapped = applyMapping({ 决定日期: '15/03/2024', 文号: '01/02/2024' }, mapping, 'file-drop-1');
     expect(mapped.ok && mapped.record.fields).toEqual({ CF_JDRQ: '2024-03-15', CF_WSH: '01/02/2024' });
   });

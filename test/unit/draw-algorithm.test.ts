@@ -4,7 +4,12 @@ import { computeDrawTargets, verifyDraw, type PublishedDraw } from '../../inspec
 import { enterpriseUscc } from '../support/records.js';
 
 const POPULATION = Array.from({ length: 200 }, (_, i) => ({ uscc: enterpriseUscc('310115', i + 1), class: ['A', 'B', 'C', 'D'][i % 4] ?? 'B' }));
-const CLASSES = ['A', 'B', 'C', 'D'].map((cls, i) => ({ class: cls, population: 50, ratio: ['0.01', '0.02', '0.10', '0.30'][i] ?? '0', sample: [1, 1, 5, 15][i] ?? 0 }));
+const CLASSES = ['A', 'B', 'C', 'D'].map((cls, i) => ({
+  class: cls,
+  population: 50,
+  ratio: ['0.01', '0.02', '0.10', '0.30'][i] ?? '0',
+  sample: [1, 1, 5, 15][i] ?? 0,
+}));
 const POOL = [
   { id: 'P3', name: '丙', agency: 'SH-SAMR', conflicts: [] },
   { id: 'P1', name: '甲', agency: 'SH-SAMR', conflicts: POPULATION.slice(0, 100).map((s) => s.uscc) },
@@ -73,7 +78,12 @@ describe('hash-rank-v1', () => {
     const [first, ...rest] = honest.targets;
     if (!first) throw new Error('no target');
     const swapped = { ...first, uscc: POPULATION.find((s) => s.class === first.class && !honest.targets.some((t) => t.uscc === s.uscc))?.uscc ?? '' };
-    const tampered = verifyDraw({ ...honest, targets: [swapped, ...rest], populationDigest: '00', classes: CLASSES.map((c) => ({ ...c, sample: c.sample + 1 })) });
+    const tampered = verifyDraw({
+      ...honest,
+      targets: [swapped, ...rest],
+      populationDigest: '00',
+      classes: CLASSES.map((c) => ({ ...c, sample: c.sample + 1 })),
+    });
     expect(tampered).toEqual(
       expect.arrayContaining([
         expect.stringContaining('population digest: stated 00'),

@@ -8,7 +8,15 @@ import type { PageSummary } from '../../connectors/http-json/fetch-page.js';
 function source(extra: Record<string, unknown>): HttpJsonSourceConfig {
   const parsed = hubConfigSchema.parse({
     hub: { id: 'hub-test', region: '310000' },
-    agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', uscc: AUTHORITY_USCC, sources: [{ type: 'http-json', url: 'http://127.0.0.1:9/api', pageSize: 100, mapping: { kindColumn: 'kind' }, ...extra }] }],
+    agencies: [
+      {
+        code: 'SH-SAMR',
+        name: 'x',
+        region: '310000',
+        uscc: AUTHORITY_USCC,
+        sources: [{ type: 'http-json', url: 'http://127.0.0.1:9/api', pageSize: 100, mapping: { kindColumn: 'kind' }, ...extra }],
+      },
+    ],
   }).agencies[0]!.sources[0]!;
   if (parsed.type !== 'http-json') throw new Error('unreachable');
   return parsed;
@@ -17,7 +25,12 @@ function source(extra: Record<string, unknown>): HttpJsonSourceConfig {
 const W1 = '2024-05-01T08:00:00.000Z';
 const W2 = '2024-05-01T09:00:00.000Z';
 const noSummary: PageSummary = { nextCursor: null, total: undefined, hasMore: undefined };
-const page = (rows: number, latest: string | undefined, summary: Partial<PageSummary> = {}, first = rows ? `first-${latest}` : undefined): PageOutcome => ({ rows, latest, first, summary: { ...noSummary, ...summary } });
+const page = (rows: number, latest: string | undefined, summary: Partial<PageSummary> = {}, first = rows ? `first-${latest}` : undefined): PageOutcome => ({
+  rows,
+  latest,
+  first,
+  summary: { ...noSummary, ...summary },
+});
 const next = (s: HttpJsonSourceConfig, position: PagePosition, outcome: PageOutcome) => nextPosition(s, position, outcome).next;
 const codes = (s: HttpJsonSourceConfig, position: PagePosition, outcome: PageOutcome) => nextPosition(s, position, outcome).warnings.map((w) => w.code);
 
@@ -55,10 +68,15 @@ describe('http-json paging', () => {
     // More read than the total: warned, and the end is then found by an empty page.
     const over = nextPosition(s, firstPosition(W1), page(41, W2, { total: 40 }));
     expect(over.next).toMatchObject({ since: W2 });
-    expect(over.warnings).toEqual([{ code: 'TOTAL_DISAGREES', message: `agency API said 40 records for updated_since=${W1} but sent 41: paging goes on to an empty page` }]);
+    expect(over.warnings).toEqual([
+      { code: 'TOTAL_DISAGREES', message: `agency API said 40 records for updated_since=${W1} but sent 41: paging goes on to an empty page` },
+    ]);
     // An empty page while the total says more remain: the end, warned.
     const short = nextPosition(s, { ...firstPosition(W1), offset: 10, page: 1 }, page(0, W1, { total: 30 }));
-    expect(short).toEqual({ next: null, warnings: [{ code: 'TOTAL_DISAGREES', message: `agency API said more records follow for updated_since=${W1} after 10 but sent an empty page` }] });
+    expect(short).toEqual({
+      next: null,
+      warnings: [{ code: 'TOTAL_DISAGREES', message: `agency API said more records follow for updated_since=${W1} after 10 but sent an empty page` }],
+    });
     // Configured but not sent: warned, paging goes on to an empty page.
     expect(codes(s, firstPosition(W1), page(5, W2, { total: null }))).toEqual(['PAGING_FIELD_MISSING']);
     expect(next(s, firstPosition(W1), page(5, W2, { total: null }))).toMatchObject({ since: W2 });
@@ -76,7 +94,11 @@ describe('http-json paging', () => {
     const afterShort = next(s, firstPosition(undefined), page(50, W1))!;
     expect(afterShort.shortPage).toBe(50);
     expect(nextPosition(s, afterShort, page(50, W2)).warnings).toEqual([
-      { code: 'PAGE_SHORTER_THAN_ASKED', message: 'agency API sent 50 records for page_size=100 and more followed: it seems to cap its pages (set pageSize to its limit, or configure response.total or response.hasMore)' },
+      {
+        code: 'PAGE_SHORTER_THAN_ASKED',
+        message:
+          'agency API sent 50 records for page_size=100 and more followed: it seems to cap its pages (set pageSize to its limit, or configure response.total or response.hasMore)',
+      },
     ]);
     // The page at the watermark read again (one record) after the last page of data is no sign of a cap.
     expect(codes(s, { ...firstPosition(W2), shortPage: 20 }, page(1, W2))).toEqual([]);
@@ -85,7 +107,9 @@ describe('http-json paging', () => {
   test('an API that sends the same page again for a later offset stops the run (it would never end)', () => {
     const s = source({ paging: 'offset' });
     const second = next(s, firstPosition(W1), page(100, W1, {}, 'same'))!;
-    expect(() => nextPosition(s, second, page(100, W1, {}, 'same'))).toThrow(new ConnectorFailure('BAD_RESPONSE', 'agency API sent the same page again for a later offset: offset paging needs the API to honour offset'));
+    expect(() => nextPosition(s, second, page(100, W1, {}, 'same'))).toThrow(
+      new ConnectorFailure('BAD_RESPONSE', 'agency API sent the same page again for a later offset: offset paging needs the API to honour offset'),
+    );
   });
 
   test('an exclusive updated_since is asked from one unit of its form before the watermark', () => {

@@ -14,7 +14,11 @@ const measure = (code: string): MeasureConfig => {
 };
 /** What the start says of a config file with this catalogue. */
 function problemsOf(measures: unknown): string {
-  const parsed = hubConfigSchema.safeParse({ hub: { id: 'hub-x', region: '310000' }, agencies: [{ code: 'SH-SAMR', name: '上海', region: '310000', uscc: authorityUscc('310000', 2) }], measures });
+  const parsed = hubConfigSchema.safeParse({
+    hub: { id: 'hub-x', region: '310000' },
+    agencies: [{ code: 'SH-SAMR', name: '上海', region: '310000', uscc: authorityUscc('310000', 2) }],
+    measures,
+  });
   return parsed.success ? '' : describeIssues(parsed.error);
 }
 const blackList: RecordFact = { id: 7, kind: 'BLACK_LIST', penaltyTypes: [] };
@@ -96,7 +100,13 @@ describe('deciding a measure', () => {
     expect(decideMeasure(measure('HONOURS_BAN'), standing('C', ...listings)).decidingRule).toMatchObject({ recordIds: [11, 5, 2] });
     const s = standing('D', blackList, revocation, redList);
     expect(measuresFor(catalogue, s)).toEqual(measuresFor(catalogue, s));
-    expect(measuresFor(catalogue, s).map((v) => v.measure.code)).toEqual(['GOV_PROCUREMENT_BAN', 'FISCAL_FUNDS_LIMIT', 'NO_COMMITMENT_APPROVAL', 'KEY_SUPERVISION', 'HONOURS_BAN']);
+    expect(measuresFor(catalogue, s).map((v) => v.measure.code)).toEqual([
+      'GOV_PROCUREMENT_BAN',
+      'FISCAL_FUNDS_LIMIT',
+      'NO_COMMITMENT_APPROVAL',
+      'KEY_SUPERVISION',
+      'HONOURS_BAN',
+    ]);
   });
 
   test('only the kinds the catalogue names are read', () => {
@@ -107,7 +117,14 @@ describe('deciding a measure', () => {
 describe('supervision policy by class', () => {
   const policy = supervisionSchema.parse({});
   test('a graded enterprise takes its class policy; an ungraded one ungradedAs, flagged', () => {
-    expect(supervisionOf(policy, 'D')).toEqual({ creditClass: 'D', graded: true, samplingRatio: '0.30', maxChecksPerYear: 4, fastTrack: [], keySupervision: true });
+    expect(supervisionOf(policy, 'D')).toEqual({
+      creditClass: 'D',
+      graded: true,
+      samplingRatio: '0.30',
+      maxChecksPerYear: 4,
+      fastTrack: [],
+      keySupervision: true,
+    });
     expect(supervisionOf(policy, null)).toMatchObject({ creditClass: 'B', graded: false, samplingRatio: '0.02' });
     expect(supervisionOf(supervisionSchema.parse({ ungradedAs: 'C' }), null)).toMatchObject({ creditClass: 'C', samplingRatio: '0.10' });
   });

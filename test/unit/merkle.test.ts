@@ -74,7 +74,13 @@ describe('Merkle tree (RFC 6962)', () => {
 
   test('an audit path built from subtree roots equals the one built from leaves, and asks only for aligned perfect subtrees', () => {
     const leaves = Array.from({ length: 1000 }, (_, i) => leafHash(Buffer.from([i % 256, i >> 8])));
-    for (const [index, size] of [[0, 1000], [517, 1000], [999, 1000], [255, 256], [300, 513]] as const) {
+    for (const [index, size] of [
+      [0, 1000],
+      [517, 1000],
+      [999, 1000],
+      [255, 256],
+      [300, 513],
+    ] as const) {
       const asked: [number, number][] = [];
       const path = inclusionPath(index, size, (start, n) => {
         asked.push([start, n]);

@@ -2,7 +2,15 @@ import { describe, expect, test } from '@jest/globals';
 import { createOrderedWriter, emptyTotals } from '../../connectors/types.js';
 import type { IngestCounts, PreparedBatch } from '../../ingestion/ingest-batch.js';
 
-const batch = (source: string): PreparedBatch => ({ agencyCode: 'A', source, startedAt: new Date(), received: 1, valid: [], quarantined: [], rejectedIndexes: [] });
+const batch = (source: string): PreparedBatch => ({
+  agencyCode: 'A',
+  source,
+  startedAt: new Date(),
+  received: 1,
+  valid: [],
+  quarantined: [],
+  rejectedIndexes: [],
+});
 const counts = (batchId: number): IngestCounts => ({ batchId, received: 1, inserted: 1, updated: 0, unchanged: 0, rejected: 0 });
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 

@@ -32,7 +32,11 @@ describe('validateRecord', () => {
   test('the content hash stays sha256 of the JSON of [kind, fields], so stored hashes remain comparable', () => {
     const record = recordOf(validateRecord(penaltyRecord(), context));
     expect(JSON.parse(record.fieldsJson)).toEqual(record.fields);
-    expect(record.contentHash).toBe(createHash('sha256').update(JSON.stringify([record.kind, record.fields])).digest('hex'));
+    expect(record.contentHash).toBe(
+      createHash('sha256')
+        .update(JSON.stringify([record.kind, record.fields]))
+        .digest('hex'),
+    );
   });
 
   test('every problem of a record is reported with field, rule and value', () => {
@@ -95,9 +99,18 @@ describe('validateRecord', () => {
       kind: 'ABNORMAL_OPERATION',
       sourceRecordId: 'L1',
       fields: {
-        MD_XDR_MC: '示例有限公司', MD_XDR_LB: '02', MD_XDR_SHXYM: enterpriseUscc('310115', 9), MD_FRDB: '赵六', MD_MDMC: '经营异常名录',
-        MD_LRYY: '未按期公示年度报告', MD_LRRQ: '2024-01-02', MD_YCRQ: removed, MD_LRJG: '市监局',
-        MD_LRJGDM: penaltyRecord().fields['CF_CFJGDM'], MD_LYDW: '市监局', MD_LYDWDM: penaltyRecord().fields['CF_CFJGDM'],
+        MD_XDR_MC: '示例有限公司',
+        MD_XDR_LB: '02',
+        MD_XDR_SHXYM: enterpriseUscc('310115', 9),
+        MD_FRDB: '赵六',
+        MD_MDMC: '经营异常名录',
+        MD_LRYY: '未按期公示年度报告',
+        MD_LRRQ: '2024-01-02',
+        MD_YCRQ: removed,
+        MD_LRJG: '市监局',
+        MD_LRJGDM: penaltyRecord().fields['CF_CFJGDM'],
+        MD_LYDW: '市监局',
+        MD_LYDWDM: penaltyRecord().fields['CF_CFJGDM'],
       },
     });
     expect(recordOf(validateRecord(listEntry('2024-06-01'), context)).status).toBe('EXPIRED');
@@ -118,7 +131,9 @@ describe('validateRecord', () => {
     expect(fine.publicationEnd).toBe('2027-03-15');
     expect(fine.status).toBe('ACTIVE');
     // Derived in its layout position, the record hashes as if the agency had sent that date.
-    expect(fine.contentHash).toBe(recordOf(validateRecord(penaltyRecord({ CF_YXQ: '2024-03-15', CF_CFLB: '罚款;没收违法所得;吊销许可证件' }), context)).contentHash);
+    expect(fine.contentHash).toBe(
+      recordOf(validateRecord(penaltyRecord({ CF_YXQ: '2024-03-15', CF_CFLB: '罚款;没收违法所得;吊销许可证件' }), context)).contentHash,
+    );
     const warning = recordOf(validateRecord(penaltyRecord({ CF_YXQ: undefined, CF_CFLB: '警告', CF_NR_FK: '', CF_JDRQ: '2024-04-02' }), context));
     expect([warning.validTo, warning.publicationEnd, warning.status]).toEqual(['2024-04-02', '2024-07-02', 'ACTIVE']);
   });
@@ -136,7 +151,9 @@ describe('validateRecord', () => {
       expect.objectContaining({ field: 'CF_YXQ', rule: 'NOT_DERIVABLE', message: expect.stringContaining('required for 限制从业、暂扣许可证件') }),
     ]);
     // With no readable decision date there is nothing to derive from: that date's own reason is the report.
-    expect(rejectionsOf(validateRecord(penaltyRecord({ CF_YXQ: '', CF_JDRQ: '' }), context))).toEqual([expect.objectContaining({ field: 'CF_JDRQ', rule: 'REQUIRED' })]);
+    expect(rejectionsOf(validateRecord(penaltyRecord({ CF_YXQ: '', CF_JDRQ: '' }), context))).toEqual([
+      expect.objectContaining({ field: 'CF_JDRQ', rule: 'REQUIRED' }),
+    ]);
   });
 
   test('free text is stored as sent; identifiers, codes, amounts and dates are normalised', () => {
@@ -169,7 +186,9 @@ describe('validateRecord', () => {
     });
     expect(record.subjectName).toBe('上海（浦东）示例科技有限公司');
     expect(record.sourceRecordId).toBe('CF-0001');
-    expect(recordOf(validateRecord({ ...penaltyRecord({ CF_WSH: '沪市监浦处（２０２４）１号' }), sourceRecordId: undefined }, context)).sourceRecordId).toBe('沪市监浦处(2024)1号');
+    expect(recordOf(validateRecord({ ...penaltyRecord({ CF_WSH: '沪市监浦处（２０２４）１号' }), sourceRecordId: undefined }, context)).sourceRecordId).toBe(
+      '沪市监浦处(2024)1号',
+    );
     expect(rejectionsOf(validateRecord(penaltyRecord({ CF_SY: '　 \n' }), context))).toEqual([expect.objectContaining({ field: 'CF_SY', rule: 'REQUIRED' })]);
   });
 
