@@ -66,17 +66,9 @@ export const FAILURE_LABELS: Readonly<Record<string, string>> = {
   ABANDONED: '运行进程中断',
 };
 
-/** Coded values of standard columns, by the column's suffix: shown as `02 法人`. */
-const CODED_VALUES: readonly { readonly suffix: string; readonly values: Readonly<Record<string, string>> }[] = [
-  { suffix: '_XDR_LB', values: { '01': '自然人', '02': '法人', '03': '非法人组织', '04': '个体工商户' } },
-  { suffix: '_ZT', values: { ACTIVE: '有效', REVOKED: '无效', '1': '有效', '2': '无效' } },
-];
-
-/** A standard field's value with its label when the column is coded (`02` → `02 法人`). */
-export function codedValue(code: string, value: string): string {
-  const coded = CODED_VALUES.find((entry) => code.endsWith(entry.suffix));
-  const label = coded?.values[value];
-  return label && label !== value ? `${value} ${label}` : value;
+/** A standard field's value with the meaning the hub gives a coded column (`02` → `02 法人`). */
+export function codedValue(field: { readonly value: string; readonly valueLabel: string | null }): string {
+  return field.valueLabel ? `${field.value} ${field.valueLabel}` : field.value;
 }
 
 export const label = (labels: Readonly<Record<string, string>>, code: string | null | undefined): string => (code ? (labels[code] ?? code) : '—');

@@ -91,6 +91,7 @@ export interface StandardField {
   code: string;
   label: string;
   value: string;
+  valueLabel: string | null;
 }
 export interface RecordNode {
   id: string;
@@ -158,7 +159,7 @@ export const SUBJECT_PROFILE = operation<
 >(`query SubjectProfile($uscc: USCC!, $filter: RecordFilter) {
   subject(uscc: $uscc) { uscc name category divisionCode region { code name }
     records(filter: $filter, first: 50) { totalCount pageInfo { hasNextPage endCursor } edges { node {
-      id kind status eventDate validTo publicationEnd documentNumber originRegion { code name } agency { code name } standardFields { code label value } } } } }
+      id kind status eventDate validTo publicationEnd documentNumber originRegion { code name } agency { code name } standardFields { code label value valueLabel } } } } }
 }`);
 
 export const SUBJECT_ACCESS_LOG = operation<{ subjectAccessLog: Omit<Connection<AuditEntry>, 'totalCount'> }, { uscc: string }>(

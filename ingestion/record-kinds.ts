@@ -25,6 +25,8 @@ export interface FieldSpec {
   readonly maxLength?: number;
   /** For enum fields: accepted spellings → canonical value. */
   readonly values?: Readonly<Record<string, string>>;
+  /** For coded enum fields: canonical value → its meaning, shown beside the code (`02` → 法人). */
+  readonly valueLabels?: Readonly<Record<string, string>>;
   /**
    * Required, but derived from the record's other columns when the source omits it, where the rules
    * allow: by which rule (validate-record.ts).
@@ -45,6 +47,9 @@ export const SUBJECT_CATEGORIES: Readonly<Record<string, string>> = {
   个体工商户: '04',
 };
 export const NATURAL_PERSON = '01';
+const SUBJECT_CATEGORY_LABELS: Readonly<Record<string, string>> = { '01': '自然人', '02': '法人', '03': '非法人组织', '04': '个体工商户' };
+/** What the canonical values of the 当前状态 columns mean. */
+const STATUS_COLUMN_LABELS: Readonly<Record<string, string>> = { ACTIVE: '有效', REVOKED: '无效' };
 
 const PENALTY_TYPES = [
   '警告',
@@ -71,7 +76,7 @@ const identity = (values: readonly string[]): Record<string, string> => Object.f
 function subjectFields(prefix: string): FieldSpec[] {
   return [
     { code: `${prefix}_XDR_MC`, label: '行政相对人名称', type: 'text', required: true, maxLength: 200 },
-    { code: `${prefix}_XDR_LB`, label: '行政相对人类别', type: 'enum', required: true, values: SUBJECT_CATEGORIES },
+    { code: `${prefix}_XDR_LB`, label: '行政相对人类别', type: 'enum', required: true, values: SUBJECT_CATEGORIES, valueLabels: SUBJECT_CATEGORY_LABELS },
     { code: `${prefix}_XDR_SHXYM`, label: '统一社会信用代码', type: 'uscc' },
     { code: `${prefix}_XDR_GSZC`, label: '工商注册号', type: 'identifier', maxLength: 50 },
     { code: `${prefix}_XDR_ZZJG`, label: '组织机构代码', type: 'identifier', maxLength: 50 },
@@ -123,7 +128,13 @@ const PERMIT: KindLayout = {
     { code: 'XK_YXQZI', label: '有效期至', type: 'date' },
     { code: 'XK_XKJG', label: '许可机关', type: 'text', required: true, maxLength: 200 },
     { code: 'XK_XKJGDM', label: '许可机关统一社会信用代码', type: 'uscc', required: true },
-    { code: 'XK_ZT', label: '当前状态', type: 'enum', values: { '1': 'ACTIVE', 有效: 'ACTIVE', '2': 'REVOKED', 无效: 'REVOKED' } },
+    {
+      code: 'XK_ZT',
+      label: '当前状态',
+      type: 'enum',
+      values: { '1': 'ACTIVE', 有效: 'ACTIVE', '2': 'REVOKED', 无效: 'REVOKED' },
+      valueLabels: STATUS_COLUMN_LABELS,
+    },
     { code: 'XK_LYDW', label: '数据来源单位', type: 'text', required: true, maxLength: 200 },
     { code: 'XK_LYDWDM', label: '数据来源单位统一社会信用代码', type: 'uscc', required: true },
     REMARKS,
@@ -155,7 +166,13 @@ const PENALTY: KindLayout = {
     { code: 'CF_CFJGDM', label: '处罚机关统一社会信用代码', type: 'uscc', required: true },
     { code: 'CF_SJLY', label: '数据来源单位', type: 'text', required: true, maxLength: 200 },
     { code: 'CF_SJLYDM', label: '数据来源单位统一社会信用代码', type: 'uscc', required: true },
-    { code: 'CF_ZT', label: '当前状态(枢纽扩展)', type: 'enum', values: { '1': 'ACTIVE', 有效: 'ACTIVE', '2': 'REVOKED', 撤销: 'REVOKED' } },
+    {
+      code: 'CF_ZT',
+      label: '当前状态(枢纽扩展)',
+      type: 'enum',
+      values: { '1': 'ACTIVE', 有效: 'ACTIVE', '2': 'REVOKED', 撤销: 'REVOKED' },
+      valueLabels: STATUS_COLUMN_LABELS,
+    },
     REMARKS,
   ],
 };
@@ -181,7 +198,13 @@ function listLayout(decisionRequired: boolean): KindLayout {
       { code: 'MD_CJCS', label: '惩戒或激励措施', type: 'text', maxLength: 2000 },
       { code: 'MD_YCRQ', label: '移出日期', type: 'date' },
       { code: 'MD_YCYY', label: '移出原因', type: 'text', maxLength: 2000 },
-      { code: 'MD_ZT', label: '当前状态', type: 'enum', values: { '1': 'ACTIVE', 有效: 'ACTIVE', '2': 'REVOKED', 撤销: 'REVOKED' } },
+      {
+        code: 'MD_ZT',
+        label: '当前状态',
+        type: 'enum',
+        values: { '1': 'ACTIVE', 有效: 'ACTIVE', '2': 'REVOKED', 撤销: 'REVOKED' },
+        valueLabels: STATUS_COLUMN_LABELS,
+      },
       { code: 'MD_LYDW', label: '数据来源单位', type: 'text', required: true, maxLength: 200 },
       { code: 'MD_LYDWDM', label: '数据来源单位统一社会信用代码', type: 'uscc', required: true },
       REMARKS,

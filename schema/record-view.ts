@@ -96,7 +96,8 @@ function standardFields(kind: string, fields: Fields) {
   return KIND_LAYOUTS[kind].fields.flatMap((spec) => {
     const value = text(fields, spec.code);
     if (value === null) return [];
-    return [{ code: spec.code, label: spec.label, value: isIdentityNumberColumn(spec.code) ? maskIdentityNumber(value) : value }];
+    const shown = isIdentityNumberColumn(spec.code) ? maskIdentityNumber(value) : value;
+    return [{ code: spec.code, label: spec.label, value: shown, valueLabel: spec.valueLabels?.[value] ?? null }];
   });
 }
 

@@ -54,7 +54,7 @@ function RecordFields({ record }: { record: RecordNode }) {
     <Descriptions size="small" column={2} bordered>
       {record.standardFields.map((field) => (
         <Descriptions.Item key={field.code} label={`${field.label}`}>
-          {codedValue(field.code, field.value)}
+          {codedValue(field)}
         </Descriptions.Item>
       ))}
     </Descriptions>
