@@ -1,11 +1,12 @@
 import type { ScheduledTask } from 'node-cron';
 import type { MetricsConfig } from '../config/metrics-schema.js';
+import { inChinaTime } from '../ingestion/dates.js';
 import type { JobRunOutcome } from '../jobs/scheduler.js';
 
 /** A required job that has not completed for longer than it may: what /readyz names. */
 export interface OverdueJob {
   readonly job: string;
-  /** When it last completed in this process, or null if it has not since the schedules started. */
+  /** When it last completed in this process, in China time with its offset as the API gives times (`2026-12-02T11:25:00.000+08:00`), or null if it has not since the schedules started. */
   readonly lastCompletedAt: string | null;
   readonly requiredWithinSeconds: number;
 }
@@ -62,7 +63,7 @@ export class JobReadiness {
       .filter(([, watched]) => now - watched.since.getTime() > watched.requiredWithinSeconds * 1000)
       .map(([job, watched]) => ({
         job,
-        lastCompletedAt: watched.completed ? watched.since.toISOString() : null,
+        lastCompletedAt: watched.completed ? inChinaTime(watched.since) : null,
         requiredWithinSeconds: watched.requiredWithinSeconds,
       }));
   }

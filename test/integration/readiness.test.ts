@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
-import type { HubConfig } from '../../config/hub-config.js';
+import type { HubConfig } from '../../server/hub-config.js';
 import { metricsSchema } from '../../config/metrics-schema.js';
 import { issueAccessToken } from '../../server/auth/access-tokens.js';
 import { createHub, type Hub } from '../../server/app.js';
@@ -8,6 +8,7 @@ import { findClient } from '../../store/client-queries.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { TEST_CONFIG } from '../support/hub.js';
 import { FIXED_NOW } from '../support/ingestion.js';
+import { inChinaTime } from '../../ingestion/dates.js';
 import { testLogger } from '../support/test-log.js';
 
 const JOB_RUNS = 'hub_job_run_duration_seconds_count{job="expire-records",outcome="succeeded"}';
@@ -59,7 +60,7 @@ describe('/readyz and scheduled jobs', () => {
     expect((await readyz()).status).toBe(200);
     hub.startSchedules();
     await nextExpiryRun();
-    const lastRun = now.toISOString();
+    const lastRun = inChinaTime(now);
     expect((await readyz()).body).toMatchObject({ status: 'ready' });
 
     now = new Date(now.getTime() + 61_000);
@@ -82,6 +83,8 @@ describe('/readyz and scheduled jobs', () => {
     const overdue = await readyz();
     expect(overdue.status).toBe(503);
     // The schedules run on the wall clock: on a slow machine the checkpoint job may have run once since the start, at the hub's (fixed) time.
-    expect(overdue.body.overdueJobs).toContainEqual(expect.objectContaining({ job: 'sign-audit-checkpoint', requiredWithinSeconds: 900 }));
+    expect((overdue.body as { overdueJobs: unknown[] }).overdueJobs).toContainEqual(
+      expect.objectContaining({ job: 'sign-audit-checkpoint', requiredWithinSeconds: 900 }),
+    );
   });
 });
