@@ -66,8 +66,8 @@ async function storeContents(): Promise<{ fines: Map<string, string>; created: n
   }
 }
 
-async function storeRuns() {
-  const database = await openDatabase({ engine: 'postgres', url: serverDb!.url, poolSize: 1 });
+async function storeRuns(url: string) {
+  const database = await openDatabase({ engine: 'postgres', url, poolSize: 1 });
   try {
     return await database.db.selectFrom('connector_runs').select(['started_at', 'finished_at']).orderBy('started_at').execute();
   } finally {
@@ -75,7 +75,31 @@ async function storeRuns() {
   }
 }
 
-const expectedFines = () => new Map([...api.records.values()].map((r) => [String(r['id']), `${Number(r['CF_NR_FK']).toFixed(6)}`]));
+/** Resolves once `runs` connector runs have finished and every source record is stored; polled, since the schedule fires each second. */
+async function untilSynced(url: string, runs: number, timeoutMs = 30_000): Promise<void> {
+  const database = await openDatabase({ engine: 'postgres', url, poolSize: 1 });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const finished = await database.db
+        .selectFrom('connector_runs')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('finished_at', 'is not', null)
+        .executeTakeFirstOrThrow();
+      const stored = await database.db
+        .selectFrom('records')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow();
+      if (Number(finished.n) >= runs && Number(stored.n) >= RECORDS) return;
+      if (Date.now() > deadline) throw new Error(`after ${timeoutMs} ms: ${finished.n} connector runs finished, ${stored.n} of ${RECORDS} records stored`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+const expectedFines = () => new Map([...api.records.values()].map((r) => [String(r['id']), Number(r['CF_NR_FK']).toFixed(6)]));
 
 beforeEach(async () => {
   api = await startAgencyApi();
@@ -120,16 +144,19 @@ describe('sync survives the hub being killed', () => {
 
 (TEST_ENGINE === 'postgres' ? describe : describe.skip)('two hub processes on one database', () => {
   test('running the same schedule, each page of the full sync is fetched once', async () => {
+    const url = serverDb?.url;
+    if (!url) throw new Error('no server database');
     const env = hubEnv({
       dataDir: join(folder, 'data'),
       config: await writeConfig('* * * * * *'),
-      databaseUrl: serverDb?.url,
+      databaseUrl: url,
       extra: { HUB_LOAD_ON_START: 'false' },
     });
     api.delayMs = 20;
     const hubs = await Promise.all([startHubProcess(env), startHubProcess(env)]);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 4000));
+      // The full sync and at least one incremental run after it, whichever process ran them.
+      await untilSynced(url, 2);
     } finally {
       await Promise.all(hubs.map(stopHubProcess));
     }
@@ -140,8 +167,12 @@ describe('sync survives the hub being killed', () => {
     expect(fines.size).toBe(RECORDS);
     expect(created).toBe(RECORDS);
     // The connector never ran in both processes at once: each recorded run ended before the next began.
-    const runs = await storeRuns();
+    const runs = await storeRuns(url);
     expect(runs.length).toBeGreaterThan(1);
-    runs.slice(1).forEach((run, i) => expect(run.started_at.getTime()).toBeGreaterThanOrEqual(runs[i]!.finished_at!.getTime()));
+    runs.slice(1).forEach((run, i) => {
+      const previousEnd = runs[i]?.finished_at;
+      expect(previousEnd).toBeInstanceOf(Date);
+      if (previousEnd) expect(run.started_at.getTime()).toBeGreaterThanOrEqual(previousEnd.getTime());
+    });
   });
 });
