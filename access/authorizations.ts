@@ -1,4 +1,4 @@
-import type { PurposeConfig } from '../config/hub-config.js';
+import type { PurposeConfig } from './access-config-schema.js';
 import { parseCalendarDate } from '../ingestion/dates.js';
 import { InvalidInputError, NotFoundError } from '../ingestion/errors.js';
 import { checkUscc } from '../ingestion/identifiers.js';

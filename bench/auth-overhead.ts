@@ -18,7 +18,7 @@ import type { Principal } from '../access/clients.js';
 import type { HubContext } from '../schema/context.js';
 import { createSchema } from '../schema/index.js';
 import type { Hub } from '../server/app.js';
-import type { HubConfig } from '../config/hub-config.js';
+import type { HubConfig } from '../server/hub-config.js';
 import { addressRateLimit, queryLimitRules } from '../server/query-limits.js';
 import { countArg, engineArg, ingestGenerated, openBenchDatabase, percentile, runBenchmark, say, startBenchHub, timeSubjectQuery } from './support.js';
 

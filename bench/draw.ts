@@ -10,7 +10,7 @@
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import { inspectionsSchema } from '../config/inspection-schema.js';
+import { inspectionsSchema } from '../inspections/inspection-schema.js';
 import { supervisionSchema } from '../config/supervision-schema.js';
 import { commitInspectionDraw } from '../inspections/commit-draw.js';
 import { executeInspectionDraw } from '../inspections/execute-draw.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { hubConfigSchema, type HubConfig } from '../config/hub-config.js';
+import { hubConfigSchema, type HubConfig } from '../server/hub-config.js';
 import { createOrderedWriter, emptyTotals } from '../connectors/types.js';
 import { usccCheckCharacter } from '../ingestion/identifiers.js';
 import { prepareBatch, writePreparedBatch } from '../ingestion/ingest-batch.js';

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { hubConfigSchema } from '../config/hub-config.js';
+import { hubConfigSchema } from '../server/hub-config.js';
 import { createHub } from '../server/app.js';
 import { AUTHORITY, countArg, engineArg, openBenchDatabase, runBenchmark, say } from './support.js';
 

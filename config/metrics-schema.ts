@@ -37,6 +37,6 @@ export const metricsSchema = z
     readiness: readinessSchema.prefault({}),
   })
   .strict()
-  .refine((metrics) => metrics.access !== 'port' || metrics.port !== undefined, { message: 'access "port" needs a port (1-65535)', path: ['port'] });
+  .refine((metrics) => metrics.access !== 'port' || metrics.port !== undefined, { error: 'access "port" needs a port (1-65535)', path: ['port'] });
 
 export type MetricsConfig = z.infer<typeof metricsSchema>;

@@ -1,4 +1,4 @@
-import type { AgencyConfig } from '../config/hub-config.js';
+import type { AgencyConfig } from '../server/hub-config.js';
 import { createFileDropConnector } from './file-drop/index.js';
 import { createHttpJsonConnector } from './http-json/index.js';
 import type { Connector, ConnectorDeps } from './types.js';

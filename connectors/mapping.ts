@@ -1,4 +1,4 @@
-import type { KindRules, Mapping } from '../config/mapping-schema.js';
+import type { KindRules, Mapping } from './mapping-schema.js';
 import type { PreRejected } from '../ingestion/ingest-batch.js';
 import { RECORD_KINDS, isRecordKind, standardColumn, type RecordKind } from '../ingestion/record-kinds.js';
 import { toHalfWidth } from '../ingestion/text.js';

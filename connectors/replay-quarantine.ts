@@ -1,4 +1,4 @@
-import type { Mapping } from '../config/hub-config.js';
+import type { Mapping } from './mapping-schema.js';
 import { prepareBatch, writePreparedBatch, type IngestionDeps } from '../ingestion/ingest-batch.js';
 import type { IncomingRecord, Rejection } from '../ingestion/validate-record.js';
 import { resolveQuarantine } from '../store/ingest-writes.js';

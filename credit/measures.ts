@@ -1,4 +1,4 @@
-import type { MeasureCondition, MeasureConfig } from '../config/measures-schema.js';
+import type { MeasureCondition, MeasureConfig } from './measures-schema.js';
 import type { CreditClass } from '../store/tables.js';
 
 /** A record of a subject in force (store/record-in-force.ts: ACTIVE and within its period), as far as measures look at it. */

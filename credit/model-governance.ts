@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/hub-config.js';
+import { ConfigError } from '../config/config-error.js';
 import { inChinaTime } from '../ingestion/dates.js';
 import { ConflictError, InvalidInputError } from '../ingestion/errors.js';
 import type { HubDb } from '../store/database.js';

@@ -1,4 +1,4 @@
-import type { InspectionsConfig } from '../config/inspection-schema.js';
+import type { InspectionsConfig } from './inspection-schema.js';
 import type { SupervisionConfig } from '../config/supervision-schema.js';
 import type { HubDb } from '../store/database.js';
 

@@ -1,7 +1,7 @@
-import type { PurposeConfig } from '../config/hub-config.js';
+import type { PurposeConfig } from '../access/access-config-schema.js';
 import type { InspectionDeps } from '../inspections/inspection-deps.js';
 import type { RepairConfig } from '../config/repair-schema.js';
-import type { MeasureConfig } from '../config/measures-schema.js';
+import type { MeasureConfig } from '../credit/measures-schema.js';
 import type { SupervisionConfig } from '../config/supervision-schema.js';
 import type { CreditConfig } from '../credit/credit-model.js';
 import type { ModelComparison } from '../credit/model-governance.js';

@@ -14,7 +14,7 @@ import { ClientDirectory } from '../access/client-directory.js';
 import { SigningKeys } from '../access/signing-keys.js';
 import type { CheckpointDeps } from '../audit/checkpoints.js';
 import { PersonSubjects } from '../audit/person-subjects.js';
-import { tokenIdentity, type HubConfig } from '../config/hub-config.js';
+import { tokenIdentity, type HubConfig } from './hub-config.js';
 import { upsertClients } from '../store/client-queries.js';
 import { AuditTrail } from '../schema/audit-trail.js';
 import { runSignCheckpoint, SIGN_CHECKPOINT_JOB } from '../jobs/sign-checkpoint.js';

@@ -1,5 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
-import { ConfigError, loadHubConfig, type AgencyConfig, type HubConfig, type SourceConfig } from '../config/hub-config.js';
+import { ConfigError } from '../config/config-error.js';
+import { loadHubConfig } from './load-hub-config.js';
+import type { AgencyConfig, HubConfig, SourceConfig } from './hub-config.js';
 import { connectorName, createConnector } from '../connectors/index.js';
 import type { Connector, ConnectorDeps } from '../connectors/types.js';
 import { InvalidInputError } from '../ingestion/errors.js';

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { SigningKeys } from '../access/signing-keys.js';
-import type { HubConfig } from '../config/hub-config.js';
+import type { HubConfig } from './hub-config.js';
 import { replayQuarantine } from '../connectors/replay-quarantine.js';
 import { emptyTotals, mergeTotals, type Connector, type ConnectorDeps, type RunTotals } from '../connectors/types.js';
 import { inChinaTime } from '../ingestion/dates.js';

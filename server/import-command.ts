@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { Logger } from 'pino';
-import type { FileDropSourceConfig, HubConfig } from '../config/hub-config.js';
+import type { FileDropSourceConfig } from '../connectors/file-drop/config.js';
+import type { HubConfig } from './hub-config.js';
 import { ingestFile } from '../connectors/file-drop/index.js';
 import { connectorName } from '../connectors/index.js';
 import { emptyTotals, type RunTotals } from '../connectors/types.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { HubConfig } from '../config/hub-config.js';
+import type { HubConfig } from './hub-config.js';
 import { agencyAuthorities } from '../ingestion/fact-authority.js';
 import type { IngestionDeps } from '../ingestion/ingest-batch.js';
 import { DEFAULT_PUBLICATION_RULES } from '../ingestion/publication.js';

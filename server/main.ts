@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { readEnv } from '../config/env.js';
-import { loadHubConfig } from '../config/hub-config.js';
+import { loadHubConfig } from './load-hub-config.js';
 import { createHub } from './app.js';
 import { createLogger } from './logger.js';
 import { openHubDatabase } from './open-database.js';

@@ -1,4 +1,4 @@
-import type { HubConfig } from '../config/hub-config.js';
+import type { HubConfig } from './hub-config.js';
 import { connectorName } from '../connectors/index.js';
 import type { JobRunObserver } from '../jobs/scheduler.js';
 import type { Database } from '../store/database.js';

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { sql } from 'kysely';
 import type { Env } from '../config/env.js';
-import { ConfigError } from '../config/hub-config.js';
+import { ConfigError } from '../config/config-error.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { lockDataDir } from './data-dir-lock.js';

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { ConfigError } from '../config/hub-config.js';
+import { ConfigError } from '../config/config-error.js';
 
 /**
  * Fails fast, before the database is opened and data loaded, when the hub could not listen where the

@@ -4,7 +4,7 @@ import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
 import type { Logger } from 'pino';
-import type { HubConfig } from '../config/hub-config.js';
+import type { HubConfig } from './hub-config.js';
 import { logRefusal } from './refusal-log.js';
 
 /** graphql-armor throws by default, which Apollo turns into a 500; report a 400 validation error instead. */

@@ -1,5 +1,5 @@
 import { RegistrationError } from '../access/client-registration.js';
-import { ConfigError } from '../config/hub-config.js';
+import { ConfigError } from '../config/config-error.js';
 
 /**
  * The text printed when the hub cannot start. A configuration problem (environment, config file,

@@ -1,5 +1,5 @@
 import { connectorName } from '../connectors/index.js';
-import type { HubConfig } from '../config/hub-config.js';
+import type { HubConfig } from './hub-config.js';
 import { inChinaTime } from '../ingestion/dates.js';
 import type { HubDb } from '../store/database.js';
 import { readStoreGauges } from '../store/metrics-queries.js';

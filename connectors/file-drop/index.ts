@@ -1,6 +1,6 @@
 import { mkdir, readdir, rename } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import type { FileDropSourceConfig } from '../../config/hub-config.js';
+import type { FileDropSourceConfig } from './config.js';
 import type { PreRejected } from '../../ingestion/ingest-batch.js';
 import type { IncomingRecord } from '../../ingestion/validate-record.js';
 import { applyMapping } from '../mapping.js';

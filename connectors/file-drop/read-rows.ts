@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
-import type { FileDropSourceConfig } from '../../config/hub-config.js';
+import type { FileDropSourceConfig } from './config.js';
 
 /** A row read from a file, or a line that could not be read as one. */
 export type FileRow = { readonly line: number; readonly row: Record<string, unknown> } | { readonly line: number; readonly error: string };

@@ -1,7 +1,7 @@
 import { JSONParser } from '@streamparser/json';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from 'pino';
-import type { HttpJsonSourceConfig } from '../../config/hub-config.js';
+import type { HttpJsonSourceConfig } from './config.js';
 import { ConnectorFailure } from '../types.js';
 
 export type Row = Record<string, unknown>;

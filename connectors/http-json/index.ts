@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { HttpJsonSourceConfig } from '../../config/hub-config.js';
+import type { HttpJsonSourceConfig } from './config.js';
 import type { PreRejected } from '../../ingestion/ingest-batch.js';
 import type { IncomingRecord } from '../../ingestion/validate-record.js';
 import { applyMapping } from '../mapping.js';

@@ -1,4 +1,4 @@
-import type { HttpJsonSourceConfig } from '../../config/hub-config.js';
+import type { HttpJsonSourceConfig } from './config.js';
 import { ConnectorFailure } from '../types.js';
 import { formatSince, sinceSentMs } from './change-time.js';
 import type { PageSummary } from './fetch-page.js';

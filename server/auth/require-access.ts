@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Principal } from '../../access/clients.js';
-import type { PurposeConfig } from '../../config/hub-config.js';
+import type { PurposeConfig } from '../../access/access-config-schema.js';
 import type { ClientRates } from './client-rates.js';
 import { AuthError } from './auth-error.js';
 import { verifyAccessToken, type TokenDeps } from './access-tokens.js';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { HubConfig } from '../../config/hub-config.js';
+import type { HubConfig } from '../hub-config.js';
 import {
   findConsoleUser,
   listConsoleUsers,

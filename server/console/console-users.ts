@@ -1,4 +1,4 @@
-import type { PurposeConfig } from '../../config/hub-config.js';
+import type { PurposeConfig } from '../../access/access-config-schema.js';
 import { findClient } from '../../store/client-queries.js';
 import { CONSOLE_ROLES, upsertConsoleUser, type ConsoleRole } from '../../store/console-queries.js';
 import type { HubDb } from '../../store/database.js';

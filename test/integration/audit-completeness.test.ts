@@ -7,7 +7,7 @@ import { chainLink, leafHash } from '../../audit/merkle.js';
 import { checkAuditReceipt, RECEIPT_TYP } from '../../audit/receipts.js';
 import { signCheckpoint } from '../../audit/checkpoints.js';
 import { verifyAuditLog } from '../../audit/verify-log.js';
-import { tokenIdentity } from '../../config/hub-config.js';
+import { tokenIdentity } from '../../server/hub-config.js';
 import { ingestBatch } from '../../ingestion/ingest-batch.js';
 import { PURPOSE_HEADER } from '../../server/auth/require-access.js';
 import { AUDIT_RECEIPT_HEADER } from '../../server/audit-plugin.js';

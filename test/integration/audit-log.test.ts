@@ -6,7 +6,7 @@ import { appendAuditEvent } from '../../audit/audit-log.js';
 import { CHECKPOINT_TYP, proveInclusion, signCheckpoint } from '../../audit/checkpoints.js';
 import { chainLink, leafHash, rootFromInclusionProof } from '../../audit/merkle.js';
 import { verifyAuditLog } from '../../audit/verify-log.js';
-import { tokenIdentity } from '../../config/hub-config.js';
+import { tokenIdentity } from '../../server/hub-config.js';
 import { ingestBatch } from '../../ingestion/ingest-batch.js';
 import type { HubDb } from '../../store/database.js';
 import { TEST_CONFIG, startTestHub, type TestHub } from '../support/hub.js';

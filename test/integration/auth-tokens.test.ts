@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { base64url, generateKeyPair, SignJWT } from 'jose';
 import request from 'supertest';
-import { tokenIdentity } from '../../config/hub-config.js';
+import { tokenIdentity } from '../../server/hub-config.js';
 import { CLIENT_ASSERTION_TYPE } from '../../server/auth/client-authentication.js';
 import { revokeClient } from '../../store/client-queries.js';
 import { clientAssertion, DEV_SECRET, TEST_CLIENTS } from '../support/clients.js';

@@ -1,7 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hubConfigSchema, type FileDropSourceConfig, type HttpJsonSourceConfig, type Mapping, type SourceConfig } from '../../config/hub-config.js';
+import { hubConfigSchema, type SourceConfig } from '../../server/hub-config.js';
+import type { FileDropSourceConfig } from '../../connectors/file-drop/config.js';
+import type { HttpJsonSourceConfig } from '../../connectors/http-json/config.js';
+import type { Mapping } from '../../connectors/mapping-schema.js';
 import { createFileDropConnector, FILE_DROP_BATCH_SIZE } from '../../connectors/file-drop/index.js';
 import { createHttpJsonConnector } from '../../connectors/http-json/index.js';
 import { startAgencyApi, type AgencyApi } from '../support/agency-api.js';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { hubConfigSchema, tokenIdentity } from '../../config/hub-config.js';
-import type { HubConfig } from '../../config/hub-config.js';
+import { hubConfigSchema, tokenIdentity } from '../../server/hub-config.js';
+import type { HubConfig } from '../../server/hub-config.js';
 import { createHub } from '../../server/app.js';
 import { startAgencyApi, type AgencyApi } from '../support/agency-api.js';
 import { TEST_CONFIG, startTestHub, type TestHub } from '../support/hub.js';

@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { sql } from 'kysely';
-import { hubConfigSchema, type HubConfig } from '../../config/hub-config.js';
+import { hubConfigSchema, type HubConfig } from '../../server/hub-config.js';
 import { startAgencyApi, type AgencyApi } from '../support/agency-api.js';
 import { capturedLog } from '../support/captured-log.js';
 import { TEST_CONFIG, startTestHub, type TestHub } from '../support/hub.js';

@@ -6,7 +6,7 @@ import express from 'express';
 import request from 'supertest';
 import { consoleSchema } from '../../config/console-schema.js';
 import { verifyAuditLog } from '../../audit/verify-log.js';
-import { tokenIdentity } from '../../config/hub-config.js';
+import { tokenIdentity } from '../../server/hub-config.js';
 import { runConsoleCommand } from '../../server/console/console-cli.js';
 import { consolePageRoutes } from '../../server/console/console-page.js';
 import { ConsoleSessions } from '../../server/console/console-sessions.js';

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { creditSchema } from '../../config/credit-model-schema.js';
-import { loadHubConfig, type HubConfig } from '../../config/hub-config.js';
+import { loadHubConfig } from '../../server/load-hub-config.js';
+import type { HubConfig } from '../../server/hub-config.js';
 import { findModel, modelFingerprint } from '../../credit/credit-model.js';
 import { gradeAllSubjects } from '../../credit/grading.js';
 import { FIXED_NOW } from '../support/ingestion.js';

@@ -5,7 +5,7 @@ import { creditSchema, DEFAULT_CREDIT_MODEL } from '../../config/credit-model-sc
 import { gradeAllSubjects } from '../../credit/grading.js';
 import { activateModelVersion, compareModels, registerModelVersions } from '../../credit/model-governance.js';
 import { runGradeSubjects } from '../../jobs/grade-subjects.js';
-import { ConfigError } from '../../config/hub-config.js';
+import { ConfigError } from '../../config/config-error.js';
 import { settledLogPosition } from '../../store/credit-grading-state.js';
 import { changeRecordStatus } from '../../store/record-status-writes.js';
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from '../support/database.js';

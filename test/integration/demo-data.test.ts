@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { loadHubConfig } from '../../config/hub-config.js';
+import { loadHubConfig } from '../../server/load-hub-config.js';
 import { generateDemoData } from '../../scripts/generate-demo-data.js';
 import { PRESENCE_PREFIX } from '../../server/process-presence.js';
 import { startTestHub, type TestHub } from '../support/hub.js';

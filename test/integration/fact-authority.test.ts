@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Migrator, sql } from 'kysely';
-import { hubConfigSchema } from '../../config/hub-config.js';
+import { hubConfigSchema } from '../../server/hub-config.js';
 import { agencyAuthorities } from '../../ingestion/fact-authority.js';
 import { ingestBatch } from '../../ingestion/ingest-batch.js';
 import type { IncomingRecord } from '../../ingestion/validate-record.js';

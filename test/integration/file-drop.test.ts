@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import iconv from 'iconv-lite';
-import { mappingSchema } from '../../config/hub-config.js';
+import { mappingSchema } from '../../connectors/mapping-schema.js';
 import { createFileDropConnector } from '../../connectors/file-drop/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { registerTestAgencies, testConnectorDeps } from '../support/ingestion.js';

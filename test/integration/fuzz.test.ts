@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import request from 'supertest';
-import { tokenIdentity } from '../../config/hub-config.js';
+import { tokenIdentity } from '../../server/hub-config.js';
 import { ingestBatch } from '../../ingestion/ingest-batch.js';
 import { createSchema } from '../../schema/index.js';
 import { CLIENT_ASSERTION_TYP, CLIENT_ASSERTION_TYPE } from '../../server/auth/client-authentication.js';

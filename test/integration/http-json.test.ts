@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { hubConfigSchema } from '../../config/hub-config.js';
+import { hubConfigSchema } from '../../server/hub-config.js';
 import { createHttpJsonConnector } from '../../connectors/http-json/index.js';
 import { runConnector, RunsInProgress } from '../../jobs/run-connector.js';
 import { readWatermark } from '../../store/connector-state.js';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { adminContext } from '../support/hub.js';
-import { inspectionsSchema } from '../../config/inspection-schema.js';
+import { inspectionsSchema } from '../../inspections/inspection-schema.js';
 import { commitInspectionDraw } from '../../inspections/commit-draw.js';
 import { canonicalPool, populationDigest } from '../../inspections/draw-algorithm.js';
 import { DRAND_QUICKNET_GENESIS } from '../../inspections/randomness-source.js';

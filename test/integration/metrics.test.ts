@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { sql } from 'kysely';
 import request from 'supertest';
-import { hubConfigSchema, type HubConfig } from '../../config/hub-config.js';
+import { hubConfigSchema, type HubConfig } from '../../server/hub-config.js';
 import { metricsSchema } from '../../config/metrics-schema.js';
 import { ingestBatch } from '../../ingestion/ingest-batch.js';
 import { startAgencyApi, type AgencyApi } from '../support/agency-api.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Migrator, sql } from 'kysely';
 import pino from 'pino';
-import { mappingSchema } from '../../config/hub-config.js';
+import { mappingSchema } from '../../connectors/mapping-schema.js';
 import { createFileDropConnector } from '../../connectors/file-drop/index.js';
 import { ingestBatch } from '../../ingestion/ingest-batch.js';
 import { hubConnectorDeps } from '../../server/connector-deps.js';

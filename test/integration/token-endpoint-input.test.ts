@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { generateKeyPair, SignJWT } from 'jose';
 import request from 'supertest';
-import { tokenIdentity } from '../../config/hub-config.js';
+import { tokenIdentity } from '../../server/hub-config.js';
 import { CLIENT_ASSERTION_TYP, CLIENT_ASSERTION_TYPE } from '../../server/auth/client-authentication.js';
 import { clientAssertion, TEST_CLIENTS } from '../support/clients.js';
 import { startTestHub, TEST_CONFIG, type TestHub } from '../support/hub.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { randomUUID } from 'node:crypto';
-import type { ClientConfig } from '../../config/hub-config.js';
+import type { ClientConfig } from '../../access/access-config-schema.js';
 import { CLIENT_ASSERTION_TYP } from '../../server/auth/client-authentication.js';
 import { FIXED_NOW } from './ingestion.js';
 

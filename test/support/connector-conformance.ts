@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mappingSchema, type Mapping } from '../../config/hub-config.js';
+import { mappingSchema, type Mapping } from '../../connectors/mapping-schema.js';
 import { replayQuarantine } from '../../connectors/replay-quarantine.js';
 import type { Connector, ConnectorDeps, RunTotals } from '../../connectors/types.js';
 import { writePreparedBatch } from '../../ingestion/ingest-batch.js';

@@ -1,13 +1,14 @@
 import type { Logger } from 'pino';
 import request from 'supertest';
-import { DEFAULT_PURPOSES, type HubConfig } from '../../config/hub-config.js';
+import { DEFAULT_PURPOSES } from '../../access/access-config-schema.js';
+import type { HubConfig } from '../../server/hub-config.js';
 import { supervisionSchema } from '../../config/supervision-schema.js';
 import { creditSchema } from '../../config/credit-model-schema.js';
-import { inspectionsSchema } from '../../config/inspection-schema.js';
+import { inspectionsSchema } from '../../inspections/inspection-schema.js';
 import { repairSchema } from '../../config/repair-schema.js';
 import { metricsSchema } from '../../config/metrics-schema.js';
 import { consoleSchema } from '../../config/console-schema.js';
-import { measuresSchema } from '../../config/measures-schema.js';
+import { measuresSchema } from '../../credit/measures-schema.js';
 import { issueAccessToken } from '../../server/auth/access-tokens.js';
 import { PURPOSE_HEADER } from '../../server/auth/require-access.js';
 import { createHub, type Hub } from '../../server/app.js';

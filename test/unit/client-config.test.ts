@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { toRegistration, RegistrationError } from '../../access/client-registration.js';
-import { hubConfigSchema } from '../../config/hub-config.js';
+import { hubConfigSchema } from '../../server/hub-config.js';
 import { AUTHORITY_USCC } from '../support/records.js';
 
 describe('client registrations', () => {

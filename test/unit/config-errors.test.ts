@@ -4,7 +4,8 @@ import { parse as parseJsonc } from 'jsonc-parser';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readEnv } from '../../config/env.js';
-import { ConfigError, loadHubConfig } from '../../config/hub-config.js';
+import { ConfigError } from '../../config/config-error.js';
+import { loadHubConfig } from '../../server/load-hub-config.js';
 import { startFailureMessage } from '../../server/start-failure.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'hub-config-errors-'));

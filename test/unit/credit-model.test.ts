@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { creditSchema, DEFAULT_CREDIT_MODEL } from '../../config/credit-model-schema.js';
-import { describeIssues, hubConfigSchema } from '../../config/hub-config.js';
+import { describeIssues } from '../../config/config-error.js';
+import { hubConfigSchema } from '../../server/hub-config.js';
 import { modelFingerprint, modelTables } from '../../credit/credit-model.js';
 
 type ModelInput = typeof DEFAULT_CREDIT_MODEL;

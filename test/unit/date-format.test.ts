@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { hubConfigSchema } from '../../config/hub-config.js';
+import { hubConfigSchema } from '../../server/hub-config.js';
 import { AUTHORITY_USCC } from '../support/records.js';
 import { compileDateFormat } from '../../ingestion/date-format.js';
 import { applyMapping } from '../../connectors/mapping.js';

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { hubConfigSchema, type HttpJsonSourceConfig } from '../../config/hub-config.js';
+import { hubConfigSchema } from '../../server/hub-config.js';
+import type { HttpJsonSourceConfig } from '../../connectors/http-json/config.js';
 import { ConnectorFailure } from '../../connectors/types.js';
 import { AUTHORITY_USCC } from '../support/records.js';
 import { firstPosition, nextPosition, pageQuery, type PageOutcome, type PagePosition } from '../../connectors/http-json/paging.js';

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from '@jest/globals';
-import { describeIssues, hubConfigSchema, mappingSchema } from '../../config/hub-config.js';
+import { describeIssues } from '../../config/config-error.js';
+import { hubConfigSchema } from '../../server/hub-config.js';
+import { mappingSchema } from '../../connectors/mapping-schema.js';
 import { applyMapping, type MappedRow } from '../../connectors/mapping.js';
 import { DEFAULT_PUBLICATION_RULES } from '../../ingestion/publication.js';
 import { validateRecord, type ValidationContext } from '../../ingestion/validate-record.js';

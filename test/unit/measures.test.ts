@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
-import { hubConfigSchema, describeIssues } from '../../config/hub-config.js';
-import { DEFAULT_MEASURES, measuresSchema, type MeasureConfig } from '../../config/measures-schema.js';
+import { hubConfigSchema } from '../../server/hub-config.js';
+import { describeIssues } from '../../config/config-error.js';
+import { DEFAULT_MEASURES, measuresSchema, type MeasureConfig } from '../../credit/measures-schema.js';
 import { decideMeasure, explainRule, kindsLookedAt, measuresFor, type RecordFact, type SubjectStanding } from '../../credit/measures.js';
 import { supervisionOf } from '../../credit/supervision.js';
 import { supervisionSchema } from '../../config/supervision-schema.js';

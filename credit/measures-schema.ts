@@ -14,13 +14,13 @@ const conditionSchema = z
     classes: z.array(z.enum(CREDIT_CLASSES)).max(CREDIT_CLASSES.length).default([]),
     /** 处罚类别 (CF_CFLB) a penalty must carry to count; empty: every penalty. Only with kind PENALTY. */
     penaltyTypes: z
-      .array(z.string().refine((type) => PENALTY_TYPES.includes(type), { message: `must be a 处罚类别 of the standard (${PENALTY_TYPES.join(', ')})` }))
+      .array(z.string().refine((type) => PENALTY_TYPES.includes(type), { error: `must be a 处罚类别 of the standard (${PENALTY_TYPES.join(', ')})` }))
       .max(PENALTY_TYPES.length)
       .default([]),
   })
   .strict()
   .refine((c) => c.penaltyTypes.length === 0 || c.kinds.includes('PENALTY'), {
-    message: 'penaltyTypes needs kind PENALTY among kinds',
+    error: 'penaltyTypes needs kind PENALTY among kinds',
     path: ['penaltyTypes'],
   });
 
@@ -37,7 +37,7 @@ const measureSchema = z
     /** PUNISHMENT (失信惩戒) or INCENTIVE (守信激励). */
     type: z.enum(['PUNISHMENT', 'INCENTIVE']),
     /** The measure applies when any of these holds. */
-    triggers: conditionSchema.refine((c) => c.kinds.length + c.classes.length > 0, { message: 'name at least one kind or class' }),
+    triggers: conditionSchema.refine((c) => c.kinds.length + c.classes.length > 0, { error: 'name at least one kind or class' }),
     /** It never applies while any of these holds (e.g. an incentive is not for a black-listed subject). */
     excludedBy: conditionSchema.prefault({}),
     /** The law, regulation or State Council document the measure rests on. */

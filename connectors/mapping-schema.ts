@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { compileDateFormat } from '../ingestion/date-format.js';
-import { isProvinceCode } from '../ingestion/regions.js';
+import { provinceCode } from '../ingestion/identifier-schemas.js';
 import { RECORD_KINDS, STATUS_OR_PERIOD_COLUMNS, standardColumn, type RecordKind } from '../ingestion/record-kinds.js';
 
 /**
@@ -45,7 +45,7 @@ export const mappingSchema = z
      * Province (GB/T 2260) for subjects whose USCC names none: registered at national level (100000)
      * or a pilot-era code. Default: the agency's region.
      */
-    defaultRegion: z.string().refine(isProvinceCode, { message: 'must be a province-level GB/T 2260 code such as 310000' }).optional(),
+    defaultRegion: provinceCode.optional(),
     /**
      * The agency's own date format for date columns, e.g. DD/MM/YYYY (tokens YYYY, YY, MM, M, DD, D).
      * Values in it are rewritten to YYYY-MM-DD; the forms every agency may send are still accepted.
@@ -63,7 +63,7 @@ export const mappingSchema = z
       .optional(),
   })
   .strict()
-  .refine((m) => (m.kind === undefined) !== (m.kindColumn === undefined), { message: 'set exactly one of kind and kindColumn' })
+  .refine((m) => (m.kind === undefined) !== (m.kindColumn === undefined), { error: 'set exactly one of kind and kindColumn' })
   .superRefine((mapping, ctx) => {
     for (const problem of mappingProblems(mapping)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
   });

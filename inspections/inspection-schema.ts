@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { agencyCode, usccCode } from './common-schemas.js';
+import { agencyCode, usccCode } from '../ingestion/identifier-schemas.js';
 
 /** One inspector (执法检查人员) of the pool 双随机 draws pick from. */
 const inspectorSchema = z
