@@ -7,6 +7,7 @@ import { findModel, modelFingerprint } from '../../credit/credit-model.js';
 import { gradeAllSubjects } from '../../credit/grading.js';
 import { FIXED_NOW } from '../support/ingestion.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
+import { graphqlOperations, readmeBlocks, type GraphqlAnswer } from '../support/readme-examples.js';
 
 /** The README's credit examples on the demo: its configuration, its data, its admin client. */
 
@@ -37,9 +38,9 @@ async function evaluate(version: string): Promise<Evaluation> {
       {},
       ADMIN,
     )
-  ).body;
+  ).body as { errors?: unknown; data: { evaluateModel: Evaluation } };
   expect(body.errors).toBeUndefined();
-  return body.data.evaluateModel as Evaluation;
+  return body.data.evaluateModel;
 }
 
 describe('credit models of the demo', () => {
@@ -64,16 +65,13 @@ describe('credit models of the demo', () => {
 
   test('the README examples of "Differentiated supervision" run on the demo without an error (the last activates 2026.2)', async () => {
     const readme = await readFile('README.md', 'utf8');
-    const section = readme.slice(readme.indexOf('## Differentiated supervision'));
-    const block = /```graphql\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
-    const operations = block
-      .split(/\n(?=query|mutation)/)
-      .map((op) => op.trim())
-      .filter(Boolean);
+    const sectionLine = readme.slice(0, readme.indexOf('## Differentiated supervision')).split('\n').length;
+    const block = readmeBlocks(readme).find((candidate) => candidate.language === 'graphql' && candidate.line > sectionLine);
+    const operations = block ? graphqlOperations(block) : [];
     expect(operations.length).toBeGreaterThanOrEqual(6);
-    for (const operation of operations) {
-      const caller = /evaluateModel|activateCreditModel/.test(operation) ? ADMIN : { client: 'demo-agency', purpose: 'SUPERVISION' };
-      const body = (await testHub.gql(operation, {}, caller)).body;
+    for (const { text: operation, caller } of operations) {
+      expect({ operation, caller }).toEqual({ operation, caller: expect.objectContaining({ client: expect.any(String) }) });
+      const body = (await testHub.gql(operation, {}, caller)).body as GraphqlAnswer;
       expect({ operation, errors: body.errors }).toEqual({ operation, errors: undefined });
       expect(Object.values(body.data ?? {})[0]).not.toBeNull();
     }
