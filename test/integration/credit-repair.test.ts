@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { gradeAllSubjects, gradeChangedSubjects } from '../../credit/grading.js';
 import { ingestBatch } from '../../ingestion/ingest-batch.js';
 import { TEST_CLIENTS } from '../support/clients.js';
+import { dataOf, defined, firstError } from '../support/answers.js';
 import { startTestHub, TEST_CONFIG, type TestHub } from '../support/hub.js';
 import { FIXED_NOW } from '../support/ingestion.js';
 import { enterpriseUscc, penaltyRecord } from '../support/records.js';
@@ -71,15 +72,23 @@ beforeAll(async () => {
   const rows = await testHub.database.db.selectFrom('records').select(['id', 'source_record_id']).execute();
   for (const row of rows) ids.set(row.source_record_id, String(row.id));
 });
-afterAll(async () => testHub.close());
+afterAll(() => testHub.close());
 
 const FILE = `mutation($input: FileRepairRequestInput!) { fileRepairRequest(input: $input) {
   id recordId status tier agencyCode uscc fulfilledOn steps { step actor note } } }`;
 const DECIDE = `mutation($id: ID!, $d: RepairDecision!, $n: String!) { decideRepairRequest(id: $id, decision: $d, note: $n) {
   id status decidedAt record { id status } steps { step actor note } } }`;
 
+/** A repair request as FILE reads it. */
+type Filed = { fileRepairRequest: { id: string } };
+type IdList = { edges: { node: { id: string } }[] };
+
 const fileFor = (source: string, caller = AGENCY, fulfilledOn = '2024-05-01') =>
-  testHub.gql(FILE, { input: { recordId: ids.get(source), evidence: '已缴清罚款并完成整改', fulfilledOn, fulfilmentEvidence: '缴款书 2024-0001' } }, caller);
+  testHub.gqlAs<Filed>(
+    FILE,
+    { input: { recordId: ids.get(source), evidence: '已缴清罚款并完成整改', fulfilledOn, fulfilmentEvidence: '缴款书 2024-0001' } },
+    caller,
+  );
 
 async function statusOf(source: string): Promise<string> {
   const row = await testHub.database.db.selectFrom('records').select('status').where('source_record_id', '=', source).executeTakeFirstOrThrow();
@@ -89,19 +98,19 @@ async function statusOf(source: string): Promise<string> {
 describe('credit repair: filing', () => {
   test('an ineligible request is BAD_USER_INPUT naming the rule and the earliest eligible date, and stores nothing', async () => {
     const early = await fileFor('REPAIR-TOO-EARLY');
-    expect(early.body.errors[0].extensions).toMatchObject({
+    expect(firstError(early.body).extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'input.recordId',
       rule: 'MINIMUM_PERIOD',
       earliestEligibleOn: '2024-06-02',
     });
-    expect(early.body.errors[0].message).toContain('eligible from 2024-06-02');
+    expect(firstError(early.body).message).toContain('eligible from 2024-06-02');
     const never = await fileFor('REPAIR-NEVER');
-    expect(never.body.errors[0].extensions).toMatchObject({ rule: 'NEVER_ELIGIBLE', earliestEligibleOn: null });
+    expect(firstError(never.body).extensions).toMatchObject({ rule: 'NEVER_ELIGIBLE', earliestEligibleOn: null });
     const repeat = await fileFor('REPEAT-FIRST');
-    expect(repeat.body.errors[0].extensions).toMatchObject({ rule: 'NO_REPEAT', earliestEligibleOn: null, repeatRecordId: ids.get('REPEAT-SECOND') });
+    expect(firstError(repeat.body).extensions).toMatchObject({ rule: 'NO_REPEAT', earliestEligibleOn: null, repeatRecordId: ids.get('REPEAT-SECOND') });
     const unfulfilled = await fileFor('REPAIR-OK', AGENCY, '2024-06-02');
-    expect(unfulfilled.body.errors[0].extensions).toMatchObject({ field: 'input.fulfilledOn', rule: 'DECISION_FULFILLED', earliestEligibleOn: '2024-06-02' });
+    expect(firstError(unfulfilled.body).extensions).toMatchObject({ field: 'input.fulfilledOn', rule: 'DECISION_FULFILLED', earliestEligibleOn: '2024-06-02' });
     const stored = await testHub.database.db
       .selectFrom('repair_requests' as never)
       .select(({ fn }) => fn.countAll<string>().as('n'))
@@ -118,20 +127,24 @@ describe('credit repair: filing', () => {
   });
 
   test('bad input names its field: empty evidence, an impossible date, an unknown record', async () => {
-    const empty = await testHub.gql(
+    const empty = await testHub.gqlAs<unknown>(
       FILE,
       { input: { recordId: ids.get('REPAIR-OK'), evidence: '  ', fulfilledOn: '2024-03-01', fulfilmentEvidence: 'x' } },
       AGENCY,
     );
-    expect(empty.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.evidence', rule: 'LENGTH' });
-    const date = await testHub.gql(
+    expect(firstError(empty.body).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.evidence', rule: 'LENGTH' });
+    const date = await testHub.gqlAs<unknown>(
       FILE,
       { input: { recordId: ids.get('REPAIR-OK'), evidence: 'x', fulfilledOn: '2024-02-30', fulfilmentEvidence: 'x' } },
       AGENCY,
     );
-    expect(date.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
-    const missing = await testHub.gql(FILE, { input: { recordId: '999999', evidence: 'x', fulfilledOn: '2024-03-01', fulfilmentEvidence: 'x' } }, AGENCY);
-    expect(missing.body.errors[0].extensions.code).toBe('NOT_FOUND');
+    expect(firstError(date.body).extensions.code).toBe('BAD_USER_INPUT');
+    const missing = await testHub.gqlAs<unknown>(
+      FILE,
+      { input: { recordId: '999999', evidence: 'x', fulfilledOn: '2024-03-01', fulfilmentEvidence: 'x' } },
+      AGENCY,
+    );
+    expect(firstError(missing.body).extensions.code).toBe('NOT_FOUND');
   });
 });
 
@@ -139,8 +152,7 @@ describe('credit repair: decision', () => {
   test('file → approve: the record is REPAIRED, in the change feed, gone from public queries; the steps are kept', async () => {
     // Another agency files it: one window for every agency's records.
     const filed = await fileFor('REPAIR-OK', OTHER_AGENCY);
-    expect(filed.body.errors).toBeUndefined();
-    const request = filed.body.data.fileRepairRequest;
+    const request = dataOf(filed.body).fileRepairRequest;
     expect(request).toMatchObject({
       status: 'PENDING',
       tier: 'GENERAL',
@@ -150,11 +162,11 @@ describe('credit repair: decision', () => {
       steps: [{ step: 'FILED', actor: 'test-agency-zj', note: null }],
     });
     const again = await fileFor('REPAIR-OK');
-    expect(again.body.errors[0].extensions.code).toBe('CONFLICT');
+    expect(firstError(again.body).extensions.code).toBe('CONFLICT');
 
     // Only the source agency (or an operator) decides; the refusal is audited as a denial.
-    const wrong = await testHub.gql(DECIDE, { id: request.id, d: 'APPROVE', n: '同意' }, OTHER_AGENCY);
-    expect(wrong.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_SOURCE_AGENCY' });
+    const wrong = await testHub.gqlAs<unknown>(DECIDE, { id: request.id, d: 'APPROVE', n: '同意' }, OTHER_AGENCY);
+    expect(firstError(wrong.body).extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_SOURCE_AGENCY' });
     expect(await statusOf('REPAIR-OK')).toBe('ACTIVE');
     const denied = await testHub.database.db
       .selectFrom('audit_log')
@@ -164,9 +176,8 @@ describe('credit repair: decision', () => {
     expect(denied).toEqual([{ outcome: 'DENIED:NOT_SOURCE_AGENCY', subjects: [SUBJECT] }]);
 
     const before = await testHub.database.db.selectFrom('records').select('version').where('source_record_id', '=', 'REPAIR-OK').executeTakeFirstOrThrow();
-    const approved = await testHub.gql(DECIDE, { id: request.id, d: 'APPROVE', n: '已履行, 同意修复' }, AGENCY);
-    expect(approved.body.errors).toBeUndefined();
-    expect(approved.body.data.decideRepairRequest).toMatchObject({
+    const approved = await testHub.gqlAs<{ decideRepairRequest: unknown }>(DECIDE, { id: request.id, d: 'APPROVE', n: '已履行, 同意修复' }, AGENCY);
+    expect(dataOf(approved.body).decideRepairRequest).toMatchObject({
       status: 'APPROVED',
       record: { id: ids.get('REPAIR-OK'), status: 'REPAIRED' },
       steps: [
@@ -182,76 +193,98 @@ describe('credit repair: decision', () => {
       .orderBy('seq')
       .execute();
     expect(history.at(-1)).toMatchObject({ change: 'STATUS_CHANGED', old_status: 'ACTIVE', new_status: 'REPAIRED', changed_by: `repair:${request.id}` });
-    expect(Number(history.at(-1)?.seq)).toBeGreaterThan(Number(before.version));
+    expect(history.at(-1)?.seq).toBeGreaterThan(before.version);
 
     // In the change feed, with its new status.
-    const feed = await testHub.gql('{ changeFeed(first: 1000) { edges { node { change record { id status } } } } }', {}, ADMIN);
-    const last = feed.body.data.changeFeed.edges.at(-1).node;
+    const feed = await testHub.gqlAs<{ changeFeed: { edges: { node: unknown }[] } }>(
+      '{ changeFeed(first: 1000) { edges { node { change record { id status } } } } }',
+      {},
+      ADMIN,
+    );
+    const last = dataOf(feed.body).changeFeed.edges.at(-1)?.node;
     expect(last).toEqual({ change: 'STATUS_CHANGED', record: { id: ids.get('REPAIR-OK'), status: 'REPAIRED' } });
 
     // Gone from the public views: a subject's records, records, a record by id, a bank's report.
-    const subject = await testHub.gql(
+    const subject = await testHub.gqlAs<{ subject: { records: IdList & { totalCount: number } } }>(
       `query($u: USCC!) { subject(uscc: $u) { records(first: 50) { totalCount edges { node { id } } } } }`,
       { u: SUBJECT },
       { client: 'test-agency-zj', purpose: 'SUPERVISION' },
     );
-    expect(subject.body.data.subject.records.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(ids.get('REPAIR-OK'));
-    expect(subject.body.data.subject.records.totalCount).toBe(3);
-    const listed = await testHub.gql(`{ records(first: 100) { edges { node { id } } } }`, {}, { client: 'test-agency-zj', purpose: 'SUPERVISION' });
-    expect(listed.body.data.records.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(ids.get('REPAIR-OK'));
-    const asked = await testHub.gql(
+    const { records } = dataOf(subject.body).subject;
+    expect(records.edges.map((e) => e.node.id)).not.toContain(ids.get('REPAIR-OK'));
+    expect(records.totalCount).toBe(3);
+    const listed = await testHub.gqlAs<{ records: IdList }>(
+      `{ records(first: 100) { edges { node { id } } } }`,
+      {},
+      { client: 'test-agency-zj', purpose: 'SUPERVISION' },
+    );
+    expect(dataOf(listed.body).records.edges.map((e) => e.node.id)).not.toContain(ids.get('REPAIR-OK'));
+    const asked = await testHub.gqlAs<{ records: unknown }>(
       `{ records(first: 100, filter: { statuses: [REPAIRED] }) { totalCount edges { node { id } } } }`,
       {},
       { client: 'test-agency-zj', purpose: 'SUPERVISION' },
     );
-    expect(asked.body.data.records).toEqual({ totalCount: 0, edges: [] });
-    const byId = await testHub.gql(
+    expect(dataOf(asked.body).records).toEqual({ totalCount: 0, edges: [] });
+    const byId = await testHub.gqlAs<{ record: unknown }>(
       `query($id: ID!) { record(id: $id) { id } }`,
       { id: ids.get('REPAIR-OK') },
       { client: 'test-agency-zj', purpose: 'SUPERVISION' },
     );
-    expect(byId.body.data.record).toBeNull();
+    expect(dataOf(byId.body).record).toBeNull();
     // Its source agency and operators see it when they ask for it by status.
     for (const caller of [{ client: 'test-agency', purpose: 'SUPERVISION' }, ADMIN]) {
-      const own = await testHub.gql(`{ records(first: 100, filter: { statuses: [REPAIRED] }) { totalCount edges { node { id status } } } }`, {}, caller);
-      expect(own.body.data.records).toEqual({ totalCount: 1, edges: [{ node: { id: ids.get('REPAIR-OK'), status: 'REPAIRED' } }] });
+      const own = await testHub.gqlAs<{ records: unknown }>(
+        `{ records(first: 100, filter: { statuses: [REPAIRED] }) { totalCount edges { node { id status } } } }`,
+        {},
+        caller,
+      );
+      expect(dataOf(own.body).records).toEqual({ totalCount: 1, edges: [{ node: { id: ids.get('REPAIR-OK'), status: 'REPAIRED' } }] });
     }
-    await testHub.gql(
+    await testHub.gqlAs<unknown>(
       `mutation { grantAuthorization(input: { uscc: "${SUBJECT}", clientId: "test-bank", purpose: "LOAN_REVIEW", validUntil: "2025-01-01", evidence: "授权书 1" }) { id } }`,
       {},
       AGENCY,
     );
-    const report = await testHub.gql(
+    const report = await testHub.gqlAs<{ creditReport: { counts: unknown; entries: { documentNo: string }[] } }>(
       `query($u: USCC!) { creditReport(uscc: $u) { counts { kind active total } entries { documentNo } } }`,
       { u: SUBJECT },
       { client: 'test-bank', purpose: 'LOAN_REVIEW' },
     );
-    expect(report.body.data.creditReport.counts).toEqual([{ kind: 'PENALTY', active: 3, total: 3 }]);
-    expect(report.body.data.creditReport.entries.map((e: { documentNo: string }) => e.documentNo)).not.toContain('沪罚〔2024〕101号');
+    const { creditReport } = dataOf(report.body);
+    expect(creditReport.counts).toEqual([{ kind: 'PENALTY', active: 3, total: 3 }]);
+    expect(creditReport.entries.map((e) => e.documentNo)).not.toContain('沪罚〔2024〕101号');
 
     // A decided request is not decided again.
-    const twice = await testHub.gql(DECIDE, { id: request.id, d: 'REJECT', n: '再议' }, AGENCY);
-    expect(twice.body.errors[0].extensions.code).toBe('CONFLICT');
+    const twice = await testHub.gqlAs<unknown>(DECIDE, { id: request.id, d: 'REJECT', n: '再议' }, AGENCY);
+    expect(firstError(twice.body).extensions.code).toBe('CONFLICT');
   });
 
   test('reject: the record stays as it was; the request reads back with its history', async () => {
     const filed = await fileFor('REPAIR-REJECT');
-    const id = filed.body.data.fileRepairRequest.id;
-    const rejected = await testHub.gql(DECIDE, { id, d: 'REJECT', n: '证明材料不全' }, ADMIN);
-    expect(rejected.body.data.decideRepairRequest).toMatchObject({ status: 'REJECTED', record: { status: 'ACTIVE' } });
+    const id = dataOf(filed.body).fileRepairRequest.id;
+    const rejected = await testHub.gqlAs<{ decideRepairRequest: unknown }>(DECIDE, { id, d: 'REJECT', n: '证明材料不全' }, ADMIN);
+    expect(dataOf(rejected.body).decideRepairRequest).toMatchObject({ status: 'REJECTED', record: { status: 'ACTIVE' } });
     expect(await statusOf('REPAIR-REJECT')).toBe('ACTIVE');
-    const read = await testHub.gql(`query($id: ID!) { repairRequest(id: $id) { status steps { step actor note } } }`, { id }, AGENCY);
-    expect(read.body.data.repairRequest).toEqual({
+    const read = await testHub.gqlAs<{ repairRequest: unknown }>(
+      `query($id: ID!) { repairRequest(id: $id) { status steps { step actor note } } }`,
+      { id },
+      AGENCY,
+    );
+    expect(dataOf(read.body).repairRequest).toEqual({
       status: 'REJECTED',
       steps: [
         { step: 'FILED', actor: 'test-agency', note: null },
         { step: 'REJECTED', actor: 'test-admin', note: '证明材料不全' },
       ],
     });
-    const list = await testHub.gql(`query($u: USCC) { repairRequests(uscc: $u) { edges { node { id status } } } }`, { u: SUBJECT }, AGENCY);
-    expect(list.body.data.repairRequests.edges.map((e: { node: { status: string } }) => e.node.status)).toEqual(['REJECTED', 'APPROVED']);
-    const pending = await testHub.gql(`{ repairRequests(status: PENDING) { edges { node { id } } } }`, {}, AGENCY);
-    expect(pending.body.data.repairRequests.edges).toEqual([]);
+    const list = await testHub.gqlAs<{ repairRequests: { edges: { node: { status: string } }[] } }>(
+      `query($u: USCC) { repairRequests(uscc: $u) { edges { node { id status } } } }`,
+      { u: SUBJECT },
+      AGENCY,
+    );
+    expect(dataOf(list.body).repairRequests.edges.map((e) => e.node.status)).toEqual(['REJECTED', 'APPROVED']);
+    const pending = await testHub.gqlAs<{ repairRequests: IdList }>(`{ repairRequests(status: PENDING) { edges { node { id } } } }`, {}, AGENCY);
+    expect(dataOf(pending.body).repairRequests.edges).toEqual([]);
     const audit = await testHub.database.db
       .selectFrom('audit_log')
       .select(['subjects', 'outcome'])
@@ -267,8 +300,8 @@ describe('credit repair: decision', () => {
       { client: 'test-bank', purpose: 'LOAN_REVIEW' },
       { client: 'test-partner', purpose: 'MUTUAL_RECOGNITION' },
     ]) {
-      const response = await testHub.gql('{ repairRequests { edges { node { id } } } }', {}, caller);
-      expect(response.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE' });
+      const response = await testHub.gqlAs<unknown>('{ repairRequests { edges { node { id } } } }', {}, caller);
+      expect(firstError(response.body).extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE' });
     }
   });
 });
@@ -280,12 +313,12 @@ describe('credit repair and grading', () => {
     const gradeOf = () =>
       testHub.database.db.selectFrom('credit_grades').select(['score', 'record_seq']).where('subject_uscc', '=', REGRADED).executeTakeFirstOrThrow();
     const before = await gradeOf();
-    const id = (await fileFor('REGRADE')).body.data.fileRepairRequest.id;
-    expect((await testHub.gql(DECIDE, { id, d: 'APPROVE', n: '同意修复' }, AGENCY)).body.errors).toBeUndefined();
+    const id = dataOf((await fileFor('REGRADE')).body).fileRepairRequest.id;
+    expect((await testHub.gqlAs<unknown>(DECIDE, { id, d: 'APPROVE', n: '同意修复' }, AGENCY)).body.errors).toBeUndefined();
     await gradeChangedSubjects(grading);
     const after = await gradeOf();
     expect(Number(after.score)).toBeGreaterThan(Number(before.score));
-    expect(Number(after.record_seq)).toBeGreaterThan(Number(before.record_seq));
+    expect(after.record_seq).toBeGreaterThan(before.record_seq);
     const history = await testHub.database.db.selectFrom('credit_grade_history').select('cause').where('subject_uscc', '=', REGRADED).orderBy('id').execute();
     expect(history.map((h) => h.cause)).toEqual(['FIRST_GRADE', 'RECORD_CHANGE']);
   });
@@ -313,12 +346,16 @@ describe('ingestion keeps a status set by repair', () => {
 describe('credit repair: who files, who sees', () => {
   test('a client that cannot read the record gets NOT_FOUND as for no record, revealing nothing; nothing is stored', async () => {
     const hidden = await fileFor('REPAIR-TEXT', RESTRICTED);
-    const missing = await testHub.gql(FILE, { input: { recordId: '999999', evidence: 'x', fulfilledOn: '2024-03-01', fulfilmentEvidence: 'x' } }, RESTRICTED);
-    expect(hidden.body.errors[0]).toMatchObject({ message: `input.recordId: no record ${ids.get('REPAIR-TEXT')}`, extensions: { code: 'NOT_FOUND' } });
-    expect(missing.body.errors[0]).toMatchObject({ message: 'input.recordId: no record 999999', extensions: { code: 'NOT_FOUND' } });
+    const missing = await testHub.gqlAs<unknown>(
+      FILE,
+      { input: { recordId: '999999', evidence: 'x', fulfilledOn: '2024-03-01', fulfilmentEvidence: 'x' } },
+      RESTRICTED,
+    );
+    expect(firstError(hidden.body)).toMatchObject({ message: `input.recordId: no record ${ids.get('REPAIR-TEXT')}`, extensions: { code: 'NOT_FOUND' } });
+    expect(firstError(missing.body)).toMatchObject({ message: 'input.recordId: no record 999999', extensions: { code: 'NOT_FOUND' } });
     // An ineligible record it cannot read is NOT_FOUND too: no rule, status or date of it.
     const never = await fileFor('REPAIR-NEVER', RESTRICTED);
-    expect(never.body.errors[0].extensions).toEqual({ code: 'NOT_FOUND' });
+    expect(firstError(never.body).extensions).toEqual({ code: 'NOT_FOUND' });
     const stored = await testHub.database.db
       .selectFrom('repair_requests' as never)
       .select(({ fn }) => fn.countAll<string>().as('n'))
@@ -329,49 +366,61 @@ describe('credit repair: who files, who sees', () => {
 
   test('a repeat the client cannot read bars repair without being named', async () => {
     const refused = await fileFor('ZJ-FIRST', RESTRICTED);
-    expect(refused.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.recordId', rule: 'NO_REPEAT' });
-    expect(refused.body.errors[0].extensions).not.toHaveProperty('repeatRecordId');
-    expect(refused.body.errors[0].message).toContain('another record of the same subject');
+    expect(firstError(refused.body).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.recordId', rule: 'NO_REPEAT' });
+    expect(firstError(refused.body).extensions).not.toHaveProperty('repeatRecordId');
+    expect(firstError(refused.body).message).toContain('another record of the same subject');
     // An agency that can read the repeat is told which record it is.
     const named = await fileFor('ZJ-FIRST', OTHER_AGENCY);
-    expect(named.body.errors[0].extensions).toMatchObject({ rule: 'NO_REPEAT', repeatRecordId: ids.get('SH-REPEAT') });
+    expect(firstError(named.body).extensions).toMatchObject({ rule: 'NO_REPEAT', repeatRecordId: ids.get('SH-REPEAT') });
   });
 
   test('an identity number in evidence or fulfilment evidence is refused, masked; a USCC is not', async () => {
     const input = { recordId: ids.get('REPAIR-TEXT'), evidence: '已整改', fulfilledOn: '2024-05-01', fulfilmentEvidence: '缴款书 2024-0002' };
     for (const field of ['evidence', 'fulfilmentEvidence'] as const) {
-      const refused = await testHub.gql(FILE, { input: { ...input, [field]: `法定代表人身份证 ${IDENTITY_NUMBER} 已到场` } }, AGENCY);
-      expect(refused.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: `input.${field}`, rule: 'IDENTITY_NUMBER_IN_TEXT' });
-      expect(refused.body.errors[0].message).toContain('1101**********002X');
+      const refused = await testHub.gqlAs<unknown>(FILE, { input: { ...input, [field]: `法定代表人身份证 ${IDENTITY_NUMBER} 已到场` } }, AGENCY);
+      expect(firstError(refused.body).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: `input.${field}`, rule: 'IDENTITY_NUMBER_IN_TEXT' });
+      expect(firstError(refused.body).message).toContain('1101**********002X');
       expect(JSON.stringify(refused.body)).not.toContain(IDENTITY_NUMBER);
     }
-    const withUscc = await testHub.gql(FILE, { input: { ...input, evidence: `当事人 ${TEXT_SUBJECT} 已缴清罚款` } }, AGENCY);
+    const withUscc = await testHub.gqlAs<unknown>(FILE, { input: { ...input, evidence: `当事人 ${TEXT_SUBJECT} 已缴清罚款` } }, AGENCY);
     expect(withUscc.body.errors).toBeUndefined();
     const audit = await testHub.database.db.selectFrom('audit_log').select('entry').where('operation', '=', 'mutation fileRepairRequest').execute();
     expect(JSON.stringify(audit)).not.toContain(IDENTITY_NUMBER);
   });
 
   test('a bad record id names input.recordId', async () => {
-    const bad = await testHub.gql(FILE, { input: { recordId: 'abc', evidence: 'x', fulfilledOn: '2024-03-01', fulfilmentEvidence: 'x' } }, AGENCY);
-    expect(bad.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.recordId', rule: 'ID' });
+    const bad = await testHub.gqlAs<unknown>(FILE, { input: { recordId: 'abc', evidence: 'x', fulfilledOn: '2024-03-01', fulfilmentEvidence: 'x' } }, AGENCY);
+    expect(firstError(bad.body).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.recordId', rule: 'ID' });
   });
 
   test('agencies see only their own cases (filed by them or on their records); operators see all', async () => {
+    type Case = { id: string; recordId: string; filedBy: string; agencyCode: string };
     const listed = async (caller: { client: string; purpose: string }) =>
-      (
-        await testHub.gql('{ repairRequests(first: 100) { edges { node { id recordId filedBy agencyCode } } } }', {}, caller)
-      ).body.data.repairRequests.edges.map((e: { node: { recordId: string } }) => e.node);
+      dataOf(
+        (
+          await testHub.gqlAs<{ repairRequests: { edges: { node: Case }[] } }>(
+            '{ repairRequests(first: 100) { edges { node { id recordId filedBy agencyCode } } } }',
+            {},
+            caller,
+          )
+        ).body,
+      ).repairRequests.edges.map((e) => e.node);
     const all = await listed(ADMIN);
     expect(all.length).toBeGreaterThanOrEqual(4);
     // SH-SAMR: every case is on its records.
     expect((await listed(AGENCY)).length).toBe(all.length);
     // ZJ-TAX (through either of its clients): only the request its client filed.
-    for (const caller of [OTHER_AGENCY, RESTRICTED])
-      expect((await listed(caller)).map((c: { recordId: string }) => c.recordId)).toEqual([ids.get('REPAIR-OK')]);
-    const foreign = all.find((c: { filedBy: string }) => c.filedBy === 'test-agency');
-    const one = await testHub.gql('query($id: ID!) { repairRequest(id: $id) { id } }', { id: foreign.id }, OTHER_AGENCY);
-    expect(one.body.data.repairRequest).toBeNull();
-    expect((await testHub.gql('query($id: ID!) { repairRequest(id: $id) { id } }', { id: foreign.id }, AGENCY)).body.data.repairRequest).toEqual({
+    for (const caller of [OTHER_AGENCY, RESTRICTED]) expect((await listed(caller)).map((c) => c.recordId)).toEqual([ids.get('REPAIR-OK')]);
+    const foreign = defined(
+      all.find((c) => c.filedBy === 'test-agency'),
+      'a case filed by test-agency',
+    );
+    const one = await testHub.gqlAs<{ repairRequest: unknown }>('query($id: ID!) { repairRequest(id: $id) { id } }', { id: foreign.id }, OTHER_AGENCY);
+    expect(dataOf(one.body).repairRequest).toBeNull();
+    expect(
+      dataOf((await testHub.gqlAs<{ repairRequest: unknown }>('query($id: ID!) { repairRequest(id: $id) { id } }', { id: foreign.id }, AGENCY)).body)
+        .repairRequest,
+    ).toEqual({
       id: foreign.id,
     });
   });

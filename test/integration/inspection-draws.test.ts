@@ -1,5 +1,4 @@
 import { sql } from 'kysely';
-import { adminContext } from '../support/hub.js';
 import { inspectionsSchema } from '../../inspections/inspection-schema.js';
 import { commitInspectionDraw } from '../../inspections/commit-draw.js';
 import { canonicalPool, populationDigest } from '../../inspections/draw-algorithm.js';
@@ -7,7 +6,8 @@ import { DRAND_QUICKNET_GENESIS } from '../../inspections/randomness-source.js';
 import { loadPublishedDraw } from '../../inspections/stored-draw.js';
 import { computeDrawTargets, verifyDraw } from '../../inspections/verify-draw.js';
 import { verifyDrawCommand } from '../../server/draw-verify-command.js';
-import { startTestHub, TEST_CONFIG, type TestHub } from '../support/hub.js';
+import { dataOf, defined, errorCodes, firstError, type AnswerOf, type GraphQLBody } from '../support/answers.js';
+import { adminContext, startTestHub, TEST_CONFIG, type TestHub } from '../support/hub.js';
 import { FIXED_NOW } from '../support/ingestion.js';
 import { AUTHORITY_USCC, enterpriseUscc } from '../support/records.js';
 
@@ -59,6 +59,19 @@ interface Target {
   results: { recordId: string; result: string; taskNo: string }[];
 }
 
+/** A draw as DRAW_FIELDS reads it. */
+interface Draw {
+  id: string;
+  populationSize: number;
+  populationDigest: string;
+  classes: { creditClass: string; population: number; ratio: string; sample: number }[];
+  inspectorPool: { id: string; name: string; agency: string }[];
+  randomnessSource: { kind: string; drandRound: number | null; roundTime: string | null };
+  cancelledAt: string | null;
+}
+type Targets = { inspectionDraw: { targets: { pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: Target; cursor?: string }[] } } };
+type DrawList = { inspectionDraws: { totalCount?: number; edges: { node: { id: string; status: string } }[] } };
+
 let testHub: TestHub;
 
 function inspectionRecord(uscc: string, drawId: string | undefined, id: string) {
@@ -81,13 +94,12 @@ function inspectionRecord(uscc: string, drawId: string | undefined, id: string) 
 }
 
 async function submitAs(agency: string, client: string, records: unknown[]) {
-  const response = await testHub.gql(
+  const response = await testHub.gqlAs<{ submitRecords: { inserted: number; rejected: number; results: { reasons: { field: string; rule: string }[] }[] } }>(
     'mutation($a: String!, $r: [SubmittedRecordInput!]!) { submitRecords(agencyCode: $a, records: $r) { inserted rejected results { reasons { field rule } } } }',
     { a: agency, r: records },
     { client, purpose: 'DATA_SUBMISSION' },
   );
-  expect(response.body.errors).toBeUndefined();
-  return response.body.data.submitRecords as { inserted: number; rejected: number; results: { reasons: { field: string; rule: string }[] }[] };
+  return dataOf(response.body).submitRecords;
 }
 
 async function submit(records: unknown[]): Promise<void> {
@@ -95,41 +107,41 @@ async function submit(records: unknown[]): Promise<void> {
 }
 
 async function commit(agency: string, input: Record<string, unknown>, caller = AS_AGENCY) {
-  const response = await testHub.gql(COMMIT, { a: agency, i: { randomnessReference: OPERATOR_REFERENCE, ...input } }, caller);
-  expect(response.body.errors).toBeUndefined();
-  return response.body.data.commitInspectionDraw;
+  const response = await testHub.gqlAs<{ commitInspectionDraw: Draw }>(COMMIT, { a: agency, i: { randomnessReference: OPERATOR_REFERENCE, ...input } }, caller);
+  return dataOf(response.body).commitInspectionDraw;
 }
 
 /** Executes as the admin client: the operator who enters an operator-value seed. */
 async function execute(id: string, seed: string, caller: { client?: string; purpose?: string } = {}) {
-  const response = await testHub.gql(EXECUTE, { id, seed }, caller);
-  expect(response.body.errors).toBeUndefined();
-  return response.body.data.executeInspectionDraw;
+  const response = await testHub.gqlAs<{ executeInspectionDraw: Draw }>(EXECUTE, { id, seed }, caller);
+  return dataOf(response.body).executeInspectionDraw;
 }
 
 async function cancel(id: string, caller = AS_AGENCY) {
-  const response = await testHub.gql(CANCEL, { id, reason: '误操作，撤回' }, caller);
-  expect(response.body.errors).toBeUndefined();
-  return response.body.data.cancelInspectionDraw;
+  const response = await testHub.gqlAs<{ cancelInspectionDraw: Draw }>(CANCEL, { id, reason: '误操作，撤回' }, caller);
+  return dataOf(response.body).cancelInspectionDraw;
 }
 
 async function targetsOf(id: string, caller: { client?: string; purpose?: string } = AS_AGENCY): Promise<Target[]> {
-  const response = await testHub.gql(TARGETS, { id }, caller);
-  expect(response.body.errors).toBeUndefined();
-  return response.body.data.inspectionDraw.targets.edges.map((e: { node: Target }) => e.node);
+  const response = await testHub.gqlAs<Targets>(TARGETS, { id }, caller);
+  return dataOf(response.body).inspectionDraw.targets.edges.map((e) => e.node);
 }
 
 async function populationOf(id: string, caller = AS_AGENCY): Promise<{ uscc: string; creditClass: string }[]> {
-  const response = await testHub.gql(POPULATION, { id }, caller);
-  expect(response.body.errors).toBeUndefined();
-  return response.body.data.inspectionDraw.population.edges.map((e: { node: { uscc: string; creditClass: string } }) => e.node);
+  const response = await testHub.gqlAs<{ inspectionDraw: { population: { edges: { node: { uscc: string; creditClass: string } }[] } } }>(
+    POPULATION,
+    { id },
+    caller,
+  );
+  return dataOf(response.body).inspectionDraw.population.edges.map((e) => e.node);
 }
 
 /** The refusal's code and extensions, for a request expected to fail. */
 async function refusal(query: string, variables: Record<string, unknown>, caller: { client?: string; purpose?: string } = AS_AGENCY) {
-  const response = await testHub.gql(query, variables, caller);
+  const response = await testHub.gqlAs<unknown>(query, variables, caller);
   expect(response.body.errors).toHaveLength(1);
-  return { message: String(response.body.errors[0].message), ...response.body.errors[0].extensions };
+  const error = firstError(response.body);
+  return { message: error.message, ...error.extensions };
 }
 
 beforeAll(async () => {
@@ -157,11 +169,10 @@ describe('双随机 draws: commit, execute, publish, verify', () => {
   let drawId = '';
 
   test('a commitment freezes the agency region minus subjects inspected this period, with the sample per class rounded up and no seed', async () => {
-    const response = await testHub.gql(COMMIT, { a: 'SH-SAMR', i: { randomnessReference: OPERATOR_REFERENCE } }, AS_AGENCY);
-    expect(response.body.errors).toBeUndefined();
+    const response = await testHub.gqlAs<{ commitInspectionDraw: Draw }>(COMMIT, { a: 'SH-SAMR', i: { randomnessReference: OPERATOR_REFERENCE } }, AS_AGENCY);
+    const draw = dataOf(response.body).commitInspectionDraw;
     // Priced over pricePerRequest: the heavy lane, one at a time per client.
-    expect(response.body.extensions.price).toBeGreaterThan(TEST_CONFIG.limits.pricePerRequest);
-    const draw = response.body.data.commitInspectionDraw;
+    expect(response.body.extensions?.price).toBeGreaterThan(TEST_CONFIG.limits.pricePerRequest);
     drawId = draw.id;
     expect(draw.id).toMatch(/^SJCC-2024-\d{6}$/);
     const population = SH.filter((uscc) => uscc !== ALREADY_INSPECTED);
@@ -188,7 +199,7 @@ describe('双随机 draws: commit, execute, publish, verify', () => {
       { creditClass: 'C', population: 10, ratio: '0.10', sample: 1 },
       { creditClass: 'D', population: 10, ratio: '0.30', sample: 3 },
     ]);
-    expect(draw.inspectorPool.map((i: { id: string }) => i.id)).toEqual(['SH-01', 'SH-02', 'SH-03', 'SH-04']);
+    expect(draw.inspectorPool.map((i) => i.id)).toEqual(['SH-01', 'SH-02', 'SH-03', 'SH-04']);
     expect(await targetsOf(drawId)).toEqual([]);
     // The published snapshot (readable by agencies and operators) is the population the digest covers.
     const snapshot = await populationOf(drawId, AS_ZJ);
@@ -197,9 +208,9 @@ describe('双随机 draws: commit, execute, publish, verify', () => {
   });
 
   test('execution by the operator draws what an independent TypeScript recomputation from the published inputs gives, conflicts respected', async () => {
-    const response = await testHub.gql(EXECUTE, { id: drawId, seed: SEED });
-    expect(response.body.extensions.price).toBeGreaterThan(TEST_CONFIG.limits.pricePerRequest);
-    const executed = response.body.data.executeInspectionDraw;
+    const response = await testHub.gqlAs<{ executeInspectionDraw: Draw }>(EXECUTE, { id: drawId, seed: SEED });
+    expect(response.body.extensions?.price).toBeGreaterThan(TEST_CONFIG.limits.pricePerRequest);
+    const executed = dataOf(response.body).executeInspectionDraw;
     expect(executed).toMatchObject({ seed: SEED, status: 'EXECUTED' });
     const targets = await targetsOf(drawId, AS_ZJ);
     const snapshot = await populationOf(drawId);
@@ -207,7 +218,7 @@ describe('双随机 draws: commit, execute, publish, verify', () => {
     const recomputed = computeDrawTargets({
       seed: SEED,
       population: snapshot.map((s) => ({ uscc: s.uscc, class: s.creditClass })),
-      classes: executed.classes.map((c: { creditClass: string; population: number; ratio: string; sample: number }) => ({ ...c, class: c.creditClass })),
+      classes: executed.classes.map((c) => ({ ...c, class: c.creditClass })),
       inspectorsPerTarget: 2,
       pool,
     });
@@ -317,13 +328,13 @@ describe('randomness sources', () => {
     expect(early).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.randomnessReference', rule: 'DRAND_ROUND_TOO_EARLY' });
     const draw = await commit('ZJ-TAX', { randomnessReference: `drand quicknet round ${future}` }, AS_ZJ);
     const roundTime = new Date((DRAND_QUICKNET_GENESIS + (future - 1) * 3) * 1000);
-    expect(draw.randomnessSource).toEqual({ kind: 'DRAND_QUICKNET', drandRound: future, roundTime: expect.any(String) });
-    expect(Date.parse(draw.randomnessSource.roundTime)).toBe(roundTime.getTime());
+    expect(draw.randomnessSource).toEqual({ kind: 'DRAND_QUICKNET', drandRound: future, roundTime: expect.any(String) as unknown });
+    expect(Date.parse(defined(draw.randomnessSource.roundTime, 'the round time'))).toBe(roundTime.getTime());
   });
 
   test('a drand draw is executed by its own agency, not before its round’s time', async () => {
-    const [open] = (await testHub.gql('{ inspectionDraws(agencyCode: "ZJ-TAX", first: 1) { edges { node { id status } } } }', {}, AS_ZJ)).body.data
-      .inspectionDraws.edges;
+    const list = await testHub.gqlAs<DrawList>('{ inspectionDraws(agencyCode: "ZJ-TAX", first: 1) { edges { node { id status } } } }', {}, AS_ZJ);
+    const open = defined(dataOf(list.body).inspectionDraws.edges[0], 'an open ZJ-TAX draw');
     expect(open.node.status).toBe('COMMITTED');
     expect(await refusal(EXECUTE, { id: open.node.id, seed: SEED }, AS_AGENCY)).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_OWN_AGENCY' });
     const pending = await refusal(EXECUTE, { id: open.node.id, seed: SEED }, AS_ZJ);
@@ -340,7 +351,7 @@ describe('randomness sources', () => {
       'ZJ-TAX',
       { regions: ['310000'], randomnessReference: `drand quicknet round ${round}` },
       'test-agency-zj',
-      async () => undefined,
+      () => Promise.resolve(),
     );
     expect(await refusal(EXECUTE, { id: committed.id, seed: 'not-a-beacon-value' }, AS_ZJ)).toMatchObject({
       code: 'BAD_USER_INPUT',
@@ -390,8 +401,12 @@ describe('one open draw per agency and period; cancellation', () => {
     const cancelled = await cancel(open.id);
     expect(cancelled).toMatchObject({ status: 'CANCELLED', cancelReason: '误操作，撤回', seed: null });
     expect(cancelled.cancelledAt).toEqual(expect.any(String));
-    const published = await testHub.gql(`query($id: ID!) { inspectionDraw(id: $id) { status cancelReason } }`, { id: open.id }, AS_BANK);
-    expect(published.body.data.inspectionDraw).toEqual({ status: 'CANCELLED', cancelReason: '误操作，撤回' });
+    const published = await testHub.gqlAs<{ inspectionDraw: unknown }>(
+      `query($id: ID!) { inspectionDraw(id: $id) { status cancelReason } }`,
+      { id: open.id },
+      AS_BANK,
+    );
+    expect(dataOf(published.body).inspectionDraw).toEqual({ status: 'CANCELLED', cancelReason: '误操作，撤回' });
     expect((await refusal(EXECUTE, { id: open.id, seed: SEED }, {})).code).toBe('CONFLICT');
     expect((await refusal(CANCEL, { id: open.id, reason: '再次' })).code).toBe('CONFLICT');
     const again = await commit('SH-SAMR', {});
@@ -403,18 +418,18 @@ describe('one open draw per agency and period; cancellation', () => {
     const variables = { a: 'ZJ-TAX', i: { randomnessReference: OPERATOR_REFERENCE } };
     // Two clients (the agency, and an operator committing for it): one client gets one expensive request at a time.
     const responses = await Promise.all([
-      testHub.gql(COMMIT, variables, AS_ZJ),
-      testHub.gql(COMMIT, variables, { client: 'test-admin', purpose: 'OPERATIONS' }),
+      testHub.gqlAs<{ commitInspectionDraw: Draw }>(COMMIT, variables, AS_ZJ),
+      testHub.gqlAs<{ commitInspectionDraw: Draw }>(COMMIT, variables, { client: 'test-admin', purpose: 'OPERATIONS' }),
     ]);
-    const codes = responses.map((r) => r.body.errors?.[0]?.extensions.code ?? 'OK').sort();
+    const codes = responses.map((r) => errorCodes(r.body)[0] ?? 'OK').sort();
     expect(codes).toEqual(['CONFLICT', 'OK']);
-    const committed = responses.find((r) => !r.body.errors)?.body.data.commitInspectionDraw;
+    const committed = defined(responses.find((r) => !r.body.errors)?.body.data?.commitInspectionDraw, 'the committed draw');
     await cancel(committed.id, AS_ZJ);
   });
 
   test('a draw id carries its period’s year in China time: committed 1 January 00:30 (China), it is a draw of the new year', async () => {
     const deps = { ...adminContext(testHub).inspections, clock: () => new Date('2024-12-31T16:30:00Z') };
-    const draw = await commitInspectionDraw(deps, 'SH-SAMR', { randomnessReference: OPERATOR_REFERENCE }, 'test-agency', async () => undefined);
+    const draw = await commitInspectionDraw(deps, 'SH-SAMR', { randomnessReference: OPERATOR_REFERENCE }, 'test-agency', () => Promise.resolve());
     expect(draw.id).toMatch(/^SJCC-2025-\d{6}$/);
     expect(draw.period_start).toBe('2025-01-01');
   });
@@ -422,33 +437,29 @@ describe('one open draw per agency and period; cancellation', () => {
 
 describe('draw access and input', () => {
   test('banks and partner hubs read draws and targets without any credit class: no population, no class, no rank, targets by USCC', async () => {
-    const [executed] = (
-      await testHub.gql('{ inspectionDraws(agencyCode: "SH-SAMR", first: 20) { edges { node { id status } } } }', {}, AS_AGENCY)
-    ).body.data.inspectionDraws.edges
-      .filter((e: { node: { status: string } }) => e.node.status === 'EXECUTED')
+    const draws = await testHub.gqlAs<DrawList>('{ inspectionDraws(agencyCode: "SH-SAMR", first: 20) { edges { node { id status } } } }', {}, AS_AGENCY);
+    const [executed] = dataOf(draws.body)
+      .inspectionDraws.edges.filter((e) => e.node.status === 'EXECUTED')
       .reverse();
-    const id: string = executed.node.id;
+    const id = defined(executed, 'an executed draw').node.id;
     const withClasses = await targetsOf(id, AS_AGENCY);
     for (const caller of [AS_BANK, AS_PARTNER]) {
-      const list = await testHub.gql('{ inspectionDraws(first: 5) { totalCount edges { node { id } } } }', {}, caller);
-      expect(list.body.errors).toBeUndefined();
-      expect(list.body.data.inspectionDraws.totalCount).toBeGreaterThan(0);
-      const population = await testHub.gql(POPULATION, { id }, caller);
-      expect(population.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE' });
-      expect(population.body.data.inspectionDraw).toEqual({ population: null });
+      const list = await testHub.gqlAs<DrawList>('{ inspectionDraws(first: 5) { totalCount edges { node { id } } } }', {}, caller);
+      expect(dataOf(list.body).inspectionDraws.totalCount).toBeGreaterThan(0);
+      const population = await testHub.gqlAs<{ inspectionDraw: unknown }>(POPULATION, { id }, caller);
+      expect(firstError(population.body).extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE' });
+      expect(population.body.data?.inspectionDraw).toEqual({ population: null });
       // Paged two at a time: the cursor holds no class either.
       const seen: Target[] = [];
       let after: string | null = null;
       do {
-        const page: {
-          body: {
-            errors?: unknown;
-            data: { inspectionDraw: { targets: { pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: Target; cursor: string }[] } } };
-          };
-        } = await testHub.gql(TARGETS.replace('edges {', 'edges { cursor'), { id, after, first: 2 }, caller);
-        expect(page.body.errors).toBeUndefined();
-        const { edges, pageInfo } = page.body.data.inspectionDraw.targets;
-        for (const edge of edges) expect(Buffer.from(edge.cursor, 'base64url').toString()).not.toMatch(/"[A-D]"/);
+        const page: AnswerOf<GraphQLBody<Targets>> = await testHub.gqlAs<Targets>(
+          TARGETS.replace('edges {', 'edges { cursor'),
+          { id, after, first: 2 },
+          caller,
+        );
+        const { edges, pageInfo }: Targets['inspectionDraw']['targets'] = dataOf(page.body).inspectionDraw.targets;
+        for (const edge of edges) expect(Buffer.from(defined(edge.cursor, 'a cursor'), 'base64url').toString()).not.toMatch(/"[A-D]"/);
         seen.push(...edges.map((e) => e.node));
         after = pageInfo.hasNextPage ? pageInfo.endCursor : null;
       } while (after);
@@ -496,7 +507,7 @@ describe('draw access and input', () => {
   test('an agency whose inspector pool is too small is refused naming the rule', async () => {
     const deps = { ...adminContext(testHub).inspections, config: inspectionsSchema.parse({ inspectors: [{ id: 'ZJ-01', name: '钱一', agency: 'ZJ-TAX' }] }) };
     await expect(
-      commitInspectionDraw(deps, 'ZJ-TAX', { randomnessReference: OPERATOR_REFERENCE }, 'test-agency-zj', async () => undefined),
+      commitInspectionDraw(deps, 'ZJ-TAX', { randomnessReference: OPERATOR_REFERENCE }, 'test-agency-zj', () => Promise.resolve()),
     ).rejects.toMatchObject({ field: 'agencyCode', rule: 'INSPECTOR_POOL' });
   });
 });

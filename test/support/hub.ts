@@ -15,6 +15,7 @@ import { createHub, type Hub } from '../../server/app.js';
 import type { Principal } from '../../access/clients.js';
 import type { HubContext } from '../../schema/context.js';
 import { findClient } from '../../store/client-queries.js';
+import type { AnswerOf, GraphQLBody } from './answers.js';
 import { TEST_CLIENTS } from './clients.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { FIXED_NOW, TEST_AGENCIES } from './ingestion.js';
@@ -56,7 +57,15 @@ export const TEST_CONFIG: HubConfig = {
   measures: measuresSchema.parse(undefined),
   metrics: metricsSchema.parse({}),
   console: consoleSchema.parse({}),
-  agencies: TEST_AGENCIES.map(({ hub: _hub, ...agency }) => ({ ...agency, sources: [] })),
+  agencies: TEST_AGENCIES.map(({ code, name, region, uscc, publishesFor, registersSubjects }) => ({
+    code,
+    name,
+    region,
+    uscc,
+    publishesFor,
+    registersSubjects,
+    sources: [],
+  })),
   clients: Object.values(TEST_CLIENTS).map((client) => client.config),
 };
 
@@ -70,6 +79,8 @@ export interface TestHub {
   tokenFor(clientId: string, scopes?: readonly string[]): Promise<string>;
   /** POST /graphql as a client (default: the admin client, purpose OPERATIONS). */
   gql(query: string, variables?: Record<string, unknown>, caller?: { client?: string; purpose?: string }): Promise<request.Response>;
+  /** As `gql`, with the answer's body declared as `GraphQLBody<T>`: `T` is the data the test expects (its expect() calls check it). */
+  gqlAs<T>(query: string, variables?: Record<string, unknown>, caller?: { client?: string; purpose?: string }): Promise<AnswerOf<GraphQLBody<T>>>;
   close(): Promise<void>;
 }
 
@@ -93,19 +104,21 @@ export async function startTestHub(config: HubConfig = TEST_CONFIG, logger: Logg
     if (!client) throw new Error(`test client ${clientId} is not registered`);
     return (await issueAccessToken(hub.tokens, client, scopes ?? client.scopes)).accessToken;
   };
+  const gql = async (query: string, variables: Record<string, unknown> = {}, caller: { client?: string; purpose?: string } = {}) => {
+    const { client, purpose } = { ...DEFAULT_CALLER, ...caller };
+    return request(hub.httpServer)
+      .post('/graphql')
+      .set('content-type', 'application/json')
+      .set('authorization', `Bearer ${await tokenFor(client)}`)
+      .set(PURPOSE_HEADER, purpose)
+      .send({ query, variables });
+  };
   return {
     hub,
     database,
     tokenFor,
-    gql: async (query, variables = {}, caller = {}) => {
-      const { client, purpose } = { ...DEFAULT_CALLER, ...caller };
-      return request(hub.httpServer)
-        .post('/graphql')
-        .set('content-type', 'application/json')
-        .set('authorization', `Bearer ${await tokenFor(client)}`)
-        .set(PURPOSE_HEADER, purpose)
-        .send({ query, variables });
-    },
+    gql,
+    gqlAs: gql,
     close: async () => {
       await hub.stop();
       await database.dispose();
