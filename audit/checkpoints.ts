@@ -1,4 +1,5 @@
 import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { z } from 'zod';
 import type { SigningKeys } from '../access/signing-keys.js';
 import type { HubDb } from '../store/database.js';
 import {
@@ -13,6 +14,7 @@ import {
   type CheckpointRow,
   type SubtreeRoot,
 } from '../store/audit-queries.js';
+import { requireValue } from '../ingestion/require-value.js';
 import { EMPTY_TREE_ROOT, inclusionPath, merkleRoot, MerkleFrontier } from './merkle.js';
 
 export const CHECKPOINT_TYP = 'audit-checkpoint+jwt';
@@ -42,6 +44,12 @@ export interface SignedCheckpoint {
   readonly signed: string;
 }
 
+/** A checkpoint's stored frontier, as MerkleFrontier.state() wrote it. */
+const frontierStateSchema = z.object({
+  size: z.number().int().nonnegative(),
+  subtrees: z.array(z.object({ size: z.number().int().positive(), hash: z.string().regex(/^[0-9a-f]{64}$/) })),
+});
+
 const view = (row: CheckpointRow): SignedCheckpoint => ({ treeSize: row.tree_size, rootHash: row.root_hash, signed: row.signed });
 
 /**
@@ -54,7 +62,7 @@ export async function signCheckpoint(deps: CheckpointDeps): Promise<SignedCheckp
   const head = await readAuditHead(deps.db);
   if (previous && previous.tree_size >= head.size) return view(previous);
   const completed: SubtreeRoot[] = [];
-  const frontier = new MerkleFrontier(previous ? JSON.parse(previous.frontier) : undefined, keepStoredSubtrees(completed));
+  const frontier = new MerkleFrontier(previous ? frontierStateSchema.parse(JSON.parse(previous.frontier)) : undefined, keepStoredSubtrees(completed));
   for (let from = frontier.size; from < head.size; from += LEAF_PAGE) {
     for (const leaf of await readLeafHashes(deps.db, from, Math.min(from + LEAF_PAGE, head.size))) frontier.append(leaf);
     await insertSubtreeRoots(deps.db, completed.splice(0));
@@ -128,7 +136,7 @@ async function subtreeRootsFor(db: HubDb, seq: number, treeSize: number) {
   return (start: number, size: number): Buffer => {
     const hash = stored.get(key(start, size));
     if (hash) return hash;
-    return merkleRoot(Array.from({ length: size }, (_, i) => leaves.get(start + i)!));
+    return merkleRoot(Array.from({ length: size }, (_, i) => requireValue(leaves.get(start + i), `leaf ${start + i} read for the proof`)));
   };
 }
 

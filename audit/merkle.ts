@@ -25,8 +25,9 @@ function splitPoint(n: number): number {
 
 /** MTH(D[n]) over leaf hashes. */
 export function merkleRoot(leaves: readonly Uint8Array[]): Buffer {
-  if (leaves.length === 0) return EMPTY_TREE_ROOT;
-  if (leaves.length === 1) return Buffer.from(leaves[0]!);
+  const [first] = leaves;
+  if (!first) return EMPTY_TREE_ROOT;
+  if (leaves.length === 1) return Buffer.from(first);
   const k = splitPoint(leaves.length);
   return nodeHash(merkleRoot(leaves.slice(0, k)), merkleRoot(leaves.slice(k)));
 }
@@ -113,20 +114,20 @@ export class MerkleFrontier {
 
   append(leaf: Uint8Array): void {
     let node: { size: number; hash: Buffer } = { size: 1, hash: Buffer.from(leaf) };
-    while (this.subtrees.length > 0 && this.subtrees[this.subtrees.length - 1]!.size === node.size) {
-      const left = this.subtrees.pop()!;
+    let left = this.subtrees.at(-1);
+    while (left?.size === node.size) {
+      this.subtrees.pop();
       node = { size: left.size * 2, hash: nodeHash(left.hash, node.hash) };
       this.onSubtreeCompleted?.(this.count + 1 - node.size, node.size, node.hash);
+      left = this.subtrees.at(-1);
     }
     this.subtrees.push(node);
     this.count += 1;
   }
 
   root(): Buffer {
-    if (this.subtrees.length === 0) return EMPTY_TREE_ROOT;
-    let root = this.subtrees[this.subtrees.length - 1]!.hash;
-    for (let i = this.subtrees.length - 2; i >= 0; i -= 1) root = nodeHash(this.subtrees[i]!.hash, root);
-    return root;
+    // Folded from the smallest (rightmost) subtree leftwards: root = H(left, root).
+    return this.subtrees.reduceRight<Buffer | undefined>((root, subtree) => (root ? nodeHash(subtree.hash, root) : subtree.hash), undefined) ?? EMPTY_TREE_ROOT;
   }
 
   /** Serialisable state, to resume from later. */

@@ -70,8 +70,7 @@ export async function verifyAuditLog(
   const fail = (seq: number, problem: string) => (firstProblem ??= { seq, problem });
 
   const checkCheckpointsUpTo = async (size: number) => {
-    while (checkpointIndex < checkpoints.length && checkpoints[checkpointIndex]!.tree_size <= size) {
-      const checkpoint = checkpoints[checkpointIndex]!;
+    for (let checkpoint = checkpoints[checkpointIndex]; checkpoint && checkpoint.tree_size <= size; checkpoint = checkpoints[checkpointIndex]) {
       checkpointIndex += 1;
       if (checkpoint.tree_size !== size) continue;
       const claims = await verifyCheckpointSignature(keys, issuer, checkpoint.signed);
@@ -89,7 +88,8 @@ export async function verifyAuditLog(
   await checkCheckpointsUpTo(0);
   for (;;) {
     const rows = await readAuditEntries(db, expected, PAGE);
-    const subjectIndex = rows.length ? await readSubjectIndex(db, rows[0]!.seq, rows.at(-1)!.seq + 1) : new Map<number, string[]>();
+    const [first, last] = [rows.at(0), rows.at(-1)];
+    const subjectIndex = first && last ? await readSubjectIndex(db, first.seq, last.seq + 1) : new Map<number, string[]>();
     for (const row of rows) {
       if (row.seq !== expected) {
         fail(expected, `entry ${expected} is missing (deleted)`);

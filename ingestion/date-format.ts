@@ -1,11 +1,15 @@
 import { KIND_LAYOUTS } from './record-kinds.js';
+import { requireValue } from './require-value.js';
 
 /** Standard column codes that hold dates, across every kind. */
 export const DATE_COLUMNS: ReadonlySet<string> = new Set(
   Object.values(KIND_LAYOUTS).flatMap((layout) => layout.fields.filter((field) => field.type === 'date').map((field) => field.code)),
 );
 
-const TOKENS: Readonly<Record<string, { pattern: string; part: 'year' | 'month' | 'day' }>> = {
+type DatePart = 'year' | 'month' | 'day';
+type Token = 'YYYY' | 'YY' | 'MM' | 'M' | 'DD' | 'D';
+
+const TOKENS: Readonly<Record<Token, { pattern: string; part: DatePart }>> = {
   YYYY: { pattern: '(\\d{4})', part: 'year' },
   YY: { pattern: '(\\d{2})', part: 'year' },
   MM: { pattern: '(\\d{2})', part: 'month' },
@@ -21,17 +25,18 @@ const TOKENS: Readonly<Record<string, { pattern: string; part: 'year' | 'month' 
  * 20YY. Throws naming the format when it lacks a year, a month or a day.
  */
 export function compileDateFormat(format: string): (value: string) => string {
-  const parts: ('year' | 'month' | 'day')[] = [];
+  const parts: DatePart[] = [];
   let pattern = '';
   let rest = format;
   while (rest) {
-    const token = ['YYYY', 'YY', 'MM', 'M', 'DD', 'D'].find((t) => rest.startsWith(t));
+    // Longest first, so YYYY is not read as YY twice.
+    const token = (['YYYY', 'YY', 'MM', 'M', 'DD', 'D'] as const).find((t) => rest.startsWith(t));
     if (token) {
-      pattern += TOKENS[token]!.pattern;
-      parts.push(TOKENS[token]!.part);
+      pattern += TOKENS[token].pattern;
+      parts.push(TOKENS[token].part);
       rest = rest.slice(token.length);
     } else {
-      pattern += rest[0]!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+      pattern += rest.charAt(0).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
       rest = rest.slice(1);
     }
   }
@@ -42,7 +47,7 @@ export function compileDateFormat(format: string): (value: string) => string {
   return (value) => {
     const match = regex.exec(value.trim());
     if (!match) return value;
-    const at = (part: 'year' | 'month' | 'day') => match[parts.indexOf(part) + 1]!;
+    const at = (part: DatePart) => requireValue(match[parts.indexOf(part) + 1], `the ${part} group of date format "${format}"`);
     const year = twoDigitYear ? `20${at('year')}` : at('year');
     return `${year}-${at('month').padStart(2, '0')}-${at('day').padStart(2, '0')}`;
   };

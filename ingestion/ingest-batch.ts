@@ -75,6 +75,11 @@ export interface IngestResult extends IngestCounts {
   readonly outcomes: readonly RecordOutcome[];
 }
 
+/** A batch's counts without its per-record outcomes (for logs and metrics). */
+export function countsOf({ batchId, received, inserted, updated, unchanged, rejected }: IngestCounts): IngestCounts {
+  return { batchId, received, inserted, updated, unchanged, rejected };
+}
+
 /** The largest batch one call takes; connectors stream larger sources in batches of this size or less. */
 export const MAX_BATCH_SIZE = 10_000;
 
@@ -169,7 +174,7 @@ export async function prepareBatch(deps: IngestionDeps, request: IngestRequest):
       valid.push(validated);
     } else if (record) {
       rejectedIndexes.push(index);
-      quarantined.push({ payload: record, source_record_id: quarantineSourceRecordId(record), kind: record.kind ?? null, reasons });
+      quarantined.push({ payload: record, source_record_id: quarantineSourceRecordId(record), kind: record.kind, reasons });
     }
   });
   return {
@@ -211,12 +216,12 @@ export async function writePreparedBatch(deps: IngestionDeps, batch: PreparedBat
       unchanged: count('UNCHANGED'),
       rejected: batch.quarantined.length,
     };
-    await closeBatch(trx, batchId, totals);
+    await closeBatch(trx, batchId, totals, deps.clock());
     if (batch.run) await recordRunPages(trx, batch.run.id, batch.run.pages);
     await alsoInTransaction?.(trx);
     return { batchId, ...totals, outcomes };
   });
-  const { outcomes: _outcomes, ...counts } = result;
+  const counts = countsOf(result);
   deps.logger.info({ agency: agency.code, source: batch.source, ...counts }, 'batch ingested');
   deps.onBatchWritten?.(agency.code, counts);
   return result;
@@ -232,12 +237,12 @@ async function writeValidRecords(trx: HubDb, origin: Parameters<typeof upsertRec
     const changed = await upsertRecords(
       trx,
       origin,
-      round.map((index) => toRecordRow(records[index]!)),
+      round.map(({ record }) => toRecordRow(record)),
     );
     const inserted = new Set(changed.inserted);
     const updated = new Set(changed.updated);
-    for (const index of round) {
-      const id = records[index]!.sourceRecordId;
+    for (const { index, record } of round) {
+      const id = record.sourceRecordId;
       if (inserted.has(id)) outcomes[index] = 'INSERTED';
       else if (updated.has(id)) outcomes[index] = 'UPDATED';
     }
@@ -245,14 +250,14 @@ async function writeValidRecords(trx: HubDb, origin: Parameters<typeof upsertRec
   return outcomes;
 }
 
-/** Indexes of the records, in rounds within which every source record id occurs once. */
-function splitIntoRounds(records: readonly ValidatedRecord[]): number[][] {
-  const rounds: number[][] = [];
+/** The records with their indexes, in rounds within which every source record id occurs once. */
+function splitIntoRounds(records: readonly ValidatedRecord[]): { index: number; record: ValidatedRecord }[][] {
+  const rounds: { index: number; record: ValidatedRecord }[][] = [];
   const seen = new Map<string, number>();
   records.forEach((record, index) => {
     const round = seen.get(record.sourceRecordId) ?? 0;
     seen.set(record.sourceRecordId, round + 1);
-    (rounds[round] ??= []).push(index);
+    (rounds[round] ??= []).push({ index, record });
   });
   return rounds;
 }

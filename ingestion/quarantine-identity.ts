@@ -1,6 +1,6 @@
 import type { QuarantineRow } from '../store/ingest-writes.js';
 import { KIND_LAYOUTS, isRecordKind } from './record-kinds.js';
-import { toHalfWidth } from './text.js';
+import { textOf, toHalfWidth } from './text.js';
 import type { IncomingRecord, ValidatedRecord } from './validate-record.js';
 
 /**
@@ -9,12 +9,12 @@ import type { IncomingRecord, ValidatedRecord } from './validate-record.js';
  * this id lets a later valid version resolve the entry even when the agency sends no ids.
  */
 export function quarantineSourceRecordId(record: IncomingRecord): string | null {
-  const explicit = toHalfWidth(String(record.sourceRecordId ?? ''));
+  const explicit = toHalfWidth(textOf(record.sourceRecordId));
   if (explicit) return explicit;
-  const kind = toHalfWidth(String(record.kind ?? '')).toUpperCase();
-  if (!isRecordKind(kind) || typeof record.fields !== 'object' || record.fields === null) return null;
+  const kind = toHalfWidth(textOf(record.kind)).toUpperCase();
+  if (!isRecordKind(kind)) return null;
   const documentNo = record.fields[KIND_LAYOUTS[kind].documentNo];
-  return (documentNo === undefined || documentNo === null ? '' : toHalfWidth(String(documentNo))) || null;
+  return toHalfWidth(textOf(documentNo)) || null;
 }
 
 /** What a batch does to the quarantine once its records' order is taken into account. */

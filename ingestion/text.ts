@@ -6,6 +6,20 @@ const FULL_WIDTH_OFFSET = 0xfee0;
 const NEEDS_CONVERSION = /[\uFF01-\uFF5E\u3000]/;
 
 /**
+ * An input value as text, before validation: '' when missing, a string as it is, a number or boolean
+ * as String() writes it, a list joined by commas (as String() joins it), any other object as JSON.
+ * Records reach validation from agencies' JSON and stored quarantine payloads, whose declared types
+ * are what validation is about to check, so any JSON value may arrive where text is declared.
+ */
+export function textOf(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (Array.isArray(value)) return value.join(',');
+  return JSON.stringify(value);
+}
+
+/**
  * Converts full-width characters to their half-width forms and trims the result: the normal form of
  * identifiers, codes, numbers and dates, never applied to free text (see tidyText).
  */
@@ -36,7 +50,8 @@ export function tidyText(input: string): string {
  * surrogates without their pair: PostgreSQL cannot store the first and last (text and jsonb refuse
  * them), and none belongs in an agency's text.
  */
-const UNSTORABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// The C0 controls are the control characters (\p{Cc}) less tab, line feed, carriage return, DEL and the C1 range.
+const UNSTORABLE = /(?=\p{Cc})[^\t\n\r\u007F-\u009F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/u;
 
 /** What makes `text` unstorable, in words, or undefined when it is fine. */
 export function unstorableCharacter(text: string): string | undefined {

@@ -14,7 +14,7 @@ import {
   type RecordStatus,
 } from './record-kinds.js';
 import { storableText } from '../store/storable-json.js';
-import { tidyText, toHalfWidth, unstorableCharacter } from './text.js';
+import { textOf, tidyText, toHalfWidth, unstorableCharacter } from './text.js';
 
 /** A record in standard columns, as a connector hands it to the ingestion core. */
 export interface IncomingRecord {
@@ -80,13 +80,13 @@ const RESIDENT_ID_TYPES = new Set(['身份证', '居民身份证', '001', '111',
  * A required column the source omits is derived where the rules allow (`derivedBy`).
  */
 export function validateRecord(input: IncomingRecord, context: ValidationContext): ValidationResult {
-  const kind = toHalfWidth(String(input.kind ?? '')).toUpperCase();
+  const kind = toHalfWidth(textOf(input.kind)).toUpperCase();
   if (!isRecordKind(kind)) {
     return reject([
       {
         field: 'kind',
         rule: 'ENUM',
-        value: report(storableText(String(input.kind ?? ''))),
+        value: report(storableText(textOf(input.kind))),
         message: `kind must be one of ${Object.keys(KIND_LAYOUTS).join(', ')}`,
       },
     ]);
@@ -105,7 +105,7 @@ export function validateRecord(input: IncomingRecord, context: ValidationContext
   const present = new Set<string>();
   for (const spec of layout.fields) {
     const raw = input.fields[spec.code];
-    const text = raw === undefined || raw === null ? '' : readAs(spec, typeof raw === 'string' ? raw : String(raw));
+    const text = raw === undefined || raw === null ? '' : readAs(spec, textOf(raw));
     if (text === '') {
       if (spec.derivedBy) deriveInto(spec, spec.derivedBy, fields, rejections);
       else if (spec.required) rejections.push({ field: spec.code, rule: 'REQUIRED', value: null, message: `${spec.label} (${spec.code}) is required` });
@@ -125,7 +125,7 @@ export function validateRecord(input: IncomingRecord, context: ValidationContext
   rejections.push(...checkSubjectRules(layout, fields, present));
   rejections.push(...checkDateOrder(layout, fields));
 
-  const sourceRecordId = toHalfWidth(String(input.sourceRecordId ?? '')) || asText(fields[layout.documentNo]);
+  const sourceRecordId = toHalfWidth(textOf(input.sourceRecordId)) || asText(fields[layout.documentNo]);
   const unstorableId = sourceRecordId ? unstorableCharacter(sourceRecordId) : undefined;
   if (!sourceRecordId) {
     rejections.push({ field: 'sourceRecordId', rule: 'REQUIRED', value: null, message: 'a source record id (or a document number) is required' });
@@ -159,10 +159,7 @@ function readAs(spec: FieldSpec, raw: string): string {
  * nothing when those columns are missing or invalid: that is reported already.
  */
 function deriveInto(spec: FieldSpec, rule: NonNullable<FieldSpec['derivedBy']>, fields: Record<string, FieldValue>, rejections: Rejection[]): void {
-  switch (rule) {
-    case 'penaltyValidity':
-      return derivePenaltyValidityInto(spec, fields, rejections);
-  }
+  DERIVATIONS[rule](spec, fields, rejections);
 }
 
 /** CF_YXQ from the decision date and the penalty types (derivePenaltyValidity). */
@@ -182,6 +179,9 @@ function derivePenaltyValidityInto(spec: FieldSpec, fields: Record<string, Field
     message: `${spec.label} (${spec.code}) is required for ${validity.restrictions.join('、')}: a restriction lasts for the period its decision sets, which the hub cannot derive`,
   });
 }
+
+/** Each derivation rule's implementation: a Record, so a new rule cannot be left without one. */
+const DERIVATIONS: Readonly<Record<NonNullable<FieldSpec['derivedBy']>, typeof derivePenaltyValidityInto>> = { penaltyValidity: derivePenaltyValidityInto };
 
 function parseField(spec: FieldSpec, text: string, context: ValidationContext): { value: FieldValue } | { rejection: Rejection } {
   const fail = (rule: string, message: string, value: string | null = spec.type === 'identityNumber' ? maskIdentityNumber(text) : report(text)) => ({
@@ -328,7 +328,7 @@ function asText(value: FieldValue | undefined): string {
 
 function report(value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  const text = Array.isArray(value) ? value.join(';') : String(value);
+  const text = Array.isArray(value) ? value.join(';') : textOf(value);
   return text.length > MAX_REPORTED_VALUE_LENGTH ? `${text.slice(0, MAX_REPORTED_VALUE_LENGTH)}…` : text;
 }
 

@@ -8,7 +8,8 @@ import type { Executor } from './execute-draw.js';
 import type { InspectionDeps } from './inspection-deps.js';
 
 export const MAX_CANCEL_REASON_LENGTH = 500;
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/** C0 controls and DEL (U+0000–U+001F, U+007F): the control characters (\p{Cc}) less the C1 range. */
+const CONTROL = /(?=\p{Cc})[^\u0080-\u009F]/u;
 
 /** Checks a cancellation reason: 1-500 characters, no control characters, no identity number (it is published). */
 function validateReason(raw: string): string {

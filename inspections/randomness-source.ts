@@ -16,7 +16,8 @@ export const MIN_ROUND_DELAY_SECONDS = 60;
 export const MAX_REFERENCE_LENGTH = 200;
 
 const DRAND_REFERENCE = /^drand quicknet round ([1-9]\d{0,8})$/;
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/** C0 controls and DEL (U+0000–U+001F, U+007F): the control characters (\p{Cc}) less the C1 range. */
+const CONTROL = /(?=\p{Cc})[^\u0080-\u009F]/u;
 const DRAND_RANDOMNESS = /^[0-9a-f]{64}$/;
 const FIELD = 'input.randomnessReference';
 
