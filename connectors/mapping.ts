@@ -1,7 +1,7 @@
 import type { KindRules, Mapping } from './mapping-schema.js';
 import type { PreRejected } from '../ingestion/ingest-batch.js';
 import { RECORD_KINDS, isRecordKind, standardColumn, type RecordKind } from '../ingestion/record-kinds.js';
-import { toHalfWidth } from '../ingestion/text.js';
+import { textOf, toHalfWidth } from '../ingestion/text.js';
 import type { IncomingRecord, Rejection } from '../ingestion/validate-record.js';
 import { compileDateFormat, DATE_COLUMNS } from '../ingestion/date-format.js';
 
@@ -44,7 +44,7 @@ export type MappedRow = { readonly ok: true; readonly record: IncomingRecord } |
  */
 export function applyMapping(row: Readonly<Record<string, unknown>>, mapping: Mapping, connector: string): MappedRow {
   const plan = compile(mapping);
-  const sourceRecordId = mapping.sourceRecordIdColumn ? String(row[mapping.sourceRecordIdColumn] ?? '') || undefined : undefined;
+  const sourceRecordId = mapping.sourceRecordIdColumn ? textOf(row[mapping.sourceRecordIdColumn]) || undefined : undefined;
   const origin = { connector, row };
   const resolved = resolveKind(row, mapping, plan);
   if ('rejection' in resolved) {
@@ -59,7 +59,7 @@ export function applyMapping(row: Readonly<Record<string, unknown>>, mapping: Ma
   const unmapped: Rejection[] = [];
   for (const [column, raw] of Object.entries(row)) {
     if (plan.reserved.has(column) || rules.ignored.has(column)) continue;
-    const value = raw === null || raw === undefined ? '' : String(raw);
+    const value = textOf(raw);
     const code = rules.columns.get(column) ?? (STANDARD_CODE.test(column) ? column : undefined);
     if (code === undefined) {
       if (value.trim() !== '' || !plan.known.has(column)) unmapped.push(unmappedColumn(column, kind, plan.known.has(column)));
@@ -94,7 +94,7 @@ function resolveKind(
 ): { kind: string } | { code: string; rejection: Rejection } {
   if (mapping.kind) return { kind: mapping.kind };
   const column = mapping.kindColumn ?? '';
-  const sent = String(row[column] ?? '');
+  const sent = textOf(row[column]);
   if (!plan.kindCodes) return { kind: sent };
   const code = toHalfWidth(sent);
   const kind = plan.kindCodes.get(code);

@@ -41,7 +41,7 @@ export async function replayQuarantine(ingestion: IngestionDeps, agencyCode: str
     if (!last) break;
     afterId = last.id;
     totals.examined += entries.length;
-    const remapped = entries.map((entry) => remap(entry.id, entry.payload as IncomingRecord, mappings));
+    const remapped = entries.map((entry) => remap(entry.id, entry.payload as StoredPayload, mappings));
     const candidates = remapped.filter((r) => 'record' in r);
     const batch = await prepareBatch(ingestion, { agencyCode, source: 'replay:quarantine', records: candidates.map((c) => c.record) });
     // Without pre-rejected rows, the batch's quarantined rows are its rejected records, in order.
@@ -66,12 +66,15 @@ export async function replayQuarantine(ingestion: IngestionDeps, agencyCode: str
   return totals;
 }
 
+/** A quarantine entry's payload: a record (pushed, or mapped with its origin), or what a connector kept of an unreadable line or file. */
+type StoredPayload = IncomingRecord | { readonly fields?: undefined; readonly origin?: undefined };
+
 /**
  * The record mapped again from its original row with its connector's current mapping; a pushed
  * record as stored. A row whose connector is no longer configured cannot be mapped again: its stored
  * fields are what the old mapping made of it, perhaps without a column it could not map.
  */
-function remap(id: number, stored: IncomingRecord, mappings: ReadonlyMap<string, Mapping>): Revalidation {
+function remap(id: number, stored: StoredPayload, mappings: ReadonlyMap<string, Mapping>): Revalidation {
   if (!stored.origin) return stored.fields ? { id, record: stored } : { id };
   const mapping = mappings.get(stored.origin.connector);
   if (!mapping) return { id };

@@ -122,7 +122,9 @@ export function createOrderedWriter(write: BatchWriter, totals: RunTotals) {
     /** Queues a batch (with its watermark, if any) once the previous write is done. */
     async submit(batch: PreparedBatch, options?: BatchWriteOptions): Promise<void> {
       await inFlight;
-      const next = write(batch, options).then((counts) => addCounts(totals, counts));
+      const next = write(batch, options).then((counts) => {
+        addCounts(totals, counts);
+      });
       next.catch(() => undefined); // observed by the next submit() or drain()
       inFlight = next;
     },

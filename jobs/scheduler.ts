@@ -49,10 +49,18 @@ export function scheduleJob(job: JobSchedule, logger: Logger, observe?: JobRunOb
       timezone: SCHEDULE_TIMEZONE,
       noOverlap: true,
       logger: {
-        info: (message) => log.debug(message),
-        warn: (message) => log.warn(message),
-        error: (message, err) => log.error({ err }, String(message)),
-        debug: (message) => log.debug(String(message)),
+        info: (message) => {
+          log.debug(message);
+        },
+        warn: (message) => {
+          log.warn(message);
+        },
+        error: (message, err) => {
+          log.error({ err }, String(message));
+        },
+        debug: (message) => {
+          log.debug(String(message));
+        },
       },
     },
   );

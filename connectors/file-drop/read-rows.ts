@@ -59,7 +59,7 @@ export async function* readJsonLines(path: string, encoding: FileEncoding): Asyn
     partial = lines.pop() ?? '';
     for (const content of lines) yield* jsonLine(++line, content);
   }
-  if (partial) yield* jsonLine(++line, partial);
+  if (partial) yield* jsonLine(line + 1, partial);
 }
 
 function* jsonLine(line: number, text: string): Generator<FileRow> {

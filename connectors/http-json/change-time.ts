@@ -22,7 +22,14 @@ export function parseChangeTime(value: unknown): number {
   if (WITH_ZONE.test(text)) return Date.parse(text);
   const local = CHINA_LOCAL.exec(text);
   if (!local) return Number.NaN;
-  const [year, month, day, hour, minute, second] = local.slice(1, 7).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = local.slice(1, 7).map((part: string | undefined) => Number(part ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const fraction = local[7] ?? '';
   const utc = Date.UTC(year, month - 1, day, hour, minute, second, Number(fraction.padEnd(3, '0').slice(0, 3)));
   const back = new Date(utc);

@@ -2,6 +2,7 @@ import { JSONParser } from '@streamparser/json';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from 'pino';
 import type { HttpJsonSourceConfig } from './config.js';
+import { textOf } from '../../ingestion/text.js';
 import { ConnectorFailure } from '../types.js';
 
 export type Row = Record<string, unknown>;
@@ -51,7 +52,13 @@ function deadline(ms: number, expire: (message: string) => void) {
     start(message: string): void {
       clearTimeout(timer);
       const armed = ++generation;
-      timer = setTimeout(() => setImmediate(() => armed === generation && expire(message)), ms);
+      timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (armed === generation) expire(message);
+          }),
+        ms,
+      );
     },
     stop(): void {
       clearTimeout(timer);
@@ -98,7 +105,9 @@ export async function openPage(source: HttpJsonSourceConfig, query: Record<strin
   for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
   const attempt = async () => {
     const abort = new AbortController();
-    const waiting = deadline(source.timeoutMs, (message) => abort.abort(new ConnectorFailure('UPSTREAM_TIMEOUT', message)));
+    const waiting = deadline(source.timeoutMs, (message) => {
+      abort.abort(new ConnectorFailure('UPSTREAM_TIMEOUT', message));
+    });
     waiting.start(`agency API did not answer within ${source.timeoutMs} ms`);
     try {
       const response = await fetch(url, {
@@ -115,8 +124,17 @@ export async function openPage(source: HttpJsonSourceConfig, query: Record<strin
       }
       waiting.stop();
       const timedOut = () => (abort.signal.aborted && abort.signal.reason instanceof ConnectorFailure ? abort.signal.reason : undefined);
-      const awaitChunk = () => waiting.start(`agency API paused for more than ${source.timeoutMs} ms mid-page`);
-      return { body: response.body as ReadableStream<Uint8Array>, awaitChunk, chunkArrived: waiting.stop, timedOut };
+      const awaitChunk = () => {
+        waiting.start(`agency API paused for more than ${source.timeoutMs} ms mid-page`);
+      };
+      return {
+        body: response.body as ReadableStream<Uint8Array>,
+        awaitChunk,
+        chunkArrived: () => {
+          waiting.stop();
+        },
+        timedOut,
+      };
     } catch (error) {
       waiting.stop();
       throw error instanceof AbortError ? error : requestFailure(abort, error);
@@ -214,7 +232,7 @@ const recordsName = (path: string) => (path === '' ? 'top-level' : `"${path}"`);
 function statusFailure(status: HttpJsonSourceConfig['response']['status'], read: (path: string) => unknown): ConnectorFailure | undefined {
   if (!status) return undefined;
   const code = read(status.field);
-  if (code !== undefined && code !== null && status.ok.includes(String(code))) return undefined;
+  if (code !== undefined && code !== null && status.ok.includes(textOf(code))) return undefined;
   const message = status.message === undefined ? undefined : read(status.message);
   const text = typeof message === 'string' && message !== '' ? `: ${message.slice(0, 200)}` : '';
   return new ConnectorFailure('UPSTREAM_ERROR_CODE', `agency API answered ${status.field}=${code === undefined ? '(missing)' : JSON.stringify(code)}${text}`);
@@ -304,12 +322,13 @@ async function* parseStreaming(
   const ready: Row[] = [];
   const seen = new Map<string, unknown>();
   let emitted = 0;
-  let ended = false;
+  // An object, not a local: the parser's onEnd callback sets it while the reads below wait for chunks.
+  const parsed = { ended: false };
   let failure: ConnectorFailure | undefined;
   parser.onValue = ({ value, key, stack }) => {
     // Items of the records array have an index for key; the other values are the fields asked for.
     if (typeof key === 'number') {
-      if (value !== null && typeof value === 'object' && !Array.isArray(value)) ready.push(value as Row);
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) ready.push(value);
       else failure ??= new ConnectorFailure('BAD_RESPONSE', `agency API sent a ${recordsName(recordsPath)} item that is not an object`);
       return;
     }
@@ -322,9 +341,11 @@ async function* parseStreaming(
       ? new ConnectorFailure('INCOMPLETE_PAGE', `agency API sent a body that broke off before its end (not valid JSON: ${detail})`)
       : new ConnectorFailure('BAD_RESPONSE', `agency API sent a body that is not valid JSON (${detail})`);
   };
-  parser.onEnd = () => (ended = true);
+  parser.onEnd = () => {
+    parsed.ended = true;
+  };
   const feed = function* (chunk: Uint8Array) {
-    if (!ended) parser.write(chunk);
+    if (!parsed.ended) parser.write(chunk);
     if (failure) throw failure;
     emitted += ready.length;
     yield* ready.splice(0);
@@ -336,7 +357,7 @@ async function* parseStreaming(
     yield* feed(next.value);
   }
   endOfBody = true;
-  if (!ended) parser.end();
+  if (!parsed.ended) parser.end();
   if (failure) throw failure;
   const refused = statusFailure(response.status, (path) => seen.get(path));
   if (refused) throw refused;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { HttpJsonSourceConfig } from './config.js';
 import type { PreRejected } from '../../ingestion/ingest-batch.js';
+import { textOf } from '../../ingestion/text.js';
 import type { IncomingRecord } from '../../ingestion/validate-record.js';
 import { applyMapping } from '../mapping.js';
 import { createOrderedWriter, emptyTotals, IGNORED_REPORT, type Connector, type ConnectorDeps, type RunReport } from '../types.js';
@@ -118,7 +119,7 @@ function mapPage(
           {
             field: source.updatedAtField,
             rule: 'DATETIME',
-            value: String(updatedAt ?? '') || null,
+            value: textOf(updatedAt) || null,
             message: `${source.updatedAtField} must be ${CHANGE_TIME_FORMS}`,
           },
         ],
