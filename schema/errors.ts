@@ -63,7 +63,7 @@ function formatFor(logger: Logger) {
     }
     const code = typeof formatted.extensions?.['code'] === 'string' ? formatted.extensions['code'] : undefined;
     if (code && PASS_THROUGH.has(code)) {
-      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+      const extensions = Object.fromEntries(Object.entries(formatted.extensions ?? {}).filter(([key]) => key !== 'stacktrace'));
       return { ...formatted, extensions };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving a request');

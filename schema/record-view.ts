@@ -18,7 +18,7 @@ export const subjectCategoryEnum = (code: string): string => CATEGORY_ENUM[code]
 const text = (fields: Fields, code: string): string | null => {
   const value = fields[code];
   if (value === undefined) return null;
-  return Array.isArray(value) ? value.join(';') : (value as string);
+  return Array.isArray(value) ? value.join(';') : value;
 };
 
 const amount = (fields: Fields, code: string) => {

@@ -118,8 +118,9 @@ export const agencyResolvers = {
     reloadConfiguration: (_: unknown, __: unknown, { connectors, ingestion, access }: HubContext) =>
       // The audit entry (with what changes) commits before anything is applied: no unaudited reload.
       connectors.reloadConfiguration((reload) =>
-        access.trail.recordWrite(ingestion.db, 'mutation reloadConfiguration', async () => {
+        access.trail.recordWrite(ingestion.db, 'mutation reloadConfiguration', () => {
           for (const setting of [...reload.changed, ...reload.needsRestart]) access.trail.noteReturned(`config:${setting}`);
+          return Promise.resolve();
         }),
       ),
     releaseQuarantinedRecord: async (_: unknown, args: { id: string; justification: string }, { ingestion, access }: HubContext) => {

@@ -157,7 +157,7 @@ export const inspectionResolvers = {
         const row = await executeInspectionDraw(inspections, id, args.seed, executorOf(access), async (trx, targets) => {
           // The targets are the subjects this write touches; past what one request may note, only the draw is noted
           // (each target is noted again whenever its page is read).
-          if (targets.length <= inspections.maxSubjectsPerRequest) targets.forEach((target) => access.trail.noteSubject(target.uscc));
+          if (targets.length <= inspections.maxSubjectsPerRequest) for (const target of targets) access.trail.noteSubject(target.uscc);
           await audit.hook(trx);
         });
         audit.confirm();
@@ -191,7 +191,7 @@ export const inspectionResolvers = {
       const after = decodeCursor(args.after, isPopulationCursor);
       const rows = await listPopulation(readDb(context), parent.row.id, first, after);
       const page = rows.slice(0, first);
-      page.forEach((subject) => context.access.trail.noteSubject(subject.uscc));
+      for (const subject of page) context.access.trail.noteSubject(subject.uscc);
       return toPage(
         page.map((s) => ({ uscc: s.uscc, creditClass: s.class })),
         rows.length > first,
@@ -207,7 +207,7 @@ export const inspectionResolvers = {
         ? await listTargets(db, parent.row.id, first, decodeCursor(args.after, isTargetCursor))
         : await listTargetsByUscc(db, parent.row.id, first, decodeCursor(args.after, isPublicTargetCursor)?.[0]);
       const page = rows.slice(0, first);
-      page.forEach((target) => context.access.trail.noteSubject(target.uscc));
+      for (const target of page) context.access.trail.noteSubject(target.uscc);
       const results = await listDrawResults(
         db,
         parent.row.id,

@@ -22,7 +22,7 @@ export const subjectResolvers = {
     },
     subjects: async (_: unknown, args: PageArgs & { nameContains: string }, { readers }: HubContext) => {
       const fragment = args.nameContains.trim();
-      if ([...fragment].length < MIN_FRAGMENT || fragment.length > MAX_FRAGMENT) {
+      if (Array.from(fragment).length < MIN_FRAGMENT || fragment.length > MAX_FRAGMENT) {
         throw badInput(`nameContains must be ${MIN_FRAGMENT} to ${MAX_FRAGMENT} characters`, { field: 'nameContains', rule: 'LENGTH' });
       }
       const first = pageSize(args.first);

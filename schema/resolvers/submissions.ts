@@ -1,4 +1,5 @@
-import { prepareBatch, writePreparedBatch } from '../../ingestion/ingest-batch.js';
+import { countsOf, prepareBatch, writePreparedBatch } from '../../ingestion/ingest-batch.js';
+import { requireValue } from '../../ingestion/require-value.js';
 import type { Rejection } from '../../ingestion/validate-record.js';
 import type { HubContext } from '../context.js';
 import { badInput } from '../errors.js';
@@ -25,16 +26,21 @@ export const submissionResolvers = {
       const result = await writePreparedBatch(ingestion, batch, audit.hook);
       audit.confirm();
 
-      const rejected = new Map(batch.rejectedIndexes.map((inputIndex, i) => [inputIndex, batch.quarantined[i]!]));
+      const rejected = new Map(batch.rejectedIndexes.map((inputIndex, i) => [inputIndex, requireValue(batch.quarantined[i], `quarantined record ${i}`)]));
       let validIndex = 0;
       const results = records.map((record, index) => {
         const refusal = rejected.get(index);
         if (refusal) return { index, sourceRecordId: record.sourceRecordId ?? null, outcome: 'REJECTED', reasons: refusal.reasons as Rejection[] };
         const k = validIndex++;
-        return { index, sourceRecordId: batch.valid[k]!.sourceRecordId, outcome: result.outcomes[k]!, reasons: [] };
+        return {
+          index,
+          sourceRecordId: requireValue(batch.valid[k], `valid record ${k}`).sourceRecordId,
+          outcome: requireValue(result.outcomes[k], `outcome of valid record ${k}`),
+          reasons: [],
+        };
       });
-      const { outcomes: _outcomes, batchId, ...counts } = result;
-      return { batchId: String(batchId), ...counts, results };
+      const counts = countsOf(result);
+      return { ...counts, batchId: String(counts.batchId), results };
     },
   },
 };
