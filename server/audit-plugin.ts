@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
-import { TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { Kind, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { signAuditReceipt, type ReceiptSigningDeps } from '../audit/receipts.js';
@@ -11,7 +11,7 @@ import type { HubDb } from '../store/database.js';
 function describeOperation(context: GraphQLRequestContextWillSendResponse<HubContext>): string {
   const operation = context.operation;
   if (!operation) return 'invalid request';
-  const fields = operation.selectionSet.selections.flatMap((selection) => (selection.kind === 'Field' ? [selection.name.value] : []));
+  const fields = operation.selectionSet.selections.flatMap((selection) => (selection.kind === Kind.FIELD ? [selection.name.value] : []));
   return `${operation.operation} ${fields.join(',')}`.slice(0, 300);
 }
 
@@ -40,7 +40,8 @@ function outcomeOf(context: GraphQLRequestContextWillSendResponse<HubContext>): 
   const body = context.response.body;
   const errors = body.kind === 'single' ? body.singleResult.errors : undefined;
   if (!errors?.length) return 'OK';
-  return `ERROR:${String(errors[0]?.extensions?.['code'] ?? 'UNKNOWN')}`;
+  const code = errors[0]?.extensions?.['code'];
+  return `ERROR:${typeof code === 'string' ? code : 'UNKNOWN'}`;
 }
 
 /** Selected fields by query hash: clients repeat the same queries, and reading a document costs ~80 µs. */
@@ -58,8 +59,8 @@ export const AUDIT_RECEIPT_HEADER = 'x-audit-receipt';
  */
 export function auditPlugin(db: HubDb, logger: Logger, receipts: ReceiptSigningDeps, maxResponseBytes: number): ApolloServerPlugin<HubContext> {
   return {
-    async requestDidStart() {
-      return {
+    requestDidStart() {
+      return Promise.resolve({
         async willSendResponse(context) {
           const { trail } = context.contextValue.access;
           const body = context.response.body;
@@ -89,7 +90,7 @@ export function auditPlugin(db: HubDb, logger: Logger, receipts: ReceiptSigningD
             };
           }
         },
-      };
+      });
     },
   };
 }

@@ -66,9 +66,7 @@ export function planReload(running: HubConfig, next: HubConfig): { changed: stri
       const candidate = nextSources.get(name);
       nextSources.delete(name);
       if (!candidate) return void needsRestart.push(`${path} (removed)`);
-      const differing = unionKeys(source, candidate).filter(
-        (key) => !isDeepStrictEqual(source[key as keyof SourceConfig], candidate[key as keyof SourceConfig]),
-      );
+      const differing = unionKeys(source, candidate).filter((key) => !isDeepStrictEqual(source[key], candidate[key]));
       if (differing.length === 0) return;
       if (differing.includes('type')) return void needsRestart.push(`${path}.type`);
       needsRestart.push(...differing.filter((key) => RESTART_SOURCE_KEYS.has(key)).map((key) => `${path}.${key}`));
@@ -76,8 +74,9 @@ export function planReload(running: HubConfig, next: HubConfig): { changed: stri
       if (applied.length === 0) return;
       changed.push(...applied.map((key) => `${path}.${key}`));
       // The schedule stays as it runs, so what the hub shows is what it does.
-      const { schedule: _nextSchedule, ...settings } = candidate;
-      sources.set(sourceKey(agency.code, name), { ...settings, ...(source.schedule === undefined ? {} : { schedule: source.schedule }) } as SourceConfig);
+      const settings = { ...candidate };
+      delete settings.schedule;
+      sources.set(sourceKey(agency.code, name), source.schedule === undefined ? settings : { ...settings, schedule: source.schedule });
     });
     for (const name of nextSources.keys()) needsRestart.push(`agencies.${agency.code}.sources.${name} (added)`);
     nextAgencies.delete(agency.code);

@@ -14,6 +14,7 @@ import type { JobSchedule } from '../jobs/scheduler.js';
 import type { ConnectorOperations } from '../schema/context.js';
 import { findConnectorRun, type RunStart } from '../store/connector-run-queries.js';
 import type { Database } from '../store/database.js';
+import { requireValue } from '../ingestion/require-value.js';
 import { createConfigReloader, reloadableConnectors } from './config-reload.js';
 import { hubConnectorDeps } from './connector-deps.js';
 
@@ -87,7 +88,9 @@ export function wireConnectors(deps: ConnectorWiringDeps): WiredConnectors {
     },
     replayQuarantine: (agencyCode) => {
       const mappings = new Map(
-        connectors.filter((c) => c.agencyCode === agencyCode).map((c) => [c.name, sourceOf.get(`${agencyCode}/${c.name}`)!.mapping] as const),
+        connectors
+          .filter((c) => c.agencyCode === agencyCode)
+          .map((c) => [c.name, requireValue(sourceOf.get(`${agencyCode}/${c.name}`), `the settings of connector ${agencyCode}/${c.name}`).mapping] as const),
       );
       return replayQuarantine(ingestion, agencyCode, mappings);
     },

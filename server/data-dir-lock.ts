@@ -20,7 +20,9 @@ export function lockDataDir(dataDir: string, holder: string): () => void {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   writeFileSync(file, `${process.pid} ${holder}\n`, { mode: 0o600 });
-  return () => rmSync(file, { force: true });
+  return () => {
+    rmSync(file, { force: true });
+  };
 }
 
 function isRunning(pid: number): boolean {

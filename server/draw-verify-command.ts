@@ -20,7 +20,9 @@ export async function verifyDrawCommand(db: HubDb, id: string, write: (line: str
       return 0;
     }
     write(`DRAW ${id} DIFFERS from what its inputs give (${differences.length} differences):`);
-    differences.forEach((difference) => write(`  ${difference}`));
+    differences.forEach((difference) => {
+      write(`  ${difference}`);
+    });
     return 1;
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error;

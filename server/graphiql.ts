@@ -50,8 +50,11 @@ export function graphiqlAssets(rateLimit: RequestHandler): Router {
     res.type('application/javascript').set('Cache-Control', 'no-cache').send(START_SCRIPT);
   });
   router.get('/ide/:asset', (req, res, next) => {
-    const file = ASSETS[String(req.params['asset'])];
-    if (!file) return next();
+    const file = ASSETS[req.params['asset']];
+    if (!file) {
+      next();
+      return;
+    }
     res.set('Cache-Control', 'public, max-age=86400').sendFile(file);
   });
   return router;
@@ -63,9 +66,15 @@ export function graphiqlAssets(rateLimit: RequestHandler): Router {
  */
 export function graphiqlPage(rateLimit: RequestHandler): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'GET' || req.query['query'] !== undefined || req.accepts(['application/json', 'text/html']) !== 'text/html') return next();
+    if (req.method !== 'GET' || req.query['query'] !== undefined || req.accepts(['application/json', 'text/html']) !== 'text/html') {
+      next();
+      return;
+    }
     void rateLimit(req, res, (error?: unknown) => {
-      if (error) return next(error);
+      if (error) {
+        next(error);
+        return;
+      }
       res.set('Content-Security-Policy', CSP).type('html').send(PAGE);
     });
   };

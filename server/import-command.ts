@@ -44,7 +44,9 @@ export async function importFile(
     source,
     { prepare: (batch) => prepareBatch(ingestion, batch), write: (batch) => writePreparedBatch(ingestion, batch) },
     totals,
-    (rows) => onProgress((rowsRead += rows), rowsInFile),
+    (rows) => {
+      onProgress((rowsRead += rows), rowsInFile);
+    },
   );
   return totals;
 }

@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestContextDidResolveOperation } from '@apollo/server';
 import {
   getNullableType,
   GraphQLError,
@@ -14,6 +14,7 @@ import {
   type GraphQLInputType,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  OperationTypeNode,
 } from 'graphql';
 import { unstorableCharacter } from '../ingestion/text.js';
 import type { HubContext } from '../schema/context.js';
@@ -107,6 +108,23 @@ function refuseText({ text, path, isKey }: PlacedText): GraphQLError | undefined
   );
 }
 
+/** Throws the refusal of an operation that is a subscription or holds text the hub may not take. */
+function refuseUnsafeOperation({ schema, operation, document, request }: GraphQLRequestContextDidResolveOperation<HubContext>): void {
+  // Without an operation nothing runs: Apollo answers OPERATION_RESOLUTION_FAILURE.
+  if (!operation) return;
+  if (operation.operation === OperationTypeNode.SUBSCRIPTION) {
+    throw new GraphQLError('this API has no subscriptions: send a query or a mutation', {
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED', rule: 'OPERATION_TYPE', http: { status: 400 } },
+    });
+  }
+  for (const texts of [variableTexts(schema, operation, request.variables ?? {}), literalTexts(schema, document)]) {
+    for (const placed of texts) {
+      const refusal = refuseText(placed);
+      if (refusal) throw refusal;
+    }
+  }
+}
+
 /**
  * Refuses, before anything runs, a request whose variables or inline arguments hold text no part of
  * the hub may take (NUL and other control characters, unpaired surrogates: BAD_USER_INPUT naming
@@ -115,24 +133,16 @@ function refuseText({ text, path, isKey }: PlacedText): GraphQLError | undefined
  */
 export function inputGuardPlugin(): ApolloServerPlugin<HubContext> {
   return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ schema, operation, document, request }) {
-          // Without an operation nothing runs: Apollo answers OPERATION_RESOLUTION_FAILURE.
-          if (!operation) return;
-          if (operation.operation === 'subscription') {
-            throw new GraphQLError('this API has no subscriptions: send a query or a mutation', {
-              extensions: { code: 'GRAPHQL_VALIDATION_FAILED', rule: 'OPERATION_TYPE', http: { status: 400 } },
-            });
-          }
-          for (const texts of [variableTexts(schema, operation, request.variables ?? {}), literalTexts(schema, document)]) {
-            for (const placed of texts) {
-              const refusal = refuseText(placed);
-              if (refusal) throw refusal;
-            }
-          }
+    requestDidStart() {
+      return Promise.resolve({
+        didResolveOperation(context) {
+          // A rejection, not a throw: Apollo calls every plugin's hook before it looks at the outcome.
+          return new Promise<void>((resolve) => {
+            refuseUnsafeOperation(context);
+            resolve();
+          });
         },
-      };
+      });
     },
   };
 }

@@ -44,10 +44,10 @@ function outcomeOf(context: GraphQLRequestContextWillSendResponse<HubContext>, e
  */
 export function metricsPlugin(metrics: GraphqlMetrics): ApolloServerPlugin<HubContext> {
   return {
-    async requestDidStart() {
+    requestDidStart() {
       const started = performance.now();
-      return {
-        async willSendResponse(context) {
+      return Promise.resolve({
+        willSendResponse(context) {
           const body = context.response.body;
           const errors = body.kind === 'single' ? (body.singleResult.errors ?? []) : [];
           for (const error of errors) {
@@ -56,8 +56,9 @@ export function metricsPlugin(metrics: GraphqlMetrics): ApolloServerPlugin<HubCo
           }
           const operation = metrics.operationNames.label(context.operation?.name?.value, context.operation !== undefined);
           metrics.graphqlDuration.observe({ operation, outcome: outcomeOf(context, errors) }, (performance.now() - started) / 1000);
+          return Promise.resolve();
         },
-      };
+      });
     },
   };
 }

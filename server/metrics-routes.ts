@@ -22,7 +22,10 @@ function exposition(metrics: HubMetrics, logger: Logger): RequestHandler {
 /** Admin clients only (after requireToken): 403 insufficient_scope for any other, logged. */
 function requireAdmin(logger: Logger): RequestHandler {
   return (req, res, next) => {
-    if (isAdmin((res.locals as AccessLocals).principal)) return next();
+    if (isAdmin((res.locals as AccessLocals).principal)) {
+      next();
+      return;
+    }
     logRefusal(logger, req, res, { status: 403, reason: 'metrics need an admin client' });
     res
       .status(403)
@@ -59,6 +62,11 @@ export async function startLoopbackMetrics(metrics: HubMetrics, port: number, lo
   const address = server.address();
   return {
     port: typeof address === 'object' && address ? address.port : port,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      ),
   };
 }

@@ -10,8 +10,14 @@ export async function assertPortAvailable(port: number, host: string): Promise<v
   if (port === 0) return;
   await new Promise<void>((resolve, reject) => {
     const probe = createServer();
-    probe.once('error', (error: NodeJS.ErrnoException) => reject(portProblem(error, port, host)));
-    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      reject(portProblem(error, port, host));
+    });
+    probe.listen({ port, host, exclusive: true }, () =>
+      probe.close(() => {
+        resolve();
+      }),
+    );
   });
 }
 

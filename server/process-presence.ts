@@ -37,7 +37,9 @@ export class ProcessPresence {
   async start(): Promise<void> {
     await this.refresh();
     this.#timer = setInterval(() => {
-      this.refresh().catch((error: unknown) => this.logger.warn({ err: error }, 'could not renew this process’s presence; keeping the last count'));
+      this.refresh().catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'could not renew this process’s presence; keeping the last count');
+      });
     }, this.ttlMs / 3);
     this.#timer.unref();
   }

@@ -16,7 +16,6 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { getComplexity, type ComplexityEstimatorArgs } from 'graphql-query-complexity';
-import type { ClientType } from '../access/clients.js';
 import type { HubConfig } from './hub-config.js';
 import type { HubContext } from '../schema/context.js';
 import { MAX_RUN_WARNINGS } from '../jobs/run-connector.js';
@@ -257,10 +256,10 @@ export function requestPricePlugin(deps: RequestPriceDeps): ApolloServerPlugin<H
   // time each, so one token holder's parallel heavy requests cannot take every core.
   const heavy = new Set<string>();
   return {
-    async requestDidStart() {
+    requestDidStart() {
       let priced: number | undefined;
       let heavyFor: string | undefined;
-      return {
+      return Promise.resolve({
         async didResolveOperation({ request, document, operation, schema, contextValue }) {
           if (!operation) return;
           const { principal } = contextValue.access;
@@ -285,7 +284,7 @@ export function requestPricePlugin(deps: RequestPriceDeps): ApolloServerPlugin<H
           const { price: dataPrice, introspection } = priceRequest(schema, document, request.variables ?? {}, request.operationName ?? undefined);
           const price = dataPrice + introspection;
           if (Number.isFinite(price)) priced = price;
-          if (introspection > 0 && !limits.introspectionClientTypes.includes(principal.clientType as ClientType)) {
+          if (introspection > 0 && !limits.introspectionClientTypes.includes(principal.clientType)) {
             contextValue.access.trail.noteDenial('INTROSPECTION_DISABLED');
             throw refusal(
               `schema introspection is not available to ${principal.clientType} clients; the schema is documented in the hub's README`,
@@ -348,13 +347,14 @@ export function requestPricePlugin(deps: RequestPriceDeps): ApolloServerPlugin<H
             }
           }
         },
-        async willSendResponse({ response }) {
+        willSendResponse({ response }) {
           if (heavyFor !== undefined) heavy.delete(heavyFor);
           if (priced !== undefined && response.body.kind === 'single') {
             response.body.singleResult.extensions = { ...response.body.singleResult.extensions, price: priced };
           }
+          return Promise.resolve();
         },
-      };
+      });
     },
   };
 }

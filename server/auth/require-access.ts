@@ -33,15 +33,23 @@ export function requireToken(deps: TokenDeps, logger: Logger): RequestHandler {
   };
   return async (req: Request, res: Response, next: NextFunction) => {
     const header = req.get('authorization');
-    if (!header) return refuse(req, res);
+    if (!header) {
+      refuse(req, res);
+      return;
+    }
     const [scheme, token, ...rest] = header.split(' ');
-    if (scheme?.toLowerCase() !== 'bearer' || !token || rest.length > 0)
-      return refuse(req, res, new AuthError('invalid_request', 'the Authorization header must be "Bearer <token>"'));
+    if (scheme?.toLowerCase() !== 'bearer' || !token || rest.length > 0) {
+      refuse(req, res, new AuthError('invalid_request', 'the Authorization header must be "Bearer <token>"'));
+      return;
+    }
     try {
       (res.locals as Partial<AccessLocals>).principal = await verifyAccessToken(deps, token);
       next();
     } catch (error) {
-      if (!(error instanceof AuthError)) return next(error);
+      if (!(error instanceof AuthError)) {
+        next(error);
+        return;
+      }
       refuse(req, res, error);
     }
   };
@@ -70,7 +78,10 @@ export function limitPerClient(rates: ClientRates, logger: Logger): RequestHandl
   return async (req: Request, res: Response, next: NextFunction) => {
     const { clientId } = (res.locals as AccessLocals).principal;
     const verdict = await rates.take(clientId, 1);
-    if (verdict.ok) return next();
+    if (verdict.ok) {
+      next();
+      return;
+    }
     const { retryAfterSeconds, perMinute } = verdict;
     logRefusal(logger, req, res, { status: 429, reason: `over the client rate of ${perMinute} requests per minute` });
     res

@@ -53,13 +53,19 @@ export function consolePageRoutes(deps: { bundleDir: string; rateLimit: RequestH
   };
   router.get('/console/assets/:file', deps.rateLimit, securityHeaders, (req, res, next) => {
     const file = String(req.params['file']);
-    if (!ASSET.test(file)) return next();
+    if (!ASSET.test(file)) {
+      next();
+      return;
+    }
     res.set('Cache-Control', 'no-cache').sendFile(join(deps.bundleDir, file), (error) => {
       if (error && !res.headersSent) res.status(404).json({ error: 'not found' });
     });
   });
   router.get(['/console', '/console/{*page}'], deps.rateLimit, securityHeaders, (req, res, next) => {
-    if (req.path.startsWith('/console/api/') || req.path.startsWith('/console/assets/')) return next();
+    if (req.path.startsWith('/console/api/') || req.path.startsWith('/console/assets/')) {
+      next();
+      return;
+    }
     if (!existsSync(join(deps.bundleDir, 'console.js'))) return void res.status(503).json({ error: 'the console is not built: run npm run build' });
     const nonce = randomBytes(16).toString('base64');
     res

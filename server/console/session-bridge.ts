@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { parse } from 'graphql';
+import { Kind, OperationTypeNode, parse } from 'graphql';
 import type { Logger } from 'pino';
 import type { ClientDirectory } from '../../access/client-directory.js';
 import { CLIENT_TYPES, type ClientType, type Principal } from '../../access/clients.js';
@@ -24,7 +24,9 @@ function asksForMutation(body: unknown, maxTokens: number): boolean {
   const query = (body as { query?: unknown } | undefined)?.query;
   if (typeof query !== 'string') return false;
   try {
-    return parse(query, { maxTokens }).definitions.some((definition) => definition.kind === 'OperationDefinition' && definition.operation === 'mutation');
+    return parse(query, { maxLexicalTokens: maxTokens }).definitions.some(
+      (definition) => definition.kind === Kind.OPERATION_DEFINITION && definition.operation === OperationTypeNode.MUTATION,
+    );
   } catch {
     return false;
   }
@@ -65,17 +67,24 @@ export function requireTokenOrSession(deps: SessionBridgeDeps): RequestHandler {
     const sessionId = sessionIdOf(req);
     if (!sessionId || req.get('authorization')) return void deps.requireToken(req, res, next);
     const csrf = req.get(CSRF_HEADER);
-    if (!csrf || !isCsrfTokenOf(sessionId, csrf))
-      return refuse(req, res, 403, 'csrf', `a console request needs the session's ${CSRF_HEADER} header (from GET /console/api/session)`);
+    if (!csrf || !isCsrfTokenOf(sessionId, csrf)) {
+      refuse(req, res, 403, 'csrf', `a console request needs the session's ${CSRF_HEADER} header (from GET /console/api/session)`);
+      return;
+    }
     try {
       const session = await deps.sessions.resume(sessionId);
       const principal = session ? await principalOf(deps, session) : undefined;
-      if (!session || !principal)
-        return refuse(req, res, 401, 'no_session', 'the console session has ended (idle, expired, signed out or revoked): sign in with a new link');
+      if (!session || !principal) {
+        refuse(req, res, 401, 'no_session', 'the console session has ended (idle, expired, signed out or revoked): sign in with a new link');
+        return;
+      }
       (res.locals as Partial<AccessLocals>).principal = principal;
       // The user's purpose, not the page's: a person acts under the purpose they were given.
       req.headers[PURPOSE_HEADER.toLowerCase()] = session.user.purpose;
-      if (session.user.role !== 'VIEWER') return next();
+      if (session.user.role !== 'VIEWER') {
+        next();
+        return;
+      }
       readJson(req, res, (error?: unknown) => {
         if (error) next(error);
         else if (asksForMutation(req.body, deps.maxTokens))

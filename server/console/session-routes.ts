@@ -39,23 +39,27 @@ export function consoleSessionRoutes(deps: { sessions: ConsoleSessions; config: 
 
   router.post('/console/api/sign-in', express.json({ limit: 1024 }), async (req, res) => {
     const invite: unknown = (req.body as { invite?: unknown } | undefined)?.invite;
-    if (typeof invite !== 'string' || !INVITE.test(invite))
-      return refuse(
+    if (typeof invite !== 'string' || !INVITE.test(invite)) {
+      refuse(
         req,
         res,
         400,
         'invalid_request',
         'invite: the body must be {"invite": "<the token of the sign-in link>"} (43 characters of A-Z, a-z, 0-9, - and _)',
       );
+      return;
+    }
     const signedIn = await sessions.signIn(invite);
-    if (!signedIn)
-      return refuse(
+    if (!signedIn) {
+      refuse(
         req,
         res,
         401,
         'invalid_invite',
         'this sign-in link is used, expired or unknown: ask an operator for a new one (npm run hub -- console invite <user>)',
       );
+      return;
+    }
     res.set('Set-Cookie', sessionCookie(req, config, signedIn.sessionId, config.absoluteHours * 3600));
     logger.info({ user: signedIn.session.user.name, session: signedIn.session.handle }, 'console sign-in');
     res.json(sessionView(signedIn.sessionId, signedIn.session));
@@ -72,8 +76,14 @@ export function consoleSessionRoutes(deps: { sessions: ConsoleSessions; config: 
   router.post('/console/api/sign-out', async (req, res) => {
     const sessionId = sessionIdOf(req);
     const csrf = req.get(CSRF_HEADER);
-    if (!sessionId) return refuse(req, res, 401, 'no_session', 'not signed in');
-    if (!csrf || !isCsrfTokenOf(sessionId, csrf)) return refuse(req, res, 403, 'csrf', `sign-out needs the session's ${CSRF_HEADER} header`);
+    if (!sessionId) {
+      refuse(req, res, 401, 'no_session', 'not signed in');
+      return;
+    }
+    if (!csrf || !isCsrfTokenOf(sessionId, csrf)) {
+      refuse(req, res, 403, 'csrf', `sign-out needs the session's ${CSRF_HEADER} header`);
+      return;
+    }
     await sessions.signOut(sessionId);
     logger.info('console sign-out');
     res.set('Set-Cookie', clearedSessionCookie(req, config)).status(204).end();
