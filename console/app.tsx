@@ -24,7 +24,9 @@ function inviteInLink(): string | undefined {
 function useSignedIn(): [Signed, (next: Signed) => void] {
   const [signed, setSigned] = useState<Signed>({ state: 'checking' });
   useEffect(() => {
-    whenSessionEnds(() => setSigned({ state: 'out' }));
+    whenSessionEnds(() => {
+      setSigned({ state: 'out' });
+    });
     const invite = inviteInLink();
     const start = async (): Promise<Signed> => {
       const session = invite ? await signIn(invite) : await currentSession();
@@ -34,7 +36,9 @@ function useSignedIn(): [Signed, (next: Signed) => void] {
       const { me } = await request(ME, {});
       return { state: 'in', session, me };
     };
-    start().then(setSigned, (error: unknown) => setSigned({ state: 'out', problem: error instanceof Error ? error.message : String(error) }));
+    start().then(setSigned, (error: unknown) => {
+      setSigned({ state: 'out', problem: error instanceof Error ? error.message : String(error) });
+    });
   }, []);
   return [signed, setSigned];
 }
@@ -105,12 +109,25 @@ export function App() {
                   {w.purpose}: {signed.session.user.purpose}
                 </Tag>
                 <Tag>{signed.session.user.role}</Tag>
-                <Button size="small" data-testid="sign-out" onClick={() => void signOut().then(() => setSigned({ state: 'out' }))}>
+                <Button
+                  size="small"
+                  data-testid="sign-out"
+                  onClick={() =>
+                    void signOut().then(() => {
+                      setSigned({ state: 'out' });
+                    })
+                  }
+                >
                   {w.signOut}
                 </Button>
               </Space>
             )}
-            <Button size="small" onClick={() => setLanguage(language === 'zh' ? 'en' : 'zh')}>
+            <Button
+              size="small"
+              onClick={() => {
+                setLanguage(language === 'zh' ? 'en' : 'zh');
+              }}
+            >
               {w.language}
             </Button>
           </Layout.Header>
@@ -132,7 +149,14 @@ export function App() {
           {signed.state === 'in' && (
             <Layout>
               <Layout.Sider width={200} theme="light">
-                <Menu mode="inline" selectedKeys={[current]} items={menu} onClick={({ key }) => navigate(`/${key}`)} />
+                <Menu
+                  mode="inline"
+                  selectedKeys={[current]}
+                  items={menu}
+                  onClick={({ key }) => {
+                    navigate(`/${key}`);
+                  }}
+                />
               </Layout.Sider>
               <Layout.Content style={{ padding: 24 }}>
                 <Page path={path} session={signed.session} me={signed.me} />

@@ -8,8 +8,8 @@
 export const STYLE_NONCE = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content ?? '';
 
 const createElement = document.createElement.bind(document);
-document.createElement = ((tagName: string, options?: ElementCreationOptions) => {
+document.createElement = (tagName: string, options?: ElementCreationOptions) => {
   const element = createElement(tagName, options);
   if (STYLE_NONCE && tagName.toLowerCase() === 'style') element.setAttribute('nonce', STYLE_NONCE);
   return element;
-}) as typeof document.createElement;
+};

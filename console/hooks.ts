@@ -19,13 +19,19 @@ export function useOperation<TData, TVariables>(op: Operation<TData, TVariables>
     let current = true;
     setState((previous) => ({ ...previous, loading: true }));
     request(op, JSON.parse(key) as TVariables).then(
-      (data) => current && setState({ data, loading: false }),
-      (error: unknown) => current && setState({ error: error instanceof Error ? error.message : String(error), loading: false }),
+      (data) => {
+        if (current) setState({ data, loading: false });
+      },
+      (error: unknown) => {
+        if (current) setState({ error: error instanceof Error ? error.message : String(error), loading: false });
+      },
     );
     return () => {
       current = false;
     };
   }, [op, key, skip, round]);
-  const reload = useCallback(() => setRound((n) => n + 1), []);
+  const reload = useCallback(() => {
+    setRound((n) => n + 1);
+  }, []);
   return { data: state.data, error: state.error, loading: state.loading, reload };
 }

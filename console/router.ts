@@ -17,7 +17,9 @@ export function usePath(): string {
   const read = () => window.location.pathname.slice(BASE.length) || '/';
   const [path, setPath] = useState(read);
   useEffect(() => {
-    const update = () => setPath(read());
+    const update = () => {
+      setPath(read());
+    };
     listeners.push(update);
     window.addEventListener('popstate', update);
     return () => {

@@ -36,9 +36,9 @@ export function AccessPage({ me }: { me: Me }) {
       <Card title={w.auditSearch} style={{ marginBottom: 16 }}>
         <Form
           layout="inline"
-          onFinish={(values: { clientId?: string; uscc?: string }) =>
-            setFilter({ ...(values.clientId ? { clientId: values.clientId } : {}), ...(values.uscc ? { uscc: values.uscc } : {}) })
-          }
+          onFinish={(values: { clientId?: string; uscc?: string }) => {
+            setFilter({ ...(values.clientId ? { clientId: values.clientId } : {}), ...(values.uscc ? { uscc: values.uscc } : {}) });
+          }}
         >
           <Form.Item name="clientId" label={w.client}>
             <Input allowClear />
@@ -69,7 +69,13 @@ export function AccessPage({ me }: { me: Me }) {
         />
       </Card>
       <Card title={w.authorizations} style={{ marginBottom: 16 }}>
-        <Input.Search placeholder={w.uscc} onSearch={(v) => setAuthUscc(v.trim().toUpperCase())} style={{ maxWidth: 360, marginBottom: 8 }} />
+        <Input.Search
+          placeholder={w.uscc}
+          onSearch={(v) => {
+            setAuthUscc(v.trim().toUpperCase());
+          }}
+          style={{ maxWidth: 360, marginBottom: 8 }}
+        />
         {authorizations.error && <Alert type="error" message={authorizations.error} />}
         <Table
           size="small"

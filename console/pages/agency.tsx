@@ -20,15 +20,18 @@ export function AgencyPage({ me, canChange }: { me: Me; canChange: boolean }) {
   const [releasing, setReleasing] = useState<QuarantineEntry | undefined>();
   const [justification, setJustification] = useState('');
   const [notice, notices] = message.useMessage();
-  const act = async (work: () => Promise<string>) => {
-    try {
-      notice.success(await work());
-      state.reload();
-    } catch (error) {
-      notice.error(error instanceof Error ? error.message : String(error));
-    }
+  /** Runs an action from a button: its message as a success notice (and the page reloaded), or its error as an error notice. */
+  const act = (work: () => Promise<string>): void => {
+    work()
+      .then((message) => {
+        notice.success(message);
+        state.reload();
+      })
+      .catch((error: unknown) => {
+        notice.error(error instanceof Error ? error.message : String(error));
+      });
   };
-  const release = () =>
+  const release = () => {
     act(async () => {
       if (!releasing) return '';
       const done = await request(RELEASE_QUARANTINED, { id: releasing.id, justification });
@@ -36,6 +39,7 @@ export function AgencyPage({ me, canChange }: { me: Me; canChange: boolean }) {
       setJustification('');
       return `${w.releaseDone}: #${done.releaseQuarantinedRecord.id}`;
     });
+  };
   const data = state.data;
   return (
     <div data-testid="page-agency">
@@ -52,12 +56,12 @@ export function AgencyPage({ me, canChange }: { me: Me; canChange: boolean }) {
         />
         {isAdmin && canChange && (
           <Button
-            onClick={() =>
+            onClick={() => {
               act(async () => {
                 const r = await request(REPLAY_QUARANTINE, { agencyCode });
                 return `${w.replay}: ${r.replayQuarantine.replayed}/${r.replayQuarantine.examined}`;
-              })
-            }
+              });
+            }}
           >
             {w.replay}
           </Button>
@@ -83,12 +87,12 @@ export function AgencyPage({ me, canChange }: { me: Me; canChange: boolean }) {
                     render: (_: unknown, c: { name: string }) => (
                       <Button
                         size="small"
-                        onClick={() =>
+                        onClick={() => {
                           act(async () => {
                             const r = await request(RUN_CONNECTOR, { agencyCode, connector: c.name });
                             return `${c.name}: ${label(STATUS_LABELS, r.runConnectorNow.status)}`;
-                          })
-                        }
+                          });
+                        }}
                       >
                         {w.runNow}
                       </Button>
@@ -129,7 +133,13 @@ export function AgencyPage({ me, canChange }: { me: Me; canChange: boolean }) {
                     key: 'release',
                     render: (_: unknown, q: QuarantineEntry) =>
                       q.reasons.every((r) => r.rule === 'USCC_CHECKSUM') ? (
-                        <Button size="small" data-testid={`release-${q.id}`} onClick={() => setReleasing(q)}>
+                        <Button
+                          size="small"
+                          data-testid={`release-${q.id}`}
+                          onClick={() => {
+                            setReleasing(q);
+                          }}
+                        >
                           {w.release}
                         </Button>
                       ) : null,
@@ -177,7 +187,9 @@ export function AgencyPage({ me, canChange }: { me: Me; canChange: boolean }) {
         open={releasing !== undefined}
         onOk={release}
         okButtonProps={{ disabled: justification.trim().length === 0, id: 'release-confirm' }}
-        onCancel={() => setReleasing(undefined)}
+        onCancel={() => {
+          setReleasing(undefined);
+        }}
       >
         <Input.TextArea
           data-testid="release-justification"
@@ -185,7 +197,9 @@ export function AgencyPage({ me, canChange }: { me: Me; canChange: boolean }) {
           maxLength={500}
           placeholder={w.justification}
           value={justification}
-          onChange={(e) => setJustification(e.target.value)}
+          onChange={(e) => {
+            setJustification(e.target.value);
+          }}
         />
       </Modal>
     </div>

@@ -36,7 +36,12 @@ export function EnterpriseSearchPage() {
           rowKey="uscc"
           loading={results.loading}
           dataSource={results.data?.subjects.edges.map((e) => e.node) ?? []}
-          onRow={(row) => ({ onClick: () => navigate(`/enterprise/${row.uscc}`), style: { cursor: 'pointer' } })}
+          onRow={(row) => ({
+            onClick: () => {
+              navigate(`/enterprise/${row.uscc}`);
+            },
+            style: { cursor: 'pointer' },
+          })}
           columns={[
             { title: w.name, render: (_, s) => <a data-testid={`open-${s.uscc}`}>{s.name}</a> },
             { title: w.uscc, dataIndex: 'uscc' },
@@ -53,7 +58,7 @@ function RecordFields({ record }: { record: RecordNode }) {
   return (
     <Descriptions size="small" column={2} bordered>
       {record.standardFields.map((field) => (
-        <Descriptions.Item key={field.code} label={`${field.label}`}>
+        <Descriptions.Item key={field.code} label={field.label}>
           {codedValue(field)}
         </Descriptions.Item>
       ))}
@@ -74,7 +79,13 @@ export function EnterpriseProfilePage({ uscc, me }: { uscc: string; me: Me }) {
   const records = subject?.records.edges.map((e) => e.node) ?? [];
   return (
     <div data-testid="page-enterprise-profile">
-      <a onClick={() => navigate('/enterprise')}>← {w.back}</a>
+      <a
+        onClick={() => {
+          navigate('/enterprise');
+        }}
+      >
+        ← {w.back}
+      </a>
       {profile.error && <Alert type="error" message={profile.error} />}
       {subject && (
         <Card title={<span data-testid="profile-name">{subject.name}</span>} style={{ margin: '12px 0' }}>

@@ -28,8 +28,12 @@ function useAgencyStates(me: Me): { states: AgencyState[] | undefined; error: st
         return { agency, connectors: state.connectors, quarantine: state.quarantine.totalCount, batches: state.ingestionBatches.edges.map((e) => e.node) };
       }),
     ).then(
-      (states) => setResult({ states }),
-      (error: unknown) => setResult({ error: error instanceof Error ? error.message : String(error) }),
+      (states) => {
+        setResult({ states });
+      },
+      (error: unknown) => {
+        setResult({ error: error instanceof Error ? error.message : String(error) });
+      },
     );
   }, [me, agencies.data]);
   return { states: result.states, error: result.error ?? agencies.error };

@@ -20,7 +20,9 @@ export function Bars({ data, height = 260, testId }: { data: readonly { label: s
       yAxis: { type: 'value', minInterval: 1 },
       series: [{ type: 'bar', data: data.map((d) => d.value), itemStyle: { color: '#1677ff' } }],
     });
-    const resize = () => chart.resize();
+    const resize = () => {
+      chart.resize();
+    };
     window.addEventListener('resize', resize);
     return () => {
       window.removeEventListener('resize', resize);
