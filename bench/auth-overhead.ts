@@ -45,7 +45,7 @@ async function serveWithoutAccessControl(hub: Hub, config: HubConfig): Promise<{
     addressRateLimit(config.limits),
     express.json(),
     expressMiddleware(apollo, {
-      context: async () => hub.createContext(principal, 'OPERATIONS'),
+      context: () => Promise.resolve(hub.createContext(principal, 'OPERATIONS')),
     }),
   );
   const server = createServer(app);

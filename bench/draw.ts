@@ -67,7 +67,7 @@ async function main(): Promise<void> {
       agencyRegions: new Map([['BENCH', '310000']]),
       maxSubjectsPerRequest: 2000,
     };
-    const noAudit = async () => undefined;
+    const noAudit = () => Promise.resolve();
     const [draw, committed] = await seconds(() => commitInspectionDraw(deps, 'BENCH', { randomnessReference: 'bench operator value' }, 'bench', noAudit));
     say(
       `commit: ${committed} s (population ${draw.population_size}, digest ${draw.population_digest.slice(0, 16)}…, samples ${draw.classes.map((c) => `${c.class} ${c.sample}`).join(', ')})`,

@@ -2,9 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { readEnv } from '../config/env.js';
 import { hubConfigSchema, type HubConfig } from '../server/hub-config.js';
 import { createOrderedWriter, emptyTotals } from '../connectors/types.js';
 import { usccCheckCharacter } from '../ingestion/identifiers.js';
+import { requireValue } from '../ingestion/require-value.js';
 import { prepareBatch, writePreparedBatch } from '../ingestion/ingest-batch.js';
 import type { IncomingRecord } from '../ingestion/validate-record.js';
 import { issueAccessToken } from '../server/auth/access-tokens.js';
@@ -112,9 +114,9 @@ const BENCH_SERVER_SETTINGS = { shared_buffers: '2GB', max_wal_size: '8GB' };
 /** The database under test: a temporary local PostgreSQL server (or BENCH_DATABASE_URL), or PGlite in a temp folder. */
 export async function openBenchDatabase(engine: BenchEngine): Promise<{ database: Database; cleanup: () => Promise<void> }> {
   if (engine === 'postgres') {
-    const external = process.env['BENCH_DATABASE_URL'];
+    const external = readEnv().BENCH_DATABASE_URL;
     const server = external ? undefined : await startTemporaryPostgres(BENCH_SERVER_SETTINGS);
-    const database = await openDatabase({ engine: 'postgres', url: external ?? server!.url, poolSize: 4 });
+    const database = await openDatabase({ engine: 'postgres', url: external ?? requireValue(server, 'the temporary PostgreSQL server').url, poolSize: 4 });
     await migrateToLatest(database.db);
     return {
       database,
@@ -159,8 +161,8 @@ export async function startBenchHub(
   });
   const hub = await createHub({ config, database, logger: pino({ level: 'warn' }), clock: () => new Date() });
   await hub.registerFromConfig();
-  const client = await findClient(database.db, 'bench-operator');
-  const token = await issueAccessToken({ ...hub.tokens, ttlSeconds: 3600 }, client!, client!.scopes);
+  const client = requireValue(await findClient(database.db, 'bench-operator'), 'the bench-operator client');
+  const token = await issueAccessToken({ ...hub.tokens, ttlSeconds: 3600 }, client, client.scopes);
   const stop = async () => {
     await hub.stop();
     await rm(folder, { recursive: true, force: true });

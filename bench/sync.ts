@@ -21,7 +21,7 @@ const { values: args } = parseArgs({
   options: { engine: { type: 'string', default: 'postgres' }, records: { type: 'string', default: '1000000' }, feed: { type: 'string', default: 'standard' } },
 });
 const FEED = args.feed === 'mixed' ? 'mixed' : 'standard';
-if (args.feed !== FEED) throw new Error(`--feed must be standard or mixed (got ${String(args.feed)})`);
+if (args.feed !== FEED) throw new Error(`--feed must be standard or mixed (got ${args.feed})`);
 
 /** The mixed feed's source: page numbers, epoch-ms since, the code/data envelope, one mapping per kind. */
 const MIXED_SOURCE = {
@@ -84,10 +84,18 @@ async function startAgencyApi(): Promise<{ url: string; change: () => Promise<vo
   const server = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './agency-api-server.ts' : './agency-api-server.js', import.meta.url));
   const child = spawn(process.execPath, [...process.execArgv, server, String(TOTAL), FEED], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve) =>
-    child.stdout.on('data', (chunk: Buffer) => resolve(Number(/listening (\d+)/.exec(chunk.toString())?.[1]))),
+    child.stdout.on('data', (chunk: Buffer) => {
+      resolve(Number(/listening (\d+)/.exec(chunk.toString())?.[1]));
+    }),
   );
   const base = `http://127.0.0.1:${port}`;
-  return { url: `${base}/penalties`, change: async () => void (await fetch(`${base}/change`, { method: 'POST' })), stop: () => child.kill() };
+  return {
+    url: `${base}/penalties`,
+    change: async () => {
+      await fetch(`${base}/change`, { method: 'POST' });
+    },
+    stop: () => child.kill(),
+  };
 }
 
 async function main(): Promise<void> {
@@ -115,13 +123,16 @@ async function main(): Promise<void> {
     });
     const hub = await createHub({ config, database, logger: pino({ level: 'warn' }), clock: () => new Date() });
     await hub.registerFromConfig();
-    const progress = setInterval(async () => {
+    const reportProgress = async () => {
       const row = await database.db
         .selectFrom('records')
         .select((eb) => eb.fn.countAll<string>().as('n'))
         .executeTakeFirst()
         .catch(() => undefined);
       say(`  ${row?.n ?? '?'} records stored, RSS ${Math.round(process.memoryUsage().rss / 1e6)} MB`);
+    };
+    const progress = setInterval(() => {
+      void reportProgress();
     }, 10_000);
 
     let started = performance.now();

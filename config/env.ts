@@ -11,6 +11,11 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional(),
+  /** The benchmarks' PostgreSQL server (`--engine postgres`); unset, they start a temporary local one. */
+  BENCH_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   HUB_DATA_DIR: z.string().min(1).default('./data'),
   HUB_CONFIG: z.string().min(1).default('config/demo.config.json'),

@@ -92,7 +92,7 @@ function residentId(random: Random, division: string): string {
   const birth = `19${random.int(60, 99)}${String(random.int(1, 12)).padStart(2, '0')}${String(random.int(1, 28)).padStart(2, '0')}`;
   const body = `${division}${birth}${String(random.int(100, 999))}`;
   const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...body].reduce((acc, digit, i) => acc + Number(digit) * (weights[i] ?? 0), 0);
+  const sum = Array.from(body).reduce((acc, digit, i) => acc + Number(digit) * (weights[i] ?? 0), 0);
   return body + '10X98765432'.charAt(sum % 11);
 }
 
@@ -217,7 +217,7 @@ function wujiangRecords(random: Random, firms: Company[]): Row[] {
       CF_SY: `当事人${violation.type}，违法事实清楚。`,
       CF_YJ: violation.basis,
       CF_CFLB: violation.penalty.join(';'),
-      CF_NR: `${violation.penalty.join('、')}`,
+      CF_NR: violation.penalty.join('、'),
       ...(violation.penalty.includes('罚款') ? { CF_NR_FK: fine } : {}),
       CF_JDRQ: decided.replace(/^(\d{4})-(\d{2})-(\d{2})$/, '$1年$2月$3日'),
       CF_YXQ: '2099-12-31',
