@@ -27,6 +27,11 @@ const envSchema = z.object({
   /** Where `npm run hub -- token request` finds the hub; default http://localhost:$PORT. */
   HUB_URL: z.url({ protocol: /^https?$/ }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The CLI prints the stack of an unforeseen failure when set (to anything but empty, 0 or false). */
+  HUB_CLI_DEBUG: z
+    .string()
+    .optional()
+    .transform((v) => v !== undefined && !['', '0', 'false'].includes(v)),
 });
 
 export type Env = z.infer<typeof envSchema>;

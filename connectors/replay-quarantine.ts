@@ -29,9 +29,14 @@ type Revalidation =
  * transaction. Those that still fail stay open with the reasons they fail for now (a row first
  * refused for an unmapped column shows its real faults once mapped), noted as re-validated. An
  * entry with nothing to re-read (an unreadable line or file, a row of a connector no longer
- * configured) stays as it is.
+ * configured) stays as it is. `onProgress` hears the entries examined so far, a page at a time.
  */
-export async function replayQuarantine(ingestion: IngestionDeps, agencyCode: string, mappings: ReadonlyMap<string, Mapping>): Promise<ReplayTotals> {
+export async function replayQuarantine(
+  ingestion: IngestionDeps,
+  agencyCode: string,
+  mappings: ReadonlyMap<string, Mapping>,
+  onProgress?: (examined: number) => void,
+): Promise<ReplayTotals> {
   const totals: ReplayTotals = { ...emptyTotals(), examined: 0, replayed: 0, stillRejected: 0 };
   const note = `re-validated by a replay on ${ingestion.clock().toISOString()}: the reasons are the current mapping's and rules'`;
   let afterId = 0;
@@ -41,6 +46,7 @@ export async function replayQuarantine(ingestion: IngestionDeps, agencyCode: str
     if (!last) break;
     afterId = last.id;
     totals.examined += entries.length;
+    onProgress?.(totals.examined);
     const remapped = entries.map((entry) => remap(entry.id, entry.payload as StoredPayload, mappings));
     const candidates = remapped.filter((r) => 'record' in r);
     const batch = await prepareBatch(ingestion, { agencyCode, source: 'replay:quarantine', records: candidates.map((c) => c.record) });

@@ -4,12 +4,15 @@ import { loadHubConfig } from './load-hub-config.js';
 import { createHub } from './app.js';
 import { createLogger } from './logger.js';
 import { openHubDatabase } from './open-database.js';
+import { startOperatorChannel } from './operator-channel.js';
+import { hubOperatorDeps } from './operator-deps.js';
 import { assertPortAvailable } from './port-check.js';
 import { startFailureMessage } from './start-failure.js';
 
 /**
  * Start-up in order: config, database and migrations, agencies, runs left by a dead process closed,
- * HTTP, then the sources' first load while the API already answers; SIGTERM drains.
+ * HTTP, the operator channel (the CLI's commands run here while the hub holds the database), then the
+ * sources' first load while the API already answers; SIGTERM closes the channel and drains.
  */
 async function main(): Promise<void> {
   const env = readEnv();
@@ -28,12 +31,29 @@ async function main(): Promise<void> {
   const port = await hub.listen(env.PORT, env.HOST);
   const shownHost = env.HOST === '0.0.0.0' || env.HOST === '127.0.0.1' ? 'localhost' : env.HOST;
   const url = `http://${shownHost}:${port}/graphql`;
+  // The CLI's operator commands run here while the hub holds the database (server/operator-channel.ts).
+  const operatorChannel = await startOperatorChannel({
+    dataDir: env.HUB_DATA_DIR,
+    hubId: config.hub.id,
+    logger: logger.child({ component: 'operator' }),
+    operatorDeps: hubOperatorDeps({
+      db: database.db,
+      keys: hub.keys,
+      ingestion: hub.ingestion,
+      configPath: env.HUB_CONFIG,
+      logger: logger.child({ component: 'operator' }),
+      clock: () => new Date(),
+      hubUrl: env.HUB_URL ?? `http://${shownHost}:${port}`,
+    }),
+  });
 
-  let stopping = false;
+  // Aborted by the first stop signal: a start-up still loading sources then ends without logging ready.
+  const stopping = new AbortController();
   const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (stopping.signal.aborted) return;
+    stopping.abort();
     logger.info({ signal }, 'shutting down: draining requests');
+    await operatorChannel?.close();
     await hub.stop();
     await opened.close();
     logger.info('stopped');
@@ -42,7 +62,9 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   // SIGHUP applies a changed config file without a restart; a bad file is logged and the running configuration kept.
   process.on('SIGHUP', () => {
-    hub.reloadConfiguration().catch((error: unknown) => logger.error({ err: error }, 'configuration not reloaded'));
+    hub.reloadConfiguration().catch((error: unknown) => {
+      logger.error({ err: error }, 'configuration not reloaded');
+    });
   });
 
   // The API answers while the sources load: a slow or hanging agency API delays only its own run (/readyz: firstLoad).
@@ -51,7 +73,7 @@ async function main(): Promise<void> {
     const totals = await hub.loadSources();
     logger.info(totals, 'sources loaded');
   }
-  if (stopping) return;
+  if (stopping.signal.aborted) return;
   await hub.expireRecords();
   logger.info(`credit hub ${config.hub.id} ready: GraphQL and IDE at ${url}`);
 }

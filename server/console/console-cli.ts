@@ -6,6 +6,7 @@ import {
   listOpenConsoleSessions,
   revokeConsoleSessionByHandle,
   revokeConsoleUserAccess,
+  type ConsoleUserRow,
 } from '../../store/console-queries.js';
 import type { HubDb } from '../../store/database.js';
 import { ConsoleSessions } from './console-sessions.js';
@@ -15,7 +16,7 @@ import { addConsoleUser, ConsoleUserError } from './console-users.js';
 export const CONSOLE_USAGE = `  console user add USER --person NAME --client ID --purpose PURPOSE [--role OPERATOR|VIEWER]
                                                 add a console user (a person acting for a client), or change one
   console invite USER                           print a one-time sign-in link for the user (valid console.inviteHours)
-  console list                                  list console users and open sessions
+  console list [--json]                         list console users and open sessions
   console revoke USER|SESSION                   end a user's sessions and unused links, or one session by its handle`;
 
 /** What a console command needs: the database, the config, the clock, where to print and the console's address. */
@@ -65,9 +66,16 @@ export async function runConsoleCommand(deps: ConsoleCliDeps, command: string | 
       return 0;
     }
     case 'list': {
-      for (const user of await listConsoleUsers(deps.db))
+      const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } } });
+      const users = await listConsoleUsers(deps.db);
+      const sessions = await listOpenConsoleSessions(deps.db, at);
+      if (values.json) {
+        deps.print(JSON.stringify({ users: users.map(consoleUserJson), sessions: sessions.map(consoleSessionJson) }));
+        return 0;
+      }
+      for (const user of users)
         deps.print(`user\t${user.name}\t${user.role}\t${user.client_id}\t${user.purpose}\t${user.disabled_at ? 'disabled' : 'enabled'}\t${user.person_name}`);
-      for (const session of await listOpenConsoleSessions(deps.db, at))
+      for (const session of sessions)
         deps.print(
           `session\t${session.handle}\t${session.user_name}\tsigned in ${session.created_at.toISOString()}\tlast seen ${session.last_seen_at.toISOString()}\tends ${session.expires_at.toISOString()}`,
         );
@@ -89,3 +97,22 @@ export async function runConsoleCommand(deps: ConsoleCliDeps, command: string | 
       return undefined;
   }
 }
+
+/** A console user as `console list --json` shows it. */
+const consoleUserJson = (user: ConsoleUserRow) => ({
+  name: user.name,
+  person: user.person_name,
+  role: user.role,
+  client: user.client_id,
+  purpose: user.purpose,
+  disabledAt: user.disabled_at?.toISOString() ?? null,
+});
+
+/** An open session as `console list --json` shows it: its handle, never its id. */
+const consoleSessionJson = (session: Awaited<ReturnType<typeof listOpenConsoleSessions>>[number]) => ({
+  handle: session.handle,
+  user: session.user_name,
+  signedInAt: session.created_at.toISOString(),
+  lastSeenAt: session.last_seen_at.toISOString(),
+  endsAt: session.expires_at.toISOString(),
+});
