@@ -85,11 +85,11 @@ export async function grantAuthorization(
  * Revokes an authorisation in force, for the client that recorded it or an operator. Throws
  * NotFoundError when there is none with this id, NotGrantorError when another client recorded it.
  */
-export async function withdrawAuthorization(db: HubDb, id: number, revoker: Revoker): Promise<AuthorizationRow> {
+export async function withdrawAuthorization(db: HubDb, id: number, revoker: Revoker, now: Date): Promise<AuthorizationRow> {
   const current = await findAuthorizationInForce(db, id);
   if (!current) throw new NotFoundError(`no authorisation ${id} in force`);
   if (current.granted_by !== revoker.clientId && !revoker.isAdmin) throw new NotGrantorError(id, current.subject_uscc, current.granted_by);
-  const row = await revokeAuthorization(db, id, revoker.clientId);
+  const row = await revokeAuthorization(db, id, revoker.clientId, now);
   if (!row) throw new NotFoundError(`no authorisation ${id} in force`);
   return row;
 }

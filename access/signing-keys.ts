@@ -51,7 +51,7 @@ export class SigningKeys {
 
   /** Creates the first key when there is none (first start). Returns whether it created one. */
   async ensureKey(): Promise<boolean> {
-    const created = await activateSigningKey(this.deps.db, await newKeyPair(this.deps.algorithm), true);
+    const created = await activateSigningKey(this.deps.db, await newKeyPair(this.deps.algorithm), this.deps.clock(), true);
     this.loadedAt = -Infinity;
     return created;
   }
@@ -59,7 +59,7 @@ export class SigningKeys {
   /** Activates a new key; the old one keeps verifying. Returns the new kid. */
   async rotate(): Promise<string> {
     const pair = await newKeyPair(this.deps.algorithm);
-    await activateSigningKey(this.deps.db, pair);
+    await activateSigningKey(this.deps.db, pair, this.deps.clock());
     this.loadedAt = -Infinity;
     return pair.kid;
   }

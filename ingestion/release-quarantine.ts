@@ -68,7 +68,7 @@ export async function releaseQuarantinedRecord(
   };
   await writePreparedBatch(deps, batch, async (trx) => {
     await recordUsccOverrides(trx, usccs, id, reason);
-    await resolveQuarantine(trx, id, 'RELEASED', reason);
+    await resolveQuarantine(trx, id, 'RELEASED', reason, now);
     await alsoInTransaction?.(trx);
   });
   deps.logger.info({ quarantineId: id, agency: entry.agency_code }, 'quarantined record released by operator override');

@@ -13,7 +13,11 @@ export function hubConnectorDeps(ingestion: IngestionDeps, logger: Logger, signR
     prepare: (request) => prepareBatch(ingestion, request),
     write: (batch, options) => {
       const watermark = options?.watermark;
-      return writePreparedBatch(ingestion, batch, watermark ? (trx) => saveWatermark(trx, batch.agencyCode, watermark.connector, watermark.value) : undefined);
+      return writePreparedBatch(
+        ingestion,
+        batch,
+        watermark ? (trx) => saveWatermark(trx, batch.agencyCode, watermark.connector, watermark.value, ingestion.clock()) : undefined,
+      );
     },
     readWatermark: (agencyCode, connector) => readWatermark(ingestion.db, agencyCode, connector),
     logger,

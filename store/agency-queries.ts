@@ -21,7 +21,7 @@ export async function listAgencies(db: HubDb): Promise<AgencyRow[]> {
 }
 
 /** Registers agencies from configuration, updating names and regions that changed. */
-export async function upsertAgencies(db: HubDb, agencies: readonly AgencyRow[]): Promise<void> {
+export async function upsertAgencies(db: HubDb, agencies: readonly AgencyRow[], now: Date): Promise<void> {
   if (agencies.length === 0) return;
   await db
     .insertInto('agencies')
@@ -31,7 +31,7 @@ export async function upsertAgencies(db: HubDb, agencies: readonly AgencyRow[]):
         name: eb.ref('excluded.name'),
         region: eb.ref('excluded.region'),
         hub: eb.ref('excluded.hub'),
-        updated_at: new Date(),
+        updated_at: now,
       })),
     )
     .execute();

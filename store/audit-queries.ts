@@ -35,7 +35,9 @@ export async function appendAuditEntry(db: HubDb, entry: AuditAppend): Promise<n
       insert into audit_subjects (subject, seq) select distinct unnest(${[...entry.subjects]}::text[]), seq from appended
     )
     select seq from appended`.execute(db);
-  return result.rows[0]!.seq;
+  const [appended] = result.rows;
+  if (!appended) throw new Error('the audit entry was not appended');
+  return appended.seq;
 }
 
 export interface AuditRow {

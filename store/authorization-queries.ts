@@ -39,10 +39,10 @@ export async function findAuthorizationInForce(db: HubDb, id: number): Promise<A
 }
 
 /** Revokes an authorisation still in force; returns it, or undefined when none such exists. */
-export async function revokeAuthorization(db: HubDb, id: number, revokedBy: string): Promise<AuthorizationRow | undefined> {
+export async function revokeAuthorization(db: HubDb, id: number, revokedBy: string, now: Date): Promise<AuthorizationRow | undefined> {
   return db
     .updateTable('authorizations')
-    .set({ revoked_at: new Date(), revoked_by: revokedBy })
+    .set({ revoked_at: now, revoked_by: revokedBy })
     .where('id', '=', id)
     .where('revoked_at', 'is', null)
     .returning(COLUMNS)

@@ -55,7 +55,7 @@ export async function listClients(db: HubDb): Promise<ClientRow[]> {
  * Registers clients, or updates their registration. A revoked client stays revoked: re-registering
  * (e.g. from configuration at every start) never brings it back.
  */
-export async function upsertClients(db: HubDb, clients: readonly ClientRegistration[]): Promise<void> {
+export async function upsertClients(db: HubDb, clients: readonly ClientRegistration[], now: Date): Promise<void> {
   if (clients.length === 0) return;
   await db
     .insertInto('api_clients')
@@ -84,15 +84,15 @@ export async function upsertClients(db: HubDb, clients: readonly ClientRegistrat
         jwks_url: eb.ref('excluded.jwks_url'),
         secret_hash: eb.ref('excluded.secret_hash'),
         requests_per_minute: eb.ref('excluded.requests_per_minute'),
-        updated_at: new Date(),
+        updated_at: now,
       })),
     )
     .execute();
 }
 
 /** Revokes a client: its tokens stop working at once. Returns false when no such active client exists. */
-export async function revokeClient(db: HubDb, id: string): Promise<boolean> {
-  const result = await db.updateTable('api_clients').set({ revoked_at: new Date() }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+export async function revokeClient(db: HubDb, id: string, now: Date): Promise<boolean> {
+  const result = await db.updateTable('api_clients').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
 

@@ -79,6 +79,7 @@ export async function closeAbandonedRuns(db: HubDb, agencyCode: string, connecto
 }
 
 async function closeRuns(db: HubDb, which: RawBuilder<unknown>, end: RunEnd): Promise<(RunCounts & { id: number })[]> {
+  // finished_at: the database's time, as started_at (its column default), so runs of several hub processes are ordered on one clock.
   const warnings = end.warnings === undefined ? null : JSON.stringify(end.warnings);
   const result = await sql<RunCounts & { id: number }>`
     with totals as (
@@ -97,7 +98,7 @@ async function closeRuns(db: HubDb, which: RawBuilder<unknown>, end: RunEnd): Pr
     from totals t
     where r.id = t.id
     returning r.id, r.batches, r.received, r.inserted, r.updated, r.unchanged, r.rejected`.execute(db);
-  return result.rows.map((row) => ({ ...row, id: Number(row.id) }));
+  return result.rows;
 }
 
 /** The connector's run in progress (the latest RUNNING one), if any. */

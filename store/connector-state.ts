@@ -11,10 +11,10 @@ export async function readWatermark(db: HubDb, agencyCode: string, connector: st
 }
 
 /** Saves a connector's watermark; call it inside the transaction that stores the data it covers. */
-export async function saveWatermark(trx: HubDb, agencyCode: string, connector: string, watermark: string): Promise<void> {
+export async function saveWatermark(trx: HubDb, agencyCode: string, connector: string, watermark: string, now: Date): Promise<void> {
   await trx
     .insertInto('connector_state')
     .values({ agency_code: agencyCode, connector, watermark })
-    .onConflict((oc) => oc.columns(['agency_code', 'connector']).doUpdateSet({ watermark, updated_at: new Date() }))
+    .onConflict((oc) => oc.columns(['agency_code', 'connector']).doUpdateSet({ watermark, updated_at: now }))
     .execute();
 }

@@ -100,7 +100,7 @@ export async function listRecordFactsInForce(
   if (kinds.length === 0) return [];
   const rows = await db
     .selectFrom('records as r')
-    .select(['r.id', 'r.kind', sql<unknown>`r.fields -> 'CF_CFLB'`.as('penalty_types')])
+    .select(['r.id', 'r.kind', sql`r.fields -> 'CF_CFLB'`.as('penalty_types')])
     .where('r.subject_uscc', '=', uscc)
     .where('r.kind', 'in', kinds)
     .where(recordInForce(today))

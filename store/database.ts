@@ -55,19 +55,25 @@ const asNumber = (value: string): number => Number(value);
 const asString = (value: string): string => value;
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  return target.engine === 'postgres' ? openServer(target.url, target.poolSize ?? 10, target.statementTimeoutMs ?? 5000) : openEmbedded(target.dataDir);
+  if (target.engine === 'pglite') return openEmbedded(target.dataDir);
+  return openServer(target.url, target.poolSize ?? 10, target.statementTimeoutMs ?? 5000);
 }
 
-const serverParsers: Record<number, (value: string) => unknown> = { [OID.int8]: asNumber, [OID.date]: asString, [OID.numeric]: asString };
+/** The server pools' parsers: the same as PGlite's `parsers` (openEmbedded), on an instance of their own, not pg's global one. */
+function serverTypeParsers(): pg.TypeOverrides {
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(OID.int8, asNumber);
+  types.setTypeParser(OID.date, asString);
+  types.setTypeParser(OID.numeric, asString);
+  return types;
+}
 
 function serverPool(url: string, poolSize: number, statementTimeoutMs?: number): { db: HubDb; pool: pg.Pool } {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
     ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}),
-    types: {
-      getTypeParser: ((oid: number, format?: string) => serverParsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-    },
+    types: serverTypeParsers(),
   });
   // An idle connection the server closes (restart, failover, a dropped database) is reported here; the
   // pool discards it and the next query opens a new one. Unhandled, the event would end the process.
@@ -75,7 +81,7 @@ function serverPool(url: string, poolSize: number, statementTimeoutMs?: number):
   return { db: new Kysely<HubTables>({ dialect: new PostgresDialect({ pool }) }), pool };
 }
 
-async function openServer(url: string, poolSize: number, statementTimeoutMs: number): Promise<Database> {
+function openServer(url: string, poolSize: number, statementTimeoutMs: number): Database {
   const pools = { main: serverPool(url, poolSize), read: serverPool(url, poolSize, statementTimeoutMs), 'heavy-read': serverPool(url, 1, statementTimeoutMs) };
   const poolUse = () =>
     Object.entries(pools).map(([name, { pool }]) => ({
@@ -92,8 +98,12 @@ async function openServer(url: string, poolSize: number, statementTimeoutMs: num
       if (message.channel === channel) onMessage(message.payload ?? '');
     });
     let open = true;
-    client.on('error', (error) => open && onLost(error));
-    client.on('end', () => open && onLost(new Error('notification connection ended')));
+    client.on('error', (error) => {
+      if (open) onLost(error);
+    });
+    client.on('end', () => {
+      if (open) onLost(new Error('notification connection ended'));
+    });
     await client.query(`listen ${pg.escapeIdentifier(channel)}`);
     return async () => {
       open = false;

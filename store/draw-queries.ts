@@ -73,7 +73,7 @@ export async function insertDrawWithPopulation(trx: HubDb, draw: NewDraw): Promi
   const inserted = await sql<{ id: string }>`
     insert into inspection_draws (id, agency_code, regions, filters, algorithm, population_size, population_digest, classes,
       inspectors_per_target, inspector_pool, inspector_pool_digest, randomness_reference, period_start, period_end, committed_at, committed_by)
-    values ('SJCC-' || ${String(year)} || '-' || lpad(nextval('inspection_draw_seq')::text, 6, '0'), ${draw.agencyCode}, ${[...draw.regions]}::text[],
+    values ('SJCC-' || ${year} || '-' || lpad(nextval('inspection_draw_seq')::text, 6, '0'), ${draw.agencyCode}, ${[...draw.regions]}::text[],
       ${JSON.stringify({ kinds: draw.kinds, agencies: draw.agencies })}::jsonb, ${draw.algorithm}, 0, '', '[]'::jsonb, ${draw.inspectorsPerTarget},
       ${JSON.stringify(draw.pool)}::jsonb, ${draw.poolDigest}, ${draw.randomnessReference}, ${draw.periodStart}::date, ${draw.periodEnd}::date,
       ${draw.committedAt}, ${draw.committedBy})

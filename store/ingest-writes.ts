@@ -69,10 +69,11 @@ export async function closeBatch(
   trx: Executor,
   batchId: number,
   counts: { received: number; inserted: number; updated: number; unchanged: number; rejected: number },
+  finishedAt: Date,
 ): Promise<void> {
   await trx
     .updateTable('ingestion_batches')
-    .set({ ...counts, finished_at: new Date() })
+    .set({ ...counts, finished_at: finishedAt })
     .where('id', '=', batchId)
     .execute();
 }
@@ -91,6 +92,7 @@ export interface SubjectWrite extends SubjectRow {
  * registration authority's rename); among equals the first writer keeps it.
  */
 export async function upsertSubjects(trx: Executor, subjects: readonly SubjectWrite[]): Promise<void> {
+  // updated_at: the database's time, as the column default that stamped created_at on insert.
   if (subjects.length === 0) return;
   await sql`
     insert into subjects (uscc, name, category, division_code, region, name_agency, name_rank)
@@ -117,6 +119,7 @@ export async function upsertSubjects(trx: Executor, subjects: readonly SubjectWr
  */
 export async function upsertRecords(trx: Executor, origin: BatchOrigin, rows: readonly RecordRow[]): Promise<{ inserted: string[]; updated: string[] }> {
   if (rows.length === 0) return { inserted: [], updated: [] };
+  // updated_at: the database's time, as the column default that stamped created_at on insert.
   const result = await sql<{ inserted: string[] | null; updated: string[] | null }>`
     with input as (
       select * from jsonb_to_recordset(${recordRowsJson(rows)}::jsonb) as t(
@@ -208,6 +211,7 @@ export async function insertQuarantine(
  */
 export async function resolveSupersededQuarantine(trx: Executor, agencyCode: string, sourceRecordIds: readonly string[], resolution: string): Promise<void> {
   if (sourceRecordIds.length === 0) return;
+  // resolved_at: the database's time, as the quarantine entries' created_at, in the batch's transaction.
   await sql`
     update quarantine set status = 'RESOLVED', resolution = ${resolution}, resolved_at = now()
     where agency_code = ${agencyCode} and status = 'OPEN'
@@ -215,8 +219,14 @@ export async function resolveSupersededQuarantine(trx: Executor, agencyCode: str
   `.execute(trx);
 }
 
-export async function resolveQuarantine(trx: Executor, id: number | readonly number[], status: 'RELEASED' | 'RESOLVED', resolution: string): Promise<void> {
+export async function resolveQuarantine(
+  trx: Executor,
+  id: number | readonly number[],
+  status: 'RELEASED' | 'RESOLVED',
+  resolution: string,
+  resolvedAt: Date,
+): Promise<void> {
   const ids = typeof id === 'number' ? [id] : id;
   if (ids.length === 0) return;
-  await trx.updateTable('quarantine').set({ status, resolution, resolved_at: new Date() }).where('id', 'in', ids).execute();
+  await trx.updateTable('quarantine').set({ status, resolution, resolved_at: resolvedAt }).where('id', 'in', ids).execute();
 }

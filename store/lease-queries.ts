@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import type { HubDb } from './database.js';
 
+// Leases are taken, renewed and judged expired on the database's clock (now()), the one clock every hub process shares.
+
 /**
  * Takes the named lease for `ttlMs` if it is free or expired, or renews it if `holder` has it, or
  * takes it from `replacing` (a holder known to be dead) if that one still has it.

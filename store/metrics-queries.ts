@@ -38,9 +38,9 @@ export async function readStoreGauges(db: HubDb, sources: readonly { agencyCode:
        from unnest(${agencies}::text[], ${connectors}::text[]) as s(agency_code, connector)) as last_runs`.execute(db);
   const row = rows[0];
   return {
-    auditEntries: Number(row?.audit_entries ?? 0),
+    auditEntries: row?.audit_entries ?? 0,
     lastCheckpointAt: row?.last_checkpoint_at ? new Date(row.last_checkpoint_at) : null,
-    openQuarantine: new Map(Object.entries(row?.open_quarantine ?? {}).map(([agency, open]) => [agency, Number(open)])),
+    openQuarantine: new Map(Object.entries(row?.open_quarantine ?? {}).map(([agency, open]) => [agency, open])),
     lastSuccessfulRun: new Map((row?.last_runs ?? []).map((run) => [run.key, run.at === null ? null : new Date(run.at)])),
   };
 }

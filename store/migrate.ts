@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { Migrator, type Migration, type MigrationResultSet } from 'kysely';
 import type { HubDb } from './database.js';
 import * as initial from './migrations/0001-initial.js';
@@ -32,7 +33,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
 };
 
 function migrator(db: HubDb): Migrator {
-  return new Migrator({ db, provider: { getMigrations: async () => ({ ...MIGRATIONS }) } });
+  return new Migrator({ db, provider: { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) } });
 }
 
 /**
@@ -44,7 +45,7 @@ export async function migrateToLatest(db: HubDb): Promise<string[]> {
   const { error, results } = await migrator(db).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : inspect(error)}`, { cause: error });
   }
   return appliedNames(results);
 }

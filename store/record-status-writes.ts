@@ -31,6 +31,7 @@ export interface RecordStatusChange {
 export async function changeRecordStatus(db: HubDb, selection: RecordSelection, status: string, changedBy: string): Promise<RecordStatusChange[]> {
   const predicate = 'ids' in selection ? sql`r.id = any(${[...selection.ids]}::bigint[])` : selection.where;
   if ('ids' in selection && selection.ids.length === 0) return [];
+  // updated_at: the database's time, as the column default that stamped created_at on insert.
   const result = await sql<{
     id: string | number;
     agency_code: string;

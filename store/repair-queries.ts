@@ -157,7 +157,7 @@ export async function listRepairSteps(db: HubDb, requestIds: readonly number[]):
     select request_id as case_id, step, actor, at, note from repair_request_steps
     where request_id = any(${[...requestIds]}::int8[]) order by request_id, id
   `.execute(db);
-  return result.rows.map((row) => ({ ...row, case_id: Number(row.case_id) }));
+  return result.rows;
 }
 
 /** Stores an OPEN objection; undefined when the record already has one open. */
@@ -253,7 +253,7 @@ export async function listObjectionSteps(db: HubDb, objectionIds: readonly numbe
     select objection_id as case_id, step, actor, at, note from objection_steps
     where objection_id = any(${[...objectionIds]}::int8[]) order by objection_id, id
   `.execute(db);
-  return result.rows.map((row) => ({ ...row, case_id: Number(row.case_id) }));
+  return result.rows;
 }
 
 /**

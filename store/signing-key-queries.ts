@@ -9,14 +9,18 @@ export interface SigningKeyRow {
   readonly retired_at: Date | null;
 }
 
-/** Every key the hub has had, newest first; public halves only. */
+/** Every key the hub has had, the active one first, then newest first; public halves only. */
 export async function listSigningKeys(db: HubDb): Promise<SigningKeyRow[]> {
-  return db
-    .selectFrom('hub_signing_keys')
-    .select(['kid', 'alg', 'public_jwk', 'activated_at', 'retired_at'])
-    .orderBy('activated_at', 'desc')
-    .orderBy('kid', 'desc')
-    .execute();
+  return (
+    db
+      .selectFrom('hub_signing_keys')
+      .select(['kid', 'alg', 'public_jwk', 'activated_at', 'retired_at'])
+      // Activation times may be equal (the hub's clock is injected and may stand still), so which key is active decides first.
+      .orderBy(sql`retired_at is null`, 'desc')
+      .orderBy('activated_at', 'desc')
+      .orderBy('kid', 'desc')
+      .execute()
+  );
 }
 
 /** The private half of the active key (the newest not retired), or undefined before the first. */
@@ -38,13 +42,13 @@ export async function findActivePrivateKey(db: HubDb): Promise<{ kid: string; al
 export async function activateSigningKey(
   db: HubDb,
   key: { kid: string; alg: string; publicJwk: object; privateJwk: object },
+  now: Date,
   onlyIfNone = false,
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('hub_signing_keys'))`.execute(trx);
     const active = await trx.selectFrom('hub_signing_keys').select('kid').where('retired_at', 'is', null).execute();
     if (onlyIfNone && active.length > 0) return false;
-    const now = new Date();
     await trx.updateTable('hub_signing_keys').set({ retired_at: now }).where('retired_at', 'is', null).execute();
     await trx
       .insertInto('hub_signing_keys')

@@ -147,7 +147,7 @@ export const accessResolvers = {
       const revoker = { clientId: access.principal.clientId, isAdmin: isAdmin(access.principal) };
       try {
         const row = await access.trail.recordWrite(ingestion.db, 'mutation revokeAuthorization', async (trx) => {
-          const revoked = await withdrawAuthorization(trx, id, revoker);
+          const revoked = await withdrawAuthorization(trx, id, revoker, access.clock());
           access.trail.noteSubject(revoked.subject_uscc);
           return revoked;
         });

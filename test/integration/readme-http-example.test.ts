@@ -94,6 +94,7 @@ beforeAll(async () => {
   await upsertAgencies(
     database.db,
     config.agencies.map((a) => ({ code: a.code, name: a.name, region: a.region, hub: config.hub.id })),
+    new Date(),
   );
   const deps = hubConnectorDeps(ingestionDeps(database.db, { agencies: agencyAuthorities(config.agencies) }), testLogger(), async () => {
     throw new Error('this source signs no tokens');

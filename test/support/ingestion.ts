@@ -49,7 +49,7 @@ export const TEST_AGENCIES = [
 ];
 
 export async function registerTestAgencies(db: HubDb): Promise<void> {
-  await upsertAgencies(db, TEST_AGENCIES);
+  await upsertAgencies(db, TEST_AGENCIES, FIXED_NOW);
 }
 
 export function ingest(db: HubDb, records: readonly IncomingRecord[], agencyCode = 'SH-SAMR'): Promise<IngestCounts> {
