@@ -5,6 +5,7 @@ import { tokenIdentity } from '../../server/hub-config.js';
 import { CLIENT_ASSERTION_TYPE } from '../../server/auth/client-authentication.js';
 import { revokeClient } from '../../store/client-queries.js';
 import { clientAssertion, DEV_SECRET, TEST_CLIENTS } from '../support/clients.js';
+import { defined, type AnswerOf, type GraphQLBody } from '../support/answers.js';
 import { TEST_CONFIG, startTestHub, type TestHub } from '../support/hub.js';
 import { FIXED_NOW } from '../support/ingestion.js';
 
@@ -15,12 +16,30 @@ const NOW = Math.floor(FIXED_NOW.getTime() / 1000);
 beforeAll(async () => {
   testHub = await startTestHub();
 });
-afterAll(async () => testHub.close());
+afterAll(() => testHub.close());
 
-const tokenRequest = (form: Record<string, string>) => request(testHub.hub.httpServer).post('/oauth/token').type('form').send(form);
-const withAssertion = (assertion: string, extra: Record<string, string> = {}) =>
+/** The bodies of the token endpoint (RFC 6749), of the access checks' refusals (RFC 6750) and of `{ me { id } }`. */
+type Answer = AnswerOf<
+  GraphQLBody<{ me: { id: string } }> & {
+    access_token: string;
+    token_type?: string;
+    expires_in?: number;
+    scope?: string;
+    error?: string;
+    error_description?: string;
+  }
+>;
+
+const tokenRequest = (form: Record<string, string>, basic?: { id: string; secret: string }): PromiseLike<Answer> => {
+  const post = request(testHub.hub.httpServer).post('/oauth/token').type('form').send(form);
+  return basic ? post.auth(basic.id, basic.secret) : post;
+};
+const withAssertion = (assertion: string, extra: Record<string, string> = {}): PromiseLike<Answer> =>
   tokenRequest({ grant_type: 'client_credentials', client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion, ...extra });
-const query = (token: string, purpose = 'OPERATIONS') =>
+/** One part (0: header, 1: payload) of a JWT, decoded. */
+const jwtPart = (token: string, index: number) =>
+  JSON.parse(Buffer.from(defined(token.split('.')[index], `part ${index} of the token`), 'base64url').toString()) as Record<string, unknown>;
+const query = (token: string, purpose = 'OPERATIONS'): PromiseLike<Answer> =>
   request(testHub.hub.httpServer).post('/graphql').set('authorization', `Bearer ${token}`).set('x-purpose', purpose).send({ query: '{ me { id } }' });
 
 /** Claims of a valid access token of the admin client, to spoil one at a time. */
@@ -53,7 +72,7 @@ async function expectRefused(token: string, reason: RegExp) {
  * (the CLI) changes it reaches the hub by a database notification: within milliseconds, but after
  * the commit, so not necessarily before the very next request.
  */
-async function answerWithin(status: number, ms: number, send: () => Promise<request.Response>): Promise<request.Response> {
+async function answerWithin(status: number, ms: number, send: () => PromiseLike<Answer>): Promise<Answer> {
   const started = Date.now();
   let response = await send();
   while (response.status !== status && Date.now() - started < ms) {
@@ -73,15 +92,13 @@ describe('token endpoint', () => {
       expires_in: 300,
       scope: 'records:read records:write:SH-SAMR authorizations:write audit:subject credit:read inspections:draw repair:write',
     });
-    const [header, payload] = response.body.access_token
-      .split('.')
-      .slice(0, 2)
-      .map((part: string) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+    const header = jwtPart(response.body.access_token, 0);
+    const payload = jwtPart(response.body.access_token, 1);
     expect(header).toMatchObject({ alg: 'EdDSA', typ: 'at+jwt' });
     expect(payload).toMatchObject({ iss: issuer, sub: 'test-agency', aud: audience, client_type: 'AGENCY', agency: 'SH-SAMR', regions: [], exp: NOW + 300 });
-    expect(typeof payload.jti).toBe('string');
+    expect(typeof payload['jti']).toBe('string');
     const me = await query(response.body.access_token, 'SUPERVISION');
-    expect(me.body.data.me.id).toBe('test-agency');
+    expect(me.body.data?.me.id).toBe('test-agency');
   });
 
   test('a narrower scope can be asked for; a scope not granted is invalid_scope', async () => {
@@ -93,14 +110,14 @@ describe('token endpoint', () => {
   });
 
   test('client_secret_basic works where enabled, and only with the right secret', async () => {
-    const basic = (secret: string) => tokenRequest({ grant_type: 'client_credentials' }).auth('test-agency', secret);
+    const basic = (secret: string) => tokenRequest({ grant_type: 'client_credentials' }, { id: 'test-agency', secret });
     expect((await basic(DEV_SECRET)).status).toBe(200);
     const wrong = await basic('not-the-secret-at-all');
     expect(wrong.status).toBe(401);
     expect(wrong.body.error).toBe('invalid_client');
     const disabled = await startTestHub({ ...TEST_CONFIG, auth: { ...TEST_CONFIG.auth, allowClientSecret: false } });
     try {
-      const refused = await request(disabled.hub.httpServer)
+      const refused: Answer = await request(disabled.hub.httpServer)
         .post('/oauth/token')
         .type('form')
         .send({ grant_type: 'client_credentials' })
@@ -118,7 +135,7 @@ describe('token endpoint', () => {
       error: 'invalid_client',
       error_description: expect.stringContaining('required'),
     });
-    const json = await request(testHub.hub.httpServer).post('/oauth/token').send({ grant_type: 'client_credentials' });
+    const json: Answer = await request(testHub.hub.httpServer).post('/oauth/token').send({ grant_type: 'client_credentials' });
     expect(json.body.error).toBe('invalid_request');
   });
 });
@@ -151,7 +168,7 @@ describe('client assertion attacks are refused with 401 invalid_client', () => {
   test('an unknown client and a wrong signature or secret get one answer, so client ids cannot be enumerated', async () => {
     const { privateKey: strangersKey } = await generateKeyPair('Ed25519');
     const unknown = { ...TEST_CLIENTS.bank, config: { ...TEST_CLIENTS.bank.config, id: 'no-such-client' } };
-    const answer = (response: request.Response) => ({ status: response.status, body: response.body, challenge: response.headers['www-authenticate'] });
+    const answer = (response: Answer) => ({ status: response.status, body: response.body, challenge: response.headers['www-authenticate'] });
     const byAssertion = [
       await withAssertion(await clientAssertion(unknown, issuer, { key: strangersKey })),
       await withAssertion(await clientAssertion(TEST_CLIENTS.bank, issuer, { key: strangersKey })),
@@ -160,11 +177,12 @@ describe('client assertion attacks are refused with 401 invalid_client', () => {
         client_id: 'test-bank',
       }),
     ];
-    const basic = (id: string, secret: string) => tokenRequest({ grant_type: 'client_credentials' }).auth(id, secret);
+    const basic = (id: string, secret: string) => tokenRequest({ grant_type: 'client_credentials' }, { id, secret });
     const bySecret = [await basic('no-such-client', DEV_SECRET), await basic('test-agency', 'not-the-secret-at-all'), await basic('test-bank', DEV_SECRET)];
-    for (const response of [...byAssertion, ...bySecret]) expect(answer(response)).toEqual(answer(byAssertion[0]!));
-    expect(byAssertion[0]!.status).toBe(401);
-    expect(byAssertion[0]!.body).toEqual({ error: 'invalid_client', error_description: expect.stringMatching(/^client authentication failed/) });
+    const first = defined(byAssertion[0], 'the first answer');
+    for (const response of [...byAssertion, ...bySecret]) expect(answer(response)).toEqual(answer(first));
+    expect(first.status).toBe(401);
+    expect(first.body).toEqual({ error: 'invalid_client', error_description: expect.stringMatching(/^client authentication failed/) });
   });
 
   test('an access token presented as a client assertion (wrong typ)', async () => {
@@ -175,8 +193,8 @@ describe('client assertion attacks are refused with 401 invalid_client', () => {
   test('a revoked client', async () => {
     const gone = await startTestHub();
     try {
-      await revokeClient(gone.database.db, 'test-partner');
-      const response = await request(gone.hub.httpServer)
+      await revokeClient(gone.database.db, 'test-partner', FIXED_NOW);
+      const response: Answer = await request(gone.hub.httpServer)
         .post('/oauth/token')
         .type('form')
         .send({
@@ -194,20 +212,20 @@ describe('client assertion attacks are refused with 401 invalid_client', () => {
 
 describe('access token attacks are refused with 401 and WWW-Authenticate: Bearer', () => {
   test('no token at all: 401 with a challenge and no error code (RFC 6750 §3.1)', async () => {
-    const response = await request(testHub.hub.httpServer).post('/graphql').send({ query: '{ me { id } }' });
+    const response: Answer = await request(testHub.hub.httpServer).post('/graphql').send({ query: '{ me { id } }' });
     expect(response.status).toBe(401);
     expect(response.headers['www-authenticate']).toBe('Bearer realm="credit-hub"');
     expect(response.body.error_description).toMatch(/oauth\/token/);
   });
 
   test('alg none', async () => {
-    const { kid } = (await testHub.hub.keys.allPublicKeys())[0]!;
+    const { kid } = defined((await testHub.hub.keys.allPublicKeys())[0], 'the signing key');
     const unsigned = `${base64url.encode(JSON.stringify({ alg: 'none', typ: 'at+jwt', kid }))}.${base64url.encode(JSON.stringify(adminClaims()))}.`;
     await expectRefused(unsigned, /unsigned|alg/);
   });
 
   test('HS256 "signed" with the hub’s public key', async () => {
-    const { kid, jwk } = (await testHub.hub.keys.allPublicKeys())[0]!;
+    const { kid, jwk } = defined((await testHub.hub.keys.allPublicKeys())[0], 'the signing key');
     for (const secret of [JSON.stringify(jwk), String(jwk.x)]) {
       const forged = await new SignJWT(adminClaims()).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid }).sign(new TextEncoder().encode(secret));
       await expectRefused(forged, /algorithm that is not allowed/);
@@ -232,7 +250,7 @@ describe('access token attacks are refused with 401 and WWW-Authenticate: Bearer
       await new SignJWT(adminClaims()).setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'attacker-key' }).sign(privateKey),
       /does not know/,
     );
-    const { kid } = (await testHub.hub.keys.allPublicKeys())[0]!;
+    const { kid } = defined((await testHub.hub.keys.allPublicKeys())[0], 'the signing key');
     const withJku = await new SignJWT(adminClaims())
       .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid, jku: 'https://evil.example/jwks.json' })
       .sign(privateKey);
@@ -242,14 +260,14 @@ describe('access token attacks are refused with 401 and WWW-Authenticate: Bearer
   test('a tampered payload', async () => {
     const token = await testHub.tokenFor('test-bank');
     const [header, , signature] = token.split('.');
-    const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+    const payload = jwtPart(token, 1);
     const tampered = `${header}.${base64url.encode(JSON.stringify({ ...payload, scope: 'admin', sub: 'test-admin' }))}.${signature}`;
     await expectRefused(tampered, /invalid signature/);
   });
 
   test('a client assertion presented as an access token (wrong typ)', async () => {
     await expectRefused(await clientAssertion(TEST_CLIENTS.agency, issuer), /does not know|wrong kind/);
-    const { kid } = (await testHub.hub.keys.allPublicKeys())[0]!;
+    const { kid } = defined((await testHub.hub.keys.allPublicKeys())[0], 'the signing key');
     const mistyped = await testHub.hub.keys.sign(adminClaims(), 'JWT');
     expect(kid).toBeDefined();
     await expectRefused(mistyped, /wrong kind of token/);
@@ -267,7 +285,7 @@ describe('access token attacks are refused with 401 and WWW-Authenticate: Bearer
       const me = (token: string, purpose: string) =>
         request(hub.hub.httpServer).post('/graphql').set('authorization', `Bearer ${token}`).set('x-purpose', purpose).send({ query: '{ me { id } }' });
       expect((await me(bankToken, 'LOAN_REVIEW')).status).toBe(200);
-      await revokeClient(hub.database.db, 'test-bank');
+      await revokeClient(hub.database.db, 'test-bank', FIXED_NOW);
       const revoked = await answerWithin(401, 1000, () => me(bankToken, 'LOAN_REVIEW'));
       expect(revoked.status).toBe(401);
       expect(revoked.body.error_description).toMatch(/revoked or no longer registered/);
@@ -285,7 +303,7 @@ describe('keys, purpose and rate', () => {
     expect((await server.get('/healthz')).status).toBe(200);
     expect((await server.get('/readyz')).status).toBe(200);
     expect((await server.get('/graphql').set('accept', 'text/html')).status).toBe(200);
-    const jwks = await server.get('/.well-known/jwks.json');
+    const jwks: AnswerOf<{ keys: { kid: string }[] }> = await server.get('/.well-known/jwks.json');
     expect(jwks.body.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
     expect(JSON.stringify(jwks.body)).not.toMatch(/"d":/);
     expect((await server.get('/.well-known/oauth-authorization-server')).body).toMatchObject({ issuer, grant_types_supported: ['client_credentials'] });
@@ -295,10 +313,10 @@ describe('keys, purpose and rate', () => {
     const hub = await startTestHub();
     try {
       const before = await hub.tokenFor('test-admin');
-      const oldKid = (await hub.hub.keys.allPublicKeys())[0]!.kid;
+      const oldKid = defined((await hub.hub.keys.allPublicKeys())[0], 'the signing key').kid;
       const newKid = await hub.hub.keys.rotate();
       const after = await hub.tokenFor('test-admin');
-      expect(JSON.parse(Buffer.from(after.split('.')[0]!, 'base64url').toString()).kid).toBe(newKid);
+      expect(jwtPart(after, 0)['kid']).toBe(newKid);
       for (const token of [before, after]) {
         expect(
           (
@@ -310,7 +328,8 @@ describe('keys, purpose and rate', () => {
           ).status,
         ).toBe(200);
       }
-      const kids = (await request(hub.hub.httpServer).get('/.well-known/jwks.json')).body.keys.map((k: { kid: string }) => k.kid);
+      const jwks: AnswerOf<{ keys: { kid: string }[] }> = await request(hub.hub.httpServer).get('/.well-known/jwks.json');
+      const kids = jwks.body.keys.map((k) => k.kid);
       expect(kids).toEqual([newKid, oldKid]);
     } finally {
       await hub.close();
@@ -319,7 +338,7 @@ describe('keys, purpose and rate', () => {
 
   test('a request without a purpose, or with one its client type may not state, is refused naming the allowed ones', async () => {
     const token = await testHub.tokenFor('test-bank');
-    const none = await request(testHub.hub.httpServer).post('/graphql').set('authorization', `Bearer ${token}`).send({ query: '{ me { id } }' });
+    const none: Answer = await request(testHub.hub.httpServer).post('/graphql').set('authorization', `Bearer ${token}`).send({ query: '{ me { id } }' });
     expect(none.status).toBe(400);
     expect(none.body).toMatchObject({ error: 'invalid_purpose', error_description: expect.stringContaining('LOAN_REVIEW') });
     const wrong = await query(token, 'SUPERVISION');
@@ -330,7 +349,7 @@ describe('keys, purpose and rate', () => {
   test('each client has its own token bucket: over it, 429 with Retry-After; other clients go on', async () => {
     const bank = await testHub.tokenFor('test-bank-slow');
     const statuses: number[] = [];
-    let last: request.Response | undefined;
+    let last: Answer | undefined;
     for (let i = 0; i < 6; i++) {
       last = await query(bank, 'LOAN_REVIEW');
       statuses.push(last.status);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { ingestBatch } from '../../ingestion/ingest-batch.js';
 import { PURPOSE_HEADER } from '../../server/auth/require-access.js';
+import { dataOf, defined, firstError, type AnswerOf, type GraphQLBody } from '../support/answers.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { enterpriseUscc, penaltyRecord } from '../support/records.js';
 
@@ -14,14 +15,14 @@ beforeAll(async () => {
   testHub = await startTestHub();
   await ingestBatch(testHub.hub.ingestion, { agencyCode: 'SH-SAMR', source: 'test', records: [penaltyRecord({}, 'P-1')] });
 });
-afterAll(async () => testHub.close());
+afterAll(() => testHub.close());
 
 /** The one error of a response, which must be a client error, never INTERNAL_SERVER_ERROR. */
 async function refusal(query: string, variables: Record<string, unknown> = {}, caller?: { client: string; purpose: string }) {
-  const response = await testHub.gql(query, variables, caller);
+  const response = await testHub.gqlAs<unknown>(query, variables, caller);
   expect(response.status).toBeLessThan(500);
   expect(response.body.errors).toHaveLength(1);
-  return { status: response.status, error: response.body.errors[0], body: response.body, text: response.text };
+  return { status: response.status, error: firstError(response.body), body: response.body, text: response.text };
 }
 
 describe('input guard: text no part of the hub may take', () => {
@@ -58,13 +59,14 @@ describe('input guard: text no part of the hub may take', () => {
     expect(error.extensions).toEqual({ code: 'BAD_USER_INPUT', field, rule: 'CONTROL_CHARACTER' });
     expect(error.message).toContain(field);
     expect(text).not.toMatch(/示例|SH-SAMR\\u0000|test-|授权书|P\\u0000|PENALTY/);
-    expect(body.extensions.auditEntries).toHaveLength(1);
-    const [entry] = await testHub.database.db.selectFrom('audit_log').select('outcome').where('seq', '=', body.extensions.auditEntries[0]).execute();
+    expect(body.extensions?.auditEntries).toHaveLength(1);
+    const seq = defined(body.extensions?.auditEntries?.[0], 'the audit entry of the refusal');
+    const [entry] = await testHub.database.db.selectFrom('audit_log').select('outcome').where('seq', '=', seq).execute();
     expect(entry?.outcome).toBe('ERROR:BAD_USER_INPUT');
   });
 
   test("a pushed record's columns are left to submitRecords, which quarantines a bad one and stores the others", async () => {
-    const response = await testHub.gql(
+    const response = await testHub.gqlAs<{ submitRecords: { results: { outcome: string; reasons: unknown[] }[] } }>(
       'mutation($r: [SubmittedRecordInput!]!) { submitRecords(agencyCode: "SH-SAMR", records: $r) { results { outcome reasons { field rule } } } }',
       {
         r: [
@@ -74,10 +76,10 @@ describe('input guard: text no part of the hub may take', () => {
       },
     );
     expect(response.status).toBe(200);
-    const [refused, stored] = response.body.data.submitRecords.results;
-    expect(refused.outcome).toBe('REJECTED');
-    expect(refused.reasons).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'CF_\uFFFDWSH' })]));
-    expect(stored.outcome).not.toBe('REJECTED');
+    const [refused, stored] = dataOf(response.body).submitRecords.results;
+    expect(refused?.outcome).toBe('REJECTED');
+    expect(refused?.reasons).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'CF_\uFFFDWSH' })]));
+    expect(stored?.outcome).not.toBe('REJECTED');
   });
 
   test('written inline, the same text is refused naming the field and argument', async () => {
@@ -90,31 +92,34 @@ describe('input guard: text no part of the hub may take', () => {
   });
 
   test('tab, line feed and carriage return pass, and so do characters beyond the BMP', async () => {
-    const response = await testHub.gql('query($n: String!) { subjects(nameContains: $n) { totalCount } }', { n: '示例\t\r\n𠀋' });
+    const response = await testHub.gqlAs<{ subjects: { totalCount: number } }>('query($n: String!) { subjects(nameContains: $n) { totalCount } }', {
+      n: '示例\t\r\n𠀋',
+    });
     expect(response.body.errors).toBeUndefined();
-    expect(response.body.data.subjects.totalCount).toBe(0);
+    expect(dataOf(response.body).subjects.totalCount).toBe(0);
   });
 
   test('variables nested 20,000 levels deep are walked without overflowing the stack', async () => {
     // Written by hand: the test client's own serialiser would overflow its stack first.
     const deep = `${'['.repeat(20_000)}"x\\u0000"${']'.repeat(20_000)}`;
-    const response = await request(testHub.hub.httpServer)
+    const response: AnswerOf<GraphQLBody<unknown>> = await request(testHub.hub.httpServer)
       .post('/graphql')
       .set('content-type', 'application/json')
       .set('authorization', `Bearer ${await testHub.tokenFor('test-admin')}`)
       .set(PURPOSE_HEADER, 'OPERATIONS')
       .send(`{"query": "query($codes: [String!]) { records(filter: { agencyCodes: $codes }) { totalCount } }", "variables": {"codes": ${deep}}}`);
     expect(response.status).toBe(400);
-    expect(response.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', rule: 'CONTROL_CHARACTER' });
-    expect(response.body.errors[0].extensions.field).toMatch(/^\$codes\[0\]\[0\].*…$/);
-    expect(response.body.errors[0].extensions.field.length).toBeLessThanOrEqual(201);
+    expect(firstError(response.body).extensions).toMatchObject({ code: 'BAD_USER_INPUT', rule: 'CONTROL_CHARACTER' });
+    const { field } = firstError(response.body).extensions;
+    expect(field).toMatch(/^\$codes\[0\]\[0\].*…$/);
+    expect(String(field).length).toBeLessThanOrEqual(201);
   });
 
   test('a subscription is refused as invalid, and audited', async () => {
     const { status, error, body } = await refusal('subscription { me { id } }');
     expect(status).toBe(400);
     expect(error).toMatchObject({ message: 'this API has no subscriptions: send a query or a mutation', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
-    expect(body.extensions.auditEntries).toHaveLength(1);
+    expect(body.extensions?.auditEntries).toHaveLength(1);
   });
 });
 
@@ -139,11 +144,13 @@ describe('cursors hold only values their query can bind', () => {
   });
 
   test('the largest feed position is a cursor (an empty page), and a real cursor pages on', async () => {
-    const feed = await testHub.gql(`{ changeFeed(after: "${cursor(['9223372036854775807', 0])}") { edges { cursor } } }`);
-    expect(feed.body.data.changeFeed.edges).toEqual([]);
-    const first = await testHub.gql('{ records(first: 1) { pageInfo { endCursor } } }');
-    const next = await testHub.gql('query($a: String) { records(first: 1, after: $a) { edges { cursor } } }', {
-      a: first.body.data.records.pageInfo.endCursor,
+    const feed = await testHub.gqlAs<{ changeFeed: { edges: unknown[] } }>(
+      `{ changeFeed(after: "${cursor(['9223372036854775807', 0])}") { edges { cursor } } }`,
+    );
+    expect(dataOf(feed.body).changeFeed.edges).toEqual([]);
+    const first = await testHub.gqlAs<{ records: { pageInfo: { endCursor: string } } }>('{ records(first: 1) { pageInfo { endCursor } } }');
+    const next = await testHub.gqlAs<unknown>('query($a: String) { records(first: 1, after: $a) { edges { cursor } } }', {
+      a: dataOf(first.body).records.pageInfo.endCursor,
     });
     expect(next.body.errors).toBeUndefined();
   });
@@ -166,7 +173,7 @@ describe('scalars and ids', () => {
   test('DateTime written inline is checked as well, and a valid one filters', async () => {
     const inline = await refusal('{ auditLog(filter: { from: "10000-01-01T00:00:00Z" }) { edges { cursor } } }');
     expect(inline.error.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    const valid = await testHub.gql('{ auditLog(filter: { from: "2024-06-01T08:00:00+08:00", to: "9999-12-31T23:59:59Z" }) { edges { cursor } } }');
+    const valid = await testHub.gqlAs<unknown>('{ auditLog(filter: { from: "2024-06-01T08:00:00+08:00", to: "9999-12-31T23:59:59Z" }) { edges { cursor } } }');
     expect(valid.body.errors).toBeUndefined();
   });
 

@@ -13,7 +13,7 @@ export interface GraphQLBody<T> {
   readonly data?: T | null;
   readonly errors?: readonly GraphQLErrorEntry[];
   /** What the hub adds to every answer, such as the request's price. */
-  readonly extensions?: { readonly price?: number; readonly [key: string]: unknown };
+  readonly extensions?: { readonly price?: number; readonly auditEntries?: readonly number[]; readonly [key: string]: unknown };
 }
 
 /** An HTTP response whose body is declared as `T`: `const res: AnswerOf<Token> = await request(app).post(...)` (REST; for GraphQL use `gqlAs`). */
