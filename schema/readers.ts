@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import type { GraphQLError } from 'graphql';
 import { isAdmin, type Principal } from '../access/clients.js';
 import { grantCovers, grantedRegions, recordGrantOf } from '../access/record-grant.js';
 import { proveInclusion, signCheckpoint, type CheckpointDeps } from '../audit/checkpoints.js';
@@ -37,14 +38,14 @@ import {
   type StoredRecord,
 } from '../store/record-queries.js';
 import { countSubjectsByName, findSubjects, searchSubjectsByName, type SubjectPosition, type SubjectRow } from '../store/subject-queries.js';
-import type { AuditTrail, NotedRecord } from './audit-trail.js';
+import type { AuditTrail, NotedRecord } from '../audit/audit-trail.js';
 import { forbidden, notFound } from './errors.js';
 
 /** Who is reading, why, and where their reads are noted for the audit log. */
 export interface ReadAccess {
   readonly principal: Principal;
   readonly purpose: string;
-  readonly trail: AuditTrail;
+  readonly trail: AuditTrail<GraphQLError>;
   readonly clock: () => Date;
   readonly checkpoints: CheckpointDeps;
   /** Set by request pricing: an expensive request reads through the heavy pool (see ReadPools). */
@@ -72,8 +73,8 @@ interface SubjectRecordsKey {
 function groupBySubject<K extends { readonly uscc: string }>(keys: readonly K[]): Map<string, K[]> {
   const groups = new Map<string, K[]>();
   for (const key of keys) {
-    const { uscc: _uscc, ...shared } = key;
-    const group = JSON.stringify(shared);
+    // Every argument but the subject (JSON leaves out a property set to undefined).
+    const group = JSON.stringify({ ...key, uscc: undefined });
     groups.set(group, [...(groups.get(group) ?? []), key]);
   }
   return groups;
@@ -142,7 +143,8 @@ export function createReaders(pools: ReadPools, access: ReadAccess) {
       // Keys asking for the same page of different subjects share one lateral query.
       const pages = new Map<string, RecordPage<StoredRecord>>();
       for (const group of groupBySubject(keys).values()) {
-        const sample = group[0]!;
+        const [sample] = group;
+        if (!sample) continue;
         const result = await listRecordsForSubjects(
           db(),
           group.map((k) => k.uscc),
@@ -161,10 +163,12 @@ export function createReaders(pools: ReadPools, access: ReadAccess) {
     async (keys) => {
       const counts = new Map<string, number>();
       for (const group of groupBySubject(keys).values()) {
+        const [sample] = group;
+        if (!sample) continue;
         const result = await countRecordsForSubjects(
           db(),
           group.map((k) => k.uscc),
-          group[0]!.filter,
+          sample.filter,
         );
         for (const key of group) counts.set(JSON.stringify(key), result.get(key.uscc) ?? 0);
       }
