@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { createLocalJWKSet, jwtVerify } from 'jose';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { sql } from 'kysely';
 import request from 'supertest';
 import { appendAuditEvent } from '../../audit/audit-log.js';
@@ -9,6 +9,7 @@ import { verifyAuditLog } from '../../audit/verify-log.js';
 import { tokenIdentity } from '../../server/hub-config.js';
 import { ingestBatch } from '../../ingestion/ingest-batch.js';
 import type { HubDb } from '../../store/database.js';
+import { dataOf, defined, firstError, type AnswerOf } from '../support/answers.js';
 import { TEST_CONFIG, startTestHub, type TestHub } from '../support/hub.js';
 import { enterpriseUscc, penaltyRecord } from '../support/records.js';
 
@@ -32,12 +33,12 @@ async function tamper(db: HubDb, change: () => Promise<unknown>): Promise<void> 
 async function fillLog(entries: number): Promise<number[]> {
   const seqs: number[] = [];
   for (let i = 0; i < entries; i++) {
-    const response = await testHub.gql(
+    const response = await testHub.gqlAs<unknown>(
       SUBJECT_QUERY,
       { u: PUDONG },
       { client: i % 2 ? 'test-agency' : 'test-admin', purpose: i % 2 ? 'SUPERVISION' : 'OPERATIONS' },
     );
-    seqs.push(...response.body.extensions.auditEntries);
+    seqs.push(...(response.body.extensions?.auditEntries ?? []));
   }
   return seqs;
 }
@@ -46,14 +47,15 @@ beforeEach(async () => {
   testHub = await startTestHub();
   await ingestBatch(testHub.hub.ingestion, { agencyCode: 'SH-SAMR', source: 'test', records: [penaltyRecord({}, 'P-1')] });
 });
-afterEach(async () => testHub.close());
+afterEach(() => testHub.close());
 
 describe('what is audited', () => {
   test('each request appends one entry naming client, operation, subjects, fields and kinds, purpose and outcome, never the data', async () => {
-    const response = await testHub.gql(SUBJECT_QUERY, { u: PUDONG }, { client: 'test-agency', purpose: 'SUPERVISION' });
-    expect(response.body.extensions.auditEntries).toEqual([0]);
-    const [row] = await testHub.database.db.selectFrom('audit_log').selectAll().execute();
-    const entry = JSON.parse(row!.entry);
+    const response = await testHub.gqlAs<unknown>(SUBJECT_QUERY, { u: PUDONG }, { client: 'test-agency', purpose: 'SUPERVISION' });
+    expect(response.body.extensions?.auditEntries).toEqual([0]);
+    const [first] = await testHub.database.db.selectFrom('audit_log').selectAll().execute();
+    const row = defined(first, 'the audit entry');
+    const entry = JSON.parse(row.entry) as { returned: string[] };
     expect(entry).toMatchObject({
       v: 1,
       client: 'test-agency',
@@ -65,17 +67,17 @@ describe('what is audited', () => {
       outcome: 'OK',
     });
     expect(entry.returned).toEqual(expect.arrayContaining(['Query.subject', 'Subject.name', 'Record.documentNumber', 'kind:PENALTY']));
-    expect(row!.entry).not.toContain('上海浦东示例科技有限公司');
-    expect(row!.entry).not.toContain('沪市监浦处');
+    expect(row.entry).not.toContain('上海浦东示例科技有限公司');
+    expect(row.entry).not.toContain('沪市监浦处');
   });
 
   test('denied and failed requests are audited with their outcome; a failed write leaves only its ERROR entry', async () => {
-    const denied = await testHub.gql('{ clients { id } }', {}, { client: 'test-agency', purpose: 'SUPERVISION' });
-    expect(denied.body.errors[0].extensions.code).toBe('FORBIDDEN');
-    const failed = await testHub.gql('mutation($i: GrantAuthorizationInput!) { grantAuthorization(input: $i) { id } }', {
+    const denied = await testHub.gqlAs<unknown>('{ clients { id } }', {}, { client: 'test-agency', purpose: 'SUPERVISION' });
+    expect(firstError(denied.body).extensions.code).toBe('FORBIDDEN');
+    const failed = await testHub.gqlAs<unknown>('mutation($i: GrantAuthorizationInput!) { grantAuthorization(input: $i) { id } }', {
       i: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2020-01-01', evidence: '授权书 2024-0001' },
     });
-    expect(failed.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(firstError(failed.body).extensions.code).toBe('BAD_USER_INPUT');
     const rows = await testHub.database.db.selectFrom('audit_log').select(['seq', 'client_id', 'operation', 'outcome']).orderBy('seq').execute();
     expect(rows).toEqual([
       { seq: 0, client_id: 'test-agency', operation: 'query clients', outcome: 'DENIED:MISSING_SCOPE' },
@@ -85,10 +87,10 @@ describe('what is audited', () => {
   });
 
   test('a write and its audit entry commit together', async () => {
-    const granted = await testHub.gql('mutation($i: GrantAuthorizationInput!) { grantAuthorization(input: $i) { id } }', {
+    const granted = await testHub.gqlAs<unknown>('mutation($i: GrantAuthorizationInput!) { grantAuthorization(input: $i) { id } }', {
       i: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 2024-0001' },
     });
-    const [seq] = granted.body.extensions.auditEntries;
+    const seq = defined(granted.body.extensions?.auditEntries?.[0], 'the audit entry of the grant');
     const row = await testHub.database.db.selectFrom('audit_log').select(['operation', 'outcome', 'subjects']).where('seq', '=', seq).executeTakeFirstOrThrow();
     expect(row).toEqual({ operation: 'mutation grantAuthorization', outcome: 'OK', subjects: [PUDONG] });
     expect(await testHub.database.db.selectFrom('audit_log').select('seq').execute()).toHaveLength(1);
@@ -128,7 +130,7 @@ describe('proofs anyone can check', () => {
     ]);
     const proofs = [];
     for (const seq of [0, 5, 300, 511, 512, checkpoint.treeSize - 1]) {
-      const proof = (await proveInclusion(testHub.hub.checkpoints, seq))!;
+      const proof = defined(await proveInclusion(testHub.hub.checkpoints, seq), `the proof of entry ${seq}`);
       const root = rootFromInclusionProof(
         Buffer.from(proof.leafHash, 'hex'),
         seq,
@@ -141,7 +143,7 @@ describe('proofs anyone can check', () => {
     // The stored roots are what proofs are made of: a forged one yields a proof that no longer checks out.
     await sql`alter table audit_subtrees disable trigger audit_subtrees_append_only`.execute(testHub.database.db);
     await sql`update audit_subtrees set hash = sha256(hash) where level = 8 and position = 1`.execute(testHub.database.db);
-    const forged = (await proveInclusion(testHub.hub.checkpoints, 5))!;
+    const forged = defined(await proveInclusion(testHub.hub.checkpoints, 5), 'the proof of entry 5');
     const root = rootFromInclusionProof(
       Buffer.from(forged.leafHash, 'hex'),
       5,
@@ -153,21 +155,24 @@ describe('proofs anyone can check', () => {
     // Without stored roots (checkpoints signed before they were kept) the proof is computed from the leaves.
     await sql`delete from audit_subtrees`.execute(testHub.database.db);
     await sql`alter table audit_subtrees enable trigger audit_subtrees_append_only`.execute(testHub.database.db);
-    expect((await proveInclusion(testHub.hub.checkpoints, 5))!.auditPath).toEqual(proofs[1]!.auditPath);
+    expect(defined(await proveInclusion(testHub.hub.checkpoints, 5), 'the proof of entry 5').auditPath).toEqual(proofs[1]?.auditPath);
   });
 
   test('a client proves its own entry against a checkpoint signed with a key of the public JWKS; another client’s entry is refused', async () => {
     const seqs = await fillLog(5);
-    const mine = seqs[1]!; // test-agency's
-    const proof = await testHub.gql(
+    const mine = defined(seqs[1], 'the second entry'); // test-agency's
+    const proof = await testHub.gqlAs<{
+      auditProof: { leafHash: string; auditPath: string[]; entry: { entry: string }; checkpoint: { treeSize: number; rootHash: string; signed: string } };
+    }>(
       'query($s: Int!) { auditProof(seq: $s) { leafHash auditPath entry { seq entry clientId } checkpoint { treeSize rootHash signed } } }',
       { s: mine },
       { client: 'test-agency', purpose: 'SUPERVISION' },
     );
-    const body = proof.body.data.auditProof;
+    const body = dataOf(proof.body).auditProof;
     expect(body.entry).toMatchObject({ seq: mine, clientId: 'test-agency' });
     // Verified as an outsider would: public keys from JWKS, hashes recomputed from the entry text.
-    const jwks = (await request(testHub.hub.httpServer).get('/.well-known/jwks.json')).body;
+    const jwksAnswer: AnswerOf<JSONWebKeySet> = await request(testHub.hub.httpServer).get('/.well-known/jwks.json');
+    const jwks = jwksAnswer.body;
     const { payload } = await jwtVerify(body.checkpoint.signed, createLocalJWKSet(jwks), { typ: CHECKPOINT_TYP, issuer });
     expect(payload).toMatchObject({ tree_size: body.checkpoint.treeSize, root_hash: body.checkpoint.rootHash });
     const leaf = leafHash(Buffer.from(body.entry.entry, 'utf8'));
@@ -176,18 +181,24 @@ describe('proofs anyone can check', () => {
       leaf,
       mine,
       body.checkpoint.treeSize,
-      body.auditPath.map((h: string) => Buffer.from(h, 'hex')),
+      body.auditPath.map((h) => Buffer.from(h, 'hex')),
     );
     expect(root?.toString('hex')).toBe(payload['root_hash']);
 
-    const theirs = await testHub.gql('query($s: Int!) { auditProof(seq: $s) { leafHash } }', { s: seqs[0] }, { client: 'test-agency', purpose: 'SUPERVISION' });
-    expect(theirs.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_OWN_ENTRY' });
+    const theirs = await testHub.gqlAs<unknown>(
+      'query($s: Int!) { auditProof(seq: $s) { leafHash } }',
+      { s: seqs[0] },
+      { client: 'test-agency', purpose: 'SUPERVISION' },
+    );
+    expect(firstError(theirs.body).extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_OWN_ENTRY' });
   });
 
   test('admins read the log through GraphQL, filtered by client', async () => {
     await fillLog(4);
-    const log = await testHub.gql('{ auditLog(filter: { clientId: "test-agency" }) { edges { node { seq clientId clientType purpose } } } }');
-    expect(log.body.data.auditLog.edges.map((e: { node: { seq: number } }) => e.node.seq)).toEqual([3, 1]);
+    const log = await testHub.gqlAs<{ auditLog: { edges: { node: { seq: number } }[] } }>(
+      '{ auditLog(filter: { clientId: "test-agency" }) { edges { node { seq clientId clientType purpose } } } }',
+    );
+    expect(dataOf(log.body).auditLog.edges.map((e) => e.node.seq)).toEqual([3, 1]);
   });
 });
 
@@ -196,7 +207,7 @@ describe('the verifier catches every alteration', () => {
   beforeEach(async () => {
     db = testHub.database.db;
     await fillLog(4);
-    await testHub.gql('{ auditCheckpoint { treeSize } }'); // signs a checkpoint of entries 0-3, appends entry 4
+    await testHub.gqlAs<unknown>('{ auditCheckpoint { treeSize } }'); // signs a checkpoint of entries 0-3, appends entry 4
     await fillLog(3); // entries 5-7
   });
 
@@ -264,7 +275,7 @@ describe('the verifier catches every alteration', () => {
         const entry = row.seq === 1 ? row.entry.replace('"SUPERVISION"', '"CREDIT_REPAIR"') : row.entry;
         const leaf = leafHash(Buffer.from(entry));
         chain = chainLink(chain, leaf);
-        await sql`update audit_log set entry = ${entry}, purpose = ${JSON.parse(entry).purpose}, leaf_hash = decode(${leaf.toString('hex')}, 'hex'), chain_hash = decode(${chain.toString('hex')}, 'hex') where seq = ${row.seq}`.execute(
+        await sql`update audit_log set entry = ${entry}, purpose = ${(JSON.parse(entry) as { purpose: string }).purpose}, leaf_hash = decode(${leaf.toString('hex')}, 'hex'), chain_hash = decode(${chain.toString('hex')}, 'hex') where seq = ${row.seq}`.execute(
           db,
         );
       }
