@@ -7,9 +7,14 @@
  */
 export const STYLE_NONCE = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content ?? '';
 
-const createElement = document.createElement.bind(document);
-document.createElement = (tagName: string, options?: ElementCreationOptions) => {
-  const element = createElement(tagName, options);
+// Read from the prototype's descriptor rather than as `document.createElement`: the DOM typings give that
+// method a deprecated overload, which would mark every reference to it deprecated.
+const original: unknown = Object.getOwnPropertyDescriptor(Document.prototype, 'createElement')?.value;
+
+function createElementWithNonce(tagName: string, options?: ElementCreationOptions): HTMLElement {
+  const element: unknown = typeof original === 'function' ? Reflect.apply(original, document, [tagName, options]) : undefined;
+  if (!(element instanceof HTMLElement)) throw new Error(`document.createElement('${tagName}') made no element`);
   if (STYLE_NONCE && tagName.toLowerCase() === 'style') element.setAttribute('nonce', STYLE_NONCE);
   return element;
-};
+}
+Object.defineProperty(document, 'createElement', { value: createElementWithNonce, configurable: true, writable: true });
