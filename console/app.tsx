@@ -1,17 +1,22 @@
-import { Alert, Button, ConfigProvider, Layout, Menu, Result, Space, Spin, Tag } from 'antd';
+import Alert from 'antd/es/alert';
+import Button from 'antd/es/button';
+import ConfigProvider from 'antd/es/config-provider';
+import Layout from 'antd/es/layout';
+import Menu from 'antd/es/menu';
+import Result from 'antd/es/result';
+import Space from 'antd/es/space';
+import Spin from 'antd/es/spin';
+import Tag from 'antd/es/tag';
 import enUS from 'antd/es/locale/en_US';
 import zhCN from 'antd/es/locale/zh_CN';
-import { useEffect, useState } from 'react';
+import { Suspense, useEffect, useState } from 'react';
 import { STYLE_NONCE } from './csp-nonce.js';
 import { currentSession, request, signIn, signOut, whenSessionEnds, type SignedIn } from './api.js';
 import { WORDS, WordsContext, type Language } from './i18n.js';
 import { ME, type Me } from './operations.js';
-import { AccessPage } from './pages/access.js';
-import { AgencyPage } from './pages/agency.js';
-import { EnterpriseProfilePage, EnterpriseSearchPage } from './pages/enterprise.js';
-import { DrawsPage, GradesPage, RepairsPage } from './pages/next-steps.js';
-import { OverviewPage } from './pages/overview.js';
-import { navigate, usePath } from './router.js';
+import { AccessPage, AgencyPage, DrawsPage, EnterpriseProfilePage, EnterpriseSearchPage, GradesPage, OverviewPage, RepairsPage } from './lazy-pages.js';
+import { BASE, navigate, usePath } from './router.js';
+import { startPageRequests } from './early-requests.js';
 
 type Signed = { state: 'checking' } | { state: 'out'; problem?: string } | { state: 'in'; session: SignedIn; me: Me };
 
@@ -33,8 +38,9 @@ function useSignedIn(): [Signed, (next: Signed) => void] {
       // The spent token leaves the address bar and the history.
       if (invite) navigate('/overview', true);
       if (!session) return { state: 'out' };
-      const { me } = await request(ME, {});
-      return { state: 'in', session, me };
+      const me = request(ME, {}).then((answer) => answer.me);
+      startPageRequests(window.location.pathname.slice(BASE.length), me);
+      return { state: 'in', session, me: await me };
     };
     start().then(setSigned, (error: unknown) => {
       setSigned({ state: 'out', problem: error instanceof Error ? error.message : String(error) });
@@ -159,7 +165,9 @@ export function App() {
                 />
               </Layout.Sider>
               <Layout.Content style={{ padding: 24 }}>
-                <Page path={path} session={signed.session} me={signed.me} />
+                <Suspense fallback={<Spin />}>
+                  <Page path={path} session={signed.session} me={signed.me} />
+                </Suspense>
               </Layout.Content>
             </Layout>
           )}

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { request, type Operation } from './api.js';
+import { operationKey, startedOr } from './prefetch.js';
 
 /** Where a request stands for a page. */
 export interface Loaded<T> {
@@ -9,7 +10,7 @@ export interface Loaded<T> {
   readonly reload: () => void;
 }
 
-/** Runs `op` with `variables` (again whenever they change, or on reload); `skip` holds it back. */
+/** Runs `op` with `variables` (again whenever they change, or on reload; the first time it takes the request started early, if any); `skip` holds it back. */
 export function useOperation<TData, TVariables>(op: Operation<TData, TVariables>, variables: TVariables, skip = false): Loaded<TData> {
   const key = JSON.stringify(variables);
   const [state, setState] = useState<{ data?: TData; error?: string; loading: boolean }>({ loading: !skip });
@@ -18,7 +19,8 @@ export function useOperation<TData, TVariables>(op: Operation<TData, TVariables>
     if (skip) return;
     let current = true;
     setState((previous) => ({ ...previous, loading: true }));
-    request(op, JSON.parse(key) as TVariables).then(
+    const variables = JSON.parse(key) as TVariables;
+    startedOr(operationKey(op, variables), () => request(op, variables)).then(
       (data) => {
         if (current) setState({ data, loading: false });
       },

@@ -1,13 +1,19 @@
 /**
- * Builds the web console (console/) into dist/console/console.js with esbuild: one minified bundle of
- * npm packages only (React, Ant Design, ECharts), nothing fetched at run time. Skips the build when no
- * input changed since the last one (the inputs and their times are kept in dist/console/inputs.json).
- * Run by `npm run build`; `--force` rebuilds anyway.
+ * Builds the web console (console/) into dist/console/ with esbuild: ES modules of npm packages only
+ * (React, Ant Design, ECharts), nothing fetched at run time, split so the page first loads the shell and
+ * sign-in, and each page's code (ECharts only with the pages that chart) when it is opened. Every file is
+ * named by its content hash and stored also gzip- and brotli-compressed; manifest.json names the entry
+ * and the chunks it needs at once. Skips the build when no input changed since the last one and every
+ * output is still there (the inputs are kept in dist/console/inputs.json). Run by `npm run build`;
+ * `--force` rebuilds anyway.
  */
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
+import { build, type Metafile } from 'esbuild';
+import { MANIFEST_FILE, readConsoleManifest, type ConsoleManifest } from '../server/console/console-manifest.js';
 
 /** The package root: the nearest folder up from this file with a package.json (source or dist/scripts). */
 async function packageRoot(): Promise<string> {
@@ -32,20 +38,74 @@ const mtime = async (file: string): Promise<number | undefined> => {
   }
 };
 
-/** Whether the bundle exists and no input recorded by the last build (nor package-lock.json) changed. */
+const COMPRESSED = ['.gz', '.br'];
+
+/** The page a sign-in link and /console open: the page preloads its chunks with the shell's. */
+const FIRST_PAGE = 'console/pages/overview.tsx';
+
+/** Whether the last build's outputs (each chunk and its compressed copies) exist and no recorded input (nor package-lock.json) changed since. */
 async function upToDate(root: string, outDir: string): Promise<boolean> {
-  const built = await mtime(join(outDir, 'console.js'));
-  if (built === undefined) return false;
+  const manifest = await readConsoleManifest(outDir);
+  const built = await mtime(join(outDir, MANIFEST_FILE));
+  if (!manifest || built === undefined) return false;
   let inputs: string[];
   try {
     inputs = JSON.parse(await readFile(join(outDir, 'inputs.json'), 'utf8')) as string[];
   } catch {
     return false;
   }
-  const consoleFiles = await Promise.all(
-    [...inputs.filter((input) => input.startsWith('console/')), 'package-lock.json'].map((input) => mtime(join(root, input))),
+  const outputs = manifest.files.flatMap((file) => [file, ...COMPRESSED.map((suffix) => file + suffix)]);
+  const [inputTimes, outputTimes] = await Promise.all([
+    Promise.all([...inputs.filter((input) => input.startsWith('console/')), 'package-lock.json'].map((input) => mtime(join(root, input)))),
+    Promise.all(outputs.map((output) => mtime(join(outDir, output)))),
+  ]);
+  return inputTimes.every((time) => time !== undefined && time <= built) && outputTimes.every((time) => time !== undefined);
+}
+
+/** The chunks an output imports statically, and theirs in turn: what must arrive before it can run. */
+function staticImports(metafile: Metafile, outDir: string, output: string, seen = new Set<string>()): Set<string> {
+  for (const { path, kind } of metafile.outputs[output]?.imports ?? []) {
+    if (kind !== 'import-statement' || seen.has(path)) continue;
+    seen.add(path);
+    staticImports(metafile, outDir, path, seen);
+  }
+  return seen;
+}
+
+const inDir = (outDir: string, output: string): string => output.slice(outDir.length + 1);
+
+const compressions = [
+  { suffix: '.gz', compress: (data: Buffer) => promisify(gzip)(data, { level: 9 }) },
+  {
+    suffix: '.br',
+    compress: (data: Buffer) =>
+      promisify(brotliCompress)(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: data.length } }),
+  },
+];
+
+/** Writes `<file>.gz` and `<file>.br` beside each output; returns the sizes (bytes) of all, of gzip and of brotli. */
+async function precompress(outDir: string, files: readonly string[]): Promise<{ plain: number; gz: number; br: number }> {
+  const sizes = { plain: 0, gz: 0, br: 0 };
+  await Promise.all(
+    files.map(async (file) => {
+      const data = await readFile(join(outDir, file));
+      sizes.plain += data.length;
+      for (const { suffix, compress } of compressions) {
+        const packed = await compress(data);
+        await writeFile(join(outDir, file + suffix), packed);
+        if (suffix === '.gz') sizes.gz += packed.length;
+        else sizes.br += packed.length;
+      }
+    }),
   );
-  return consoleFiles.every((time) => time !== undefined && time <= built);
+  return sizes;
+}
+
+/** Removes what an earlier build left (old hashed chunks would otherwise pile up). */
+async function clearOutputs(outDir: string): Promise<void> {
+  await mkdir(outDir, { recursive: true });
+  const old = await readdir(outDir);
+  await Promise.all(old.map((file) => rm(join(outDir, file), { force: true })));
 }
 
 async function main(): Promise<void> {
@@ -56,14 +116,17 @@ async function main(): Promise<void> {
     return;
   }
   const started = performance.now();
-  await mkdir(outDir, { recursive: true });
+  await clearOutputs(outDir);
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [resolve(root, 'console/main.tsx')],
-    outfile: join(outDir, 'console.js'),
+    entryPoints: { main: resolve(root, 'console/main.tsx') },
+    outdir: outDir,
+    entryNames: '[name]-[hash]',
+    chunkNames: 'chunk-[hash]',
     bundle: true,
+    splitting: true,
+    format: 'esm',
     minify: true,
-    format: 'iife',
     target: ['chrome100', 'firefox100', 'safari15'],
     jsx: 'automatic',
     tsconfig: resolve(root, 'console/tsconfig.json'),
@@ -72,10 +135,30 @@ async function main(): Promise<void> {
     metafile: true,
     logLevel: 'warning',
   });
+  const { metafile } = result;
+  const outBase = inDir(root, outDir);
+  const outputs = Object.keys(metafile.outputs);
+  const entry = outputs.find((output) => metafile.outputs[output]?.entryPoint !== undefined);
+  if (!entry) throw new Error('esbuild produced no entry module');
+  const shell = staticImports(metafile, outBase, entry);
+  const overview = outputs.find((output) => metafile.outputs[output]?.entryPoint === FIRST_PAGE);
+  if (!overview) throw new Error(`esbuild produced no chunk for ${FIRST_PAGE}`);
+  const manifest: ConsoleManifest = {
+    entry: inDir(outBase, entry),
+    preload: [...shell].map((output) => inDir(outBase, output)),
+    firstPage: [overview, ...staticImports(metafile, outBase, overview)].filter((output) => !shell.has(output)).map((output) => inDir(outBase, output)),
+    files: outputs.map((output) => inDir(outBase, output)),
+  };
+  const sizes = await precompress(outDir, manifest.files);
   // A new console file is imported by one that changed, so the recorded inputs are enough to notice it.
-  await writeFile(join(outDir, 'inputs.json'), JSON.stringify(Object.keys(result.metafile.inputs).filter((input) => !input.startsWith('node_modules/'))));
-  const size = (await stat(join(outDir, 'console.js'))).size;
-  process.stdout.write(`console: built dist/console/console.js (${Math.round(size / 1024)} KiB) in ${Math.round(performance.now() - started)} ms\n`);
+  await writeFile(join(outDir, 'inputs.json'), JSON.stringify(Object.keys(metafile.inputs).filter((input) => !input.startsWith('node_modules/'))));
+  await writeFile(join(outDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
+  const bytes = (files: readonly string[]) => files.reduce((sum, file) => sum + (metafile.outputs[join(outBase, file)]?.bytes ?? 0), 0);
+  const kib = (size: number) => `${Math.round(size / 1024)} KiB`;
+  process.stdout.write(
+    `console: built ${manifest.files.length} files into dist/console/ (${kib(sizes.plain)}; gzip ${kib(sizes.gz)}, brotli ${kib(sizes.br)}; ` +
+      `shell ${kib(bytes([manifest.entry, ...manifest.preload]))}, overview ${kib(bytes(manifest.firstPage))}) in ${Math.round(performance.now() - started)} ms\n`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,11 @@
-import { Alert, Button, Card, Form, Input, Table, Tag, Typography } from 'antd';
+import Alert from 'antd/es/alert';
+import Button from 'antd/es/button';
+import Card from 'antd/es/card';
+import Form from 'antd/es/form';
+import Input from 'antd/es/input';
+import Table from 'antd/es/table';
+import Tag from 'antd/es/tag';
+import Typography from 'antd/es/typography';
 import { useState } from 'react';
 import { chinaTime } from '../format.js';
 import { useOperation } from '../hooks.js';

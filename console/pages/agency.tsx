@@ -1,4 +1,13 @@
-import { Alert, Button, Card, Input, Modal, Select, Space, Table, Tag, message } from 'antd';
+import Alert from 'antd/es/alert';
+import Button from 'antd/es/button';
+import Card from 'antd/es/card';
+import Input from 'antd/es/input';
+import Modal from 'antd/es/modal';
+import Select from 'antd/es/select';
+import Space from 'antd/es/space';
+import Table from 'antd/es/table';
+import Tag from 'antd/es/tag';
+import message from 'antd/es/message';
 import { useEffect, useState } from 'react';
 import { request } from '../api.js';
 import { chinaTime } from '../format.js';

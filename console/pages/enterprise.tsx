@@ -1,4 +1,14 @@
-import { Alert, Card, Collapse, Descriptions, Empty, Input, Select, Space, Table, Tag, Timeline } from 'antd';
+import Alert from 'antd/es/alert';
+import Card from 'antd/es/card';
+import Collapse from 'antd/es/collapse';
+import Descriptions from 'antd/es/descriptions';
+import Empty from 'antd/es/empty';
+import Input from 'antd/es/input';
+import Select from 'antd/es/select';
+import Space from 'antd/es/space';
+import Table from 'antd/es/table';
+import Tag from 'antd/es/tag';
+import Timeline from 'antd/es/timeline';
 import { useState } from 'react';
 import { chinaTime } from '../format.js';
 import { useOperation } from '../hooks.js';

@@ -1,4 +1,6 @@
-import { Alert, Card, Table } from 'antd';
+import Alert from 'antd/es/alert';
+import Card from 'antd/es/card';
+import Table from 'antd/es/table';
 import { useWords } from '../i18n.js';
 import { useOperation } from '../hooks.js';
 import { label, STATUS_LABELS } from '../labels.js';

@@ -1,33 +1,25 @@
-import { Alert, Card, Col, Row, Statistic, Table, Tag } from 'antd';
+import Alert from 'antd/es/alert';
+import Card from 'antd/es/card';
+import Col from 'antd/es/col';
+import Row from 'antd/es/row';
+import Statistic from 'antd/es/statistic';
+import Table from 'antd/es/table';
+import Tag from 'antd/es/tag';
 import { useEffect, useMemo, useState } from 'react';
-import { request } from '../api.js';
 import { chinaDay, chinaTime } from '../format.js';
 import { useOperation } from '../hooks.js';
 import { useWords } from '../i18n.js';
 import { KIND_LABELS, label } from '../labels.js';
-import { AGENCIES, AGENCY_STATE, AUDIT_HEAD, RECORD_STATISTICS, type Agency, type ConnectorStatus, type IngestionBatch, type Me } from '../operations.js';
+import { AUDIT_HEAD, RECORD_STATISTICS, type Me } from '../operations.js';
+import { AGENCY_STATES_KEY, loadAgencyStates, type AgencyState } from '../overview-data.js';
+import { startedOr } from '../prefetch.js';
 import { Bars } from '../parts/bar-chart.js';
 
-interface AgencyState {
-  agency: Agency;
-  connectors: ConnectorStatus[];
-  quarantine: number;
-  batches: IngestionBatch[];
-}
-
-/** The agencies the person may see operationally: every one for an operator, else their own. */
+/** The agencies' states, taken from the early start after sign-in when there was one. */
 function useAgencyStates(me: Me): { states: AgencyState[] | undefined; error: string | undefined } {
-  const agencies = useOperation(AGENCIES, {});
   const [result, setResult] = useState<{ states?: AgencyState[]; error?: string }>({});
   useEffect(() => {
-    if (!agencies.data) return;
-    const own = me.type === 'ADMIN' ? agencies.data.agencies : agencies.data.agencies.filter((a) => a.code === me.agencyCode);
-    Promise.all(
-      own.map(async (agency) => {
-        const state = await request(AGENCY_STATE, { agencyCode: agency.code, batches: 100, runs: 1, quarantine: 1 });
-        return { agency, connectors: state.connectors, quarantine: state.quarantine.totalCount, batches: state.ingestionBatches.edges.map((e) => e.node) };
-      }),
-    ).then(
+    startedOr(AGENCY_STATES_KEY, () => loadAgencyStates(me)).then(
       (states) => {
         setResult({ states });
       },
@@ -35,8 +27,8 @@ function useAgencyStates(me: Me): { states: AgencyState[] | undefined; error: st
         setResult({ error: error instanceof Error ? error.message : String(error) });
       },
     );
-  }, [me, agencies.data]);
-  return { states: result.states, error: result.error ?? agencies.error };
+  }, [me]);
+  return { states: result.states, error: result.error };
 }
 
 export function OverviewPage({ me }: { me: Me }) {

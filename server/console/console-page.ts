@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type RequestHandler, type Router } from 'express';
+import { consoleAssetRoutes } from './console-assets.js';
+import { readConsoleManifest } from './console-manifest.js';
 
 /** The folder the console bundle is built into (scripts/build-console.ts): dist/console at the package root. */
 export function defaultBundleDir(): string {
@@ -23,7 +25,11 @@ export function defaultBundleDir(): string {
 const csp = (nonce: string): string =>
   `default-src 'none'; script-src 'self'; style-src 'self' 'nonce-${nonce}'; style-src-elem 'self' 'nonce-${nonce}'; style-src-attr 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 
-const page = (nonce: string): string => `<!doctype html>
+/** Paths that open the overview: the console's root, and the sign-in link (which lands there). */
+const OPENS_OVERVIEW = /^\/console(\/(overview|sign-in)?)?\/?$/;
+
+/** The page: the entry module, and the chunks it imports (with the overview's, when it opens there) fetched beside it rather than after it. */
+const page = (nonce: string, preload: readonly string[], entry: string): string => `<!doctype html>
 <html lang="zh-CN">
 <head>
   <meta charset="utf-8">
@@ -31,14 +37,12 @@ const page = (nonce: string): string => `<!doctype html>
   <meta name="csp-nonce" content="${nonce}">
   <link rel="icon" href="data:,">
   <title>长三角信用数据共享枢纽 · 控制台</title>
+${preload.map((chunk) => `  <link rel="modulepreload" href="/console/assets/${chunk}">\n`).join('')}  <script type="module" src="/console/assets/${entry}"></script>
 </head>
 <body>
   <div id="root"></div>
-  <script src="/console/assets/console.js"></script>
 </body>
 </html>`;
-
-const ASSET = /^[a-z0-9-]+\.(js|css|map)$/;
 
 /**
  * The console's page and its built assets under /console, behind `rateLimit`: every path that is not an
@@ -51,27 +55,23 @@ export function consolePageRoutes(deps: { bundleDir: string; rateLimit: RequestH
     res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY' });
     next();
   };
-  router.get('/console/assets/:file', deps.rateLimit, securityHeaders, (req, res, next) => {
-    const file = String(req.params['file']);
-    if (!ASSET.test(file)) {
-      next();
-      return;
-    }
-    res.set('Cache-Control', 'no-cache').sendFile(join(deps.bundleDir, file), (error) => {
-      if (error && !res.headersSent) res.status(404).json({ error: 'not found' });
-    });
-  });
-  router.get(['/console', '/console/{*page}'], deps.rateLimit, securityHeaders, (req, res, next) => {
+  router.use(consoleAssetRoutes({ ...deps, securityHeaders }));
+  router.get(['/console', '/console/{*page}'], deps.rateLimit, securityHeaders, async (req, res, next) => {
     if (req.path.startsWith('/console/api/') || req.path.startsWith('/console/assets/')) {
       next();
       return;
     }
-    if (!existsSync(join(deps.bundleDir, 'console.js'))) return void res.status(503).json({ error: 'the console is not built: run npm run build' });
+    const manifest = await readConsoleManifest(deps.bundleDir);
+    if (!manifest) {
+      res.status(503).json({ error: 'the console is not built: run npm run build' });
+      return;
+    }
     const nonce = randomBytes(16).toString('base64');
+    // Never stored: each response has its own nonce, and it names the build's current chunks.
     res
       .set({ 'Content-Security-Policy': csp(nonce), 'Cache-Control': 'no-store' })
       .type('html')
-      .send(page(nonce));
+      .send(page(nonce, OPENS_OVERVIEW.test(req.path) ? [...manifest.preload, ...manifest.firstPage] : manifest.preload, manifest.entry));
   });
   return router;
 }

@@ -221,7 +221,8 @@ describe('console page', () => {
   let bundleDir: string;
   beforeAll(async () => {
     bundleDir = await mkdtemp(join(tmpdir(), 'console-bundle-'));
-    await writeFile(join(bundleDir, 'console.js'), '/* bundle */');
+    await writeFile(join(bundleDir, 'main-TEST.js'), '/* bundle */');
+    await writeFile(join(bundleDir, 'manifest.json'), JSON.stringify({ entry: 'main-TEST.js', preload: [], firstPage: [], files: ['main-TEST.js'] }));
   });
   afterAll(async () => {
     await rm(bundleDir, { recursive: true, force: true });
@@ -234,9 +235,9 @@ describe('console page', () => {
     expect(csp).toMatch(/default-src 'none'; script-src 'self'; style-src 'self' 'nonce-[A-Za-z0-9+/=]+'/);
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain("style-src-elem 'self' 'nonce-");
-    expect(page.text).toContain('<script src="/console/assets/console.js"></script>');
+    expect(page.text).toContain('<script type="module" src="/console/assets/main-TEST.js"></script>');
     expect(page.text).not.toMatch(/https?:\/\//);
-    await request(app).get('/console/assets/console.js').expect(200);
+    await request(app).get('/console/assets/main-TEST.js').expect(200);
     await request(app).get('/console/assets/..%2Fsecret.js').expect(404);
     const unbuilt = express().use(consolePageRoutes({ bundleDir: join(bundleDir, 'none'), rateLimit: (_req, _res, next) => next() }));
     expect((await request(unbuilt).get('/console').expect(503)).body.error).toMatch(/npm run build/);
