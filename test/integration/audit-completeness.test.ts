@@ -12,6 +12,7 @@ import { ingestBatch } from '../../ingestion/ingest-batch.js';
 import { PURPOSE_HEADER } from '../../server/auth/require-access.js';
 import { AUDIT_RECEIPT_HEADER } from '../../server/audit-plugin.js';
 import type { HubDb } from '../../store/database.js';
+import { dataOf, defined, firstError, type AnswerOf, type GraphQLBody } from '../support/answers.js';
 import { TEST_CONFIG, startTestHub, type TestHub } from '../support/hub.js';
 import { enterpriseUscc, penaltyRecord } from '../support/records.js';
 
@@ -31,6 +32,12 @@ async function ingestSubjects(count: number): Promise<string[]> {
   return usccs;
 }
 
+type Edges<N> = { edges: { node: N }[] };
+type SeqEdges = Edges<{ seq: number }>;
+
+/** The audit entries the hub says an answer wrote. */
+const auditEntriesOf = (body: GraphQLBody<unknown>): readonly number[] => defined(body.extensions?.auditEntries, 'auditEntries');
+
 const entryAt = (seq: number) =>
   testHub.database.db.selectFrom('audit_log').select(['subjects', 'outcome', 'entry']).where('seq', '=', seq).executeTakeFirstOrThrow();
 
@@ -38,34 +45,37 @@ describe('every subject a response touches is in its audit entry', () => {
   test('a request that would touch more than limits.maxSubjectsPerRequest is refused, its data withheld, and audited as DENIED:TOO_MANY_SUBJECTS', async () => {
     testHub = await startTestHub({ ...TEST_CONFIG, limits: { ...TEST_CONFIG.limits, maxSubjectsPerRequest: 5 } });
     await ingestSubjects(8);
-    const refused = await testHub.gql(RECORDS_QUERY, { n: 20 }, AS_AGENCY);
+    const refused = await testHub.gqlAs<unknown>(RECORDS_QUERY, { n: 20 }, AS_AGENCY);
     expect(refused.body.data).toBeUndefined();
     expect(refused.body.errors).toEqual([
       { message: expect.stringContaining('more than 5 subjects'), extensions: { code: 'BAD_REQUEST', reason: 'TOO_MANY_SUBJECTS', limit: 5 } },
     ]);
     expect(JSON.stringify(refused.body)).not.toContain('沪市监浦处');
-    const [seq] = refused.body.extensions.auditEntries;
-    const entry = await entryAt(seq);
+    const entry = await entryAt(defined(auditEntriesOf(refused.body)[0], 'the refusal’s audit entry'));
     expect(entry.outcome).toBe('DENIED:TOO_MANY_SUBJECTS');
     expect(entry.subjects).toHaveLength(5); // the subjects read up to the refusal
 
-    const allowed = await testHub.gql(RECORDS_QUERY, { n: 5 }, AS_AGENCY);
-    expect(allowed.body.data.records.edges).toHaveLength(5);
-    expect((await entryAt(allowed.body.extensions.auditEntries[0])).outcome).toBe('OK');
+    const allowed = await testHub.gqlAs<{ records: Edges<unknown> }>(RECORDS_QUERY, { n: 5 }, AS_AGENCY);
+    expect(dataOf(allowed.body).records.edges).toHaveLength(5);
+    expect((await entryAt(defined(auditEntriesOf(allowed.body)[0], 'the read’s audit entry'))).outcome).toBe('OK');
   });
 
   test('a request reading 600 subjects notes all 600, and each subject’s access log finds it', async () => {
     testHub = await startTestHub();
     const usccs = await ingestSubjects(600);
-    const read = await testHub.gql('{ changeFeed(first: 1000) { edges { node { record { party { uscc } } } } } }');
-    expect(read.body.data.changeFeed.edges).toHaveLength(600);
-    const [seq] = read.body.extensions.auditEntries;
+    const read = await testHub.gqlAs<{ changeFeed: Edges<unknown> }>('{ changeFeed(first: 1000) { edges { node { record { party { uscc } } } } } }');
+    expect(dataOf(read.body).changeFeed.edges).toHaveLength(600);
+    const seq = defined(auditEntriesOf(read.body)[0], 'the read’s audit entry');
     const entry = await entryAt(seq);
     expect(entry.outcome).toBe('OK');
     expect(entry.subjects).toEqual([...usccs].sort());
     const last = [...usccs].sort().at(-1);
-    const log = await testHub.gql('query($u: USCC!) { subjectAccessLog(uscc: $u) { edges { node { seq } } } }', { u: last }, AS_AGENCY);
-    expect(log.body.data.subjectAccessLog.edges.map((e: { node: { seq: number } }) => e.node.seq)).toEqual([seq]);
+    const log = await testHub.gqlAs<{ subjectAccessLog: SeqEdges }>(
+      'query($u: USCC!) { subjectAccessLog(uscc: $u) { edges { node { seq } } } }',
+      { u: last },
+      AS_AGENCY,
+    );
+    expect(dataOf(log.body).subjectAccessLog.edges.map((e) => e.node.seq)).toEqual([seq]);
   });
 });
 
@@ -77,9 +87,9 @@ describe('natural persons are noted by a keyed hash of their identity number', (
       'P-PERSON',
     );
     await ingestBatch(testHub.hub.ingestion, { agencyCode: 'SH-SAMR', source: 'test', records: [person] });
-    const read = await testHub.gql('{ records(first: 5) { edges { node { party { name idNumberMasked } } } } }', {}, AS_AGENCY);
-    expect(read.body.data.records.edges).toEqual([{ node: { party: { name: '李四', idNumberMasked: '1101**********002X' } } }]);
-    const [seq] = read.body.extensions.auditEntries;
+    const read = await testHub.gqlAs<{ records: Edges<unknown> }>('{ records(first: 5) { edges { node { party { name idNumberMasked } } } } }', {}, AS_AGENCY);
+    expect(dataOf(read.body).records.edges).toEqual([{ node: { party: { name: '李四', idNumberMasked: '1101**********002X' } } }]);
+    const seq = defined(auditEntriesOf(read.body)[0], 'the read’s audit entry');
     const entry = await entryAt(seq);
     expect(entry.subjects).toEqual([expect.stringMatching(/^person:[0-9a-f]{64}$/)]);
     // Keyed: not the number, nor its plain hash (which anyone could compute for every possible number).
@@ -87,37 +97,41 @@ describe('natural persons are noted by a keyed hash of their identity number', (
     expect(entry.subjects[0]).not.toBe(`person:${createHash('sha256').update(PERSON_ID).digest('hex')}`);
 
     // Found by the number as written in any case or width.
-    const log = await testHub.gql(
+    const log = await testHub.gqlAs<{ personAccessLog: Edges<unknown> }>(
       'query($id: String!) { personAccessLog(idNumber: $id) { edges { node { seq subjects outcome } } } }',
       { id: ' １１０１０５１９４９１２３１００２x' },
       AS_AGENCY,
     );
-    expect(log.body.data.personAccessLog.edges).toEqual([{ node: { seq, subjects: entry.subjects, outcome: 'OK' } }]);
+    expect(dataOf(log.body).personAccessLog.edges).toEqual([{ node: { seq, subjects: entry.subjects, outcome: 'OK' } }]);
 
-    const other = await testHub.gql(
+    const other = await testHub.gqlAs<{ personAccessLog: SeqEdges }>(
       'query($id: String!) { personAccessLog(idNumber: $id) { edges { node { seq } } } }',
       { id: '110105194912310038' },
       AS_AGENCY,
     );
-    expect(other.body.data.personAccessLog.edges.map((e: { node: { seq: number } }) => e.node.seq)).not.toContain(seq);
+    expect(dataOf(other.body).personAccessLog.edges.map((e) => e.node.seq)).not.toContain(seq);
   });
 
   test('personAccessLog refuses a number failing GB 11643 without echoing it, and needs scope audit:subject', async () => {
     testHub = await startTestHub();
-    const bad = await testHub.gql('query($id: String!) { personAccessLog(idNumber: $id) { edges { node { seq } } } }', { id: '110105194912310021' }, AS_AGENCY);
-    expect(bad.body.errors[0].extensions).toMatchObject({
+    const bad = await testHub.gqlAs<unknown>(
+      'query($id: String!) { personAccessLog(idNumber: $id) { edges { node { seq } } } }',
+      { id: '110105194912310021' },
+      AS_AGENCY,
+    );
+    expect(firstError(bad.body).extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'idNumber',
       rule: 'RESIDENT_ID_CHECKSUM',
       value: '1101**********0021',
     });
     expect(JSON.stringify(bad.body)).not.toContain('110105194912310021');
-    const bank = await testHub.gql(
+    const bank = await testHub.gqlAs<unknown>(
       'query($id: String!) { personAccessLog(idNumber: $id) { edges { node { seq } } } }',
       { id: PERSON_ID },
       { client: 'test-bank', purpose: 'LOAN_REVIEW' },
     );
-    expect(bank.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE' });
+    expect(firstError(bank.body).extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE' });
   });
 
   test('the key is made once and kept: the table refuses changing or removing it', async () => {
@@ -139,16 +153,16 @@ describe('signed receipts of audit entries', () => {
   }
 
   async function readWithReceipt(): Promise<{ seq: number; receipt: string }> {
-    const response = await request(testHub.hub.httpServer)
+    const response: AnswerOf<GraphQLBody<{ subject: { name: string } | null }>> = await request(testHub.hub.httpServer)
       .post('/graphql')
       .set('authorization', `Bearer ${await testHub.tokenFor('test-agency')}`)
       .set(PURPOSE_HEADER, 'SUPERVISION')
       .set(AUDIT_RECEIPT_HEADER, '1')
       .send({ query: SUBJECT_QUERY, variables: { u: PUDONG } });
-    expect(response.body.data.subject.name).toBe('上海浦东示例科技有限公司');
-    const [seq] = response.body.extensions.auditEntries;
-    const [receipt] = response.body.extensions.auditReceipts;
-    return { seq, receipt };
+    expect(dataOf(response.body).subject?.name).toBe('上海浦东示例科技有限公司');
+    const seq = defined(auditEntriesOf(response.body)[0], 'the read’s audit entry');
+    const receipts = response.body.extensions?.auditReceipts as readonly string[] | undefined;
+    return { seq, receipt: defined(receipts?.[0], 'an audit receipt') };
   }
 
   const check = async (receipt: string) => checkAuditReceipt({ db, jwks: createLocalJWKSet(await jwks()), issuer }, receipt);
@@ -163,7 +177,7 @@ describe('signed receipts of audit entries', () => {
         const entry = row.seq === seq ? row.entry.replace('"SUPERVISION"', '"CREDIT_REPAIR"') : row.entry;
         const leaf = leafHash(Buffer.from(entry));
         chain = chainLink(chain, leaf);
-        await sql`update audit_log set entry = ${entry}, purpose = ${JSON.parse(entry).purpose}, leaf_hash = decode(${leaf.toString('hex')}, 'hex'), chain_hash = decode(${chain.toString('hex')}, 'hex') where seq = ${row.seq}`.execute(
+        await sql`update audit_log set entry = ${entry}, purpose = ${(JSON.parse(entry) as { purpose: string }).purpose}, leaf_hash = decode(${leaf.toString('hex')}, 'hex'), chain_hash = decode(${chain.toString('hex')}, 'hex') where seq = ${row.seq}`.execute(
           db,
         );
       }
@@ -177,8 +191,8 @@ describe('signed receipts of audit entries', () => {
     testHub = await startTestHub();
     db = testHub.database.db;
     await ingestBatch(testHub.hub.ingestion, { agencyCode: 'SH-SAMR', source: 'test', records: [penaltyRecord({}, 'P-1')] });
-    const plain = await testHub.gql(SUBJECT_QUERY, { u: PUDONG }, AS_AGENCY);
-    expect(plain.body.extensions.auditEntries).toEqual([0]);
+    const plain = await testHub.gqlAs<unknown>(SUBJECT_QUERY, { u: PUDONG }, AS_AGENCY);
+    expect(plain.body.extensions?.auditEntries).toEqual([0]);
     expect(plain.body.extensions).not.toHaveProperty('auditReceipts');
 
     const { seq, receipt } = await readWithReceipt();
@@ -238,12 +252,12 @@ describe('signed receipts of audit entries', () => {
 describe('identity numbers where a USCC belongs, and refusals after a write', () => {
   test('a resident identity number given as a USCC is refused without echoing it, and noted only by its keyed hash', async () => {
     testHub = await startTestHub();
-    const response = await testHub.gql(
+    const response = await testHub.gqlAs<unknown>(
       'query($u: USCC!) { creditReport(uscc: $u) { name } }',
       { u: PERSON_ID },
       { client: 'test-bank', purpose: 'LOAN_REVIEW' },
     );
-    expect(response.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', rule: 'IDENTITY_NUMBER' });
+    expect(firstError(response.body).extensions).toMatchObject({ code: 'BAD_USER_INPUT', rule: 'IDENTITY_NUMBER' });
     expect(JSON.stringify(response.body)).not.toContain(PERSON_ID);
     const inline = await testHub.gql(`{ subjectAccessLog(uscc: "${PERSON_ID}") { edges { node { seq } } } }`, {}, AS_AGENCY);
     expect(JSON.stringify(inline.body)).not.toContain(PERSON_ID);
@@ -254,17 +268,20 @@ describe('identity numbers where a USCC belongs, and refusals after a write', ()
   test('a denial after a successful write in the same request gets its own audit entry', async () => {
     testHub = await startTestHub();
     await ingestBatch(testHub.hub.ingestion, { agencyCode: 'SH-SAMR', source: 'test', records: [penaltyRecord({}, 'P-1')] });
-    const grant = await testHub.gql('mutation($i: GrantAuthorizationInput!) { grantAuthorization(input: $i) { id } }', {
-      i: { uscc: enterpriseUscc('310115', 1), clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 1' },
-    });
-    const id = grant.body.data.grantAuthorization.id as string;
-    const mixed = await testHub.gql(
+    const grant = await testHub.gqlAs<{ grantAuthorization: { id: string } }>(
+      'mutation($i: GrantAuthorizationInput!) { grantAuthorization(input: $i) { id } }',
+      {
+        i: { uscc: enterpriseUscc('310115', 1), clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 1' },
+      },
+    );
+    const { id } = dataOf(grant.body).grantAuthorization;
+    const mixed = await testHub.gqlAs<unknown>(
       `mutation($i: GrantAuthorizationInput!) { g: grantAuthorization(input: $i) { id } r: revokeAuthorization(id: "${id}") { id } }`,
       { i: { uscc: enterpriseUscc('310115', 2), clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 2' } },
       { client: 'test-agency-zj', purpose: 'SUPERVISION' },
     );
-    expect(mixed.body.errors[0].extensions.reason).toBe('NOT_GRANTOR');
-    const seqs = mixed.body.extensions.auditEntries as number[];
+    expect(firstError(mixed.body).extensions.reason).toBe('NOT_GRANTOR');
+    const seqs = auditEntriesOf(mixed.body);
     expect(seqs).toHaveLength(2);
     const outcomes = await Promise.all(seqs.map(async (seq) => (await entryAt(seq)).outcome));
     expect(outcomes).toEqual(['OK', 'DENIED:NOT_GRANTOR']);
