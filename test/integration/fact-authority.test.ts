@@ -8,7 +8,8 @@ import { openDatabase } from '../../store/database.js';
 import * as initial from '../../store/migrations/0001-initial.js';
 import * as subjectAuthority from '../../store/migrations/0006-subject-authority.js';
 import { TEST_ENGINE, createEmptyServerDatabase } from '../support/database.js';
-import { startTestHub, type TestHub } from '../support/hub.js';
+import { dataOf, defined, type GraphQLBody } from '../support/answers.js';
+import { TEST_CONFIG, startTestHub, type TestHub } from '../support/hub.js';
 import { TEST_AGENCIES } from '../support/ingestion.js';
 import { AUTHORITY_USCC, authorityUscc, enterpriseUscc, penaltyRecord, permitRecord } from '../support/records.js';
 
@@ -26,12 +27,30 @@ const REPORT = 'query($u: USCC!) { creditReport(uscc: $u) { name entries { kind 
 const GRANT = 'mutation($i: GrantAuthorizationInput!) { grantAuthorization(input: $i) { id grantedBy evidence } }';
 const REVOKE = 'mutation($id: ID!) { revokeAuthorization(id: $id) { id revokedAt } }';
 
-const asZjTax = (query: string, variables: Record<string, unknown>, purpose = 'DATA_SUBMISSION') =>
-  testHub.gql(query, variables, { client: 'test-agency-zj', purpose });
-const asShSamr = (query: string, variables: Record<string, unknown>, purpose = 'DATA_SUBMISSION') =>
-  testHub.gql(query, variables, { client: 'test-agency', purpose });
-const asBank = (query: string, variables: Record<string, unknown>) => testHub.gql(query, variables, { client: 'test-bank', purpose: 'LOAN_REVIEW' });
-const errorOf = (response: { body: { errors?: { extensions: { code: string; reason?: string }; message: string }[] } }) => response.body.errors?.[0];
+/** What the queries above answer, as far as the tests read it. */
+interface SubmitData {
+  submitRecords: { inserted: number; rejected: number; results: { index: number; outcome: string }[] };
+}
+interface SubjectData {
+  subject: { name: string; records: { edges: { node: { sourceRecordId: string; party: { name: string } } }[] } };
+}
+interface ReportData {
+  creditReport: { name: string };
+}
+interface GrantData {
+  grantAuthorization: { id: string };
+}
+interface RevokeData {
+  revokeAuthorization: { revokedAt: string | null };
+}
+
+const asZjTax = <T = unknown>(query: string, variables: Record<string, unknown>, purpose = 'DATA_SUBMISSION') =>
+  testHub.gqlAs<T>(query, variables, { client: 'test-agency-zj', purpose });
+const asShSamr = <T = unknown>(query: string, variables: Record<string, unknown>, purpose = 'DATA_SUBMISSION') =>
+  testHub.gqlAs<T>(query, variables, { client: 'test-agency', purpose });
+const asBank = <T = unknown>(query: string, variables: Record<string, unknown>) =>
+  testHub.gqlAs<T>(query, variables, { client: 'test-bank', purpose: 'LOAN_REVIEW' });
+const errorOf = (response: { body: GraphQLBody<unknown> }) => response.body.errors?.[0];
 
 /** A black-list entry (严重失信主体名单) for `uscc`, decided by `authority`. */
 function blackListRecord(uscc: string, name: string, authority: string, sourceRecordId: string): IncomingRecord {
@@ -58,13 +77,13 @@ function blackListRecord(uscc: string, name: string, authority: string, sourceRe
 const submitted = ({ kind, sourceRecordId, fields }: IncomingRecord) => ({ kind, sourceRecordId, fields });
 
 async function subjectName(uscc: string): Promise<string> {
-  return (await testHub.gql(SUBJECT, { u: uscc })).body.data.subject.name;
+  return dataOf((await testHub.gqlAs<SubjectData>(SUBJECT, { u: uscc })).body).subject.name;
 }
 
 beforeAll(async () => {
   testHub = await startTestHub();
   await ingestBatch(testHub.hub.ingestion, { agencyCode: 'SH-SAMR', source: 'test', records: [penaltyRecord({ CF_CFJGDM: SH_SAMR.uscc }, 'SH-1')] });
-  const granted = await testHub.gql(GRANT, {
+  const granted = await testHub.gqlAs<GrantData>(GRANT, {
     i: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 2024-0001' },
   });
   expect(granted.body.errors).toBeUndefined();
@@ -73,18 +92,19 @@ afterAll(async () => testHub.close());
 
 describe('a subject’s registered name comes from its registration authority', () => {
   test('an agency of another province publishing about a subject keeps its spelling on its record, without renaming the subject', async () => {
-    const pushed = await asZjTax(SUBMIT, { a: 'ZJ-TAX', r: [submitted(blackListRecord(PUDONG, '浦东示例科技更名有限公司', ZJ_TAX.uscc, 'ZJ-BL-1'))] });
-    expect(pushed.body.data.submitRecords).toMatchObject({ inserted: 1, rejected: 0 });
+    const pushed = await asZjTax<SubmitData>(SUBMIT, {
+      a: 'ZJ-TAX',
+      r: [submitted(blackListRecord(PUDONG, '浦东示例科技更名有限公司', ZJ_TAX.uscc, 'ZJ-BL-1'))],
+    });
+    expect(dataOf(pushed.body).submitRecords).toMatchObject({ inserted: 1, rejected: 0 });
 
-    const subject = (await testHub.gql(SUBJECT, { u: PUDONG })).body.data.subject;
+    const { subject } = dataOf((await testHub.gqlAs<SubjectData>(SUBJECT, { u: PUDONG })).body);
     expect(subject.name).toBe(REGISTERED_NAME);
-    const parties = Object.fromEntries(
-      subject.records.edges.map((e: { node: { sourceRecordId: string; party: { name: string } } }) => [e.node.sourceRecordId, e.node.party.name]),
-    );
+    const parties = Object.fromEntries(subject.records.edges.map((e) => [e.node.sourceRecordId, e.node.party.name]));
     expect(parties).toEqual({ 'SH-1': REGISTERED_NAME, 'ZJ-BL-1': '浦东示例科技更名有限公司' });
 
-    const report = await asBank(REPORT, { u: PUDONG });
-    expect(report.body.data.creditReport).toMatchObject({
+    const report = await asBank<ReportData>(REPORT, { u: PUDONG });
+    expect(dataOf(report.body).creditReport).toMatchObject({
       name: REGISTERED_NAME,
       entries: expect.arrayContaining([{ kind: 'BLACK_LIST', agencyCode: 'ZJ-TAX' }]),
     });
@@ -92,13 +112,13 @@ describe('a subject’s registered name comes from its registration authority', 
 
   test('the registration authority renames it, on the subject and on the bank’s credit report', async () => {
     const renamed = '上海浦东新示例科技有限公司';
-    const pushed = await asShSamr(SUBMIT, {
+    const pushed = await asShSamr<SubmitData>(SUBMIT, {
       a: 'SH-SAMR',
       r: [submitted(penaltyRecord({ CF_XDR_MC: renamed, CF_CFJGDM: SH_SAMR.uscc, CF_WSH: '沪市监浦处〔2024〕2号' }, 'SH-2'))],
     });
-    expect(pushed.body.data.submitRecords).toMatchObject({ inserted: 1, rejected: 0 });
+    expect(dataOf(pushed.body).submitRecords).toMatchObject({ inserted: 1, rejected: 0 });
     expect(await subjectName(PUDONG)).toBe(renamed);
-    expect((await asBank(REPORT, { u: PUDONG })).body.data.creditReport.name).toBe(renamed);
+    expect(dataOf((await asBank<ReportData>(REPORT, { u: PUDONG })).body).creditReport.name).toBe(renamed);
   });
 
   test('the registration authority takes over a name another agency set first; among other agencies the first keeps it', async () => {
@@ -147,26 +167,27 @@ describe('a subject’s registered name comes from its registration authority', 
 
 describe('an agency’s record states only its own decisions', () => {
   test('a pushed record decided by an authority the agency does not represent is quarantined NOT_OWN_AUTHORITY', async () => {
-    const pushed = await asZjTax(SUBMIT, {
+    const pushed = await asZjTax<SubmitData>(SUBMIT, {
       a: 'ZJ-TAX',
       r: [submitted(blackListRecord(PUDONG, '假冒决定有限公司', STRANGER, 'ZJ-BL-2')), submitted(blackListRecord(PUDONG, '浦东示例', ZJ_TAX.uscc, 'ZJ-BL-3'))],
     });
-    const result = pushed.body.data.submitRecords;
+    const result = dataOf(pushed.body).submitRecords;
     expect(result).toMatchObject({ inserted: 1, rejected: 1 });
     expect(result.results[0]).toEqual({
       index: 0,
       outcome: 'REJECTED',
       reasons: [{ field: 'MD_LRJGDM', rule: 'NOT_OWN_AUTHORITY', value: STRANGER, message: expect.stringContaining('agency ZJ-TAX') }],
     });
-    expect(result.results[1].outcome).toBe('INSERTED');
-    const quarantine = await asZjTax('{ quarantine(agencyCode: "ZJ-TAX") { edges { node { sourceRecordId reasons { field rule value } } } } }', {});
-    expect(quarantine.body.data.quarantine.edges.map((e: { node: unknown }) => e.node)).toContainEqual({
+    expect(result.results[1]?.outcome).toBe('INSERTED');
+    const quarantine = await asZjTax<{ quarantine: { edges: { node: unknown }[] } }>(
+      '{ quarantine(agencyCode: "ZJ-TAX") { edges { node { sourceRecordId reasons { field rule value } } } } }',
+      {},
+    );
+    expect(dataOf(quarantine.body).quarantine.edges.map((e) => e.node)).toContainEqual({
       sourceRecordId: 'ZJ-BL-2',
       reasons: [{ field: 'MD_LRJGDM', rule: 'NOT_OWN_AUTHORITY', value: STRANGER }],
     });
-    const records = (await testHub.gql(SUBJECT, { u: PUDONG })).body.data.subject.records.edges.map(
-      (e: { node: { sourceRecordId: string } }) => e.node.sourceRecordId,
-    );
+    const records = dataOf((await testHub.gqlAs<SubjectData>(SUBJECT, { u: PUDONG })).body).subject.records.edges.map((e) => e.node.sourceRecordId);
     expect(records).not.toContain('ZJ-BL-2');
   });
 
@@ -201,7 +222,7 @@ describe('an agency’s record states only its own decisions', () => {
 
     const config = hubConfigSchema.parse({
       hub: { id: 'hub-test', region: '310000' },
-      agencies: TEST_AGENCIES.map(({ hub: _hub, ...a }) => (a.code === 'ZJ-TAX' ? { ...a, publishesFor: [STRANGER] } : a)),
+      agencies: TEST_CONFIG.agencies.map((a) => (a.code === 'ZJ-TAX' ? { ...a, publishesFor: [STRANGER] } : a)),
     });
     const deps = { ...testHub.hub.ingestion, agencies: agencyAuthorities(config.agencies) };
     const moved = await ingestBatch(deps, {
@@ -267,16 +288,16 @@ describe('authorisations', () => {
   });
 
   test('only the client that recorded an authorisation, or an operator, revokes it; a refusal is audited', async () => {
-    const granted = await asShSamr(GRANT, { i: input }, 'SUPERVISION');
-    expect(granted.body.data.grantAuthorization).toMatchObject({ grantedBy: 'test-agency', evidence: '授权书 2024-0002' });
-    const id = granted.body.data.grantAuthorization.id;
+    const granted = await asShSamr<GrantData>(GRANT, { i: input }, 'SUPERVISION');
+    expect(dataOf(granted.body).grantAuthorization).toMatchObject({ grantedBy: 'test-agency', evidence: '授权书 2024-0002' });
+    const { id } = dataOf(granted.body).grantAuthorization;
 
     const refused = await asZjTax(REVOKE, { id }, 'SUPERVISION');
     expect(errorOf(refused)).toMatchObject({
       extensions: { code: 'FORBIDDEN', reason: 'NOT_GRANTOR' },
       message: expect.stringContaining('recorded by client test-agency'),
     });
-    const [seq] = refused.body.extensions.auditEntries;
+    const seq = defined(refused.body.extensions?.auditEntries?.[0], 'the refusal’s audit entry');
     const entry = await testHub.database.db
       .selectFrom('audit_log')
       .select(['client_id', 'operation', 'outcome'])
@@ -286,12 +307,12 @@ describe('authorisations', () => {
     const stillInForce = await testHub.database.db.selectFrom('authorizations').select('revoked_at').where('id', '=', Number(id)).executeTakeFirstOrThrow();
     expect(stillInForce.revoked_at).toBeNull();
 
-    const revoked = await asShSamr(REVOKE, { id }, 'SUPERVISION');
-    expect(revoked.body.data.revokeAuthorization.revokedAt).not.toBeNull();
+    const revoked = await asShSamr<RevokeData>(REVOKE, { id }, 'SUPERVISION');
+    expect(dataOf(revoked.body).revokeAuthorization.revokedAt).not.toBeNull();
 
-    const another = await asShSamr(GRANT, { i: input }, 'SUPERVISION');
-    const byOperator = await testHub.gql(REVOKE, { id: another.body.data.grantAuthorization.id });
-    expect(byOperator.body.data.revokeAuthorization.revokedAt).not.toBeNull();
+    const another = await asShSamr<GrantData>(GRANT, { i: input }, 'SUPERVISION');
+    const byOperator = await testHub.gqlAs<RevokeData>(REVOKE, { id: dataOf(another.body).grantAuthorization.id });
+    expect(dataOf(byOperator.body).revokeAuthorization.revokedAt).not.toBeNull();
   });
 });
 
@@ -302,7 +323,7 @@ describe('migration 0006 on subjects named before it', () => {
     try {
       const migrator = new Migrator({
         db: database.db,
-        provider: { getMigrations: async () => ({ '0001-initial': initial, '0006-subject-authority': subjectAuthority }) },
+        provider: { getMigrations: () => Promise.resolve({ '0001-initial': initial, '0006-subject-authority': subjectAuthority }) },
       });
       expect((await migrator.migrateTo('0001-initial')).error).toBeUndefined();
       await sql`insert into agencies (code, name, region, hub) values ('A', 'a', '310000', 'h'), ('B', 'b', '330000', 'h')`.execute(database.db);
