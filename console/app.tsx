@@ -11,20 +11,12 @@ import enUS from 'antd/es/locale/en_US';
 import zhCN from 'antd/es/locale/zh_CN';
 import { Suspense, useEffect, useState } from 'react';
 import { STYLE_NONCE } from './csp-nonce.js';
-import { currentSession, request, signIn, signOut, whenSessionEnds, type SignedIn } from './api.js';
+import { signOut, whenSessionEnds, type SignedIn } from './api.js';
 import { WORDS, WordsContext, type Language } from './i18n.js';
-import { ME, type Me } from './operations.js';
+import type { Me } from './operations.js';
 import { AccessPage, AgencyPage, DrawsPage, EnterpriseProfilePage, EnterpriseSearchPage, GradesPage, OverviewPage, RepairsPage } from './lazy-pages.js';
-import { BASE, navigate, usePath } from './router.js';
-import { startPageRequests } from './early-requests.js';
-
-type Signed = { state: 'checking' } | { state: 'out'; problem?: string } | { state: 'in'; session: SignedIn; me: Me };
-
-/** The sign-in link is /console/sign-in#invite=<token>: the token never reaches a server log or a Referer. */
-function inviteInLink(): string | undefined {
-  const match = /^#invite=([A-Za-z0-9_-]+)$/.exec(window.location.hash);
-  return match?.[1];
-}
+import { navigate, usePath } from './router.js';
+import { startSession, type Signed } from './session-start.js';
 
 function useSignedIn(): [Signed, (next: Signed) => void] {
   const [signed, setSigned] = useState<Signed>({ state: 'checking' });
@@ -32,17 +24,7 @@ function useSignedIn(): [Signed, (next: Signed) => void] {
     whenSessionEnds(() => {
       setSigned({ state: 'out' });
     });
-    const invite = inviteInLink();
-    const start = async (): Promise<Signed> => {
-      const session = invite ? await signIn(invite) : await currentSession();
-      // The spent token leaves the address bar and the history.
-      if (invite) navigate('/overview', true);
-      if (!session) return { state: 'out' };
-      const me = request(ME, {}).then((answer) => answer.me);
-      startPageRequests(window.location.pathname.slice(BASE.length), me);
-      return { state: 'in', session, me: await me };
-    };
-    start().then(setSigned, (error: unknown) => {
+    startSession().then(setSigned, (error: unknown) => {
       setSigned({ state: 'out', problem: error instanceof Error ? error.message : String(error) });
     });
   }, []);

@@ -40,6 +40,9 @@ const mtime = async (file: string): Promise<number | undefined> => {
 
 const COMPRESSED = ['.gz', '.br'];
 
+/** The entry modules, in the order the page runs them. */
+const ENTRIES = ['console/boot.ts', 'console/main.tsx'];
+
 /** The page a sign-in link and /console open: the page preloads its chunks with the shell's. */
 const FIRST_PAGE = 'console/pages/overview.tsx';
 
@@ -119,7 +122,8 @@ async function main(): Promise<void> {
   await clearOutputs(outDir);
   const result = await build({
     absWorkingDir: root,
-    entryPoints: { main: resolve(root, 'console/main.tsx') },
+    // boot first: the page runs it before the app, to start signing in while the app's code loads.
+    entryPoints: { boot: resolve(root, 'console/boot.ts'), main: resolve(root, 'console/main.tsx') },
     outdir: outDir,
     entryNames: '[name]-[hash]',
     chunkNames: 'chunk-[hash]',
@@ -138,13 +142,16 @@ async function main(): Promise<void> {
   const { metafile } = result;
   const outBase = inDir(root, outDir);
   const outputs = Object.keys(metafile.outputs);
-  const entry = outputs.find((output) => metafile.outputs[output]?.entryPoint !== undefined);
-  if (!entry) throw new Error('esbuild produced no entry module');
-  const shell = staticImports(metafile, outBase, entry);
-  const overview = outputs.find((output) => metafile.outputs[output]?.entryPoint === FIRST_PAGE);
-  if (!overview) throw new Error(`esbuild produced no chunk for ${FIRST_PAGE}`);
+  const entryOf = (source: string): string => {
+    const output = outputs.find((candidate) => metafile.outputs[candidate]?.entryPoint === source);
+    if (!output) throw new Error(`esbuild produced no module for ${source}`);
+    return output;
+  };
+  const entries = ENTRIES.map(entryOf);
+  const shell = new Set(entries.flatMap((entry) => [...staticImports(metafile, outBase, entry)]));
+  const overview = entryOf(FIRST_PAGE);
   const manifest: ConsoleManifest = {
-    entry: inDir(outBase, entry),
+    entries: entries.map((entry) => inDir(outBase, entry)),
     preload: [...shell].map((output) => inDir(outBase, output)),
     firstPage: [overview, ...staticImports(metafile, outBase, overview)].filter((output) => !shell.has(output)).map((output) => inDir(outBase, output)),
     files: outputs.map((output) => inDir(outBase, output)),
@@ -157,7 +164,7 @@ async function main(): Promise<void> {
   const kib = (size: number) => `${Math.round(size / 1024)} KiB`;
   process.stdout.write(
     `console: built ${manifest.files.length} files into dist/console/ (${kib(sizes.plain)}; gzip ${kib(sizes.gz)}, brotli ${kib(sizes.br)}; ` +
-      `shell ${kib(bytes([manifest.entry, ...manifest.preload]))}, overview ${kib(bytes(manifest.firstPage))}) in ${Math.round(performance.now() - started)} ms\n`,
+      `shell ${kib(bytes([...manifest.entries, ...manifest.preload]))}, overview ${kib(bytes(manifest.firstPage))}) in ${Math.round(performance.now() - started)} ms\n`,
   );
 }
 

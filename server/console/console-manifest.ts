@@ -11,14 +11,14 @@ export const ASSET_NAME = /^[A-Za-z0-9_-]+\.js$/;
 const assetName = z.string().regex(ASSET_NAME);
 
 const manifestSchema = z.object({
-  entry: assetName,
+  entries: z.array(assetName).min(1),
   preload: z.array(assetName),
   firstPage: z.array(assetName),
   files: z.array(assetName),
 });
 
 /**
- * What a console build produced: `entry` is the module the page runs, `preload` the chunks it imports
+ * What a console build produced: `entries` are the modules the page runs, in order, `preload` the chunks they import
  * before it can start (fetched at once beside it), `firstPage` the further chunks of the overview (where
  * sign-in lands), `files` every output, each also stored gzip- and brotli-compressed (`<file>.gz`, `<file>.br`).
  */

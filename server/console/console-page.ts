@@ -28,8 +28,8 @@ const csp = (nonce: string): string =>
 /** Paths that open the overview: the console's root, and the sign-in link (which lands there). */
 const OPENS_OVERVIEW = /^\/console(\/(overview|sign-in)?)?\/?$/;
 
-/** The page: the entry module, and the chunks it imports (with the overview's, when it opens there) fetched beside it rather than after it. */
-const page = (nonce: string, preload: readonly string[], entry: string): string => `<!doctype html>
+/** The page: the entry modules (run in order), and the chunks they import (with the overview's, when it opens there) fetched beside them rather than after. */
+const page = (nonce: string, preload: readonly string[], entries: readonly string[]): string => `<!doctype html>
 <html lang="zh-CN">
 <head>
   <meta charset="utf-8">
@@ -37,7 +37,7 @@ const page = (nonce: string, preload: readonly string[], entry: string): string 
   <meta name="csp-nonce" content="${nonce}">
   <link rel="icon" href="data:,">
   <title>长三角信用数据共享枢纽 · 控制台</title>
-${preload.map((chunk) => `  <link rel="modulepreload" href="/console/assets/${chunk}">\n`).join('')}  <script type="module" src="/console/assets/${entry}"></script>
+${preload.map((chunk) => `  <link rel="modulepreload" href="/console/assets/${chunk}">\n`).join('')}${entries.map((entry) => `  <script type="module" src="/console/assets/${entry}"></script>\n`).join('')}
 </head>
 <body>
   <div id="root"></div>
@@ -71,7 +71,7 @@ export function consolePageRoutes(deps: { bundleDir: string; rateLimit: RequestH
     res
       .set({ 'Content-Security-Policy': csp(nonce), 'Cache-Control': 'no-store' })
       .type('html')
-      .send(page(nonce, OPENS_OVERVIEW.test(req.path) ? [...manifest.preload, ...manifest.firstPage] : manifest.preload, manifest.entry));
+      .send(page(nonce, OPENS_OVERVIEW.test(req.path) ? [...manifest.preload, ...manifest.firstPage] : manifest.preload, manifest.entries));
   });
   return router;
 }

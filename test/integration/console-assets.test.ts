@@ -14,6 +14,7 @@ import express from 'express';
 import request from 'supertest';
 import { consolePageRoutes } from '../../server/console/console-page.js';
 
+const BOOT = 'boot-7RQ2MDXA.js';
 const ENTRY = 'main-4UQ3ZK2A.js';
 const SHARED = 'chunk-WZ4KX2QJ.js';
 const UNCOMPRESSED = 'chunk-PLAIN123.js';
@@ -49,7 +50,7 @@ beforeAll(async () => {
   await writeFile(join(bundleDir, UNCOMPRESSED), SOURCE);
   await writeFile(
     join(bundleDir, 'manifest.json'),
-    JSON.stringify({ entry: ENTRY, preload: [SHARED], firstPage: [OVERVIEW], files: [ENTRY, SHARED, UNCOMPRESSED, OVERVIEW] }),
+    JSON.stringify({ entries: [BOOT, ENTRY], preload: [SHARED], firstPage: [OVERVIEW], files: [BOOT, ENTRY, SHARED, UNCOMPRESSED, OVERVIEW] }),
   );
   await writeFile(join(bundleDir, 'inputs.json'), '[]');
   app = express().use(
@@ -70,11 +71,13 @@ afterAll(async () => {
 });
 
 describe('console assets', () => {
-  test('the page runs the entry as a module, preloads the chunks it imports (and those of the overview where it opens), and is never stored', async () => {
+  test('the page runs the entry modules in order, preloads the chunks it imports (and those of the overview where it opens), and is never stored', async () => {
     const preloads = (html: string) => [...html.matchAll(/<link rel="modulepreload" href="\/console\/assets\/([^"]+)">/g)].map((match) => match[1]);
     for (const path of ['/console', '/console/', '/console/sign-in', '/console/overview']) {
       const page = await request(app).get(path).expect(200);
-      expect(page.text).toContain(`<script type="module" src="/console/assets/${ENTRY}"></script>`);
+      expect(page.text).toContain(
+        `<script type="module" src="/console/assets/${BOOT}"></script>\n  <script type="module" src="/console/assets/${ENTRY}"></script>`,
+      );
       expect(preloads(page.text)).toEqual([SHARED, OVERVIEW]);
       expect(page.headers['cache-control']).toBe('no-store');
       expect(String(page.headers['content-security-policy'])).toContain("script-src 'self';");

@@ -222,7 +222,7 @@ describe('console page', () => {
   beforeAll(async () => {
     bundleDir = await mkdtemp(join(tmpdir(), 'console-bundle-'));
     await writeFile(join(bundleDir, 'main-TEST.js'), '/* bundle */');
-    await writeFile(join(bundleDir, 'manifest.json'), JSON.stringify({ entry: 'main-TEST.js', preload: [], firstPage: [], files: ['main-TEST.js'] }));
+    await writeFile(join(bundleDir, 'manifest.json'), JSON.stringify({ entries: ['main-TEST.js'], preload: [], firstPage: [], files: ['main-TEST.js'] }));
   });
   afterAll(async () => {
     await rm(bundleDir, { recursive: true, force: true });
