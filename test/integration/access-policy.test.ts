@@ -3,6 +3,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { readdirSync, readFileSync } from 'node:fs';
 import { ingestBatch } from '../../ingestion/ingest-batch.js';
 import { rootFieldsOf, ROOT_FIELD_RULES } from '../../schema/policy.js';
+import { dataOf, defined, type GraphQLBody } from '../support/answers.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { enterpriseUscc, penaltyRecord, permitRecord } from '../support/records.js';
 
@@ -11,15 +12,22 @@ const PUDONG = enterpriseUscc('310115', 1);
 const HANGZHOU = enterpriseUscc('330106', 3);
 const ID_NUMBER = '11010519491231002X';
 
-const asBank = (query: string, variables: Record<string, unknown> = {}) => testHub.gql(query, variables, { client: 'test-bank', purpose: 'LOAN_REVIEW' });
-const asAgency = (query: string, variables: Record<string, unknown> = {}, client = 'test-agency') =>
-  testHub.gql(query, variables, { client, purpose: 'SUPERVISION' });
-const asPartner = (query: string, variables: Record<string, unknown> = {}) =>
-  testHub.gql(query, variables, { client: 'test-partner', purpose: 'MUTUAL_RECOGNITION' });
-const errorOf = (response: { body: { errors?: { extensions: { code: string; reason?: string }; message: string }[] } }) => response.body.errors?.[0];
+const asBank = <T = unknown>(query: string, variables: Record<string, unknown> = {}) =>
+  testHub.gqlAs<T>(query, variables, { client: 'test-bank', purpose: 'LOAN_REVIEW' });
+const asAgency = <T = unknown>(query: string, variables: Record<string, unknown> = {}, client = 'test-agency') =>
+  testHub.gqlAs<T>(query, variables, { client, purpose: 'SUPERVISION' });
+const asPartner = <T = unknown>(query: string, variables: Record<string, unknown> = {}) =>
+  testHub.gqlAs<T>(query, variables, { client: 'test-partner', purpose: 'MUTUAL_RECOGNITION' });
+const errorOf = (response: { body: GraphQLBody<unknown> }) => response.body.errors?.[0];
 
 const REPORT = `query($u: USCC!) { creditReport(uscc: $u) { uscc name region { code } counts { kind active total }
   entries { kind agencyCode documentNo eventDate summary fineTenThousandYuan } entriesTruncated authorization { id purpose } } }`;
+interface ReportData {
+  creditReport: { counts: unknown; entries: unknown };
+}
+interface GrantData {
+  grantAuthorization: { id: string };
+}
 const GRANT = `mutation($input: GrantAuthorizationInput!) { grantAuthorization(input: $input) { id uscc clientId purpose validUntil grantedBy } }`;
 
 beforeAll(async () => {
@@ -62,25 +70,24 @@ describe('banks (信易贷)', () => {
   });
 
   test('an agency records the enterprise’s authorisation; the bank then gets report fields only, never identity numbers', async () => {
-    const granted = await asAgency(GRANT, {
+    const granted = await asAgency<GrantData>(GRANT, {
       input: { uscc: PUDONG, clientId: 'test-bank', purpose: 'LOAN_REVIEW', validUntil: '2024-12-31', evidence: '授权书 2024-0001' },
     });
-    expect(granted.body.data.grantAuthorization).toMatchObject({
+    expect(dataOf(granted.body).grantAuthorization).toMatchObject({
       uscc: PUDONG,
       clientId: 'test-bank',
       purpose: 'LOAN_REVIEW',
       validUntil: '2024-12-31',
       grantedBy: 'test-agency',
     });
-    const report = await asBank(REPORT, { u: PUDONG });
-    expect(report.body.errors).toBeUndefined();
-    const body = report.body.data.creditReport;
+    const report = await asBank<ReportData>(REPORT, { u: PUDONG });
+    const body = dataOf(report.body).creditReport;
     expect(body).toMatchObject({
       uscc: PUDONG,
       name: '上海浦东示例科技有限公司',
       region: { code: '310000' },
       entriesTruncated: false,
-      authorization: { id: granted.body.data.grantAuthorization.id, purpose: 'LOAN_REVIEW' },
+      authorization: { id: dataOf(granted.body).grantAuthorization.id, purpose: 'LOAN_REVIEW' },
     });
     expect(body.counts).toEqual(
       expect.arrayContaining([
@@ -109,10 +116,13 @@ describe('banks (信易贷)', () => {
   test('an authorisation covers one subject and one purpose; once revoked it no longer opens the report', async () => {
     const other = await asBank(REPORT, { u: HANGZHOU });
     expect(errorOf(other)?.extensions.reason).toBe('NO_AUTHORIZATION');
-    const list = await asAgency('query($u: USCC!) { authorizations(uscc: $u) { id revokedAt } }', { u: PUDONG });
-    const id = list.body.data.authorizations[0].id;
-    const revoked = await asAgency('mutation($id: ID!) { revokeAuthorization(id: $id) { id revokedAt } }', { id });
-    expect(revoked.body.data.revokeAuthorization.revokedAt).not.toBeNull();
+    const list = await asAgency<{ authorizations: { id: string }[] }>('query($u: USCC!) { authorizations(uscc: $u) { id revokedAt } }', { u: PUDONG });
+    const id = defined(dataOf(list.body).authorizations[0], 'an authorisation of PUDONG').id;
+    const revoked = await asAgency<{ revokeAuthorization: { revokedAt: string | null } }>(
+      'mutation($id: ID!) { revokeAuthorization(id: $id) { id revokedAt } }',
+      { id },
+    );
+    expect(dataOf(revoked.body).revokeAuthorization.revokedAt).not.toBeNull();
     expect(errorOf(await asBank(REPORT, { u: PUDONG }))?.extensions.reason).toBe('NO_AUTHORIZATION');
     const again = await asAgency('mutation($id: ID!) { revokeAuthorization(id: $id) { id } }', { id });
     expect(errorOf(again)?.extensions.code).toBe('NOT_FOUND');
@@ -145,10 +155,10 @@ describe('banks (信易贷)', () => {
 
 describe('agencies', () => {
   test('read every agency’s shared records, but their own agency’s logs only', async () => {
-    const shared = await asAgency('{ records(filter: { agencyCodes: ["ZJ-TAX"] }) { totalCount } }');
-    expect(shared.body.data.records.totalCount).toBe(3);
-    const own = await asAgency('{ ingestionBatches(agencyCode: "SH-SAMR") { totalCount } }');
-    expect(own.body.data.ingestionBatches.totalCount).toBe(1);
+    const shared = await asAgency<{ records: { totalCount: number } }>('{ records(filter: { agencyCodes: ["ZJ-TAX"] }) { totalCount } }');
+    expect(dataOf(shared.body).records.totalCount).toBe(3);
+    const own = await asAgency<{ ingestionBatches: { totalCount: number } }>('{ ingestionBatches(agencyCode: "SH-SAMR") { totalCount } }');
+    expect(dataOf(own.body).ingestionBatches.totalCount).toBe(1);
     const foreign = await asAgency('{ quarantine(agencyCode: "ZJ-TAX") { totalCount } }');
     expect(errorOf(foreign)).toMatchObject({
       extensions: { code: 'FORBIDDEN', reason: 'NOT_OWN_AGENCY' },
@@ -167,11 +177,11 @@ describe('agencies', () => {
   });
 
   test('who looked at an enterprise: the access history an agency can give the enterprise', async () => {
-    const log = await asAgency(
+    const log = await asAgency<{ subjectAccessLog: { edges: { node: unknown }[] } }>(
       'query($u: USCC!) { subjectAccessLog(uscc: $u, first: 50) { edges { node { clientId purpose operation outcome authorizations } } } }',
       { u: PUDONG },
     );
-    const entries = log.body.data.subjectAccessLog.edges.map((e: { node: unknown }) => e.node);
+    const entries = dataOf(log.body).subjectAccessLog.edges.map((e) => e.node);
     expect(entries).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
@@ -192,11 +202,17 @@ describe('partner hubs', () => {
   test('read the change feed of their regions only, page by page without gaps or repeats; nothing else', async () => {
     const FEED =
       'query($after: String) { changeFeed(first: 2, after: $after) { edges { node { seq change record { sourceRecordId originRegion { code } } } } pageInfo { hasNextPage endCursor } } }';
+    interface FeedData {
+      changeFeed: {
+        edges: { node: { record: { sourceRecordId: string; originRegion: { code: string } } } }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      };
+    }
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 5; page++) {
-      const response = await asPartner(FEED, { after });
-      const feed = response.body.data.changeFeed;
+      const response = await asPartner<FeedData>(FEED, { after });
+      const feed: FeedData['changeFeed'] = dataOf(response.body).changeFeed;
       for (const edge of feed.edges) {
         expect(edge.node.record.originRegion.code).toBe('330000');
         seen.push(edge.node.record.sourceRecordId);
@@ -205,8 +221,8 @@ describe('partner hubs', () => {
       if (!feed.pageInfo.hasNextPage) break;
     }
     expect(seen).toEqual(['ZJ-1', 'ZJ-2', 'ZJ-3']);
-    const resumed = await asPartner(FEED, { after });
-    expect(resumed.body.data.changeFeed.edges).toEqual([]);
+    const resumed = await asPartner<FeedData>(FEED, { after });
+    expect(dataOf(resumed.body).changeFeed.edges).toEqual([]);
     expect(errorOf(await asPartner('{ records { totalCount } }'))?.extensions.reason).toBe('MISSING_SCOPE');
   });
 });
