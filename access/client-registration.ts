@@ -1,7 +1,7 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { importJWK, type JWK } from 'jose';
+import { FileRefusal, readSmallRegularFile } from '../config/regular-file.js';
 import type { ClientRegistration } from '../store/client-queries.js';
 import { SCOPES_BY_CLIENT_TYPE, grantedScopeString, type ClientType, type Scope } from './clients.js';
 
@@ -26,8 +26,20 @@ export interface ClientDescription {
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 
-/** How reading a file failed, as its system error code (ENOENT, EACCES, EISDIR): the path is named beside it. */
-const fileErrorCode = (error: unknown): string => String((error as { code?: unknown } | null)?.code ?? error);
+/** A key or secret file is a few hundred bytes: the cap keeps /dev/zero or a large file passed by mistake out of memory. */
+export const MAX_KEY_FILE_BYTES = 64 * 1024;
+
+/**
+ * Reads a key or secret file (`what`, e.g. "secret file"): a regular file of at most MAX_KEY_FILE_BYTES.
+ * Throws RegistrationError naming the file and the rule, or the system error code (ENOENT, EACCES).
+ */
+async function readKeyFile(what: string, path: string): Promise<string> {
+  return readSmallRegularFile(path, MAX_KEY_FILE_BYTES).catch((error: unknown) => {
+    if (error instanceof FileRefusal) throw new RegistrationError(`${what} ${path} ${error.message}${error.code === 'FILE_TOO_LARGE' ? ` of a ${what}` : ''}`);
+    const code = (error as { code?: unknown } | null)?.code;
+    throw new RegistrationError(`cannot read ${what} ${path} (${typeof code === 'string' ? code : 'unknown error'})`);
+  });
+}
 
 /** The algorithm a key without `alg` is checked for, by its type and curve: what a client would sign with. */
 function signingAlgorithmOf(key: JWK): string {
@@ -57,14 +69,13 @@ async function checkKeyMaterial(path: string, keys: readonly JWK[]): Promise<voi
  * and key material jose cannot import. Throws RegistrationError naming the file and the problem.
  */
 export async function readPublicJwks(path: string): Promise<{ keys: object[] }> {
-  const text = await readFile(path, 'utf8').catch((error: unknown) => {
-    throw new RegistrationError(`cannot read public key file ${path} (${fileErrorCode(error)})`);
-  });
+  const text = await readKeyFile('public key file', path);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (error) {
-    throw new RegistrationError(`public key file ${path} is not JSON: ${(error as Error).message}`);
+  } catch {
+    // The parser's message quotes the file's text, which may be a secret passed by mistake.
+    throw new RegistrationError(`public key file ${path} is not JSON (a JWK or a JWKS was expected; its text is not shown)`);
   }
   const keys = Array.isArray((parsed as { keys?: unknown } | null)?.keys) ? (parsed as { keys: unknown[] }).keys : [parsed];
   if (keys.length === 0) throw new RegistrationError(`public key file ${path} holds no keys`);
@@ -80,12 +91,7 @@ export async function readPublicJwks(path: string): Promise<{ keys: object[] }> 
 
 /** Reads a client_secret_basic secret file; throws RegistrationError when it is unreadable or too short. */
 export async function readClientSecret(path: string): Promise<string> {
-  const secret = await readFile(path, 'utf8').then(
-    (text) => text.trim(),
-    (error: unknown) => {
-      throw new RegistrationError(`cannot read secret file ${path} (${fileErrorCode(error)})`);
-    },
-  );
+  const secret = (await readKeyFile('secret file', path)).trim();
   if (secret.length < 16) throw new RegistrationError(`the secret in ${path} must be at least 16 characters`);
   return secret;
 }

@@ -1,14 +1,11 @@
-import { createReadStream } from 'node:fs';
 import { basename, extname } from 'node:path';
-import type { Logger } from 'pino';
+import { FileRefusal, openRegularFile } from '../config/regular-file.js';
 import type { FileDropSourceConfig } from '../connectors/file-drop/config.js';
 import type { HubConfig } from './hub-config.js';
-import { ingestFile } from '../connectors/file-drop/index.js';
+import { ingestFile, UNREADABLE } from '../connectors/file-drop/index.js';
 import { connectorName } from '../connectors/index.js';
-import { emptyTotals, type RunTotals } from '../connectors/types.js';
-import { prepareBatch, writePreparedBatch } from '../ingestion/ingest-batch.js';
-import type { HubDb } from '../store/database.js';
-import { ingestionDepsFor } from './ingestion-deps.js';
+import type { RunTotals } from '../connectors/types.js';
+import { prepareBatch, writePreparedBatch, type IngestionDeps } from '../ingestion/ingest-batch.js';
 
 /** An import the operator asked for that cannot run as given; the message says what to change. */
 export class ImportError extends Error {}
@@ -24,31 +21,41 @@ export interface ImportRequest {
  * `import <file>`: ingests one CSV or JSON Lines file for an agency through the mapping of one of its
  * file-drop sources and the ingestion core, as a file dropped in that source's folder would be: the
  * same validation, quarantine, history and batches (named `file:<name>`). The file is not moved.
- * `onProgress` hears the rows read so far and the file's row count.
+ * `onProgress` hears the rows read so far and the file's row count; it may throw to stop the import
+ * before its next batch. `totals` is filled batch by batch: what committed before a failure is in it.
+ * A file that cannot be read as rows (not a regular file, not valid text, a record over the size
+ * limit) throws ImportError naming the file and the rule.
  */
 export async function importFile(
-  deps: { readonly db: HubDb; readonly config: HubConfig; readonly clock: () => Date; readonly logger: Logger },
+  deps: { readonly config: HubConfig; readonly ingestion: IngestionDeps },
   request: ImportRequest,
+  totals: RunTotals,
   onProgress: (rowsRead: number, rowsInFile: number) => void,
-): Promise<RunTotals> {
+): Promise<void> {
   const { source, connector } = fileDropSourceFor(deps.config, request);
+  const file = basename(request.path);
   if (!['.csv', '.jsonl', '.ndjson'].includes(extname(request.path).toLowerCase()))
-    throw new ImportError(`${basename(request.path)}: only .csv, .jsonl and .ndjson files can be imported`);
-  const rowsInFile = await countRows(request.path);
-  const ingestion = ingestionDepsFor(deps.config, deps.db, deps.clock, deps.logger);
-  const totals = emptyTotals();
+    throw new ImportError(`${file}: only .csv, .jsonl and .ndjson files can be imported`);
+  const { ingestion } = deps;
   let rowsRead = 0;
-  onProgress(0, rowsInFile);
-  await ingestFile(
-    { agencyCode: request.agencyCode, connector, path: request.path },
-    source,
-    { prepare: (batch) => prepareBatch(ingestion, batch), write: (batch) => writePreparedBatch(ingestion, batch) },
-    totals,
-    (rows) => {
-      onProgress((rowsRead += rows), rowsInFile);
-    },
-  );
-  return totals;
+  try {
+    const rowsInFile = await countRows(request.path);
+    onProgress(0, rowsInFile);
+    await ingestFile(
+      { agencyCode: request.agencyCode, connector, path: request.path },
+      source,
+      { prepare: (batch) => prepareBatch(ingestion, batch), write: (batch) => writePreparedBatch(ingestion, batch) },
+      totals,
+      (rows) => {
+        onProgress((rowsRead += rows), rowsInFile);
+      },
+    );
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ENOENT') throw new ImportError(`${file}: no such file (resolved as ${request.path})`, { cause: error });
+    if (typeof code === 'string' && UNREADABLE.has(code)) throw new ImportError(`${file} cannot be imported: ${(error as Error).message}`, { cause: error });
+    throw error;
+  }
 }
 
 function fileDropSourceFor(config: HubConfig, request: ImportRequest): { source: FileDropSourceConfig; connector: string } {
@@ -73,7 +80,10 @@ function fileDropSourceFor(config: HubConfig, request: ImportRequest): { source:
 async function countRows(path: string): Promise<number> {
   let lines = 0;
   let lineHasText = false;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+  const file = await openRegularFile(path).catch((error: unknown) => {
+    throw error instanceof FileRefusal ? new FileRefusal(error.code, `the file ${error.message}`) : error;
+  });
+  for await (const chunk of file.createReadStream() as AsyncIterable<Buffer>) {
     for (const byte of chunk) {
       if (byte === 0x0a) {
         if (lineHasText) lines += 1;

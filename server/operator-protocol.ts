@@ -20,13 +20,24 @@ export type ChannelEvent =
   | { readonly outcome: CommandOutcome }
   | { readonly error: OperatorFailure };
 
-const REFUSALS = [UsageError, RegistrationError, ConfigError, ConsoleUserError, ImportError, DomainError];
+/** A command the hub stopped before it ended: its CLI disconnected, or the hub is stopping. What it committed so far stays. */
+export class CommandCancelled extends Error {}
+
+const REFUSALS = [UsageError, RegistrationError, ConfigError, ConsoleUserError, ImportError, DomainError, CommandCancelled];
+
+/** node:util parseArgs refuses an unknown option, a missing value or a stray positional with a TypeError of one of these codes. */
+const isArgumentError = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+};
 
 /** The failure a thrown error is, the same in the CLI's process and in the hub's channel. */
 export function operatorFailure(error: unknown): OperatorFailure {
+  const usage = error instanceof UsageError || isArgumentError(error);
+  const message = (error as { message?: unknown } | null)?.message;
   return {
-    message: error instanceof Error ? error.message : String(error),
-    usage: error instanceof UsageError,
-    known: REFUSALS.some((refusal) => error instanceof refusal),
+    message: typeof message === 'string' ? message : String(error),
+    usage,
+    known: usage || REFUSALS.some((refusal) => error instanceof refusal),
   };
 }

@@ -26,8 +26,18 @@ const READERS: Readonly<Record<string, (path: string, encoding: FileDropSourceCo
 
 export const FILE_DROP_BATCH_SIZE = 2000;
 
-/** Errors that mean the file itself cannot be read: it goes to failed/ rather than being retried. */
-const UNREADABLE = new Set(['ENCODING', 'CSV_QUOTE_NOT_CLOSED', 'CSV_INVALID_CLOSING_QUOTE', 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH', 'EACCES', 'EISDIR']);
+/** Error codes that mean the file itself cannot be read (a record over its size limit among them): it goes to failed/ rather than being retried. */
+export const UNREADABLE: ReadonlySet<string> = new Set([
+  'ENCODING',
+  'RECORD_TOO_LONG',
+  'NOT_A_REGULAR_FILE',
+  'CSV_MAX_RECORD_SIZE',
+  'CSV_QUOTE_NOT_CLOSED',
+  'CSV_INVALID_CLOSING_QUOTE',
+  'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH',
+  'EACCES',
+  'EISDIR',
+]);
 
 /**
  * Reads an agency's CSV and JSON Lines files from a folder, in name order, streaming: memory stays

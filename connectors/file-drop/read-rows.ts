@@ -1,7 +1,7 @@
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
+import { FileRefusal, kibibytes, openRegularFile } from '../../config/regular-file.js';
 import type { FileDropSourceConfig } from './config.js';
 
 /** A row read from a file, or a line that could not be read as one. */
@@ -9,9 +9,17 @@ export type FileRow = { readonly line: number; readonly row: Record<string, unkn
 
 type FileEncoding = FileDropSourceConfig['encoding'];
 
+/** The longest JSON Lines line or CSV record read, in characters: one record is a few kilobytes; a longer one would only fill memory. */
+export const MAX_RECORD_CHARACTERS = 1024 * 1024;
+
 /** A file whose bytes are not text in the configured encoding: it cannot be read as rows at all. */
 class EncodingError extends Error {
   readonly code = 'ENCODING';
+}
+
+/** A line longer than MAX_RECORD_CHARACTERS: the file cannot be read as rows. */
+class RecordTooLongError extends Error {
+  readonly code = 'RECORD_TOO_LONG';
 }
 
 /**
@@ -25,7 +33,10 @@ async function* decodedText(path: string, encoding: FileEncoding): AsyncGenerato
     const hint = encoding === 'utf-8' ? ': an export in GBK or GB18030 needs "encoding": "gb18030" in the source' : '';
     return new EncodingError(`the file is not valid ${encoding.toUpperCase()} near byte ${offset}${hint}`);
   };
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+  const file = await openRegularFile(path).catch((error: unknown) => {
+    throw error instanceof FileRefusal ? new FileRefusal(error.code, `the file ${error.message}`) : error;
+  });
+  for await (const chunk of file.createReadStream() as AsyncIterable<Buffer>) {
     try {
       yield decoder.decode(chunk, { stream: true });
     } catch {
@@ -42,7 +53,15 @@ async function* decodedText(path: string, encoding: FileEncoding): AsyncGenerato
 
 /** Streams rows of a CSV file with a header line (a UTF-8 byte order mark is skipped). */
 export async function* readCsvRows(path: string, encoding: FileEncoding): AsyncGenerator<FileRow> {
-  const parser = parse({ bom: true, columns: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true });
+  const parser = parse({
+    bom: true,
+    columns: true,
+    skip_empty_lines: true,
+    relax_column_count: true,
+    trim: true,
+    info: true,
+    max_record_size: MAX_RECORD_CHARACTERS,
+  });
   // A failure on either side destroys the parser with it, so it surfaces in the loop below.
   pipeline(Readable.from(decodedText(path, encoding)), parser).catch(() => undefined);
   for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, unknown>; info: { lines: number } }>) {
@@ -57,10 +76,18 @@ export async function* readJsonLines(path: string, encoding: FileEncoding): Asyn
   for await (const text of decodedText(path, encoding)) {
     const lines = (partial + text).split('\n');
     partial = lines.pop() ?? '';
-    for (const content of lines) yield* jsonLine(++line, content);
+    for (const content of lines) {
+      line += 1;
+      if (content.length > MAX_RECORD_CHARACTERS) throw tooLong(line);
+      yield* jsonLine(line, content);
+    }
+    if (partial.length > MAX_RECORD_CHARACTERS) throw tooLong(line + 1);
   }
   if (partial) yield* jsonLine(line + 1, partial);
 }
+
+const tooLong = (line: number) =>
+  new RecordTooLongError(`line ${line} is over the ${kibibytes(MAX_RECORD_CHARACTERS)} limit of a JSON Lines record (${MAX_RECORD_CHARACTERS} characters)`);
 
 function* jsonLine(line: number, text: string): Generator<FileRow> {
   const content = (line === 1 ? text.replace(/^\uFEFF/, '') : text).replace(/\r$/, '');

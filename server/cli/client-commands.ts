@@ -48,13 +48,21 @@ const addClient: OperatorCommand = {
       secretFile: inCwd(values['secret-file']),
       requestsPerMinute: rpm,
     });
-    return async ({ db, clock }) => {
+    return async ({ db, clock, osUser }) => {
       if (registration.agencyCode && !(await findAgency(db, registration.agencyCode)))
         throw new UsageError(`--agency ${registration.agencyCode} is not registered: add it to the config file and start the hub once`);
-      await recordOperatorChange(db, clock, 'operator client add', async (trx) => {
-        await upsertClients(trx, [registration], clock());
-        return { value: true, returned: [`client:${registration.id}`] };
-      });
+      // What was granted is part of the record: its type and each scope.
+      const granted = [`client:${registration.id}`, `type:${registration.type}`, ...registration.scopes.map((scope) => `scope:${scope}`)];
+      await recordOperatorChange(
+        db,
+        clock,
+        'operator client add',
+        async (trx) => {
+          await upsertClients(trx, [registration], clock());
+          return { value: true, returned: granted };
+        },
+        { osUser },
+      );
       return done(`client ${registration.id} registered (${registration.type}; scopes ${registration.scopes.join(' ')})`);
     };
   },
@@ -97,9 +105,13 @@ const revokeClientCommand: OperatorCommand = {
   prepare(args) {
     const { positionals } = parseArgs({ args: [...args], allowPositionals: true });
     const id = clientIdArgument(firstPositional(positionals, 'client revoke needs the client id'), 'client id');
-    return async ({ db, clock }) => {
-      const revoked = await recordOperatorChange(db, clock, 'operator client revoke', async (trx) =>
-        (await revokeClient(trx, id, clock())) ? { value: true, returned: [`client:${id}`] } : undefined,
+    return async ({ db, clock, osUser }) => {
+      const revoked = await recordOperatorChange(
+        db,
+        clock,
+        'operator client revoke',
+        async (trx) => ((await revokeClient(trx, id, clock())) ? { value: true, returned: [`client:${id}`] } : undefined),
+        { osUser },
       );
       return revoked ? done(`client ${id} revoked: its tokens are refused from now on`) : { lines: [`no active client ${id}`], exitCode: 1 };
     };

@@ -1,13 +1,14 @@
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectorName } from '../../connectors/index.js';
+import { emptyTotals } from '../../connectors/types.js';
 import { replayQuarantine } from '../../connectors/replay-quarantine.js';
 import { agencyCode as agencyCodeRule } from '../../ingestion/identifier-schemas.js';
 import { findAgency } from '../../store/agency-queries.js';
 import { countQuarantine } from '../../store/quarantine-queries.js';
 import { verifyDrawCommand } from '../draw-verify-command.js';
 import { importFile } from '../import-command.js';
-import { appendOperatorEntry } from '../operator-audit.js';
+import { withOperatorEntry } from '../operator-audit.js';
 import { firstPositional, required, UsageError } from './arguments.js';
 import { done, type OperatorCommand } from './operator-command.js';
 
@@ -29,12 +30,18 @@ const importCommand: OperatorCommand = {
     });
     const path = resolve(cwd, firstPositional(positionals, 'import needs the file: import FILE --agency CODE [--source NAME]'));
     const agencyCode = agencyArgument(required(values, 'agency'));
-    return async ({ db, config, clock, logger }, progress) => {
+    return async (deps, progress) => {
       const file = basename(path);
-      const totals = await importFile({ db, config, clock, logger }, { agencyCode, sourceName: values.source, path }, (read, rows) => {
-        progress(file, 'rows', read, rows);
-      });
-      await appendOperatorEntry(db, clock, 'operator import', [`agency:${agencyCode}`, `file:${file.slice(0, 100)}`]);
+      const totals = emptyTotals();
+      await withOperatorEntry(
+        deps,
+        'operator import',
+        () => [`agency:${agencyCode}`, `file:${file.slice(0, 100)}`, `batches:${totals.batches}`],
+        () =>
+          importFile(deps, { agencyCode, sourceName: values.source, path }, totals, (read, rows) => {
+            progress(file, 'rows', read, rows);
+          }),
+      );
       return done(
         values.json
           ? JSON.stringify(totals)
@@ -53,17 +60,22 @@ const replayCommand: OperatorCommand = {
   prepare(args) {
     const { values } = parseArgs({ args: [...args], options: { agency: { type: 'string' }, json: { type: 'boolean', default: false } } });
     const agencyCode = agencyArgument(required(values, 'agency'));
-    return async ({ db, config, ingestion, clock }, progress) => {
-      const configured = config.agencies.find((a) => a.code === agencyCode);
-      if (!configured || !(await findAgency(db, agencyCode)))
-        throw new UsageError(`--agency ${agencyCode} is not a configured and registered agency (configured: ${config.agencies.map((a) => a.code).join(', ')})`);
-      const open = await countQuarantine(db, agencyCode, 'OPEN');
-      const mappings = new Map(configured.sources.map((source, index) => [connectorName(source, index), source.mapping] as const));
-      progress(`quarantine of ${agencyCode}`, 'entries', 0, open);
-      const totals = await replayQuarantine(ingestion, agencyCode, mappings, (examined) => {
-        progress(`quarantine of ${agencyCode}`, 'entries', examined, open);
-      });
-      await appendOperatorEntry(db, clock, 'operator quarantine replay', [`agency:${agencyCode}`]);
+    return async (deps, progress) => {
+      const { db, config, ingestion } = deps;
+      const replay = async () => {
+        const configured = config.agencies.find((a) => a.code === agencyCode);
+        if (!configured || !(await findAgency(db, agencyCode)))
+          throw new UsageError(
+            `--agency ${agencyCode} is not a configured and registered agency (configured: ${config.agencies.map((a) => a.code).join(', ')})`,
+          );
+        const open = await countQuarantine(db, agencyCode, 'OPEN');
+        const mappings = new Map(configured.sources.map((source, index) => [connectorName(source, index), source.mapping] as const));
+        progress(`quarantine of ${agencyCode}`, 'entries', 0, open);
+        return replayQuarantine(ingestion, agencyCode, mappings, (examined) => {
+          progress(`quarantine of ${agencyCode}`, 'entries', examined, open);
+        });
+      };
+      const totals = await withOperatorEntry(deps, 'operator quarantine replay', () => [`agency:${agencyCode}`], replay);
       return done(
         values.json
           ? JSON.stringify(totals)

@@ -11,9 +11,10 @@ const rotateKey: OperatorCommand = {
   name: 'key rotate',
   prepare(args) {
     parseArgs({ args: [...args] });
-    return async ({ db, keys, clock }) => {
+    return async ({ db, keys, clock, osUser }) => {
+      // SigningKeys.rotate commits on its own (the running hub's key set must reload it): its entry follows it.
       const kid = await keys.rotate();
-      await appendOperatorEntry(db, clock, 'operator key rotate', [`signing-key:${kid}`]);
+      await appendOperatorEntry(db, clock, 'operator key rotate', [`signing-key:${kid}`], { osUser });
       return done(`new signing key ${kid} is active; the previous key verifies until its tokens expire`);
     };
   },
@@ -26,7 +27,7 @@ const mintToken: OperatorCommand = {
     const { values, positionals } = parseArgs({ args: [...args], options: { scope: { type: 'string' } }, allowPositionals: true });
     const id = clientIdArgument(firstPositional(positionals, 'token mint needs the client id'), 'client id');
     const scopes = values.scope?.split(' ').filter(Boolean);
-    return async ({ db, keys, config, clock }) => {
+    return async ({ db, keys, config, clock, osUser }) => {
       const client = await findClient(db, id);
       if (!client || client.revoked_at) throw new UsageError(`client id ${id}: no active client with this id`);
       const requested = scopes ?? client.scopes;
@@ -34,7 +35,7 @@ const mintToken: OperatorCommand = {
       if (refused.length) throw new UsageError(`--scope: scopes not granted to ${id}: ${refused.map((s) => s.slice(0, 60)).join(' ')}`);
       await keys.ensureKey();
       const token = await issueAccessToken({ keys, ...tokenIdentity(config), ttlSeconds: config.auth.accessTokenTtlSeconds, clock }, client, requested);
-      await appendOperatorEntry(db, clock, 'operator token mint', [`client:${id}`, `token:${token.jti}`]);
+      await appendOperatorEntry(db, clock, 'operator token mint', [`client:${id}`, `token:${token.jti}`], { osUser });
       return done(token.accessToken);
     };
   },

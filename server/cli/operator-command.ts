@@ -19,6 +19,8 @@ export interface OperatorDeps {
   readonly logger: Logger;
   /** The hub's address as people reach it, for links (console invites) when console.publicUrl is not set. */
   readonly hubUrl: string;
+  /** The OS user who ran the CLI, as it said (recorded in the audit entries of its changes); absent when unknown. */
+  readonly osUser?: string;
 }
 
 /** Told of a long command's progress: what it works through, its unit, done so far and the total. */

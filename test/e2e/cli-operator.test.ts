@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { stat } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { createConnection } from 'node:net';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { hubEnv, hubWorkspace, killHubProcess, runCli, startHubProcess, stopHubProcess, type HubProcess } from '../support/hub-process.js';
 
@@ -135,6 +138,66 @@ describe('operator commands while the hub runs (its operator channel)', () => {
       const unknownAgency = await runCli(env, ['quarantine', 'replay', '--agency', 'XX-NONE']);
       expect(unknownAgency.code).toBe(1);
       expect(unknownAgency.stderr).toContain('--agency XX-NONE is not a configured and registered agency');
+    },
+    SLOW,
+  );
+
+  test(
+    'a CLI aborting a request mid-body does not stop the hub; the audit names the OS user and what client add granted',
+    async () => {
+      const socket = createConnection(join(workspace.folder, 'hub.sock'));
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      socket.write('POST /commands HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"command":');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(running().child.exitCode).toBeNull();
+      const adminToken = (await cli('token', 'mint', 'demo-admin')).trim();
+      const log = await graphql(
+        running(),
+        adminToken,
+        'OPERATIONS',
+        '{ auditLog(filter: { clientId: "local-operator" }, first: 50) { edges { node { operation returned person } } } }',
+      );
+      const entries = (
+        log.body as { data: { auditLog: { edges: { node: { operation: string; returned: string[]; person: string | null } }[] } } }
+      ).data.auditLog.edges.map((edge) => edge.node);
+      expect(entries).toContainEqual({
+        operation: 'operator client add',
+        returned: ['client:op-bank', 'scope:credit:report', 'type:BANK'],
+        person: `${userInfo().username} (OS user)`,
+      });
+    },
+    SLOW,
+  );
+
+  test(
+    'the CLI refuses a socket in a folder others may write, a socket answering as another hub, and a folder with no database',
+    async () => {
+      const planted = join(workspace.folder, 'planted');
+      await mkdir(planted, { mode: 0o700 });
+      const fake = createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ hub: 'someone-else' }));
+      });
+      await new Promise<void>((resolve) => fake.listen(join(planted, 'hub.sock'), resolve));
+      try {
+        const otherHub = await runCli({ ...env, HUB_DATA_DIR: planted }, ['client', 'list']);
+        expect(otherHub).toMatchObject({ code: 1, stdout: '' });
+        expect(otherHub.stderr).toContain(`the operator socket ${join(planted, 'hub.sock')} answers as hub "someone-else", not `);
+        await chmod(planted, 0o777);
+        const open = await runCli({ ...env, HUB_DATA_DIR: planted }, ['client', 'list']);
+        expect(open).toMatchObject({ code: 1, stdout: '' });
+        expect(open.stderr).toContain(`the data folder ${planted} is writable by group or others (mode 777)`);
+      } finally {
+        fake.close();
+      }
+      const empty = join(workspace.folder, 'empty');
+      await mkdir(empty, { mode: 0o700 });
+      const embedded = Object.fromEntries(Object.entries(env).filter(([key]) => key !== 'DATABASE_URL'));
+      const none = await runCli({ ...embedded, HUB_DATA_DIR: empty }, ['client', 'list']);
+      expect(none).toMatchObject({ code: 1, stdout: '' });
+      expect(none.stderr).toContain(`no hub database in ${empty}: run from the hub's folder or set HUB_DATA_DIR`);
+      await expect(stat(join(empty, 'pglite'))).rejects.toMatchObject({ code: 'ENOENT' });
     },
     SLOW,
   );
