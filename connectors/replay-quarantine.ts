@@ -66,7 +66,10 @@ export async function replayQuarantine(
     // Only what now passes is written: entries that still fail are not quarantined a second time.
     const onlyValid = { ...batch, received: passing.length, quarantined: [], rejectedIndexes: [] };
     const ids = passing.map((c) => c.id);
-    addCounts(totals, await writePreparedBatch(ingestion, onlyValid, (trx) => resolveQuarantine(trx, ids, 'RESOLVED', 'replayed after a correction')));
+    addCounts(
+      totals,
+      await writePreparedBatch(ingestion, onlyValid, (trx) => resolveQuarantine(trx, ids, 'RESOLVED', 'replayed after a correction', ingestion.clock())),
+    );
     totals.replayed += passing.length;
   }
   return totals;
