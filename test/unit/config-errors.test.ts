@@ -7,6 +7,7 @@ import { readEnv } from '../../config/env.js';
 import { ConfigError } from '../../config/config-error.js';
 import { loadHubConfig } from '../../server/load-hub-config.js';
 import { startFailureMessage } from '../../server/start-failure.js';
+import { defined } from '../support/answers.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'hub-config-errors-'));
 
@@ -52,7 +53,7 @@ describe('a configuration problem stops the start with one line naming its key, 
     const raw = demoConfig();
     raw.jobs.expireRecords.cron = 'every night';
     raw.auth.checkpointCron = '0 */5 * * *  * *';
-    raw.agencies[0]!.sources[1]!.schedule = '61 * * * * *';
+    defined(raw.agencies[0]?.sources[1], 'the first agency’s second source').schedule = '61 * * * * *';
     const message = await startFailureOf(raw);
     expect(message).toMatch(/^ {2}- jobs\.expireRecords\.cron: "every night" is not a cron expression/m);
     expect(message).toMatch(/^ {2}- auth\.checkpointCron: .* is not a cron expression/m);
@@ -62,9 +63,9 @@ describe('a configuration problem stops the start with one line naming its key, 
 
   test('a client key file with key material that is not a key', async () => {
     const raw = demoConfig();
-    raw.clients[1]!.publicKeyFile = file(JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: 'AAAA' }));
-    raw.clients[2]!.publicKeyFile = file(JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'BBBB' }));
-    raw.clients[3]!.publicKeyFile = file(JSON.stringify({ kty: 'RSA', n: 'AQAB', e: 'AQAB' }));
+    defined(raw.clients[1], 'client 1').publicKeyFile = file(JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: 'AAAA' }));
+    defined(raw.clients[2], 'client 2').publicKeyFile = file(JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'BBBB' }));
+    defined(raw.clients[3], 'client 3').publicKeyFile = file(JSON.stringify({ kty: 'RSA', n: 'AQAB', e: 'AQAB' }));
     const message = await startFailureOf(raw);
     expect(message).toMatch(/^ {2}- clients\.1\.publicKeyFile: the key in .* is not a usable OKP signing key/m);
     expect(message).toMatch(/^ {2}- clients\.2\.publicKeyFile: the key in .* is not a usable EC signing key/m);
@@ -75,8 +76,8 @@ describe('a configuration problem stops the start with one line naming its key, 
 
   test('a missing key file, a missing secret file', async () => {
     const raw = demoConfig();
-    raw.clients[0]!.publicKeyFile = join(folder, 'no-such-key.jwk.json');
-    raw.clients[1]!.secretFile = join(folder, 'no-such.secret');
+    defined(raw.clients[0], 'client 0').publicKeyFile = join(folder, 'no-such-key.jwk.json');
+    defined(raw.clients[1], 'client 1').secretFile = join(folder, 'no-such.secret');
     const message = await startFailureOf(raw);
     expect(message).toMatch(/^ {2}- clients\.0\.publicKeyFile: cannot read public key file .*no-such-key\.jwk\.json \(ENOENT\)$/m);
     expect(message).toMatch(/^ {2}- clients\.1\.secretFile: cannot read secret file .*no-such\.secret \(ENOENT\)$/m);

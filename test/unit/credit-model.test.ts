@@ -3,6 +3,7 @@ import { creditSchema, DEFAULT_CREDIT_MODEL } from '../../config/credit-model-sc
 import { describeIssues } from '../../config/config-error.js';
 import { hubConfigSchema } from '../../server/hub-config.js';
 import { modelFingerprint, modelTables } from '../../credit/credit-model.js';
+import { defined } from '../support/answers.js';
 
 type ModelInput = typeof DEFAULT_CREDIT_MODEL;
 const clone = (): ModelInput => structuredClone(DEFAULT_CREDIT_MODEL);
@@ -30,15 +31,15 @@ describe('credit model configuration', () => {
   test('each problem names its key, the rule and the value', () => {
     const model = clone();
     model.indicators[3] = {
-      ...model.indicators[3]!,
+      ...defined(model.indicators[3], 'indicator 3'),
       decay: [
         { fromDay: 0, toDay: 100, factor: '1' },
         { fromDay: 102, factor: '0.5' },
       ],
     };
-    model.indicators[4] = { ...model.indicators[4]!, points: '-1.005' };
-    model.indicators[5] = { ...model.indicators[5]!, dimension: 'NOPE' };
-    model.indicators[1] = { ...model.indicators[1]!, cap: '300' };
+    model.indicators[4] = { ...defined(model.indicators[4], 'indicator 4'), points: '-1.005' };
+    model.indicators[5] = { ...defined(model.indicators[5], 'indicator 5'), dimension: 'NOPE' };
+    model.indicators[1] = { ...defined(model.indicators[1], 'indicator 1'), cap: '300' };
     model.classes = { ...model.classes, B: { label: '良', minScore: '1040' } };
     expect(problems({ models: [model], initialVersion: '2026.1' })).toEqual(
       expect.arrayContaining([
@@ -53,7 +54,7 @@ describe('credit model configuration', () => {
 
   test('versions are unique, the initial version exists, decay factors lie in [0, 1]', () => {
     const bad = clone();
-    bad.indicators[0] = { ...bad.indicators[0]!, decay: [{ fromDay: 0, factor: '1.5' }] };
+    bad.indicators[0] = { ...defined(bad.indicators[0], 'indicator 0'), decay: [{ fromDay: 0, factor: '1.5' }] };
     expect(problems({ models: [clone(), clone()] })).toEqual([expect.stringMatching(/^credit\.models\.1\.version: duplicate model version 2026\.1/)]);
     expect(problems({ models: [clone()], initialVersion: '2027.1' })).toEqual([
       expect.stringMatching(/^credit\.initialVersion: 2027\.1 is not one of the configured/),
@@ -63,7 +64,7 @@ describe('credit model configuration', () => {
     ]);
     const gap = clone();
     gap.indicators[0] = {
-      ...gap.indicators[0]!,
+      ...defined(gap.indicators[0], 'indicator 0'),
       decay: [
         { fromDay: 0, factor: '1' },
         { fromDay: 1, factor: '0' },
@@ -75,20 +76,20 @@ describe('credit model configuration', () => {
   });
 
   test('the fingerprint ignores key order and defaults spelled out, and changes with any point', () => {
-    const parse = (m: unknown) => creditSchema.parse({ models: [m] }).models[0]!;
+    const parse = (m: unknown) => defined(creditSchema.parse({ models: [m] }).models[0], 'the parsed model');
     const base = modelFingerprint(parse(clone()));
     const reordered = Object.fromEntries(Object.entries(clone()).reverse());
     expect(modelFingerprint(parse(reordered))).toBe(base);
     const explicit = clone();
-    explicit.indicators[5] = { ...explicit.indicators[5]!, decay: [{ fromDay: 0, factor: '1' }] };
+    explicit.indicators[5] = { ...defined(explicit.indicators[5], 'indicator 5'), decay: [{ fromDay: 0, factor: '1' }] };
     expect(modelFingerprint(parse(explicit))).toBe(base);
     const edited = clone();
-    edited.indicators[0] = { ...edited.indicators[0]!, points: '-151' };
+    edited.indicators[0] = { ...defined(edited.indicators[0], 'indicator 0'), points: '-151' };
     expect(modelFingerprint(parse(edited))).not.toBe(base);
   });
 
   test('the SQL tables keep every number a decimal string and rank tiers most severe first', () => {
-    const tables = modelTables(creditSchema.parse({}).models[0]!);
+    const tables = modelTables(defined(creditSchema.parse({}).models[0], 'the default model'));
     expect(tables.tiers.find((t) => t.category === '吊销许可证件')?.rank).toBe(0);
     expect(tables.tiers.find((t) => t.category === '警告')?.rank).toBe(2);
     expect(tables.indicators.find((i) => i.code === 'FINE_10_TO_100_WAN')).toMatchObject({

@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { hubConfigSchema } from '../../server/hub-config.js';
 import type { HttpJsonSourceConfig } from '../../connectors/http-json/config.js';
 import { ConnectorFailure } from '../../connectors/types.js';
+import { defined } from '../support/answers.js';
 import { AUTHORITY_USCC } from '../support/records.js';
 import { firstPosition, nextPosition, pageQuery, type PageOutcome, type PagePosition } from '../../connectors/http-json/paging.js';
 import type { PageSummary } from '../../connectors/http-json/fetch-page.js';
@@ -18,8 +19,8 @@ function source(extra: Record<string, unknown>): HttpJsonSourceConfig {
         sources: [{ type: 'http-json', url: 'http://127.0.0.1:9/api', pageSize: 100, mapping: { kindColumn: 'kind' }, ...extra }],
       },
     ],
-  }).agencies[0]!.sources[0]!;
-  if (parsed.type !== 'http-json') throw new Error('unreachable');
+  }).agencies[0]?.sources[0];
+  if (parsed?.type !== 'http-json') throw new Error('expected the parsed http-json source');
   return parsed;
 }
 
@@ -38,9 +39,9 @@ const codes = (s: HttpJsonSourceConfig, position: PagePosition, outcome: PageOut
 describe('http-json paging', () => {
   test('page numbers start at firstPage, count the pages of one query and use the configured parameter names', () => {
     const zeroBased = source({ paging: 'page', firstPage: 0, params: { page: 'pageNo', pageSize: 'rows', updatedSince: 'since' } });
-    const second = next(zeroBased, firstPosition(undefined), page(100, W1))!;
+    const second = defined(next(zeroBased, firstPosition(undefined), page(100, W1)), 'the next position');
     // Records sharing one time: the page did not move the watermark, so the next page of the same query.
-    const third = next(zeroBased, second, page(50, W1))!;
+    const third = defined(next(zeroBased, second, page(50, W1)), 'the next position');
     expect(pageQuery(zeroBased, firstPosition(undefined))).toEqual({ rows: '100', pageNo: '0' });
     expect(pageQuery(zeroBased, second)).toEqual({ rows: '100', pageNo: '0', since: W1 });
     // Counted in the API's own page size (50 here, below the 100 asked), not in records / pageSize.
@@ -92,7 +93,7 @@ describe('http-json paging', () => {
   test('a page larger than asked warns; a short page followed by as long a one warns that the API caps its pages', () => {
     const s = source({ paging: 'offset' });
     expect(codes(s, firstPosition(undefined), page(150, W1))).toEqual(['PAGE_LARGER_THAN_ASKED']);
-    const afterShort = next(s, firstPosition(undefined), page(50, W1))!;
+    const afterShort = defined(next(s, firstPosition(undefined), page(50, W1)), 'the next position');
     expect(afterShort.shortPage).toBe(50);
     expect(nextPosition(s, afterShort, page(50, W2)).warnings).toEqual([
       {
@@ -107,7 +108,7 @@ describe('http-json paging', () => {
 
   test('an API that sends the same page again for a later offset stops the run (it would never end)', () => {
     const s = source({ paging: 'offset' });
-    const second = next(s, firstPosition(W1), page(100, W1, {}, 'same'))!;
+    const second = defined(next(s, firstPosition(W1), page(100, W1, {}, 'same')), 'the next position');
     expect(() => nextPosition(s, second, page(100, W1, {}, 'same'))).toThrow(
       new ConnectorFailure('BAD_RESPONSE', 'agency API sent the same page again for a later offset: offset paging needs the API to honour offset'),
     );

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType } from 'graphql';
+import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType, type GraphQLField, type GraphQLInputField } from 'graphql';
 import { createSchema } from '../../schema/index.js';
 
 describe('GraphQL schema', () => {
@@ -9,7 +9,10 @@ describe('GraphQL schema', () => {
       if (type.name.startsWith('__') || ['String', 'Int', 'Float', 'Boolean', 'ID'].includes(type.name)) continue;
       if (!type.description) missing.push(type.name);
       if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) {
-        for (const field of Object.values(type.getFields())) {
+        const fields: (GraphQLField<unknown, unknown> | GraphQLInputField)[] = isInputObjectType(type)
+          ? Object.values(type.getFields())
+          : Object.values(type.getFields());
+        for (const field of fields) {
           if (!field.description) missing.push(`${type.name}.${field.name}`);
           for (const arg of 'args' in field ? field.args : []) if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
         }
