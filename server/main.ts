@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     logger: logger.child({ component: 'operator' }),
     operatorDeps: hubOperatorDeps({
       db: database.db,
+      config,
       keys: hub.keys,
       ingestion: hub.ingestion,
       configPath: env.HUB_CONFIG,

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { fileDropSourceSchema } from '../../connectors/file-drop/config.js';
-import type { HubConfig } from '../../server/hub-config.js';
+import { tokenIdentity, type HubConfig } from '../../server/hub-config.js';
+import { loadHubConfig } from '../../server/load-hub-config.js';
+import { hubOperatorDeps } from '../../server/operator-deps.js';
 import { printable } from '../../server/cli/hub-channel-client.js';
 import { startOperatorChannel, type OperatorChannel } from '../../server/operator-channel.js';
 import { operatorFailure } from '../../server/operator-protocol.js';
@@ -256,6 +258,32 @@ describe('the operator channel', () => {
       await channel.close();
     }
   }, 120_000);
+});
+
+describe('what a command runs with in the hub', () => {
+  test('the running configuration (hub id, token issuer), with the sources as the file has them now, and the hub’s own ingestion', async () => {
+    const file = await loadHubConfig('config/demo.config.json');
+    const running: HubConfig = {
+      ...file,
+      hub: { ...file.hub, id: 'hub-running' },
+      auth: { ...file.auth, issuer: 'https://running.example' },
+      agencies: file.agencies.map((agency) => ({ ...agency, sources: [] })),
+    };
+    const deps = await hubOperatorDeps({
+      db: testHub.database.db,
+      config: running,
+      keys: testHub.hub.keys,
+      ingestion: testHub.hub.ingestion,
+      configPath: 'config/demo.config.json',
+      logger: log.logger,
+      clock: () => FIXED_NOW,
+      hubUrl: 'http://localhost',
+    })();
+    expect(deps.config.hub.id).toBe('hub-running');
+    expect(tokenIdentity(deps.config).issuer).toBe('https://running.example');
+    expect(deps.config.agencies.map((agency) => agency.sources)).toEqual(file.agencies.map((agency) => agency.sources));
+    expect(deps.ingestion).toBe(testHub.hub.ingestion);
+  });
 });
 
 describe('what the CLI prints and reports', () => {
