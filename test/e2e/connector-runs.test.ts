@@ -8,6 +8,7 @@ import { startAgencyApi, type AgencyApi } from '../support/agency-api.js';
 import { TEST_ENGINE, createEmptyServerDatabase } from '../support/database.js';
 import { hubEnv, killHubProcess, spawnHub, startHubProcess, stopHubProcess } from '../support/hub-process.js';
 import { AUTHORITY_USCC, enterpriseUscc, penaltyRecord } from '../support/records.js';
+import { defined } from '../support/answers.js';
 
 let api: AgencyApi;
 let folder: string;
@@ -98,8 +99,9 @@ describe('the hub answers while it loads', () => {
     const env = hubEnv({ dataDir: join(folder, 'data'), config: await writeConfig({ timeoutMs: 8000 }), databaseUrl: serverDb?.url });
     const hub = spawnHub(env);
     try {
-      const [, graphqlUrl] = await lineMatching(hub.lines, /serving GraphQL and IDE at (http:\/\/[^\s";]+)/);
-      const base = graphqlUrl!.replace('/graphql', '');
+      const [, servedAt] = await lineMatching(hub.lines, /serving GraphQL and IDE at (http:\/\/[^\s";]+)/);
+      const graphqlUrl = defined(servedAt, 'the GraphQL URL in the hub’s log');
+      const base = graphqlUrl.replace('/graphql', '');
       while (api.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
 
       let started = Date.now();
@@ -111,14 +113,14 @@ describe('the hub answers while it loads', () => {
       expect(ready.status).toBe(200);
       expect(await ready.json()).toEqual({ status: 'ready', database: TEST_ENGINE, firstLoad: 'running' });
       expect(Date.now() - started).toBeLessThan(1500);
-      const during = await asAdmin(graphqlUrl!, RUNS);
+      const during = await asAdmin(graphqlUrl, RUNS);
       expect(during.ms).toBeLessThan(2000);
       expect(runsOf(during.body)).toEqual([expect.objectContaining({ status: 'RUNNING' })]);
 
       // The hanging page times out: the run fails with its reason, the first load is over, the hub says ready.
       await lineMatching(hub.lines, /ready: GraphQL and IDE at/, 30_000);
       expect(await (await fetch(`${base}/readyz`)).json()).toMatchObject({ firstLoad: 'finished' });
-      const after = await asAdmin(graphqlUrl!, RUNS);
+      const after = await asAdmin(graphqlUrl, RUNS);
       expect(runsOf(after.body)).toEqual([expect.objectContaining({ status: 'FAILED', failureReason: 'UPSTREAM_TIMEOUT' })]);
     } finally {
       expect(await stopHubProcess(hub)).toBe(0);
@@ -140,7 +142,7 @@ describe('a run whose process was killed', () => {
     try {
       const runs = runsOf((await asAdmin(second.url, RUNS)).body);
       expect(runs).toHaveLength(1);
-      run = runs[0]!;
+      run = defined(runs[0], 'a connector run');
       expect(run).toMatchObject({ status: 'ABANDONED', failureReason: 'ABANDONED', rejected: 0 });
       expect(run.batches).toBeGreaterThanOrEqual(1);
       expect(run.pages).toBeGreaterThanOrEqual(1);
