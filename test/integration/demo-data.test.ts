@@ -6,6 +6,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { loadHubConfig } from '../../server/load-hub-config.js';
 import { generateDemoData } from '../../scripts/generate-demo-data.js';
 import { PRESENCE_PREFIX } from '../../server/process-presence.js';
+import { dataOf, defined } from '../support/answers.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 
 const scratch: string[] = [];
@@ -46,28 +47,33 @@ describe('bundled demo data', () => {
     // Read again (as at every restart), the faulty rows are refused again but not quarantined twice.
     expect((await quarantined()).map((entry) => entry.status)).toEqual(Array(15).fill('OPEN'));
 
-    const runs = await testHub.gql(
+    const runs = await testHub.gqlAs<{
+      connectorRuns: { totalCount: number; edges: { node: { connector: string; status: string } }[] };
+    }>(
       '{ connectorRuns(agencyCode: "SH-QP-SAMR") { totalCount edges { node { connector status received inserted unchanged finishedAt error } } } }',
       {},
       { client: 'demo-agency', purpose: 'DATA_SUBMISSION' },
     );
-    expect(runs.body.data.connectorRuns.totalCount).toBe(4);
-    expect(runs.body.data.connectorRuns.edges.map((e: { node: { connector: string; status: string } }) => [e.node.connector, e.node.status])).toEqual([
+    expect(dataOf(runs.body).connectorRuns.totalCount).toBe(4);
+    expect(dataOf(runs.body).connectorRuns.edges.map((e) => [e.node.connector, e.node.status])).toEqual([
       ['file-drop-2', 'SUCCEEDED'],
       ['file-drop-1', 'SUCCEEDED'],
       ['file-drop-2', 'SUCCEEDED'],
       ['file-drop-1', 'SUCCEEDED'],
     ]);
-    expect(runs.body.data.connectorRuns.edges[0].node).toMatchObject({ received: 800, inserted: 0, unchanged: 797, error: null });
+    expect(dataOf(runs.body).connectorRuns.edges[0]?.node).toMatchObject({ received: 800, inserted: 0, unchanged: 797, error: null });
   });
 
   test('a source that cannot be read is a FAILED run with its reason, and the other sources still load', async () => {
     const config = await loadHubConfig('config/demo.config.json');
-    const wujiang = config.agencies[1]!;
+    const wujiang = defined(config.agencies[1], 'the demo’s second agency');
     const broken = {
       ...config,
       clients: [],
-      agencies: [{ ...wujiang, sources: wujiang.sources.map((s) => ({ ...s, folder: '/nonexistent/drop' })) }, config.agencies[2]!],
+      agencies: [
+        { ...wujiang, sources: wujiang.sources.map((s) => ({ ...s, folder: '/nonexistent/drop' })) },
+        defined(config.agencies[2], 'the demo’s third agency'),
+      ],
     };
     const hub = await startTestHub(broken);
     try {
@@ -86,11 +92,13 @@ describe('bundled demo data', () => {
     const drop = await mkdtemp(join(tmpdir(), 'drop-'));
     scratch.push(drop);
     const config = await loadHubConfig('config/demo.config.json');
-    const agency = config.agencies[1]!;
+    const agency = defined(config.agencies[1], 'the demo’s second agency');
     const scheduled = {
       ...config,
       clients: [],
-      agencies: [{ ...agency, sources: [{ ...agency.sources[0]!, folder: drop, afterRun: 'move' as const, schedule: '* * * * * *' }] }],
+      agencies: [
+        { ...agency, sources: [{ ...defined(agency.sources[0], 'its first source'), folder: drop, afterRun: 'move' as const, schedule: '* * * * * *' }] },
+      ],
     };
     const hub = await startTestHub(scheduled);
     try {
@@ -104,13 +112,14 @@ describe('bundled demo data', () => {
       // The first 50 lines of that file hold 3 of the demo's deliberate faults: 47 records are valid.
       while (Date.now() < deadline && (stored < 47 || (await readdir(drop)).includes('late.jsonl'))) {
         await new Promise((resolve) => setTimeout(resolve, 200));
-        stored = (
-          await hub.database.db
-            .selectFrom('records')
-            .select((eb) => eb.fn.countAll<string>().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n as unknown as number;
-        stored = Number(stored);
+        stored = Number(
+          (
+            await hub.database.db
+              .selectFrom('records')
+              .select((eb) => eb.fn.countAll<string>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
       }
       expect(stored).toBe(47);
       expect(await readdir(join(drop, 'processed'))).toHaveLength(1);

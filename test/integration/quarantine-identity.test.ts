@@ -16,6 +16,7 @@ import * as accessAndAudit from '../../store/migrations/0003-access-and-audit.js
 import * as auditSubtrees from '../../store/migrations/0004-audit-subtrees.js';
 import * as quarantineIdentity from '../../store/migrations/0005-quarantine-identity.js';
 import { TEST_ENGINE, createEmptyServerDatabase } from '../support/database.js';
+import { dataOf } from '../support/answers.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { penaltyRecord } from '../support/records.js';
 
@@ -106,11 +107,11 @@ describe('one open quarantine entry per record and content', () => {
     const pilot = penaltyRecord({ CF_XDR_SHXYM: PILOT }, 'Q-PILOT');
     expect(await ingest([pilot])).toMatchObject({ rejected: 1 });
     const [entry] = await entriesOf('Q-PILOT');
-    const released = await testHub.gql(
+    const released = await testHub.gqlAs<{ releaseQuarantinedRecord: { status: string } }>(
       'mutation($id: ID!) { releaseQuarantinedRecord(id: $id, justification: "试点期间核发代码，经登记机关核实") { status } }',
       { id: String(entry?.id) },
     );
-    expect(released.body.data.releaseQuarantinedRecord.status).toBe('RELEASED');
+    expect(dataOf(released.body).releaseQuarantinedRecord.status).toBe('RELEASED');
 
     expect(await ingest([pilot, penaltyRecord({ CF_XDR_SHXYM: PILOT, CF_WSH: '沪市监处〔2024〕901号' }, 'Q-PILOT-2')])).toMatchObject({
       inserted: 1,
@@ -130,7 +131,7 @@ describe('text PostgreSQL cannot store', () => {
   const pushed = (record: IncomingRecord) => ({ kind: record.kind, sourceRecordId: record.sourceRecordId, fields: record.fields });
 
   test('a pushed record with NUL or a lone surrogate in a field value or name is quarantined; the others are stored', async () => {
-    const response = await testHub.gql(
+    const response = await testHub.gqlAs<{ submitRecords: { results: { outcome: string }[] } }>(
       SUBMIT,
       {
         r: [
@@ -142,9 +143,9 @@ describe('text PostgreSQL cannot store', () => {
       },
       { client: 'test-agency', purpose: 'DATA_SUBMISSION' },
     );
-    expect(response.body.errors).toBeUndefined();
-    expect(response.body.data.submitRecords).toMatchObject({ inserted: 1, rejected: 3 });
-    expect(response.body.data.submitRecords.results.map((r: { outcome: string }) => r.outcome)).toEqual(['INSERTED', 'REJECTED', 'REJECTED', 'REJECTED']);
+    const { submitRecords } = dataOf(response.body);
+    expect(submitRecords).toMatchObject({ inserted: 1, rejected: 3 });
+    expect(submitRecords.results.map((r) => r.outcome)).toEqual(['INSERTED', 'REJECTED', 'REJECTED', 'REJECTED']);
 
     const [nul] = await entriesOf('Q-TEXT-NUL');
     expect((nul?.payload['fields'] as Record<string, unknown>)['CF_XDR_MC']).toBe('NUL\uFFFD公司');
@@ -175,7 +176,7 @@ describe('text PostgreSQL cannot store', () => {
     ];
     await writeFile(join(dir, 'records.jsonl'), `${lines.join('\n')}\n`);
     const ingestion = testHub.hub.ingestion;
-    const deps = hubConnectorDeps(ingestion, pino({ level: 'silent' }), async () => 'unused');
+    const deps = hubConnectorDeps(ingestion, pino({ level: 'silent' }), () => Promise.resolve('unused'));
     const mapping = mappingSchema.parse({ kindColumn: 'kind', sourceRecordIdColumn: 'sourceRecordId' });
     const connector = createFileDropConnector('SH-SAMR', 'file-drop-1', { type: 'file-drop', folder: dir, afterRun: 'keep', encoding: 'utf-8', mapping }, deps);
     expect(await connector.run()).toMatchObject({ received: 3, inserted: 1, rejected: 2 });
@@ -197,20 +198,26 @@ describe('migration 0005 on a quarantine that already has duplicates', () => {
     '0005-quarantine-identity': quarantineIdentity,
   };
 
-  async function emptyDatabase(): Promise<{ database: Database; dispose(): Promise<void> }> {
+  async function emptyDatabase(): Promise<{ database: Database; dispose: () => Promise<void> }> {
     if (TEST_ENGINE === 'pglite') {
       const database = await openDatabase({ engine: 'pglite' });
       return { database, dispose: () => database.close() };
     }
     const empty = await createEmptyServerDatabase();
     const database = await openDatabase({ engine: 'postgres', url: empty.url, poolSize: 2 });
-    return { database, dispose: async () => (await database.close(), await empty.drop()) };
+    return {
+      database,
+      dispose: async () => {
+        await database.close();
+        await empty.drop();
+      },
+    };
   }
 
   test('keeps the oldest open entry of each record and content, resolves the others as duplicates', async () => {
     const { database, dispose } = await emptyDatabase();
     try {
-      const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => ({ ...UP_TO_0005 }) } });
+      const migrator = new Migrator({ db: database.db, provider: { getMigrations: () => Promise.resolve({ ...UP_TO_0005 }) } });
       expect((await migrator.migrateTo('0004-audit-subtrees')).error).toBeUndefined();
       await sql`insert into agencies (code, name, region, hub) values ('A', 'a', '310000', 'h')`.execute(database.db);
       const payload = (date: string, order: 'kind-first' | 'fields-first' = 'kind-first') =>
