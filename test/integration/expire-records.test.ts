@@ -34,9 +34,9 @@ beforeAll(async () => {
         MD_LRRQ: '2024-01-02',
         MD_YCRQ: '2024-06-15',
         MD_LRJG: '市监局',
-        MD_LRJGDM: penaltyRecord().fields['CF_CFJGDM'] as string,
+        MD_LRJGDM: penaltyRecord().fields['CF_CFJGDM'],
         MD_LYDW: '市监局',
-        MD_LYDWDM: penaltyRecord().fields['CF_CFJGDM'] as string,
+        MD_LYDWDM: penaltyRecord().fields['CF_CFJGDM'],
       },
     },
   ]);
@@ -99,10 +99,10 @@ describe('expire-records job', () => {
 
 describe('scheduleJob', () => {
   test('an invalid cron expression is refused naming the job; a disabled job is not scheduled', () => {
-    expect(() => scheduleJob({ name: 'expire-records', cron: 'every day', enabled: true, run: async () => 0 }, silent)).toThrow(
+    expect(() => scheduleJob({ name: 'expire-records', cron: 'every day', enabled: true, run: () => Promise.resolve(0) }, silent)).toThrow(
       'job expire-records: cron expression "every day" is invalid',
     );
-    expect(scheduleJob({ name: 'off', cron: 'every day', enabled: false, run: async () => 0 }, silent)).toBeNull();
+    expect(scheduleJob({ name: 'off', cron: 'every day', enabled: false, run: () => Promise.resolve(0) }, silent)).toBeNull();
   });
 
   test('a scheduled job runs on its schedule, and a failing run does not stop the schedule', async () => {
@@ -112,9 +112,9 @@ describe('scheduleJob', () => {
         name: 'tick',
         cron: '* * * * * *',
         enabled: true,
-        run: async () => {
+        run: () => {
           runs += 1;
-          throw new Error('agency down');
+          return Promise.reject(new Error('agency down'));
         },
       },
       silent,

@@ -68,7 +68,8 @@ interface Failure {
 
 /** What is wrong with an answer: a 5xx, or an error the hub did not expect. */
 function failureOf(input: string, response: request.Response): Failure | undefined {
-  const errors: { extensions?: { code?: string } }[] = Array.isArray(response.body?.errors) ? response.body.errors : [];
+  const body = response.body as { errors?: unknown } | undefined;
+  const errors = (Array.isArray(body?.errors) ? body.errors : []) as { extensions?: { code?: string } }[];
   const internal = errors.some((error) => error.extensions?.code === 'INTERNAL_SERVER_ERROR');
   if (response.status < 500 && !internal) return undefined;
   return { input: input.slice(0, 600), status: response.status, answer: JSON.stringify(response.body).slice(0, 300) };

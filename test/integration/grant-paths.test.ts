@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { getNamedType, isObjectType, type GraphQLObjectType } from 'graphql';
-import { isAdmin, type ClientType, type Principal } from '../../access/clients.js';
+import { isAdmin, type Principal } from '../../access/clients.js';
 import { gradeAllSubjects } from '../../credit/grading.js';
 import { ingestBatch } from '../../ingestion/ingest-batch.js';
 import { denialReason, ROOT_FIELD_RULES } from '../../schema/policy.js';
@@ -95,13 +95,13 @@ function principalOf(client: (typeof WALKERS)[number]['client']): Principal {
   const scopes = new Set(
     client.type === 'AGENCY'
       ? ['records:read', `records:write:${client.agency ?? ''}`, 'authorizations:write', 'audit:subject', 'credit:read', 'inspections:draw', 'repair:write']
-      : { BANK: ['credit:report'], PARTNER_HUB: ['sync:feed'], ADMIN: ['admin'] }[client.type as Exclude<ClientType, 'AGENCY'>],
+      : { BANK: ['credit:report'], PARTNER_HUB: ['sync:feed'], ADMIN: ['admin'] }[client.type],
   );
   return {
     clientId: client.id,
-    clientType: client.type as ClientType,
+    clientType: client.type,
     scopes,
-    regions: client.regions ?? [],
+    regions: client.regions,
     agencyCode: client.agency ?? null,
     tokenId: 'walk',
   };
