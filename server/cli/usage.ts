@@ -33,6 +33,8 @@ export const USAGE = `Operator commands of the credit hub (database from DATABAS
 ${CONSOLE_USAGE}
 
 While a hub runs on this HUB_DATA_DIR, the commands that need the database run in it, through its operator
-socket (HUB_DATA_DIR/hub.sock); otherwise the CLI opens the database itself. State changes are audited as
+socket (HUB_DATA_DIR/hub.sock: used only when it is this OS user's, in a folder no other user may write, and
+answers as the hub HUB_CONFIG names); otherwise the CLI opens the database itself, but never creates one:
+HUB_DATA_DIR (default ./data) is resolved from the folder you run the CLI in. State changes are audited as
 client local-operator.
 Exit codes: 0 done, 1 refused or failed (the message says why), 2 audit check found an altered log, 3 status: hub not ready.`;
