@@ -260,6 +260,31 @@ describe('the operator channel', () => {
   }, 120_000);
 });
 
+describe('stopping the channel', () => {
+  test('close() does not wait for a running command beyond its grace period: the command is cancelled at its next batch', async () => {
+    const channel = await openChannel(await newDataDir('stopping'));
+    if (!channel) throw new Error('the channel did not open');
+    let closing: Promise<number> | undefined;
+    const answer = await postCommand(channel.path, 'import', ['big.jsonl', '--agency', 'SH-SAMR'], (line) => {
+      const event = JSON.parse(line) as { progress?: { done: number } };
+      if (event.progress?.done === 0 && !closing) {
+        const start = Date.now();
+        closing = channel.close(50).then(() => Date.now() - start);
+      }
+      return true;
+    });
+    expect(answer.some((line) => line.includes('"outcome"'))).toBe(false);
+    expect(await closing).toBeLessThan(15_000);
+    const cancelled = await testHub.database.db
+      .selectFrom('audit_log')
+      .select('entry')
+      .where('operation', '=', 'operator import')
+      .where('outcome', '=', 'ERROR:CANCELLED')
+      .execute();
+    expect(cancelled.length).toBe(2);
+  }, 120_000);
+});
+
 describe('what a command runs with in the hub', () => {
   test('the running configuration (hub id, token issuer), with the sources as the file has them now, and the hub’s own ingestion', async () => {
     const file = await loadHubConfig('config/demo.config.json');
