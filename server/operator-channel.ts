@@ -13,7 +13,8 @@ export interface OperatorChannel {
   readonly path: string;
   /**
    * Stops taking commands; a command still running is cancelled after `graceMs` (at its next progress
-   * report) and its connection closed, so shutdown does not wait on it. Removes the socket only if it
+   * report) and its connection closed, then given up to 10 s more to end its batch and record its audit
+   * entry, so shutdown waits a bounded time for it. Removes the socket only if it
    * is still the one this hub bound (another hub may have replaced it).
    */
   close(graceMs?: number): Promise<void>;
@@ -31,6 +32,8 @@ export interface OperatorChannelDeps {
 
 const MAX_BODY_BYTES = 64 * 1024;
 const CLOSE_GRACE_MS = 5000;
+/** How long a stopping hub waits for a cancelled command to finish its batch and record its entry. */
+const CANCELLED_END_MS = 10_000;
 
 /** A command as the CLI sends it: its name, its arguments, the operator's working folder (relative file paths are theirs) and OS user. */
 const commandRequest = z
@@ -118,6 +121,8 @@ async function openOperatorChannel(deps: OperatorChannelDeps, path: string): Pro
       }, graceMs);
       await closed;
       clearTimeout(timer);
+      // A cancelled command ends at its next batch and records its audit entry: let it, before the database closes.
+      await commands.idle(CANCELLED_END_MS);
       const now = await lstat(path).catch(() => undefined);
       if (now?.dev === bound.dev && now.ino === bound.ino) await rm(path, { force: true });
     },
@@ -152,24 +157,36 @@ async function listenOwnerOnly(server: Server, path: string): Promise<void> {
   await rename(bindPath, path);
 }
 
-/** The one command that may run at a time, and how to cancel it. */
+/** The one command that may run at a time, how to cancel it, and when it has ended. */
 class CommandSlot {
-  private running: { readonly name: string; readonly cancel: AbortController } | undefined;
+  private running: { readonly name: string; readonly cancel: AbortController; readonly ended: () => void; readonly end: Promise<void> } | undefined;
 
   /** Takes the slot for `name`, or returns the name of the command that holds it. */
   take(name: string): AbortController | string {
     if (this.running) return this.running.name;
     const cancel = new AbortController();
-    this.running = { name, cancel };
+    let ended: () => void = () => undefined;
+    const end = new Promise<void>((resolve) => (ended = resolve));
+    this.running = { name, cancel, ended, end };
     return cancel;
   }
 
   release(cancel: AbortController): void {
-    if (this.running?.cancel === cancel) this.running = undefined;
+    if (this.running?.cancel !== cancel) return;
+    this.running.ended();
+    this.running = undefined;
   }
 
   cancel(why: string): void {
     this.running?.cancel.abort(new CommandCancelled(`${this.running.name} cancelled: ${why}`));
+  }
+
+  /** Resolves when no command runs, or after `ms` (a command stuck in a statement is not waited for longer). */
+  async idle(ms: number): Promise<void> {
+    if (!this.running) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.running.end, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
   }
 }
 

@@ -261,7 +261,7 @@ describe('the operator channel', () => {
 });
 
 describe('stopping the channel', () => {
-  test('close() does not wait for a running command beyond its grace period: the command is cancelled at its next batch', async () => {
+  test('close() waits for a running command no longer than its grace periods: the command is cancelled at its next batch and audited', async () => {
     const channel = await openChannel(await newDataDir('stopping'));
     if (!channel) throw new Error('the channel did not open');
     let closing: Promise<number> | undefined;
@@ -275,6 +275,7 @@ describe('stopping the channel', () => {
     });
     expect(answer.some((line) => line.includes('"outcome"'))).toBe(false);
     expect(await closing).toBeLessThan(15_000);
+    // close() resolved after the cancelled import recorded its entry.
     const cancelled = await testHub.database.db
       .selectFrom('audit_log')
       .select('entry')
