@@ -24,7 +24,11 @@ function startAndWaitForExit(env: NodeJS.ProcessEnv): Promise<{ code: number | n
 
 async function occupiedPort(): Promise<{ server: Server; port: number }> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1' }, () => resolve()));
+  await new Promise<void>((resolve) =>
+    server.listen({ port: 0, host: '127.0.0.1' }, () => {
+      resolve();
+    }),
+  );
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
   return { server, port: address.port };

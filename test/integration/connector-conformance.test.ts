@@ -75,12 +75,19 @@ defineConnectorConformanceSuite<ApiSource>('http-json', {
     const api = await startAgencyApi();
     return {
       api,
-      serve: async (truth) => {
+      serve: (truth) => {
         api.records.clear();
         for (const row of truth) api.records.set(String(row['id']), { ...row });
+        return Promise.resolve();
       },
-      truncateNextRead: async () => void api.faults.push({ cutOff: true }),
-      malformNextRead: async () => void api.faults.push({ notJson: true }),
+      truncateNextRead: () => {
+        api.faults.push({ cutOff: true });
+        return Promise.resolve();
+      },
+      malformNextRead: () => {
+        api.faults.push({ notJson: true });
+        return Promise.resolve();
+      },
       hangNextRead: () => void api.faults.push({ hang: true }),
       close: () => api.close(),
     };

@@ -5,6 +5,7 @@ import { createSchema } from '../../schema/index.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { ingest } from '../support/ingestion.js';
 import { enterpriseUscc, penaltyRecord, permitRecord } from '../support/records.js';
+import { fieldOf } from '../support/answers.js';
 
 const PUDONG = enterpriseUscc('310115', 1);
 /** A USCC whose check digit fails: refused into the quarantine with only USCC_CHECKSUM. */
@@ -29,7 +30,7 @@ const CALLS: Readonly<Record<string, Record<string, unknown>>> = {
 };
 
 const documents = Object.entries(operations).flatMap(([name, value]) =>
-  typeof value === 'object' && value !== null && 'document' in value ? [[name, (value as { document: string }).document] as const] : [],
+  typeof value === 'object' && 'document' in value ? [[name, value.document] as const] : [],
 );
 
 let testHub: TestHub;
@@ -58,7 +59,7 @@ describe('the console operations', () => {
       const variables = CALLS[name];
       expect([name, variables === undefined]).toEqual([name, false]);
       const response = await testHub.gql(document, variables);
-      expect([name, response.status, response.body.errors]).toEqual([name, 200, undefined]);
+      expect([name, response.status, fieldOf(response.body, 'errors')]).toEqual([name, 200, undefined]);
     }
   });
 });
@@ -66,7 +67,7 @@ describe('the console operations', () => {
 describe('recordCounts', () => {
   test('counts records by kind and origin region, active apart', async () => {
     const response = await testHub.gql(operations.RECORD_STATISTICS.document);
-    expect(response.body.data.recordCounts).toEqual([
+    expect(fieldOf(response.body, 'data', 'recordCounts')).toEqual([
       { kind: 'PENALTY', region: { code: '310000', name: '上海市' }, active: 1, count: 1 },
       { kind: 'PERMIT', region: { code: '310000', name: '上海市' }, active: 1, count: 1 },
     ]);
@@ -74,6 +75,6 @@ describe('recordCounts', () => {
 
   test('needs records:read', async () => {
     const response = await testHub.gql(operations.RECORD_STATISTICS.document, {}, { client: 'test-partner', purpose: 'MUTUAL_RECOGNITION' });
-    expect(response.body.errors[0].extensions.reason).toBe('MISSING_SCOPE');
+    expect(fieldOf(response.body, 'errors', 0, 'extensions', 'reason')).toBe('MISSING_SCOPE');
   });
 });

@@ -15,6 +15,7 @@ import { consoleSessionRoutes } from '../../server/console/session-routes.js';
 import { TEST_CONFIG, startTestHub, type TestHub } from '../support/hub.js';
 import { FIXED_NOW } from '../support/ingestion.js';
 import { testLogger } from '../support/test-log.js';
+import { dataOf, fieldOf } from '../support/answers.js';
 
 const ME = '{ me { id } }';
 let testHub: TestHub;
@@ -54,7 +55,7 @@ async function inviteFor(user: string, options: { client?: string; purpose?: str
 async function signIn(invite: string): Promise<{ cookie: string; csrf: string; session: string }> {
   const response = await request(testHub.hub.httpServer).post('/console/api/sign-in').send({ invite }).expect(200);
   const setCookie = String(response.headers['set-cookie']);
-  return { cookie: setCookie.split(';')[0] ?? '', csrf: response.body.csrfToken, session: response.body.session };
+  return { cookie: setCookie.split(';')[0] ?? '', csrf: String(fieldOf(response.body, 'csrfToken')), session: String(fieldOf(response.body, 'session')) };
 }
 
 const consoleGql = (cookie: string, csrf: string | undefined, query: string, variables: Record<string, unknown> = {}) => {
@@ -76,9 +77,9 @@ describe('console sign-in', () => {
     const response = await request(testHub.hub.httpServer).post('/console/api/sign-in').send({ invite }).expect(200);
     const setCookie = String(response.headers['set-cookie']);
     expect(setCookie).toMatch(/^hub_console_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=28800$/);
-    expect(response.body.user).toEqual({ name: 'zhang.wei', personName: '张伟', role: 'OPERATOR', clientId: 'test-admin', purpose: 'OPERATIONS' });
+    expect(fieldOf(response.body, 'user')).toEqual({ name: 'zhang.wei', personName: '张伟', role: 'OPERATOR', clientId: 'test-admin', purpose: 'OPERATIONS' });
     const again = await request(testHub.hub.httpServer).post('/console/api/sign-in').send({ invite }).expect(401);
-    expect(again.body.error).toBe('invalid_invite');
+    expect(fieldOf(again.body, 'error')).toBe('invalid_invite');
     await request(testHub.hub.httpServer).post('/console/api/sign-in').send({ invite: 'short' }).expect(400);
   });
 
@@ -86,7 +87,16 @@ describe('console sign-in', () => {
     const behind = (trustedProxies: string[]) => {
       const config = consoleSchema.parse({ trustedProxies });
       const sessions = new ConsoleSessions({ db: testHub.database.db, clock: () => FIXED_NOW, config });
-      return express().use(consoleSessionRoutes({ sessions, config, rateLimit: (_req, _res, next) => next(), logger: testLogger() }));
+      return express().use(
+        consoleSessionRoutes({
+          sessions,
+          config,
+          rateLimit: (_req, _res, next) => {
+            next();
+          },
+          logger: testLogger(),
+        }),
+      );
     };
     const secure = await request(behind(['127.0.0.1']))
       .post('/console/api/sign-in')
@@ -108,20 +118,24 @@ describe('console sign-in', () => {
   });
 
   test('a session stands in for a bearer token only with its CSRF header; the audit entry names the person', async () => {
-    const machineSeq = (await testHub.gql(ME)).body.extensions.auditEntries[0] as number;
+    const machineSeq = fieldOf((await testHub.gql(ME)).body, 'extensions', 'auditEntries', 0);
     const { cookie, csrf } = await signIn(await inviteFor('zhao.lei'));
     const withoutCsrf = await consoleGql(cookie, undefined, ME).expect(403);
-    expect(withoutCsrf.body.error).toBe('csrf');
+    expect(fieldOf(withoutCsrf.body, 'error')).toBe('csrf');
     await consoleGql(cookie, 'x'.repeat(43), ME).expect(403);
     const ok = await consoleGql(cookie, csrf, ME).set('x-purpose', 'SUPERVISION').expect(200);
-    expect(ok.body.data.me.id).toBe('test-admin');
-    const seq = ok.body.extensions.auditEntries[0] as number;
-    const log = await testHub.gql('{ auditLog(first: 20) { edges { node { seq clientId purpose person operation } } } }');
-    const entryOf = (wanted: number) =>
-      log.body.data.auditLog.edges.map((edge: { node: { seq: number } }) => edge.node).find((node: { seq: number }) => node.seq === wanted);
+    expect(fieldOf(ok.body, 'data', 'me', 'id')).toBe('test-admin');
+    const seq = fieldOf(ok.body, 'extensions', 'auditEntries', 0);
+    const log = await testHub.gqlAs<{ auditLog: { edges: { node: { seq: number; person: string | null } }[] } }>(
+      '{ auditLog(first: 20) { edges { node { seq clientId purpose person operation } } } }',
+    );
+    const entryOf = (wanted: unknown) =>
+      dataOf(log.body)
+        .auditLog.edges.map((edge) => edge.node)
+        .find((node) => node.seq === wanted);
     // The user's purpose, not the one the page sent.
     expect(entryOf(seq)).toEqual({ seq, clientId: 'test-admin', purpose: 'OPERATIONS', person: 'zhao.lei (张伟)', operation: 'query me' });
-    expect(entryOf(machineSeq).person).toBeNull();
+    expect(entryOf(machineSeq)?.person).toBeNull();
     const verified = await verifyAuditLog(testHub.database.db, testHub.hub.keys, tokenIdentity(TEST_CONFIG).issuer);
     expect(verified.firstProblem).toBeUndefined();
   });
@@ -130,7 +144,7 @@ describe('console sign-in', () => {
     await request(testHub.hub.httpServer).post('/graphql').set('x-purpose', 'OPERATIONS').send({ query: ME }).expect(401);
     await request(testHub.hub.httpServer).get('/console/api/session').expect(401);
     const forged = await consoleGql('hub_console_session=' + 'a'.repeat(43), 'b'.repeat(43), ME).expect(403);
-    expect(forged.body.error).toBe('csrf');
+    expect(fieldOf(forged.body, 'error')).toBe('csrf');
     const token = await testHub.tokenFor('test-admin');
     await request(testHub.hub.httpServer)
       .post('/graphql')
@@ -146,7 +160,7 @@ describe('console sign-in', () => {
     await request(testHub.hub.httpServer).post('/console/api/sign-out').set('cookie', first.cookie).expect(403);
     const out = await request(testHub.hub.httpServer).post('/console/api/sign-out').set('cookie', first.cookie).set('x-console-csrf', first.csrf).expect(204);
     expect(String(out.headers['set-cookie'])).toMatch(/Max-Age=0/);
-    expect((await consoleGql(first.cookie, first.csrf, ME).expect(401)).body.error).toBe('no_session');
+    expect(fieldOf((await consoleGql(first.cookie, first.csrf, ME).expect(401)).body, 'error')).toBe('no_session');
 
     const second = await signIn(await inviteFor('zhou.min'));
     const third = await signIn(await inviteFor('zhou.min'));
@@ -165,13 +179,13 @@ describe('console sign-in', () => {
     const viewer = await signIn(await inviteFor('wang.fang', { role: 'VIEWER' }));
     await consoleGql(viewer.cookie, viewer.csrf, ME).expect(200);
     const refused = await consoleGql(viewer.cookie, viewer.csrf, 'mutation { replayQuarantine(agencyCode: "SH-SAMR") { examined } }').expect(403);
-    expect(refused.body.error).toBe('read_only');
+    expect(fieldOf(refused.body, 'error')).toBe('read_only');
 
     const clerk = await signIn(await inviteFor('chen.jing', { client: 'test-agency', purpose: 'DATA_SUBMISSION' }));
     const own = await consoleGql(clerk.cookie, clerk.csrf, '{ quarantine(agencyCode: "SH-SAMR") { totalCount } }').expect(200);
-    expect(own.body.data.quarantine.totalCount).toBe(0);
+    expect(fieldOf(own.body, 'data', 'quarantine', 'totalCount')).toBe(0);
     const other = await consoleGql(clerk.cookie, clerk.csrf, '{ quarantine(agencyCode: "ZJ-TAX") { totalCount } }').expect(200);
-    expect(other.body.errors[0].extensions.reason).toBe('NOT_OWN_AGENCY');
+    expect(fieldOf(other.body, 'errors', 0, 'extensions', 'reason')).toBe('NOT_OWN_AGENCY');
   });
 
   test('console user add refuses what it cannot store, naming the field and value', async () => {
@@ -229,7 +243,14 @@ describe('console page', () => {
   });
 
   test('every console path gets the page with a strict CSP; assets come from the bundle only', async () => {
-    const app = express().use(consolePageRoutes({ bundleDir, rateLimit: (_req, _res, next) => next() }));
+    const app = express().use(
+      consolePageRoutes({
+        bundleDir,
+        rateLimit: (_req, _res, next) => {
+          next();
+        },
+      }),
+    );
     const page = await request(app).get('/console/enterprise/91310115MA1K000001').expect(200);
     const csp = String(page.headers['content-security-policy']);
     expect(csp).toMatch(/default-src 'none'; script-src 'self'; style-src 'self' 'nonce-[A-Za-z0-9+/=]+'/);
@@ -239,7 +260,14 @@ describe('console page', () => {
     expect(page.text).not.toMatch(/https?:\/\//);
     await request(app).get('/console/assets/main-TEST.js').expect(200);
     await request(app).get('/console/assets/..%2Fsecret.js').expect(404);
-    const unbuilt = express().use(consolePageRoutes({ bundleDir: join(bundleDir, 'none'), rateLimit: (_req, _res, next) => next() }));
-    expect((await request(unbuilt).get('/console').expect(503)).body.error).toMatch(/npm run build/);
+    const unbuilt = express().use(
+      consolePageRoutes({
+        bundleDir: join(bundleDir, 'none'),
+        rateLimit: (_req, _res, next) => {
+          next();
+        },
+      }),
+    );
+    expect(fieldOf((await request(unbuilt).get('/console').expect(503)).body, 'error')).toMatch(/npm run build/);
   });
 });

@@ -9,6 +9,7 @@ import { ingestBatch } from '../../ingestion/ingest-batch.js';
 import { compareModels, EvaluationRunningError, oneEvaluationAtATime } from '../../credit/model-governance.js';
 import { expireDueRecords } from '../../store/expiry-writes.js';
 import { enterpriseUscc } from '../support/records.js';
+import { fieldOf } from '../support/answers.js';
 
 /**
  * The GraphQL surface of credit grades and differentiated supervision, end to end through HTTP on
@@ -316,7 +317,7 @@ describe('supervision and measures (分级分类监管, 联合奖惩)', () => {
       .executeTakeFirstOrThrow();
     expect(entry.subjects).toEqual([LISTED]);
     expect(entry.operation).toBe('query measuresFor');
-    expect(JSON.parse(entry.entry).returned).toEqual(expect.arrayContaining(['kind:BLACK_LIST']));
+    expect(fieldOf(JSON.parse(entry.entry), 'returned')).toEqual(expect.arrayContaining(['kind:BLACK_LIST']));
   });
 });
 

@@ -113,7 +113,7 @@ describe('credit grading properties (fast-check, fixed seed)', () => {
             else {
               const ids = await database.db.selectFrom('records').select('id').orderBy('id').execute();
               const picked = ids[change.pick % Math.max(ids.length, 1)];
-              if (picked) await changeRecordStatus(database.db, { ids: [Number(picked.id)] }, change.status, 'test');
+              if (picked) await changeRecordStatus(database.db, { ids: [picked.id] }, change.status, 'test');
             }
           }
           await gradeUntilSettled(today);

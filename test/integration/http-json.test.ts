@@ -50,8 +50,8 @@ function connector(name: string, retries = 3, options: SourceOptions = {}) {
         sources: [{ type: 'http-json', url: api.url, pageSize, retries, timeoutMs, ...rest, mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' } }],
       },
     ],
-  }).agencies[0]!.sources[0]!;
-  if (source.type !== 'http-json') throw new Error('unreachable');
+  }).agencies[0]?.sources[0];
+  if (source?.type !== 'http-json') throw new Error('unreachable');
   return createHttpJsonConnector('SH-SAMR', name, source, testConnectorDeps(database.db));
 }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { startTestHub, TEST_CONFIG, type TestHub } from '../support/hub.js';
 import { capturedLog, type CapturedLog } from '../support/captured-log.js';
+import { defined, fieldOf } from '../support/answers.js';
 
 /** Never to be found in the service log: it marks request bodies. */
 const BODY_MARKER = 'BODY-MARKER-7f3a';
@@ -24,7 +25,7 @@ function refusalLine(from: number, status: number, path: string): Record<string,
     .slice(from)
     .filter((line) => line['status'] === status && line['path'] === path);
   expect(lines).toHaveLength(1);
-  return lines[0]!;
+  return defined(lines[0], 'the refusal line');
 }
 
 /** Sends, and returns the response with the service-log line count before it was sent. */
@@ -111,7 +112,7 @@ describe('every request refused before GraphQL is written to the service log: re
         .send({ grant_type: 'client_credentials', pad: BODY_MARKER.repeat(3000) }),
     );
     expect(largeForm.response.status).toBe(413);
-    expect(largeForm.response.body.error).toMatch(/exceeds 16384 bytes/);
+    expect(fieldOf(largeForm.response.body, 'error')).toMatch(/exceeds 16384 bytes/);
     expect(refusalLine(largeForm.from, 413, '/oauth/token')).toMatchObject({ reason: 'request body too large' });
     expect(log.text()).not.toContain(BODY_MARKER);
   });
@@ -141,7 +142,7 @@ describe('the per-address limit is in front of everything that costs: the IDE, i
     for (const response of refusals) {
       expect(response.status).toBe(429);
       expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-      expect(response.body.error).toBe('rate_limited');
+      expect(fieldOf(response.body, 'error')).toBe('rate_limited');
     }
     // Liveness probes stay cheap and unthrottled (see server/health.ts).
     expect((await request(limited.hub.httpServer).get('/healthz')).status).toBe(200);

@@ -81,7 +81,7 @@ beforeAll(async () => {
   // The agency system: pinyin rows, page/size capped at 500, exclusive China-time since, code/msg/data envelope.
   Object.assign(api, { paging: 'page', envelope: 'list', updatedAtField: 'gxsj', maxPageSize: 500, exclusiveSince: true });
   api.params = { ...api.params, updatedSince: 'since', pageSize: 'size', page: 'page' };
-  api.authorize = async (authorization) => authorization === `Bearer ${TOKEN}`;
+  api.authorize = (authorization) => Promise.resolve(authorization === `Bearer ${TOKEN}`);
 
   // A config file of its own, so the token file is found relative to it, as README says.
   folder = await mkdtemp(join(tmpdir(), 'hub-readme-http-'));
@@ -96,9 +96,9 @@ beforeAll(async () => {
     config.agencies.map((a) => ({ code: a.code, name: a.name, region: a.region, hub: config.hub.id })),
     new Date(),
   );
-  const deps = hubConnectorDeps(ingestionDeps(database.db, { agencies: agencyAuthorities(config.agencies) }), testLogger(), async () => {
-    throw new Error('this source signs no tokens');
-  });
+  const deps = hubConnectorDeps(ingestionDeps(database.db, { agencies: agencyAuthorities(config.agencies) }), testLogger(), () =>
+    Promise.reject(new Error('this source signs no tokens')),
+  );
   const configured = config.agencies[0]?.sources[0];
   if (configured?.type !== 'http-json' || configured.name === undefined) throw new Error('README block is not a named http-json source');
   source = configured;

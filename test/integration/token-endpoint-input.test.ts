@@ -7,6 +7,7 @@ import { clientAssertion, TEST_CLIENTS } from '../support/clients.js';
 import { startTestHub, TEST_CONFIG, type TestHub } from '../support/hub.js';
 import { FIXED_NOW } from '../support/ingestion.js';
 import { capturedLog } from '../support/captured-log.js';
+import { fieldOf } from '../support/answers.js';
 
 const log = capturedLog();
 let testHub: TestHub;
@@ -32,10 +33,10 @@ async function forgedAssertion(claims: Record<string, unknown>, header: Record<s
 
 /** A clean RFC 6749 §5.2 refusal: 400 or 401, JSON with a known error code and a description, not cached. */
 function expectOAuthRefusal(response: request.Response, status: 400 | 401, description: RegExp): void {
-  expect({ status: response.status, error: response.body.error }).toEqual({ status, error: status === 401 ? 'invalid_client' : 'invalid_request' });
+  expect({ status: response.status, error: fieldOf(response.body, 'error') }).toEqual({ status, error: status === 401 ? 'invalid_client' : 'invalid_request' });
   expect(response.headers['content-type']).toMatch(/^application\/json/);
   expect(response.headers['cache-control']).toBe('no-store');
-  expect(response.body.error_description).toMatch(description);
+  expect(fieldOf(response.body, 'error_description')).toMatch(description);
 }
 
 describe('the token endpoint checks every value before anything reaches the database', () => {

@@ -1,6 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGzip } from 'node:zlib';
+import { defined } from './answers.js';
 
 /**
  * What the next requests get, in order: an error status, a body cut short (`malformed`: it ends
@@ -98,64 +99,74 @@ export async function startAgencyApi(): Promise<AgencyApi> {
     close: async () => {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
     },
   };
-  const server: Server = createServer(async (req, res) => {
-    const query = new URL(req.url ?? '/', 'http://agency').searchParams;
-    const number = api.requests.length;
-    api.requests.push(query);
-    if (api.delayMs) await new Promise((resolve) => setTimeout(resolve, api.delayMs));
-    if (api.authorize && !(await api.authorize(req.headers.authorization))) return void res.writeHead(401).end('{}');
-    const scripted = api.faults.shift();
-    const fault = scripted && 'pass' in scripted ? undefined : scripted;
-    if (fault && 'hang' in fault) return void hanging.push(res);
-    if (fault && 'malformed' in fault) return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"records": [ {"oops"');
-    if (fault && 'notJson' in fault) return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"records": [ {"oops": nope} ]}');
-    if (fault && 'status' in fault) return void res.writeHead(fault.status, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}).end('{}');
-    if (fault && 'businessError' in fault)
-      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...fault.businessError, data: null }));
-    api.beforePage?.(number);
-    const { params } = api;
-    const position = positionBy(api.updatedAtField);
-    const since = query.get(params.updatedSince);
-    const size = api.fixedPageSize ?? Math.min(Number(query.get(params.pageSize) ?? 100), api.maxPageSize ?? Number.POSITIVE_INFINITY);
-    const after = query.get(params.cursor);
-    const changedAt = (r: Record<string, unknown>) => String(r[api.updatedAtField]);
-    const matching = [...api.records.values()].filter((r) => api.ignoreSince || !since || (api.exclusiveSince ? changedAt(r) > since : changedAt(r) >= since));
-    const ordered = matching
-      .filter((r) => api.paging !== 'cursor' || !after || position(r) > after)
-      .sort((x, y) => position(x).localeCompare(position(y)) * (api.newestFirst ? -1 : 1));
-    const start =
-      api.paging === 'offset' ? Number(query.get(params.offset) ?? 0) : api.paging === 'page' ? (Number(query.get(params.page) ?? 1) - 1) * size : 0;
-    let page = ordered.slice(start, start + size);
-    const next = api.paging === 'cursor' && ordered.length > size ? position(page.at(-1)!) : null;
-    if (fault && 'emptyPage' in fault) page = [];
-    if (fault && 'rename' in fault) page = page.map(({ [fault.rename.from]: value, ...rest }) => ({ ...rest, [fault.rename.to]: value }));
-    // '0' sorts before every position: an empty first page points back to the start.
-    const cursor = fault && 'emptyPage' in fault ? (after ?? '0') : next;
-    const hasMore = api.paging === 'cursor' ? next !== null : start + size < ordered.length;
-    const total = Math.max(0, matching.length + api.totalSkew);
-    const gzip = api.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding']));
-    api.encodings.push(gzip ? 'gzip' : 'identity');
-    res.writeHead(200, { 'content-type': 'application/json', ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
-    const out = gzip ? createGzip() : res;
-    if (gzip) out.pipe(res);
-    const [open, close] = {
-      records: ['{"records": [', `], "next_cursor": ${JSON.stringify(cursor)}, "total": ${total}, "has_more": ${hasMore}}`],
-      nested: ['{"code": 0, "msg": "成功", "data": {"list": [', `], "next": ${JSON.stringify(cursor)}, "total": ${total}, "hasNext": ${hasMore ? 1 : 0}}}`],
-      bare: ['[', ']'],
-      list: ['{"code": 0, "msg": "成功", "data": {"list": [', `], "total": ${total}}}`],
-    }[api.envelope];
-    out.write(open);
-    if (fault && ('cutOff' in fault || 'stall' in fault)) {
-      out.write(JSON.stringify(page[0] ?? {}));
-      if ('stall' in fault) return void hanging.push(res);
-      // Let the first part reach the hub, then drop the connection mid-body.
-      return void setTimeout(() => res.destroy(), 50);
-    }
-    page.forEach((record, i) => out.write(`${i ? ',' : ''}${JSON.stringify(record)}`));
-    out.end(close);
+  const server: Server = createServer((req, res) => {
+    (async () => {
+      const query = new URL(req.url ?? '/', 'http://agency').searchParams;
+      const number = api.requests.length;
+      api.requests.push(query);
+      if (api.delayMs) await new Promise((resolve) => setTimeout(resolve, api.delayMs));
+      if (api.authorize && !(await api.authorize(req.headers.authorization))) return void res.writeHead(401).end('{}');
+      const scripted = api.faults.shift();
+      const fault = scripted && 'pass' in scripted ? undefined : scripted;
+      if (fault && 'hang' in fault) return void hanging.push(res);
+      if (fault && 'malformed' in fault) return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"records": [ {"oops"');
+      if (fault && 'notJson' in fault) return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"records": [ {"oops": nope} ]}');
+      if (fault && 'status' in fault) return void res.writeHead(fault.status, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}).end('{}');
+      if (fault && 'businessError' in fault)
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...fault.businessError, data: null }));
+      api.beforePage?.(number);
+      const { params } = api;
+      const position = positionBy(api.updatedAtField);
+      const since = query.get(params.updatedSince);
+      const size = api.fixedPageSize ?? Math.min(Number(query.get(params.pageSize) ?? 100), api.maxPageSize ?? Number.POSITIVE_INFINITY);
+      const after = query.get(params.cursor);
+      const changedAt = (r: Record<string, unknown>) => String(r[api.updatedAtField]);
+      const matching = [...api.records.values()].filter(
+        (r) => api.ignoreSince || !since || (api.exclusiveSince ? changedAt(r) > since : changedAt(r) >= since),
+      );
+      const ordered = matching
+        .filter((r) => api.paging !== 'cursor' || !after || position(r) > after)
+        .sort((x, y) => position(x).localeCompare(position(y)) * (api.newestFirst ? -1 : 1));
+      const start =
+        api.paging === 'offset' ? Number(query.get(params.offset) ?? 0) : api.paging === 'page' ? (Number(query.get(params.page) ?? 1) - 1) * size : 0;
+      let page = ordered.slice(start, start + size);
+      const next = api.paging === 'cursor' && ordered.length > size ? position(defined(page.at(-1), 'the last row of the page')) : null;
+      if (fault && 'emptyPage' in fault) page = [];
+      if (fault && 'rename' in fault) page = page.map(({ [fault.rename.from]: value, ...rest }) => ({ ...rest, [fault.rename.to]: value }));
+      // '0' sorts before every position: an empty first page points back to the start.
+      const cursor = fault && 'emptyPage' in fault ? (after ?? '0') : next;
+      const hasMore = api.paging === 'cursor' ? next !== null : start + size < ordered.length;
+      const total = Math.max(0, matching.length + api.totalSkew);
+      const gzip = api.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding']));
+      api.encodings.push(gzip ? 'gzip' : 'identity');
+      res.writeHead(200, { 'content-type': 'application/json', ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
+      const out = gzip ? createGzip() : res;
+      if (gzip) out.pipe(res);
+      const [open, close] = {
+        records: ['{"records": [', `], "next_cursor": ${JSON.stringify(cursor)}, "total": ${total}, "has_more": ${hasMore}}`],
+        nested: ['{"code": 0, "msg": "成功", "data": {"list": [', `], "next": ${JSON.stringify(cursor)}, "total": ${total}, "hasNext": ${hasMore ? 1 : 0}}}`],
+        bare: ['[', ']'],
+        list: ['{"code": 0, "msg": "成功", "data": {"list": [', `], "total": ${total}}}`],
+      }[api.envelope];
+      out.write(open);
+      if (fault && ('cutOff' in fault || 'stall' in fault)) {
+        out.write(JSON.stringify(page[0] ?? {}));
+        if ('stall' in fault) return void hanging.push(res);
+        // Let the first part reach the hub, then drop the connection mid-body.
+        return void setTimeout(() => res.destroy(), 50);
+      }
+      page.forEach((record, i) => out.write(`${i ? ',' : ''}${JSON.stringify(record)}`));
+      out.end(close);
+    })().catch((error: unknown) => {
+      res.destroy(error instanceof Error ? error : new Error(String(error)));
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

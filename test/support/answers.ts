@@ -45,3 +45,16 @@ export function dataOf<T>(body: GraphQLBody<T>): T {
   expect(body.errors).toBeUndefined();
   return defined(body.data, 'GraphQL data');
 }
+
+/**
+ * A value inside an untyped JSON answer (REST bodies, supertest's `res.body`), by its path: undefined
+ * where the path does not lead anywhere. The expect() on it checks its shape at run time.
+ */
+export function fieldOf(body: unknown, ...path: (string | number)[]): unknown {
+  let value: unknown = body;
+  for (const step of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string | number, unknown>)[step];
+  }
+  return value;
+}

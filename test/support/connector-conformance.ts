@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from './database.js';
 import { ingestionDeps, registerTestAgencies } from './ingestion.js';
 import { enterpriseUscc, penaltyRecord } from './records.js';
 import { testLogger } from './test-log.js';
+import { defined } from './answers.js';
 
 /** One row as the agency sends it, in its own columns. */
 export type AgencyRow = Readonly<Record<string, unknown>>;
@@ -80,7 +81,7 @@ export function defineConnectorConformanceSuite<Source extends ConformanceSource
     beforeAll(async () => {
       database = await createTestDatabase();
       await registerTestAgencies(database.db);
-      deps = hubConnectorDeps(ingestionDeps(database.db), testLogger(), async () => 'unused');
+      deps = hubConnectorDeps(ingestionDeps(database.db), testLogger(), () => Promise.resolve('unused'));
     });
     afterAll(async () => {
       await Promise.all(sources.map((source) => source.close()));
@@ -154,7 +155,7 @@ export function defineConnectorConformanceSuite<Source extends ConformanceSource
         .selectFrom('records')
         .select('fields')
         .where('agency_code', '=', AGENCY)
-        .where('source_record_id', '=', unmapped[0]!)
+        .where('source_record_id', '=', defined(unmapped[0], 'an unmapped row'))
         .executeTakeFirstOrThrow();
       expect(remark.fields['BZ']).toBe('经查，当事人');
       // The impossible date stays refused, for its real reason; reading the source again with the fix stores nothing twice.
@@ -171,9 +172,7 @@ export function defineConnectorConformanceSuite<Source extends ConformanceSource
         write: (batch, options) => {
           writes += 1;
           if (writes !== 2) return deps.write(batch, options);
-          return writePreparedBatch(ingestion, batch, async () => {
-            throw new Error('process killed mid-transaction');
-          });
+          return writePreparedBatch(ingestion, batch, () => Promise.reject(new Error('process killed mid-transaction')));
         },
       };
       const { source, prefix, seed, connector } = await setUp('resume', MAPPING, dying);
@@ -257,7 +256,7 @@ export function defineConnectorConformanceSuite<Source extends ConformanceSource
       const outcomes = [first, second];
       expect(outcomes.filter((o) => o.ran)).toHaveLength(1);
       const skipped = outcomes.find((o) => !o.ran);
-      expect(skipped && !skipped.ran ? skipped.inProgress : undefined).toMatchObject({ id: expect.any(Number) });
+      expect(skipped?.ran === false ? skipped.inProgress : undefined).toMatchObject({ id: expect.any(Number) });
       expect(await stored(prefix)).toEqual(expected(rows, valid));
       expect(await openEntries(prefix)).toHaveLength(3);
     });

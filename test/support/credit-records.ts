@@ -66,7 +66,7 @@ export async function ingestAll(db: HubDb, records: readonly IncomingRecord[]): 
 /** The hub id of the record with this source id. */
 export async function recordId(db: HubDb, sourceRecordId: string): Promise<number> {
   const row = await db.selectFrom('records').select('id').where('source_record_id', '=', sourceRecordId).executeTakeFirstOrThrow();
-  return Number(row.id);
+  return row.id;
 }
 
 /** ISO date `days` after `iso`. */

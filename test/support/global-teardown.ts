@@ -18,7 +18,7 @@ function isIdentityNumber(candidate: string): boolean {
  * numbers and fails the run on one: no log line may carry a natural person's number, whatever a test
  * sent. Then stops the PostgreSQL server global-setup.ts started.
  */
-export default async function globalTeardown(): Promise<void> {
+export default function globalTeardown(): void {
   globalThis.hubTestPostgres?.stop();
   const dir = process.env['HUB_TEST_LOG_DIR'];
   if (!dir) return;

@@ -35,7 +35,9 @@ export function spawnHub(env: NodeJS.ProcessEnv): { child: ChildProcessWithoutNu
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env, cwd: process.cwd() });
   const lines: string[] = [];
   const ready = new Promise<HubProcess>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub did not become ready:\n${lines.join('\n')}`)), 60_000);
+    const timer = setTimeout(() => {
+      reject(new Error(`hub did not become ready:\n${lines.join('\n')}`));
+    }, 60_000);
     child.stderr.on('data', (chunk: Buffer) => {
       lines.push(chunk.toString());
       keepProcessOutput(chunk.toString());
@@ -67,8 +69,13 @@ export async function startHubProcess(env: NodeJS.ProcessEnv): Promise<HubProces
 /** SIGTERM, resolving with the exit code. */
 export function stopHubProcess(hub: { child: ChildProcessWithoutNullStreams }): Promise<number | null> {
   return new Promise((resolve) => {
-    if (hub.child.exitCode !== null || hub.child.signalCode !== null) return resolve(hub.child.exitCode);
-    hub.child.once('exit', (code) => resolve(code));
+    if (hub.child.exitCode !== null || hub.child.signalCode !== null) {
+      resolve(hub.child.exitCode);
+      return;
+    }
+    hub.child.once('exit', (code) => {
+      resolve(code);
+    });
     hub.child.kill('SIGTERM');
   });
 }
@@ -76,7 +83,9 @@ export function stopHubProcess(hub: { child: ChildProcessWithoutNullStreams }): 
 /** SIGKILL: the process dies at once, mid-whatever. */
 export function killHubProcess(hub: { child: ChildProcessWithoutNullStreams }): Promise<void> {
   return new Promise((resolve) => {
-    hub.child.once('exit', () => resolve());
+    hub.child.once('exit', () => {
+      resolve();
+    });
     hub.child.kill('SIGKILL');
   });
 }
@@ -88,7 +97,11 @@ export function runCli(env: NodeJS.ProcessEnv, args: string[]): Promise<{ code: 
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+  return new Promise((resolve) =>
+    child.once('exit', (code) => {
+      resolve({ code, stdout, stderr });
+    }),
+  );
 }
 
 /**

@@ -58,7 +58,5 @@ export function ingest(db: HubDb, records: readonly IncomingRecord[], agencyCode
 
 /** What a connector gets from the hub, bound to a test database; these connectors sign no tokens. */
 export function testConnectorDeps(db: HubDb): ConnectorDeps {
-  return hubConnectorDeps(ingestionDeps(db), testLogger(), async () => {
-    throw new Error('this test connector signs no tokens');
-  });
+  return hubConnectorDeps(ingestionDeps(db), testLogger(), () => Promise.reject(new Error('this test connector signs no tokens')));
 }

@@ -4,7 +4,7 @@ import { DEFAULT_PUBLICATION_RULES } from '../../ingestion/publication.js';
 import { validateRecord, type ValidationContext } from '../../ingestion/validate-record.js';
 import { enterpriseUscc, penaltyRecord, permitRecord } from '../support/records.js';
 
-const toFullWidth = (text: string) => text.replace(/[0-9A-Z]/g, (c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0));
+const toFullWidth = (text: string) => text.replace(/[0-9A-Z]/g, (c) => String.fromCodePoint((c.codePointAt(0) ?? 0) + 0xfee0));
 
 const context: ValidationContext = { today: '2024-06-01', publication: DEFAULT_PUBLICATION_RULES, acceptedChecksumFailures: new Set() };
 
