@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import { countAgencyLog, pageAgencyLog } from './agency-log-pager.js';
 import type { HubDb } from './database.js';
 
 export interface RunCounts {
@@ -121,24 +122,13 @@ export async function findConnectorRun(db: HubDb, id: number): Promise<Connector
 }
 
 /** An agency's connector runs, newest first, keyset-paginated by id. */
-export async function listConnectorRuns(db: HubDb, agencyCode: string, first: number, afterId: number | undefined) {
-  let query = db.selectFrom('connector_runs').selectAll().where('agency_code', '=', agencyCode);
-  if (afterId !== undefined) query = query.where('id', '<', afterId);
-  const rows = await query
-    .orderBy('id', 'desc')
-    .limit(first + 1)
-    .execute();
-  return { rows: rows.slice(0, first), hasMore: rows.length > first };
+export function listConnectorRuns(db: HubDb, agencyCode: string, first: number, afterId: number | undefined) {
+  return pageAgencyLog(db.selectFrom('connector_runs').selectAll(), agencyCode, first, afterId);
 }
 export type ConnectorRunRow = Awaited<ReturnType<typeof listConnectorRuns>>['rows'][number];
 
-export async function countConnectorRuns(db: HubDb, agencyCode: string): Promise<number> {
-  const row = await db
-    .selectFrom('connector_runs')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('agency_code', '=', agencyCode)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+export function countConnectorRuns(db: HubDb, agencyCode: string): Promise<number> {
+  return countAgencyLog(db.selectFrom('connector_runs'), agencyCode);
 }
 
 /** Per connector of an agency: failed (or abandoned) runs since its last successful one, and its latest run. */

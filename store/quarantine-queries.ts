@@ -1,28 +1,18 @@
 import { sql } from 'kysely';
+import { countAgencyLog, pageAgencyLog } from './agency-log-pager.js';
 import type { HubDb } from './database.js';
 import { storableJsonText } from './storable-json.js';
 
 const COLUMNS = ['id', 'agency_code', 'source_record_id', 'kind', 'connector', 'status', 'reasons', 'resolution', 'created_at'] as const;
 
-export async function listQuarantine(db: HubDb, agencyCode: string, status: string, first: number, afterId: number | undefined) {
-  let query = db.selectFrom('quarantine').select(COLUMNS).where('agency_code', '=', agencyCode).where('status', '=', status);
-  if (afterId !== undefined) query = query.where('id', '<', afterId);
-  const rows = await query
-    .orderBy('id', 'desc')
-    .limit(first + 1)
-    .execute();
-  return { rows: rows.slice(0, first), hasMore: rows.length > first };
+/** An agency's quarantine entries in one status, newest first, keyset-paginated by id. */
+export function listQuarantine(db: HubDb, agencyCode: string, status: string, first: number, afterId: number | undefined) {
+  return pageAgencyLog(db.selectFrom('quarantine').select(COLUMNS).where('status', '=', status), agencyCode, first, afterId);
 }
 export type QuarantineListRow = Awaited<ReturnType<typeof listQuarantine>>['rows'][number];
 
-export async function countQuarantine(db: HubDb, agencyCode: string, status: string): Promise<number> {
-  const row = await db
-    .selectFrom('quarantine')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('agency_code', '=', agencyCode)
-    .where('status', '=', status)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+export function countQuarantine(db: HubDb, agencyCode: string, status: string): Promise<number> {
+  return countAgencyLog(db.selectFrom('quarantine').where('status', '=', status), agencyCode);
 }
 
 /** The full entry including the payload as received, for replay. */
