@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { HubDb } from './database.js';
 import { periodEnded } from './record-in-force.js';
 import { changeRecordStatus } from './record-status-writes.js';
@@ -47,9 +47,9 @@ export interface CaseStepRow {
   readonly note: string | null;
 }
 
-const REQUEST_COLUMNS = sql.raw(`id, record_id, agency_code, subject_uscc, status, tier, evidence, fulfilled_on::text as fulfilled_on,
+const REQUEST_COLUMNS = sql.raw<RepairRequestRow>(`id, record_id, agency_code, subject_uscc, status, tier, evidence, fulfilled_on::text as fulfilled_on,
   fulfilment_evidence, filed_by, filed_at, decided_by, decided_at`);
-const OBJECTION_COLUMNS = sql.raw(`id, record_id, agency_code, subject_uscc, status, reason, previous_status, filed_by, filed_at,
+const OBJECTION_COLUMNS = sql.raw<ObjectionRow>(`id, record_id, agency_code, subject_uscc, status, reason, previous_status, filed_by, filed_at,
   filed_on::text as filed_on, due_on::text as due_on, extended, resolved_by, resolved_at`);
 
 const toNumbers = <R extends { id: unknown; record_id: unknown }>(row: R): R => ({ ...row, id: Number(row.id), record_id: Number(row.record_id) });
@@ -121,33 +121,54 @@ export type CaseAgency = string | null | undefined;
 const visibleTo = (agency: CaseAgency) => sql`(${agency === undefined}::boolean
   or agency_code = ${agency ?? null} or filed_by in (select id from api_clients where agency_code = ${agency ?? null}))`;
 
-export interface RepairRequestFilter {
-  /** Only this request. */
+/** What both kinds of case (repair requests, objections) are filtered by. */
+interface CaseFilter {
+  /** Only this case. */
   readonly id?: number | undefined;
   readonly visibleTo: CaseAgency;
   readonly status?: string | undefined;
   readonly agencyCode?: string | undefined;
+}
+
+/**
+ * Cases of `table` matching the filter and the kind's own condition `also`, newest first, after id
+ * `beforeId`; one extra row tells whether more follow.
+ */
+async function listCases<Row extends { id: unknown; record_id: unknown }>(
+  db: HubDb,
+  table: 'repair_requests' | 'objections',
+  columns: RawBuilder<Row>,
+  filter: CaseFilter,
+  also: RawBuilder<unknown>,
+  first: number,
+  beforeId: number | undefined,
+): Promise<{ rows: Row[]; hasMore: boolean }> {
+  const result = await sql<Row>`
+    select ${columns} from ${sql.table(table)}
+    where ${visibleTo(filter.visibleTo)}
+      and (${filter.id ?? null}::int8 is null or id = ${filter.id ?? null})
+      and (${filter.status ?? null}::text is null or status = ${filter.status ?? null})
+      and (${filter.agencyCode ?? null}::text is null or agency_code = ${filter.agencyCode ?? null})
+      and ${also}
+      and (${beforeId ?? null}::int8 is null or id < ${beforeId ?? null})
+    order by id desc limit ${first + 1}
+  `.execute(db);
+  return { rows: result.rows.slice(0, first).map(toNumbers), hasMore: result.rows.length > first };
+}
+
+export interface RepairRequestFilter extends CaseFilter {
   readonly subjectUscc?: string | undefined;
 }
 
 /** Requests matching the filter, newest first, after id `beforeId`; one extra row tells whether more follow. */
-export async function listRepairRequests(
+export function listRepairRequests(
   db: HubDb,
   filter: RepairRequestFilter,
   first: number,
   beforeId: number | undefined,
 ): Promise<{ rows: RepairRequestRow[]; hasMore: boolean }> {
-  const result = await sql<RepairRequestRow>`
-    select ${REQUEST_COLUMNS} from repair_requests
-    where ${visibleTo(filter.visibleTo)}
-      and (${filter.id ?? null}::int8 is null or id = ${filter.id ?? null})
-      and (${filter.status ?? null}::text is null or status = ${filter.status ?? null})
-      and (${filter.agencyCode ?? null}::text is null or agency_code = ${filter.agencyCode ?? null})
-      and (${filter.subjectUscc ?? null}::text is null or subject_uscc = ${filter.subjectUscc ?? null})
-      and (${beforeId ?? null}::int8 is null or id < ${beforeId ?? null})
-    order by id desc limit ${first + 1}
-  `.execute(db);
-  return { rows: result.rows.slice(0, first).map(toNumbers), hasMore: result.rows.length > first };
+  const subject = sql`(${filter.subjectUscc ?? null}::text is null or subject_uscc = ${filter.subjectUscc ?? null})`;
+  return listCases(db, 'repair_requests', REQUEST_COLUMNS, filter, subject, first, beforeId);
 }
 
 /** The steps of many requests, oldest first. */
@@ -200,34 +221,20 @@ export async function insertObjectionStep(db: HubDb, objectionId: number, step: 
   await sql`insert into objection_steps (objection_id, step, actor, at, note) values (${objectionId}, ${step}, ${actor}, ${at}, ${note})`.execute(db);
 }
 
-export interface ObjectionFilter {
-  /** Only this objection. */
-  readonly id?: number | undefined;
-  readonly visibleTo: CaseAgency;
-  readonly status?: string | undefined;
-  readonly agencyCode?: string | undefined;
+export interface ObjectionFilter extends CaseFilter {
   /** Only open objections due before this China date (overdue on it). */
   readonly overdueOn?: string | undefined;
 }
 
 /** Objections matching the filter, newest first, after id `beforeId`; one extra row tells whether more follow. */
-export async function listObjections(
+export function listObjections(
   db: HubDb,
   filter: ObjectionFilter,
   first: number,
   beforeId: number | undefined,
 ): Promise<{ rows: ObjectionRow[]; hasMore: boolean }> {
-  const result = await sql<ObjectionRow>`
-    select ${OBJECTION_COLUMNS} from objections
-    where ${visibleTo(filter.visibleTo)}
-      and (${filter.id ?? null}::int8 is null or id = ${filter.id ?? null})
-      and (${filter.status ?? null}::text is null or status = ${filter.status ?? null})
-      and (${filter.agencyCode ?? null}::text is null or agency_code = ${filter.agencyCode ?? null})
-      and (${filter.overdueOn ?? null}::date is null or (status = 'OPEN' and due_on < ${filter.overdueOn ?? null}::date))
-      and (${beforeId ?? null}::int8 is null or id < ${beforeId ?? null})
-    order by id desc limit ${first + 1}
-  `.execute(db);
-  return { rows: result.rows.slice(0, first).map(toNumbers), hasMore: result.rows.length > first };
+  const overdue = sql`(${filter.overdueOn ?? null}::date is null or (status = 'OPEN' and due_on < ${filter.overdueOn ?? null}::date))`;
+  return listCases(db, 'objections', OBJECTION_COLUMNS, filter, overdue, first, beforeId);
 }
 
 /** When the latest CONFIRMED objection to the record was confirmed; undefined when none was. */
