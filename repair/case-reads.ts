@@ -25,11 +25,15 @@ export interface CasePage<R> {
   readonly hasMore: boolean;
 }
 
-function withSteps<R extends { id: number }>(rows: readonly R[], steps: readonly CaseStepRow[]): { row: R; steps: CaseStep[] }[] {
+/** The page's cases, each with its steps (read by `readSteps` in one query for the whole page). */
+async function withSteps<R extends { id: number }>(
+  page: { readonly rows: readonly R[]; readonly hasMore: boolean },
+  readSteps: (caseIds: number[]) => Promise<CaseStepRow[]>,
+): Promise<CasePage<R>> {
   const byCase = new Map<number, CaseStep[]>();
-  for (const step of steps)
+  for (const step of await readSteps(page.rows.map((row) => row.id)))
     byCase.set(step.case_id, [...(byCase.get(step.case_id) ?? []), { step: step.step, actor: step.actor, at: step.at, note: step.note }]);
-  return rows.map((row) => ({ row, steps: byCase.get(row.id) ?? [] }));
+  return { rows: page.rows.map((row) => ({ row, steps: byCase.get(row.id) ?? [] })), hasMore: page.hasMore };
 }
 
 /** Repair requests (a page by the filter, newest first before `beforeId`) with their steps: two queries. */
@@ -39,30 +43,10 @@ export async function readRepairRequests(
   first: number,
   beforeId: number | undefined,
 ): Promise<CasePage<RepairRequestRow>> {
-  const page = await listRepairRequests(db, filter, first, beforeId);
-  return {
-    rows: withSteps(
-      page.rows,
-      await listRepairSteps(
-        db,
-        page.rows.map((row) => row.id),
-      ),
-    ),
-    hasMore: page.hasMore,
-  };
+  return withSteps(await listRepairRequests(db, filter, first, beforeId), (ids) => listRepairSteps(db, ids));
 }
 
 /** Objections (a page by the filter, newest first before `beforeId`) with their steps: two queries. */
 export async function readObjections(db: HubDb, filter: ObjectionFilter, first: number, beforeId: number | undefined): Promise<CasePage<ObjectionRow>> {
-  const page = await listObjections(db, filter, first, beforeId);
-  return {
-    rows: withSteps(
-      page.rows,
-      await listObjectionSteps(
-        db,
-        page.rows.map((row) => row.id),
-      ),
-    ),
-    hasMore: page.hasMore,
-  };
+  return withSteps(await listObjections(db, filter, first, beforeId), (ids) => listObjectionSteps(db, ids));
 }
