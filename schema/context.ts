@@ -9,7 +9,7 @@ import type { HubDb } from '../store/database.js';
 import type { ReplayTotals } from '../connectors/replay-quarantine.js';
 import type { IngestionDeps } from '../ingestion/ingest-batch.js';
 import type { ConnectorRunRow } from '../store/connector-run-queries.js';
-import type { ReadAccess, Readers } from './readers.js';
+import type { ReadAccess, Readers } from './readers/index.js';
 
 /** What a configuration reload did: dotted settings now in effect, and those that wait for a restart. */
 export interface ConfigurationReload {

@@ -6,7 +6,7 @@ import { forbidden } from './errors.js';
 /**
  * Who may call each root field: the one place read and write access is decided. A root field without
  * a rule fails schema creation (deny by default). Subject-level rules (a bank's enterprise
- * authorisation, a client's own audit entries) are checked where the data is read, in readers.ts.
+ * authorisation, a client's own audit entries) are checked where the data is read, in readers/ (read-scope.ts holds the record grant every area applies).
  */
 export type FieldRule =
   /** Any client with a valid token (metadata such as the agency list, its own identity). */

@@ -9,7 +9,7 @@ import type { InspectionDeps } from '../inspections/inspection-deps.js';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { tooManySubjects } from '../schema/audit-trail.js';
 import type { ConnectorOperations, CreditOperations, HubContext } from '../schema/context.js';
-import { createReaders } from '../schema/readers.js';
+import { createReaders } from '../schema/readers/index.js';
 import type { Database } from '../store/database.js';
 import type { HubConfig } from './hub-config.js';
 

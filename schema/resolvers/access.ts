@@ -74,7 +74,7 @@ function residentIdArgument(raw: string): string {
 async function auditConnection(context: HubContext, filter: AuditFilter, args: PageArgs) {
   const first = pageSize(args.first);
   const after = decodeCursor(args.after, isNumberTuple);
-  const page = await context.readers.auditLog(filter, first, after?.[0]);
+  const page = await context.readers.audit.auditLog(filter, first, after?.[0]);
   const connection = toPage(page.rows, page.hasMore, (row) => encodeCursor([row.seq]));
   return { edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: auditEntryView(edge.node) })), pageInfo: connection.pageInfo };
 }
@@ -82,20 +82,21 @@ async function auditConnection(context: HubContext, filter: AuditFilter, args: P
 export const accessResolvers = {
   Query: {
     me: async (_: unknown, __: unknown, { access, readers }: HubContext) => {
-      const row = await readers.client(access.principal.clientId);
+      const row = await readers.access.client(access.principal.clientId);
       if (!row) throw notFound(`client ${access.principal.clientId} is no longer registered`);
       return clientView(row);
     },
-    clients: async (_: unknown, __: unknown, { readers }: HubContext) => (await readers.clients()).map(clientView),
+    clients: async (_: unknown, __: unknown, { readers }: HubContext) => (await readers.access.clients()).map(clientView),
     creditReport: async (_: unknown, args: { uscc: string }, { readers }: HubContext) => {
-      const report = await readers.creditReport(args.uscc);
+      const report = await readers.credit.creditReport(args.uscc);
       return { ...report, authorization: report.authorization ? authorizationView(report.authorization) : null };
     },
-    authorizations: async (_: unknown, args: { uscc: string }, { readers }: HubContext) => (await readers.authorizations(args.uscc)).map(authorizationView),
+    authorizations: async (_: unknown, args: { uscc: string }, { readers }: HubContext) =>
+      (await readers.access.authorizations(args.uscc)).map(authorizationView),
     changeFeed: async (_: unknown, args: PageArgs, { readers }: HubContext) => {
       const first = pageSize(args.first, 100, MAX_FEED_PAGE);
       const after = decodeCursor(args.after, isFeedCursor);
-      const page = await readers.changes(after ? { txId: after[0], seq: after[1] } : undefined, first);
+      const page = await readers.records.changes(after ? { txId: after[0], seq: after[1] } : undefined, first);
       const connection = toPage(page.rows, page.hasMore, (row) => encodeCursor([row.change.tx_id, row.change.seq]));
       return {
         edges: connection.edges.map((edge) => ({
@@ -127,10 +128,10 @@ export const accessResolvers = {
     subjectAccessLog: (_: unknown, args: PageArgs & { uscc: string }, context: HubContext) => auditConnection(context, { subject: args.uscc }, args),
     personAccessLog: (_: unknown, args: PageArgs & { idNumber: string }, context: HubContext) =>
       auditConnection(context, { subject: context.access.trail.personSubject(residentIdArgument(args.idNumber)) }, args),
-    auditCheckpoint: (_: unknown, __: unknown, { readers }: HubContext) => readers.auditCheckpoint(),
+    auditCheckpoint: (_: unknown, __: unknown, { readers }: HubContext) => readers.audit.auditCheckpoint(),
     auditProof: async (_: unknown, args: { seq: number }, { readers }: HubContext) => {
       if (args.seq < 0) throw badInput(`seq ${args.seq} is no audit entry: entries are numbered from 0`, { field: 'seq', rule: 'SEQ' });
-      const proof = await readers.auditProof(args.seq);
+      const proof = await readers.audit.auditProof(args.seq);
       return { ...proof, entry: auditEntryView(proof.entry) };
     },
   },

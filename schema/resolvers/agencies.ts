@@ -3,7 +3,7 @@ import { regionOf } from '../../ingestion/regions.js';
 import type { AgencyRow } from '../../store/agency-queries.js';
 import type { BatchRow } from '../../store/batch-queries.js';
 import type { ConnectorRunRow } from '../../store/connector-run-queries.js';
-import type { Readers } from '../readers.js';
+import type { AgencyReads } from '../readers/index.js';
 import type { QuarantineListRow } from '../../store/quarantine-queries.js';
 import { findQuarantineEntry } from '../../store/quarantine-queries.js';
 import type { HubContext } from '../context.js';
@@ -56,13 +56,13 @@ function connectorRunView(row: ConnectorRunRow) {
 
 /** A page of one of an agency's logs (quarantine, batches, connector runs), newest first by id. */
 async function agencyLog<Row extends { id: number }, View>(
-  readers: Readers,
+  agencies: AgencyReads,
   args: PageArgs & { agencyCode: string },
   list: (agencyCode: string, first: number, afterId: number | undefined) => Promise<{ rows: Row[]; hasMore: boolean }>,
   count: (agencyCode: string) => Promise<number>,
   view: (row: Row) => View,
 ) {
-  const agency = await readers.agency(args.agencyCode);
+  const agency = await agencies.agency(args.agencyCode);
   if (!agency) throw notFound(`agency ${args.agencyCode.slice(0, 40)} is not registered`);
   const first = pageSize(args.first);
   const after = decodeCursor(args.after, isNumberTuple);
@@ -79,7 +79,7 @@ async function agencyLog<Row extends { id: number }, View>(
 export const agencyResolvers = {
   Query: {
     connectors: async (_: unknown, args: { agencyCode: string }, { connectors, readers }: HubContext) => {
-      const health = await readers.connectorHealth(args.agencyCode);
+      const health = await readers.agencies.connectorHealth(args.agencyCode);
       return connectors.list(args.agencyCode).map((connector) => {
         const status = health.get(connector.name);
         const consecutiveFailures = status?.consecutiveFailures ?? 0;
@@ -91,17 +91,17 @@ export const agencyResolvers = {
         };
       });
     },
-    agencies: (_: unknown, __: unknown, { readers }: HubContext) => readers.allAgencies(),
-    ingestionBatches: (_: unknown, args: PageArgs & { agencyCode: string }, { readers }: HubContext) =>
-      agencyLog(readers, args, readers.batches, readers.countBatches, batchView),
-    connectorRuns: (_: unknown, args: PageArgs & { agencyCode: string }, { readers }: HubContext) =>
-      agencyLog(readers, args, readers.connectorRuns, readers.countConnectorRuns, connectorRunView),
-    quarantine: (_: unknown, args: PageArgs & { agencyCode: string; status: string }, { readers }: HubContext) =>
+    agencies: (_: unknown, __: unknown, { readers }: HubContext) => readers.agencies.allAgencies(),
+    ingestionBatches: (_: unknown, args: PageArgs & { agencyCode: string }, { readers: { agencies } }: HubContext) =>
+      agencyLog(agencies, args, agencies.batches, agencies.countBatches, batchView),
+    connectorRuns: (_: unknown, args: PageArgs & { agencyCode: string }, { readers: { agencies } }: HubContext) =>
+      agencyLog(agencies, args, agencies.connectorRuns, agencies.countConnectorRuns, connectorRunView),
+    quarantine: (_: unknown, args: PageArgs & { agencyCode: string; status: string }, { readers: { agencies } }: HubContext) =>
       agencyLog(
-        readers,
+        agencies,
         args,
-        (code, first, afterId) => readers.quarantine(code, args.status, first, afterId),
-        (code) => readers.countQuarantine(code, args.status),
+        (code, first, afterId) => agencies.quarantine(code, args.status, first, afterId),
+        (code) => agencies.countQuarantine(code, args.status),
         quarantineView,
       ),
   },
@@ -112,7 +112,7 @@ export const agencyResolvers = {
       return connectorRunView(await connectors.runNow(args.agencyCode, args.connector));
     },
     replayQuarantine: async (_: unknown, args: { agencyCode: string }, { connectors, readers }: HubContext) => {
-      if (!(await readers.agency(args.agencyCode))) throw notFound(`agency ${args.agencyCode.slice(0, 40)} is not registered`);
+      if (!(await readers.agencies.agency(args.agencyCode))) throw notFound(`agency ${args.agencyCode.slice(0, 40)} is not registered`);
       return connectors.replayQuarantine(args.agencyCode);
     },
     reloadConfiguration: (_: unknown, __: unknown, { connectors, ingestion, access }: HubContext) =>

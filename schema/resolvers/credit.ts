@@ -12,7 +12,7 @@ import type { HubContext } from '../context.js';
 import { badInput, ClientError, notFound } from '../errors.js';
 import { decodeCursor, encodeCursor, isNumberTuple, pageSize, toPage } from '../pagination.js';
 import { recordView } from '../record-view.js';
-import type { Readers } from '../readers.js';
+import type { AgencyReads, RecordReads, SubjectReads } from '../readers/index.js';
 import type { PageArgs } from './records.js';
 
 /** Records shown per contribution, reason or measure rule: the newest; `recordCount` says how many there are. */
@@ -22,20 +22,20 @@ const MODEL_VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;
 const AGENCY_CODE = /^[A-Z0-9][A-Z0-9_-]{1,39}$/;
 
 /** Records an explanation points at, as far as the client may read them (its record grant): the newest, bounded. */
-async function linkedRecords(readers: Readers, ids: readonly number[]) {
-  const newest = (await readers.readableRecordIds(ids)).sort((a, b) => b - a).slice(0, MAX_LINKED_RECORDS);
-  const rows = await Promise.all(newest.map((id) => readers.record(id)));
+async function linkedRecords(records: RecordReads, ids: readonly number[]) {
+  const newest = (await records.readableRecordIds(ids)).sort((a, b) => b - a).slice(0, MAX_LINKED_RECORDS);
+  const rows = await Promise.all(newest.map((id) => records.record(id)));
   return rows.flatMap((row) => (row ? [recordView(row)] : []));
 }
 
 /** How many of the records an explanation counts the client may not read: a grade and its measures count them all. */
-async function recordsOutsideGrant(readers: Readers, ids: readonly number[]): Promise<number> {
-  return ids.length - (await readers.readableRecordIds(ids)).length;
+async function recordsOutsideGrant(records: RecordReads, ids: readonly number[]): Promise<number> {
+  return ids.length - (await records.readableRecordIds(ids)).length;
 }
 
 /** The enterprise, or NOT_FOUND as `subject` answers (with a hint when its check digit is wrong). */
-async function knownSubject(readers: Readers, uscc: string) {
-  const subject = await readers.subject(uscc);
+async function knownSubject(subjects: SubjectReads, uscc: string) {
+  const subject = await subjects.subject(uscc);
   if (subject) return subject;
   const verdict = checkUscc(uscc);
   const hint = !verdict.ok && verdict.rule === 'USCC_CHECKSUM' ? ` (its ${verdict.message}: check for a typing error)` : '';
@@ -44,14 +44,14 @@ async function knownSubject(readers: Readers, uscc: string) {
 
 async function standingOf(context: HubContext, uscc: string): Promise<{ grade: StoredGrade | null; standing: SubjectStanding }> {
   const [grade, records] = await Promise.all([
-    context.readers.creditGrade(uscc),
-    context.readers.recordFactsInForce(uscc, kindsLookedAt(context.credit.measures)),
+    context.readers.credit.creditGrade(uscc),
+    context.readers.credit.recordFactsInForce(uscc, kindsLookedAt(context.credit.measures)),
   ]);
   return { grade, standing: { grade: grade?.class ?? null, records } };
 }
 
 async function labelOf(context: HubContext, creditClass: CreditClass, version: string | null): Promise<string> {
-  return classLabelOf(context.credit.models, creditClass, version, (await context.readers.activeModelVersion()) ?? null);
+  return classLabelOf(context.credit.models, creditClass, version, (await context.readers.credit.activeModelVersion()) ?? null);
 }
 
 function ruleView(rule: DecidingRule, verdict: MeasureVerdict) {
@@ -124,7 +124,7 @@ async function evaluateOnce(context: HubContext, version: string) {
   }
 }
 
-async function distributionFilter(readers: Readers, args: { region?: string | null; agencyCode?: string | null }) {
+async function distributionFilter(agencies: AgencyReads, args: { region?: string | null; agencyCode?: string | null }) {
   const region = args.region ?? undefined;
   const agencyCode = args.agencyCode ?? undefined;
   if (region !== undefined && !isProvinceCode(region)) {
@@ -133,7 +133,7 @@ async function distributionFilter(readers: Readers, args: { region?: string | nu
       rule: 'PROVINCE_CODE',
     });
   }
-  if (agencyCode !== undefined && (!AGENCY_CODE.test(agencyCode) || !(await readers.agency(agencyCode)))) {
+  if (agencyCode !== undefined && (!AGENCY_CODE.test(agencyCode) || !(await agencies.agency(agencyCode)))) {
     throw badInput(`agencyCode ${JSON.stringify(agencyCode.slice(0, 40))} is not an agency of this hub`, { field: 'agencyCode', rule: 'UNKNOWN_AGENCY' });
   }
   return { region, agencyCode };
@@ -142,12 +142,12 @@ async function distributionFilter(readers: Readers, args: { region?: string | nu
 export const creditResolvers = {
   Query: {
     evaluation: async (_: unknown, args: { uscc: string }, context: HubContext) => {
-      await knownSubject(context.readers, args.uscc);
-      const grade = await context.readers.creditGrade(args.uscc);
+      await knownSubject(context.readers.subjects, args.uscc);
+      const grade = await context.readers.credit.creditGrade(args.uscc);
       return grade ? evaluationView(grade, await labelOf(context, grade.class, grade.model_version)) : null;
     },
     supervision: async (_: unknown, args: { uscc: string }, context: HubContext) => {
-      await knownSubject(context.readers, args.uscc);
+      await knownSubject(context.readers.subjects, args.uscc);
       const { grade, standing } = await standingOf(context, args.uscc);
       const policy = supervisionOf(context.credit.supervision, standing.grade);
       return {
@@ -158,7 +158,7 @@ export const creditResolvers = {
       };
     },
     measuresFor: async (_: unknown, args: { uscc: string }, context: HubContext) => {
-      await knownSubject(context.readers, args.uscc);
+      await knownSubject(context.readers.subjects, args.uscc);
       const { standing } = await standingOf(context, args.uscc);
       return measuresFor(context.credit.measures, standing).map(appliedView);
     },
@@ -172,14 +172,14 @@ export const creditResolvers = {
           rule: 'UNKNOWN_MEASURE',
         });
       }
-      await knownSubject(context.readers, args.uscc);
+      await knownSubject(context.readers.subjects, args.uscc);
       const { standing } = await standingOf(context, args.uscc);
       const verdict = decideMeasure(measure, standing);
       return { uscc: args.uscc, measure, applies: verdict.applies, decidingRule: ruleView(verdict.decidingRule, verdict) };
     },
     gradeDistribution: async (_: unknown, args: { region?: string | null; agencyCode?: string | null }, context: HubContext) => {
-      const filter = await distributionFilter(context.readers, args);
-      const counts = new Map((await context.readers.gradeDistribution(filter)).map((row) => [row.class, row.n]));
+      const filter = await distributionFilter(context.readers.agencies, args);
+      const counts = new Map((await context.readers.credit.gradeDistribution(filter)).map((row) => [row.class, row.n]));
       const classes = await Promise.all(
         CLASSES.map(async (creditClass) => ({ creditClass, label: await labelOf(context, creditClass, null), count: counts.get(creditClass) ?? 0 })),
       );
@@ -225,7 +225,7 @@ export const creditResolvers = {
     history: async (evaluation: EvaluationView, args: PageArgs, { readers }: HubContext) => {
       const first = pageSize(args.first);
       const after = decodeCursor(args.after, isNumberTuple);
-      const page = await readers.gradeHistory(evaluation.uscc, first, after?.[0]);
+      const page = await readers.credit.gradeHistory(evaluation.uscc, first, after?.[0]);
       const connection = toPage(page.rows, page.hasMore, (row) => encodeCursor([row.id]));
       return {
         edges: connection.edges.map(({ cursor, node }) => ({
@@ -249,16 +249,18 @@ export const creditResolvers = {
       report.grade ? { ...report.grade, label: await labelOf(context, report.grade.creditClass, report.grade.modelVersion) } : null,
   },
   GradeContribution: {
-    records: (item: { allRecordIds: readonly number[] }, _: unknown, { readers }: HubContext) => linkedRecords(readers, item.allRecordIds),
-    recordsOutsideGrant: (item: { allRecordIds: readonly number[] }, _: unknown, { readers }: HubContext) => recordsOutsideGrant(readers, item.allRecordIds),
+    records: (item: { allRecordIds: readonly number[] }, _: unknown, { readers }: HubContext) => linkedRecords(readers.records, item.allRecordIds),
+    recordsOutsideGrant: (item: { allRecordIds: readonly number[] }, _: unknown, { readers }: HubContext) =>
+      recordsOutsideGrant(readers.records, item.allRecordIds),
   },
   GradeReason: {
-    records: (item: { allRecordIds: readonly number[] }, _: unknown, { readers }: HubContext) => linkedRecords(readers, item.allRecordIds),
-    recordsOutsideGrant: (item: { allRecordIds: readonly number[] }, _: unknown, { readers }: HubContext) => recordsOutsideGrant(readers, item.allRecordIds),
+    records: (item: { allRecordIds: readonly number[] }, _: unknown, { readers }: HubContext) => linkedRecords(readers.records, item.allRecordIds),
+    recordsOutsideGrant: (item: { allRecordIds: readonly number[] }, _: unknown, { readers }: HubContext) =>
+      recordsOutsideGrant(readers.records, item.allRecordIds),
   },
   MeasureRule: {
-    recordIds: async (rule: RuleView, _: unknown, { readers }: HubContext) => (await linkedRecords(readers, rule.allRecordIds)).map((r) => r.id),
-    records: (rule: RuleView, _: unknown, { readers }: HubContext) => linkedRecords(readers, rule.allRecordIds),
-    recordsOutsideGrant: (rule: RuleView, _: unknown, { readers }: HubContext) => recordsOutsideGrant(readers, rule.allRecordIds),
+    recordIds: async (rule: RuleView, _: unknown, { readers }: HubContext) => (await linkedRecords(readers.records, rule.allRecordIds)).map((r) => r.id),
+    records: (rule: RuleView, _: unknown, { readers }: HubContext) => linkedRecords(readers.records, rule.allRecordIds),
+    recordsOutsideGrant: (rule: RuleView, _: unknown, { readers }: HubContext) => recordsOutsideGrant(readers.records, rule.allRecordIds),
   },
 };

@@ -26,19 +26,19 @@ export const recordResolvers = {
     records: async (_: unknown, args: PageArgs & { filter?: RecordFilterInput | null }, { readers }: HubContext) => {
       const filter = toRecordFilter(args.filter);
       const first = pageSize(args.first);
-      const page = await readers.records(filter, first, recordPosition(args.after));
-      return recordConnection(page.rows, page.hasMore, () => readers.countRecords(filter));
+      const page = await readers.records.records(filter, first, recordPosition(args.after));
+      return recordConnection(page.rows, page.hasMore, () => readers.records.countRecords(filter));
     },
     record: async (_: unknown, args: { id: string }, { readers }: HubContext) => {
-      const row = await readers.record(parseId(args.id, 'record id'));
+      const row = await readers.records.record(parseId(args.id, 'record id'));
       return row ? recordView(row) : null;
     },
   },
   Record: {
-    agency: (record: RecordView, _: unknown, { readers }: HubContext) => readers.agency(record.agencyCode),
-    subject: (record: RecordView, _: unknown, { readers }: HubContext) => (record.subjectUscc ? readers.subject(record.subjectUscc) : null),
+    agency: (record: RecordView, _: unknown, { readers }: HubContext) => readers.agencies.agency(record.agencyCode),
+    subject: (record: RecordView, _: unknown, { readers }: HubContext) => (record.subjectUscc ? readers.subjects.subject(record.subjectUscc) : null),
     history: async (record: RecordView, _: unknown, { readers }: HubContext) => {
-      const entries = await readers.recordHistory(Number(record.id));
+      const entries = await readers.records.recordHistory(Number(record.id));
       return entries.map((entry) => ({
         sequence: String(entry.seq),
         change: entry.change,

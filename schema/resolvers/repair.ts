@@ -33,7 +33,7 @@ function caseAgencyOf({ access }: HubContext): CaseAgency {
  */
 async function readableRecordId(context: HubContext, rawId: string, field: string): Promise<number> {
   const id = parseId(rawId, 'record id', field);
-  if (!(await context.readers.record(id))) throw notFound(`${field}: no record ${id}`);
+  if (!(await context.readers.records.record(id))) throw notFound(`${field}: no record ${id}`);
   return id;
 }
 
@@ -65,7 +65,7 @@ async function caseStep<T extends { subject_uscc: string | null }>(
     if (error instanceof RepairIneligibleError) {
       trail.noteSubject(error.subjectUscc);
       // Read after the write's transaction ended, through the grant: a repeat the client may not read stays unnamed.
-      const repeat = error.repeatRecordId === undefined ? null : await context.readers.record(error.repeatRecordId);
+      const repeat = error.repeatRecordId === undefined ? null : await context.readers.records.record(error.repeatRecordId);
       throw badInput(error.message, {
         field: error.field,
         rule: error.rule,
@@ -207,7 +207,7 @@ export const repairResolvers = {
     ) => {
       const input = { ...args.input, recordId: await readableRecordId(context, args.input.recordId, 'input.recordId') };
       const request = await caseStep(context, 'fileRepairRequest', (trx) => fileRepairRequest(trx, input, actorOf(context), context.repair, timeOf(context)));
-      context.readers.forgetRecord(input.recordId);
+      context.readers.records.forgetRecord(input.recordId);
       return viewAfterWrite(context, request.id, 'repair');
     },
     decideRepairRequest: async (_: unknown, args: { id: string; decision: 'APPROVE' | 'REJECT'; note: string }, context: HubContext) => {
@@ -215,7 +215,7 @@ export const repairResolvers = {
       const request = await caseStep(context, 'decideRepairRequest', (trx) =>
         decideRepairRequest(trx, id, args.decision, args.note, actorOf(context), timeOf(context)),
       );
-      context.readers.forgetRecord(request.record_id);
+      context.readers.records.forgetRecord(request.record_id);
       return viewAfterWrite(context, id, 'repair');
     },
     fileObjection: async (_: unknown, args: { recordId: string; reason: string }, context: HubContext) => {
@@ -223,7 +223,7 @@ export const repairResolvers = {
       const objection = await caseStep(context, 'fileObjection', (trx) =>
         fileObjection(trx, recordId, args.reason, actorOf(context), context.repair, timeOf(context)),
       );
-      context.readers.forgetRecord(recordId);
+      context.readers.records.forgetRecord(recordId);
       return viewAfterWrite(context, objection.id, 'objection');
     },
     extendObjection: async (_: unknown, args: { id: string; note: string }, context: HubContext) => {
@@ -236,7 +236,7 @@ export const repairResolvers = {
       const objection = await caseStep(context, 'resolveObjection', (trx) =>
         resolveObjection(trx, id, args.resolution, args.note, actorOf(context), timeOf(context)),
       );
-      context.readers.forgetRecord(objection.record_id);
+      context.readers.records.forgetRecord(objection.record_id);
       return viewAfterWrite(context, id, 'objection');
     },
   },
@@ -249,7 +249,7 @@ export const repairResolvers = {
 };
 
 async function recordOf(readers: HubContext['readers'], recordId: string) {
-  const row = await readers.record(Number(recordId));
+  const row = await readers.records.record(Number(recordId));
   return row ? recordView(row) : null;
 }
 

@@ -8,7 +8,7 @@ export const MAX_RECORD_COUNT_ROWS = 200;
 export const statisticsResolvers = {
   Query: {
     recordCounts: async (_: unknown, _args: unknown, context: HubContext) => {
-      const rows = await context.readers.recordCounts();
+      const rows = await context.readers.records.recordCounts();
       return rows.slice(0, MAX_RECORD_COUNT_ROWS).map((row) => ({ kind: row.kind, region: regionOf(row.origin_region), active: row.active, count: row.total }));
     },
   },

@@ -14,7 +14,7 @@ const MAX_FRAGMENT = 100;
 export const subjectResolvers = {
   Query: {
     subject: async (_: unknown, args: { uscc: string }, { readers }: HubContext) => {
-      const subject = await readers.subject(args.uscc);
+      const subject = await readers.subjects.subject(args.uscc);
       if (subject) return subject;
       const verdict = checkUscc(args.uscc);
       const hint = !verdict.ok && verdict.rule === 'USCC_CHECKSUM' ? ` (its ${verdict.message}: check for a typing error)` : '';
@@ -27,12 +27,12 @@ export const subjectResolvers = {
       }
       const first = pageSize(args.first);
       const after = decodeCursor(args.after, isStringPair);
-      const page = await readers.searchSubjects(fragment, first, after ? { name: after[0], uscc: after[1] } : undefined);
+      const page = await readers.subjects.searchSubjects(fragment, first, after ? { name: after[0], uscc: after[1] } : undefined);
       return toConnection(
         page.rows,
         page.hasMore,
         (s) => encodeCursor([s.name, s.uscc]),
-        () => readers.countSubjects(fragment),
+        () => readers.subjects.countSubjects(fragment),
       );
     },
   },
@@ -43,8 +43,8 @@ export const subjectResolvers = {
     records: async (subject: SubjectRow, args: PageArgs & { filter?: RecordFilterInput | null }, { readers }: HubContext) => {
       const filter = toRecordFilter(args.filter);
       const first = pageSize(args.first);
-      const page = await readers.recordsOfSubject(subject.uscc, filter, first, recordPosition(args.after));
-      return recordConnection(page.rows, page.hasMore, () => readers.countRecordsOfSubject(subject.uscc, filter));
+      const page = await readers.records.recordsOfSubject(subject.uscc, filter, first, recordPosition(args.after));
+      return recordConnection(page.rows, page.hasMore, () => readers.records.countRecordsOfSubject(subject.uscc, filter));
     },
   },
 };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { graphql } from 'graphql';
 import request from 'supertest';
 import { createSchema } from '../../schema/index.js';
-import { createReaders } from '../../schema/readers.js';
+import { createReaders } from '../../schema/readers/index.js';
 import { ingestBatch } from '../../ingestion/ingest-batch.js';
 import { dataOf, defined, firstError, type AnswerOf } from '../support/answers.js';
 import { TEST_CONFIG, adminContext, startTestHub, type TestHub } from '../support/hub.js';
