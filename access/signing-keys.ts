@@ -56,12 +56,21 @@ export class SigningKeys {
     return created;
   }
 
-  /** Activates a new key; the old one keeps verifying. Returns the new kid. */
-  async rotate(): Promise<string> {
+  /**
+   * Activates a new key; the old one keeps verifying. Returns the new kid. Given a transaction, the
+   * rotation commits with it (e.g. with its audit entry); this process signs with the new key once
+   * that has committed and its next refresh reads it.
+   */
+  async rotate(within: HubDb = this.deps.db): Promise<string> {
     const pair = await newKeyPair(this.deps.algorithm);
-    await activateSigningKey(this.deps.db, pair, this.deps.clock());
-    this.loadedAt = -Infinity;
+    await activateSigningKey(within, pair, this.deps.clock());
+    this.forgetLoadedKeys();
     return pair.kid;
+  }
+
+  /** Makes the next use read the key list anew: after a rotation the caller's transaction committed. */
+  forgetLoadedKeys(): void {
+    this.loadedAt = -Infinity;
   }
 
   /** Signs a JWT with the active key, `typ` naming the kind of token. */

@@ -8,6 +8,11 @@ import type { HubTables } from './tables.js';
 
 export type HubDb = Kysely<HubTables>;
 
+/** Runs `work` in `db`'s transaction when it is one (the caller's, so both commit together), else in a new one. */
+export function inTransaction<T>(db: HubDb, work: (trx: HubDb) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work);
+}
+
 export interface Database {
   readonly db: HubDb;
   /**

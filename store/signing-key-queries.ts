@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { HubDb } from './database.js';
+import { inTransaction, type HubDb } from './database.js';
 
 export interface SigningKeyRow {
   readonly kid: string;
@@ -45,7 +45,7 @@ export async function activateSigningKey(
   now: Date,
   onlyIfNone = false,
 ): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('hub_signing_keys'))`.execute(trx);
     const active = await trx.selectFrom('hub_signing_keys').select('kid').where('retired_at', 'is', null).execute();
     if (onlyIfNone && active.length > 0) return false;

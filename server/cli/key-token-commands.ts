@@ -12,9 +12,13 @@ const rotateKey: OperatorCommand = {
   prepare(args) {
     parseArgs({ args: [...args] });
     return async ({ db, keys, clock, osUser }) => {
-      // SigningKeys.rotate commits on its own (the running hub's key set must reload it): its entry follows it.
-      const kid = await keys.rotate();
-      await appendOperatorEntry(db, clock, 'operator key rotate', [`signing-key:${kid}`], { osUser });
+      // The new key and its audit entry commit together: no rotation without its entry.
+      const kid = await db.transaction().execute(async (trx) => {
+        const rotated = await keys.rotate(trx);
+        await appendOperatorEntry(trx, clock, 'operator key rotate', [`signing-key:${rotated}`], { osUser });
+        return rotated;
+      });
+      keys.forgetLoadedKeys();
       return done(`new signing key ${kid} is active; the previous key verifies until its tokens expire`);
     };
   },

@@ -336,6 +336,29 @@ describe('keys, purpose and rate', () => {
     }
   });
 
+  test('a rotation in a transaction that fails (its audit entry could not be written) leaves the previous key signing', async () => {
+    const { keys } = testHub.hub;
+    const activeKid = async () =>
+      defined(
+        (await keys.allPublicKeys()).find((key) => key.retiredAt === null),
+        'the active key',
+      ).kid;
+    const before = await activeKid();
+    let rotatedKid = '';
+    await expect(
+      testHub.database.db.transaction().execute(async (trx) => {
+        rotatedKid = await keys.rotate(trx);
+        throw new Error('the audit entry could not be written');
+      }),
+    ).rejects.toThrow('the audit entry could not be written');
+    keys.forgetLoadedKeys();
+    expect(rotatedKid).not.toBe('');
+    expect(await activeKid()).toBe(before);
+    expect((await keys.allPublicKeys()).map((key) => key.kid)).not.toContain(rotatedKid);
+    const token = await testHub.tokenFor('test-admin');
+    expect(jwtPart(token, 0)['kid']).toBe(before);
+  });
+
   test('a request without a purpose, or with one its client type may not state, is refused naming the allowed ones', async () => {
     const token = await testHub.tokenFor('test-bank');
     const none: Answer = await request(testHub.hub.httpServer).post('/graphql').set('authorization', `Bearer ${token}`).send({ query: '{ me { id } }' });
