@@ -4,12 +4,13 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { sql } from 'kysely';
-import { hubConfigSchema, type HubConfig } from '../../server/hub-config.js';
+import type { HubConfig } from '../../server/hub-config.js';
 import { startAgencyApi, type AgencyApi } from '../support/agency-api.js';
 import { capturedLog } from '../support/captured-log.js';
 import { dataOf, defined, firstError } from '../support/answers.js';
 import { TEST_CONFIG, startTestHub, type TestHub } from '../support/hub.js';
-import { AUTHORITY_USCC, enterpriseUscc, penaltyRecord } from '../support/records.js';
+import { parsedSource } from '../support/one-agency-config.js';
+import { enterpriseUscc, penaltyRecord } from '../support/records.js';
 
 let api: AgencyApi;
 let testHub: TestHub | undefined;
@@ -24,12 +25,7 @@ function agencyRow(n: number) {
 function configWith(columns: Record<string, string>, extra: { schedule?: string; pageSize?: number } = {}): HubConfig {
   const mapping = { kindColumn: 'kind', sourceRecordIdColumn: 'id', columns };
   const source = { type: 'http-json', name: 'penalties', url: api.url, pageSize: 10, retries: 0, timeoutMs: 5000, mapping, ...extra };
-  const [parsed] =
-    hubConfigSchema.parse({
-      hub: { id: 'hub-test', region: '310000' },
-      agencies: [{ code: 'SH-SAMR', name: 'x', region: '310000', uscc: AUTHORITY_USCC, sources: [source] }],
-    }).agencies[0]?.sources ?? [];
-  const penalties = defined(parsed, 'the parsed source');
+  const penalties = parsedSource(source);
   return { ...TEST_CONFIG, agencies: TEST_CONFIG.agencies.map((a) => (a.code === 'SH-SAMR' ? { ...a, sources: [penalties] } : a)) };
 }
 
@@ -169,22 +165,10 @@ describe('runs that tell the truth', () => {
       await writeFile(join(folder, 'a.jsonl'), `${row(1)}\n${JSON.stringify({ ...agencyRow(2), CF_JDRQ: '2024-02-30' })}\n`);
       await writeFile(join(folder, 'b.jsonl'), `${row(3)}\n`);
       const mapping = { kindColumn: 'kind', sourceRecordIdColumn: 'id', ignoreColumns: ['updated_at', '决定书文号'] };
-      const [source] =
-        hubConfigSchema.parse({
-          hub: { id: 'hub-test', region: '310000' },
-          agencies: [
-            {
-              code: 'SH-SAMR',
-              name: 'x',
-              region: '310000',
-              uscc: AUTHORITY_USCC,
-              sources: [{ type: 'file-drop', name: 'drops', folder, afterRun: 'keep', mapping }],
-            },
-          ],
-        }).agencies[0]?.sources ?? [];
+      const source = parsedSource({ type: 'file-drop', name: 'drops', folder, afterRun: 'keep', mapping });
       testHub = await startTestHub({
         ...TEST_CONFIG,
-        agencies: TEST_CONFIG.agencies.map((a) => (a.code === 'SH-SAMR' ? { ...a, sources: [defined(source, 'the parsed source')] } : a)),
+        agencies: TEST_CONFIG.agencies.map((a) => (a.code === 'SH-SAMR' ? { ...a, sources: [source] } : a)),
       });
       const drops = await testHub.gqlAs<{ runConnectorNow: unknown }>(
         'mutation { runConnectorNow(agencyCode: "SH-SAMR", connector: "drops") { status pages batches received inserted rejected watermarkBefore watermarkAfter } }',

@@ -1,12 +1,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { hubConfigSchema } from '../../server/hub-config.js';
 import { createHttpJsonConnector } from '../../connectors/http-json/index.js';
 import { runConnector, RunsInProgress } from '../../jobs/run-connector.js';
 import { readWatermark } from '../../store/connector-state.js';
 import { startAgencyApi, type AgencyApi } from '../support/agency-api.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { registerTestAgencies, testConnectorDeps } from '../support/ingestion.js';
-import { AUTHORITY_USCC, enterpriseUscc, penaltyRecord } from '../support/records.js';
+import { parsedHttpJsonSource } from '../support/one-agency-config.js';
+import { enterpriseUscc, penaltyRecord } from '../support/records.js';
 import { testLogger } from '../support/test-log.js';
 
 let database: TestDatabase;
@@ -39,19 +39,15 @@ interface SourceOptions {
 
 function connector(name: string, retries = 3, options: SourceOptions = {}) {
   const { timeoutMs = 2000, pageSize = 10, ...rest } = options;
-  const source = hubConfigSchema.parse({
-    hub: { id: 'hub-test', region: '310000' },
-    agencies: [
-      {
-        code: 'SH-SAMR',
-        name: 'x',
-        region: '310000',
-        uscc: AUTHORITY_USCC,
-        sources: [{ type: 'http-json', url: api.url, pageSize, retries, timeoutMs, ...rest, mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' } }],
-      },
-    ],
-  }).agencies[0]?.sources[0];
-  if (source?.type !== 'http-json') throw new Error('unreachable');
+  const source = parsedHttpJsonSource({
+    type: 'http-json',
+    url: api.url,
+    pageSize,
+    retries,
+    timeoutMs,
+    ...rest,
+    mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' },
+  });
   return createHttpJsonConnector('SH-SAMR', name, source, testConnectorDeps(database.db));
 }
 

@@ -2,7 +2,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { hubConfigSchema } from '../../server/hub-config.js';
 import { mappingSchema } from '../../connectors/mapping-schema.js';
 import { createFileDropConnector } from '../../connectors/file-drop/index.js';
 import { createHttpJsonConnector } from '../../connectors/http-json/index.js';
@@ -11,7 +10,8 @@ import { readWatermark } from '../../store/connector-state.js';
 import { startAgencyApi, type AgencyApi, type Fault } from '../support/agency-api.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { registerTestAgencies, testConnectorDeps } from '../support/ingestion.js';
-import { AUTHORITY_USCC, enterpriseUscc, penaltyRecord } from '../support/records.js';
+import { parsedHttpJsonSource } from '../support/one-agency-config.js';
+import { enterpriseUscc, penaltyRecord } from '../support/records.js';
 
 let database: TestDatabase;
 let api: AgencyApi;
@@ -37,29 +37,15 @@ function seed(from: number, count: number) {
 }
 
 function connector(name: string, options: Record<string, unknown> = {}) {
-  const source = hubConfigSchema.parse({
-    hub: { id: 'hub-test', region: '310000' },
-    agencies: [
-      {
-        code: 'SH-SAMR',
-        name: 'x',
-        region: '310000',
-        uscc: AUTHORITY_USCC,
-        sources: [
-          {
-            type: 'http-json',
-            url: api.url,
-            pageSize: 10,
-            retries: 0,
-            timeoutMs: 5000,
-            ...options,
-            mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' },
-          },
-        ],
-      },
-    ],
-  }).agencies[0]?.sources[0];
-  if (source?.type !== 'http-json') throw new Error('expected the parsed http-json source');
+  const source = parsedHttpJsonSource({
+    type: 'http-json',
+    url: api.url,
+    pageSize: 10,
+    retries: 0,
+    timeoutMs: 5000,
+    ...options,
+    mapping: { kindColumn: 'kind', sourceRecordIdColumn: 'id' },
+  });
   return createHttpJsonConnector('SH-SAMR', name, source, testConnectorDeps(database.db));
 }
 

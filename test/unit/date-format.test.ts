@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { hubConfigSchema } from '../../server/hub-config.js';
-import { AUTHORITY_USCC } from '../support/records.js';
+import { oneAgencyConfig } from '../support/one-agency-config.js';
 import { compileDateFormat } from '../../ingestion/date-format.js';
 import { applyMapping } from '../../connectors/mapping.js';
 
@@ -16,18 +16,7 @@ describe('per-agency date formats', () => {
 
   test('a format without a year, month or day is refused at config load, naming the key', () => {
     expect(() => compileDateFormat('DD/MM')).toThrow(/needs exactly one year, one month and one day/);
-    const parsed = hubConfigSchema.safeParse({
-      hub: { id: 'hub-test', region: '310000' },
-      agencies: [
-        {
-          code: 'SH-SAMR',
-          name: 'x',
-          region: '310000',
-          uscc: AUTHORITY_USCC,
-          sources: [{ type: 'file-drop', folder: '.', mapping: { kind: 'PENALTY', dateFormat: 'MM/YYYY' } }],
-        },
-      ],
-    });
+    const parsed = hubConfigSchema.safeParse(oneAgencyConfig({ type: 'file-drop', folder: '.', mapping: { kind: 'PENALTY', dateFormat: 'MM/YYYY' } }));
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues[0]?.path.join('.')).toBe('agencies.0.sources.0.mapping.dateFormat');
   });

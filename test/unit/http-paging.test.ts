@@ -1,27 +1,13 @@
 import { describe, expect, test } from '@jest/globals';
-import { hubConfigSchema } from '../../server/hub-config.js';
 import type { HttpJsonSourceConfig } from '../../connectors/http-json/config.js';
 import { ConnectorFailure } from '../../connectors/types.js';
 import { defined } from '../support/answers.js';
-import { AUTHORITY_USCC } from '../support/records.js';
+import { parsedHttpJsonSource } from '../support/one-agency-config.js';
 import { firstPosition, nextPosition, pageQuery, type PageOutcome, type PagePosition } from '../../connectors/http-json/paging.js';
 import type { PageSummary } from '../../connectors/http-json/fetch-page.js';
 
 function source(extra: Record<string, unknown>): HttpJsonSourceConfig {
-  const parsed = hubConfigSchema.parse({
-    hub: { id: 'hub-test', region: '310000' },
-    agencies: [
-      {
-        code: 'SH-SAMR',
-        name: 'x',
-        region: '310000',
-        uscc: AUTHORITY_USCC,
-        sources: [{ type: 'http-json', url: 'http://127.0.0.1:9/api', pageSize: 100, mapping: { kindColumn: 'kind' }, ...extra }],
-      },
-    ],
-  }).agencies[0]?.sources[0];
-  if (parsed?.type !== 'http-json') throw new Error('expected the parsed http-json source');
-  return parsed;
+  return parsedHttpJsonSource({ type: 'http-json', url: 'http://127.0.0.1:9/api', pageSize: 100, mapping: { kindColumn: 'kind' }, ...extra });
 }
 
 const W1 = '2024-05-01T08:00:00.000Z';
