@@ -1,5 +1,6 @@
 import type { Mapping } from './mapping-schema.js';
 import { prepareBatch, writePreparedBatch, type IngestionDeps } from '../ingestion/ingest-batch.js';
+import { readQuarantinedPayload, type QuarantinedPayload } from '../ingestion/quarantine-payload.js';
 import type { IncomingRecord, Rejection } from '../ingestion/validate-record.js';
 import { resolveQuarantine } from '../store/ingest-writes.js';
 import { listOpenQuarantinePayloads, replaceQuarantineReasons } from '../store/quarantine-queries.js';
@@ -47,7 +48,7 @@ export async function replayQuarantine(
     afterId = last.id;
     totals.examined += entries.length;
     onProgress?.(totals.examined);
-    const remapped = entries.map((entry) => remap(entry.id, entry.payload as StoredPayload, mappings));
+    const remapped = entries.map((entry) => remap(entry.id, readQuarantinedPayload(entry.payload), mappings));
     const candidates = remapped.filter((r) => 'record' in r);
     const batch = await prepareBatch(ingestion, { agencyCode, source: 'replay:quarantine', records: candidates.map((c) => c.record) });
     // Without pre-rejected rows, the batch's quarantined rows are its rejected records, in order.
@@ -75,18 +76,15 @@ export async function replayQuarantine(
   return totals;
 }
 
-/** A quarantine entry's payload: a record (pushed, or mapped with its origin), or what a connector kept of an unreadable line or file. */
-type StoredPayload = IncomingRecord | { readonly fields?: undefined; readonly origin?: undefined };
-
 /**
  * The record mapped again from its original row with its connector's current mapping; a pushed
  * record as stored. A row whose connector is no longer configured cannot be mapped again: its stored
  * fields are what the old mapping made of it, perhaps without a column it could not map.
  */
-function remap(id: number, stored: StoredPayload, mappings: ReadonlyMap<string, Mapping>): Revalidation {
-  if (!stored.origin) return stored.fields ? { id, record: stored } : { id };
-  const mapping = mappings.get(stored.origin.connector);
+function remap(id: number, { record, origin }: QuarantinedPayload, mappings: ReadonlyMap<string, Mapping>): Revalidation {
+  if (!origin) return record ? { id, record } : { id };
+  const mapping = mappings.get(origin.connector);
   if (!mapping) return { id };
-  const mapped = applyMapping(stored.origin.row, mapping, stored.origin.connector);
+  const mapped = applyMapping(origin.row, mapping, origin.connector);
   return mapped.ok ? { id, record: mapped.record } : { id, reasons: mapped.rejected.rejections };
 }

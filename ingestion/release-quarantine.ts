@@ -7,7 +7,8 @@ import { ConflictError, InvalidInputError, NotFoundError } from './errors.js';
 import { drawReferenceRejections } from './draw-references.js';
 import { authorityRejections } from './fact-authority.js';
 import { writePreparedBatch, type IngestionDeps } from './ingest-batch.js';
-import { validateRecord, type IncomingRecord, type Rejection } from './validate-record.js';
+import { readQuarantinedPayload, readQuarantineReasons } from './quarantine-payload.js';
+import { validateRecord } from './validate-record.js';
 
 const MAX_JUSTIFICATION_LENGTH = 500;
 
@@ -32,7 +33,7 @@ export async function releaseQuarantinedRecord(
   const entry = await findQuarantineEntry(deps.db, id);
   if (!entry) throw new NotFoundError(`quarantine entry ${id} does not exist`);
   if (entry.status !== 'OPEN') throw new ConflictError(`quarantine entry ${id} is already ${entry.status}`);
-  const reasons = entry.reasons as Rejection[];
+  const reasons = readQuarantineReasons(entry.reasons);
   const otherFaults = reasons.filter((r) => r.rule !== 'USCC_CHECKSUM');
   if (otherFaults.length > 0) {
     throw new InvalidInputError(
@@ -44,7 +45,9 @@ export async function releaseQuarantinedRecord(
   const now = deps.clock();
   const agency = deps.agencies.get(entry.agency_code);
   if (!agency) throw new NotFoundError(`agency ${entry.agency_code} is not registered`);
-  const result = validateRecord(entry.payload as unknown as IncomingRecord, {
+  const { record } = readQuarantinedPayload(entry.payload);
+  if (!record) throw new InvalidInputError(`quarantine entry ${id} holds no readable record (an unreadable line or file): the agency must send it again`);
+  const result = validateRecord(record, {
     today: chinaToday(now),
     publication: deps.publication,
     acceptedChecksumFailures: overridden,
