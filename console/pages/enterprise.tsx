@@ -4,7 +4,6 @@ import Collapse from 'antd/es/collapse';
 import Descriptions from 'antd/es/descriptions';
 import Empty from 'antd/es/empty';
 import Input from 'antd/es/input';
-import Select from 'antd/es/select';
 import Space from 'antd/es/space';
 import Table from 'antd/es/table';
 import Tag from 'antd/es/tag';
@@ -15,6 +14,7 @@ import { useOperation } from '../hooks.js';
 import { useWords } from '../i18n.js';
 import { CATEGORY_LABELS, KIND_LABELS, STATUS_LABELS, codedValue, label } from '../labels.js';
 import { SEARCH_SUBJECTS, SUBJECT_ACCESS_LOG, SUBJECT_PROFILE, type Me, type RecordNode } from '../operations.js';
+import { FilterSelect } from '../parts/filter-select.js';
 import { navigate } from '../router.js';
 
 const USCC = /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
@@ -113,23 +113,19 @@ export function EnterpriseProfilePage({ uscc, me }: { uscc: string; me: Me }) {
         extra={
           <Space>
             {w.filters}
-            <Select
-              mode="multiple"
-              allowClear
-              style={{ minWidth: 200 }}
+            <FilterSelect
               placeholder={w.kind}
               value={kinds}
               onChange={setKinds}
               options={Object.entries(KIND_LABELS).map(([value, text]) => ({ value, label: text }))}
+              minWidth={200}
             />
-            <Select
-              mode="multiple"
-              allowClear
-              style={{ minWidth: 160 }}
+            <FilterSelect
               placeholder={w.status}
               value={statuses}
               onChange={setStatuses}
               options={['ACTIVE', 'EXPIRED', 'REVOKED', 'DISPUTED'].map((value) => ({ value, label: label(STATUS_LABELS, value) }))}
+              minWidth={160}
             />
           </Space>
         }

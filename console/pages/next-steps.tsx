@@ -1,6 +1,6 @@
 import Alert from 'antd/es/alert';
 import Card from 'antd/es/card';
-import Table from 'antd/es/table';
+import Table, { type ColumnsType } from 'antd/es/table';
 import { useWords } from '../i18n.js';
 import { useOperation } from '../hooks.js';
 import { label, STATUS_LABELS } from '../labels.js';
@@ -22,25 +22,45 @@ export function GradesPage() {
   );
 }
 
+/** A card listing one operation's rows in a table, with its error above when it failed. */
+function TableCard<Row extends { id: string }>({
+  testId,
+  title,
+  error,
+  rows,
+  columns,
+}: {
+  testId: string;
+  title: string;
+  error: string | undefined;
+  rows: Row[];
+  columns: ColumnsType<Row>;
+}) {
+  return (
+    <Card data-testid={testId} title={title}>
+      {error && <Alert type="error" message={error} />}
+      <Table size="small" rowKey="id" dataSource={rows} columns={columns} />
+    </Card>
+  );
+}
+
 /** 双随机 draws, public to every client. */
 export function DrawsPage() {
   const w = useWords();
   const draws = useOperation(INSPECTION_DRAWS, {});
   return (
-    <Card data-testid="page-draws" title={w.draws}>
-      {draws.error && <Alert type="error" message={draws.error} />}
-      <Table
-        size="small"
-        rowKey="id"
-        dataSource={draws.data?.inspectionDraws.edges.map((e) => e.node) ?? []}
-        columns={[
-          { title: 'ID', dataIndex: 'id' },
-          { title: w.agency, dataIndex: 'agencyCode' },
-          { title: 'algorithm', dataIndex: 'algorithm' },
-          { title: w.entries, dataIndex: 'populationSize' },
-        ]}
-      />
-    </Card>
+    <TableCard
+      testId="page-draws"
+      title={w.draws}
+      error={draws.error}
+      rows={draws.data?.inspectionDraws.edges.map((e) => e.node) ?? []}
+      columns={[
+        { title: 'ID', dataIndex: 'id' },
+        { title: w.agency, dataIndex: 'agencyCode' },
+        { title: 'algorithm', dataIndex: 'algorithm' },
+        { title: w.entries, dataIndex: 'populationSize' },
+      ]}
+    />
   );
 }
 
@@ -49,21 +69,19 @@ export function RepairsPage() {
   const w = useWords();
   const repairs = useOperation(REPAIR_REQUESTS, {});
   return (
-    <Card data-testid="page-repairs" title={w.repairs}>
-      {repairs.error && <Alert type="error" message={repairs.error} />}
-      <Table
-        size="small"
-        rowKey="id"
-        dataSource={repairs.data?.repairRequests.edges.map((e) => e.node) ?? []}
-        columns={[
-          { title: 'ID', dataIndex: 'id' },
-          { title: w.agency, dataIndex: 'agencyCode' },
-          { title: w.uscc, render: (_, r) => r.uscc ?? '—' },
-          { title: w.status, render: (_, r) => label(STATUS_LABELS, r.status) },
-          { title: 'tier', dataIndex: 'tier' },
-          { title: w.client, dataIndex: 'filedBy' },
-        ]}
-      />
-    </Card>
+    <TableCard
+      testId="page-repairs"
+      title={w.repairs}
+      error={repairs.error}
+      rows={repairs.data?.repairRequests.edges.map((e) => e.node) ?? []}
+      columns={[
+        { title: 'ID', dataIndex: 'id' },
+        { title: w.agency, dataIndex: 'agencyCode' },
+        { title: w.uscc, render: (_, r) => r.uscc ?? '—' },
+        { title: w.status, render: (_, r) => label(STATUS_LABELS, r.status) },
+        { title: 'tier', dataIndex: 'tier' },
+        { title: w.client, dataIndex: 'filedBy' },
+      ]}
+    />
   );
 }

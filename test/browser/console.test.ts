@@ -163,6 +163,11 @@ suite(title, () => {
     await timed('enterprise-profile', 'record-timeline', () => page.getByTestId(`open-${PUDONG}`).click());
     await expect(page.getByTestId('profile-name').textContent()).resolves.toBe('上海浦东示例科技有限公司');
     await expect(page.getByTestId('record-timeline').textContent()).resolves.toContain('行政处罚');
+    // The kind filter narrows the timeline to the kinds chosen.
+    await page.locator('.ant-select', { hasText: '类别' }).click();
+    await page.locator('.ant-select-item-option', { hasText: '行政许可' }).click();
+    await page.getByTestId('record-timeline').getByText('行政处罚').first().waitFor({ state: 'detached', timeout: 30_000 });
+    await expect(page.getByTestId('record-timeline').textContent()).resolves.toContain('行政许可');
 
     await timed('agency', 'quarantine-table', () => page.getByTestId('nav-agency').click());
     const row = page.getByTestId('quarantine-table').locator('tr', { hasText: 'CF-0002' });
@@ -173,6 +178,8 @@ suite(title, () => {
     await page.getByText('已放行').first().waitFor({ timeout: 30_000 });
     await page.getByTestId('quarantine-table').locator('tr', { hasText: 'CF-0002' }).waitFor({ state: 'detached', timeout: 30_000 });
 
+    await timed('draws', 'page-draws', () => page.getByTestId('nav-draws').click());
+    await timed('repairs', 'page-repairs', () => page.getByTestId('nav-repairs').click());
     await timed('access', 'audit-table', () => page.getByTestId('nav-access').click());
     const entry = page.getByTestId('audit-table').locator('tr', { hasText: 'mutation releaseQuarantinedRecord' });
     await entry.waitFor({ timeout: 30_000 });
