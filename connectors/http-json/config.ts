@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { cronExpression } from '../../config/cron-expression.js';
-import { mappingSchema } from '../mapping-schema.js';
+import { commonSourceFields } from '../source-fields.js';
 
 /** Dotted field names in a response body; empty for the body itself. */
 const JSON_PATH = /^(?:[^.\s]+(?:\.[^.\s]+)*)?$/;
@@ -9,11 +8,6 @@ const JSON_PATH = /^(?:[^.\s]+(?:\.[^.\s]+)*)?$/;
 export const httpJsonSourceSchema = z
   .object({
     type: z.literal('http-json'),
-    name: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9-]{0,39}$/)
-      .optional(),
-    schedule: cronExpression.optional(),
     /** The agency API's list endpoint; see README for the paging contract. */
     url: z.url({ protocol: /^https?$/ }),
     pageSize: z.number().int().min(1).max(10_000).default(1000),
@@ -83,7 +77,7 @@ export const httpJsonSourceSchema = z
      * the hub's issuer, aud = this value, 60 s), which the agency checks against the hub's JWKS.
      */
     signedJwtAudience: z.string().min(3).max(200).optional(),
-    mapping: mappingSchema,
+    ...commonSourceFields,
   })
   .strict()
   .refine((s) => !(s.bearerTokenFile && s.signedJwtAudience), { error: 'set bearerTokenFile or signedJwtAudience, not both', path: ['signedJwtAudience'] })
