@@ -3,10 +3,13 @@
  * and fine band, permits, inspections, list entries; each with its CREATED change-log row) are
  * generated in SQL (generate_series), then timed: a full grading (first grades), a full regrading
  * with nothing changed, an incremental run after 1,000 subjects each get a new penalty, reading one
- * grade by USCC (p50/p99), and, as the physical ceiling, one `count(*) … group by subject` over the
- * same records.
+ * grade by USCC (p50/p99), and, as the physical ceilings, one `count(*) … group by subject` over the
+ * same records (the reading) and a copy of the grades and history rows written into tables with the
+ * same indexes (the writing). `--explain` (postgres) then grades everyone once more from scratch and
+ * makes an incremental run, untimed, with the EXPLAIN (ANALYZE, BUFFERS) of their statements printed
+ * from the server log.
  *
- *   npm run bench:grading -- --engine postgres --subjects 100000 --records 10
+ *   npm run bench:grading -- --engine postgres --subjects 100000 --records 10 [--explain]
  */
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -14,8 +17,10 @@ import { sql } from 'kysely';
 import { creditSchema } from '../config/credit-model-schema.js';
 import { gradeAllSubjects, gradeChangedSubjects, type GradingDeps } from '../credit/grading.js';
 import { registerModelVersions } from '../credit/model-governance.js';
-import type { HubDb } from '../store/database.js';
-import { countArg, engineArg, openBenchDatabase, percentile, runBenchmark, say } from './support.js';
+import { requireValue } from '../ingestion/require-value.js';
+import { tuneGradingTransaction } from '../store/credit-grade-writes.js';
+import { openDatabase, type HubDb } from '../store/database.js';
+import { countArg, engineArg, openBenchDatabase, percentile, PROFILING_SERVER_SETTINGS, runBenchmark, say } from './support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,12 +28,14 @@ const { values: args } = parseArgs({
     subjects: { type: 'string', default: '100000' },
     records: { type: 'string', default: '10' },
     changed: { type: 'string', default: '1000' },
+    explain: { type: 'boolean', default: false },
   },
 });
 const ENGINE = engineArg(args.engine);
 const SUBJECTS = countArg('subjects', args.subjects);
 const PER_SUBJECT = countArg('records', args.records);
 const CHANGED = countArg('changed', args.changed);
+const EXPLAIN = args.explain;
 const TODAY = '2026-06-01';
 
 async function seconds<T>(work: () => Promise<T>): Promise<[T, number]> {
@@ -71,14 +78,17 @@ async function generate(db: HubDb): Promise<void> {
   await sql`analyze`.execute(db);
 }
 
-/** A new medium-tier penalty (with its change-log row) for each of `count` subjects spread over the population. */
-async function changeSubjects(db: HubDb, count: number): Promise<void> {
+/**
+ * A new medium-tier penalty (with its change-log row) for each of `count` subjects spread over the
+ * population; `round` (1, 2, …) keeps each call's source record ids apart.
+ */
+async function changeSubjects(db: HubDb, count: number, round: number): Promise<void> {
   await sql`
     with added as (
       insert into records (agency_code, source_record_id, kind, subject_uscc, subject_name, subject_category, status, event_date,
         valid_to, publication_end, fields, content_hash, origin_region, origin_hub, version)
-      select 'BENCH', 'NEW-' || s, 'PENALTY', ${uscc}, '基准企业' || s, '02', 'ACTIVE', ${TODAY}::date - 10, ${TODAY}::date - 10, ${TODAY}::date + 1000,
-        jsonb_build_object('CF_CFLB', jsonb_build_array('罚款'), 'CF_NR_FK', '20.000000'), md5('NEW-' || s), '310000', 'hub-bench', nextval('record_change_seq')
+      select 'BENCH', 'NEW-' || ${round} || '-' || s, 'PENALTY', ${uscc}, '基准企业' || s, '02', 'ACTIVE', ${TODAY}::date - 10, ${TODAY}::date - 10, ${TODAY}::date + 1000,
+        jsonb_build_object('CF_CFLB', jsonb_build_array('罚款'), 'CF_NR_FK', '20.000000'), md5('NEW-' || ${round} || '-' || s), '310000', 'hub-bench', nextval('record_change_seq')
       from generate_series(1, ${count}) i cross join lateral (select 1 + ((i::bigint * 7919) % ${SUBJECTS}) as s) x
       returning id, agency_code, source_record_id, content_hash, status, version
     )
@@ -86,12 +96,64 @@ async function changeSubjects(db: HubDb, count: number): Promise<void> {
     select version, id, agency_code, source_record_id, 'CREATED', content_hash, status, 'bench' from added`.execute(db);
 }
 
+/**
+ * The writing part of first grades at its physical limit: the grades and history rows just written,
+ * copied into tables with the same indexes (not the foreign keys), then dropped.
+ */
+async function copyGrades(db: HubDb): Promise<void> {
+  await sql`create table bench_grades_copy (like credit_grades including indexes)`.execute(db);
+  await sql`insert into bench_grades_copy select * from credit_grades`.execute(db);
+  await sql`create table bench_history_copy (like credit_grade_history including indexes)`.execute(db);
+  await sql`insert into bench_history_copy select * from credit_grade_history`.execute(db);
+  await sql`drop table bench_grades_copy, bench_history_copy`.execute(db);
+}
+
+/** For the profiled runs: the plan, with actual times, buffers and trigger times, of every statement over 100 ms. */
+const AUTO_EXPLAIN = {
+  'auto_explain.log_min_duration': '100ms',
+  'auto_explain.log_analyze': 'on',
+  'auto_explain.log_buffers': 'on',
+  'auto_explain.log_triggers': 'on',
+  'auto_explain.log_settings': 'on',
+} as const;
+
+/**
+ * First grades and an incremental run once more, profiled: grades and history emptied, a full grading,
+ * then CHANGED subjects with a new penalty and an incremental run, on new connections that auto_explain
+ * instruments (the database's settings apply to them), and the part of the server log they wrote
+ * printed. Not among the figures: the instrumentation itself costs time.
+ */
+async function profileGrading(db: HubDb, url: string, deps: GradingDeps): Promise<void> {
+  await sql`truncate credit_grades, credit_grade_history`.execute(db);
+  const found = await sql<{ database: string; log: string | null }>`select current_database() as database, pg_current_logfile() as log`.execute(db);
+  const database = requireValue(found.rows[0]?.database, 'the current database');
+  const log = requireValue(found.rows[0]?.log ?? undefined, 'the server log file (logging_collector on)');
+  const names = Object.keys(AUTO_EXPLAIN);
+  for (const [name, value] of Object.entries(AUTO_EXPLAIN)) await sql`alter database ${sql.id(database)} set ${sql.raw(name)} = ${sql.lit(value)}`.execute(db);
+  const size = async () => Number((await sql<{ size: string }>`select size from pg_stat_file(${log})`.execute(db)).rows[0]?.size ?? 0);
+  const from = await size();
+  const profiled = await openDatabase({ engine: 'postgres', url, poolSize: 1 });
+  try {
+    const [run, runSeconds] = await seconds(() => gradeAllSubjects({ ...deps, db: profiled.db }));
+    say(`profiled full grading (first grades, under EXPLAIN ANALYZE): ${run.graded} graded, ${run.changed} history rows in ${runSeconds.toFixed(2)} s`);
+    await changeSubjects(db, CHANGED, 2);
+    const [incremental, incrementalSeconds] = await seconds(() => gradeChangedSubjects({ ...deps, db: profiled.db }));
+    say(`profiled incremental run (under EXPLAIN ANALYZE): ${incremental.graded} graded, ${incremental.changed} changed in ${incrementalSeconds.toFixed(3)} s`);
+  } finally {
+    await profiled.close();
+    for (const name of names) await sql`alter database ${sql.id(database)} reset ${sql.raw(name)}`.execute(db);
+  }
+  const written = await sql<{ text: string }>`select pg_read_file(${log}, ${from}, ${(await size()) - from}) as text`.execute(db);
+  say(written.rows[0]?.text ?? '');
+}
+
 async function main(): Promise<void> {
   const records = SUBJECTS * PER_SUBJECT;
   say(
     `grading: ${ENGINE}, ${SUBJECTS} subjects, ${records} records; ${cpus().length} cores, ${cpus()[0]?.model ?? ''}, ${Math.round(totalmem() / 2 ** 30)} GiB; ${new Date().toISOString()}`,
   );
-  const { database, cleanup } = await openBenchDatabase(ENGINE);
+  if (EXPLAIN && ENGINE !== 'postgres') throw new Error('--explain needs --engine postgres');
+  const { database, url, cleanup } = await openBenchDatabase(ENGINE, EXPLAIN ? PROFILING_SERVER_SETTINGS : {});
   const db = database.db;
   try {
     const [, generated] = await seconds(() => generate(db));
@@ -101,8 +163,12 @@ async function main(): Promise<void> {
     await registerModelVersions(db, credit, clock);
     const deps: GradingDeps = { db, credit, clock };
 
+    // With the grading transaction's settings (work_mem, no JIT), so that both read at the same terms.
     const [ceiling, ceilingSeconds] = await seconds(() =>
-      sql<{ n: number }>`select count(*)::int as n from (select subject_uscc, count(*) from records group by subject_uscc) g`.execute(db),
+      db.transaction().execute(async (trx) => {
+        await tuneGradingTransaction(trx);
+        return sql<{ n: number }>`select count(*)::int as n from (select subject_uscc, count(*) from records group by subject_uscc) g`.execute(trx);
+      }),
     );
     say(`ceiling: select subject_uscc, count(*) from records group by subject_uscc (${ceiling.rows[0]?.n} groups): ${ceilingSeconds.toFixed(2)} s`);
 
@@ -111,7 +177,7 @@ async function main(): Promise<void> {
     const [again, againSeconds] = await seconds(() => gradeAllSubjects(deps));
     say(`full regrading, nothing changed: ${again.graded} graded, ${again.written} written in ${againSeconds.toFixed(2)} s`);
 
-    await changeSubjects(db, CHANGED);
+    await changeSubjects(db, CHANGED, 1);
     const [incremental, incrementalSeconds] = await seconds(() => gradeChangedSubjects(deps));
     say(
       `incremental: ${CHANGED} subjects with a new penalty → ${incremental.graded} graded, ${incremental.changed} changed in ${incrementalSeconds.toFixed(3)} s`,
@@ -128,6 +194,9 @@ async function main(): Promise<void> {
     say(`select one grade by USCC (2000 reads): p50 ${percentile(timings, 50).toFixed(2)} ms, p99 ${percentile(timings, 99).toFixed(2)} ms`);
     const classes = await sql<{ class: string; n: number }>`select class, count(*)::int as n from credit_grades group by class order by class`.execute(db);
     say(`classes: ${classes.rows.map((r) => `${r.class} ${r.n}`).join(', ')}`);
+    const [, copySeconds] = await seconds(() => copyGrades(db));
+    say(`ceiling: the grades and history rows copied into tables with the same indexes: ${copySeconds.toFixed(2)} s`);
+    if (EXPLAIN) await profileGrading(db, requireValue(url, 'the server URL'), deps);
   } finally {
     await cleanup();
   }

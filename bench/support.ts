@@ -111,15 +111,29 @@ export function percentile(sorted: number[], p: number): number {
  */
 const BENCH_SERVER_SETTINGS = { shared_buffers: '2GB', max_wal_size: '8GB' };
 
-/** The database under test: a temporary local PostgreSQL server (or BENCH_DATABASE_URL), or PGlite in a temp folder. */
-export async function openBenchDatabase(engine: BenchEngine): Promise<{ database: Database; cleanup: () => Promise<void> }> {
+/**
+ * Added for a profiled run: auto_explain loaded (inactive until a session sets
+ * auto_explain.log_min_duration) and the server log written where pg_current_logfile() finds it.
+ */
+export const PROFILING_SERVER_SETTINGS = { shared_preload_libraries: 'auto_explain', logging_collector: 'on' };
+
+/**
+ * The database under test: a temporary local PostgreSQL server (or BENCH_DATABASE_URL), or PGlite in a
+ * temp folder; `url` is the server's (for more connections to it), undefined on PGlite.
+ */
+export async function openBenchDatabase(
+  engine: BenchEngine,
+  extraSettings: Readonly<Record<string, string>> = {},
+): Promise<{ database: Database; url: string | undefined; cleanup: () => Promise<void> }> {
   if (engine === 'postgres') {
     const external = readEnv().BENCH_DATABASE_URL;
-    const server = external ? undefined : await startTemporaryPostgres(BENCH_SERVER_SETTINGS);
-    const database = await openDatabase({ engine: 'postgres', url: external ?? requireValue(server, 'the temporary PostgreSQL server').url, poolSize: 4 });
+    const server = external ? undefined : await startTemporaryPostgres({ ...BENCH_SERVER_SETTINGS, ...extraSettings });
+    const url = external ?? requireValue(server, 'the temporary PostgreSQL server').url;
+    const database = await openDatabase({ engine: 'postgres', url, poolSize: 4 });
     await migrateToLatest(database.db);
     return {
       database,
+      url,
       cleanup: async () => {
         await database.close();
         server?.stop();
@@ -131,6 +145,7 @@ export async function openBenchDatabase(engine: BenchEngine): Promise<{ database
   await migrateToLatest(database.db);
   return {
     database,
+    url: undefined,
     cleanup: async () => {
       await database.close();
       await rm(dir, { recursive: true, force: true });
