@@ -44,6 +44,8 @@ export class SigningKeys {
   private publicKeys: PublicKeyEntry[] = [];
   /** performance.now() of the last load: cache age is measured on the monotonic clock, not the injected one. */
   private loadedAt = -Infinity;
+  /** Counts forgetLoadedKeys calls: a refresh that read the list before one does not mark it loaded. */
+  private generation = 0;
   private signer: { kid: string; alg: string; key: CryptoKey } | undefined;
   private readonly imported = new Map<string, CryptoKey>();
 
@@ -52,24 +54,28 @@ export class SigningKeys {
   /** Creates the first key when there is none (first start). Returns whether it created one. */
   async ensureKey(): Promise<boolean> {
     const created = await activateSigningKey(this.deps.db, await newKeyPair(this.deps.algorithm), this.deps.clock(), true);
-    this.loadedAt = -Infinity;
+    this.forgetLoadedKeys();
     return created;
   }
 
   /**
-   * Activates a new key; the old one keeps verifying. Returns the new kid. Given a transaction, the
-   * rotation commits with it (e.g. with its audit entry); this process signs with the new key once
-   * that has committed and its next refresh reads it.
+   * Activates a new key; the old one keeps verifying. Returns the new kid. `alsoInTransaction` (e.g.
+   * the rotation's audit entry) runs in the rotation's transaction: if it throws, nothing is rotated.
+   * This process signs with the new key from the commit on.
    */
-  async rotate(within: HubDb = this.deps.db): Promise<string> {
+  async rotate(alsoInTransaction?: (trx: HubDb, kid: string) => Promise<void>): Promise<string> {
     const pair = await newKeyPair(this.deps.algorithm);
-    await activateSigningKey(within, pair, this.deps.clock());
+    await this.deps.db.transaction().execute(async (trx) => {
+      await activateSigningKey(trx, pair, this.deps.clock());
+      await alsoInTransaction?.(trx, pair.kid);
+    });
     this.forgetLoadedKeys();
     return pair.kid;
   }
 
-  /** Makes the next use read the key list anew: after a rotation the caller's transaction committed. */
-  forgetLoadedKeys(): void {
+  /** Makes the next use read the key list anew (a refresh already under way does not count as that read). */
+  private forgetLoadedKeys(): void {
+    this.generation += 1;
     this.loadedAt = -Infinity;
   }
 
@@ -109,6 +115,7 @@ export class SigningKeys {
 
   private async refresh(force: boolean): Promise<void> {
     if (!force && performance.now() - this.loadedAt < REFRESH_MS) return;
+    const generation = this.generation;
     const rows = await listSigningKeys(this.deps.db);
     this.publicKeys = rows.map((row: SigningKeyRow) => ({
       kid: row.kid,
@@ -117,7 +124,7 @@ export class SigningKeys {
       activatedAt: row.activated_at,
       retiredAt: row.retired_at,
     }));
-    this.loadedAt = performance.now();
+    if (generation === this.generation) this.loadedAt = performance.now();
     const active = this.publicKeys.find((k) => k.retiredAt === null);
     if (this.signer && this.signer.kid !== active?.kid) this.signer = undefined;
   }

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { IncomingRecord, Rejection } from './validate-record.js';
 
-const row = z.record(z.string(), z.unknown());
+// Checked, not rebuilt: zod's record would copy the row and drop an own `__proto__` column, which a
+// replay must still see (and refuse as unmapped) as the first ingestion did.
+const row = z.custom<Readonly<Record<string, unknown>>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), 'an object');
 const originSchema = z.object({ connector: z.string(), row });
 const storedPayloadSchema = z.object({
   kind: z.string().optional(),
@@ -30,11 +32,21 @@ export function readQuarantinedPayload(payload: unknown): QuarantinedPayload {
   return { record: kind !== undefined && fields ? { kind, sourceRecordId, fields, origin } : undefined, origin };
 }
 
-/** A quarantine entry's stored reasons (a reason in a shape this version does not expect is left out). */
+const UNREADABLE_REASON: Rejection = {
+  field: 'reasons',
+  rule: 'UNREADABLE_REASON',
+  value: null,
+  message: 'a stored reason in a shape this hub version cannot read',
+};
+
+/**
+ * A quarantine entry's stored reasons. A reason in a shape this version does not expect is kept as
+ * UNREADABLE_REASON, so a check on the reasons (e.g. which faults an override may clear) fails closed.
+ */
 export function readQuarantineReasons(reasons: unknown): Rejection[] {
-  if (!Array.isArray(reasons)) return [];
-  return reasons.flatMap((reason) => {
+  if (!Array.isArray(reasons)) return [UNREADABLE_REASON];
+  return reasons.map((reason) => {
     const parsed = rejectionSchema.safeParse(reason);
-    return parsed.success ? [parsed.data] : [];
+    return parsed.success ? parsed.data : UNREADABLE_REASON;
   });
 }

@@ -35,8 +35,9 @@ export async function recordOperatorChange<T>(
 }
 
 /**
- * Appends the entry of an operator action whose writes commit on their own (an import's batches, a
- * key rotation): written when it ends, whether it succeeded or not (`details.outcome`).
+ * Appends the entry of an operator action in `db`, which is the action's own transaction (a key
+ * rotation) or, for an action whose writes commit on their own (an import's batches), the database
+ * when the action ends, whether it succeeded or not (`details.outcome`).
  */
 export async function appendOperatorEntry(
   db: HubDb,

@@ -31,7 +31,7 @@ export interface FeedChange {
 export interface RecordReads {
   /** One record, or null when it does not exist or the client may not read it. Batched per request. */
   readonly record: (id: number) => Promise<StoredRecord | null>;
-  /** Drops a record read earlier in this request, after a write changed it, so later fields read it anew. */
+  /** Drops a record read earlier in this request, after a write changed it (its status, so whether it is readable), so later fields read it anew. */
   readonly forgetRecord: (id: number) => void;
   /** A record's history, oldest first (the record itself was read, and its grant checked, through `record`). */
   readonly recordHistory: (id: number) => Promise<StoredHistoryEntry[]>;
@@ -56,7 +56,8 @@ interface SubjectRecordsKey {
   readonly position: RecordPosition | undefined;
 }
 
-const NO_PAGE: RecordPage<StoredRecord> = { rows: [], hasMore: false };
+/** The answer when the grant leaves nothing to read: a new one each time, as callers own the pages they get. */
+const noPage = (): RecordPage<StoredRecord> => ({ rows: [], hasMore: false });
 
 /** Groups DataLoader keys that share every argument but the subject, so each group is one query. */
 function groupBySubject<K extends { readonly uscc: string }>(keys: readonly K[]): Map<string, K[]> {
@@ -118,7 +119,7 @@ export function createRecordReads(scope: ReadScope): RecordReads {
     const pages = await listRecordsForSubjects(db(), usccs, filter, first, position);
     for (const page of pages.values()) scope.noteRecords(page.rows);
     return pages;
-  }, NO_PAGE);
+  }, noPage());
   const subjectRecordCounts = perSubjectLoader<{ uscc: string; filter: RecordFilter }, number>(
     (usccs, { filter }) => countRecordsForSubjects(db(), usccs, filter),
     0,
@@ -126,7 +127,10 @@ export function createRecordReads(scope: ReadScope): RecordReads {
 
   return {
     record: (id) => records.load(id),
-    forgetRecord: (id) => void records.clear(id),
+    forgetRecord: (id) => {
+      records.clear(id);
+      readable.clear(id);
+    },
     recordHistory: (id) => history.load(id),
     readableRecordIds: async (ids) => {
       const flags = await Promise.all(ids.map((id) => readable.load(id)));
@@ -134,7 +138,7 @@ export function createRecordReads(scope: ReadScope): RecordReads {
     },
     recordsOfSubject: async (uscc, filter, first, position) => {
       const granted = scope.withinGrant(filter);
-      return granted ? subjectRecords.load({ uscc, filter: granted, first, position }) : NO_PAGE;
+      return granted ? subjectRecords.load({ uscc, filter: granted, first, position }) : noPage();
     },
     countRecordsOfSubject: async (uscc, filter) => {
       const granted = scope.withinGrant(filter);
@@ -142,7 +146,7 @@ export function createRecordReads(scope: ReadScope): RecordReads {
     },
     records: async (filter, first, position) => {
       const granted = scope.withinGrant(filter);
-      if (!granted) return NO_PAGE;
+      if (!granted) return noPage();
       const page = await listRecords(db(), granted, first, position);
       scope.noteRecords(page.rows);
       return page;

@@ -11,14 +11,9 @@ const rotateKey: OperatorCommand = {
   name: 'key rotate',
   prepare(args) {
     parseArgs({ args: [...args] });
-    return async ({ db, keys, clock, osUser }) => {
+    return async ({ keys, clock, osUser }) => {
       // The new key and its audit entry commit together: no rotation without its entry.
-      const kid = await db.transaction().execute(async (trx) => {
-        const rotated = await keys.rotate(trx);
-        await appendOperatorEntry(trx, clock, 'operator key rotate', [`signing-key:${rotated}`], { osUser });
-        return rotated;
-      });
-      keys.forgetLoadedKeys();
+      const kid = await keys.rotate((trx, rotated) => appendOperatorEntry(trx, clock, 'operator key rotate', [`signing-key:${rotated}`], { osUser }));
       return done(`new signing key ${kid} is active; the previous key verifies until its tokens expire`);
     };
   },

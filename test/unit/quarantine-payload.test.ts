@@ -19,9 +19,17 @@ describe('quarantine payloads read back from the store', () => {
     expect(readQuarantinedPayload([{ kind: 'PENALTY', fields: {} }]).record).toBeUndefined();
   });
 
-  test('reasons: well-formed ones are kept, others left out', () => {
+  test('a row keeps every column as stored, an own __proto__ column included (a replay must refuse it again as unmapped)', () => {
+    const row: unknown = JSON.parse('{"__proto__": "x", "决定书文号": "沪市监罚〔2024〕1号"}');
+    const payload = { kind: 'PENALTY', fields: {}, origin: { connector: 'penalties', row } };
+    const { origin } = readQuarantinedPayload(payload);
+    expect(origin?.row).toBe(row);
+    expect(Object.keys(origin?.row ?? {})).toEqual(['__proto__', '决定书文号']);
+  });
+
+  test('reasons: well-formed ones are kept; others read as UNREADABLE_REASON, so checks on them fail closed', () => {
     const reason = { field: 'CF_XDR_SHXYM', rule: 'USCC_CHECKSUM', value: '91310000MA1K000000', message: 'check digit' };
-    expect(readQuarantineReasons([reason, { field: 'x' }, 'text', null])).toEqual([reason]);
-    expect(readQuarantineReasons({ reason })).toEqual([]);
+    expect(readQuarantineReasons([reason, { field: 'x' }]).map((r) => r.rule)).toEqual(['USCC_CHECKSUM', 'UNREADABLE_REASON']);
+    expect(readQuarantineReasons({ reason }).map((r) => r.rule)).toEqual(['UNREADABLE_REASON']);
   });
 });
