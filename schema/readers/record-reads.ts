@@ -98,14 +98,12 @@ function perSubjectLoader<K extends { readonly uscc: string }, V>(
 
 export function createRecordReads(scope: ReadScope): RecordReads {
   const { db } = scope;
-  const records = new DataLoader<number, StoredRecord | null>(async (ids) => {
-    const rows = (await findRecordsByIds(db(), ids)).filter(scope.mayRead);
-    return byKey(ids, scope.noteRecords(rows), (row) => row.id);
-  });
-  const readable = new DataLoader<number, boolean>(async (ids) => {
-    const allowed = new Set((await findRecordsByIds(db(), ids)).filter(scope.mayRead).map((row) => row.id));
-    return ids.map((id) => allowed.has(id));
-  });
+  // Records as stored, whether the client may read them or not: only `readable` and `record` below use it, each applying the grant.
+  const stored = new DataLoader<number, StoredRecord | null>(async (ids) => byKey(ids, await findRecordsByIds(db(), ids), (row) => row.id));
+  const readable = async (id: number): Promise<StoredRecord | null> => {
+    const row = await stored.load(id);
+    return row && scope.mayRead(row) ? row : null;
+  };
   const history = new DataLoader<number, StoredHistoryEntry[]>(async (ids) => {
     const byRecord = new Map<number, StoredHistoryEntry[]>();
     for (const row of await listHistoryForRecords(db(), ids)) {
@@ -126,15 +124,16 @@ export function createRecordReads(scope: ReadScope): RecordReads {
   );
 
   return {
-    record: (id) => records.load(id),
-    forgetRecord: (id) => {
-      records.clear(id);
-      readable.clear(id);
+    record: async (id) => {
+      const row = await readable(id);
+      if (row) scope.noteRecords([row]);
+      return row;
     },
+    forgetRecord: (id) => void stored.clear(id),
     recordHistory: (id) => history.load(id),
     readableRecordIds: async (ids) => {
-      const flags = await Promise.all(ids.map((id) => readable.load(id)));
-      return ids.filter((_, index) => flags[index]);
+      const rows = await Promise.all(ids.map(readable));
+      return ids.filter((_, index) => rows[index]);
     },
     recordsOfSubject: async (uscc, filter, first, position) => {
       const granted = scope.withinGrant(filter);

@@ -142,8 +142,12 @@ async function distributionFilter(agencies: AgencyReads, args: { region?: string
 export const creditResolvers = {
   Query: {
     evaluation: async (_: unknown, args: { uscc: string }, context: HubContext) => {
-      await knownSubject(context.readers.subjects, args.uscc);
-      const grade = await context.readers.credit.creditGrade(args.uscc);
+      // Read together (the active version is kept for labelOf): one round trip, not three.
+      const [, grade] = await Promise.all([
+        knownSubject(context.readers.subjects, args.uscc),
+        context.readers.credit.creditGrade(args.uscc),
+        context.readers.credit.activeModelVersion(),
+      ]);
       return grade ? evaluationView(grade, await labelOf(context, grade.class, grade.model_version)) : null;
     },
     supervision: async (_: unknown, args: { uscc: string }, context: HubContext) => {
