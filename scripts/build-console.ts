@@ -7,9 +7,11 @@
  * output is still there (the inputs are kept in dist/console/inputs.json). Run by `npm run build`;
  * `--force` rebuilds anyway.
  */
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
@@ -46,6 +48,40 @@ const ENTRIES = ['console/boot.ts', 'console/main.tsx'];
 /** The page a sign-in link and /console open: the page preloads its chunks with the shell's. */
 const FIRST_PAGE = 'console/pages/overview.tsx';
 
+/**
+ * Ant Design's styles for the console's components as a content-named style sheet in `outDir`, made here rather than
+ * in the browser: console/extract-styles.tsx is bundled for Node (as the browser's bundle, production mode, so the
+ * style names match), run once, and removed. Returns the sheet's name and the source files it read.
+ */
+async function extractStyleSheet(root: string, outDir: string): Promise<{ sheet: string; inputs: string[] }> {
+  const scratch = await mkdtemp(join(tmpdir(), 'console-styles-'));
+  try {
+    const script = join(scratch, 'extract-styles.cjs');
+    const { metafile } = await build({
+      absWorkingDir: root,
+      entryPoints: [resolve(root, 'console/extract-styles.tsx')],
+      outfile: script,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      jsx: 'automatic',
+      tsconfig: resolve(root, 'console/tsconfig.json'),
+      define: { 'process.env.NODE_ENV': '"production"' },
+      metafile: true,
+      logLevel: 'warning',
+    });
+    const extracted: unknown = await import(pathToFileURL(script).href);
+    const extract = (extracted as { extractConsoleStyles?: unknown }).extractConsoleStyles;
+    const css: unknown = typeof extract === 'function' ? Reflect.apply(extract, undefined, []) : undefined;
+    if (typeof css !== 'string') throw new Error('console/extract-styles.tsx gave no style sheet (extractConsoleStyles)');
+    const sheet = `styles-${createHash('sha256').update(css).digest('base64url').slice(0, 12)}.css`;
+    await writeFile(join(outDir, sheet), css);
+    return { sheet, inputs: Object.keys(metafile.inputs) };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
 /** Whether the last build's outputs (each chunk and its compressed copies) exist and no recorded input (nor package-lock.json) changed since. */
 async function upToDate(root: string, outDir: string): Promise<boolean> {
   const manifest = await readConsoleManifest(outDir);
@@ -73,6 +109,16 @@ function staticImports(metafile: Metafile, outDir: string, output: string, seen 
     staticImports(metafile, outDir, path, seen);
   }
   return seen;
+}
+
+/**
+ * What the first page needs: its module, the chunks it imports, and those it loads later (its charts, drawn after the
+ * first paint), so all are fetched beside the shell, though the later ones run only when asked for.
+ */
+function firstPageOutputs(metafile: Metafile, outDir: string, page: string, shell: ReadonlySet<string>): string[] {
+  const now = [page, ...staticImports(metafile, outDir, page)].filter((output) => !shell.has(output));
+  const later = now.flatMap((output) => (metafile.outputs[output]?.imports ?? []).filter(({ kind }) => kind === 'dynamic-import').map(({ path }) => path));
+  return [...new Set([...now, ...later.flatMap((output) => [output, ...staticImports(metafile, outDir, output)])])].filter((output) => !shell.has(output));
 }
 
 const inDir = (outDir: string, output: string): string => output.slice(outDir.length + 1);
@@ -150,15 +196,18 @@ async function main(): Promise<void> {
   const entries = ENTRIES.map(entryOf);
   const shell = new Set(entries.flatMap((entry) => [...staticImports(metafile, outBase, entry)]));
   const overview = entryOf(FIRST_PAGE);
+  const styles = await extractStyleSheet(root, outDir);
   const manifest: ConsoleManifest = {
     entries: entries.map((entry) => inDir(outBase, entry)),
     preload: [...shell].map((output) => inDir(outBase, output)),
-    firstPage: [overview, ...staticImports(metafile, outBase, overview)].filter((output) => !shell.has(output)).map((output) => inDir(outBase, output)),
-    files: outputs.map((output) => inDir(outBase, output)),
+    firstPage: firstPageOutputs(metafile, outBase, overview, shell).map((output) => inDir(outBase, output)),
+    styles: [styles.sheet],
+    files: [...outputs.map((output) => inDir(outBase, output)), styles.sheet],
   };
   const sizes = await precompress(outDir, manifest.files);
   // A new console file is imported by one that changed, so the recorded inputs are enough to notice it.
-  await writeFile(join(outDir, 'inputs.json'), JSON.stringify(Object.keys(metafile.inputs).filter((input) => !input.startsWith('node_modules/'))));
+  const inputs = new Set([...Object.keys(metafile.inputs), ...styles.inputs].filter((input) => !input.startsWith('node_modules/')));
+  await writeFile(join(outDir, 'inputs.json'), JSON.stringify([...inputs]));
   await writeFile(join(outDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
   const bytes = (files: readonly string[]) => files.reduce((sum, file) => sum + (metafile.outputs[join(outBase, file)]?.bytes ?? 0), 0);
   const kib = (size: number) => `${Math.round(size / 1024)} KiB`;

@@ -1,32 +1,41 @@
 import { useEffect, useRef } from 'react';
-import { BarChart } from 'echarts/charts';
-import { GridComponent, TooltipComponent } from 'echarts/components';
-import * as echarts from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
 
-echarts.use([BarChart, GridComponent, TooltipComponent, CanvasRenderer]);
+/** When the browser is next idle (soon in any case), so a chart is drawn after the page's numbers and tables are shown. */
+const whenIdle = (run: () => void): (() => void) => {
+  if (typeof requestIdleCallback === 'function') {
+    const id = requestIdleCallback(run, { timeout: 500 });
+    return () => {
+      cancelIdleCallback(id);
+    };
+  }
+  const id = setTimeout(run, 0);
+  return () => {
+    clearTimeout(id);
+  };
+};
 
-/** A bar chart of labelled counts (ECharts, canvas: no inline styles beyond the container). */
+/**
+ * A bar chart of labelled counts. ECharts (its own chunk) is loaded and drawn after the page's first paint: the box
+ * keeps its size meanwhile, so nothing moves when the chart appears.
+ */
 export function Bars({ data, height = 260, testId }: { data: readonly { label: string; value: number }[]; height?: number; testId: string }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    if (!ref.current) return;
-    const chart = echarts.init(ref.current, undefined, { renderer: 'canvas' });
-    chart.setOption({
-      animation: false,
-      tooltip: { trigger: 'axis' },
-      grid: { left: 48, right: 16, top: 16, bottom: 48 },
-      xAxis: { type: 'category', data: data.map((d) => d.label), axisLabel: { rotate: data.length > 8 ? 45 : 0 } },
-      yAxis: { type: 'value', minInterval: 1 },
-      series: [{ type: 'bar', data: data.map((d) => d.value), itemStyle: { color: '#1677ff' } }],
+    let removed = false;
+    let remove: (() => void) | undefined;
+    const cancel = whenIdle(() => {
+      import('./bar-chart-canvas.js').then(
+        ({ drawBars }) => {
+          if (!removed && ref.current) remove = drawBars(ref.current, data);
+        },
+        // The chart stays empty; the page's numbers and tables are shown regardless.
+        () => undefined,
+      );
     });
-    const resize = () => {
-      chart.resize();
-    };
-    window.addEventListener('resize', resize);
     return () => {
-      window.removeEventListener('resize', resize);
-      chart.dispose();
+      removed = true;
+      cancel();
+      remove?.();
     };
   }, [data]);
   return <div ref={ref} data-testid={testId} style={{ width: '100%', height }} />;

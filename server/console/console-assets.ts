@@ -28,7 +28,7 @@ const exists = async (file: string): Promise<boolean> => {
 };
 
 /**
- * GET /console/assets/<file>.js, behind `rateLimit` and `securityHeaders`: the built modules, brotli- or
+ * GET /console/assets/<file>.js|.css, behind `rateLimit` and `securityHeaders`: the built modules and style sheets, brotli- or
  * gzip-compressed as stored at build time when the browser takes it, else as they are. Their names carry
  * their content's hash, so browsers keep them a year without asking again (`immutable`). Any other name:
  * passed on (the hub's 404).
@@ -49,7 +49,7 @@ export function consoleAssetRoutes(deps: { bundleDir: string; rateLimit: Request
         break;
       }
     }
-    res.vary('Accept-Encoding').type('text/javascript; charset=utf-8');
+    res.vary('Accept-Encoding').type(file.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8');
     if (encoding) res.set('Content-Encoding', encoding.name);
     res.sendFile(path + (encoding?.suffix ?? ''), { maxAge: '365d', immutable: true }, (error) => {
       if (error && !res.headersSent) {

@@ -5,15 +5,21 @@ import { z } from 'zod';
 /** The file scripts/build-console.ts writes beside the bundle, naming what the page loads. */
 export const MANIFEST_FILE = 'manifest.json';
 
-/** A built file's name: content-hashed by esbuild (`main-3FQ7ZK2A.js`, `chunk-WZ4KX2QJ.js`), so it never changes in place. */
-export const ASSET_NAME = /^[A-Za-z0-9_-]+\.js$/;
+/**
+ * A built file's name: content-hashed (`main-3FQ7ZK2A.js`, `chunk-WZ4KX2QJ.js` by esbuild, `styles-Xb3kQ9_pLm2A.css` by the
+ * build's style extraction), so it never changes in place.
+ */
+export const ASSET_NAME = /^[A-Za-z0-9_-]+\.(js|css)$/;
 
 const assetName = z.string().regex(ASSET_NAME);
+const moduleName = assetName.regex(/\.js$/);
+const styleSheetName = assetName.regex(/\.css$/);
 
 const manifestSchema = z.object({
-  entries: z.array(assetName).min(1),
-  preload: z.array(assetName),
-  firstPage: z.array(assetName),
+  entries: z.array(moduleName).min(1),
+  preload: z.array(moduleName),
+  firstPage: z.array(moduleName),
+  styles: z.array(styleSheetName),
   files: z.array(assetName),
 });
 

@@ -18,8 +18,9 @@ export function defaultBundleDir(): string {
 }
 
 /**
- * Scripts from the hub only; style sheets from the hub or carrying this response's nonce (Ant Design writes
- * its styles at run time and is given the nonce); data only from the hub; never framed. Style attributes
+ * Scripts from the hub only; style sheets from the hub (Ant Design's, made at build time) or carrying this response's
+ * nonce (styles of a component the build did not render are still written at run time, given the nonce); data only from
+ * the hub; never framed. Style attributes
  * (positions the components and charts set on their own elements) are allowed: they cannot run script.
  */
 const csp = (nonce: string): string =>
@@ -28,8 +29,12 @@ const csp = (nonce: string): string =>
 /** Paths that open the overview: the console's root, and the sign-in link (which lands there). */
 const OPENS_OVERVIEW = /^\/console(\/(overview|sign-in)?)?\/?$/;
 
-/** The page: the entry modules (run in order), and the chunks they import (with the overview's, when it opens there) fetched beside them rather than after. */
-const page = (nonce: string, preload: readonly string[], entries: readonly string[]): string => `<!doctype html>
+/**
+ * The page: the style sheets (before the modules, which wait for them: Ant Design looks for its built styles once, at its
+ * first render), the entry modules (run in order), and the chunks they import (with the overview's, when it opens there)
+ * fetched beside them rather than after.
+ */
+const page = (nonce: string, styles: readonly string[], preload: readonly string[], entries: readonly string[]): string => `<!doctype html>
 <html lang="zh-CN">
 <head>
   <meta charset="utf-8">
@@ -37,7 +42,7 @@ const page = (nonce: string, preload: readonly string[], entries: readonly strin
   <meta name="csp-nonce" content="${nonce}">
   <link rel="icon" href="data:,">
   <title>长三角信用数据共享枢纽 · 控制台</title>
-${preload.map((chunk) => `  <link rel="modulepreload" href="/console/assets/${chunk}">\n`).join('')}${entries.map((entry) => `  <script type="module" src="/console/assets/${entry}"></script>\n`).join('')}
+${styles.map((sheet) => `  <link rel="stylesheet" href="/console/assets/${sheet}">\n`).join('')}${preload.map((chunk) => `  <link rel="modulepreload" href="/console/assets/${chunk}">\n`).join('')}${entries.map((entry) => `  <script type="module" src="/console/assets/${entry}"></script>\n`).join('')}
 </head>
 <body>
   <div id="root"></div>
@@ -71,7 +76,7 @@ export function consolePageRoutes(deps: { bundleDir: string; rateLimit: RequestH
     res
       .set({ 'Content-Security-Policy': csp(nonce), 'Cache-Control': 'no-store' })
       .type('html')
-      .send(page(nonce, OPENS_OVERVIEW.test(req.path) ? [...manifest.preload, ...manifest.firstPage] : manifest.preload, manifest.entries));
+      .send(page(nonce, manifest.styles, OPENS_OVERVIEW.test(req.path) ? [...manifest.preload, ...manifest.firstPage] : manifest.preload, manifest.entries));
   });
   return router;
 }

@@ -19,6 +19,8 @@ const ENTRY = 'main-4UQ3ZK2A.js';
 const SHARED = 'chunk-WZ4KX2QJ.js';
 const UNCOMPRESSED = 'chunk-PLAIN123.js';
 const OVERVIEW = 'chunk-OVERVIEW.js';
+const STYLES = 'styles-Xb3kQ9_pLm2A.css';
+const CSS = `:where(.css-dev).ant-btn{color:#1677ff}.data-ant-cssinjs-cache-path{content:"a|b:c";}`;
 const SOURCE = `export const shared = ${JSON.stringify('共享'.repeat(200))};`;
 
 let bundleDir: string;
@@ -48,9 +50,17 @@ beforeAll(async () => {
     await writeFile(join(bundleDir, `${file}.br`), brotliCompressSync(SOURCE));
   }
   await writeFile(join(bundleDir, UNCOMPRESSED), SOURCE);
+  await writeFile(join(bundleDir, STYLES), CSS);
+  await writeFile(join(bundleDir, `${STYLES}.br`), brotliCompressSync(CSS));
   await writeFile(
     join(bundleDir, 'manifest.json'),
-    JSON.stringify({ entries: [BOOT, ENTRY], preload: [SHARED], firstPage: [OVERVIEW], files: [BOOT, ENTRY, SHARED, UNCOMPRESSED, OVERVIEW] }),
+    JSON.stringify({
+      entries: [BOOT, ENTRY],
+      preload: [SHARED],
+      firstPage: [OVERVIEW],
+      styles: [STYLES],
+      files: [BOOT, ENTRY, SHARED, UNCOMPRESSED, OVERVIEW, STYLES],
+    }),
   );
   await writeFile(join(bundleDir, 'inputs.json'), '[]');
   app = express().use(
@@ -112,6 +122,21 @@ describe('console assets', () => {
     }
   });
 
+  test("the page links Ant Design's built style sheet before its modules; the sheet is served as CSS, compressed and immutable", async () => {
+    for (const path of ['/console', '/console/agency']) {
+      const page = await request(app).get(path).expect(200);
+      const link = page.text.indexOf(`<link rel="stylesheet" href="/console/assets/${STYLES}">`);
+      expect(link).toBeGreaterThan(-1);
+      expect(link).toBeLessThan(page.text.indexOf('<script type="module"'));
+    }
+    const sheet = await raw(`/console/assets/${STYLES}`, 'gzip, br');
+    expect(sheet.status).toBe(200);
+    expect(sheet.headers['content-type']).toBe('text/css; charset=utf-8');
+    expect(sheet.headers['content-encoding']).toBe('br');
+    expect(sheet.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(brotliDecompressSync(sheet.body).toString()).toBe(CSS);
+  });
+
   test('a file stored without compressed copies is sent as it is', async () => {
     const res = await raw(`/console/assets/${UNCOMPRESSED}`, 'gzip, br');
     expect(res.status).toBe(200);
@@ -120,7 +145,7 @@ describe('console assets', () => {
   });
 
   test('only built modules are served: not the manifest, not the compressed copies by name, not a missing chunk, not a path', async () => {
-    for (const path of ['manifest.json', 'inputs.json', `${ENTRY}.br`, `${ENTRY}.gz`, '..%2Fsecret.js']) {
+    for (const path of ['manifest.json', 'inputs.json', `${ENTRY}.br`, `${ENTRY}.gz`, `${STYLES}.br`, '..%2Fsecret.js', '..%2Fsecret.css']) {
       const res = await request(app).get(`/console/assets/${path}`);
       expect(res.status).not.toBe(200);
     }

@@ -236,7 +236,10 @@ describe('console page', () => {
   beforeAll(async () => {
     bundleDir = await mkdtemp(join(tmpdir(), 'console-bundle-'));
     await writeFile(join(bundleDir, 'main-TEST.js'), '/* bundle */');
-    await writeFile(join(bundleDir, 'manifest.json'), JSON.stringify({ entries: ['main-TEST.js'], preload: [], firstPage: [], files: ['main-TEST.js'] }));
+    await writeFile(
+      join(bundleDir, 'manifest.json'),
+      JSON.stringify({ entries: ['main-TEST.js'], preload: [], firstPage: [], styles: [], files: ['main-TEST.js'] }),
+    );
   });
   afterAll(async () => {
     await rm(bundleDir, { recursive: true, force: true });
