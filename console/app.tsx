@@ -16,7 +16,6 @@ import { WORDS, WordsContext, type Language } from './i18n.js';
 import type { Me } from './operations.js';
 import { AccessPage, AgencyPage, DrawsPage, EnterpriseProfilePage, EnterpriseSearchPage, GradesPage, OverviewPage, RepairsPage } from './lazy-pages.js';
 import { navigate, usePath } from './router.js';
-import { CONSOLE_THEME } from './theme.js';
 import { startSession, type Signed } from './session-start.js';
 
 function useSignedIn(): [Signed, (next: Signed) => void] {
@@ -78,7 +77,7 @@ export function App() {
     };
   });
   return (
-    <ConfigProvider locale={language === 'zh' ? zhCN : enUS} csp={{ nonce: STYLE_NONCE }} theme={CONSOLE_THEME}>
+    <ConfigProvider locale={language === 'zh' ? zhCN : enUS} csp={{ nonce: STYLE_NONCE }}>
       <WordsContext.Provider value={w}>
         <Layout style={{ minHeight: '100vh' }}>
           <Layout.Header style={{ display: 'flex', alignItems: 'center', color: '#fff', gap: 16 }}>

@@ -4,19 +4,15 @@
  * which styles it holds, so the console loads it as a style sheet and Ant Design skips making them.
  */
 import { createCache, extractStyle, StyleProvider } from '@ant-design/cssinjs';
-import ConfigProvider from 'antd/es/config-provider';
 import { renderToString } from 'react-dom/server';
 import { StyleCatalogue } from './style-catalogue.js';
-import { CONSOLE_THEME } from './theme.js';
 
 /** The console's Ant Design styles as plain CSS. */
 export function extractConsoleStyles(): string {
   const cache = createCache();
   renderToString(
     <StyleProvider cache={cache}>
-      <ConfigProvider theme={CONSOLE_THEME}>
-        <StyleCatalogue />
-      </ConfigProvider>
+      <StyleCatalogue />
     </StyleProvider>,
   );
   return extractStyle(cache, { plain: true });
