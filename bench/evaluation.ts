@@ -14,7 +14,17 @@ import { creditSchema } from '../config/credit-model-schema.js';
 import { gradeAllSubjects } from '../credit/grading.js';
 import { registerModelVersions } from '../credit/model-governance.js';
 import type { HubDb } from '../store/database.js';
-import { countArg, engineArg, openBenchDatabase, percentile, runBenchmark, say, startBenchHub } from './support.js';
+import {
+  BENCH_RECORD_COLUMNS,
+  countArg,
+  engineArg,
+  insertBenchEnterprises,
+  openBenchDatabase,
+  percentile,
+  runBenchmark,
+  say,
+  startBenchHub,
+} from './support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,12 +49,9 @@ const EVALUATION_QUERY = `query($u: USCC!) { evaluation(uscc: $u) { uscc creditC
   history(first: 5) { edges { node { creditClass score cause evaluatedAt } } } } }`;
 
 async function generate(db: HubDb): Promise<void> {
-  await sql`insert into agencies (code, name, region, hub) values ('BENCH', '基准测试机构', '310000', 'hub-bench') on conflict do nothing`.execute(db);
-  await sql`insert into subjects (uscc, name, category, division_code, region)
-    select ${usccSql}, '评价基准企业' || s, '02', '320000', '320000' from generate_series(1, ${SUBJECTS}) s`.execute(db);
+  await insertBenchEnterprises(db, SUBJECTS, usccSql, '评价基准企业', '320000');
   await sql`
-    insert into records (agency_code, source_record_id, kind, subject_uscc, subject_name, subject_category, status, event_date,
-      valid_to, publication_end, fields, content_hash, origin_region, origin_hub, version)
+    insert into records (${BENCH_RECORD_COLUMNS})
     select 'BENCH', s || '-' || k, 'PENALTY', ${usccSql}, '评价基准企业' || s, '02', 'ACTIVE', d.event_date, d.event_date, d.event_date + 1095,
       case (s + k) % 10 when 0 then jsonb_build_object('CF_CFLB', jsonb_build_array('罚款', '吊销许可证件'), 'CF_NR_FK', '150.000000')
         when 1 then jsonb_build_object('CF_CFLB', jsonb_build_array('警告'))

@@ -20,7 +20,17 @@ import { registerModelVersions } from '../credit/model-governance.js';
 import { requireValue } from '../ingestion/require-value.js';
 import { tuneGradingTransaction } from '../store/credit-grade-writes.js';
 import { openDatabase, type HubDb } from '../store/database.js';
-import { countArg, engineArg, openBenchDatabase, percentile, PROFILING_SERVER_SETTINGS, runBenchmark, say } from './support.js';
+import {
+  BENCH_RECORD_COLUMNS,
+  countArg,
+  engineArg,
+  insertBenchEnterprises,
+  openBenchDatabase,
+  percentile,
+  PROFILING_SERVER_SETTINGS,
+  runBenchmark,
+  say,
+} from './support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -52,12 +62,9 @@ const uscc = sql`'91310000' || lpad(s::text, 10, '0')`;
  * (abnormal operation, red list, and 1 in 50 a black list); event dates spread over four years.
  */
 async function generate(db: HubDb): Promise<void> {
-  await sql`insert into agencies (code, name, region, hub) values ('BENCH', '基准测试机构', '310000', 'hub-bench') on conflict do nothing`.execute(db);
-  await sql`insert into subjects (uscc, name, category, division_code, region)
-    select ${uscc}, '基准企业' || s, '02', '310000', '310000' from generate_series(1, ${SUBJECTS}) s`.execute(db);
+  await insertBenchEnterprises(db, SUBJECTS, uscc, '基准企业', '310000');
   await sql`
-    insert into records (agency_code, source_record_id, kind, subject_uscc, subject_name, subject_category, status, event_date,
-      valid_to, publication_end, fields, content_hash, origin_region, origin_hub, version)
+    insert into records (${BENCH_RECORD_COLUMNS})
     select 'BENCH', s || '-' || k, g.kind, ${uscc}, '基准企业' || s, '02', 'ACTIVE', g.event_date,
       case when g.kind = 'PENALTY' then g.event_date when g.kind in ('PERMIT', 'INSPECTION') then g.event_date + 365 * 3 end,
       case when g.kind = 'PENALTY' then g.event_date + 365 * 3 end,
@@ -85,8 +92,7 @@ async function generate(db: HubDb): Promise<void> {
 async function changeSubjects(db: HubDb, count: number, round: number): Promise<void> {
   await sql`
     with added as (
-      insert into records (agency_code, source_record_id, kind, subject_uscc, subject_name, subject_category, status, event_date,
-        valid_to, publication_end, fields, content_hash, origin_region, origin_hub, version)
+      insert into records (${BENCH_RECORD_COLUMNS})
       select 'BENCH', 'NEW-' || ${round} || '-' || s, 'PENALTY', ${uscc}, '基准企业' || s, '02', 'ACTIVE', ${TODAY}::date - 10, ${TODAY}::date - 10, ${TODAY}::date + 1000,
         jsonb_build_object('CF_CFLB', jsonb_build_array('罚款'), 'CF_NR_FK', '20.000000'), md5('NEW-' || ${round} || '-' || s), '310000', 'hub-bench', nextval('record_change_seq')
       from generate_series(1, ${count}) i cross join lateral (select 1 + ((i::bigint * 7919) % ${SUBJECTS}) as s) x

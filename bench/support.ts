@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql, type RawBuilder } from 'kysely';
 import pino from 'pino';
 import { readEnv } from '../config/env.js';
 import { hubConfigSchema, type HubConfig } from '../server/hub-config.js';
@@ -13,7 +14,7 @@ import { issueAccessToken } from '../server/auth/access-tokens.js';
 import { PURPOSE_HEADER } from '../server/auth/require-access.js';
 import { createHub, type Hub } from '../server/app.js';
 import { findClient } from '../store/client-queries.js';
-import { openDatabase, type Database } from '../store/database.js';
+import { openDatabase, type Database, type HubDb } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { startTemporaryPostgres } from '../test/support/global-setup.js';
 
@@ -262,3 +263,18 @@ export function runBenchmark(main: () => Promise<void>): void {
     process.exit(1);
   });
 }
+
+/**
+ * The BENCH agency and enterprises 1..count generated in SQL: enterprise `s` has the USCC `uscc` (an
+ * expression over `s`) and the name `namePrefix` followed by `s`, in `region`. Records generated for
+ * them name the same USCC and name, in the columns of `BENCH_RECORD_COLUMNS`.
+ */
+export async function insertBenchEnterprises(db: HubDb, count: number, uscc: RawBuilder<unknown>, namePrefix: string, region: string): Promise<void> {
+  await sql`insert into agencies (code, name, region, hub) values ('BENCH', '基准测试机构', '310000', 'hub-bench') on conflict do nothing`.execute(db);
+  await sql`insert into subjects (uscc, name, category, division_code, region)
+    select ${uscc}, ${namePrefix} || s, '02', ${region}, ${region} from generate_series(1, ${count}) s`.execute(db);
+}
+
+/** The columns a generated record fills, in this order: `insert into records (${BENCH_RECORD_COLUMNS}) select …`. */
+export const BENCH_RECORD_COLUMNS = sql.raw(`agency_code, source_record_id, kind, subject_uscc, subject_name, subject_category, status, event_date,
+  valid_to, publication_end, fields, content_hash, origin_region, origin_hub, version`);
